@@ -1,0 +1,3 @@
+from gte_notes.cli import main
+
+raise SystemExit(main())

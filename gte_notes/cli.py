@@ -1,0 +1,182 @@
+"""The headless face: gte-notes index / search / related / status / model, and the GUI launcher."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from gte_notes import __version__
+from gte_notes.cli_output import ProgressBar, print_hits, print_status
+from gte_notes.core.config import Settings
+from gte_notes.core.errors import KnownError
+from gte_notes.core.notes import NoteFilter
+from gte_notes.core.status import folder_status
+from gte_notes.core.workspace import Workspace
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="gte-notes", description="Offline semantic search over a folder of notes.")
+    p.add_argument("--version", action="version", version=f"gte-notes {__version__}")
+    p.add_argument("--model", help="model name (Hugging Face id) or a local model folder "
+                                   "[default: $GTE_NOTES_MODEL, the settings file, or thenlper/gte-small]")
+    p.add_argument("--precision", choices=["auto", "fp32", "bf16", "int8"], help="embedding precision")
+    p.add_argument("--data-dir", help="where indexes are kept [default: $GTE_NOTES_HOME or the user data dir]")
+    sub = p.add_subparsers(dest="command")
+
+    s = sub.add_parser("index", help="index a notes folder (only new and changed notes are embedded)")
+    s.add_argument("folder")
+
+    s = sub.add_parser("search", help="search a folder's notes")
+    s.add_argument("folder")
+    s.add_argument("query", nargs="+")
+    s.add_argument("--limit", type=int, default=10)
+    s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("related", help="notes related to one note")
+    s.add_argument("folder")
+    s.add_argument("note", help="the note's path (relative to the folder, or a full path)")
+    s.add_argument("--limit", type=int, default=10)
+    s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("status", help="what is indexed, skipped or failed, and why")
+    s.add_argument("folder")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--all", action="store_true", help="list every file, not only the ones with problems")
+
+    s = sub.add_parser("watch", help="keep a folder's index live until interrupted")
+    s.add_argument("folder")
+
+    s = sub.add_parser("model", help="show or download the embedding model")
+    s.add_argument("action", choices=["info", "download"])
+
+    s = sub.add_parser("gui", help="start the desktop app (the default)")
+    s.add_argument("folder", nargs="?")
+    s.add_argument("--query", help="type this query at start")
+    s.add_argument("--screenshot", help="save a PNG of the window once results are shown, then exit")
+    return p
+
+
+def _workspace(args: argparse.Namespace, settings: Settings) -> Workspace:
+    flt = NoteFilter(include=tuple(settings.include), exclude=tuple(settings.exclude))
+    return Workspace(args.folder, home=args.data_dir, flt=flt, max_bytes=int(settings.max_file_mb * 1024 * 1024))
+
+
+def _embedder(args: argparse.Namespace, settings: Settings):  # noqa: ANN202 - Embedder imports torch lazily
+    from gte_notes.core.embedder import load_embedder
+
+    return load_embedder(settings.model_name(args.model), args.precision or settings.precision)
+
+
+def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    ws = _workspace(args, settings)
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        with ws.lock:
+            store = ws.open_store()
+            if store.notice:
+                print(store.notice, file=sys.stderr)
+            embedder = _embedder(args, settings)
+            ann = ws.open_ann(store, embedder)
+            bar = ProgressBar(sys.stderr)
+            stats = ws.indexer(store, ann, embedder).reconcile(progress=bar.update, cancel=stop.is_set)
+            bar.close()
+            ann.save(store)
+            store.close()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    verb = "Stopped early" if stats.cancelled else "Indexed"
+    print(f"{verb}: {stats.scanned} files in {stats.seconds:.1f} s — {stats.added} new, {stats.updated} changed, "
+          f"{stats.removed} removed, {stats.unchanged} unchanged, {stats.skipped} skipped, {stats.failed} failed; "
+          f"{stats.embedded_chunks} chunks embedded, {stats.reused_chunks} reused.")
+    return 130 if stats.cancelled else 0
+
+
+def _reader(args: argparse.Namespace, settings: Settings):  # noqa: ANN202
+    ws = _workspace(args, settings)
+    store = ws.open_store(create=False)
+    embedder = _embedder(args, settings)
+    ann = ws.open_ann(store, embedder)
+    return ws, store, ann, embedder
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    _, store, ann, embedder = _reader(args, settings)
+    hits = Workspace.searcher(store, ann, embedder).search(" ".join(args.query), args.limit)
+    print_hits(hits, as_json=args.json)
+    return 0
+
+
+def cmd_related(args: argparse.Namespace, settings: Settings) -> int:
+    ws, store, ann, embedder = _reader(args, settings)
+    note = Path(args.note)
+    if note.is_absolute() or (Path.cwd() / note).exists() and not (ws.folder / note).exists():
+        try:
+            rel = (Path.cwd() / note).resolve().relative_to(ws.folder).as_posix()
+        except ValueError:
+            raise KnownError(f"{args.note} is not inside {ws.folder}") from None
+    else:
+        rel = note.as_posix()
+    hits = Workspace.related(store, ann, embedder).related(rel, args.limit)
+    print_hits(hits, as_json=args.json)
+    return 0
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    ws = _workspace(args, settings)
+    store = ws.open_store(create=False)
+    print_status(folder_status(ws, store), as_json=args.json, everything=args.all)
+    return 0
+
+
+def cmd_model(args: argparse.Namespace, settings: Settings) -> int:
+    from gte_notes.core import model_files
+
+    name = settings.model_name(args.model)
+    if args.action == "download":
+        bar = ProgressBar(sys.stderr, unit="MB")
+        path = model_files.download_model(name, progress=bar.update_bytes)
+        bar.close()
+        print(f"{name} is ready at {path}")
+        return 0
+    path = model_files.resolve_model_path(name)
+    embedder = _embedder(args, settings)
+    print(json.dumps({"model": name, "path": str(path), "model_id": embedder.model_id, "dim": embedder.dim,
+                      "max_tokens": embedder.max_tokens, "precision": embedder.precision_note}, indent=1))
+    return 0
+
+
+def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
+    from gte_notes.watch_cli import run_watch
+
+    return run_watch(args, settings)
+
+
+def cmd_gui(args: argparse.Namespace, settings: Settings) -> int:
+    from gte_notes.gui.app import run_gui
+
+    return run_gui(args, settings)
+
+
+COMMANDS = {"index": cmd_index, "search": cmd_search, "related": cmd_related, "status": cmd_status,
+            "model": cmd_model, "watch": cmd_watch, "gui": cmd_gui}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command is None:
+        args = _parser().parse_args([*(argv if argv is not None else sys.argv[1:]), "gui"])
+    settings = Settings.load()
+    try:
+        return COMMANDS[args.command](args, settings)
+    except KnownError as err:
+        print(f"gte-notes: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0

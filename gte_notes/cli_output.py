@@ -1,0 +1,76 @@
+"""How the CLI prints: result lists, status reports and a progress bar on a terminal."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+from typing import Any, TextIO
+
+from gte_notes.core.results import Hit
+
+
+def print_hits(hits: list[Hit], *, as_json: bool, out: TextIO = sys.stdout) -> None:
+    if as_json:
+        json.dump([h.to_json() for h in hits], out, ensure_ascii=False, indent=1)
+        out.write("\n")
+        return
+    if not hits:
+        out.write("No notes match.\n")
+        return
+    width = shutil.get_terminal_size((100, 20)).columns
+    for n, h in enumerate(hits, start=1):
+        out.write(f"{n:2}. {h.score:.3f}  {h.title}  ({h.path}:{h.line})\n")
+        passage = " ".join(h.passage.split())
+        out.write(f"      {passage[: max(20, width - 8)]}\n")
+
+
+def print_status(status: dict[str, Any], *, as_json: bool, everything: bool, out: TextIO = sys.stdout) -> None:
+    if as_json:
+        json.dump(status, out, ensure_ascii=False, indent=1)
+        out.write("\n")
+        return
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(status["counts"].items())) or "nothing yet"
+    out.write(f"Folder: {status['folder']}\nIndex:  {status['index_dir']}\nModel:  {status['model'] or '—'}\n")
+    out.write(f"Files:  {status['files_total']} ({counts})\nChunks: {status['chunks']}, "
+              f"vectors: {status['vectors']}\n")
+    shown = [f for f in status["files"] if everything or f["status"] != "indexed" or f["warning"]]
+    for f in shown:
+        why = f["reason"] or f["warning"]
+        out.write(f"  {f['status']:<11} {f['path']}{'  — ' + why if why else ''}\n")
+
+
+class ProgressBar:
+    """A one-line bar on a terminal; silent when output is not a terminal (logs, pipes, CI)."""
+
+    def __init__(self, stream: TextIO, unit: str = "notes") -> None:
+        self.stream = stream
+        self.unit = unit
+        self.enabled = stream.isatty()
+        self._last = 0.0
+
+    def _draw(self, text: str, force: bool = False) -> None:
+        now = time.monotonic()
+        if not self.enabled or (not force and now - self._last < 0.1):
+            return
+        self._last = now
+        width = shutil.get_terminal_size((100, 20)).columns
+        self.stream.write("\r" + text[: width - 1].ljust(width - 1))
+        self.stream.flush()
+
+    def update(self, p: Any) -> None:
+        frac = p.done / p.total if p.total else 1.0
+        bar = "#" * int(frac * 24)
+        eta = f" ETA {int(p.eta_s) // 60}:{int(p.eta_s) % 60:02d}" if p.eta_s else ""
+        self._draw(f"[{bar:<24}] {p.done}/{p.total} {self.unit}, {p.embedded} chunks embedded{eta}  {p.current}",
+                   force=p.done == p.total)
+
+    def update_bytes(self, done: int, total: int) -> None:
+        frac = done / total if total else 0.0
+        self._draw(f"[{'#' * int(frac * 24):<24}] {done / 1e6:.1f}/{total / 1e6:.1f} {self.unit}")
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+            self.stream.flush()

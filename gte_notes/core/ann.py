@@ -1,0 +1,337 @@
+"""The vector index: a rebuildable cache of the chunk vectors in SQLite, queried by cosine similarity.
+
+Two shapes, chosen by size. Below EXACT_BELOW vectors it is one float32 matrix and a query is one
+matrix-vector product: exact, a few milliseconds, and adding a vector costs nothing. From EXACT_BELOW
+on it is an hnswlib graph (parameters below), whose query time barely grows with the index. An index
+only turns back into a matrix when it is loaded at under half the threshold, so it does not flip
+back and forth around the line.
+
+hnswlib can crash the process (not raise) on a damaged file, so a file is loaded only after its
+manifest vouches for it: size and sha256 match, same model, dimension and format, and a few of its
+labels still name the same chunk texts in this database (a database rebuilt from scratch reuses
+chunk ids). Anything doubtful is rebuilt from SQLite. Files are written to a temporary name and
+os.replace'd, index first and manifest last, so a crash in between leaves a mismatch: a rebuild.
+
+hnswlib's add_items and mark_deleted are not safe alongside knn_query, so queries and mutations take
+one lock; mutations hold it for small slices, so a query waits for one slice, never for a batch.
+Only one writer mutates; it may read its own state without the lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import zlib
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from gte_notes.core.ann_backends import EF_CONSTRUCTION, EF_SEARCH, Exact, Graph, M, unit_rows
+from gte_notes.core.store import Store
+
+__all__ = ["EF_CONSTRUCTION", "EF_SEARCH", "EXACT_BELOW", "AnnIndex", "M", "Manifest"]
+
+FORMAT = 2
+# Below this many vectors a brute-force scan is exact and about as fast as the graph (~3 ms at 20k).
+EXACT_BELOW = 20_000
+# Vectors added to the graph per hold of the lock: one slice costs a waiting query a few ms.
+ADD_SLICE = 16
+# Rebuilds read SQLite in slices of this many vectors, so no full copy sits in Python memory.
+READ_SLICE = 50_000
+PROBES = 16
+
+
+@dataclass(frozen=True)
+class Manifest:
+    sha256: str
+    size: int
+    count: int
+    max_label: int
+    dim: int
+    model_id: str
+    generation: int
+    format: int = FORMAT
+    kind: str = "hnsw"  # "exact": int64 ids then float32 rows; "hnsw": an hnswlib file
+    live: str = ""  # hnsw only: base64(zlib(packbits)) of live labels; the file keeps deleted ones
+    probe: list = field(default_factory=list)  # [label, text_hash] of a few live chunks
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+class AnnIndex:
+    """Chunk vectors by chunk id. `query` sees exactly what was added and not removed."""
+
+    def __init__(self, directory: Path, dim: int, model_id: str) -> None:
+        self.dir = directory
+        self.dim = dim
+        self.model_id = model_id
+        self.file = directory / "ann.bin"
+        self.manifest_file = directory / "ann.json"
+        self._lock = threading.Lock()
+        self._backend: Exact | Graph | None = None
+        self.dirty = False
+        self.last_event = ""  # what load() did, for status and tests: "loaded", "rebuilt (reason)"
+
+    @property
+    def kind(self) -> str:
+        """"exact" or "hnsw": how queries are answered now."""
+        return self._backend.kind if self._backend is not None else "exact"
+
+    # ---- loading ------------------------------------------------------------------------------
+
+    def read_manifest(self) -> Manifest | None:
+        try:
+            return Manifest(**json.loads(self.manifest_file.read_text()))
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def verify(self) -> tuple[Manifest | None, str]:
+        """Check the saved file against its manifest without handing it to hnswlib."""
+        manifest = self.read_manifest()
+        if manifest is None:
+            return None, "manifest missing or unreadable"
+        if manifest.format != FORMAT or manifest.dim != self.dim or manifest.model_id != self.model_id:
+            return None, "index made for another model or format"
+        try:
+            size = self.file.stat().st_size
+        except OSError:
+            return None, "index file missing"
+        if size != manifest.size:
+            return None, f"index file size {size} != {manifest.size}"
+        if _sha256(self.file) != manifest.sha256:
+            return None, "index file checksum mismatch"
+        return manifest, ""
+
+    def load(self, store: Store) -> None:
+        """Load the saved index if it checks out, bring it up to the database's state, else rebuild."""
+        manifest, problem = self.verify()
+        if manifest is not None:
+            problem = self._probe_problem(store, manifest)
+        if manifest is None or problem:
+            self.rebuild(store, problem)
+            return
+        try:
+            if manifest.kind == "exact":
+                backend: Exact | Graph = Exact.read(self.file, self.dim, manifest.count)
+            else:
+                backend = Graph.read(self.file, self.dim, manifest.live)
+        except (RuntimeError, ValueError, OSError, MemoryError, zlib.error) as err:  # checksum ok, still rejected
+            self.rebuild(store, f"load failed: {err}")
+            return
+        if backend.count != manifest.count:
+            self.rebuild(store, "count in index differs from manifest")
+            return
+        if backend.kind == "hnsw" and manifest.count < EXACT_BELOW // 2:
+            self.rebuild(store, "small enough for exact search")
+            return
+        with self._lock:
+            self._backend = backend
+        self.last_event = "loaded"
+        self.catch_up(store, manifest.max_label)
+
+    def _probe_problem(self, store: Store, manifest: Manifest) -> str:
+        """A database made again from scratch reuses chunk ids for other texts: check a few."""
+        if not manifest.probe:
+            return ""
+        labels = [int(label) for label, _ in manifest.probe]
+        marks = ",".join("?" * len(labels))
+        now = dict(store.conn.execute(f"SELECT id, text_hash FROM chunks WHERE id IN ({marks})", labels))
+        if any(now.get(int(label), text_hash) != text_hash for label, text_hash in manifest.probe):
+            return "index file belongs to another database"
+        return ""
+
+    def catch_up(self, store: Store, max_label: int) -> None:
+        """Add chunks written after the file was saved and drop the ones deleted since."""
+        ids, vecs = store.chunk_vectors(self.model_id, self.dim, after_id=max_label)
+        self.add(ids, vecs)
+        in_db = self._ids_in_db(store)
+        live = self._backend.labels() if self._backend is not None else np.zeros(0, np.int64)
+        gone = np.setdiff1d(live, in_db, assume_unique=True)
+        missing = np.setdiff1d(in_db, live, assume_unique=True)
+        self.remove(gone)
+        if missing.size > max(1000, in_db.size // 4):
+            self.rebuild(store, f"{missing.size} vectors of the database missing from the index")
+            return
+        if missing.size:
+            more_ids, more_vecs = store.chunk_vectors(self.model_id, self.dim, chunk_ids=missing.tolist())
+            self.add(more_ids, more_vecs)
+        if ids.size or gone.size or missing.size:
+            self.last_event += f", caught up (+{ids.size + missing.size} -{gone.size})"
+
+    def _ids_in_db(self, store: Store) -> np.ndarray:
+        rows = store.conn.execute(
+            "SELECT c.id FROM chunks c JOIN vectors v ON v.text_hash = c.text_hash AND v.model_id = ? "
+            "ORDER BY c.id", (self.model_id,),
+        )
+        return np.fromiter((r[0] for r in rows), dtype=np.int64)
+
+    def _read_slices(self, store: Store) -> tuple[int, Iterator[tuple[np.ndarray, np.ndarray]]]:
+        """(how many vectors, an iterator of (ids, vectors) slices in id order)."""
+        total = store.conn.execute(
+            "SELECT COUNT(*) FROM chunks c JOIN vectors v ON v.text_hash = c.text_hash AND v.model_id = ?",
+            (self.model_id,),
+        ).fetchone()[0]
+
+        def slices() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+            after = 0
+            while True:
+                rows = store.conn.execute(
+                    "SELECT c.id, v.vector FROM chunks c JOIN vectors v ON v.text_hash = c.text_hash "
+                    "AND v.model_id = ? WHERE c.id > ? ORDER BY c.id LIMIT ?",
+                    (self.model_id, after, READ_SLICE),
+                ).fetchall()
+                if not rows:
+                    return
+                after = rows[-1][0]
+                good = [r for r in rows if len(r[1]) == self.dim * 4]  # never feed a bad blob to hnswlib
+                ids = np.fromiter((r[0] for r in good), dtype=np.int64, count=len(good))
+                vecs = np.frombuffer(b"".join(r[1] for r in good), dtype=np.float32).reshape(-1, self.dim)
+                yield ids, unit_rows(vecs, self.dim)
+
+        return total, slices()
+
+    def rebuild(self, store: Store, reason: str = "requested") -> None:
+        """Build a fresh index from SQLite, then swap it in: queries use the old one meanwhile."""
+        total, slices = self._read_slices(store)
+        if total < EXACT_BELOW:
+            backend: Exact | Graph = Exact(self.dim, max(total, 256))
+        else:
+            backend = Graph.empty(self.dim, total + total // 20 + 1024)
+        for ids, vecs in slices:
+            if ids.size:
+                if isinstance(backend, Graph):
+                    backend.add(ids, vecs, threads=os.cpu_count() or 1)
+                else:
+                    backend.add(ids, vecs)
+        with self._lock:
+            self._backend = backend
+        self.dirty = True
+        self.last_event = f"rebuilt ({reason})"
+
+    # ---- mutation (the writer only) -----------------------------------------------------------
+
+    def add(self, ids: np.ndarray | list[int], vectors: np.ndarray) -> None:
+        """Add vectors under chunk ids; ids already present are skipped."""
+        ids = np.asarray(ids, dtype=np.int64).reshape(-1)
+        if ids.size == 0:
+            return
+        backend = self._backend
+        keep = np.fromiter((backend is None or not backend.has(int(i)) for i in ids), dtype=bool, count=ids.size)
+        ids, vecs = ids[keep], unit_rows(vectors, self.dim)[keep]
+        if ids.size == 0:
+            return
+        ids, first = np.unique(ids, return_index=True)
+        vecs = vecs[first]
+        if backend is None:
+            backend = Exact(self.dim)
+            with self._lock:
+                self._backend = backend
+        self.dirty = True
+        if isinstance(backend, Exact) and backend.count + ids.size < EXACT_BELOW:
+            with self._lock:
+                backend.add(ids, vecs)
+            return
+        if isinstance(backend, Exact):
+            self._promote(backend, ids, vecs)
+            return
+        for start in range(0, ids.size, ADD_SLICE):
+            with self._lock:
+                backend.add(ids[start:start + ADD_SLICE], vecs[start:start + ADD_SLICE])
+
+    def _promote(self, exact: Exact, ids: np.ndarray, vecs: np.ndarray) -> None:
+        """The matrix grew past EXACT_BELOW: move it and the new vectors into a graph."""
+        # Only the writer changes `exact`, and it is busy here, so queries keep using the matrix
+        # while the graph is built outside the lock.
+        threads = os.cpu_count() or 1
+        graph = Graph.empty(self.dim, exact.count + ids.size + 1024)
+        if exact.count:
+            graph.add(exact.ids[: exact.n].copy(), exact.mat[: exact.n], threads=threads)
+        graph.add(ids, vecs, threads=threads)
+        with self._lock:
+            self._backend = graph
+
+    def remove(self, ids: list[int] | np.ndarray) -> None:
+        backend = self._backend
+        if backend is None:
+            return
+        for i in np.asarray(ids, dtype=np.int64).reshape(-1).tolist():
+            if backend.has(i):
+                with self._lock:
+                    backend.remove(i)
+                self.dirty = True
+
+    def save(self, store: Store) -> None:
+        """Write the index and its manifest atomically. The caller is the single writer.
+
+        No lock is held while writing: readers only read, and the writer is busy here.
+        """
+        backend = self._backend
+        if backend is None:
+            return
+        self.dir.mkdir(parents=True, exist_ok=True)
+        tmp = self.file.with_name(self.file.name + ".tmp")
+        backend.write(tmp)
+        self.dirty = False
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        labels = backend.labels()
+        live = backend.live_bits() if isinstance(backend, Graph) else ""
+        manifest = Manifest(
+            sha256=_sha256(tmp), size=tmp.stat().st_size, count=backend.count,
+            max_label=int(labels.max()) if labels.size else 0, dim=self.dim, model_id=self.model_id,
+            generation=store.generation(), kind=backend.kind, live=live, probe=self._probe(store, labels),
+        )
+        os.replace(tmp, self.file)
+        _write_atomic(self.manifest_file, json.dumps(asdict(manifest)).encode())
+
+    @staticmethod
+    def _probe(store: Store, labels: np.ndarray) -> list:
+        if not labels.size:
+            return []
+        picks = np.unique(labels[np.linspace(0, labels.size - 1, min(PROBES, labels.size)).astype(int)])
+        marks = ",".join("?" * picks.size)
+        rows = store.conn.execute(f"SELECT id, text_hash FROM chunks WHERE id IN ({marks})", picks.tolist())
+        return [[r[0], r[1]] for r in rows]
+
+    # ---- queries ------------------------------------------------------------------------------
+
+    @property
+    def count(self) -> int:
+        backend = self._backend
+        return backend.count if backend is not None else 0
+
+    def query(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k (chunk ids, cosine similarities), best first. k is clamped to the live count."""
+        vec = unit_rows(vector, self.dim)[0]
+        with self._lock:
+            backend = self._backend
+            if backend is None or backend.count == 0 or k <= 0:
+                return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+            ids, sims = backend.query(vec, min(k, backend.count))
+        return ids.astype(np.int64), sims.astype(np.float32)
+
+    def get_vectors(self, ids: list[int]) -> np.ndarray:
+        """Unit vectors of live chunk ids, in the order asked (KeyError/RuntimeError for unknown ids)."""
+        with self._lock:
+            if self._backend is None or not len(ids):
+                return np.zeros((0, self.dim), dtype=np.float32)
+            return np.array(self._backend.get(list(ids)), dtype=np.float32)

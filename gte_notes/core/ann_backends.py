@@ -1,0 +1,170 @@
+"""The two in-memory shapes of the vector index, behind one small interface.
+
+`Exact` keeps live vectors as rows of one float32 matrix: a query is one matrix-vector product,
+exact, and adding costs a copy. `Graph` is an hnswlib graph with a bitmap of live labels, because
+hnswlib keeps deleted labels in its file until their slots are reused. Neither locks: AnnIndex
+(ann.py) owns the lock, the files and the choice between them.
+"""
+
+from __future__ import annotations
+
+import base64
+import zlib
+from pathlib import Path
+
+import hnswlib
+import numpy as np
+
+# Chosen with tests/bench/search_latency.py; see the Performance section of README.md.
+M = 16
+EF_CONSTRUCTION = 200
+EF_SEARCH = 96
+
+
+def unit_rows(vectors: np.ndarray, dim: int) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32).reshape(-1, dim)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms > 0, norms, 1.0)
+
+
+class Exact:
+    """Live vectors as the first `n` rows of one matrix; removal moves the last row into the gap."""
+
+    kind = "exact"
+
+    def __init__(self, dim: int, capacity: int = 256) -> None:
+        self.mat = np.zeros((capacity, dim), dtype=np.float32)
+        self.ids = np.zeros(capacity, dtype=np.int64)
+        self.n = 0
+        self.row: dict[int, int] = {}
+
+    @property
+    def count(self) -> int:
+        return self.n
+
+    def has(self, label: int) -> bool:
+        return label in self.row
+
+    def labels(self) -> np.ndarray:
+        return self.ids[: self.n].copy()
+
+    def add(self, ids: np.ndarray, vecs: np.ndarray) -> None:
+        end = self.n + ids.size
+        if end > len(self.mat):
+            size = max(end, 2 * len(self.mat))
+            self.mat = np.resize(self.mat, (size, self.mat.shape[1]))
+            self.ids = np.resize(self.ids, size)
+        self.mat[self.n:end] = vecs
+        self.ids[self.n:end] = ids
+        self.row.update(zip(ids.tolist(), range(self.n, end), strict=True))
+        self.n = end
+
+    def remove(self, label: int) -> None:
+        r, last = self.row.pop(label), self.n - 1
+        if r != last:
+            self.mat[r], self.ids[r] = self.mat[last], self.ids[last]
+            self.row[int(self.ids[r])] = r
+        self.n = last
+
+    def query(self, vec: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        sims = self.mat[: self.n] @ vec
+        top = np.argpartition(-sims, k - 1)[:k] if k < self.n else np.arange(self.n)
+        top = top[np.argsort(-sims[top], kind="stable")]
+        return self.ids[top], sims[top]
+
+    def get(self, ids: list[int]) -> np.ndarray:
+        return self.mat[[self.row[int(i)] for i in ids]]
+
+    def write(self, path: Path) -> None:
+        with open(path, "wb") as f:
+            f.write(self.ids[: self.n].tobytes())
+            f.write(self.mat[: self.n].tobytes())
+
+    @classmethod
+    def read(cls, path: Path, dim: int, count: int) -> Exact:
+        data = np.fromfile(path, dtype=np.uint8)
+        if data.size != count * (8 + 4 * dim):
+            raise ValueError("size does not match the count")
+        exact = cls(dim, max(count, 256))
+        exact.add(data[: 8 * count].view(np.int64), data[8 * count:].view(np.float32).reshape(count, dim))
+        return exact
+
+
+class Graph:
+    """An hnswlib graph plus a bitmap of live labels (hnswlib keeps deleted labels until reused)."""
+
+    kind = "hnsw"
+
+    def __init__(self, index: hnswlib.Index, live: np.ndarray) -> None:
+        self.index = index
+        self.live = live
+        self.n = int(np.count_nonzero(live))
+
+    @classmethod
+    def empty(cls, dim: int, capacity: int) -> Graph:
+        index = hnswlib.Index(space="cosine", dim=dim)
+        index.init_index(max_elements=max(capacity, 16), ef_construction=EF_CONSTRUCTION, M=M,
+                         allow_replace_deleted=True)
+        index.set_ef(EF_SEARCH)
+        return cls(index, np.zeros(1024, dtype=bool))
+
+    @property
+    def count(self) -> int:
+        return self.n
+
+    def has(self, label: int) -> bool:
+        return label < self.live.size and bool(self.live[label])
+
+    def labels(self) -> np.ndarray:
+        return np.flatnonzero(self.live).astype(np.int64)
+
+    def add(self, ids: np.ndarray, vecs: np.ndarray, threads: int = 1) -> None:
+        need = self.index.element_count + ids.size
+        if need > self.index.get_max_elements():
+            self.index.resize_index(max(need, int(self.index.get_max_elements() * 1.25)))
+        top = int(ids.max()) + 1
+        if top > self.live.size:
+            self.live = np.concatenate([self.live, np.zeros(max(top, 2 * self.live.size) - self.live.size, bool)])
+        # replace_deleted reuses the slots of removed chunks, so the file does not grow with churn.
+        self.index.add_items(vecs, ids, num_threads=threads, replace_deleted=True)
+        self.live[ids] = True
+        self.n += ids.size
+
+    def remove(self, label: int) -> None:
+        self.index.mark_deleted(label)
+        self.live[label] = False
+        self.n -= 1
+
+    def query(self, vec: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        ef = max(EF_SEARCH, k)
+        while True:
+            self.index.set_ef(ef)
+            try:
+                labels, dists = self.index.knn_query(vec.reshape(1, -1), k=k, num_threads=1)
+                return labels[0].astype(np.int64), (1.0 - dists[0]).astype(np.float32)
+            except RuntimeError:
+                # Deleted nodes can leave the search short of k live hits: look wider, then settle for fewer.
+                if ef < 8 * max(EF_SEARCH, k) and ef < self.index.element_count:
+                    ef *= 2
+                elif k > 1:
+                    k //= 2
+                else:
+                    return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+
+    def get(self, ids: list[int]) -> np.ndarray:
+        return np.asarray(self.index.get_items(ids), dtype=np.float32)
+
+    def write(self, path: Path) -> None:
+        self.index.save_index(str(path))
+
+    def live_bits(self) -> str:
+        """The live-label bitmap as text for the manifest; mostly ones, so it compresses well."""
+        return base64.b64encode(zlib.compress(np.packbits(self.live).tobytes())).decode()
+
+    @classmethod
+    def read(cls, path: Path, dim: int, live: str) -> Graph:
+        index = hnswlib.Index(space="cosine", dim=dim)
+        index.load_index(str(path), allow_replace_deleted=True)
+        index.set_ef(EF_SEARCH)
+        bits = np.frombuffer(zlib.decompress(base64.b64decode(live)), dtype=np.uint8)
+        return cls(index, np.unpackbits(bits).astype(bool))

@@ -1,0 +1,387 @@
+"""Cut a note into heading-aware passages that fit the embedding model.
+
+A passage is what a search result shows and what one vector stands for, so it should be one coherent
+piece: a section, or a run of paragraphs of one section, never half a code block when the whole one fits.
+
+How a note is cut:
+1. Frontmatter is skipped. The body is split into sections at ATX headings outside fenced code; a
+   heading line is the first line of its section.
+2. Each section is split into blocks: paragraphs (blank-line separated; a table is a paragraph) and
+   fenced code blocks, which are kept whole even across blank lines.
+3. Blocks are packed greedily into chunks of at most `target_tokens`. A chunk never ends on a heading:
+   a heading that does not fit with its first block moves to the next chunk with it.
+4. A tiny chunk (under a quarter of the target) at a section boundary keeps filling with the next
+   section when that section is a sibling or descendant of it; otherwise a "# Title" line or a
+   two-line section would become a passage too thin to embed well. Nothing smarter than that.
+5. A block too large for one chunk is cut at the last paragraph break, line break, sentence end,
+   clause end or space in the second half of the allowed window, else between tokens.
+
+The default target is 256 tokens, half the model's 512: shorter passages give sharper vectors and
+let the result list show the part of a note that matched, and the heading context, which also counts,
+still fits comfortably. The note is tokenized once; all sizing works on token offsets with bisect, so
+a 1 MB single-line note is cut in about the time one tokenization takes. A chunk whose size
+(context + text + [CLS]/[SEP]) could be off (see `_finish`) is measured for real, and one over the
+model's limit is cut again, so `n_tokens <= tokenizer.max_tokens` holds for every chunk.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from gte_notes.core.markdown_lines import BLANK, HEADING, Line, split_lines
+from gte_notes.core.markdown_meta import NoteMeta
+
+DEFAULT_TARGET_TOKENS = 256
+SPECIAL_TOKENS = 2  # [CLS] and [SEP], added by the model around every passage
+LONG_TOKEN_CHARS = 24
+_CONTEXT_SEP = "\n\n"
+_PATH_SEP = " > "
+# Where to cut an oversized block, best first: each is searched for its last match in the window.
+_CUTS = (
+    (re.compile(r"\n[ \t]*(?:\r\n?|\n)"), 0),  # paragraph break: cut before it
+    (re.compile(r"\r\n?|\n"), 0),  # line break
+    # Sentence end, cut after it; CJK full stops need no space after them.
+    (
+        re.compile(r"[.!?\u2026][)\"'\]\u00bb\u201d\u2019]*(?=\s)|[\u3002\uff01\uff1f][\u300d\u300f\uff09]*"),
+        1,
+    ),
+    (re.compile(r"[;:,][)\"'\]]*(?=\s)"), 1),  # clause end
+    (re.compile(r"\s"), 0),  # any space
+)
+_NEWLINE = re.compile(r"\r\n?|\n")
+
+
+class Tokenizer(Protocol):
+    max_tokens: int  # the model's limit, special tokens included
+
+    def token_offsets(self, text: str) -> list[tuple[int, int]]:
+        """Char (start, end) of every token of `text`, without special tokens."""
+        ...
+
+
+@dataclass(frozen=True)
+class Chunk:
+    seq: int
+    text: str  # exactly note_text[start:end]: what the user is shown
+    embed_text: str  # context prefix + text: what gets embedded
+    start: int
+    end: int
+    line: int  # 1-based line of `start`
+    heading: str  # heading path where the chunk starts, " > " joined
+    n_tokens: int  # tokens of embed_text including the 2 special tokens; <= max_tokens
+
+
+@dataclass
+class _Unit:
+    start: int
+    end: int
+    section: int
+    is_heading: bool
+
+
+@dataclass
+class _Section:
+    path: tuple[str, ...]
+    units: list[_Unit] = field(default_factory=list)
+
+
+class _Tokens:
+    """Token offsets of the whole note, counted between char positions with bisect.
+
+    A token longer than LONG_TOKEN_CHARS (BERT turns any word over 100 chars, such as a base64 blob,
+    into one [UNK]) is counted as several, so such a blob is cut into passages of readable size
+    instead of becoming one megabyte-long "passage" of three tokens. Counts are then only an upper
+    bound, so `inexact` makes every chunk of the note be measured for real.
+    """
+
+    def __init__(self, offsets: list[tuple[int, int]], shift: int) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.inexact = False
+        for s, e in offsets:
+            s, e = s + shift, e + shift
+            if e - s > LONG_TOKEN_CHARS:
+                self.inexact = True
+                cuts = range(s, e, LONG_TOKEN_CHARS)
+                self.starts += cuts
+                self.ends += [min(c + LONG_TOKEN_CHARS, e) for c in cuts]
+            else:
+                self.starts.append(s)
+                self.ends.append(e)
+
+    def count(self, a: int, b: int) -> int:
+        return bisect_left(self.starts, b) - bisect_left(self.starts, a)
+
+
+def chunk_note(
+    text: str, meta: NoteMeta, tokenizer: Tokenizer, target_tokens: int | None = None
+) -> list[Chunk]:
+    """Cut a note into passages; [] when it has no body text (empty, or frontmatter only)."""
+    if not text[meta.body_start :].strip():
+        return []
+    max_tokens = tokenizer.max_tokens
+    target = max(min(target_tokens or DEFAULT_TARGET_TOKENS, max_tokens), SPECIAL_TOKENS + 1)
+    lines = split_lines(text, meta.body_start)
+    tokens = _Tokens(tokenizer.token_offsets(text[meta.body_start :]), meta.body_start)
+    context = _Context(meta, tokenizer, target)
+    sections = _sections(lines)
+    packer = _Packer(text, tokens, context, sections, target)
+    spans = packer.pack()
+    return _finish(text, spans, sections, context, tokenizer, max_tokens, tokens)
+
+
+def _sections(lines: list[Line]) -> list[_Section]:
+    sections = [_Section(())]
+    stack: list[tuple[int, str]] = []
+    block: _Unit | None = None
+    block_kind = ""
+    for ln in lines:
+        if ln.kind == HEADING:
+            while stack and stack[-1][0] >= ln.level:
+                stack.pop()
+            stack.append((ln.level, ln.title))
+            sections.append(_Section(tuple(t for _, t in stack if t)))
+            sections[-1].units.append(_Unit(ln.start, ln.end, len(sections) - 1, True))
+            block = None
+        elif ln.kind == BLANK:
+            block = None
+        elif block is None or block_kind != ln.kind:
+            # Lines inside a fence, blank ones included, are all FENCE, so a code block is one unit.
+            block, block_kind = _Unit(ln.start, ln.end, len(sections) - 1, False), ln.kind
+            sections[-1].units.append(block)
+        else:
+            block.end = ln.end
+    return sections
+
+
+class _Context:
+    """The embedded context line (explicit title > heading path), its token cost, cached per path."""
+
+    def __init__(self, meta: NoteMeta, tokenizer: Tokenizer, target: int) -> None:
+        self.title = meta.title.strip() if meta.title_is_explicit else ""
+        self.tokenizer = tokenizer
+        # Headings help a passage's vector but must not crowd out its text.
+        self.max_context_tokens = (target - SPECIAL_TOKENS) // 4
+        self._cache: dict[tuple[str, ...], tuple[str, int]] = {}
+
+    def get(self, path: tuple[str, ...]) -> tuple[str, int]:
+        """(context prefix including the separator, its token count)."""
+        if path not in self._cache:
+            parts = list(path)
+            if self.title and (not parts or parts[0] != self.title):
+                parts.insert(0, self.title)
+            line = _PATH_SEP.join(p.strip() for p in parts if p.strip())
+            prefix = line + _CONTEXT_SEP if line else ""
+            offsets = self.tokenizer.token_offsets(prefix) if prefix else []
+            if len(offsets) > self.max_context_tokens:
+                keep = self.max_context_tokens
+                prefix = line[: offsets[keep - 1][1]] + _CONTEXT_SEP if keep else ""
+                offsets = self.tokenizer.token_offsets(prefix) if prefix else []
+            self._cache[path] = (prefix, len(offsets))
+        return self._cache[path]
+
+
+@dataclass
+class _Span:
+    start: int
+    end: int
+    first_section: int
+    common: tuple[str, ...]
+
+
+class _Packer:
+    def __init__(
+        self, text: str, tokens: _Tokens, context: _Context, sections: list[_Section], target: int
+    ) -> None:
+        self.text, self.tokens, self.context, self.sections = text, tokens, context, sections
+        self.target = target
+        self.spans: list[_Span] = []
+        self.cur: list[_Unit] = []
+        self.common: tuple[str, ...] = ()
+
+    def budget(self, common: tuple[str, ...]) -> int:
+        return max(1, self.target - SPECIAL_TOKENS - self.context.get(common)[1])
+
+    def pack(self) -> list[_Span]:
+        for section in self.sections:
+            for unit in section.units:
+                self.add(unit)
+        self.flush(keep_trailing_headings=False)
+        return self.spans
+
+    def add(self, unit: _Unit) -> None:
+        path = self.sections[unit.section].path
+        if self.cur:
+            common = self.common
+            if unit.section != self.cur[-1].section:
+                if self.may_merge(path):
+                    common = _common_prefix(common, path)
+                else:
+                    self.flush(keep_trailing_headings=False)
+            if self.cur:
+                if self.tokens.count(self.cur[0].start, unit.end) <= self.budget(common):
+                    self.cur.append(unit)
+                    self.common = common
+                    return
+                self.flush(keep_trailing_headings=True)
+        if self.cur:  # only headings carried over: they go with this unit, however large it is
+            self.common = _common_prefix(self.common, path)
+        else:
+            self.common = path
+        self.cur.append(unit)
+        if self.tokens.count(self.cur[0].start, unit.end) > self.budget(self.common):
+            self.split_current()
+
+    def may_merge(self, path: tuple[str, ...]) -> bool:
+        cur_tokens = self.tokens.count(self.cur[0].start, self.cur[-1].end)
+        all_headings = all(u.is_heading for u in self.cur)
+        tiny = all_headings or cur_tokens < self.target // 4
+        # Same parent as the last section in the chunk (a sibling), or below it or below a sibling.
+        last = self.sections[self.cur[-1].section].path
+        return tiny and path[: max(len(last) - 1, 0)] == last[:-1]
+
+    def flush(self, keep_trailing_headings: bool) -> None:
+        carry: list[_Unit] = []
+        if keep_trailing_headings:
+            # A chunk must not end on a heading whose content is elsewhere: it moves on with that
+            # content. Headings alone (nothing else fits after them) all move on.
+            n = len(self.cur)
+            while n and self.cur[n - 1].is_heading:
+                n -= 1
+            self.cur, carry = self.cur[:n], self.cur[n:]
+        if self.cur:
+            self.emit(self.cur[0].start, self.cur[-1].end, self.cur[0].section, self.common)
+        self.cur = carry
+        if carry:
+            self.common = self.sections[carry[0].section].path
+
+    def emit(self, start: int, end: int, section: int, common: tuple[str, ...]) -> None:
+        end = start + len(self.text[start:end].rstrip())
+        if end > start:
+            self.spans.append(_Span(start, end, section, common))
+
+    def split_current(self) -> None:
+        first, last = self.cur[0], self.cur[-1]
+        # Pieces after the first no longer show the carried headings, so they get the full path of
+        # the block's own section as context; the budget allows for the longer of the two.
+        own = self.sections[last.section].path
+        budget = min(self.budget(self.common), self.budget(own))
+        pieces = split_span(self.text, self.tokens, first.start, last.end, budget)
+        for n, (a, b) in enumerate(pieces[:-1]):
+            self.emit(a, b, first.section if n == 0 else last.section, self.common if n == 0 else own)
+        # The tail stays open so the blocks after it can still join it.
+        a, b = pieces[-1]
+        self.cur = [_Unit(a, b, last.section, False)]
+        self.common = own if len(pieces) > 1 else self.common
+
+
+def split_span(text: str, tokens: _Tokens, a: int, b: int, budget: int) -> list[tuple[int, int]]:
+    """Cut text[a:b] into pieces of at most `budget` tokens at the best boundaries available."""
+    starts, ends = tokens.starts, tokens.ends
+    i, j = bisect_left(starts, a), bisect_left(starts, b)
+    pieces: list[tuple[int, int]] = []
+    piece_start = a
+    budget = max(1, budget)
+    while j - i > budget:
+        hard = i + budget  # first token that cannot be in this piece
+        k = hard
+        cut = _best_cut(text, starts[i + budget // 2], ends[hard - 1])
+        if cut is not None:
+            k = max(i + 1, min(hard, bisect_left(starts, cut, i + 1, hard + 1)))
+        # Tokens sharing a char (byte-level BPE) cannot be separated inside a Python str.
+        while k > i + 1 and starts[k] == starts[k - 1]:
+            k -= 1
+        piece_end = min(ends[k - 1], starts[k])
+        pieces.append((piece_start, max(piece_end, piece_start + 1)))
+        i = k
+        piece_start = starts[i]
+    pieces.append((piece_start, b))
+    return pieces
+
+
+def _best_cut(text: str, lo: int, hi: int) -> int | None:
+    window = text[lo:hi]
+    for pattern, after in _CUTS:
+        matches = list(pattern.finditer(window))  # the window is one chunk long, so this stays small
+        last = matches[-1] if matches else None
+        if last is not None and (last.end() if after else last.start()) > 0:
+            return lo + (last.end() if after else last.start())
+    return None
+
+
+def _finish(
+    text: str,
+    spans: list[_Span],
+    sections: list[_Section],
+    context: _Context,
+    tokenizer: Tokenizer,
+    max_tokens: int,
+    tokens: _Tokens,
+) -> list[Chunk]:
+    breaks = [m.end() for m in _NEWLINE.finditer(text)]
+    margin = max(8, max_tokens // 32)
+    chunks: list[Chunk] = []
+    todo = list(reversed(spans))
+    while todo:
+        span = todo.pop()
+        prefix, prefix_tokens = context.get(span.common)
+        body = text[span.start : span.end]
+        embed_text = prefix + body
+        n_tokens = prefix_tokens + tokens.count(span.start, span.end) + SPECIAL_TOKENS
+        # The sum of the parts is exact when the chunk's edges fall between words (WordPiece and the
+        # like never let a token cross whitespace or punctuation), and that is where cuts are made
+        # whenever possible. Measuring every chunk again would double the tokenizing cost, so only
+        # chunks near the limit, with an edge inside a word, or from a note with blobs are measured.
+        if tokens.inexact or n_tokens > max_tokens - margin or _inside_word(text, span.start, span.end):
+            n_tokens = len(tokenizer.token_offsets(embed_text)) + SPECIAL_TOKENS
+        if n_tokens > max_tokens:
+            # Tokenizers do not always add up across a seam; measured over, so cut this span again,
+            # smaller by the overflow.
+            budget = tokens.count(span.start, span.end) - (n_tokens - max_tokens) - 1
+            pieces = split_span(text, tokens, span.start, span.end, budget)
+            if len(pieces) > 1:
+                todo.extend(reversed([_Span(a, b, span.first_section, span.common) for a, b in pieces]))
+                continue
+            body, embed_text, n_tokens = _truncate(body, prefix, tokenizer, max_tokens)
+        chunks.append(
+            Chunk(
+                seq=len(chunks),
+                text=body,
+                embed_text=embed_text,
+                start=span.start,
+                end=span.start + len(body),
+                line=bisect_right(breaks, span.start) + 1,
+                heading=_PATH_SEP.join(sections[span.first_section].path),
+                n_tokens=n_tokens,
+            )
+        )
+    return chunks
+
+
+def _inside_word(text: str, start: int, end: int) -> bool:
+    def joined(i: int) -> bool:
+        return 0 < i < len(text) and text[i - 1].isalnum() and text[i].isalnum()
+
+    return joined(start) or joined(end)
+
+
+def _truncate(body: str, prefix: str, tokenizer: Tokenizer, max_tokens: int) -> tuple[str, str, int]:
+    """Last resort when a one-token span still measures over the limit: drop tokens from its end."""
+    while True:
+        offsets = tokenizer.token_offsets(prefix + body)
+        n = len(offsets) + SPECIAL_TOKENS
+        if n <= max_tokens or not body:
+            return body, prefix + body, n
+        keep = max(0, len(offsets) - (n - max_tokens))
+        body = body[: max(0, offsets[keep][0] - len(prefix))] if keep < len(offsets) else body[:-1]
+        body = body.rstrip()
+
+
+def _common_prefix(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n]

@@ -1,0 +1,58 @@
+"""User settings, kept as JSON in the user's config directory.
+
+Precedence for the model: --model on the command line, then $GTE_NOTES_MODEL, then this file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from gte_notes.core.paths import config_dir
+
+DEFAULT_MODEL = "thenlper/gte-small"
+
+
+@dataclass
+class Settings:
+    folders: list[str] = field(default_factory=list)
+    model: str = DEFAULT_MODEL
+    precision: str = "auto"  # auto | fp32 | bf16 | int8
+    include: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    max_file_mb: float = 10.0
+    editor_command: str = ""  # e.g. "code -g {path}:{line}"; empty = the system's default application
+    result_count: int = 20
+    rescan_minutes: float = 10.0
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Settings:
+        path = path or settings_path()
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = {}
+        known = {f.name for f in fields(cls)}
+        # Unknown keys (from a newer version) and wrongly typed values are dropped, not fatal.
+        settings = cls(**{k: v for k, v in data.items() if k in known} if isinstance(data, dict) else {})
+        defaults = cls()
+        for f in fields(cls):
+            if not isinstance(getattr(settings, f.name), type(getattr(defaults, f.name))):
+                setattr(settings, f.name, getattr(defaults, f.name))
+        return settings
+
+    def save(self, path: Path | None = None) -> None:
+        path = path or settings_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
+        os.replace(tmp, path)
+
+    def model_name(self, override: str | None = None) -> str:
+        return override or os.environ.get("GTE_NOTES_MODEL") or self.model or DEFAULT_MODEL
+
+
+def settings_path() -> Path:
+    return config_dir() / "settings.json"

@@ -1,0 +1,370 @@
+"""The embedding model: text in, L2-normalised float32 vectors out, on the CPU.
+
+sentence-transformers loads the model; the forward pass is driven here rather than through
+`SentenceTransformer.encode`, because the app needs things encode does not give:
+- batches sized by tokens, not by count, after sorting by token length: a count-sized batch of
+  long passages pads every row to 512 tokens and spends most of its time on padding;
+- small batches, so an interactive query never waits long for the CPU;
+- cancellation between batches;
+- a reduced precision (bf16 or dynamic int8) checked against fp32 when the model loads.
+
+Threads: indexing and queries may call `encode` and `encode_query` at the same time from different
+threads, and neither takes a lock. A forward pass in eval mode under `torch.inference_mode` reads the
+weights and writes only its own tensors (dynamic int8 computes its activation scales per call), so
+concurrent passes are safe. Each path has its own `tokenizers.Tokenizer` copy, configured once and
+never changed afterwards: changing a shared fast tokenizer's truncation while another thread encodes
+with it is what raises "Already borrowed".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import inspect
+import logging
+import re
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from gte_notes.core.errors import KnownError, ModelMissingError
+from gte_notes.core.model_files import DEFAULT_MODEL, model_fingerprint, resolve_model_path
+
+if TYPE_CHECKING:
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from tokenizers import Tokenizer
+
+log = logging.getLogger(__name__)
+
+PRECISIONS = ("fp32", "bf16", "int8")
+# A reduced precision is kept only if every calibration sentence stays this close to fp32.
+MIN_CALIBRATION_COSINE = 0.99
+# Tokens (rows x padded length) per forward pass. On a 2-core AVX-512 machine throughput is flat from
+# 512 to 2048 and drops beyond; 1024 keeps one gte-small batch near 0.2 s, the most a query can wait.
+BATCH_TOKENS = 1024
+MAX_BATCH_ROWS = 128
+
+# Short and long, prose, lists, code and markup: roughly what notes contain.
+CALIBRATION_SENTENCES = (
+    "A man is playing a guitar.",
+    "A woman is slicing an onion in the kitchen.",
+    "The cat sat quietly on the warm windowsill all afternoon.",
+    "Stock markets fell sharply after the central bank raised interest rates.",
+    "How do I reset my password if I no longer have access to my email?",
+    "Photosynthesis converts light energy into chemical energy stored in glucose.",
+    "# Meeting notes\n- decide on the release date\n- review open bugs\n- [[project.roadmap]]",
+    "TODO: call the plumber about the leaking pipe under the sink before Friday.",
+    "def add(a, b):\n    return a + b  # simple helper used by the tests",
+    "The treaty was signed in 1648, ending thirty years of war in central Europe.",
+    "Sourdough needs a lively starter, a long cold proof and a very hot oven.",
+    "Kubernetes schedules pods onto nodes based on resource requests and affinity rules.",
+    "She remembered the smell of rain on dry earth from the summers of her childhood.",
+    "Vitamin D deficiency is associated with reduced bone density in older adults.",
+    "Use `git rebase -i HEAD~3` to squash the last three commits into one.",
+    (
+        "The committee reviewed the proposal in detail, weighing the projected costs against the "
+        "long-term benefits for the community, and after a lengthy debate it voted to fund a smaller "
+        "pilot first, with a full evaluation planned for the following spring."
+    ),
+)
+
+
+class Cancelled(Exception):
+    """`Embedder.encode` stopped between batches because its `cancel` callback said so."""
+
+
+def cpu_has_native_bf16() -> bool:
+    """True if the CPU computes bf16 in hardware (AVX512-BF16 or AMX); emulated bf16 is slower than fp32."""
+    flags: set[str] = set()
+    with contextlib.suppress(OSError), open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
+        for line in fh:
+            if line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+                break
+    if flags & {"avx512_bf16", "amx_bf16"}:
+        return True
+    import torch
+
+    # Private helpers, but the only portable probe off Linux; absent in some builds.
+    for probe in ("_is_avx512_bf16_supported", "_is_amx_tile_supported"):
+        fn = getattr(torch.cpu, probe, None)
+        with contextlib.suppress(Exception):
+            if fn is not None and fn():
+                return True
+    return False
+
+
+def int8_supported() -> bool:
+    import torch
+
+    return torch.backends.quantized.engine not in (None, "none")
+
+
+class Embedder:
+    """A loaded model, ready to embed from any thread. Build it with `load_embedder`."""
+
+    name: str
+    path: Path
+    dim: int
+    max_tokens: int
+    precision: str
+    precision_note: str
+    model_id: str
+
+    def __init__(self, name: str, path: Path, model: SentenceTransformer, precision: str = "auto") -> None:
+        first = model[0]
+        inner = getattr(first, "auto_model", None)
+        tokenizer = getattr(first, "tokenizer", None)
+        if inner is None or getattr(tokenizer, "backend_tokenizer", None) is None:
+            raise ModelMissingError(
+                f'"{path}" is not a supported model: gte-notes needs a transformer text model with a fast '
+                "tokenizer (tokenizer.json). Pass --model PATH to a sentence-transformers model folder."
+            )
+        self.name = name
+        self.path = path
+        self._st = model
+        self._first = first
+        self._rest = list(model)[1:]
+        self.max_tokens = int(model.max_seq_length or getattr(inner.config, "max_position_embeddings", 512))
+        self._takes_token_types = "token_type_ids" in inspect.signature(inner.forward).parameters
+
+        backend: Tokenizer = tokenizer.backend_tokenizer
+        self._span_tok = _fresh_tokenizer(backend, None)
+        self._batch_tok = _fresh_tokenizer(backend, self.max_tokens)
+        self._query_tok = _fresh_tokenizer(backend, self.max_tokens)
+
+        self._inner = inner.eval()
+        reference = self._calibration_vectors(self._inner)
+        self.dim = int(reference.shape[1])
+        self.precision, self.precision_note = self._choose_precision(precision, reference)
+        self.model_id = f"{_short_name(name)}:{model_fingerprint(path)[:12]}:{self.precision}:{self.dim}"
+
+    # -- tokens -------------------------------------------------------------------------------------
+
+    def token_offsets(self, text: str) -> list[tuple[int, int]]:
+        """Character spans in `text` of the model's tokens, without special tokens or truncation."""
+        return list(self._span_tok.encode(text, add_special_tokens=False).offsets)
+
+    def count_tokens(self, text: str) -> int:
+        """How many tokens the model sees for `text` untruncated, counting [CLS] and [SEP]."""
+        return len(self._span_tok.encode(text, add_special_tokens=True).ids)
+
+    # -- vectors ------------------------------------------------------------------------------------
+
+    def encode(
+        self,
+        texts: Sequence[str],
+        token_counts: Sequence[int] | None = None,
+        cancel: Callable[[], bool] | None = None,
+    ) -> np.ndarray:
+        """Embed `texts` as float32 rows of shape (len(texts), dim), L2-normalised, in input order.
+
+        Texts longer than `max_tokens` are truncated. `token_counts` (e.g. from the chunker) spares a
+        tokenizer pass for planning batches. `cancel` is polled between batches; if it returns True,
+        `Cancelled` is raised and nothing is returned.
+        """
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        if token_counts is not None and len(token_counts) != len(texts):
+            raise ValueError("token_counts must have one entry per text")
+        ids: list[list[int]] | None = None
+        if token_counts is None:
+            ids = [enc.ids for enc in self._batch_tok.encode_batch(list(texts))]
+            lengths = [len(row) for row in ids]
+        else:
+            lengths = [min(max(int(n), 2), self.max_tokens) for n in token_counts]
+
+        for batch in plan_batches(lengths, BATCH_TOKENS, MAX_BATCH_ROWS):
+            if cancel is not None and cancel():
+                raise Cancelled()
+            if ids is not None:
+                rows = [ids[i] for i in batch]
+            else:
+                rows = [enc.ids for enc in self._batch_tok.encode_batch([texts[i] for i in batch])]
+            out[batch] = self._forward(self._inner, rows)
+        return out
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """Embed one query: float32 (dim,), normalised. Runs at once, alongside any indexing encode."""
+        row = self._query_tok.encode(text).ids
+        return self._forward(self._inner, [row])[0]
+
+    def _forward(self, inner: torch.nn.Module, rows: list[list[int]]) -> np.ndarray:
+        import torch
+
+        width = max(len(row) for row in rows)
+        ids = np.zeros((len(rows), width), dtype=np.int64)
+        mask = np.zeros((len(rows), width), dtype=np.int64)
+        for r, row in enumerate(rows):
+            ids[r, : len(row)] = row
+            mask[r, : len(row)] = 1
+        input_ids = torch.from_numpy(ids)
+        attention_mask = torch.from_numpy(mask)
+        kwargs: dict[str, Any] = {"input_ids": input_ids, "attention_mask": attention_mask}
+        if self._takes_token_types:
+            kwargs["token_type_ids"] = torch.zeros_like(input_ids)
+        with torch.inference_mode():
+            hidden = inner(**kwargs, return_dict=True).last_hidden_state
+            # Pool in fp32 whatever the model ran in: a bf16 mean over 512 tokens loses digits.
+            features: dict[str, Any] = {
+                "input_ids": input_ids,
+                "attention_mask": attention_mask,
+                "token_embeddings": hidden.float(),
+            }
+            for module in self._rest:
+                features = module(features)
+            vectors = torch.nn.functional.normalize(features["sentence_embedding"].float(), p=2, dim=1)
+        return vectors.numpy()
+
+    # -- precision ----------------------------------------------------------------------------------
+
+    def _calibration_vectors(self, inner: torch.nn.Module) -> np.ndarray:
+        rows = [enc.ids for enc in self._batch_tok.encode_batch(list(CALIBRATION_SENTENCES))]
+        return self._forward(inner, rows)
+
+    def _choose_precision(self, requested: str, reference: np.ndarray) -> tuple[str, str]:
+        native_bf16 = cpu_has_native_bf16()
+        if requested == "fp32":
+            return "fp32", "fp32 (forced; the reference precision)"
+        if requested in ("bf16", "int8"):
+            variant = _convert(self._inner, requested)
+            cosine = self._min_cosine(variant, reference)
+            self._adopt(variant)
+            note = f"{requested} (forced; cosine to fp32 {cosine:.4f} on calibration set"
+            if cosine < MIN_CALIBRATION_COSINE:
+                note += f", below {MIN_CALIBRATION_COSINE}"
+            if requested == "bf16" and not native_bf16:
+                note += "; this CPU has no native bf16, expect it to be slow"
+            return requested, note + ")"
+
+        # auto: fastest first. On 2 cores with gte-small's shape, bf16 on a CPU with native bf16 runs ~2.8x
+        # fp32 and dynamic int8 ~1.5x; emulated bf16 runs ~3x slower than fp32, so it is never picked.
+        # Dynamic int8 often fails the check on trained models (outlier activations), hence the check.
+        reasons: list[str] = []
+        candidates: list[str] = []
+        if native_bf16:
+            candidates.append("bf16")
+        else:
+            reasons.append("no native bf16 on this CPU")
+        if int8_supported():
+            candidates.append("int8")
+        else:
+            reasons.append("no int8 kernels in this torch build")
+        for candidate in candidates:
+            variant = _convert(self._inner, candidate)
+            cosine = self._min_cosine(variant, reference)
+            if cosine >= MIN_CALIBRATION_COSINE:
+                self._adopt(variant)
+                reasons.append(f"cosine to fp32 {cosine:.4f} on calibration set")
+                return candidate, f"{candidate} (auto: {'; '.join(reasons)})"
+            reasons.append(f"{candidate} failed the check, cosine {cosine:.4f} < {MIN_CALIBRATION_COSINE}")
+            log.warning("precision %s rejected: min cosine to fp32 %.4f", candidate, cosine)
+        return "fp32", f"fp32 (auto: {'; '.join(reasons)})"
+
+    def _min_cosine(self, variant: torch.nn.Module, reference: np.ndarray) -> float:
+        vectors = self._calibration_vectors(variant)
+        return float(np.min(np.sum(vectors * reference, axis=1)))
+
+    def _adopt(self, variant: torch.nn.Module) -> None:
+        # Swap it into the SentenceTransformer too, so the fp32 weights can be freed.
+        self._inner = variant
+        for attr in ("model", "auto_model"):
+            if attr in self._first._modules:
+                setattr(self._first, attr, variant)
+                break
+
+
+def plan_batches(lengths: Sequence[int], budget: int, max_rows: int) -> list[list[int]]:
+    """Group indices into batches of similar length whose padded size (rows x longest) fits `budget`."""
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for i in order:
+        # Ascending order makes lengths[i] the padded width if i joins the batch.
+        if current and ((len(current) + 1) * lengths[i] > budget or len(current) >= max_rows):
+            batches.append(current)
+            current = []
+        current.append(i)
+    if current:
+        batches.append(current)
+    return batches
+
+
+def _convert(inner: torch.nn.Module, precision: str) -> torch.nn.Module:
+    import torch
+
+    if precision == "bf16":
+        # Casting the weights beats torch.autocast here: autocast re-casts every weight on every call.
+        return copy.deepcopy(inner).to(torch.bfloat16).eval()
+    if precision == "int8":
+        with warnings.catch_warnings():
+            # torch deprecates eager-mode quantisation in favour of torchao, which is not a dependency.
+            warnings.simplefilter("ignore")
+            return torch.ao.quantization.quantize_dynamic(inner, {torch.nn.Linear}, dtype=torch.qint8).eval()
+    raise ValueError(precision)
+
+
+def _fresh_tokenizer(backend: Tokenizer, max_length: int | None) -> Tokenizer:
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_str(backend.to_str())
+    tok.no_padding()
+    if max_length is None:
+        tok.no_truncation()
+    else:
+        tok.enable_truncation(max_length=max_length)
+    return tok
+
+
+def _short_name(name: str) -> str:
+    tail = re.split(r"[/\\]", name.rstrip("/\\"))[-1] or "model"
+    return tail.replace(":", "_")
+
+
+@contextlib.contextmanager
+def _quiet_loading() -> Iterator[None]:
+    """Silence the weight-loading progress bars and reports, which would land on the CLI's stderr."""
+    from transformers.utils import logging as hf_logging
+
+    verbosity = hf_logging.get_verbosity()
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        if bars:
+            hf_logging.enable_progress_bar()
+
+
+def load_embedder(name_or_path: str = DEFAULT_MODEL, precision: str = "auto") -> Embedder:
+    """Find the model offline, load it on the CPU and settle its precision.
+
+    `precision` is "auto" (the fastest this CPU runs well that stays within MIN_CALIBRATION_COSINE
+    of fp32) or one of "fp32", "bf16", "int8" to force it. Raises ModelMissingError when the model
+    is absent or its folder cannot be loaded.
+    """
+    if precision not in ("auto", *PRECISIONS):
+        raise KnownError(f'Unknown precision "{precision}": use auto, fp32, bf16 or int8.')
+    path = resolve_model_path(name_or_path)
+    try:
+        from sentence_transformers import SentenceTransformer
+
+        with _quiet_loading():
+            model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        return Embedder(name_or_path, path, model, precision)
+    except KnownError:
+        raise
+    except Exception as err:
+        first = str(err).strip().splitlines()[0][:200] if str(err).strip() else "no details"
+        raise ModelMissingError(
+            f'The model in "{path}" could not be loaded ({type(err).__name__}: {first}). The folder may be '
+            'incomplete or damaged: fetch it again with "gte-notes model download", or pass --model PATH '
+            "to another sentence-transformers model folder."
+        ) from err

@@ -1,0 +1,362 @@
+"""Make the database agree with the notes folder.
+
+`reconcile` looks at the disk (lstat, read, hash), never trusts what it was told: watcher events only
+say which paths to look at. Only chunk texts without a vector for the current model are embedded.
+Each note is written in one transaction, so a crash leaves it with its old chunks or its new ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from gte_notes.core.ann import AnnIndex
+from gte_notes.core.chunking import chunk_note
+from gte_notes.core.errors import FolderError
+from gte_notes.core.ignore import is_ignored_relpath
+from gte_notes.core.markdown_meta import parse_meta
+from gte_notes.core.notes import FileRead, NoteFilter, check_folder, read_note, scan_folder
+from gte_notes.core.store import NewChunk, NoteRow, Store
+
+# A file that could not be read this time is looked at again on the next reconcile even if its
+# size and mtime did not change (permissions may have been fixed).
+RETRY_STATUSES = {"unreadable", "failed"}
+# How many chunk texts are embedded before their notes are written: small enough that progress
+# moves and cancel is prompt, large enough for efficient batches.
+EMBED_BATCH_CHUNKS = 128
+# Bump when chunking changes what gets embedded: every note is then chunked again (vectors whose
+# text did not change are still reused).
+CHUNKING_VERSION = 1
+
+
+class EmbedderLike(Protocol):
+    model_id: str
+    dim: int
+    max_tokens: int
+
+    def token_offsets(self, text: str) -> list[tuple[int, int]]: ...
+    def encode(self, texts: list[str], token_counts: list[int] | None = None,
+               cancel: Callable[[], bool] | None = None) -> np.ndarray: ...
+
+
+@dataclass
+class Progress:
+    done: int
+    total: int
+    current: str
+    eta_s: float | None
+    embedded: int
+    reused: int
+
+
+@dataclass
+class ReconcileStats:
+    scanned: int = 0
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    failed: int = 0
+    embedded_chunks: int = 0
+    reused_chunks: int = 0
+    seconds: float = 0.0
+    cancelled: bool = False
+    warnings: list[str] = field(default_factory=list)
+    # (path, status, reason) for every file whose status changed, for per-file status views
+    changed: list[tuple[str, str, str]] = field(default_factory=list)
+    # every note whose chunks were written or dropped (committed), so views showing it can refresh
+    indexed: list[str] = field(default_factory=list)
+
+
+class Cancelled(Exception):
+    pass
+
+
+@dataclass
+class _Pending:
+    path: str
+    read: FileRead
+    title: str
+    tags: tuple[str, ...]
+    links: tuple[str, ...]
+    chunks: list[NewChunk]
+    texts: dict[str, str]  # text_hash -> embed text, for hashes that still need a vector
+    tokens: dict[str, int]
+
+
+def _hash_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+class Indexer:
+    """The single writer of one notes folder's index."""
+
+    def __init__(self, root: Path, store: Store, ann: AnnIndex, embedder: EmbedderLike,
+                 flt: NoteFilter | None = None, max_bytes: int = 10 * 1024 * 1024) -> None:
+        self.root = root
+        self.store = store
+        self.ann = ann
+        self.embedder = embedder
+        self.filter = flt or NoteFilter()
+        self.max_bytes = max_bytes
+        self._force = False
+
+    # ---- entry points -------------------------------------------------------------------------
+
+    def reconcile(self, paths: Iterable[str] | None = None,
+                  progress: Callable[[Progress], None] | None = None,
+                  cancel: Callable[[], bool] | None = None) -> ReconcileStats:
+        """Full scan when `paths` is None, else only those relative paths (files or folders)."""
+        started = time.monotonic()
+        stats = ReconcileStats()
+        root = check_folder(self.root)
+        known = self.store.notes()
+        pipeline = f"chunking {CHUNKING_VERSION}; {self.embedder.model_id}; max {self.embedder.max_tokens}"
+        self._force = self.store.get_meta("pipeline") != pipeline
+        if self._force:
+            paths = None  # a new model or chunker: every note must be looked at again
+        if paths is None:
+            on_disk = self._scan(root, "")
+            if not on_disk and known:
+                # An unmounted drive or an emptied sync folder looks like "every note deleted".
+                # Never act on that from one look: keep the index and say why.
+                raise FolderError(
+                    f"The notes folder {root} is empty or unreachable; the index of {len(known)} notes "
+                    "is kept until the folder is back."
+                )
+            gone = [p for p in known if p not in on_disk]
+        else:
+            on_disk, gone = {}, []
+            for rel in {self._clean(p) for p in paths}:
+                if not rel:
+                    continue
+                found = self._scan_path(root, rel)
+                on_disk.update(found)
+                gone += [p for p in self.store.paths_under(rel) if p not in found]
+        stats.scanned = len(on_disk)
+        if gone:
+            self._remove(gone, stats)
+        work = [(p, st) for p, st in sorted(on_disk.items())
+                if self._force or self._needs_look(known.get(p), st)]
+        stats.unchanged = len(on_disk) - len(work)
+        try:
+            self._process(root, work, known, stats, progress, cancel)
+        except Cancelled:
+            stats.cancelled = True
+        if paths is None and not stats.cancelled:
+            with self.store.transaction():
+                self.store.set_meta("pipeline", pipeline)
+                self.store.gc_vectors(self.embedder.model_id)
+        stats.seconds = time.monotonic() - started
+        return stats
+
+    # ---- scanning -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _clean(rel: str) -> str:
+        return rel.replace(os.sep, "/").strip("/")
+
+    def _scan(self, root: Path, sub: str) -> dict[str, os.stat_result]:
+        errors: list[str] = []
+        if not sub:
+            found = dict(scan_folder(root, self.filter, errors))
+            if "" in errors:
+                raise FolderError(f"The notes folder {root} cannot be read; the index is kept as it is.")
+            return found
+        # Globs are written against paths from the notes folder, so a subtree is scanned with the
+        # extension rule only and filtered here on the full relative path.
+        found: dict[str, os.stat_result] = {}
+        for rel, st in scan_folder(root / sub, NoteFilter(extensions=self.filter.extensions), errors):
+            full = f"{sub}/{rel}"
+            if self.filter.matches(full):
+                found[full] = st
+        return found
+
+    def _scan_path(self, root: Path, rel: str) -> dict[str, os.stat_result]:
+        if is_ignored_relpath(rel):
+            return {}
+        try:
+            st = os.lstat(root / rel)
+        except OSError:
+            return {}
+        if stat.S_ISDIR(st.st_mode):
+            return self._scan(root, rel)
+        if self.filter.matches(rel) and not stat.S_ISLNK(st.st_mode):
+            return {rel: st}
+        return {}
+
+    @staticmethod
+    def _needs_look(row: NoteRow | None, st: os.stat_result) -> bool:
+        if row is None or row.status in RETRY_STATUSES:
+            return True
+        return row.size != st.st_size or row.mtime_ns != st.st_mtime_ns
+
+    # ---- writing ------------------------------------------------------------------------------
+
+    def _remove(self, paths: list[str], stats: ReconcileStats) -> None:
+        with self.store.transaction():
+            removed = self.store.delete_notes(paths)
+        self.ann.remove(removed)
+        stats.removed += len(paths)
+        stats.changed += [(p, "removed", "") for p in paths]
+        stats.indexed += paths
+
+    def _process(self, root: Path, work: list[tuple[str, os.stat_result]], known: dict[str, NoteRow],
+                 stats: ReconcileStats, progress: Callable[[Progress], None] | None,
+                 cancel: Callable[[], bool] | None) -> None:
+        total = len(work)
+        started = time.monotonic()
+        batch: list[_Pending] = []
+        need = 0
+
+        def report(done: int, current: str) -> None:
+            if progress is None:
+                return
+            elapsed = time.monotonic() - started
+            eta = elapsed / done * (total - done) if done else None
+            progress(Progress(done, total, current, eta, stats.embedded_chunks, stats.reused_chunks))
+
+        report(0, "")
+        for n, (rel, _st) in enumerate(work, start=1):
+            if cancel is not None and cancel():
+                self._flush(batch, stats, cancel)
+                raise Cancelled
+            pending = self._prepare(root, rel, known.get(rel), stats)
+            if pending is not None:
+                batch.append(pending)
+                need += len(pending.texts)
+            if need >= EMBED_BATCH_CHUNKS or len(batch) >= 256:
+                self._flush(batch, stats, cancel)
+                batch, need = [], 0
+            report(n, rel)
+        self._flush(batch, stats, cancel)
+        report(total, "")
+
+    def _prepare(self, root: Path, rel: str, old: NoteRow | None, stats: ReconcileStats) -> _Pending | None:
+        """Read and chunk one file; write its status at once when there is nothing to embed."""
+        read = read_note(root / rel, self.max_bytes)
+        if read.status == "vanished":
+            if old is not None:
+                self._remove([rel], stats)
+            return None
+        if read.status == "ok" and old is not None and old.status == "indexed" \
+                and old.content_hash == read.content_hash and not self._force:
+            # Touched but not changed: remember the new mtime so the next scan skips it.
+            with self.store.transaction():
+                self.store.touch_note(rel, read.size, read.mtime_ns)
+            stats.unchanged += 1
+            return None
+        if read.status != "ok":
+            self._write_status(rel, read, old, stats)
+            return None
+        try:
+            meta = parse_meta(read.text or "", Path(rel).stem)
+            chunks = chunk_note(read.text or "", meta, self.embedder)
+        except Exception as err:  # a bug in chunking must cost one file, not the whole index
+            self._write_status(rel, read, old, stats, status="failed", reason=f"could not be chunked: {err!r}")
+            return None
+        if not chunks:
+            self._write_status(rel, read, old, stats, status="empty", reason="no text to index",
+                               title=meta.title)
+            return None
+        new_chunks: list[NewChunk] = []
+        texts: dict[str, str] = {}
+        tokens: dict[str, int] = {}
+        for c in chunks:
+            h = _hash_text(c.embed_text)
+            new_chunks.append(NewChunk(c.seq, c.start, c.end, c.line, c.heading, c.text, h, c.n_tokens))
+            texts[h] = c.embed_text
+            tokens[h] = c.n_tokens
+        missing = self.store.missing_vectors(texts, self.embedder.model_id)
+        stats.reused_chunks += len(texts) - len(missing)
+        texts = {h: t for h, t in texts.items() if h in missing}
+        return _Pending(rel, read, meta.title, meta.tags, meta.links, new_chunks, texts, tokens)
+
+    def _write_status(self, rel: str, read: FileRead, old: NoteRow | None, stats: ReconcileStats, *,
+                      status: str | None = None, reason: str | None = None, title: str = "") -> None:
+        status = status or read.status
+        reason = read.reason if reason is None else reason
+        with self.store.transaction():
+            note_id = self.store.upsert_note(
+                rel, title=title or Path(rel).stem, size=read.size, mtime_ns=read.mtime_ns,
+                content_hash=read.content_hash, status=status, reason=reason, warning=read.warning,
+            )
+            removed, _ = self.store.replace_chunks(note_id, "", [])
+        self.ann.remove(removed)
+        if removed:
+            stats.indexed.append(rel)
+        if status == "failed" or status == "unreadable":
+            stats.failed += 1
+        else:
+            stats.skipped += 1
+        if old is None or old.status != status or old.reason != reason:
+            stats.changed.append((rel, status, reason))
+
+    def _flush(self, batch: list[_Pending], stats: ReconcileStats, cancel: Callable[[], bool] | None) -> None:
+        if not batch:
+            return
+        texts: dict[str, str] = {}
+        tokens: dict[str, int] = {}
+        for p in batch:
+            texts.update(p.texts)
+            tokens.update(p.tokens)
+        hashes = list(texts)
+        vectors: dict[str, np.ndarray] = {}
+        if hashes:
+            try:
+                mat = self.embedder.encode([texts[h] for h in hashes], [tokens[h] for h in hashes], cancel=cancel)
+            except Exception as err:
+                if type(err).__name__ == "Cancelled":
+                    raise Cancelled from err
+                raise
+            vectors = dict(zip(hashes, mat))
+            stats.embedded_chunks += len(hashes)
+        with self.store.transaction():
+            self.store.put_vectors(self.embedder.model_id, vectors.items())
+            changes = []
+            for p in batch:
+                existed = self.store.note(p.path)
+                note_id = self.store.upsert_note(
+                    p.path, title=p.title, size=p.read.size, mtime_ns=p.read.mtime_ns,
+                    content_hash=p.read.content_hash, status="indexed", reason="", warning=p.read.warning,
+                    tags=p.tags, links=p.links,
+                )
+                removed, added = self.store.replace_chunks(note_id, p.title, p.chunks)
+                changes.append((removed, added, [c.text_hash for c in p.chunks]))
+                stats.indexed.append(p.path)
+                if existed is None:
+                    stats.added += 1
+                else:
+                    stats.updated += 1
+                if existed is None or existed.status != "indexed":
+                    stats.changed.append((p.path, "indexed", p.read.warning))
+        # The ANN follows only after the commit: it may lag the database, never lead it.
+        all_hashes = {h for _, _, hs in changes for h in hs}
+        have = self._vectors_for(all_hashes - set(vectors))
+        have.update(vectors)
+        for removed, added, hs in changes:
+            self.ann.remove(removed)
+            if added:
+                self.ann.add(added, np.stack([have[h] for h in hs]).astype(np.float32))
+
+    def _vectors_for(self, hashes: set[str]) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        wanted = list(hashes)
+        for start in range(0, len(wanted), 900):
+            part = wanted[start:start + 900]
+            marks = ",".join("?" * len(part))
+            for h, blob in self.store.conn.execute(
+                f"SELECT text_hash, vector FROM vectors WHERE model_id = ? AND text_hash IN ({marks})",
+                [self.embedder.model_id, *part],
+            ):
+                out[h] = np.frombuffer(blob, dtype=np.float32)
+        return out

@@ -1,0 +1,241 @@
+"""A note's metadata: YAML frontmatter, title, tags and raw link targets.
+
+Links are returned raw (as written, minus headings and block refs) and resolved to files later by
+`links.resolve_link`, because resolution depends on which notes exist, which changes without this
+note changing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+from gte_notes.core.markdown_lines import FENCE, HEADING, Line, split_lines
+
+try:  # PyYAML arrives with transformers; the fallback keeps core importable without it.
+    import yaml
+
+    _YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+except ImportError:  # pragma: no cover - exercised only in stripped-down installs
+    yaml = None  # type: ignore[assignment]
+    _YAML_LOADER = None
+
+_FM_OPEN = re.compile(r"---[ \t]*(?:\r\n?|\n)")
+_FM_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*(?:\r\n?|\n|\Z)", re.MULTILINE)
+_WIKILINK = re.compile(r"!?\[\[([^\[\]\n]+?)\]\]")
+_MDLINK = re.compile(
+    r"(!?)\[(?:[^\[\]\n]|\[[^\[\]\n]*\])*\]"
+    r"\(\s*(<[^<>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)"
+)
+_TAG = re.compile(r"(?:^|(?<=\s))#([\w][\w/\-]*)", re.MULTILINE)
+_BACKTICKS = re.compile(r"`+")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+_DENDRON_SCHEME = re.compile(r"dendron://[^/]*/")
+_TAG_SPLIT = re.compile(r"[,\s]+")
+
+
+@dataclass(frozen=True)
+class NoteMeta:
+    title: str  # frontmatter title, else a leading (or only) `# H1`, else the file stem as is
+    # True when the title was written by the user (frontmatter or H1). Only such titles go into the
+    # embedded context, so renaming a note's file never changes its vectors.
+    title_is_explicit: bool
+    tags: tuple[str, ...]  # frontmatter tags + inline #tags, without '#', first-seen order
+    # Raw link targets, headings stripped. A piped wikilink whose target side is ambiguous is kept as
+    # "left|right": Obsidian writes [[target|alias]], Dendron [[alias|target]], and only the set of
+    # existing notes can tell which side is the note; `links.resolve_link` decides.
+    links: tuple[str, ...]
+    body_start: int  # offset where the body starts, after any frontmatter block
+
+
+def parse_meta(text: str, stem: str) -> NoteMeta:
+    """Parse frontmatter, title, tags and links from a note's decoded text."""
+    front, body_start = split_frontmatter(text)
+    lines = split_lines(text, body_start)
+    masked = _mask_code(text, body_start, lines)
+
+    title, explicit = _scalar(front.get("title")), True
+    if not title:
+        title = _h1_title(lines)
+    if not title:
+        title, explicit = stem, False
+
+    tags = [t.lstrip("#") for t in _list_of_str(front.get("tags", front.get("tag")))]
+    tags += [m.group(1) for m in _TAG.finditer(masked) if not m.group(1).isdigit()]
+    tags = [t for t in tags if t]
+    return NoteMeta(title, explicit, _dedup(tags), _dedup(_links(masked)), body_start)
+
+
+def split_frontmatter(text: str) -> tuple[dict[str, Any], int]:
+    """Return (frontmatter mapping, body start offset).
+
+    A block that opens with `---` on the first line and closes with `---`/`...` is frontmatter. If it
+    is not valid YAML it is still skipped (it was meant as metadata, and embedding it would dilute
+    every passage) but yields no keys. If it is valid YAML but not a mapping, it was a horizontal rule
+    followed by ordinary text, and stays body.
+    """
+    opened = _FM_OPEN.match(text)
+    if not opened:
+        return {}, 0
+    closed = _FM_CLOSE.search(text, opened.end())
+    if not closed:
+        return {}, 0
+    block = text[opened.end() : closed.start()]
+    try:
+        data = _load_yaml(block)
+    except ValueError:
+        return {}, closed.end()
+    if data is None:
+        return {}, closed.end()
+    if not isinstance(data, dict):
+        return {}, 0
+    return {str(k).lower(): v for k, v in data.items()}, closed.end()
+
+
+def _load_yaml(block: str) -> Any:
+    if yaml is None:
+        return _tolerant_yaml(block)
+    try:
+        return yaml.load(block, Loader=_YAML_LOADER)
+    except yaml.YAMLError as err:
+        raise ValueError(str(err)) from None
+
+
+def _tolerant_yaml(block: str) -> dict[str, Any]:
+    """`key: value` lines and `- item` lists under a key; enough for title and tags without PyYAML."""
+    data: dict[str, Any] = {}
+    key = None
+    for raw in block.splitlines():
+        line = raw.rstrip()
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if line.lstrip().startswith("- ") and key is not None:
+            if not isinstance(data.get(key), list):
+                data[key] = []
+            data[key].append(line.lstrip()[2:].strip().strip("\"'"))
+        elif ":" in line and not line[0].isspace():
+            key, _, value = line.partition(":")
+            key, value = key.strip(), value.strip()
+            if value.startswith("[") and value.endswith("]"):
+                data[key] = [v.strip().strip("\"'") for v in value[1:-1].split(",") if v.strip()]
+            else:
+                data[key] = value.strip("\"'") or None
+        else:
+            raise ValueError(f"not a key: value line: {line!r}")
+    return data
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return str(value).strip()
+    return ""
+
+
+def _list_of_str(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [t for t in _TAG_SPLIT.split(value) if t]
+    if isinstance(value, (list, tuple)):
+        return [s for v in value if (s := _scalar(v))]
+    return []
+
+
+def _h1_title(lines: list[Line]) -> str:
+    # A leading H1 is the note's title by convention. A later H1 counts only when it is the only one;
+    # in notes that use several H1s as sections, none of them names the whole note.
+    h1s = [ln for ln in lines if ln.kind == HEADING and ln.level == 1 and ln.title]
+    if not h1s:
+        return ""
+    first_content = next((ln for ln in lines if ln.kind != "blank"), None)
+    if first_content is h1s[0] or len(h1s) == 1:
+        return h1s[0].title
+    return ""
+
+
+def _mask_code(text: str, start: int, lines: list[Line]) -> str:
+    """The body with fenced and inline code blanked (same offsets), so no #tag or link is read from code."""
+    parts: list[str] = [" " * start]
+    for ln in lines:
+        segment = text[ln.start : ln.end]
+        if ln.kind == FENCE:
+            segment = " " * len(segment)
+        elif "`" in segment:
+            segment = _mask_inline_code(segment)
+        parts.append(segment)
+        parts.append("\n" * (ln.next - ln.end) if ln.next > ln.end else "")
+    return "".join(parts)
+
+
+def _mask_inline_code(line: str) -> str:
+    # A code span closes at the next backtick run of the same length (CommonMark); pairing runs in one
+    # pass stays linear even for a huge line full of stray backticks, where a lazy regex would not.
+    runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(line)]
+    next_same: list[int | None] = [None] * len(runs)
+    last_by_len: dict[int, int] = {}
+    for i in range(len(runs) - 1, -1, -1):
+        length = runs[i][1] - runs[i][0]
+        next_same[i] = last_by_len.get(length)
+        last_by_len[length] = i
+    out, pos, i = [], 0, 0
+    while i < len(runs):
+        j = next_same[i]
+        if j is None:
+            i += 1
+            continue
+        a, b = runs[i][0], runs[j][1]
+        out += [line[pos:a], " " * (b - a)]
+        pos, i = b, j + 1
+    out.append(line[pos:])
+    return "".join(out)
+
+
+def _links(masked: str) -> list[str]:
+    found: list[tuple[int, str]] = []
+    for m in _WIKILINK.finditer(masked):
+        target = _wikilink_target(m.group(1))
+        if target:
+            found.append((m.start(), target))
+    for m in _MDLINK.finditer(masked):
+        if m.group(1) == "!":  # an image, not a link to a note
+            continue
+        target = _mdlink_target(m.group(2))
+        if target:
+            found.append((m.start(), target))
+    found.sort()
+    return [t for _, t in found]
+
+
+def _clean_wiki(part: str) -> str:
+    part = _DENDRON_SCHEME.sub("", part.strip())
+    for sep in ("#", "^"):
+        part = part.split(sep, 1)[0]
+    return part.strip().rstrip("\\").strip()
+
+
+def _wikilink_target(inner: str) -> str:
+    if "|" not in inner:
+        return _clean_wiki(inner)
+    left, right = inner.split("|", 1)[0], inner.rsplit("|", 1)[1]
+    if _DENDRON_SCHEME.match(right.strip()):  # dendron://vault/note: unambiguously the target
+        return _clean_wiki(right)
+    left, right = _clean_wiki(left), _clean_wiki(right)
+    if not left or not right or left == right:
+        return left or right
+    return f"{left}|{right}"
+
+
+def _mdlink_target(raw: str) -> str:
+    target = raw.strip()
+    if target.startswith("<") and target.endswith(">"):
+        target = target[1:-1].strip()
+    # External URLs, mailto:, in-page anchors, protocol-relative links and wikilinks used as an
+    # href are not links to a file.
+    if not target or target.startswith(("#", "//", "[[")) or _SCHEME.match(target):
+        return ""
+    target = target.split("#", 1)[0].split("?", 1)[0]
+    return unquote(target).strip()
+
+
+def _dedup(items: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))

@@ -1,0 +1,40 @@
+"""What searches and related-notes return: one row per note, with the passage that matched."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class Hit:
+    path: str
+    title: str
+    score: float
+    passage: str
+    line: int
+    start: int  # character offsets of the passage in the note
+    end: int
+    heading: str = ""
+    chunk_id: int = 0
+    # Character spans inside `passage` worth marking: the query's words and phrases...
+    highlights: list[tuple[int, int]] = field(default_factory=list)
+    # ...and the sentence that matched best (None when no query word is in the passage).
+    sentence: tuple[int, int] | None = None
+    # For related notes: the passage of the open note that this note relates to.
+    source_passage: str = ""
+    source_line: int = 0
+
+    @property
+    def folder(self) -> str:
+        return self.path.rpartition("/")[0]
+
+    def to_json(self) -> dict[str, object]:
+        data = asdict(self)
+        data["score"] = round(float(self.score), 4)
+        data["folder"] = self.folder
+        data["highlights"] = [list(span) for span in self.highlights]
+        data["sentence"] = list(self.sentence) if self.sentence else None
+        if not self.source_passage:
+            data.pop("source_passage")
+            data.pop("source_line")
+        return data

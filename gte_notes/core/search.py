@@ -1,0 +1,216 @@
+"""Query -> ranked notes, one row per note with the passage that matched best.
+
+Hybrid by default: the dense side (ANN over chunk vectors) and the keyword side (FTS5 BM25) each
+bring their best chunks; the side that did not find a candidate scores it too (its vector from
+SQLite, its BM25 restricted to those rows), and `fusion.fuse` ranks notes on both. Rules the user
+can rely on, applied after the fusion: a note whose title is exactly the query comes first, and a
+"quoted phrase" filters (every result contains it), as do tag: and path:.
+Uses its own Store (a read connection), so it never waits behind the indexing writer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from gte_notes.core.ann import AnnIndex
+from gte_notes.core.filters import allowed_chunks
+from gte_notes.core.fusion import DEFAULT_PARAMS, Candidates, FusionParams, Ranked, best_per_note, fuse
+from gte_notes.core.highlight import highlight
+from gte_notes.core.keyword import KeywordIndex, match_expression
+from gte_notes.core.query import Query, normalize_title, parse_query, words
+from gte_notes.core.results import Hit
+from gte_notes.core.store import Store
+
+MODES = ("hybrid", "dense", "keyword")
+# Chunks each side brings, at least; more when more notes are asked for.
+MIN_CANDIDATES = 100
+CANDIDATES_PER_RESULT = 3
+# A filtered search scores every allowed chunk exactly up to this many; beyond it the ANN is asked
+# for more neighbours and they are filtered.
+EXACT_FILTER_MAX = 50_000
+
+
+def query_words(query: str) -> set[str]:
+    return set(words(query))
+
+
+class Searcher:
+    """Hybrid search over one folder's index."""
+
+    def __init__(self, store: Store, ann: AnnIndex, encode_query: Callable[[str], np.ndarray], *,
+                 params: FusionParams = DEFAULT_PARAMS,
+                 keyword_weights: tuple[float, float, float] | None = None,
+                 prefix_last: bool = True) -> None:
+        self.store = store
+        self.ann = ann
+        self.encode_query = encode_query
+        self.params = params
+        self.keyword = KeywordIndex(store, keyword_weights)
+        self.prefix_last = prefix_last
+
+    def search(self, query: str, limit: int = 10, mode: str = "hybrid") -> list[Hit]:
+        """Up to `limit` notes, best first. `mode` "dense" or "keyword" uses one side only."""
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}")
+        q = parse_query(query)
+        if q.is_empty or limit <= 0:
+            return []
+        allowed = allowed_chunks(self.store, self.keyword, q)
+        if not q.text:  # filters only: list what they let through
+            return self._listing(q, allowed, limit)
+        cands = self.candidates(q, limit, mode, allowed)
+        ranked = self._titles_first(q, fuse(cands, self.params, mode), allowed)
+        return self._hits(q, ranked, limit)
+
+    # ---- candidates ---------------------------------------------------------------------------
+
+    def candidates(self, q: Query, limit: int, mode: str = "hybrid",
+                   allowed: np.ndarray | None = None) -> Candidates:
+        """Chunk candidates from both sides with both scores filled in (the tuning harness uses this)."""
+        k = max(MIN_CANDIDATES, limit * CANDIDATES_PER_RESULT)
+        expr = match_expression(q.terms, q.phrases, prefix_last=q.open_end and self.prefix_last)
+        qvec = None
+        d_ids = np.zeros(0, dtype=np.int64)
+        d_sims = np.zeros(0, dtype=np.float32)
+        if mode != "keyword":
+            qvec = np.asarray(self.encode_query(q.text), dtype=np.float32)
+            d_ids, d_sims = self._dense(qvec, k, allowed)
+        k_ids = np.zeros(0, dtype=np.int64)
+        k_scores = np.zeros(0, dtype=np.float32)
+        if mode != "dense" and expr:
+            if allowed is None:
+                k_ids, k_scores = self.keyword.search(expr, k)
+            else:
+                k_ids, k_scores = self.keyword.search(expr, None)
+                keep = np.isin(k_ids, allowed)
+                k_ids, k_scores = k_ids[keep][:k], k_scores[keep][:k]
+        if mode == "dense":
+            ids, dense, kw = d_ids, d_sims, np.zeros(d_ids.size, dtype=np.float32)
+        elif mode == "keyword":
+            ids, dense, kw = k_ids, np.zeros(k_ids.size, dtype=np.float32), k_scores
+        else:
+            ids, dense, kw = self._fill(qvec, expr, d_ids, d_sims, k_ids, k_scores)
+        note_of = self._note_ids(ids)
+        present = note_of >= 0
+        return Candidates(ids[present], note_of[present], dense[present], kw[present])
+
+    def _dense(self, qvec: np.ndarray, k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        if allowed is None:
+            return self.ann.query(qvec, k)
+        if allowed.size <= EXACT_FILTER_MAX:
+            ids, vecs = self.store.chunk_vectors(self.ann.model_id, self.ann.dim, chunk_ids=allowed.tolist())
+            sims = vecs @ qvec
+            top = np.argsort(-sims, kind="stable")[:k]
+            return ids[top], sims[top].astype(np.float32)
+        ids, sims = self.ann.query(qvec, k * 20)
+        keep = np.isin(ids, allowed)
+        return ids[keep][:k], sims[keep][:k]
+
+    def _fill(self, qvec: np.ndarray | None, expr: str, d_ids: np.ndarray, d_sims: np.ndarray,
+              k_ids: np.ndarray, k_scores: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The union of both sides' candidates, each scored by both."""
+        only_kw = k_ids[~np.isin(k_ids, d_ids)]
+        ids = np.concatenate([d_ids, only_kw])
+        dense = np.concatenate([d_sims, np.zeros(only_kw.size, dtype=np.float32)])
+        if only_kw.size and qvec is not None:
+            got, vecs = self.store.chunk_vectors(self.ann.model_id, self.ann.dim, chunk_ids=only_kw.tolist())
+            pos = np.searchsorted(ids, got, sorter=np.argsort(ids))
+            dense[np.argsort(ids)[pos]] = vecs @ qvec
+        kw = np.zeros(ids.size, dtype=np.float32)
+        pos_of = {int(c): n for n, c in enumerate(ids.tolist())}
+        for c, s in zip(k_ids.tolist(), k_scores.tolist()):
+            kw[pos_of[c]] = s
+        only_dense = d_ids[~np.isin(d_ids, k_ids)]
+        if only_dense.size and expr:
+            got, scores = self.keyword.scores_for(expr, only_dense.tolist())
+            for c, s in zip(got.tolist(), scores.tolist()):
+                kw[pos_of[c]] = s
+        return ids, dense, kw
+
+    def _note_ids(self, chunk_ids: np.ndarray) -> np.ndarray:
+        """The note of each chunk; -1 for chunks no longer in the database (the ANN may lag it)."""
+        out = np.full(chunk_ids.size, -1, dtype=np.int64)
+        if not chunk_ids.size:
+            return out
+        found: dict[int, int] = {}
+        ids = chunk_ids.tolist()
+        for start in range(0, len(ids), 900):
+            part = ids[start:start + 900]
+            marks = ",".join("?" * len(part))
+            found.update(self.store.conn.execute(f"SELECT id, note_id FROM chunks WHERE id IN ({marks})", part))
+        for n, c in enumerate(ids):
+            out[n] = found.get(c, -1)
+        return out
+
+    # ---- rules on top of the fusion -----------------------------------------------------------
+
+    def _titles_first(self, q: Query, ranked: Ranked, allowed: np.ndarray | None) -> Ranked:
+        """Notes titled exactly as the query go first, whatever the fusion thought."""
+        want = normalize_title(q.text)
+        matches = [n for n, title in self.keyword.title_candidates(words(q.text)) if normalize_title(title) == want]
+        if not matches:
+            return ranked
+        first_chunk = self._first_chunks(matches, allowed)
+        top_notes = [n for n in matches if n in first_chunk]
+        if not top_notes:
+            return ranked
+        pos = {int(n): i for i, n in enumerate(ranked.note_ids.tolist())}
+        # Among several notes with that title, keep the fusion's order.
+        top_notes.sort(key=lambda n: pos.get(n, len(pos)))
+        chunks = [int(ranked.chunk_ids[pos[n]]) if n in pos else first_chunk[n] for n in top_notes]
+        rest = ~np.isin(ranked.note_ids, top_notes)
+        best = float(ranked.scores.max()) if ranked.scores.size else 1.0
+        return Ranked(
+            np.concatenate([np.asarray(top_notes, dtype=np.int64), ranked.note_ids[rest]]),
+            np.concatenate([np.full(len(top_notes), max(best, 1.0), dtype=np.float32), ranked.scores[rest]]),
+            np.concatenate([np.asarray(chunks, dtype=np.int64), ranked.chunk_ids[rest]]),
+        )
+
+    def _first_chunks(self, note_ids: list[int], allowed: np.ndarray | None) -> dict[int, int]:
+        marks = ",".join("?" * len(note_ids))
+        rows = self.store.conn.execute(
+            f"SELECT note_id, id FROM chunks WHERE note_id IN ({marks}) ORDER BY note_id, seq", note_ids
+        ).fetchall()
+        out: dict[int, int] = {}
+        allowed_set = None if allowed is None else set(allowed.tolist())
+        for note_id, chunk_id in rows:
+            if note_id not in out and (allowed_set is None or chunk_id in allowed_set):
+                out[note_id] = chunk_id
+        return out
+
+    def _listing(self, q: Query, allowed: np.ndarray | None, limit: int) -> list[Hit]:
+        """Filters without words: the notes they let through, by path, each with its first passage."""
+        if allowed is None or not allowed.size:
+            return []
+        note_of = self._note_ids(allowed)
+        present = note_of >= 0
+        # Chunk ids grow in reading order within a note, so the lowest passing id is its first passage.
+        firsts = best_per_note(note_of[present], allowed[present], -allowed[present].astype(np.float64))
+        notes = self.store.notes_by_id(firsts.note_ids.tolist())
+        order = sorted(range(firsts.note_ids.size), key=lambda i: notes[int(firsts.note_ids[i])].path
+                       if int(firsts.note_ids[i]) in notes else "")[:limit]
+        sel = np.asarray(order, dtype=np.int64)
+        ranked = Ranked(firsts.note_ids[sel], np.zeros(sel.size, dtype=np.float32), firsts.chunk_ids[sel])
+        return self._hits(q, ranked, limit)
+
+    # ---- results ------------------------------------------------------------------------------
+
+    def _hits(self, q: Query, ranked: Ranked, limit: int) -> list[Hit]:
+        note_ids = ranked.note_ids[:limit].tolist()
+        chunk_ids = ranked.chunk_ids[:limit].tolist()
+        notes = self.store.notes_by_id(note_ids)
+        rows = self.store.chunks_by_id(chunk_ids)
+        hits = []
+        for note_id, chunk_id, score in zip(note_ids, chunk_ids, ranked.scores[:limit].tolist()):
+            note, row = notes.get(note_id), rows.get(chunk_id)
+            if note is None or row is None:
+                continue
+            spans, sentence = highlight(row["text"], q.terms, q.phrases)
+            hits.append(Hit(
+                path=note.path, title=note.title, score=float(score), passage=row["text"], line=row["line"],
+                start=row["start"], end=row["end"], heading=row["heading"], chunk_id=chunk_id,
+                highlights=spans, sentence=sentence,
+            ))
+        return hits

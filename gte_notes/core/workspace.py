@@ -1,0 +1,52 @@
+"""Everything about one notes folder: where its index lives, its database, ANN and writer lock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gte_notes.core.ann import AnnIndex
+from gte_notes.core.indexer import EmbedderLike, Indexer
+from gte_notes.core.lock import WriterLock
+from gte_notes.core.notes import NoteFilter, check_folder
+from gte_notes.core.paths import data_home, index_dir
+from gte_notes.core.related import Related
+from gte_notes.core.search import Searcher
+from gte_notes.core.store import Store
+
+
+class Workspace:
+    """Opens the parts of one folder's index. The writer (index, watch, GUI) takes the lock;
+    readers (search, related, status from another process) do not need it."""
+
+    def __init__(self, folder: str | Path, *, home: str | Path | None = None,
+                 flt: NoteFilter | None = None, max_bytes: int = 10 * 1024 * 1024) -> None:
+        self.folder = check_folder(Path(folder))
+        self.home = data_home(home)
+        self.dir = index_dir(self.folder, self.home)
+        self.db_path = self.dir / "index.db"
+        self.filter = flt or NoteFilter()
+        self.max_bytes = max_bytes
+        self.lock = WriterLock(self.dir, self.folder)
+
+    def open_store(self, *, create: bool = True) -> Store:
+        store = Store(self.db_path, create=create)
+        if create and not store.get_meta("folder"):
+            with store.transaction():
+                store.set_meta("folder", str(self.folder))
+        return store
+
+    def open_ann(self, store: Store, embedder: EmbedderLike) -> AnnIndex:
+        ann = AnnIndex(self.dir, embedder.dim, embedder.model_id)
+        ann.load(store)
+        return ann
+
+    def indexer(self, store: Store, ann: AnnIndex, embedder: EmbedderLike) -> Indexer:
+        return Indexer(self.folder, store, ann, embedder, self.filter, self.max_bytes)
+
+    @staticmethod
+    def searcher(store: Store, ann: AnnIndex, embedder: EmbedderLike) -> Searcher:
+        return Searcher(store, ann, embedder.encode_query)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def related(store: Store, ann: AnnIndex, embedder: EmbedderLike) -> Related:
+        return Related(store, ann, embedder.model_id, embedder.dim)

@@ -1,0 +1,80 @@
+"""Start the desktop app: `gte-notes gui [FOLDER] [--query TEXT] [--screenshot FILE.png]`, or plain `gte-notes`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from gte_notes.core.config import Settings
+from gte_notes.gui.bridge import EngineBridge
+from gte_notes.gui.crash import ErrorReporter
+from gte_notes.gui.main_window import MainWindow
+
+# In the source tree and in the PyInstaller bundle alike, resources/ sits beside the gte_notes package.
+RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+SCREENSHOT_SIZE = (1360, 860)
+
+
+def app_icon() -> QIcon:
+    icon = QIcon()
+    for name in ("gte-notes.svg", "gte-notes.png"):
+        path = RESOURCES / name
+        if path.is_file():
+            icon.addFile(str(path))
+    return icon if not icon.isNull() else QIcon.fromTheme("gte-notes")
+
+
+def make_app() -> QApplication:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(sys.argv[:1])
+    app.setApplicationName("gte-notes")
+    app.setApplicationDisplayName("gte-notes")
+    app.setOrganizationName("gte-notes")
+    app.setDesktopFileName("gte-notes")
+    app.setWindowIcon(app_icon())
+    return app
+
+
+def run_gui(args: argparse.Namespace, settings: Settings) -> int:
+    app = make_app()
+    reporter = ErrorReporter()
+    reporter.install()
+    screenshot = getattr(args, "screenshot", None)
+    query = getattr(args, "query", None) or ""
+    folder = getattr(args, "folder", None)
+    folder = os.path.abspath(os.path.expanduser(folder)) if folder else None
+    if folder and not screenshot and folder not in settings.folders[:1]:
+        # A folder named on the command line becomes the one plain `gte-notes` opens next time.
+        settings.folders = [folder] + [f for f in settings.folders if f != folder]
+        settings.save()
+    bridge = EngineBridge(settings, home=getattr(args, "data_dir", None), model=getattr(args, "model", None),
+                         precision=getattr(args, "precision", None))
+    # A screenshot must not depend on (or change) the user's saved window layout.
+    window = MainWindow(bridge, settings, reporter=reporter, persist=not screenshot)
+    controller = None
+    if screenshot:
+        from gte_notes.gui.screenshot import ScreenshotController
+
+        if not folder and not settings.folders:
+            print("gte-notes: --screenshot needs a notes folder", file=sys.stderr)
+            return 2
+        window.resize(*SCREENSHOT_SIZE)
+        window.hsplit.setSizes([600, SCREENSHOT_SIZE[0] - 600])
+        window.vsplit.setSizes([470, 300])
+        controller = ScreenshotController(window, os.path.abspath(screenshot), query)
+    window.show()
+    window.start(folder, query)
+    try:
+        code = app.exec()
+    finally:
+        reporter.uninstall()
+    if controller is not None:
+        return controller.exit_code
+    return int(code)
+

@@ -1,0 +1,336 @@
+"""The one object the GUI talks to: it owns the Engine and turns everything into queued Qt signals.
+
+Why a bridge: the engine calls its listener from its worker thread and its reads block (SQLite, the
+model, the disk), while widgets may only be touched on the GUI thread and that thread must never
+block. So every engine call here runs on a worker, and every answer comes back as a signal.
+
+Searches carry a generation number. A search's answer is delivered only if no newer search was asked
+for in the meantime, and a queued search that is already stale when its worker gets to it is not run
+at all, so fast typing never shows an older query's results over a newer one's.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import quote
+
+from PySide6.QtCore import QObject, Signal
+
+from gte_notes.core.config import Settings
+from gte_notes.core.engine import Engine, EngineListener
+from gte_notes.core.errors import KnownError, ModelMissingError
+from gte_notes.core.links import LinkIndex
+from gte_notes.core.markdown_meta import parse_meta
+from gte_notes.gui.tasks import Task
+
+log = logging.getLogger(__name__)
+
+STOP_TIMEOUT_S = 5.0
+
+
+class EngineBridge(QObject):
+    started = Signal(str)  # folder: the engine runs (the model may still be loading)
+    state_changed = Signal(str)  # the engine's state: "loading model", "scanning", "indexing", "idle", ...
+    progress = Signal(object)  # indexer.Progress
+    files_changed = Signal(object)  # [(path, status, reason)]
+    indexed = Signal(object)  # [path]: notes whose index content changed
+    error = Signal(str, bool, str)  # message, is_bug, details
+    notice = Signal(str)
+    model_missing = Signal(str)  # what is missing and what to do
+    search_done = Signal(int, str, object, bool)  # generation, query, [Hit], engine ready
+    related_done = Signal(str, object, object)  # path, [Hit], {paths the note links to}
+    preview_done = Signal(str, str, str)  # path, Markdown to show, raw text (for finding passages)
+    status_done = Signal(object)  # Engine.status() dict
+
+    # Workers hand results to these; their slots (GUI thread) drop stale ones and re-emit.
+    _search_result = Signal(int, str, object, bool)
+    _related_result = Signal(int, str, object, object)
+    _preview_result = Signal(int, str, str, str)
+    _status_result = Signal(object)
+
+    def __init__(self, settings: Settings, *, home: str | Path | None = None, model: str | None = None,
+                 precision: str | None = None, embedder: object | None = None, watch: bool = True) -> None:
+        super().__init__()
+        self.settings = settings
+        self.home = home
+        self.model = settings.model_name(model)
+        self.precision = precision or settings.precision
+        self.watch = watch
+        self.folder: str | None = None
+        self.engine: Engine | None = None
+        self.search_generation = 0
+        self._given_embedder = embedder
+        self._loaded: tuple[str, str, object] | None = None  # (model, precision, embedder) for restarts
+        self._token = 0  # engine incarnation: callbacks from a replaced engine are ignored
+        self._related_gen = 0
+        self._preview_gen = 0
+        self._status_running = False
+        self._status_again = False
+        self._inflight = 0
+        self._missing_message = ""
+        self._closed = False
+        self._paths: list[str] = []
+        # Searches get a thread of their own so a slow related-notes query never delays typing.
+        self._search_pool = ThreadPoolExecutor(1, thread_name_prefix="gte-notes search")
+        self._read_pool = ThreadPoolExecutor(1, thread_name_prefix="gte-notes reads")
+        self.control_pool = ThreadPoolExecutor(1, thread_name_prefix="gte-notes control")
+        self._search_result.connect(self._deliver_search)
+        self._related_result.connect(self._deliver_related)
+        self._preview_result.connect(self._deliver_preview)
+        self._status_result.connect(self._deliver_status)
+
+    # ---- engine life cycle --------------------------------------------------------------------
+
+    def open(self, folder: str) -> None:
+        """(Re)start the engine on `folder`; `started` or `error` follows."""
+        self._token += 1
+        token = self._token
+        self._missing_message = ""
+        self.folder = folder
+        self.state_changed.emit("starting")
+        Task(self._start_engine, folder, token).on_done(self._engine_started).on_error(self._start_failed) \
+            .start(self.control_pool)
+
+    def _start_engine(self, folder: str, token: int) -> Engine | None:
+        old, self.engine = self.engine, None
+        if old is not None:
+            old.stop(STOP_TIMEOUT_S)
+        if token != self._token or self._closed:
+            return None
+        engine = Engine(folder, home=self.home, settings=self.settings, embedder=self._embedder_for_start(),
+                        embedder_factory=lambda: self._load_embedder(token), listener=self._listener(token),
+                        watch=self.watch)
+        engine.start()
+        self.engine = engine
+        return engine
+
+    def _engine_started(self, engine: Engine | None) -> None:
+        if engine is not None and self.folder is not None:
+            self.started.emit(self.folder)
+            self.refresh_status()
+
+    def _start_failed(self, err: BaseException) -> None:
+        if isinstance(err, KnownError):
+            self.state_changed.emit(f"error: {err}")
+            self.error.emit(str(err), False, "")
+        else:
+            self._bug("The index could not be opened", err)
+
+    def _embedder_for_start(self) -> object | None:
+        if self._given_embedder is not None:
+            return self._given_embedder
+        if self._loaded is not None and self._loaded[:2] == (self.model, self.precision):
+            return self._loaded[2]
+        return None
+
+    def _load_embedder(self, token: int) -> object:
+        from gte_notes.core.embedder import load_embedder
+
+        try:
+            embedder = load_embedder(self.model, self.precision)
+        except ModelMissingError as err:
+            if token == self._token and not self._closed:
+                self._missing_message = str(err)
+                self.model_missing.emit(str(err))
+            raise
+        self._loaded = (self.model, self.precision, embedder)
+        return embedder
+
+    def set_model(self, model: str) -> None:
+        """Use `model` (a name or folder) from the next `open`."""
+        self.model = model
+
+    def _listener(self, token: int) -> EngineListener:
+        def live() -> bool:
+            return token == self._token and not self._closed
+
+        def on_error(message: str, is_bug: bool, details: str) -> None:
+            # The model-missing dialog already says this; the status bar need not say it twice.
+            if live() and message != self._missing_message:
+                self.error.emit(message, is_bug, details)
+
+        return EngineListener(
+            on_state=lambda s: live() and self.state_changed.emit(s),
+            on_progress=lambda p: live() and self.progress.emit(p),
+            on_files=lambda files: live() and self.files_changed.emit(files),
+            on_indexed=lambda paths: live() and self.indexed.emit(paths),
+            on_error=on_error,
+            on_notice=lambda text: live() and self.notice.emit(text),
+        )
+
+    def pause(self) -> None:
+        if self.engine is not None:
+            self.engine.pause()
+
+    def resume(self) -> None:
+        if self.engine is not None:
+            self.engine.resume()
+
+    def reindex(self) -> None:
+        if self.engine is not None:
+            self.engine.reindex()
+
+    @property
+    def busy(self) -> bool:
+        """Requests are on their way (the screenshot mode waits for none)."""
+        return self._inflight > 0
+
+    def shutdown(self) -> None:
+        """Stop answering, let running reads finish, stop the engine (saves the ANN, frees the lock)."""
+        self._closed = True
+        self._token += 1
+        for pool in (self._search_pool, self._read_pool, self.control_pool):
+            pool.shutdown(wait=True, cancel_futures=True)
+        if self.engine is not None:
+            self.engine.stop(STOP_TIMEOUT_S)
+            self.engine = None
+
+    # ---- searches -----------------------------------------------------------------------------
+
+    def search(self, query: str, limit: int) -> int:
+        """Ask for `query`'s results; returns its generation. An empty query only makes older ones stale."""
+        self.search_generation += 1
+        gen = self.search_generation
+        if query.strip():
+            self._inflight += 1
+            self._search_pool.submit(self._search_job, gen, query, limit)
+        return gen
+
+    def _search_job(self, gen: int, query: str, limit: int) -> None:
+        hits: list[Any] = []
+        engine = self.engine
+        if gen == self.search_generation and not self._closed and engine is not None:
+            hits = self._guarded("Search failed", lambda: engine.search(query, limit), [])
+        self._emit_result(self._search_result, gen, query, hits, engine is not None and engine.ready)
+
+    def _deliver_search(self, gen: int, query: str, hits: list[Any], ready: bool) -> None:
+        self._inflight -= 1
+        if gen == self.search_generation and not self._closed:
+            self.search_done.emit(gen, query, hits, ready)
+
+    # ---- related notes and previews -----------------------------------------------------------
+
+    def related(self, path: str, limit: int) -> None:
+        self._related_gen += 1
+        self._inflight += 1
+        self._read_pool.submit(self._related_job, self._related_gen, path, limit)
+
+    def _related_job(self, gen: int, path: str, limit: int) -> None:
+        hits: list[Any] = []
+        links: set[str] = set()
+        engine = self.engine
+        if gen == self._related_gen and not self._closed and engine is not None:
+            hits = self._guarded("Related notes failed", lambda: engine.related(path, limit), [])
+            links = self._guarded("Reading the note's links failed", lambda: engine.note_links(path), set())
+        self._emit_result(self._related_result, gen, path, hits, links)
+
+    def _deliver_related(self, gen: int, path: str, hits: list[Any], links: set[str]) -> None:
+        self._inflight -= 1
+        if gen == self._related_gen and not self._closed:
+            self.related_done.emit(path, hits, links)
+
+    def preview(self, path: str) -> None:
+        self._preview_gen += 1
+        self._inflight += 1
+        self._read_pool.submit(self._preview_job, self._preview_gen, path)
+
+    def _preview_job(self, gen: int, path: str) -> None:
+        body, text = "", ""
+        engine = self.engine
+        if gen == self._preview_gen and not self._closed and engine is not None:
+            text = self._guarded("Reading the note failed", lambda: engine.note_text(path), "")
+            body = markdown_for_preview(text, PurePosixPath(path).stem)
+        self._emit_result(self._preview_result, gen, path, body, text)
+
+    def _deliver_preview(self, gen: int, path: str, body: str, text: str) -> None:
+        self._inflight -= 1
+        if gen == self._preview_gen and not self._closed:
+            self.preview_done.emit(path, body, text)
+
+    def resolve_link(self, target: str, from_path: str) -> str | None:
+        """The note a [[wikilink]] in `from_path` points at, from the last status's file list (no I/O)."""
+        return LinkIndex(self._paths).resolve(target, from_path)
+
+    # ---- status -------------------------------------------------------------------------------
+
+    def refresh_status(self) -> None:
+        """Ask for the engine's status; requests made while one is running collapse into one more."""
+        if self._status_running:
+            self._status_again = True
+            return
+        if self.engine is None:
+            return
+        self._status_running = True
+        self._inflight += 1
+        self._read_pool.submit(self._status_job)
+
+    def _status_job(self) -> None:
+        engine = self.engine
+        data = None
+        if engine is not None and not self._closed:
+            data = self._guarded("Reading the index status failed", engine.status, None)
+        self._emit_result(self._status_result, data)
+
+    def _deliver_status(self, data: dict[str, Any] | None) -> None:
+        self._inflight -= 1
+        self._status_running = False
+        if data is not None and not self._closed:
+            self._paths = [f["path"] for f in data.get("files", ())]
+            self.status_done.emit(data)
+        if self._status_again:
+            self._status_again = False
+            self.refresh_status()
+
+    # ---- helpers ------------------------------------------------------------------------------
+
+    def _emit_result(self, signal: Any, *args: object) -> None:
+        if self._closed:
+            return
+        try:
+            signal.emit(*args)
+        except RuntimeError:  # the bridge was deleted while this worker ran (app closing)
+            pass
+
+    def _guarded(self, what: str, fn: Any, default: Any) -> Any:
+        try:
+            return fn()
+        except KnownError as err:
+            if not self._closed:
+                self.error.emit(str(err), False, "")
+        except Exception as err:  # noqa: BLE001 - a failed read is reported; the GUI keeps working
+            if not self._closed:
+                self._bug(what, err)
+        return default
+
+    def _bug(self, what: str, err: BaseException) -> None:
+        details = "".join(traceback.format_exception(err))
+        log.error("%s\n%s", what, details)
+        self.error.emit(f"{what}: {err!r}", True, details)
+
+
+_WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
+
+
+def markdown_for_preview(text: str, stem: str) -> str:
+    """The note as Qt's Markdown renderer should see it: no frontmatter, [[wikilinks]] as links.
+
+    A wikilink becomes a `note:` link to its raw target; clicking it asks the bridge to resolve it.
+    """
+    body = text[parse_meta(text, stem).body_start:] if text else ""
+
+    def link(m: re.Match[str]) -> str:
+        inner = m.group(2).strip()
+        left, _, right = inner.partition("|")
+        # Dendron writes [[alias|dotted.name]], Obsidian [[target|alias]]: show the human side.
+        dendron = right and " " not in right.strip() and "." in right and (" " in left or "." not in left)
+        label = left if not right or dendron else right
+        label = label.split("#", 1)[0].strip() or inner
+        return f"[{label.replace(']', '')}](note:{quote(inner, safe='')})"
+
+    return _WIKILINK.sub(link, body)
+

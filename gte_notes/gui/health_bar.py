@@ -1,0 +1,124 @@
+"""The status bar: what the indexer is doing, how far it is, the counts per status, and a pause button."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar, QToolButton, QWidget
+
+from gte_notes.core.indexer import Progress
+
+STATE_TEXT = {
+    "starting": "Opening the index…",
+    "loading model": "Loading the model…",
+    "scanning": "Looking for changed notes…",
+    "indexing": "Indexing…",
+    "idle": "Up to date",
+    "paused": "Indexing paused",
+    "stopped": "Stopped",
+}
+
+
+def eta_text(seconds: float | None) -> str:
+    if seconds is None or seconds <= 0:
+        return ""
+    if seconds < 60:
+        return "less than a minute left"
+    minutes = round(seconds / 60)
+    return f"about {minutes} min left" if minutes < 90 else f"about {minutes / 60:.1f} h left"
+
+
+def counts_text(counts: dict[str, int], total: int) -> str:
+    indexed = counts.get("indexed", 0)
+    parts = [f"{indexed:,}/{total:,} notes indexed"]
+    other = {k: v for k, v in counts.items() if k != "indexed" and v}
+    parts += [f"{v:,} {k.replace('_', ' ')}" for k, v in sorted(other.items())]
+    return " · ".join(parts)
+
+
+class HealthBar(QStatusBar):
+    pause_toggled = Signal(bool)
+    show_files = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizeGripEnabled(False)
+        self.state = "starting"
+        self.activity = QLabel(STATE_TEXT["starting"])
+        self.activity.setTextFormat(Qt.TextFormat.PlainText)
+        self.activity.setMinimumWidth(120)
+        self.activity.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.bar = QProgressBar()
+        self.bar.setFixedWidth(160)
+        self.bar.setMaximumHeight(14)
+        self.bar.setTextVisible(False)
+        self.bar.hide()
+        self.counts = QToolButton()
+        self.counts.setAutoRaise(True)
+        self.counts.setText("")
+        self.counts.setToolTip("Every file with its status and reason (Ctrl+I)")
+        self.counts.clicked.connect(self.show_files.emit)
+        self.pause = QToolButton()
+        self.pause.setAutoRaise(True)
+        self.pause.setCheckable(True)
+        self.pause.setText("Pause")
+        self.pause.setToolTip("Pause or resume indexing (searching keeps working)")
+        self.pause.toggled.connect(self._paused)
+        self.addWidget(self.activity, 1)
+        self.addPermanentWidget(self.bar)
+        self.addPermanentWidget(self.counts)
+        self.addPermanentWidget(self.pause)
+        self._problem = ""
+
+    def _paused(self, on: bool) -> None:
+        self.pause.setText("Resume" if on else "Pause")
+        self.pause_toggled.emit(on)
+
+    def set_state(self, state: str) -> None:
+        self.state = state
+        if state.startswith("error: "):
+            self._problem = state[len("error: "):]
+        elif state in ("idle", "indexing", "scanning"):
+            self._problem = ""
+        if state not in ("indexing", "scanning"):
+            self.bar.hide()
+        if state == "paused" and not self.pause.isChecked():
+            self.pause.blockSignals(True)
+            self.pause.setChecked(True)
+            self.pause.setText("Resume")
+            self.pause.blockSignals(False)
+        self._show(STATE_TEXT.get(state, ""))
+
+    def set_progress(self, p: Progress) -> None:
+        if self.state not in ("indexing", "scanning") or p.total <= 0:
+            return
+        if p.done >= p.total:
+            self.bar.hide()
+            return
+        self.bar.setRange(0, p.total)
+        self.bar.setValue(p.done)
+        self.bar.show()
+        parts = [f"Indexing {p.done:,}/{p.total:,}"]
+        if p.current:
+            parts.append(p.current)
+        eta = eta_text(p.eta_s)
+        if eta:
+            parts.append(eta)
+        self._show(" · ".join(parts))
+
+    def set_status(self, status: dict[str, Any]) -> None:
+        self.counts.setText(counts_text(status.get("counts", {}), int(status.get("files_total", 0))))
+
+    def show_problem(self, message: str) -> None:
+        """A known error (folder missing, disk full, no model) stays in view until the state moves on."""
+        self._problem = message
+        self._show("")
+
+    def _show(self, text: str) -> None:
+        if self._problem:
+            self.activity.setText(f"⚠ {self._problem}")
+            self.activity.setToolTip(self._problem)
+        else:
+            self.activity.setText(text)
+            self.activity.setToolTip(text)

@@ -1,0 +1,178 @@
+"""Paints one hit row: title and score, the note's path and heading, and the passage with the query
+words marked, cut to a few lines.
+
+Painted with QTextLayout rather than a QLabel or an HTML QTextDocument per row: typing repaints the
+whole list on every keystroke, and laying out a few hundred plain characters with format ranges is
+far cheaper. Every colour comes from the palette, so light and dark themes both work.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect, QSize, Qt
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QPainter,
+    QPalette,
+    QTextCharFormat,
+    QTextLayout,
+    QTextOption,
+)
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+
+from gte_notes.core.results import Hit
+from gte_notes.gui.hits_model import HIT_ROLE, SNIPPET_ROLE
+from gte_notes.gui.snippet import Snippet
+
+PAD_X = 10
+PAD_Y = 7
+GAP = 2
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+def mix(a: QColor, b: QColor, t: float) -> QColor:
+    """`a` moved a share `t` of the way to `b`: a dimmed text colour that works on any background."""
+    return QColor(round(a.red() + (b.red() - a.red()) * t), round(a.green() + (b.green() - a.green()) * t),
+                  round(a.blue() + (b.blue() - a.blue()) * t))
+
+
+class HitDelegate(QStyledItemDelegate):
+    def __init__(self, parent: QWidget | None = None, passage_lines: int = 2) -> None:
+        super().__init__(parent)
+        self.passage_lines = passage_lines
+
+    # ---- geometry -----------------------------------------------------------------------------
+
+    def _fonts(self, base: QFont) -> tuple[QFont, QFont, QFont]:
+        title = QFont(base)
+        title.setBold(True)
+        title.setPointSizeF(base.pointSizeF() * 1.07 if base.pointSizeF() > 0 else 10.5)
+        small = QFont(base)
+        if base.pointSizeF() > 0:
+            small.setPointSizeF(base.pointSizeF() * 0.9)
+        return title, small, QFont(base)
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        title, small, body = self._fonts(option.font)
+        height = (2 * PAD_Y + QFontMetrics(title).height() + GAP + QFontMetrics(small).height() + GAP + 2
+                  + self.passage_lines * QFontMetrics(body).lineSpacing())
+        return QSize(max(option.rect.width(), 200), height)
+
+    # ---- painting -----------------------------------------------------------------------------
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        hit: Hit | None = index.data(HIT_ROLE)
+        if hit is None:
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        widget = opt.widget
+        style = widget.style() if widget is not None else None
+        painter.save()
+        if style is not None:
+            style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, opt, painter, widget)
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        pal = opt.palette
+        group = QPalette.ColorGroup.Active if opt.state & QStyle.StateFlag.State_Active \
+            else QPalette.ColorGroup.Inactive
+        fg = pal.color(group, QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
+        bg = pal.color(group, QPalette.ColorRole.Highlight if selected else QPalette.ColorRole.Base)
+        dim = mix(fg, bg, 0.4)
+        title_font, small_font, body_font = self._fonts(opt.font)
+        rect = opt.rect.adjusted(PAD_X, PAD_Y, -PAD_X, -PAD_Y)
+
+        # Title line, the score at the right.
+        painter.setFont(small_font)
+        score = f"{hit.score:.2f}"
+        score_w = QFontMetrics(small_font).horizontalAdvance(score)
+        tfm = QFontMetrics(title_font)
+        painter.setPen(dim)
+        painter.drawText(QRect(rect.right() - score_w, rect.top(), score_w, tfm.height()),
+                         int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), score)
+        painter.setFont(title_font)
+        painter.setPen(fg)
+        title = tfm.elidedText(hit.title or hit.path, Qt.TextElideMode.ElideRight, rect.width() - score_w - 12)
+        painter.drawText(QRect(rect.left(), rect.top(), rect.width() - score_w - 12, tfm.height()),
+                         int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), title)
+        y = rect.top() + tfm.height() + GAP
+
+        # Where the note is, and under which heading the passage sits.
+        sfm = QFontMetrics(small_font)
+        where = hit.path + (f"  ›  {hit.heading}" if hit.heading and hit.heading != hit.title else "")
+        painter.setFont(small_font)
+        painter.setPen(dim)
+        painter.drawText(QRect(rect.left(), y, rect.width(), sfm.height()),
+                         int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                         sfm.elidedText(where, Qt.TextElideMode.ElideMiddle, rect.width()))
+        y += sfm.height() + GAP + 2
+
+        # The passage, query words marked, cut to a few lines with an ellipsis.
+        snippet: Snippet = index.data(SNIPPET_ROLE)
+        mark = QTextCharFormat()
+        mark.setFontWeight(QFont.Weight.Bold)
+        if selected:
+            mark.setFontUnderline(True)
+        else:
+            tint = QColor(pal.color(group, QPalette.ColorRole.Highlight))
+            tint.setAlpha(60)
+            mark.setBackground(tint)
+        painter.setPen(mix(fg, bg, 0.12))
+        layout = elided_layout(snippet, body_font, mark, rect.width(), self.passage_lines)
+        layout.draw(painter, QPointF(rect.left(), y))
+        painter.restore()
+
+
+def _format_ranges(marks: tuple[tuple[int, int], ...], fmt: QTextCharFormat, limit: int) -> list:
+    ranges = []
+    for start, length in marks:
+        if start >= limit:
+            break
+        r = QTextLayout.FormatRange()
+        r.start, r.length, r.format = start, min(length, limit - start), fmt
+        ranges.append(r)
+    return ranges
+
+
+def _lay_out(text: str, font: QFont, ranges: list, width: int, max_lines: int) -> tuple[QTextLayout, int, int]:
+    """Returns the layout, and where its last line starts and ends in `text`."""
+    layout = QTextLayout(text, font)
+    option = QTextOption()
+    option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+    layout.setTextOption(option)
+    layout.setFormats(ranges)
+    layout.beginLayout()
+    y = 0.0
+    start = end = 0
+    for _ in range(max_lines):
+        line = layout.createLine()
+        if not line.isValid():
+            break
+        line.setLineWidth(width)
+        line.setPosition(QPointF(0, y))
+        y += line.height()
+        start, end = line.textStart(), line.textStart() + line.textLength()
+    layout.endLayout()
+    return layout, start, end
+
+
+def elided_layout(snippet: Snippet, font: QFont, mark: QTextCharFormat, width: int, max_lines: int) -> QTextLayout:
+    text = snippet.text
+    layout, last_start, last_end = _lay_out(text, font, _format_ranges(snippet.marks, mark, len(text)), width,
+                                            max_lines)
+    if last_end >= len(text.rstrip()):
+        return layout
+    # More text than lines: cut the last line so that it and an ellipsis fit, marks included.
+    bold = QFont(font)
+    bold.setBold(True)
+    fm = QFontMetrics(bold)
+    cut = last_end
+    while cut > last_start and fm.horizontalAdvance(text[last_start:cut] + " …") > width:
+        cut -= max(1, (cut - last_start) // 20)
+    space = text.rfind(" ", last_start, cut)
+    if space > last_start + (cut - last_start) // 2:
+        cut = space
+    clipped = text[:cut].rstrip() + " …"
+    return _lay_out(clipped, font, _format_ranges(snippet.marks, mark, cut), width, max_lines)[0]

@@ -1,0 +1,72 @@
+"""A list model of search or related-notes hits: one row per note."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+
+from gte_notes.core.results import Hit
+from gte_notes.gui.snippet import Snippet, make_snippet
+
+HIT_ROLE = Qt.ItemDataRole.UserRole + 1
+SNIPPET_ROLE = Qt.ItemDataRole.UserRole + 2
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class HitsModel(QAbstractListModel):
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._hits: list[Hit] = []
+        self._snippets: dict[int, Snippet] = {}  # made when a row is first painted
+
+    def set_hits(self, hits: list[Hit]) -> None:
+        self.beginResetModel()
+        self._hits = list(hits)
+        self._snippets = {}
+        self.endResetModel()
+
+    def hits(self) -> list[Hit]:
+        return list(self._hits)
+
+    def hit(self, row: int) -> Hit | None:
+        return self._hits[row] if 0 <= row < len(self._hits) else None
+
+    def row_of(self, path: str) -> int:
+        return next((n for n, h in enumerate(self._hits) if h.path == path), -1)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._hits)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        hit = self.hit(index.row()) if index.isValid() else None
+        if hit is None:
+            return None
+        if role == HIT_ROLE:
+            return hit
+        if role == SNIPPET_ROLE:
+            return self._snippet(index.row(), hit)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return hit.title or hit.path
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{hit.title}, {hit.path}, score {hit.score:.2f}"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(hit)
+        return None
+
+    def _snippet(self, row: int, hit: Hit) -> Snippet:
+        snip = self._snippets.get(row)
+        if snip is None:
+            sentence = getattr(hit, "sentence", None)
+            snip = make_snippet(hit.passage, hit.highlights, sentence if isinstance(sentence, tuple | list) else None)
+            self._snippets[row] = snip
+        return snip
+
+    @staticmethod
+    def _tooltip(hit: Hit) -> str:
+        where = f"{hit.path}, line {hit.line}" + (f" — {hit.heading}" if hit.heading else "")
+        if hit.source_passage:
+            because = " ".join(hit.source_passage.split())[:300]
+            return f"{where}\nRelated because this note's passage (line {hit.source_line}):\n“{because}”"
+        return where

@@ -1,0 +1,224 @@
+"""The selected note, rendered read-only by Qt's own Markdown renderer, scrolled to the passage that matched.
+
+Nothing is loaded while rendering: `loadResource` answers every image or stylesheet request with
+nothing, so a note cannot make the app fetch a remote URL (or read the disk on the GUI thread).
+Links are not followed inside the preview: [[wikilinks]] and relative links ask the window to show
+that note, web links open in the browser only when clicked.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote
+
+from PySide6.QtCore import QEvent, QRegularExpression, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import (
+    QColor,
+    QDesktopServices,
+    QPalette,
+    QTextCharFormat,
+    QTextCursor,
+    QTextDocument,
+    QTextFormat,
+)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QTextBrowser, QTextEdit, QToolButton, QVBoxLayout, QWidget
+
+from gte_notes.gui.hit_delegate import mix
+from gte_notes.gui.snippet import clean
+
+MAX_PREVIEW_CHARS = 400_000  # beyond this the preview shows the start; the editor shows the rest
+MAX_MARKS = 300
+_WORDS = re.compile(r"\w+")
+
+
+class NotePreview(QTextBrowser):
+    note_link = Signal(str, str)  # raw link target, kind ("wiki" or "path")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setOpenLinks(False)
+        self.setOpenExternalLinks(False)
+        self.anchorClicked.connect(self._clicked)
+        self.document().setDocumentMargin(14)
+        self.path: str | None = None
+        self._find: tuple[str, tuple[str, ...]] = ("", ())
+
+    def loadResource(self, kind: int, url: QUrl | str) -> object:
+        return None  # no remote content, no disk reads: images show as empty boxes
+
+    def clear_note(self, message: str = "") -> None:
+        self.path = None
+        self.setExtraSelections([])
+        self.setPlainText(message)
+
+    def show_note(self, path: str, markdown: str, passage: str = "", terms: tuple[str, ...] = ()) -> None:
+        """Render `markdown` (the note without frontmatter); keep the scroll position when it is the same
+        note again (a refresh after an edit) and no passage is asked for."""
+        same = path == self.path
+        keep = self.verticalScrollBar().value() if same and not passage else None
+        self.path = path
+        if len(markdown) > MAX_PREVIEW_CHARS:
+            markdown = markdown[:MAX_PREVIEW_CHARS] + "\n\n*…the preview shows the start of this long note.*"
+        self.document().setMarkdown(markdown, QTextDocument.MarkdownFeature.MarkdownDialectGitHub)
+        self._find = (passage, terms)
+        self._mark(passage, terms, scroll=keep is None)
+        if keep is not None:
+            self.verticalScrollBar().setValue(keep)
+
+    def show_passage(self, passage: str, terms: tuple[str, ...] = ()) -> None:
+        self._find = (passage, terms)
+        self._mark(passage, terms, scroll=True)
+
+    # ---- finding the passage ------------------------------------------------------------------
+
+    def _mark(self, passage: str, terms: tuple[str, ...], scroll: bool) -> None:
+        doc = self.document()
+        selections = []
+        pal = self.palette()
+        start = find_passage(doc, passage) if passage else None
+        if start is not None:
+            end = find_passage(doc, passage, last=True, after=start.position()) or start
+            cursor = QTextCursor(doc)
+            cursor.setPosition(start.block().position())
+            end_block = end.block()
+            cursor.setPosition(end_block.position() + max(end_block.length() - 1, 0), QTextCursor.MoveMode.KeepAnchor)
+            sel = QTextEdit.ExtraSelection()
+            sel.cursor = cursor
+            sel.format = QTextCharFormat()
+            tint = QColor(pal.color(QPalette.ColorRole.Highlight))
+            tint.setAlpha(38)
+            sel.format.setBackground(tint)
+            sel.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
+            selections.append(sel)
+        selections += self._term_marks(terms)
+        self.setExtraSelections(selections)
+        if scroll:
+            top = start.block() if start is not None else None
+            # The layout may not be finished right after setMarkdown; scroll once it is.
+            QTimer.singleShot(0, lambda: self._scroll_to(top))
+
+    def _term_marks(self, terms: tuple[str, ...]) -> list:
+        words = [t for t in terms if len(t) > 1]
+        if not words:
+            return []
+        pattern = QRegularExpression(r"\b(" + "|".join(re.escape(w) for w in words) + r")\w*",
+                                     QRegularExpression.PatternOption.CaseInsensitiveOption
+                                     | QRegularExpression.PatternOption.UseUnicodePropertiesOption)
+        tint = QColor(self.palette().color(QPalette.ColorRole.Highlight))
+        tint.setAlpha(90)
+        fmt = QTextCharFormat()
+        fmt.setBackground(tint)
+        marks = []
+        cursor = self.document().find(pattern, 0)
+        while not cursor.isNull() and len(marks) < MAX_MARKS:
+            sel = QTextEdit.ExtraSelection()
+            sel.cursor, sel.format = cursor, fmt
+            marks.append(sel)
+            cursor = self.document().find(pattern, cursor)
+        return marks
+
+    def _scroll_to(self, block: object) -> None:
+        bar = self.verticalScrollBar()
+        if block is None or self.path is None:
+            bar.setValue(0)
+            return
+        rect = self.document().documentLayout().blockBoundingRect(block)  # type: ignore[arg-type]
+        bar.setValue(max(0, int(rect.top()) - 24))
+
+    # ---- links --------------------------------------------------------------------------------
+
+    def _clicked(self, url: QUrl) -> None:
+        scheme = url.scheme().lower()
+        if scheme == "note":
+            self.note_link.emit(unquote(url.toString()[len("note:"):]), "wiki")
+        elif scheme in ("http", "https", "mailto"):
+            QDesktopServices.openUrl(url)
+        elif not scheme and url.path():
+            self.note_link.emit(unquote(url.path()), "path")
+
+
+def _line_needles(passage: str) -> list[str]:
+    """Regexes for the passage's lines that have enough words to be found unambiguously, in order."""
+    needles = []
+    for raw in passage.splitlines():
+        text, _ = clean(raw)
+        words = _WORDS.findall(text)
+        if len(words) >= 2 or (words and len(words[0]) > 5):
+            needles.append(r"\W+".join(re.escape(w) for w in words[:8]))
+    return needles
+
+
+def find_passage(doc: QTextDocument, passage: str, last: bool = False, after: int = 0) -> QTextCursor | None:
+    """Where the passage's first (or last) findable line is in the rendered document.
+
+    The rendered text has no Markdown marks and its own offsets, so the passage is found by its words;
+    `QTextDocument.find` matches within one block, hence one line at a time.
+    """
+    needles = _line_needles(passage)
+    if last:
+        needles.reverse()
+    for needle in needles[:6]:
+        cursor = doc.find(QRegularExpression(needle, QRegularExpression.PatternOption.CaseInsensitiveOption), after)
+        if not cursor.isNull():
+            return cursor
+    return None
+
+
+class PreviewPane(QWidget):
+    """The preview with a header: the note's title, its path, and a button to open it in the editor."""
+
+    open_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel("")
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        font = self.title.font()
+        font.setBold(True)
+        if font.pointSizeF() > 0:
+            font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.title.setFont(font)
+        self.where = QLabel("")
+        self.where.setTextFormat(Qt.TextFormat.PlainText)
+        self.where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.open = QToolButton()
+        self.open.setText("Open in editor")
+        self.open.setToolTip("Open the note at this passage (Enter, or double-click a result)")
+        self.open.setEnabled(False)
+        self.open.clicked.connect(self.open_requested.emit)
+        self.view = NotePreview(self)
+        self.view.setAccessibleName("Note preview")
+        names = QVBoxLayout()
+        names.setSpacing(0)
+        names.addWidget(self.title)
+        names.addWidget(self.where)
+        header = QHBoxLayout()
+        header.setContentsMargins(10, 6, 8, 6)
+        header.addLayout(names, 1)
+        header.addWidget(self.open, 0, Qt.AlignmentFlag.AlignVCenter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(header)
+        layout.addWidget(self.view, 1)
+        self._recolor()
+
+    def _recolor(self) -> None:
+        pal = self.where.palette()
+        pal.setColor(QPalette.ColorRole.WindowText, mix(self.palette().color(QPalette.ColorRole.WindowText),
+                                                         self.palette().color(QPalette.ColorRole.Window), 0.4))
+        self.where.setPalette(pal)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:
+            self._recolor()
+        super().changeEvent(event)
+
+    def set_header(self, title: str, where: str) -> None:
+        self.title.setText(title)
+        self.where.setText(where)
+        self.open.setEnabled(bool(where))
+
+    def clear(self, message: str = "") -> None:
+        self.set_header("", "")
+        self.view.clear_note(message)

@@ -1,0 +1,37 @@
+"""The search field: arrows and page keys move through the results, Enter opens, Esc clears."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QLineEdit, QWidget
+
+PLACEHOLDER = "Search your notes — words, “a quoted phrase”, tag:name, path:folder"
+
+
+class SearchField(QLineEdit):
+    move = Signal(int)  # rows to move the selection by
+    accepted = Signal()  # Enter: open the selected result
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setPlaceholderText(PLACEHOLDER)
+        self.setClearButtonEnabled(True)
+        self.setAccessibleName("Search")
+        font = self.font()
+        if font.pointSizeF() > 0:
+            font.setPointSizeF(font.pointSizeF() * 1.25)
+        self.setFont(font)
+        self.setTextMargins(6, 4, 6, 4)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        steps = {Qt.Key.Key_Down: 1, Qt.Key.Key_Up: -1, Qt.Key.Key_PageDown: 5, Qt.Key.Key_PageUp: -5}
+        key = event.key()
+        if key in steps:
+            self.move.emit(steps[Qt.Key(key)])
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.accepted.emit()
+        elif key == Qt.Key.Key_Escape:
+            self.clear()
+        else:
+            super().keyPressEvent(event)

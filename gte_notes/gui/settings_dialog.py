@@ -1,0 +1,113 @@
+"""Settings: notes folder, model, include/exclude globs, open-in-editor command, result count."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gte_notes.core.config import DEFAULT_MODEL, Settings
+
+# Changing one of these means another index (folder) or re-embedding/re-filtering (model, globs).
+RESTART_FIELDS = ("folders", "model", "precision", "include", "exclude", "max_file_mb")
+
+
+def _globs(edit: QPlainTextEdit) -> list[str]:
+    return [line.strip() for line in edit.toPlainText().splitlines() if line.strip()]
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.setMinimumWidth(560)
+        self._original = settings
+
+        self.folder = QLineEdit(settings.folders[0] if settings.folders else "")
+        self.model = QLineEdit(settings.model)
+        self.model.setPlaceholderText(DEFAULT_MODEL)
+        self.include = QPlainTextEdit("\n".join(settings.include))
+        self.include.setPlaceholderText("every .md, .markdown and .txt file\n(one glob a line, e.g. journal/**)")
+        self.exclude = QPlainTextEdit("\n".join(settings.exclude))
+        self.exclude.setPlaceholderText("nothing besides hidden folders\n(one glob a line, e.g. templates/**)")
+        for edit in (self.include, self.exclude):
+            edit.setFixedHeight(edit.fontMetrics().lineSpacing() * 4 + 12)
+        self.editor = QLineEdit(settings.editor_command)
+        self.editor.setPlaceholderText("the system's default application")
+        self.results = QSpinBox()
+        self.results.setRange(5, 200)
+        self.results.setValue(settings.result_count)
+
+        form = QFormLayout()
+        form.addRow("Notes folder", self._with_button(self.folder, "Choose…", self._choose_folder))
+        form.addRow("Model", self._with_button(self.model, "Folder…", self._choose_model))
+        form.addRow("", self._hint("A Hugging Face model name (downloaded once) or a sentence-transformers "
+                                   "model folder. Changing it re-embeds every note."))
+        form.addRow("Include", self.include)
+        form.addRow("Exclude", self.exclude)
+        form.addRow("Open notes with", self.editor)
+        form.addRow("", self._hint("A command with {path} and {line}, e.g. <code>code -g {path}:{line}</code> "
+                                   "or <code>gvim +{line} {path}</code>."))
+        form.addRow("Results shown", self.results)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+
+    @staticmethod
+    def _hint(text: str) -> QLabel:
+        label = QLabel(text)
+        label.setWordWrap(True)
+        label.setEnabled(False)  # the palette's disabled text: a quieter colour in any theme
+        return label
+
+    @staticmethod
+    def _with_button(edit: QLineEdit, text: str, slot: object) -> QWidget:
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(edit, 1)
+        button = QPushButton(text)
+        button.clicked.connect(slot)
+        row.addWidget(button)
+        return box
+
+    def _choose_folder(self) -> None:
+        chosen = QFileDialog.getExistingDirectory(self, "Choose your notes folder", self.folder.text())
+        if chosen:
+            self.folder.setText(chosen)
+
+    def _choose_model(self) -> None:
+        chosen = QFileDialog.getExistingDirectory(self, "Choose a sentence-transformers model folder")
+        if chosen:
+            self.model.setText(chosen)
+
+    def edited(self) -> Settings:
+        """The settings as edited (a copy; the original is untouched)."""
+        folder = self.folder.text().strip()
+        folders = list(self._original.folders)
+        if folder:
+            folders = [folder] + [f for f in folders if f != folder]
+        return dataclasses.replace(
+            self._original, folders=folders, model=self.model.text().strip() or DEFAULT_MODEL,
+            include=_globs(self.include), exclude=_globs(self.exclude),
+            editor_command=self.editor.text().strip(), result_count=self.results.value())
+
+
+def needs_restart(old: Settings, new: Settings) -> bool:
+    return any(getattr(old, f) != getattr(new, f) for f in RESTART_FIELDS)

