@@ -26,6 +26,7 @@ class _Printer:
         self.err = err
         self.bar = ProgressBar(err)
         self._lock = threading.Lock()
+        self._last_state = ""
 
     def line(self, text: str, stream: TextIO | None = None) -> None:
         with self._lock:
@@ -34,8 +35,10 @@ class _Printer:
             stream.flush()
 
     def state(self, state: str) -> None:
-        if state in ("scanning", "indexing"):
-            return  # the batch summary says more
+        # Batches print their own summary; "idle" is worth a line only after something else was shown.
+        if state in ("scanning", "indexing") or state == self._last_state:
+            return
+        self._last_state = state
         self.line(state)
 
     def progress(self, p: Progress) -> None:

@@ -7,6 +7,7 @@ read these variables once at import: tests never reach a model hub, and Qt never
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +18,9 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Tests never read or write the real user's settings or indexes.
+os.environ["GTE_NOTES_CONFIG"] = tempfile.mkdtemp(prefix="gte-notes-test-config-")
+os.environ["GTE_NOTES_HOME"] = tempfile.mkdtemp(prefix="gte-notes-test-data-")
 
 from tests.fakes import FakeEmbedder
 

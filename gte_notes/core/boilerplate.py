@@ -8,11 +8,14 @@ little old, since a few notes more or less barely move them.
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 import time
-from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
 
 from gte_notes.core.store import Store
 
@@ -34,56 +37,74 @@ def _lines(text: str) -> list[str]:
     return out
 
 
+@dataclass
+class _Counts:
+    common: set[int] = field(default_factory=set)  # hashes of boilerplate lines
+    generation: int = -1
+    built_at: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+# One entry per index database, shared by every Boilerplate (callers create a Related per request).
+_SHARED: dict[str, _Counts] = {}
+_SHARED_LOCK = threading.Lock()
+
+
 class Boilerplate:
-    """How many notes each repeated line occurs in; thread-safe, computed lazily."""
+    """Which lines are boilerplate in one index; thread-safe, computed lazily, shared per database."""
 
     def __init__(self, store: Store, min_notes: int = MIN_NOTES, min_share: float = MIN_SHARE) -> None:
         self.store = store
         self.min_notes = min_notes
         self.min_share = min_share
-        self._lock = threading.Lock()
-        self._counts: dict[str, int] = {}
-        self._threshold = 1 << 30
-        self._generation = -1
-        self._built_at = 0.0
+        with _SHARED_LOCK:
+            key = f"{store.path}|{min_notes}|{min_share}"
+            self._counts = _SHARED.setdefault(key, _Counts())
 
-    def _refresh(self) -> None:
-        generation = self.store.generation()
-        if generation == self._generation:
-            return
-        if self._generation >= 0 and time.monotonic() - self._built_at < REFRESH_AFTER_S:
-            return
-        per_note: dict[int, set[str]] = {}
-        for note_id, text in self.store.conn.execute("SELECT note_id, text FROM chunks"):
-            per_note.setdefault(note_id, set()).update(_lines(text))
-        counts: Counter[str] = Counter()
-        for lines in per_note.values():
-            counts.update(lines)
-        self._threshold = max(self.min_notes, int(self.min_share * len(per_note) + 0.999))
-        self._counts = {line: n for line, n in counts.items() if n >= self._threshold}
-        self._generation = generation
-        self._built_at = time.monotonic()
+    def _common(self) -> set[int]:
+        c = self._counts
+        with c.lock:
+            generation = self.store.generation()
+            stale = generation != c.generation
+            if stale and (c.generation < 0 or time.monotonic() - c.built_at >= REFRESH_AFTER_S):
+                c.common = self._count()
+                c.generation = generation
+                c.built_at = time.monotonic()
+            return c.common
+
+    def _count(self) -> set[int]:
+        # Hashes, not strings, and one note at a time: memory stays small on a large index.
+        per_note: list[np.ndarray] = []
+        note, lines = None, set()
+        rows = self.store.conn.execute("SELECT note_id, text FROM chunks ORDER BY note_id")
+        for note_id, text in itertools.chain(rows, [(None, "")]):
+            if note_id != note:
+                if lines:
+                    per_note.append(np.fromiter(lines, dtype=np.int64, count=len(lines)))
+                note, lines = note_id, set()
+            lines.update(hash(line) for line in _lines(text))
+        if not per_note:
+            return set()
+        threshold = max(self.min_notes, int(self.min_share * len(per_note) + 0.999))
+        values, counts = np.unique(np.concatenate(per_note), return_counts=True)
+        return set(values[counts >= threshold].tolist())
 
     def share(self, text: str) -> float:
         """The share of `text`'s wordy characters that sit on boilerplate lines (0..1)."""
         return self.shares([text])[0]
 
     def shares(self, texts: Iterable[str]) -> list[float]:
-        with self._lock:
-            self._refresh()
-            counts = self._counts
+        known = self._common()
         out = []
         for text in texts:
             lines = _lines(text)
             total = sum(len(line) for line in lines)
-            common = sum(len(line) for line in lines if line in counts)
+            common = sum(len(line) for line in lines if hash(line) in known)
             out.append(common / total if total else 1.0)
         return out
 
     def strip(self, text: str) -> str:
         """`text` without its boilerplate lines (for embedding what is left)."""
-        with self._lock:
-            self._refresh()
-            counts = self._counts
-        kept = [raw for raw in text.splitlines() if _SPACE.sub(" ", raw).strip().lower() not in counts]
+        known = self._common()
+        kept = [raw for raw in text.splitlines() if hash(_SPACE.sub(" ", raw).strip().lower()) not in known]
         return "\n".join(kept).strip()

@@ -8,7 +8,9 @@ in a query can never raise or change the meaning. The only operators are the one
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -19,11 +21,29 @@ from gte_notes.core.store import Store
 TITLE_WEIGHT = 2.0
 HEADING_WEIGHT = 1.0
 TEXT_WEIGHT = 1.0
+# BM25 must score every row that matches any term, so a query's cost is the sum of its terms' document
+# frequencies. A word in more chunks than PROBE_LIMIT is too common to rank by (its IDF is small) and
+# is left out; the rest are kept rarest first while their frequencies add up to POSTINGS_BUDGET. This
+# bounds a keyword query's work whatever the index size and whatever the user types.
+PROBE_LIMIT = 10_000
+POSTINGS_BUDGET = 40_000
+# The word being typed matches as a prefix only from this length: a short prefix ("th*") merges the
+# postings of thousands of words.
+MIN_PREFIX = 4
+_DF_CACHE_SIZE = 4096
 
 
 def quote(text: str) -> str:
     """`text` as an FTS5 string: FTS5 tokenizes it itself, so any characters are safe inside."""
     return '"' + text.replace('"', '""') + '"'
+
+
+def term_strings(terms: Sequence[str], prefix_last: bool = False) -> list[str]:
+    """Each term as an FTS5 string; the last one as a prefix query when it is being typed."""
+    out = [quote(t) for t in terms]
+    if prefix_last and terms and len(terms[-1]) >= MIN_PREFIX:
+        out[-1] += "*"
+    return out
 
 
 def match_expression(terms: Sequence[str], phrases: Sequence[Sequence[str]] = (),
@@ -32,14 +52,12 @@ def match_expression(terms: Sequence[str], phrases: Sequence[Sequence[str]] = ()
 
     Terms are OR'ed because BM25 already rewards rows that contain more of them, and a natural-language
     query whose every word must appear finds almost nothing. `prefix_last` lets the word being typed
-    match as a prefix ("embed" finds "embedding").
+    match as a prefix ("embedd" finds "embedding").
     """
-    parts = []
-    for n, term in enumerate(terms):
-        q = quote(term)
-        if prefix_last and n == len(terms) - 1 and len(term) >= 2:
-            q += "*"
-        parts.append(q)
+    return _combine(term_strings(terms, prefix_last), phrases)
+
+
+def _combine(parts: Sequence[str], phrases: Sequence[Sequence[str]]) -> str:
     required = [quote(" ".join(p)) for p in phrases if p]
     if not parts and not required:
         return ""
@@ -55,12 +73,67 @@ def title_expression(words: Sequence[str]) -> str:
     return "title : ^ " + quote(" ".join(words)) if words else ""
 
 
+@dataclass
+class _DocFreqs:
+    generation: int = -1
+    values: dict[tuple[str, int], int] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+# Per database, shared by every KeywordIndex (a Searcher is cheap and often made per query); while the
+# user types, the same words are looked up again and again.
+_DF: dict[str, _DocFreqs] = {}
+_DF_LOCK = threading.Lock()
+
+
 class KeywordIndex:
     """BM25 queries on one Store connection. Scores are -bm25(), so larger is better and > 0."""
 
-    def __init__(self, store: Store, weights: tuple[float, float, float] | None = None) -> None:
+    def __init__(self, store: Store, weights: tuple[float, float, float] | None = None,
+                 budget: int = POSTINGS_BUDGET, probe_limit: int = PROBE_LIMIT) -> None:
         self.store = store
         self.weights = weights or (TITLE_WEIGHT, HEADING_WEIGHT, TEXT_WEIGHT)
+        self.budget = budget
+        self.probe_limit = probe_limit
+        with _DF_LOCK:
+            self._df = _DF.setdefault(str(store.path), _DocFreqs())
+
+    def doc_freq(self, term: str) -> int:
+        """How many chunks match the FTS5 string `term`, counted up to `probe_limit` (cached)."""
+        generation = self.store.generation()
+        with self._df.lock:
+            if self._df.generation != generation:
+                self._df.generation, self._df.values = generation, {}
+            found = self._df.values.get((term, self.probe_limit))
+        if found is not None:
+            return found
+        try:
+            n = self.store.conn.execute(
+                "SELECT count(*) FROM (SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)",
+                [term, self.probe_limit],
+            ).fetchone()[0]
+        except sqlite3.OperationalError:
+            n = 0
+        with self._df.lock:
+            if len(self._df.values) >= _DF_CACHE_SIZE:
+                self._df.values.clear()
+            self._df.values[(term, self.probe_limit)] = n
+        return n
+
+    def expression(self, terms: Sequence[str], phrases: Sequence[Sequence[str]] = (),
+                   prefix_last: bool = False) -> str:
+        """`match_expression` with the terms too common to be worth their cost left out (see above)."""
+        parts = term_strings(terms, prefix_last)
+        freqs = {p: self.doc_freq(p) for p in parts}
+        kept, total = set(), 0
+        for p in sorted(parts, key=lambda p: freqs[p]):
+            if freqs[p] == 0 or freqs[p] >= self.probe_limit:
+                continue
+            if kept and total + freqs[p] > self.budget:
+                break
+            kept.add(p)
+            total += freqs[p]
+        return _combine([p for p in parts if p in kept], phrases)
 
     def _run(self, sql: str, params: list[object]) -> tuple[np.ndarray, np.ndarray]:
         try:
@@ -83,23 +156,6 @@ class KeywordIndex:
             sql += " LIMIT ?"
             params.append(int(limit))
         return self._run(sql, params)
-
-    def scores_for(self, expr: str, chunk_ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
-        """BM25 of the given chunks (those that match at all), to score the dense side's candidates."""
-        ids = [int(i) for i in chunk_ids]
-        if not expr or not ids:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        out_ids, out_scores = [], []
-        for start in range(0, len(ids), 500):
-            part = ids[start:start + 500]
-            marks = ",".join("?" * len(part))
-            i, s = self._run(
-                f"SELECT rowid, bm25(chunks_fts, ?, ?, ?) FROM chunks_fts WHERE chunks_fts MATCH ? "
-                f"AND rowid IN ({marks})", [*self.weights, expr, *part],
-            )
-            out_ids.append(i)
-            out_scores.append(s)
-        return np.concatenate(out_ids), np.concatenate(out_scores)
 
     def matching_ids(self, expr: str) -> np.ndarray:
         """Every chunk matching `expr`, unranked (for phrase filters)."""

@@ -1,21 +1,35 @@
-"""Notes related to one note: its chunks' nearest neighbours, aggregated per note."""
+"""Notes related to one note: its passages' nearest neighbours, aggregated per note, boilerplate left out.
+
+Passage level, because a long note is about several things and each can have its own neighbours;
+aggregated per note because the user wants notes, each shown with the pair of passages that relate.
+Passages made mostly of lines repeated across many notes (templates, link footers) neither ask nor
+answer: otherwise every note built from one template would be "related" to all the others.
+"""
 
 from __future__ import annotations
 
+import numpy as np
+
 from gte_notes.core.ann import AnnIndex
+from gte_notes.core.boilerplate import Boilerplate
 from gte_notes.core.errors import KnownError
+from gte_notes.core.fusion import best_per_note
 from gte_notes.core.results import Hit
 from gte_notes.core.store import Store
 
 NEIGHBOURS_PER_CHUNK = 24
+# A passage with at least this share of boilerplate characters is left out.
+BOILERPLATE_SHARE = 0.5
 
 
 class Related:
-    def __init__(self, store: Store, ann: AnnIndex, model_id: str, dim: int) -> None:
+    def __init__(self, store: Store, ann: AnnIndex, model_id: str, dim: int, *,
+                 boilerplate: Boilerplate | None = None) -> None:
         self.store = store
         self.ann = ann
         self.model_id = model_id
         self.dim = dim
+        self.boilerplate = boilerplate or Boilerplate(store)
 
     def related(self, path: str, limit: int = 10) -> list[Hit]:
         note = self.store.note(path)
@@ -23,29 +37,47 @@ class Related:
             raise KnownError(f"{path} is not in the index (is it a note inside the folder, and indexed?)")
         chunks = {r["id"]: r for r in self.store.chunks_of(note.id)}
         ids, vecs = self.store.chunk_vectors(self.model_id, self.dim, chunk_ids=list(chunks))
-        # note id -> (best similarity, its chunk id, the source chunk id)
-        best: dict[int, tuple[float, int, int]] = {}
-        k = NEIGHBOURS_PER_CHUNK + len(chunks)
-        for src, vec in zip(ids.tolist(), vecs):
-            labels, sims = self.ann.query(vec, k)
-            rows = self.store.chunks_by_id(labels.tolist())
-            for cid, sim in zip(labels.tolist(), sims.tolist()):
-                row = rows.get(cid)
-                if row is None or row["note_id"] == note.id:
-                    continue
-                if sim > best.get(row["note_id"], (-2.0, 0, 0))[0]:
-                    best[row["note_id"]] = (sim, cid, src)
-        ranked = sorted(best.items(), key=lambda kv: -kv[1][0])[:limit]
-        notes = self.store.notes_by_id(n for n, _ in ranked)
-        targets = self.store.chunks_by_id([v[1] for _, v in ranked])
+        if not ids.size or limit <= 0:
+            return []
+        shares = np.asarray(self.boilerplate.shares(chunks[i]["text"] for i in ids.tolist()))
+        keep = shares < BOILERPLATE_SHARE
+        if keep.any():  # a note that is all template still gets its template siblings
+            ids, vecs = ids[keep], vecs[keep]
+        src, tgt, sims = self._neighbours(ids, vecs, NEIGHBOURS_PER_CHUNK + len(chunks))
+        rows = self.store.chunks_by_id(sorted(set(tgt.tolist())))
+        note_of = np.array([rows[c]["note_id"] if c in rows else -1 for c in tgt.tolist()], dtype=np.int64)
+        ok = (note_of >= 0) & (note_of != note.id)
+        src, tgt, sims, note_of = src[ok], tgt[ok], sims[ok], note_of[ok]
+        tgt_ids = sorted(set(tgt.tolist()))
+        tgt_share = dict(zip(tgt_ids, self.boilerplate.shares(rows[c]["text"] for c in tgt_ids)))
+        ok = np.array([tgt_share[c] < BOILERPLATE_SHARE for c in tgt.tolist()], dtype=bool)
+        src, tgt, sims, note_of = src[ok], tgt[ok], sims[ok], note_of[ok]
+        # Pair index as the "chunk id" so the winning pair (source and target passage) comes back.
+        pair = np.arange(tgt.size, dtype=np.int64)
+        ranked = best_per_note(note_of, pair, sims.astype(np.float32))
+        notes = self.store.notes_by_id(ranked.note_ids[:limit].tolist())
         hits = []
-        for note_id, (sim, cid, src) in ranked:
-            other, row, source = notes.get(note_id), targets.get(cid), chunks[src]
+        for note_id, p, sim in zip(ranked.note_ids[:limit].tolist(), ranked.chunk_ids[:limit].tolist(),
+                                   ranked.scores[:limit].tolist()):
+            other, row, source = notes.get(note_id), rows.get(int(tgt[p])), chunks[int(src[p])]
             if other is None or row is None:
                 continue
             hits.append(Hit(
                 path=other.path, title=other.title, score=float(sim), passage=row["text"], line=row["line"],
-                start=row["start"], end=row["end"], heading=row["heading"], chunk_id=cid,
+                start=row["start"], end=row["end"], heading=row["heading"], chunk_id=int(tgt[p]),
                 source_passage=source["text"], source_line=source["line"],
             ))
         return hits
+
+    def _neighbours(self, ids: np.ndarray, vecs: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(source chunk, neighbour chunk, cosine) for every source passage's k nearest."""
+        src, tgt, sims = [], [], []
+        for chunk_id, vec in zip(ids.tolist(), vecs):
+            labels, s = self.ann.query(vec, k)
+            src.append(np.full(labels.size, chunk_id, dtype=np.int64))
+            tgt.append(labels)
+            sims.append(s)
+        if not src:
+            z = np.zeros(0, dtype=np.int64)
+            return z, z.copy(), np.zeros(0, dtype=np.float32)
+        return np.concatenate(src), np.concatenate(tgt), np.concatenate(sims)

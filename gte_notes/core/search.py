@@ -18,7 +18,7 @@ from gte_notes.core.ann import AnnIndex
 from gte_notes.core.filters import allowed_chunks
 from gte_notes.core.fusion import DEFAULT_PARAMS, Candidates, FusionParams, Ranked, best_per_note, fuse
 from gte_notes.core.highlight import highlight
-from gte_notes.core.keyword import KeywordIndex, match_expression
+from gte_notes.core.keyword import KeywordIndex
 from gte_notes.core.query import Query, normalize_title, parse_query, words
 from gte_notes.core.results import Hit
 from gte_notes.core.store import Store
@@ -70,7 +70,8 @@ class Searcher:
                    allowed: np.ndarray | None = None) -> Candidates:
         """Chunk candidates from both sides with both scores filled in (the tuning harness uses this)."""
         k = max(MIN_CANDIDATES, limit * CANDIDATES_PER_RESULT)
-        expr = match_expression(q.terms, q.phrases, prefix_last=q.open_end and self.prefix_last)
+        expr = self.keyword.expression(q.terms, q.phrases, prefix_last=q.open_end and self.prefix_last) \
+            if mode != "dense" else ""
         qvec = None
         d_ids = np.zeros(0, dtype=np.int64)
         d_sims = np.zeros(0, dtype=np.float32)
@@ -91,7 +92,7 @@ class Searcher:
         elif mode == "keyword":
             ids, dense, kw = k_ids, np.zeros(k_ids.size, dtype=np.float32), k_scores
         else:
-            ids, dense, kw = self._fill(qvec, expr, d_ids, d_sims, k_ids, k_scores)
+            ids, dense, kw = self._fill(qvec, d_ids, d_sims, k_ids, k_scores)
         note_of = self._note_ids(ids)
         present = note_of >= 0
         return Candidates(ids[present], note_of[present], dense[present], kw[present])
@@ -108,7 +109,7 @@ class Searcher:
         keep = np.isin(ids, allowed)
         return ids[keep][:k], sims[keep][:k]
 
-    def _fill(self, qvec: np.ndarray | None, expr: str, d_ids: np.ndarray, d_sims: np.ndarray,
+    def _fill(self, qvec: np.ndarray | None, d_ids: np.ndarray, d_sims: np.ndarray,
               k_ids: np.ndarray, k_scores: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The union of both sides' candidates, each scored by both."""
         only_kw = k_ids[~np.isin(k_ids, d_ids)]
@@ -122,11 +123,8 @@ class Searcher:
         pos_of = {int(c): n for n, c in enumerate(ids.tolist())}
         for c, s in zip(k_ids.tolist(), k_scores.tolist()):
             kw[pos_of[c]] = s
-        only_dense = d_ids[~np.isin(d_ids, k_ids)]
-        if only_dense.size and expr:
-            got, scores = self.keyword.scores_for(expr, only_dense.tolist())
-            for c, s in zip(got.tolist(), scores.tolist()):
-                kw[pos_of[c]] = s
+        # Dense candidates that BM25 did not bring keep 0: scoring them would make FTS5 evaluate the
+        # whole expression once per row, and they are below the keyword side's k-th score anyway.
         return ids, dense, kw
 
     def _note_ids(self, chunk_ids: np.ndarray) -> np.ndarray:

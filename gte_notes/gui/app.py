@@ -1,4 +1,4 @@
-"""Start the desktop app: `gte-notes gui [FOLDER] [--query TEXT] [--screenshot FILE.png]`, or plain `gte-notes`."""
+"""Start the desktop app: `gte-notes gui [FOLDER] [--query TEXT] [--screenshot FILE.png]`, or `gte-notes`."""
 
 from __future__ import annotations
 

@@ -60,8 +60,8 @@ class ErrorReporter(QObject):
             self._dialog.setDetailedText(self._dialog.detailedText() + "\n\n" + details)
             return
         box = QMessageBox(QMessageBox.Icon.Critical, "gte-notes: something went wrong",
-                          f"Something went wrong inside gte-notes:\n{summary[:500]}", QMessageBox.StandardButton.Ok,
-                          self.parent_widget)
+                          f"Something went wrong inside gte-notes:\n{summary[:500]}",
+                          QMessageBox.StandardButton.Ok, self.parent_widget)
         box.setInformativeText("This is a bug in gte-notes, not a problem with your notes (they are never "
                                "written to). The app keeps running. Please report it with the details below.")
         box.setDetailedText(details)

@@ -24,7 +24,8 @@ def open_note(path: Path, line: int, command: str = "") -> None:
     """Raises KnownError when nothing could be started, with what to change."""
     if not command.strip():
         if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
-            raise KnownError(f"No application is set up to open {path.name}. Set an editor command in Settings.")
+            raise KnownError(f"No application is set up to open {path.name}. "
+                             "Set an editor command in Settings.")
         return
     try:
         args = editor_args(command, path, line)
@@ -33,4 +34,5 @@ def open_note(path: Path, line: int, command: str = "") -> None:
     started = QProcess.startDetached(args[0], args[1:])
     ok = started[0] if isinstance(started, tuple) else bool(started)
     if not ok:
-        raise KnownError(f"Could not start “{args[0]}” to open the note. Check the editor command in Settings.")
+        raise KnownError(f"Could not start “{args[0]}” to open the note. "
+                         "Check the editor command in Settings.")

@@ -52,8 +52,16 @@ class FilesModel(QAbstractTableModel):
         self.rows: list[dict[str, str]] = []
 
     def set_files(self, files: list[dict[str, Any]]) -> None:
+        rows = [dict(f) for f in files]
+        if [r["path"] for r in rows] == [r["path"] for r in self.rows]:
+            # Same files, new statuses: update in place so the view keeps its scroll and selection.
+            changed = [n for n, (a, b) in enumerate(zip(self.rows, rows, strict=True)) if a != b]
+            self.rows = rows
+            if changed:
+                self.dataChanged.emit(self.index(min(changed), 0), self.index(max(changed), len(COLUMNS) - 1))
+            return
         self.beginResetModel()
-        self.rows = [dict(f) for f in files]
+        self.rows = rows
         self.endResetModel()
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
@@ -62,7 +70,8 @@ class FilesModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
         return None
@@ -90,8 +99,13 @@ class FilesFilter(QSortFilterProxyModel):
         self.which = FILTERS[0]
 
     def set_filter(self, text: str, which: str) -> None:
-        self.text, self.which = text.lower(), which
-        self.invalidateFilter()
+        if hasattr(self, "beginFilterChange"):  # Qt 6.9+; invalidateFilter() is deprecated there
+            self.beginFilterChange()
+            self.text, self.which = text.lower(), which
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            self.text, self.which = text.lower(), which
+            self.invalidateFilter()
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         row = self.sourceModel().rows[source_row]  # type: ignore[attr-defined]
@@ -101,8 +115,8 @@ class FilesFilter(QSortFilterProxyModel):
         if self.which in ("Indexed", "Skipped", "Failed") and k != self.which.lower():
             return False
         if self.text:
-            hay = f"{row['path']} {row.get('reason') or ''} {row.get('warning') or ''} {row['status']}".lower()
-            return self.text in hay
+            hay = " ".join((row["path"], row.get("reason") or "", row.get("warning") or "", row["status"]))
+            return self.text in hay.lower()
         return True
 
 

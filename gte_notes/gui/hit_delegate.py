@@ -24,18 +24,13 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem,
 from gte_notes.core.results import Hit
 from gte_notes.gui.hits_model import HIT_ROLE, SNIPPET_ROLE
 from gte_notes.gui.snippet import Snippet
+from gte_notes.gui.style import mix
 
 PAD_X = 10
 PAD_Y = 7
 GAP = 2
 
 Index = QModelIndex | QPersistentModelIndex
-
-
-def mix(a: QColor, b: QColor, t: float) -> QColor:
-    """`a` moved a share `t` of the way to `b`: a dimmed text colour that works on any background."""
-    return QColor(round(a.red() + (b.red() - a.red()) * t), round(a.green() + (b.green() - a.green()) * t),
-                  round(a.blue() + (b.blue() - a.blue()) * t))
 
 
 class HitDelegate(QStyledItemDelegate):
@@ -94,7 +89,8 @@ class HitDelegate(QStyledItemDelegate):
                          int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), score)
         painter.setFont(title_font)
         painter.setPen(fg)
-        title = tfm.elidedText(hit.title or hit.path, Qt.TextElideMode.ElideRight, rect.width() - score_w - 12)
+        title = tfm.elidedText(hit.title or hit.path, Qt.TextElideMode.ElideRight,
+                               rect.width() - score_w - 12)
         painter.drawText(QRect(rect.left(), rect.top(), rect.width() - score_w - 12, tfm.height()),
                          int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), title)
         y = rect.top() + tfm.height() + GAP
@@ -125,19 +121,45 @@ class HitDelegate(QStyledItemDelegate):
         painter.restore()
 
 
-def _format_ranges(marks: tuple[tuple[int, int], ...], fmt: QTextCharFormat, limit: int) -> list:
+class _Utf16:
+    """Qt counts text in UTF-16 units, Python in code points: an emoji is two of the first, one of the
+    second. Converts between them (cheaply when, as usual, the text has no such characters)."""
+
+    def __init__(self, text: str) -> None:
+        self.plain = all(ord(c) <= 0xFFFF for c in text)
+        self.units: list[int] = []
+        if not self.plain:
+            pos = 0
+            for c in text:
+                self.units.append(pos)
+                pos += 2 if ord(c) > 0xFFFF else 1
+            self.units.append(pos)
+
+    def to_qt(self, i: int) -> int:
+        return i if self.plain else self.units[min(i, len(self.units) - 1)]
+
+    def to_py(self, q: int) -> int:
+        if self.plain:
+            return q
+        return next((i for i, u in enumerate(self.units) if u >= q), len(self.units) - 1)
+
+
+def _format_ranges(marks: tuple[tuple[int, int], ...], fmt: QTextCharFormat, limit: int,
+                   units: _Utf16) -> list:
     ranges = []
     for start, length in marks:
         if start >= limit:
             break
         r = QTextLayout.FormatRange()
-        r.start, r.length, r.format = start, min(length, limit - start), fmt
+        a, b = units.to_qt(start), units.to_qt(min(start + length, limit))
+        r.start, r.length, r.format = a, b - a, fmt
         ranges.append(r)
     return ranges
 
 
-def _lay_out(text: str, font: QFont, ranges: list, width: int, max_lines: int) -> tuple[QTextLayout, int, int]:
-    """Returns the layout, and where its last line starts and ends in `text`."""
+def _lay_out(text: str, font: QFont, ranges: list, width: int,
+             max_lines: int) -> tuple[QTextLayout, int, int]:
+    """Returns the layout, and where its last line starts and ends (in Qt's UTF-16 units)."""
     layout = QTextLayout(text, font)
     option = QTextOption()
     option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
@@ -158,10 +180,13 @@ def _lay_out(text: str, font: QFont, ranges: list, width: int, max_lines: int) -
     return layout, start, end
 
 
-def elided_layout(snippet: Snippet, font: QFont, mark: QTextCharFormat, width: int, max_lines: int) -> QTextLayout:
+def elided_layout(snippet: Snippet, font: QFont, mark: QTextCharFormat, width: int,
+                  max_lines: int) -> QTextLayout:
     text = snippet.text
-    layout, last_start, last_end = _lay_out(text, font, _format_ranges(snippet.marks, mark, len(text)), width,
-                                            max_lines)
+    units = _Utf16(text)
+    ranges = _format_ranges(snippet.marks, mark, len(text), units)
+    layout, q_start, q_end = _lay_out(text, font, ranges, width, max_lines)
+    last_start, last_end = units.to_py(q_start), units.to_py(q_end)
     if last_end >= len(text.rstrip()):
         return layout
     # More text than lines: cut the last line so that it and an ellipsis fit, marks included.
@@ -175,4 +200,5 @@ def elided_layout(snippet: Snippet, font: QFont, mark: QTextCharFormat, width: i
     if space > last_start + (cut - last_start) // 2:
         cut = space
     clipped = text[:cut].rstrip() + " …"
-    return _lay_out(clipped, font, _format_ranges(snippet.marks, mark, cut), width, max_lines)[0]
+    ranges = _format_ranges(snippet.marks, mark, cut, _Utf16(clipped))
+    return _lay_out(clipped, font, ranges, width, max_lines)[0]

@@ -6,13 +6,15 @@ from PySide6.QtCore import QModelIndex, QRect, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
-from gte_notes.gui.hit_delegate import HitDelegate, mix
+from gte_notes.gui.hit_delegate import HitDelegate
 from gte_notes.gui.hits_model import HitsModel
+from gte_notes.gui.style import mix
 
 
 class HitList(QListView):
     activated_hit = Signal(int)  # row: Enter, Return or double-click
     typed = Signal(str)  # printable keys typed while the list has focus, for the search field
+    escaped = Signal()  # Esc: back to an empty search field
 
     def __init__(self, parent: QWidget | None = None, passage_lines: int = 2) -> None:
         super().__init__(parent)
@@ -55,6 +57,9 @@ class HitList(QListView):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.current_row() >= 0:
             self.activated_hit.emit(self.current_row())
+            return
+        if event.key() == Qt.Key.Key_Escape:
+            self.escaped.emit()
             return
         text = event.text()
         if text and text.isprintable() and not event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier:

@@ -59,7 +59,8 @@ class HitsModel(QAbstractListModel):
         snip = self._snippets.get(row)
         if snip is None:
             sentence = getattr(hit, "sentence", None)
-            snip = make_snippet(hit.passage, hit.highlights, sentence if isinstance(sentence, tuple | list) else None)
+            best = sentence if isinstance(sentence, tuple | list) else None
+            snip = make_snippet(hit.passage, hit.highlights, best)
             self._snippets[row] = snip
         return snip
 

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QSplitter, QVBoxLayout, 
 
 from gte_notes.core.config import Settings
 from gte_notes.core.errors import KnownError
+from gte_notes.core.query import parse_query
 from gte_notes.core.results import Hit
 from gte_notes.gui import window_state
 from gte_notes.gui.bridge import EngineBridge
@@ -25,21 +26,24 @@ from gte_notes.gui.hit_list import HitList
 from gte_notes.gui.message_bar import MessageBar
 from gte_notes.gui.model_dialog import ModelMissingDialog
 from gte_notes.gui.preview import PreviewPane
-from gte_notes.gui.related_panel import FETCH, RelatedPanel
+from gte_notes.gui.related_panel import RelatedPanel
 from gte_notes.gui.search_field import SearchField
+from gte_notes.gui.selected_note import SelectedNote
 from gte_notes.gui.settings_dialog import SettingsDialog, needs_restart
 from gte_notes.gui.tasks import Task
 
 SEARCH_DEBOUNCE_MS = 10  # coalesces a burst of keys (a paste, key repeat) into one search
-SELECT_DEBOUNCE_MS = 40  # preview and related wait until the selection stops moving
+SELECT_DEBOUNCE_MS = 40  # preview and related wait until the selection stops moving (arrows, clicks)
+# ...and, for the top result a new query selected, until typing pauses: loading them between keystrokes
+# would compete with the next keystroke's search for the CPU.
+TYPING_PAUSE_MS = 150
 REFRESH_MS = 400  # re-run the query at most this often while notes are being indexed
-TYPE_TO_SEARCH = "Type to search your notes.\nResults appear as you type; ↑ ↓ to move, Enter to open."
+STARTING_TEXT = {"loading model": "Loading the model…", "starting": "Opening the index…"}
+TYPE_TO_SEARCH = "Type to search {notes}.\nResults appear as you type; ↑ ↓ to move, Enter to open."
 
 
 class MainWindow(QMainWindow):
     results_shown = Signal(str)  # query whose results (or empty state) are now on screen
-    preview_shown = Signal(str)  # path
-    related_shown = Signal(str)  # path of the note whose related notes are shown
 
     def __init__(self, bridge: EngineBridge, settings: Settings, *, state: QSettings | None = None,
                  reporter: ErrorReporter | None = None, persist: bool = True) -> None:
@@ -54,9 +58,11 @@ class MainWindow(QMainWindow):
         self.ready = False
         self.progress: Any = None
         self.shown_query = ""
+        self.notes_indexed = 0
         self._model_dialog: ModelMissingDialog | None = None
         self._health: IndexHealthDialog | None = None
-        self._related_preview: Hit | None = None  # a related note shown in the preview
+        self._by_typing = False  # the selection is moving because new results arrived
+        self._settings_dialog: SettingsDialog | None = None
         self._build()
         self._wire()
         if not (persist and window_state.restore(self.state, self, self._splitters())):
@@ -75,10 +81,13 @@ class MainWindow(QMainWindow):
         self.messages = MessageBar()
         self.results = HitList(passage_lines=2)
         self.results.setAccessibleName("Search results")
-        self.results.set_placeholder(TYPE_TO_SEARCH)
+        self.results.set_placeholder(self._type_to_search())
         self.preview = PreviewPane()
         self.related = RelatedPanel()
         self.related.limit = self.settings.result_count
+        self.note = SelectedNote(self.bridge, self.preview, self.related, self._terms)
+        self.preview_shown = self.note.preview_shown
+        self.related_shown = self.note.related_shown
         self.vsplit = QSplitter(Qt.Orientation.Vertical)
         self.vsplit.addWidget(self.preview)
         self.vsplit.addWidget(self.related)
@@ -143,20 +152,17 @@ class MainWindow(QMainWindow):
         b.notice.connect(lambda text: self.messages.show_message(text))
         b.model_missing.connect(self._model_missing)
         b.search_done.connect(self._search_done)
-        b.related_done.connect(self._related_done)
-        b.preview_done.connect(self._preview_done)
         b.status_done.connect(self._status_done)
         self.reporter.known.connect(self._known_error)
         self.search.textChanged.connect(lambda _text: self._search_timer.start())
         self.search.move.connect(self.results.move)
         self.search.accepted.connect(self.open_selected)
-        self.results.selectionModel().currentChanged.connect(lambda *_: self._select_timer.start())
+        self.results.selectionModel().currentChanged.connect(self._selection_moved)
         self.results.activated_hit.connect(lambda row: self.open_hit(self.results.hits.hit(row)))
         self.results.typed.connect(self._typed_in_list)
-        self.related.preview_hit.connect(self._preview_related)
-        self.related.open_hit.connect(self.open_hit)
-        self.preview.open_requested.connect(self._open_previewed)
-        self.preview.view.note_link.connect(self._follow_link)
+        self.results.escaped.connect(lambda: (self.search.clear(), self.search.setFocus()))
+        self.note.open_hit.connect(self.open_hit)
+        self.note.message.connect(lambda text: self.health.showMessage(text, 4000))
         self.health.pause_toggled.connect(lambda on: b.pause() if on else b.resume())
         self.health.show_files.connect(self.show_health)
 
@@ -186,8 +192,7 @@ class MainWindow(QMainWindow):
             self._save_settings()
         self.ready = False
         self.results.hits.set_hits([])
-        self.preview.clear()
-        self.related.clear()
+        self.note.clear()
         self.messages.hide()
         self.setWindowTitle(f"gte-notes — {Path(folder).name or folder}")
         self.bridge.open(folder)
@@ -198,7 +203,8 @@ class MainWindow(QMainWindow):
             self._search_timer.start()
 
     def _save_settings(self) -> None:
-        Task(self.settings.save).on_error(lambda err: self._known_error(f"Settings could not be saved: {err}")) \
+        Task(self.settings.save) \
+            .on_error(lambda err: self._known_error(f"Settings could not be saved: {err}")) \
             .start(self.bridge.control_pool)
 
     # ---- searching ----------------------------------------------------------------------------
@@ -217,9 +223,8 @@ class MainWindow(QMainWindow):
         if not query.strip():
             self.shown_query = ""
             self.results.hits.set_hits([])
-            self.results.set_placeholder(TYPE_TO_SEARCH)
-            self.preview.clear()
-            self.related.clear()
+            self.results.set_placeholder(self._type_to_search())
+            self.note.clear()
             self.results_shown.emit("")
 
     def _search_done(self, _gen: int, query: str, hits: list[Hit], ready: bool) -> None:
@@ -230,11 +235,12 @@ class MainWindow(QMainWindow):
         self.results.hits.set_hits(hits)
         self.shown_query = query
         row = self.results.hits.row_of(current.path) if current is not None else -1
+        self._by_typing = True
         self.results.select_row(max(row, 0) if hits else -1)
+        self._by_typing = False
         if not hits:
             self.results.set_placeholder(self._empty_text(query))
-            self.preview.clear()
-            self.related.clear("")
+            self.note.clear(related_message="")
         self.results_shown.emit(query)
 
     def _empty_text(self, query: str) -> str:
@@ -242,11 +248,16 @@ class MainWindow(QMainWindow):
         indexing = self.engine_state in ("indexing", "scanning") and p is not None and p.total
         progress = f"Indexing {p.done:,}/{p.total:,}…" if indexing else ""
         if not self.ready:
-            state = {"loading model": "Loading the model…", "starting": "Opening the index…"}.get(self.engine_state)
+            state = STARTING_TEXT.get(self.engine_state)
             return (state or progress or "The index is not ready yet.") + "\nResults appear as soon as it is."
         if progress:
             return f"No notes match “{query}” yet.\n{progress} more results may appear."
         return f"No notes match “{query}”.\nTry other words, or fewer of them."
+
+    def _type_to_search(self) -> str:
+        text = TYPE_TO_SEARCH.format(notes=f"{self.notes_indexed:,} notes" if self.notes_indexed else "your notes")
+        starting = STARTING_TEXT.get(self.engine_state)
+        return f"{starting}\n{text}" if starting else text
 
     def _refresh(self) -> None:
         if self.search.text().strip():
@@ -254,79 +265,29 @@ class MainWindow(QMainWindow):
 
     # ---- the selected note: preview and related ------------------------------------------------
 
+    def _selection_moved(self) -> None:
+        self._select_timer.start(TYPING_PAUSE_MS if self._by_typing else SELECT_DEBOUNCE_MS)
+
     def selected_hit(self) -> Hit | None:
         return self.results.hits.hit(self.results.current_row())
 
     def _load_selected(self) -> None:
-        hit = self.selected_hit()
-        if hit is None:
-            return
-        if hit.path != self.preview.view.path:
-            self.preview.set_header(hit.title, hit.path)
-            self.bridge.preview(hit.path)
-        else:
-            self.preview.view.show_passage(hit.passage, self._terms())
-        if hit.path != self.related.path:
-            self.related.loading(hit.path, hit.title)
-            self.bridge.related(hit.path, FETCH)
+        self.note.select(self.selected_hit())
 
     def _terms(self) -> tuple[str, ...]:
-        from gte_notes.core.query import parse_query
-
         return parse_query(self.shown_query).terms
-
-    def _preview_done(self, path: str, markdown: str, text: str) -> None:
-        hit = self._previewed_hit(path)
-        if hit is None:
-            return
-        if not text:
-            self.preview.view.clear_note("This note could not be read; see View › Index health.")
-            self.preview.view.path = path
-        else:
-            self.preview.set_header(hit.title, f"{hit.path}  ·  line {hit.line}")
-            self.preview.view.show_note(path, markdown, hit.passage, self._terms() if hit in self._shown() else ())
-        self.preview_shown.emit(path)
-
-    def _shown(self) -> list[Hit]:
-        return self.results.hits.hits()
-
-    def _previewed_hit(self, path: str) -> Hit | None:
-        for hit in [self.selected_hit(), self._related_preview]:
-            if hit is not None and hit.path == path:
-                return hit
-        return None
-
-    def _preview_related(self, hit: Hit) -> None:
-        self._related_preview = hit
-        self.preview.set_header(hit.title, hit.path)
-        self.preview.view.path = None  # force a reload even if it was shown before
-        self.bridge.preview(hit.path)
-
-    def _related_done(self, path: str, hits: list[Hit], links: set[str]) -> None:
-        self.related.set_related(path, hits, links)
-        self.related_shown.emit(path)
 
     def _indexed(self, paths: list[str]) -> None:
         changed = set(paths)
         if self.search.text().strip() and not self._refresh_timer.isActive():
             self._refresh_timer.start()
-        hit = self.selected_hit()
-        if hit is not None and hit.path in changed:
-            self.bridge.preview(hit.path)
-        if self.related.path is not None and (self.related.path in changed
-                                              or changed & {h.path for h in self.related.shown()}):
-            self.bridge.related(self.related.path, FETCH)
+        self.note.notes_changed(changed)
         self._status_soon()
 
     # ---- opening notes ------------------------------------------------------------------------
 
     def open_selected(self) -> None:
         self.open_hit(self.selected_hit())
-
-    def _open_previewed(self) -> None:
-        path = self.preview.view.path
-        hit = self._previewed_hit(path) if path else None
-        self.open_hit(hit)
 
     def open_hit(self, hit: Hit | None) -> None:
         if hit is not None:
@@ -342,17 +303,6 @@ class MainWindow(QMainWindow):
         else:
             self.health.showMessage(f"Opened {relpath}", 3000)
 
-    def _follow_link(self, target: str, kind: str) -> None:
-        source = self.preview.view.path or ""
-        if kind == "path":
-            target = str(PurePosixPath(source).parent / target) if "/" in source else target
-        found = self.bridge.resolve_link(target, source)
-        if found is None:
-            self.health.showMessage(f"“{target}” is not a note in this folder", 4000)
-            return
-        hit = Hit(path=found, title=PurePosixPath(found).stem, score=0.0, passage="", line=1, start=0, end=0)
-        self._preview_related(hit)
-
     # ---- index health and errors ---------------------------------------------------------------
 
     def _state(self, state: str) -> None:
@@ -363,8 +313,8 @@ class MainWindow(QMainWindow):
             self._status_soon()
         if self.search.text().strip() and (not self.results.hits.rowCount() or not self.ready):
             self._refresh_timer.start()
-        elif not self.search.text().strip() and state == "loading model":
-            self.results.set_placeholder("Loading the model…\n" + TYPE_TO_SEARCH)
+        elif not self.search.text().strip():
+            self.results.set_placeholder(self._type_to_search())
 
     def _progress(self, p: Any) -> None:
         self.progress = p
@@ -377,6 +327,9 @@ class MainWindow(QMainWindow):
 
     def _status_done(self, status: dict[str, Any]) -> None:
         self.health.set_status(status)
+        self.notes_indexed = int(status.get("counts", {}).get("indexed", 0))
+        if not self.search.text().strip():
+            self.results.set_placeholder(self._type_to_search())
         if self._health is not None and self._health.isVisible():
             self._health.set_status(status)
 
@@ -421,16 +374,20 @@ class MainWindow(QMainWindow):
 
     def edit_settings(self) -> None:
         dialog = SettingsDialog(self.settings, self)
-        if dialog.exec() != SettingsDialog.DialogCode.Accepted:
-            return
-        new = dialog.edited()
+        dialog.accepted.connect(lambda: self.apply_settings(dialog.edited()))
+        dialog.finished.connect(dialog.deleteLater)
+        self._settings_dialog = dialog
+        dialog.open()
+
+    def apply_settings(self, new: Settings) -> None:
         restart = needs_restart(self.settings, new)
+        if new.model != self.settings.model:  # else a --model given at start stays in force
+            self.bridge.set_model(new.model_name())
         for field in vars(new):
             setattr(self.settings, field, getattr(new, field))
         self.related.limit = new.result_count
         self._save_settings()
         if restart and new.folders:
-            self.bridge.set_model(new.model)
             self.open_folder(new.folders[0], remember=False)
         elif self.search.text().strip():
             self._run_search()

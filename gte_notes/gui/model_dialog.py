@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from gte_notes.core.config import DEFAULT_MODEL
+from gte_notes.gui.style import quiet
 from gte_notes.gui.tasks import NewThread, Task, call_in_gui
 
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
@@ -44,13 +45,13 @@ class ModelMissingDialog(QDialog):
         self.setWindowTitle("The embedding model is missing")
         self.setMinimumWidth(520)
         size = " (about 70 MB, once)" if model == DEFAULT_MODEL else ""
-        intro = QLabel(f"<p><b>gte-notes needs the model “{_esc(model)}” to understand your notes, and it is not "
-                       f"on this computer.</b></p><p>Download it now{size}, or choose a folder that already holds a "
-                       "sentence-transformers model. After that gte-notes works offline.</p>")
+        intro = QLabel(f"<p><b>gte-notes needs the model “{_esc(model)}” to understand your notes, and it "
+                       f"is not on this computer.</b></p><p>Download it now{size}, or choose a folder that "
+                       "already holds a sentence-transformers model. After that gte-notes works offline.</p>")
         intro.setWordWrap(True)
         self.details = QLabel(message)
         self.details.setWordWrap(True)
-        self.details.setEnabled(False)
+        quiet(self.details)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.progress = QProgressBar()
         self.progress.hide()

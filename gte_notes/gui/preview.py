@@ -8,6 +8,7 @@ that note, web links open in the browser only when clicked.
 
 from __future__ import annotations
 
+import html
 import re
 from urllib.parse import unquote
 
@@ -15,6 +16,7 @@ from PySide6.QtCore import QEvent, QRegularExpression, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QColor,
     QDesktopServices,
+    QImage,
     QPalette,
     QTextCharFormat,
     QTextCursor,
@@ -23,8 +25,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QTextBrowser, QTextEdit, QToolButton, QVBoxLayout, QWidget
 
-from gte_notes.gui.hit_delegate import mix
-from gte_notes.gui.snippet import clean
+from gte_notes.gui.snippet import clean, worth_marking
+from gte_notes.gui.style import mix
 
 MAX_PREVIEW_CHARS = 400_000  # beyond this the preview shows the start; the editor shows the rest
 MAX_MARKS = 300
@@ -41,32 +43,35 @@ class NotePreview(QTextBrowser):
         self.anchorClicked.connect(self._clicked)
         self.document().setDocumentMargin(14)
         self.path: str | None = None
-        self._find: tuple[str, tuple[str, ...]] = ("", ())
 
     def loadResource(self, kind: int, url: QUrl | str) -> object:
-        return None  # no remote content, no disk reads: images show as empty boxes
+        # An answer Qt counts as "loaded": returning nothing would make QTextDocument read local files
+        # itself. Images become a blank pixel, anything else (style sheets) empty text.
+        if int(kind) == QTextDocument.ResourceType.ImageResource.value:
+            return _blank_image()
+        return ""
 
     def clear_note(self, message: str = "") -> None:
         self.path = None
         self.setExtraSelections([])
-        self.setPlainText(message)
+        pal = self.palette()
+        color = mix(pal.color(QPalette.ColorRole.Text), pal.color(QPalette.ColorRole.Base), 0.45).name()
+        self.setHtml(f'<p align="center" style="color: {color}; margin-top: 32px">{html.escape(message)}</p>')
 
-    def show_note(self, path: str, markdown: str, passage: str = "", terms: tuple[str, ...] = ()) -> None:
-        """Render `markdown` (the note without frontmatter); keep the scroll position when it is the same
-        note again (a refresh after an edit) and no passage is asked for."""
-        same = path == self.path
-        keep = self.verticalScrollBar().value() if same and not passage else None
+    def show_note(self, path: str, markdown: str, passage: str = "", terms: tuple[str, ...] = (),
+                  scroll: bool = True) -> None:
+        """Render `markdown` (the note without frontmatter) and mark `passage` and `terms`; scroll to the
+        passage, or with `scroll` False (a refresh after an edit) stay where the reader is."""
+        keep = self.verticalScrollBar().value() if not scroll and path == self.path else None
         self.path = path
         if len(markdown) > MAX_PREVIEW_CHARS:
             markdown = markdown[:MAX_PREVIEW_CHARS] + "\n\n*…the preview shows the start of this long note.*"
         self.document().setMarkdown(markdown, QTextDocument.MarkdownFeature.MarkdownDialectGitHub)
-        self._find = (passage, terms)
         self._mark(passage, terms, scroll=keep is None)
         if keep is not None:
             self.verticalScrollBar().setValue(keep)
 
     def show_passage(self, passage: str, terms: tuple[str, ...] = ()) -> None:
-        self._find = (passage, terms)
         self._mark(passage, terms, scroll=True)
 
     # ---- finding the passage ------------------------------------------------------------------
@@ -81,7 +86,8 @@ class NotePreview(QTextBrowser):
             cursor = QTextCursor(doc)
             cursor.setPosition(start.block().position())
             end_block = end.block()
-            cursor.setPosition(end_block.position() + max(end_block.length() - 1, 0), QTextCursor.MoveMode.KeepAnchor)
+            cursor.setPosition(end_block.position() + max(end_block.length() - 1, 0),
+                               QTextCursor.MoveMode.KeepAnchor)
             sel = QTextEdit.ExtraSelection()
             sel.cursor = cursor
             sel.format = QTextCharFormat()
@@ -98,7 +104,7 @@ class NotePreview(QTextBrowser):
             QTimer.singleShot(0, lambda: self._scroll_to(top))
 
     def _term_marks(self, terms: tuple[str, ...]) -> list:
-        words = [t for t in terms if len(t) > 1]
+        words = [t for t in terms if worth_marking(t)]
         if not words:
             return []
         pattern = QRegularExpression(r"\b(" + "|".join(re.escape(w) for w in words) + r")\w*",
@@ -137,6 +143,12 @@ class NotePreview(QTextBrowser):
             self.note_link.emit(unquote(url.path()), "path")
 
 
+def _blank_image() -> QImage:
+    image = QImage(1, 1, QImage.Format.Format_ARGB32)
+    image.fill(Qt.GlobalColor.transparent)
+    return image
+
+
 def _line_needles(passage: str) -> list[str]:
     """Regexes for the passage's lines that have enough words to be found unambiguously, in order."""
     needles = []
@@ -158,7 +170,8 @@ def find_passage(doc: QTextDocument, passage: str, last: bool = False, after: in
     if last:
         needles.reverse()
     for needle in needles[:6]:
-        cursor = doc.find(QRegularExpression(needle, QRegularExpression.PatternOption.CaseInsensitiveOption), after)
+        pattern = QRegularExpression(needle, QRegularExpression.PatternOption.CaseInsensitiveOption)
+        cursor = doc.find(pattern, after)
         if not cursor.isNull():
             return cursor
     return None
@@ -184,7 +197,7 @@ class PreviewPane(QWidget):
         self.open = QToolButton()
         self.open.setText("Open in editor")
         self.open.setToolTip("Open the note at this passage (Enter, or double-click a result)")
-        self.open.setEnabled(False)
+        self.open.hide()
         self.open.clicked.connect(self.open_requested.emit)
         self.view = NotePreview(self)
         self.view.setAccessibleName("Note preview")
@@ -202,11 +215,13 @@ class PreviewPane(QWidget):
         layout.addLayout(header)
         layout.addWidget(self.view, 1)
         self._recolor()
+        self.clear()
 
     def _recolor(self) -> None:
         pal = self.where.palette()
-        pal.setColor(QPalette.ColorRole.WindowText, mix(self.palette().color(QPalette.ColorRole.WindowText),
-                                                         self.palette().color(QPalette.ColorRole.Window), 0.4))
+        own = self.palette()
+        dim = mix(own.color(QPalette.ColorRole.WindowText), own.color(QPalette.ColorRole.Window), 0.4)
+        pal.setColor(QPalette.ColorRole.WindowText, dim)
         self.where.setPalette(pal)
 
     def changeEvent(self, event: QEvent) -> None:
@@ -217,8 +232,8 @@ class PreviewPane(QWidget):
     def set_header(self, title: str, where: str) -> None:
         self.title.setText(title)
         self.where.setText(where)
-        self.open.setEnabled(bool(where))
+        self.open.setVisible(bool(where))
 
-    def clear(self, message: str = "") -> None:
+    def clear(self, message: str = "The selected note is shown here, at the passage that matched.") -> None:
         self.set_header("", "")
         self.view.clear_note(message)

@@ -108,8 +108,8 @@ class RelatedPanel(QWidget):
                 self.list.select_row(row)
         if not keep:
             if not self._hits:
-                self.list.set_placeholder("No related notes yet: this note may not be indexed." if not self._loading
-                                          else "Finding related notes…")
+                self.list.set_placeholder("Finding related notes…" if self._loading
+                                          else "No related notes yet: this note may not be indexed.")
             else:
                 self.list.set_placeholder(f"{len(self._hits)} related notes are hidden by the filters above.")
         self.filters_changed.emit()

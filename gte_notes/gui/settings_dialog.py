@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from gte_notes.core.config import DEFAULT_MODEL, Settings
+from gte_notes.gui.style import quiet
 
 # Changing one of these means another index (folder) or re-embedding/re-filtering (model, globs).
 RESTART_FIELDS = ("folders", "model", "precision", "include", "exclude", "max_file_mb")
@@ -40,9 +41,11 @@ class SettingsDialog(QDialog):
         self.model = QLineEdit(settings.model)
         self.model.setPlaceholderText(DEFAULT_MODEL)
         self.include = QPlainTextEdit("\n".join(settings.include))
-        self.include.setPlaceholderText("every .md, .markdown and .txt file\n(one glob a line, e.g. journal/**)")
+        self.include.setPlaceholderText("every .md, .markdown and .txt file\n"
+                                        "(one glob a line, e.g. journal/**)")
         self.exclude = QPlainTextEdit("\n".join(settings.exclude))
-        self.exclude.setPlaceholderText("nothing besides hidden folders\n(one glob a line, e.g. templates/**)")
+        self.exclude.setPlaceholderText("nothing besides hidden folders\n"
+                                        "(one glob a line, e.g. templates/**)")
         for edit in (self.include, self.exclude):
             edit.setFixedHeight(edit.fontMetrics().lineSpacing() * 4 + 12)
         self.editor = QLineEdit(settings.editor_command)
@@ -59,10 +62,11 @@ class SettingsDialog(QDialog):
         form.addRow("Include", self.include)
         form.addRow("Exclude", self.exclude)
         form.addRow("Open notes with", self.editor)
-        form.addRow("", self._hint("A command with {path} and {line}, e.g. <code>code -g {path}:{line}</code> "
-                                   "or <code>gvim +{line} {path}</code>."))
+        form.addRow("", self._hint("A command with {path} and {line}, e.g. "
+                                   "<code>code -g {path}:{line}</code> or <code>gvim +{line} {path}</code>."))
         form.addRow("Results shown", self.results)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                   | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -73,7 +77,7 @@ class SettingsDialog(QDialog):
     def _hint(text: str) -> QLabel:
         label = QLabel(text)
         label.setWordWrap(True)
-        label.setEnabled(False)  # the palette's disabled text: a quieter colour in any theme
+        quiet(label)
         return label
 
     @staticmethod

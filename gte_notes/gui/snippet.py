@@ -17,11 +17,24 @@ _MARKUP = re.compile(
     r"(?P<wiki>!?\[\[(?P<wtext>[^\[\]\n]+?)\]\])"
     r"|(?P<link>!?\[(?P<ltext>[^\]\n]*)\]\([^)\n]*\))"
     r"|(?P<html></?[A-Za-z][^>\n]*>)"
-    r"|(?P<linestart>(?:^|(?<=\n))[ \t]*(?:#{1,6}[ \t]+|>[ \t]?|[-+*][ \t]+(?:\[[ xX]\][ \t]+)?|\d+[.)][ \t]+))"
+    r"|(?P<linestart>(?:^|(?<=\n))[ \t]*"
+    r"(?:#{1,6}[ \t]+|>[ \t]?|[-+*][ \t]+(?:\[[ xX]\][ \t]+)?|\d+[.)][ \t]+))"
     r"|(?P<marks>\*{1,3}|`{1,3}|~~)"
     r"|(?P<space>\s+)"
 )
 LEAD = 60  # characters of context kept before the first marked word when there is no best sentence
+_HEADING_LINE = re.compile(r"[ \t]*#{1,6}[ \t][^\n]*\n+")
+# Marking every "a" and "the" in a passage hides the words that matter; phrases keep theirs.
+STOPWORDS = frozenset({
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "do", "for", "from", "has", "have", "how", "i",
+    "if", "in", "into", "is", "it", "its", "my", "no", "not", "of", "on", "or", "our", "so", "than", "that",
+    "the", "their", "them", "then", "there", "these", "they", "this", "to", "was", "we", "were", "what",
+    "when", "where", "which", "who", "why", "will", "with", "you", "your"
+})
+
+
+def worth_marking(word: str) -> bool:
+    return " " in word.strip() or (len(word) > 1 and word.lower() not in STOPWORDS)
 
 
 @dataclass(frozen=True)
@@ -76,9 +89,18 @@ def make_snippet(passage: str, highlights: Sequence[Sequence[int]], sentence: Se
                  max_chars: int = 360) -> Snippet:
     """Up to `max_chars` of the cleaned passage, starting at the best sentence or a little before the
     first marked word, with the marks moved onto the cleaned text."""
+    skip = 0
+    heading = _HEADING_LINE.match(passage)
+    if heading and heading.end() < len(passage):
+        # The row already names the heading above the text; start with the text itself.
+        skip = heading.end()
+        passage = passage[skip:]
     text, origin = clean(passage)
     marked = [False] * len(text)
-    spans = [(int(s), int(e)) for s, e in highlights if int(e) > int(s)]
+    spans = [(int(s) - skip, int(e) - skip) for s, e in highlights
+             if int(e) > int(s) and worth_marking(passage[max(int(s) - skip, 0):max(int(e) - skip, 0)])]
+    if sentence and skip:
+        sentence = (max(sentence[0] - skip, 0), sentence[1] - skip)
     if spans:
         for i, src in enumerate(origin):
             marked[i] = any(s <= src < e for s, e in spans)

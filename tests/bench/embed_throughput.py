@@ -79,15 +79,6 @@ def passages(tokenizer: Embedder, count: int) -> tuple[list[str], str]:
     return found[::step][:count], source
 
 
-def best_of(repeats: int, run: Callable[[], np.ndarray]) -> tuple[float, np.ndarray]:
-    best, out = float("inf"), np.zeros(0)
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = run()
-        best = min(best, time.perf_counter() - start)
-    return best, out
-
-
 def cosines(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     sims = np.sum(a * b, axis=1)
     return float(sims.min()), float(sims.mean())
@@ -102,15 +93,24 @@ def speed_table(path: Path, count: int, repeats: int) -> None:
     print(f"\n{len(texts)} passages ({source}), {tokens:,} tokens, gte-small-shaped model\n")
 
     default = SentenceTransformer(str(path), device="cpu")
-    default.encode(texts[:8])  # first calls pay one-off kernel set-up; keep it out of every row
-    rows: list[tuple[str, float, np.ndarray]] = []
-    seconds, reference = best_of(repeats, lambda: default.encode(texts, normalize_embeddings=True))
-    rows.append(("sentence-transformers encode() fp32", seconds, reference))
+    paths: list[tuple[str, Callable[[list[str]], np.ndarray]]] = [
+        ("sentence-transformers encode() fp32", lambda xs: default.encode(xs, normalize_embeddings=True))
+    ]
     for precision in ("fp32", "bf16", "int8", "auto"):
         app = fp32 if precision == "fp32" else load_embedder(str(path), precision=precision)
-        app.encode(texts[:8])
-        seconds, vecs = best_of(repeats, lambda app=app: app.encode(texts))
-        rows.append((f"Embedder.encode {precision} -> {app.precision}", seconds, vecs))
+        paths.append((f"Embedder.encode {precision} -> {app.precision}", app.encode))
+    for _, encode in paths:
+        encode(texts[:8])  # first calls pay one-off kernel set-up; keep it out of the timings
+    # Rounds interleave the paths, so a neighbour's load on a shared machine hits all of them alike.
+    best = [float("inf")] * len(paths)
+    outputs: list[np.ndarray] = [np.zeros(0)] * len(paths)
+    for _ in range(repeats):
+        for i, (_, encode) in enumerate(paths):
+            start = time.perf_counter()
+            outputs[i] = encode(texts)
+            best[i] = min(best[i], time.perf_counter() - start)
+    reference = outputs[0]
+    rows = [(name, best[i], outputs[i]) for i, (name, _) in enumerate(paths)]
 
     print(f"| {'path':<40} | {'seconds':>7} | {'tokens/s':>8} | {'vs default':>10} | min cos | mean cos |")
     print(f"|{'-' * 42}|{'-' * 9}|{'-' * 10}|{'-' * 12}|---------|----------|")

@@ -32,6 +32,7 @@ sys.path.insert(0, str(REPO_ROOT))
 import numpy as np
 
 from gte_notes.core import ann as ann_module
+from gte_notes.core import ann_backends
 from gte_notes.core.ann import AnnIndex
 from gte_notes.core.search import Searcher
 from gte_notes.core.store import Store
@@ -98,6 +99,24 @@ def recall(ann: AnnIndex, queries: np.ndarray, truth: np.ndarray, k: int = 10, a
     return float(np.mean(hits)) / k
 
 
+def ef_sweep(size: int, ann: AnnIndex, queries: np.ndarray, truth: np.ndarray) -> list[list[object]]:
+    """Recall@10 and dense query time against hnswlib's ef, the knob that trades one for the other."""
+    if ann.kind != "hnsw":
+        return []
+    rows = []
+    original = ann_backends.EF_SEARCH
+    try:
+        for ef in (32, 64, 96, 128, 192, 256, 384, 512):
+            ann_backends.EF_SEARCH = ef
+            started = time.perf_counter()
+            r = recall(ann, queries, truth)
+            ms = (time.perf_counter() - started) * 1000 / len(queries)
+            rows.append([f"{size:,}", ef, f"{r:.3f}", f"{ms:.2f}", load()])
+    finally:
+        ann_backends.EF_SEARCH = original
+    return rows
+
+
 def typed(text: str, rng: np.random.Generator) -> str:
     """The query as it looks while still being typed: a few words, the last one cut short."""
     words = text.split()
@@ -118,7 +137,7 @@ def latencies(searcher: Searcher, texts: list[str], mode: str) -> np.ndarray:
     return np.asarray(out) * 1000
 
 
-def measure(size: int, model: synth.VectorModel, n_queries: int) -> tuple[list[list[object]], list[list[object]]]:
+def measure(size: int, model: synth.VectorModel, n_queries: int) -> tuple[list, list, list]:
     info = ensure_store(size, model)
     db = store_dir(size) / "index.db"
     store = Store(db, create=False)
@@ -130,6 +149,7 @@ def measure(size: int, model: synth.VectorModel, n_queries: int) -> tuple[list[l
     truth = exact_top(store, qvecs, 10)
     r10 = recall(ann, qvecs, truth)
     r10_wide = recall(ann, qvecs, truth, ask=100)
+    sweep = ef_sweep(size, ann, qvecs, truth)
 
     _, real_queries = synth.real_texts()
     whole = real_queries[:n_queries]
@@ -148,7 +168,7 @@ def measure(size: int, model: synth.VectorModel, n_queries: int) -> tuple[list[l
            f"{built.get('load_s', built.get('build_s', 0)):.1f}", f"{ann_file.stat().st_size / 1e6:.0f}",
            f"{db.stat().st_size / 1e6:.0f}", f"{rss_ann:.0f}", f"{peak_rss_mb():.0f}"]
     store.close()
-    return [row], lat_rows
+    return [row], lat_rows, sweep
 
 
 def real_recall() -> list[list[object]]:
@@ -238,16 +258,19 @@ def main() -> None:
           f"exact below {ann_module.EXACT_BELOW:,} vectors; 384-dim float32\n", flush=True)
     model = synth.VectorModel(synth.real_vectors()[0])
     sizes = [int(s) for s in args.sizes.split(",") if s]
-    index_rows, lat_rows = [], []
+    index_rows, lat_rows, sweep_rows = [], [], []
     for size in sizes:
-        rows, lats = measure(size, model, args.queries)
+        rows, lats, sweep = measure(size, model, args.queries)
         index_rows += rows
         lat_rows += lats
+        sweep_rows += sweep
         print(f"  measured {size:,} (load {load()})", flush=True)
     print("\nIndex (recall@10 against an exact scan over all vectors, 200 queries; 'k=100' is how the "
           "Searcher asks):\n")
     print(table(["chunks", "notes", "ANN", "recall@10", "recall@10 (k=100)", "ANN build", "ANN load s",
                  "ann.bin MB", "index.db MB", "ANN RSS MB", "peak RSS MB"], index_rows))
+    print("\nef sweep (recall@10 and hnswlib query time for k=10, same queries):\n")
+    print(table(["chunks", "ef", "recall@10", "ms/query", "load 1/5/15m"], sweep_rows))
     print("\nQuery latency through Searcher.search(limit=10), ms, query embedding excluded:\n")
     print(table(["chunks", "queries", "mode", "p50", "p95", "max", "load 1/5/15m"], lat_rows))
     if not args.skip_real:

@@ -265,5 +265,5 @@ def test_search_from_another_process_sees_what_the_watcher_committed(tmp_path: P
         assert found.returncode == 0, found.stderr
         return [hit["path"] for hit in json.loads(found.stdout)]
 
-    assert search("how do I bake bread at home")[0] == "bread.md"
-    assert "bikes.md" not in search("repair a bicycle puncture")
+    found = search("how do I bake bread at home")  # one process: loading the model is the slow part
+    assert found[0] == "bread.md" and "bikes.md" not in found and "garden.md" in found

@@ -13,23 +13,24 @@ import pytest
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtCore import QSettings
 
-from gte_notes.core.config import Settings  # noqa: E402
-from gte_notes.gui.bridge import EngineBridge  # noqa: E402
-from gte_notes.gui.crash import ErrorReporter  # noqa: E402
-from gte_notes.gui.main_window import MainWindow  # noqa: E402
+from gte_notes.core.config import Settings
+from gte_notes.gui.bridge import EngineBridge
+from gte_notes.gui.crash import ErrorReporter
+from gte_notes.gui.main_window import MainWindow
 
 WAIT_MS = 30_000  # generous: CI machines are slow and other test runs share the CPU
 
 NOTES = {
-    "garden/tomatoes.md": "# Growing tomatoes\n\nTomatoes need sun, warm soil and steady water in the garden.\n"
-                          "Stake the tomato plants early. See [[watering]] and [[soil]].\n",
-    "garden/watering.md": "# Watering\n\nWater the garden in the morning. Tomatoes and beans need steady water.\n",
+    "garden/tomatoes.md": "# Growing tomatoes\n\nTomatoes need sun, warm soil and steady water in the "
+                          "garden.\nStake the tomato plants early. See [[watering]] and [[soil]].\n",
+    "garden/watering.md": "# Watering\n\nWater the garden in the morning. Tomatoes and beans need steady "
+                          "water.\n",
     "garden/soil.md": "# Soil\n\nGood garden soil is loose and rich. Tomatoes like warm soil with compost.\n",
     "garden/compost.md": "# Compost\n\nCompost feeds the garden soil; tomatoes and squash love it.\n",
-    "tech/databases.md": "# Databases\n\nSQLite keeps the index in one file. Write-ahead logging lets readers "
-                         "work while a writer commits.\n",
+    "tech/databases.md": "# Databases\n\nSQLite keeps the index in one file. Write-ahead logging lets "
+                         "readers work while a writer commits.\n",
     "tech/search.md": "# Search engines\n\nAn inverted index maps words to documents; BM25 ranks them.\n",
     "journal/2024-05-01.md": "---\ntitle: May first\ntags: [journal]\n---\n\nPlanted six tomato seedlings "
                              "and read about database indexes.\n",

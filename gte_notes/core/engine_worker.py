@@ -1,0 +1,327 @@
+"""The engine's indexing worker: the one thread that writes a folder's index.
+
+It reconciles what the watcher marks dirty, runs a full reconcile at start-up, periodically and
+whenever events may have been lost, saves the ANN after batches (not more often than every few
+seconds, and at shutdown), and keeps going through errors: a problem the user can fix (folder missing,
+disk full) is reported and retried later with the index kept; anything else is reported as a bug and
+the worker carries on with the next batch. A mixin of `Engine`, whose __init__ sets the state used here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+import time
+import traceback
+from typing import TYPE_CHECKING, Any
+
+from gte_notes.core.errors import FolderError, KnownError
+from gte_notes.core.indexer import Indexer, Progress, ReconcileStats
+from gte_notes.core.store import Store
+from gte_notes.core.watcher import FolderWatcher
+from gte_notes.core.work_queue import Job, WorkQueue
+
+if TYPE_CHECKING:
+    from gte_notes.core.ann import AnnIndex
+    from gte_notes.core.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+HEALTH_CHECK_S = 2.0  # how often the watcher and the folder's identity are checked
+ANN_SAVE_MIN_S = 5.0  # the ANN is saved after a batch, but not more often than this
+FOLDER_RETRY_S = 30.0  # a missing or emptied folder is looked at again this often
+STORE_RETRY_S = (5.0, 300.0)  # first and longest wait before retrying after a database error
+
+
+class EngineWorker:
+    ws: Workspace
+    listener: Any
+    watch: bool
+    state: str
+    model_note: str
+    queue: WorkQueue
+    poll_interval: float
+    force_polling: bool
+    folder_retry_s: float
+    store_retry_s: tuple[float, float]
+    ann_save_min_s: float
+    batches: int
+    _ann: AnnIndex | None
+    _embedder: Any
+    _factory: Any
+    _store: Store | None
+    _indexer: Indexer | None
+    _watcher: FolderWatcher | None
+    _stop: threading.Event
+    _paused: bool
+    _busy: bool
+    _dead: bool
+    _problem: str
+    _folder_problem: bool
+    _retry_wait: float
+    _last_save: float
+    _save_cost: float
+    _next_health: float
+    _progress: Progress | None
+    _progress_at: float
+    _idle: threading.Condition
+
+    # ---- the worker ---------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            if self._store is not None and self._store.notice:
+                self._emit("on_notice", self._store.notice)
+            if self._load():
+                self._loop()
+        except BaseException as err:  # noqa: BLE001 - the worker must report, never vanish silently
+            self._bug("The indexer stopped after an unexpected error", err)
+        finally:
+            self._shutdown()
+
+    def _load(self) -> bool:
+        self._set_state("loading model")
+        try:
+            embedder = self._embedder if self._embedder is not None else self._factory()
+        except KnownError as err:
+            self._known(str(err))
+            self._dead = True
+            return False
+        assert self._store is not None
+        self.model_note = str(getattr(embedder, "precision_note", ""))
+        ann = self.ws.open_ann(self._store, embedder)  # type: ignore[arg-type]
+        self._indexer = self.ws.indexer(self._store, ann, embedder)  # type: ignore[arg-type]
+        self._embedder, self._ann = embedder, ann
+        if self.watch:
+            self._start_watcher()
+        return not self._stop.is_set()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.queue.wake.clear()
+            self._check_health()
+            with self._idle:
+                self._busy = True  # before take(): wait_idle must not see "nothing queued, nothing running"
+            job = None if self._paused else self.queue.take()
+            if job is None:
+                self._save_ann()
+                self._set_idle()
+                self.queue.wake.wait(self._sleep_time())
+                continue
+            if self._folder_problem and not job.full:
+                job = Job(None, "the notes folder was unreachable")
+            self._run_job(job)
+
+    def _sleep_time(self) -> float:
+        now = time.monotonic()
+        times = [self._next_health]
+        due = self.queue.deadline()
+        if due is not None and not self._paused:
+            times.append(due)
+        if self._ann is not None and self._ann.dirty:
+            times.append(self._last_save + self._save_interval())
+        return min(max(min(times) - now, 0.01), HEALTH_CHECK_S)
+
+    def _run_job(self, job: Job) -> None:
+        assert self._indexer is not None
+        if not job.full and self._mass_delete(job):
+            job = Job(None, "many notes disappeared at once")
+        self._set_state("scanning" if job.full else "indexing")
+        self.batches += 1
+        try:
+            stats = self._indexer.reconcile(None if job.full else sorted(job.paths or ()),
+                                            progress=self._on_progress, cancel=self._cancelled)
+        except FolderError as err:
+            self._folder_unreachable(str(err))
+        except KnownError as err:
+            self._known(str(err))
+            self.queue.retry_later(job, self._retry_wait)
+            self._retry_wait = min(self._retry_wait * 2, self.store_retry_s[1])
+        except Exception as err:  # noqa: BLE001 - a bug costs this batch; the next reconcile converges
+            self._bug("Indexing failed", err)
+            self._resync_ann()
+        else:
+            self._finished(job, stats)
+        finally:
+            if job.full:
+                self.queue.full_done()
+
+    def _finished(self, job: Job, stats: ReconcileStats) -> None:
+        if stats.cancelled and not self._stop.is_set():
+            self.queue.put_back(job)  # paused: run it again on resume
+        self._retry_wait = self.store_retry_s[0]
+        if self._problem:
+            was_folder = self._folder_problem
+            self._problem, self._folder_problem = "", False
+            if was_folder:
+                self._emit("on_notice", f"The notes folder {self.ws.folder} is back; the index is live again.")
+                self._next_health = 0.0  # re-watch it now if the watch was lost with it
+        if stats.changed:
+            self._emit("on_files", list(stats.changed))
+        if stats.indexed:
+            self._emit("on_indexed", list(dict.fromkeys(stats.indexed)))
+        self._emit("on_batch", stats, job.full)
+        self._save_ann()
+
+    def _resync_ann(self) -> None:
+        """A batch that failed half-way may have committed notes whose vectors never reached the ANN."""
+        try:
+            if self._ann is not None and self._store is not None:
+                self._ann.catch_up(self._store, 0)
+        except Exception as err:  # noqa: BLE001 - reported; the next start rebuilds the ANN if need be
+            self._bug("Could not bring the search index back in step", err)
+
+    def _mass_delete(self, job: Job) -> bool:
+        """A batch that would drop half the index or more looks like an unmount or an emptied sync folder:
+        look at the whole folder instead, where an empty folder never deletes the index."""
+        assert self._store is not None
+        total = self._store.conn.execute("SELECT COUNT(*) FROM notes").fetchone()[0]
+        if not total:
+            return False
+        gone = 0
+        for rel in job.paths or ():
+            if not os.path.lexists(self.ws.folder / rel):
+                gone += len(self._store.paths_under(rel))
+        return gone > 0 and gone * 2 >= total
+
+    def _cancelled(self) -> bool:
+        return self._stop.is_set() or self._paused
+
+    def _on_progress(self, p: Progress) -> None:
+        self._progress = p
+        now = time.monotonic()
+        # Per-file progress would flood a GUI's event queue on a big folder; ten a second is smooth.
+        if p.done in (0, p.total) or now - self._progress_at >= 0.1:
+            self._progress_at = now
+            self._emit("on_progress", p)
+
+    # ---- watching -----------------------------------------------------------------------------
+
+    def _start_watcher(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
+        self._watcher = FolderWatcher(self.ws.folder, self.ws.filter, on_paths=self.queue.add_dirty,
+                                      on_lost=self._events_lost, on_notice=self._watcher_notice,
+                                      poll_interval=self.poll_interval, force_polling=self.force_polling)
+        try:
+            self._watcher.start()
+        except OSError as err:
+            self._folder_unreachable(f"The notes folder {self.ws.folder} cannot be watched: {err}")
+        self._next_health = time.monotonic() + HEALTH_CHECK_S
+
+    def _watcher_notice(self, text: str) -> None:
+        self._emit("on_notice", text)
+
+    def _events_lost(self, reason: str) -> None:
+        # Called from watchdog's thread: only queue the rescan, the worker does the rest.
+        self.queue.request_full(reason)
+
+    def _check_health(self) -> None:
+        now = time.monotonic()
+        if now < self._next_health:
+            return
+        self._next_health = now + HEALTH_CHECK_S
+        try:
+            st = os.stat(self.ws.folder)
+            identity: tuple[int, int] | None = (st.st_dev, st.st_ino)
+        except OSError:
+            identity = None
+        if identity is None:
+            if not self._folder_problem:
+                self.queue.request_full("the notes folder disappeared")
+            return
+        if self._folder_problem:
+            self.queue.request_full("the notes folder may be back")
+        watcher = self._watcher
+        if not self.watch or self._stop.is_set():
+            return
+        if watcher is None or identity != watcher.identity or not watcher.alive:
+            why = "the file watcher stopped" if watcher is not None and identity == watcher.identity \
+                else "the notes folder is back or was replaced"
+            if watcher is not None and watcher.identity is not None:
+                self._emit("on_notice", f"Watching {self.ws.folder} again ({why}); rescanning the folder.")
+            self._start_watcher()
+            self.queue.request_full(why)
+
+    # ---- reporting ----------------------------------------------------------------------------
+
+    def _folder_unreachable(self, message: str) -> None:
+        first = not self._folder_problem
+        self._folder_problem = True
+        self._problem = message
+        self._set_state(f"error: {message}")
+        if first:
+            self._emit("on_notice", f"{message} Searching the existing index still works; gte-notes looks "
+                                    f"again every {self.folder_retry_s:g} s.")
+        self.queue.retry_later(Job(None, "the notes folder was unreachable"), self.folder_retry_s)
+
+    def _known(self, message: str) -> None:
+        self._problem = message
+        self._set_state(f"error: {message}")
+        self._emit("on_error", message, False, "")
+
+    def _bug(self, message: str, err: BaseException) -> None:
+        details = "".join(traceback.format_exception(err))
+        log.error("%s\n%s", message, details)
+        self._emit("on_error", f"{message}: {err!r}", True, details)
+
+    def _set_state(self, state: str) -> None:
+        if state != self.state:
+            self.state = state
+            self._emit("on_state", state)
+
+    def _set_idle(self) -> None:
+        if self._problem:
+            self._set_state(f"error: {self._problem}")
+        else:
+            self._set_state("paused" if self._paused else "idle")
+        with self._idle:
+            self._busy = False
+            self._idle.notify_all()
+
+    def _emit(self, name: str, *args: object) -> None:
+        callback = getattr(self.listener, name, None)
+        if callback is None:
+            return
+        try:
+            callback(*args)
+        except Exception:
+            log.exception("listener %s failed", name)
+
+    # ---- ANN persistence and shutdown ---------------------------------------------------------
+
+    def _save_interval(self) -> float:
+        # A big index takes a while to write; keep saving to a small share of the worker's time.
+        return max(self.ann_save_min_s, 10 * self._save_cost)
+
+    def _save_ann(self, force: bool = False) -> None:
+        ann, store = self._ann, self._store
+        if ann is None or store is None or not ann.dirty:
+            return
+        now = time.monotonic()
+        if not force and now - self._last_save < self._save_interval():
+            return
+        try:
+            ann.save(store)
+        except Exception as err:  # noqa: BLE001 - the ANN is a cache: losing a save costs a rebuild later
+            self._emit("on_error", f"Could not save the search index ({err}); it will be rebuilt from the "
+                                   "database on the next start.", False, "")
+        self._last_save = time.monotonic()
+        self._save_cost = self._last_save - now
+
+    def _shutdown(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
+        self._save_ann(force=True)
+        if self._store is not None:
+            with contextlib.suppress(Exception):
+                self._store.close()
+        self._dead = True
+        self.ws.lock.release()
+        if self._stop.is_set() or not self.state.startswith("error"):
+            self._set_state("stopped")
+        with self._idle:
+            self._busy = False
+            self._idle.notify_all()

@@ -1,0 +1,107 @@
+"""The note the user is looking at: its preview and its related notes, kept current.
+
+The window says which hit is selected; this asks the bridge for the note's text and related notes,
+shows them when they arrive (if still wanted), and asks again when the note changes on disk. A related
+note that is clicked is previewed without changing what the related panel is about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import PurePosixPath
+
+from PySide6.QtCore import QObject, Signal
+
+from gte_notes.core.results import Hit
+from gte_notes.gui.bridge import EngineBridge
+from gte_notes.gui.preview import PreviewPane
+from gte_notes.gui.related_panel import FETCH, RelatedPanel
+
+
+class SelectedNote(QObject):
+    preview_shown = Signal(str)  # path
+    related_shown = Signal(str)  # path whose related notes are shown
+    open_hit = Signal(object)  # Hit to open in the editor
+    message = Signal(str)  # something to say in the status bar
+
+    def __init__(self, bridge: EngineBridge, preview: PreviewPane, related: RelatedPanel,
+                 terms: Callable[[], tuple[str, ...]]) -> None:
+        super().__init__(preview)
+        self.bridge, self.preview, self.related, self._terms = bridge, preview, related, terms
+        self.hit: Hit | None = None  # the selected result
+        self.shown: Hit | None = None  # what the preview shows: the selected result or a related note
+        self._keep_scroll = False  # the next preview is a refresh after an edit: stay where the user is
+        bridge.preview_done.connect(self._preview_done)
+        bridge.related_done.connect(self._related_done)
+        related.preview_hit.connect(self._show_related)
+        related.open_hit.connect(self.open_hit.emit)
+        preview.open_requested.connect(lambda: self.shown is not None and self.open_hit.emit(self.shown))
+        preview.view.note_link.connect(self._follow_link)
+
+    def select(self, hit: Hit | None) -> None:
+        self.hit = hit
+        if hit is None:
+            return
+        if self.shown is not None and hit.path == self.shown.path and hit.path == self.preview.view.path:
+            self.shown = hit  # same note, perhaps another passage: no reload
+            self.preview.view.show_passage(hit.passage, self._terms())
+        else:
+            self._load_preview(hit, keep_scroll=False)
+        if hit.path != self.related.path:
+            self.related.loading(hit.path, hit.title)
+            self.bridge.related(hit.path, FETCH)
+
+    def clear(self, related_message: str | None = None) -> None:
+        self.hit = self.shown = None
+        self.preview.clear()
+        if related_message is None:
+            self.related.clear()
+        else:
+            self.related.clear(related_message)
+
+    def _load_preview(self, hit: Hit, keep_scroll: bool) -> None:
+        self.shown = hit
+        self._keep_scroll = keep_scroll
+        if not keep_scroll:
+            self.preview.set_header(hit.title, hit.path)
+        self.bridge.preview(hit.path)
+
+    def _preview_done(self, path: str, markdown: str, text: str) -> None:
+        hit = self.shown
+        if hit is None or hit.path != path:
+            return
+        view = self.preview.view
+        if not text:
+            view.clear_note("This note could not be read; see View › Index health for why.")
+            view.path = path
+        else:
+            self.preview.set_header(hit.title, f"{hit.path}  ·  line {hit.line}")
+            terms = self._terms() if hit is self.hit else ()
+            view.show_note(path, markdown, hit.passage, terms, scroll=not self._keep_scroll)
+        self.preview_shown.emit(path)
+
+    def _related_done(self, path: str, hits: list[Hit], links: set[str]) -> None:
+        self.related.set_related(path, hits, links)
+        self.related_shown.emit(path)
+
+    def _show_related(self, hit: Hit) -> None:
+        self._load_preview(hit, keep_scroll=False)
+
+    def notes_changed(self, changed: set[str]) -> None:
+        """Notes were re-indexed: refresh the preview and related notes they touch."""
+        if self.shown is not None and self.shown.path in changed:
+            self._load_preview(self.shown, keep_scroll=True)
+        path = self.related.path
+        if path is not None and (path in changed or changed & {h.path for h in self.related.shown()}):
+            self.bridge.related(path, FETCH)
+
+    def _follow_link(self, target: str, kind: str) -> None:
+        source = self.preview.view.path or ""
+        if kind == "path" and "/" in source:
+            target = str(PurePosixPath(source).parent / target)
+        found = self.bridge.resolve_link(target, source)
+        if found is None:
+            self.message.emit(f"“{target}” is not a note in this folder")
+            return
+        self._load_preview(Hit(path=found, title=PurePosixPath(found).stem, score=0.0, passage="", line=1,
+                               start=0, end=0), keep_scroll=False)

@@ -1,0 +1,49 @@
+"""Index health: the status bar counts, and a view of every file with its status and reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.gui.conftest import NOTES, WAIT_MS, wait_idle, write_notes
+
+
+def test_health_view_lists_a_skipped_binary_file_with_its_reason(qtbot, make_window, tmp_path: Path,
+                                                                 fake_embedder) -> None:
+    png_named_md = b"\x89PNG\r\n\x1a\n\x00\x00" * 50
+    folder = write_notes(tmp_path / "notes", {**NOTES, "attachments/photo.md": png_named_md})
+    window = make_window(folder, embedder=fake_embedder)
+    wait_idle(qtbot, window)
+    window.show_health()
+    dialog = window._health
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == len(NOTES) + 1, timeout=WAIT_MS)
+
+    rows = {r["path"]: r for r in dialog.model.rows}
+    assert rows["attachments/photo.md"]["status"] == "binary"
+    assert "binary" in rows["attachments/photo.md"]["reason"]
+    assert rows["garden/tomatoes.md"]["status"] == "indexed"
+
+    dialog.which.setCurrentText("Problems only")
+    shown = [dialog.proxy.index(r, 1).data() for r in range(dialog.proxy.rowCount())]
+    assert shown == ["attachments/photo.md"]
+    assert dialog.proxy.index(0, 0).data() == "skipped (binary)"
+    dialog.which.setCurrentText("All files")
+    dialog.search.setText("soil")
+    assert [dialog.proxy.index(r, 1).data() for r in range(dialog.proxy.rowCount())] == ["garden/soil.md"]
+
+    counts = window.health.counts.text()
+    assert f"{len(NOTES)}/{len(NOTES) + 1} notes indexed" in counts and "1 binary" in counts
+
+
+def test_pause_stops_indexing_and_resume_finishes_it(qtbot, window, notes_dir: Path) -> None:
+    window.health.pause.click()
+    qtbot.waitUntil(lambda: window.engine_state == "paused", timeout=WAIT_MS)
+    assert window.health.pause.text() == "Resume"
+    (notes_dir / "garden" / "beans.md").write_text("# Beans\n\nRunner beans climb poles.\n", encoding="utf-8")
+    window.health.pause.click()
+    qtbot.waitUntil(lambda: "garden/beans.md" in {r["path"] for r in _files(window)}, timeout=WAIT_MS)
+
+
+def _files(window) -> list[dict]:
+    window.bridge.refresh_status()
+    window.show_health()
+    return window._health.model.rows
