@@ -13,23 +13,28 @@ import numpy as np
 from gte_notes.core.ann import AnnIndex
 from gte_notes.core.boilerplate import Boilerplate
 from gte_notes.core.errors import KnownError
-from gte_notes.core.fusion import best_per_note
+from gte_notes.core.fusion import Ranked, best_per_note
 from gte_notes.core.results import Hit
 from gte_notes.core.store import Store
 
 NEIGHBOURS_PER_CHUNK = 24
 # A passage with at least this share of boilerplate characters is left out.
 BOILERPLATE_SHARE = 0.5
+# How much relating to the whole note counts against the single best passage pair (see _rank).
+COVERAGE = 0.5
 
 
 class Related:
     def __init__(self, store: Store, ann: AnnIndex, model_id: str, dim: int, *,
-                 boilerplate: Boilerplate | None = None) -> None:
+                 boilerplate: Boilerplate | None = None, coverage: float = COVERAGE,
+                 boilerplate_share: float = BOILERPLATE_SHARE) -> None:
         self.store = store
         self.ann = ann
         self.model_id = model_id
         self.dim = dim
         self.boilerplate = boilerplate or Boilerplate(store)
+        self.coverage = coverage
+        self.boilerplate_share = boilerplate_share
 
     def related(self, path: str, limit: int = 10) -> list[Hit]:
         note = self.store.note(path)
@@ -40,25 +45,24 @@ class Related:
         if not ids.size or limit <= 0:
             return []
         shares = np.asarray(self.boilerplate.shares(chunks[i]["text"] for i in ids.tolist()))
-        keep = shares < BOILERPLATE_SHARE
+        keep = shares < self.boilerplate_share
         if keep.any():  # a note that is all template still gets its template siblings
             ids, vecs = ids[keep], vecs[keep]
-        src, tgt, sims = self._neighbours(ids, vecs, NEIGHBOURS_PER_CHUNK + len(chunks))
+        src, tgt, sims, floors = self._neighbours(ids, vecs, NEIGHBOURS_PER_CHUNK + len(chunks))
         rows = self.store.chunks_by_id(sorted(set(tgt.tolist())))
         note_of = np.array([rows[c]["note_id"] if c in rows else -1 for c in tgt.tolist()], dtype=np.int64)
         ok = (note_of >= 0) & (note_of != note.id)
         src, tgt, sims, note_of = src[ok], tgt[ok], sims[ok], note_of[ok]
         tgt_ids = sorted(set(tgt.tolist()))
         tgt_share = dict(zip(tgt_ids, self.boilerplate.shares(rows[c]["text"] for c in tgt_ids)))
-        ok = np.array([tgt_share[c] < BOILERPLATE_SHARE for c in tgt.tolist()], dtype=bool)
+        ok = np.array([tgt_share[c] < self.boilerplate_share for c in tgt.tolist()], dtype=bool)
         src, tgt, sims, note_of = src[ok], tgt[ok], sims[ok], note_of[ok]
-        # Pair index as the "chunk id" so the winning pair (source and target passage) comes back.
-        pair = np.arange(tgt.size, dtype=np.int64)
-        ranked = best_per_note(note_of, pair, sims.astype(np.float32))
+        ranked = self._rank(src, note_of, sims, floors)
         notes = self.store.notes_by_id(ranked.note_ids[:limit].tolist())
         hits = []
         for note_id, p, sim in zip(ranked.note_ids[:limit].tolist(), ranked.chunk_ids[:limit].tolist(),
                                    ranked.scores[:limit].tolist()):
+            # `chunk_ids` of the ranking hold the index of the note's best (source, target) pair.
             other, row, source = notes.get(note_id), rows.get(int(tgt[p])), chunks[int(src[p])]
             if other is None or row is None:
                 continue
@@ -69,15 +73,42 @@ class Related:
             ))
         return hits
 
-    def _neighbours(self, ids: np.ndarray, vecs: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(source chunk, neighbour chunk, cosine) for every source passage's k nearest."""
-        src, tgt, sims = [], [], []
+    def _rank(self, src: np.ndarray, note_of: np.ndarray, sims: np.ndarray, floors: dict[int, float]) -> Ranked:
+        """Notes by their best passage pair, blended with how well they match the whole note.
+
+        For each source passage, a candidate note's match is its best passage's cosine (or, if none of
+        its passages is among that source's neighbours, the source's k-th neighbour cosine, an upper
+        bound). A note's score is (1 - COVERAGE) * best match + COVERAGE * mean match over the source
+        passages: one shared paragraph matters, and so does relating to the note as a whole.
+        """
+        pair = np.arange(sims.size, dtype=np.int64)
+        best = best_per_note(note_of, pair, sims.astype(np.float32))  # the pair to show per note
+        if self.coverage <= 0 or not sims.size:
+            return best
+        sources = sorted(floors)
+        row = {s: i for i, s in enumerate(sources)}
+        col = {int(n): j for j, n in enumerate(best.note_ids.tolist())}
+        floor = np.array([floors[s] for s in sources], dtype=np.float32)
+        match = np.repeat(floor[:, None], len(col), axis=1)
+        r = np.array([row[int(s)] for s in src.tolist()], dtype=np.int64)
+        c = np.array([col[int(n)] for n in note_of.tolist()], dtype=np.int64)
+        np.maximum.at(match, (r, c), sims.astype(np.float32))
+        score = (1 - self.coverage) * match.max(axis=0) + self.coverage * match.mean(axis=0)
+        order = np.argsort(-score, kind="stable")
+        return Ranked(best.note_ids[order], score[order], best.chunk_ids[order])
+
+    def _neighbours(self, ids: np.ndarray, vecs: np.ndarray,
+                    k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[int, float]]:
+        """(source chunk, neighbour chunk, cosine) for every source passage's k nearest, and each
+        source's smallest neighbour cosine."""
+        src, tgt, sims, floors = [], [], [], {}
         for chunk_id, vec in zip(ids.tolist(), vecs):
             labels, s = self.ann.query(vec, k)
             src.append(np.full(labels.size, chunk_id, dtype=np.int64))
             tgt.append(labels)
             sims.append(s)
+            floors[chunk_id] = float(s[-1]) if s.size else 0.0
         if not src:
             z = np.zeros(0, dtype=np.int64)
-            return z, z.copy(), np.zeros(0, dtype=np.float32)
-        return np.concatenate(src), np.concatenate(tgt), np.concatenate(sims)
+            return z, z.copy(), np.zeros(0, dtype=np.float32), floors
+        return np.concatenate(src), np.concatenate(tgt), np.concatenate(sims), floors

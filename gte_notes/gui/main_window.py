@@ -268,6 +268,12 @@ class MainWindow(QMainWindow):
     def _selection_moved(self) -> None:
         self._select_timer.start(TYPING_PAUSE_MS if self._by_typing else SELECT_DEBOUNCE_MS)
 
+    @property
+    def engine_ready(self) -> bool:
+        """The model and index are loaded (an attribute read: no I/O)."""
+        engine = self.bridge.engine
+        return engine is not None and engine.ready
+
     def selected_hit(self) -> Hit | None:
         return self.results.hits.hit(self.results.current_row())
 

@@ -39,7 +39,7 @@ class ScreenshotController(QObject):
 
     def _settled(self) -> bool:
         w = self.window
-        if w.engine_state != "idle" or w.bridge.busy or not w.ready:
+        if w.engine_state != "idle" or w.bridge.busy or not w.engine_ready:
             return False
         if any(t.isActive() for t in (w._search_timer, w._select_timer, w._refresh_timer)):
             return False

@@ -84,7 +84,7 @@ def cosines(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     return float(sims.min()), float(sims.mean())
 
 
-def speed_table(path: Path, count: int, repeats: int) -> None:
+def speed_table(path: Path, count: int, repeats: int, precisions: list[str]) -> None:
     from sentence_transformers import SentenceTransformer
 
     fp32 = load_embedder(str(path), precision="fp32")
@@ -96,7 +96,7 @@ def speed_table(path: Path, count: int, repeats: int) -> None:
     paths: list[tuple[str, Callable[[list[str]], np.ndarray]]] = [
         ("sentence-transformers encode() fp32", lambda xs: default.encode(xs, normalize_embeddings=True))
     ]
-    for precision in ("fp32", "bf16", "int8", "auto"):
+    for precision in precisions:
         app = fp32 if precision == "fp32" else load_embedder(str(path), precision=precision)
         paths.append((f"Embedder.encode {precision} -> {app.precision}", app.encode))
     for _, encode in paths:
@@ -149,6 +149,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--passages", type=int, default=512)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--precisions", default="fp32,bf16,int8,auto", help="comma-separated app paths")
     args = parser.parse_args()
     print(f"embed_throughput  {datetime.datetime.now().isoformat(timespec='minutes')}")
     print(f"machine: {machine()}")
@@ -156,7 +157,8 @@ def main() -> None:
         print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     except OSError:
         pass
-    speed_table(gte_small_shaped_path(), args.passages, args.repeats)
+    print(f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', '(unset)')}")
+    speed_table(gte_small_shaped_path(), args.passages, args.repeats, args.precisions.split(","))
     quality_table()
 
 

@@ -141,7 +141,7 @@ def main() -> int:
     window.show()
     started = time.monotonic()
     window.start(str(folder))
-    if not pump_until(app, lambda: window.engine_state == "idle" and window.ready, 7200):
+    if not pump_until(app, lambda: window.engine_state == "idle" and window.engine_ready, 7200):
         print("the index did not become ready", file=sys.stderr)
         return 1
     print(f"index ready in {time.monotonic() - started:.1f} s ({folder})", file=sys.stderr)

@@ -25,18 +25,19 @@ def unit(rng: np.random.Generator, n: int) -> np.ndarray:
     return x / np.linalg.norm(x, axis=1, keepdims=True)
 
 
-def embedding_like(rng: np.random.Generator, n: int, topics: int = 300) -> np.ndarray:
+def embedding_like(rng: np.random.Generator, n: int) -> np.ndarray:
     """Unit vectors shaped like text embeddings rather than uniform noise.
 
-    Uniform random vectors in 384 dimensions have no near neighbours at all (every pair is ~orthogonal),
-    which no text collection looks like and on which no graph index works. Text embeddings sit in a cone
-    (a shared direction), on a few dominant directions (a decaying spectrum) and in topics (clusters).
+    Uniform random vectors in 384 dimensions have no near neighbours at all (every pair is nearly
+    orthogonal), which no text collection looks like and on which no graph index works (HNSW recall@10
+    ~0.3). Text embeddings sit in topics (clusters) on a decaying spectrum. The constants are fitted to
+    real MiniLM embeddings of SciFact + the vaults against SciFact queries (mean similarity of the
+    1st/10th/100th neighbour 0.62/0.45/0.33 there, 0.59/0.42/0.30 here), and HNSW finds neighbours here
+    slightly less well than there (recall@10 at ef 64: 0.967 here, 0.988 on the real vectors).
     """
-    spectrum = (np.arange(1, DIM + 1, dtype=np.float32) ** -0.6)[None, :]
-    common = rng.standard_normal(DIM).astype(np.float32)
-    centres = rng.standard_normal((topics, DIM)).astype(np.float32) * spectrum
-    x = centres[rng.integers(0, topics, n)] + 0.7 * rng.standard_normal((n, DIM)).astype(np.float32) * spectrum
-    x = x / np.linalg.norm(x, axis=1, keepdims=True) + 0.6 * common / np.linalg.norm(common)
+    spectrum = (np.arange(1, DIM + 1, dtype=np.float32) ** -0.4)[None, :]
+    centres = rng.standard_normal((3000, DIM)).astype(np.float32) * spectrum
+    x = centres[rng.integers(0, 3000, n)] + rng.standard_normal((n, DIM)).astype(np.float32) * spectrum
     return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
 
 
