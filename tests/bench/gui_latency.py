@@ -19,7 +19,9 @@ import os
 import shutil
 import statistics
 import sys
+import threading
 import time
+import traceback
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -88,6 +90,50 @@ class StallMeter:
         self._last = now
 
 
+class StallSampler:
+    """--diagnose: when the GUI thread has not ticked for 80 ms, note where every thread is. If this
+    sampler itself woke late, nobody could run Python: a C call held the GIL, or the OS starved us."""
+
+    def __init__(self, meter: StallMeter) -> None:
+        self.meter = meter
+        self.samples: list[str] = []
+        self.late_wakeups: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        main = threading.main_thread().ident
+        reported_tick = -1.0
+        while not self._stop.is_set():
+            asleep = time.perf_counter()
+            time.sleep(0.02)
+            late = (time.perf_counter() - asleep) * 1000 - 20
+            if late > 50:
+                self.late_wakeups.append(late)
+            tick = self.meter._last
+            gap = self.meter.clock.nsecsElapsed() / 1e6 - tick
+            if gap > 80 and tick != reported_tick and self.meter.timer.isActive():
+                reported_tick = tick
+                frames = sys._current_frames()
+                lines = [f"GUI thread quiet for {gap:.0f} ms (sampler {late:.0f} ms late)"]
+                for ident, frame in frames.items():
+                    name = "GUI" if ident == main else next(
+                        (t.name for t in threading.enumerate() if t.ident == ident), str(ident))
+                    if ident == threading.get_ident():
+                        continue
+                    stack = traceback.extract_stack(frame)[-4:]
+                    lines.append(f"  [{name}] " + " <- ".join(
+                        f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(stack)))
+                self.samples.append("\n".join(lines))
+
+
 def type_and_time(app: QApplication, window: MainWindow, text: str) -> list[float]:
     """Milliseconds from each key press to its query's results being painted."""
     window.search.clear()
@@ -122,6 +168,7 @@ def main() -> int:
     ap.add_argument("--model", default="gte-small-shaped")
     ap.add_argument("--rounds", type=int, default=5, help="times the 20-character query is typed")
     ap.add_argument("--notes", type=int, default=1000, help="notes changed for the re-index")
+    ap.add_argument("--diagnose", action="store_true", help="print where threads were during long stalls")
     ap.add_argument("--cache", default=str(Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
                                            / "gte-notes-bench" / "gui-latency"))
     args = ap.parse_args()
@@ -161,6 +208,9 @@ def main() -> int:
     indexed: set[str] = set()
     bridge.indexed.connect(lambda paths: indexed.update(paths))
     meter.start()
+    sampler = StallSampler(meter) if args.diagnose else None
+    if sampler is not None:
+        sampler.start()
     t0 = time.monotonic()
     stamp = time.strftime("%Y-%m-%d %H:%M:%S")
     for n, note in enumerate(notes):
@@ -180,6 +230,12 @@ def main() -> int:
         pump_for(app, 0.5)
     reindex_s = time.monotonic() - t0
     meter.stop()
+    if sampler is not None:
+        sampler.stop()
+        print(f"\n{len(sampler.samples)} long stalls sampled; sampler woke >50 ms late "
+              f"{len(sampler.late_wakeups)} times (max {max(sampler.late_wakeups, default=0):.0f} ms)")
+        for sample in sampler.samples[:40]:
+            print(sample)
     gaps = meter.gaps
     window.close()
 
