@@ -65,7 +65,7 @@ def _workspace(args: argparse.Namespace, settings: Settings) -> Workspace:
     return Workspace(args.folder, home=args.data_dir, flt=flt, max_bytes=int(settings.max_file_mb * 1024 * 1024))
 
 
-def _embedder(args: argparse.Namespace, settings: Settings):  # noqa: ANN202 - Embedder imports torch lazily
+def _embedder(args: argparse.Namespace, settings: Settings):
     from gte_notes.core.embedder import load_embedder
 
     return load_embedder(settings.model_name(args.model), args.precision or settings.precision)
@@ -96,7 +96,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     return 130 if stats.cancelled else 0
 
 
-def _reader(args: argparse.Namespace, settings: Settings):  # noqa: ANN202
+def _reader(args: argparse.Namespace, settings: Settings):
     ws = _workspace(args, settings)
     store = ws.open_store(create=False)
     embedder = _embedder(args, settings)

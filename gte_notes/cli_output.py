@@ -11,7 +11,8 @@ from typing import Any, TextIO
 from gte_notes.core.results import Hit
 
 
-def print_hits(hits: list[Hit], *, as_json: bool, out: TextIO = sys.stdout) -> None:
+def print_hits(hits: list[Hit], *, as_json: bool, out: TextIO | None = None) -> None:
+    out = out or sys.stdout  # looked up at call time, so a redirected stdout is honoured
     if as_json:
         json.dump([h.to_json() for h in hits], out, ensure_ascii=False, indent=1)
         out.write("\n")
@@ -26,7 +27,8 @@ def print_hits(hits: list[Hit], *, as_json: bool, out: TextIO = sys.stdout) -> N
         out.write(f"      {passage[: max(20, width - 8)]}\n")
 
 
-def print_status(status: dict[str, Any], *, as_json: bool, everything: bool, out: TextIO = sys.stdout) -> None:
+def print_status(status: dict[str, Any], *, as_json: bool, everything: bool, out: TextIO | None = None) -> None:
+    out = out or sys.stdout
     if as_json:
         json.dump(status, out, ensure_ascii=False, indent=1)
         out.write("\n")

@@ -10,7 +10,7 @@
 #                     2.13.0); PyInstaller is added to it. Default: a build venv in OUT/venv, made once.
 #   --out DIR         where everything goes [packaging/out]; the .deb is OUT/gte-notes_VERSION_ARCH.deb
 #   --reuse-bundle    skip PyInstaller and repackage OUT/dist/gte-notes (for iterating on the .deb only)
-#   --compress        .deb compression [xz]; zstd builds faster and gives a larger file
+#   --compress        .deb compression [xz]: xz -6 is the smallest; zstd -10 is ~10x less CPU, ~13% larger
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -151,7 +151,7 @@ Description: offline semantic search and related notes for a folder of notes
 EOF
 DEB="$OUT/gte-notes_${VERSION}_${ARCH}.deb"
 rm -f "$DEB"
-level=6; [ "$COMPRESS" = zstd ] && level=19
+level=6; [ "$COMPRESS" = zstd ] && level=10
 dpkg-deb --root-owner-group -Z"$COMPRESS" -z"$level" --build "$STAGE" "$DEB" >/dev/null
 rm -rf "$STAGE"
 

@@ -163,19 +163,29 @@ class AnnIndex:
         """Add chunks written after the file was saved and drop the ones deleted since."""
         ids, vecs = store.chunk_vectors(self.model_id, self.dim, after_id=max_label)
         self.add(ids, vecs)
+        missing = np.setdiff1d(self._ids_in_db(store), self._live_labels(), assume_unique=True)
+        if missing.size > max(1000, self.count // 4):
+            self.rebuild(store, f"{missing.size} vectors of the database missing from the index")
+            return
+        added, gone = self._sync(store)
+        if ids.size or added or gone:
+            self.last_event += f", caught up (+{ids.size + added} -{gone})"
+
+    def _sync(self, store: Store) -> tuple[int, int]:
+        """Make the live labels exactly the database's chunks with a vector; (added, removed)."""
         in_db = self._ids_in_db(store)
-        live = self._backend.labels() if self._backend is not None else np.zeros(0, np.int64)
+        live = self._live_labels()
         gone = np.setdiff1d(live, in_db, assume_unique=True)
         missing = np.setdiff1d(in_db, live, assume_unique=True)
         self.remove(gone)
-        if missing.size > max(1000, in_db.size // 4):
-            self.rebuild(store, f"{missing.size} vectors of the database missing from the index")
-            return
         if missing.size:
-            more_ids, more_vecs = store.chunk_vectors(self.model_id, self.dim, chunk_ids=missing.tolist())
-            self.add(more_ids, more_vecs)
-        if ids.size or gone.size or missing.size:
-            self.last_event += f", caught up (+{ids.size + missing.size} -{gone.size})"
+            ids, vecs = store.chunk_vectors(self.model_id, self.dim, chunk_ids=missing.tolist())
+            self.add(ids, vecs)
+        return int(missing.size), int(gone.size)
+
+    def _live_labels(self) -> np.ndarray:
+        backend = self._backend
+        return backend.labels() if backend is not None else np.zeros(0, dtype=np.int64)
 
     def _ids_in_db(self, store: Store) -> np.ndarray:
         rows = store.conn.execute(
@@ -224,6 +234,9 @@ class AnnIndex:
                     backend.add(ids, vecs)
         with self._lock:
             self._backend = backend
+        # The slices are separate reads, so a writer in another process may have committed between
+        # them: settle the difference (usually nothing).
+        self._sync(store)
         self.dirty = True
         self.last_event = f"rebuilt ({reason})"
 

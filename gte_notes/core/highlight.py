@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -52,6 +53,13 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
+def _tokens(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, folded word) of every word; ASCII text (the common case) is folded in one go."""
+    if text.isascii():
+        return [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text.lower())]
+    return [(m.start(), m.end(), fold(m.group())) for m in _WORD.finditer(text)]
+
+
 def highlight(text: str, terms: Sequence[str], phrases: Sequence[Sequence[str]] = (),
               weights: Mapping[str, float] | None = None,
               prefix: str = "") -> tuple[list[tuple[int, int]], tuple[int, int] | None]:
@@ -63,26 +71,36 @@ def highlight(text: str, terms: Sequence[str], phrases: Sequence[Sequence[str]] 
     """
     wanted = {fold(t) for t in terms}
     prefix = fold(prefix) if len(prefix) >= 2 else ""
-    tokens = [(m.start(), m.end(), fold(m.group())) for m in _WORD.finditer(text)]
-    spans = [(a, b) for a, b, w in tokens if w in wanted or (prefix and w.startswith(prefix))]
-    folded = [w for _, _, w in tokens]
+    tokens = _tokens(text)
+    hits = [(a, b, w) for a, b, w in tokens if w in wanted or (prefix and w.startswith(prefix))]
     phrase_spans: list[tuple[int, int, int]] = []
-    for phrase in phrases:
-        p = [fold(w) for w in phrase]
-        n = len(p)
-        for i in range(len(folded) - n + 1) if n else ():
-            if folded[i:i + n] == p:
-                phrase_spans.append((tokens[i][0], tokens[i + n - 1][1], n))
-    spans = _merge(spans + [(a, b) for a, b, _ in phrase_spans])
+    if phrases:
+        folded = [w for _, _, w in tokens]
+        for phrase in phrases:
+            p = [fold(w) for w in phrase]
+            n = len(p)
+            for i in range(len(folded) - n + 1) if n else ():
+                if folded[i] == p[0] and folded[i:i + n] == p:
+                    phrase_spans.append((tokens[i][0], tokens[i + n - 1][1], n))
+    spans = _merge([(a, b) for a, b, _ in hits] + [(a, b) for a, b, _ in phrase_spans])
     if not spans:
         return [], None
     weight = {fold(k): v for k, v in (weights or {}).items()}
+    bounds = sentences(text)
+    starts = [a for a, _ in bounds]
+    words_in: list[set[str]] = [set() for _ in bounds]
+    extra = [0.0] * len(bounds)
+    for a, _, w in hits:
+        i = bisect_right(starts, a) - 1
+        if i >= 0:
+            words_in[i].add(w)
+    for a, b, n in phrase_spans:
+        i = bisect_right(starts, a) - 1
+        if i >= 0 and b <= bounds[i][1]:
+            extra[i] += n  # the sentence that holds an exact phrase is the one the user means
     best, best_score = None, 0.0
-    for a, b in sentences(text):
-        inside = {w for s, e, w in tokens if s >= a and e <= b and (w in wanted or (prefix and w.startswith(prefix)))}
-        score = sum(weight.get(w, 1.0) for w in inside)
-        # The sentence that holds an exact phrase is the one the user means.
-        score += sum(n for s, e, n in phrase_spans if s >= a and e <= b)
+    for i, span in enumerate(bounds):
+        score = sum(weight.get(w, 1.0) for w in words_in[i]) + extra[i]
         if score > best_score:
-            best, best_score = (a, b), score
+            best, best_score = span, score
     return spans, best

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from gte_notes.core.ann import AnnIndex
+from gte_notes.core.errors import AlreadyRunningError
 from gte_notes.core.related import Related
 from gte_notes.core.search import Searcher
 from gte_notes.core.store import Store
@@ -109,11 +110,19 @@ def index_folder(folder: Path, home: Path, embedder: object, *, quiet: bool = Fa
         last[0] = now
         print(f"  indexing {folder.name}: {p.done}/{p.total} notes", file=sys.stderr)  # type: ignore[attr-defined]
 
-    with ws.lock:
-        store = ws.open_store()
+    try:
+        with ws.lock:
+            store = ws.open_store()
+            ann = ws.open_ann(store, embedder)  # type: ignore[arg-type]
+            stats = ws.indexer(store, ann, embedder).reconcile(progress=progress)  # type: ignore[arg-type]
+            ann.save(store)
+    except AlreadyRunningError:
+        # Another evaluation is indexing this cached folder: read the index as it is, like a search would.
+        if not quiet:
+            print(f"  {folder.name} is being indexed by another process; reading it as it is", file=sys.stderr)
+        store = ws.open_store(create=False)
         ann = ws.open_ann(store, embedder)  # type: ignore[arg-type]
-        stats = ws.indexer(store, ann, embedder).reconcile(progress=progress)  # type: ignore[arg-type]
-        ann.save(store)
+        return Indexed(ws, store, ann, embedder, time.monotonic() - started, 0)
     return Indexed(ws, store, ann, embedder, time.monotonic() - started, stats.embedded_chunks)
 
 

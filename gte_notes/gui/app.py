@@ -29,6 +29,14 @@ def app_icon() -> QIcon:
     return icon if not icon.isNull() else QIcon.fromTheme("gte-notes")
 
 
+def tune_interpreter() -> None:
+    """The GUI thread shares the GIL with the indexer, the embedder's Python side and the searches.
+    Python hands the GIL to a waiting thread only every switch interval (5 ms by default), so with
+    several busy threads a keystroke or a repaint waits in line; 1 ms keeps that wait short, at the
+    cost of more frequent switches between the workers (tests/bench/gui_latency.py measures both)."""
+    sys.setswitchinterval(0.001)
+
+
 def make_app() -> QApplication:
     app = QApplication.instance()
     if not isinstance(app, QApplication):
@@ -43,6 +51,7 @@ def make_app() -> QApplication:
 
 def run_gui(args: argparse.Namespace, settings: Settings) -> int:
     app = make_app()
+    tune_interpreter()
     reporter = ErrorReporter()
     reporter.install()
     screenshot = getattr(args, "screenshot", None)

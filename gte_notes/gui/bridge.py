@@ -26,6 +26,7 @@ from gte_notes.core.engine import Engine, EngineListener
 from gte_notes.core.errors import KnownError, ModelMissingError
 from gte_notes.core.links import LinkIndex
 from gte_notes.core.markdown_meta import parse_meta
+from gte_notes.gui.snippet import snippet_for
 from gte_notes.gui.tasks import Task
 
 log = logging.getLogger(__name__)
@@ -46,12 +47,14 @@ class EngineBridge(QObject):
     related_done = Signal(str, object, object)  # path, [Hit], {paths the note links to}
     preview_done = Signal(str, str, str)  # path, Markdown to show, raw text (for finding passages)
     status_done = Signal(object)  # Engine.status() dict
+    link_resolved = Signal(str, str)  # link target, the note's path ("" when it is not a note here)
 
     # Workers hand results to these; their slots (GUI thread) drop stale ones and re-emit.
     _search_result = Signal(int, str, object, bool)
     _related_result = Signal(int, str, object, object)
     _preview_result = Signal(int, str, str, str)
     _status_result = Signal(object)
+    _link_result = Signal(str, str)
 
     def __init__(self, settings: Settings, *, home: str | Path | None = None, model: str | None = None,
                  precision: str | None = None, embedder: object | None = None, watch: bool = True) -> None:
@@ -83,6 +86,7 @@ class EngineBridge(QObject):
         self._related_result.connect(self._deliver_related)
         self._preview_result.connect(self._deliver_preview)
         self._status_result.connect(self._deliver_status)
+        self._link_result.connect(self._deliver_link)
 
     # ---- engine life cycle --------------------------------------------------------------------
 
@@ -206,6 +210,7 @@ class EngineBridge(QObject):
         engine = self.engine
         if gen == self.search_generation and not self._closed and engine is not None:
             hits = self._guarded("Search failed", lambda: engine.search(query, limit), [])
+            self._prepare(hits)
         self._emit_result(self._search_result, gen, query, hits, engine is not None and engine.ready)
 
     def _deliver_search(self, gen: int, query: str, hits: list[Any], ready: bool) -> None:
@@ -226,6 +231,7 @@ class EngineBridge(QObject):
         engine = self.engine
         if gen == self._related_gen and not self._closed and engine is not None:
             hits = self._guarded("Related notes failed", lambda: engine.related(path, limit), [])
+            self._prepare(hits)
             links = self._guarded("Reading the note's links failed", lambda: engine.note_links(path), set())
         self._emit_result(self._related_result, gen, path, hits, links)
 
@@ -252,9 +258,25 @@ class EngineBridge(QObject):
         if gen == self._preview_gen and not self._closed:
             self.preview_done.emit(path, body, text)
 
-    def resolve_link(self, target: str, from_path: str) -> str | None:
-        """The note a [[wikilink]] in `from_path` points at, from the last status's file list (no I/O)."""
-        return LinkIndex(self._paths).resolve(target, from_path)
+    def resolve_link(self, target: str, from_path: str) -> None:
+        """Find the note a link in `from_path` points at; `link_resolved` answers ("" if none)."""
+        self._inflight += 1
+        self._read_pool.submit(self._link_job, target, from_path)
+
+    def _link_job(self, target: str, from_path: str) -> None:
+        engine = self.engine
+        found = None
+        if engine is not None and not self._closed:
+            # The note's own resolved links first (what the indexer understood), then every known note.
+            linked = self._guarded("Reading the note's links failed", lambda: engine.note_links(from_path), set())
+            found = LinkIndex(sorted(linked)).resolve(target, from_path) if linked else None
+            found = found or LinkIndex(self._paths).resolve(target, from_path)
+        self._emit_result(self._link_result, target, found or "")
+
+    def _deliver_link(self, target: str, found: str) -> None:
+        self._inflight -= 1
+        if not self._closed:
+            self.link_resolved.emit(target, found)
 
     # ---- status -------------------------------------------------------------------------------
 
@@ -287,6 +309,12 @@ class EngineBridge(QObject):
             self.refresh_status()
 
     # ---- helpers ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _prepare(hits: list[Any]) -> None:
+        """Make the rows' snippets here, off the GUI thread (they are cached for the painter)."""
+        for hit in hits:
+            snippet_for(hit)
 
     def _emit_result(self, signal: Any, *args: object) -> None:
         if self._closed:

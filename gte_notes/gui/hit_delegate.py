@@ -27,6 +27,7 @@ from gte_notes.gui.snippet import Snippet
 from gte_notes.gui.style import mix
 
 PAD_X = 10
+LAYOUT_CACHE = 300  # passages kept laid out: a few screens of results and related notes
 PAD_Y = 7
 GAP = 2
 
@@ -37,6 +38,7 @@ class HitDelegate(QStyledItemDelegate):
     def __init__(self, parent: QWidget | None = None, passage_lines: int = 2) -> None:
         super().__init__(parent)
         self.passage_lines = passage_lines
+        self._layouts: dict[tuple, QTextLayout] = {}  # insertion-ordered: the oldest is dropped first
 
     # ---- geometry -----------------------------------------------------------------------------
 
@@ -106,19 +108,31 @@ class HitDelegate(QStyledItemDelegate):
         y += sfm.height() + GAP + 2
 
         # The passage, query words marked, cut to a few lines with an ellipsis.
-        snippet: Snippet = index.data(SNIPPET_ROLE)
-        mark = QTextCharFormat()
-        mark.setFontWeight(QFont.Weight.Bold)
-        if selected:
-            mark.setFontUnderline(True)
-        else:
-            tint = QColor(pal.color(group, QPalette.ColorRole.Highlight))
-            tint.setAlpha(60)
-            mark.setBackground(tint)
         painter.setPen(mix(fg, bg, 0.12))
-        layout = elided_layout(snippet, body_font, mark, rect.width(), self.passage_lines)
-        layout.draw(painter, QPointF(rect.left(), y))
+        self._passage(index, body_font, pal, group, selected, rect.width()).draw(painter, QPointF(rect.left(), y))
         painter.restore()
+
+    def _passage(self, index: Index, font: QFont, pal: QPalette, group: QPalette.ColorGroup, selected: bool,
+                 width: int) -> QTextLayout:
+        """The laid-out passage, from a cache: while the user types or the index changes, rows are
+        repainted far more often than their text changes, and laying text out is the costly part."""
+        snippet: Snippet = index.data(SNIPPET_ROLE)
+        key = (snippet, width, selected, group, pal.cacheKey(), font.key(), self.passage_lines)
+        layout = self._layouts.get(key)
+        if layout is None:
+            mark = QTextCharFormat()
+            mark.setFontWeight(QFont.Weight.Bold)
+            if selected:
+                mark.setFontUnderline(True)
+            else:
+                tint = QColor(pal.color(group, QPalette.ColorRole.Highlight))
+                tint.setAlpha(60)
+                mark.setBackground(tint)
+            layout = elided_layout(snippet, font, mark, width, self.passage_lines)
+            if len(self._layouts) >= LAYOUT_CACHE:
+                self._layouts.pop(next(iter(self._layouts)))
+            self._layouts[key] = layout
+        return layout
 
 
 class _Utf16:
@@ -126,7 +140,7 @@ class _Utf16:
     second. Converts between them (cheaply when, as usual, the text has no such characters)."""
 
     def __init__(self, text: str) -> None:
-        self.plain = all(ord(c) <= 0xFFFF for c in text)
+        self.plain = text.isascii() or all(ord(c) <= 0xFFFF for c in text)
         self.units: list[int] = []
         if not self.plain:
             pos = 0

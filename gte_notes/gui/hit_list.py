@@ -77,3 +77,4 @@ class HitList(QListView):
         area = self.viewport().rect().adjusted(24, 40, -24, -24)
         painter.drawText(QRect(area), int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
                                           | Qt.TextFlag.TextWordWrap), self._placeholder)
+        painter.end()  # now, not whenever Python drops the wrapper (a frame kept alive would delay it)

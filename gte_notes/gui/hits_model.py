@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
 from gte_notes.core.results import Hit
-from gte_notes.gui.snippet import Snippet, make_snippet
+from gte_notes.gui.snippet import Snippet, snippet_for
 
 HIT_ROLE = Qt.ItemDataRole.UserRole + 1
 SNIPPET_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -58,10 +58,7 @@ class HitsModel(QAbstractListModel):
     def _snippet(self, row: int, hit: Hit) -> Snippet:
         snip = self._snippets.get(row)
         if snip is None:
-            sentence = getattr(hit, "sentence", None)
-            best = sentence if isinstance(sentence, tuple | list) else None
-            snip = make_snippet(hit.passage, hit.highlights, best)
-            self._snippets[row] = snip
+            snip = self._snippets[row] = snippet_for(hit)
         return snip
 
     @staticmethod

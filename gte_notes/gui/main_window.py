@@ -10,7 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from gte_notes.core.config import Settings
 from gte_notes.core.errors import KnownError
@@ -18,28 +18,26 @@ from gte_notes.core.query import parse_query
 from gte_notes.core.results import Hit
 from gte_notes.gui import window_state
 from gte_notes.gui.bridge import EngineBridge
+from gte_notes.gui.config_flow import ConfigFlow
 from gte_notes.gui.crash import ErrorReporter
 from gte_notes.gui.editor import open_note
+from gte_notes.gui.empty_states import no_results, type_to_search
 from gte_notes.gui.health_bar import HealthBar
 from gte_notes.gui.health_view import IndexHealthDialog
 from gte_notes.gui.hit_list import HitList
 from gte_notes.gui.message_bar import MessageBar
-from gte_notes.gui.model_dialog import ModelMissingDialog
 from gte_notes.gui.preview import PreviewPane
 from gte_notes.gui.related_panel import RelatedPanel
 from gte_notes.gui.search_field import SearchField
 from gte_notes.gui.selected_note import SelectedNote
-from gte_notes.gui.settings_dialog import SettingsDialog, needs_restart
-from gte_notes.gui.tasks import Task
 
 SEARCH_DEBOUNCE_MS = 10  # coalesces a burst of keys (a paste, key repeat) into one search
 SELECT_DEBOUNCE_MS = 40  # preview and related wait until the selection stops moving (arrows, clicks)
 # ...and, for the top result a new query selected, until typing pauses: loading them between keystrokes
 # would compete with the next keystroke's search for the CPU.
 TYPING_PAUSE_MS = 150
-REFRESH_MS = 400  # re-run the query at most this often while notes are being indexed
-STARTING_TEXT = {"loading model": "Loading the model…", "starting": "Opening the index…"}
-TYPE_TO_SEARCH = "Type to search {notes}.\nResults appear as you type; ↑ ↓ to move, Enter to open."
+REFRESH_MS = 800  # re-run the query (and reload the selected note) at most this often while indexing
+STATUS_MS = 1000  # the index health counts are refreshed at most this often
 
 
 class MainWindow(QMainWindow):
@@ -59,10 +57,11 @@ class MainWindow(QMainWindow):
         self.progress: Any = None
         self.shown_query = ""
         self.notes_indexed = 0
-        self._model_dialog: ModelMissingDialog | None = None
         self._health: IndexHealthDialog | None = None
         self._by_typing = False  # the selection is moving because new results arrived
-        self._settings_dialog: SettingsDialog | None = None
+        self._same_note = False
+        self._changed: set[str] = set()  # notes re-indexed since the last refresh
+        self.config = ConfigFlow(self)
         self._build()
         self._wire()
         if not (persist and window_state.restore(self.state, self, self._splitters())):
@@ -110,6 +109,7 @@ class MainWindow(QMainWindow):
         self._search_timer = self._timer(SEARCH_DEBOUNCE_MS, self._run_search)
         self._select_timer = self._timer(SELECT_DEBOUNCE_MS, self._load_selected)
         self._refresh_timer = self._timer(REFRESH_MS, self._refresh)
+        self._status_timer = self._timer(STATUS_MS, self.bridge.refresh_status)
 
     def _timer(self, ms: int, slot: Any) -> QTimer:
         timer = QTimer(self)
@@ -119,24 +119,25 @@ class MainWindow(QMainWindow):
         return timer
 
     def _menus(self) -> None:
-        def action(menu: Any, text: str, slot: Any, *keys: QKeySequence | str) -> QAction:
-            act = QAction(text, self)
-            act.setShortcuts([QKeySequence(k) for k in keys])
-            act.triggered.connect(slot)
-            menu.addAction(act)
-            return act
-
+        add = self._action
         files = self.menuBar().addMenu("&File")
-        action(files, "&Open notes folder…", self.choose_folder, QKeySequence.StandardKey.Open)
-        action(files, "&Settings…", self.edit_settings, "Ctrl+,")
+        add(files, "&Open notes folder…", self.choose_folder, QKeySequence.StandardKey.Open)
+        add(files, "&Settings…", self.edit_settings, "Ctrl+,")
         files.addSeparator()
-        action(files, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        add(files, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         view = self.menuBar().addMenu("&View")
-        action(view, "&Search", self.focus_search, "Ctrl+K", "Ctrl+F")
-        action(view, "Open selected note in &editor", self.open_selected, "Ctrl+E")
+        add(view, "&Search", self.focus_search, "Ctrl+K", "Ctrl+F")
+        add(view, "Open selected note in &editor", self.open_selected, "Ctrl+E")
         view.addSeparator()
-        action(view, "&Index health…", self.show_health, "Ctrl+I")
-        action(view, "&Rescan the folder", self.bridge.reindex, "F5")
+        add(view, "&Index health…", self.show_health, "Ctrl+I")
+        add(view, "&Rescan the folder", self.bridge.reindex, "F5")
+
+    def _action(self, menu: Any, text: str, slot: Any, *keys: QKeySequence | str) -> QAction:
+        act = QAction(text, self)
+        act.setShortcuts([QKeySequence(k) for k in keys])
+        act.triggered.connect(slot)
+        menu.addAction(act)
+        return act
 
     def _splitters(self) -> dict[str, QSplitter]:
         return {"main": self.hsplit, "right": self.vsplit}
@@ -150,10 +151,10 @@ class MainWindow(QMainWindow):
         b.indexed.connect(self._indexed)
         b.error.connect(self._error)
         b.notice.connect(lambda text: self.messages.show_message(text))
-        b.model_missing.connect(self._model_missing)
+        b.model_missing.connect(self.config.model_missing)
         b.search_done.connect(self._search_done)
         b.status_done.connect(self._status_done)
-        self.reporter.known.connect(self._known_error)
+        self.reporter.known.connect(self.known_error)
         self.search.textChanged.connect(lambda _text: self._search_timer.start())
         self.search.move.connect(self.results.move)
         self.search.accepted.connect(self.open_selected)
@@ -174,22 +175,19 @@ class MainWindow(QMainWindow):
         if query:
             self.search.setText(query)
         if folder:
-            self.open_folder(folder, remember=False)
+            self.open_folder(folder)
         else:
             self.results.set_placeholder("Choose the folder that holds your notes to start:\n"
                                          "File › Open notes folder… (Ctrl+O)")
             QTimer.singleShot(0, self.choose_folder)
 
     def choose_folder(self) -> None:
-        start = self.bridge.folder or str(Path.home())
-        chosen = QFileDialog.getExistingDirectory(self, "Choose your notes folder", start)
-        if chosen:
-            self.open_folder(chosen, remember=True)
+        self.config.choose_folder()
 
-    def open_folder(self, folder: str, remember: bool) -> None:
-        if remember:
-            self.settings.folders = [folder] + [f for f in self.settings.folders if f != folder]
-            self._save_settings()
+    def edit_settings(self) -> None:
+        self.config.edit_settings()
+
+    def open_folder(self, folder: str) -> None:
         self.ready = False
         self.results.hits.set_hits([])
         self.note.clear()
@@ -201,11 +199,6 @@ class MainWindow(QMainWindow):
         self._status_soon()
         if self.search.text().strip():
             self._search_timer.start()
-
-    def _save_settings(self) -> None:
-        Task(self.settings.save) \
-            .on_error(lambda err: self._known_error(f"Settings could not be saved: {err}")) \
-            .start(self.bridge.control_pool)
 
     # ---- searching ----------------------------------------------------------------------------
 
@@ -236,36 +229,38 @@ class MainWindow(QMainWindow):
         self.shown_query = query
         row = self.results.hits.row_of(current.path) if current is not None else -1
         self._by_typing = True
+        self._same_note = row >= 0  # a refresh that keeps the note: leave its preview (and scroll) alone
         self.results.select_row(max(row, 0) if hits else -1)
-        self._by_typing = False
+        self._by_typing = self._same_note = False
         if not hits:
             self.results.set_placeholder(self._empty_text(query))
             self.note.clear(related_message="")
         self.results_shown.emit(query)
 
     def _empty_text(self, query: str) -> str:
-        p = self.progress
-        indexing = self.engine_state in ("indexing", "scanning") and p is not None and p.total
-        progress = f"Indexing {p.done:,}/{p.total:,}…" if indexing else ""
-        if not self.ready:
-            state = STARTING_TEXT.get(self.engine_state)
-            return (state or progress or "The index is not ready yet.") + "\nResults appear as soon as it is."
-        if progress:
-            return f"No notes match “{query}” yet.\n{progress} more results may appear."
-        return f"No notes match “{query}”.\nTry other words, or fewer of them."
+        return no_results(query, self.ready, self.engine_state, self.progress)
 
     def _type_to_search(self) -> str:
-        text = TYPE_TO_SEARCH.format(notes=f"{self.notes_indexed:,} notes" if self.notes_indexed else "your notes")
-        starting = STARTING_TEXT.get(self.engine_state)
-        return f"{starting}\n{text}" if starting else text
+        return type_to_search(self.notes_indexed, self.engine_state)
 
-    def _refresh(self) -> None:
+    def refresh_results(self) -> None:
         if self.search.text().strip():
             self._run_search()
+
+    def _refresh(self) -> None:
+        changed, self._changed = self._changed, set()
+        if self.search.text().strip():
+            self._run_search()
+        if changed:
+            self.note.notes_changed(changed, indexing=self.engine_state in ("indexing", "scanning"))
+            self._status_soon()
 
     # ---- the selected note: preview and related ------------------------------------------------
 
     def _selection_moved(self) -> None:
+        if self._same_note:
+            self.note.hit = self.selected_hit()
+            return
         self._select_timer.start(TYPING_PAUSE_MS if self._by_typing else SELECT_DEBOUNCE_MS)
 
     @property
@@ -284,11 +279,11 @@ class MainWindow(QMainWindow):
         return parse_query(self.shown_query).terms
 
     def _indexed(self, paths: list[str]) -> None:
-        changed = set(paths)
-        if self.search.text().strip() and not self._refresh_timer.isActive():
+        # A bulk re-index reports a batch every second or so: gather them, and refresh the results,
+        # the preview and related notes once per REFRESH_MS rather than once per batch.
+        self._changed.update(paths)
+        if not self._refresh_timer.isActive():
             self._refresh_timer.start()
-        self.note.notes_changed(changed)
-        self._status_soon()
 
     # ---- opening notes ------------------------------------------------------------------------
 
@@ -305,7 +300,7 @@ class MainWindow(QMainWindow):
         try:
             open_note(Path(self.bridge.folder) / PurePosixPath(relpath), line, self.settings.editor_command)
         except KnownError as err:
-            self._known_error(str(err))
+            self.known_error(str(err))
         else:
             self.health.showMessage(f"Opened {relpath}", 3000)
 
@@ -317,6 +312,7 @@ class MainWindow(QMainWindow):
         if state == "idle":
             self.progress = None
             self._status_soon()
+            self.note.indexing_done()
         if self.search.text().strip() and (not self.results.hits.rowCount() or not self.ready):
             self._refresh_timer.start()
         elif not self.search.text().strip():
@@ -329,7 +325,9 @@ class MainWindow(QMainWindow):
             self.results.set_placeholder(self._empty_text(self.search.text()))
 
     def _status_soon(self) -> None:
-        self.bridge.refresh_status()
+        # The status lists every file: during a bulk re-index, once a second is plenty.
+        if not self._status_timer.isActive():
+            self._status_timer.start()
 
     def _status_done(self, status: dict[str, Any]) -> None:
         self.health.set_status(status)
@@ -352,58 +350,20 @@ class MainWindow(QMainWindow):
         if is_bug:
             self.reporter.show_bug(message, details or message)
         else:
-            self._known_error(message)
+            self.known_error(message)
 
-    def _known_error(self, message: str) -> None:
+    def known_error(self, message: str) -> None:
         self.health.show_problem(message)
         self.messages.show_message(message, warning=True)
 
-    def _model_missing(self, message: str) -> None:
-        if self._model_dialog is not None and self._model_dialog.isVisible():
-            return
-        dialog = ModelMissingDialog(self.bridge.model, message, self)
-        dialog.model_ready.connect(self._model_chosen)
-        dialog.rejected.connect(self.close)
-        self._model_dialog = dialog
-        self.health.show_problem("The embedding model is missing")
-        dialog.open()
-
-    def _model_chosen(self, model: str) -> None:
-        self.settings.model = model
-        self._save_settings()
-        self.bridge.set_model(model)
-        self.health.show_problem("")
-        if self.bridge.folder:
-            self.open_folder(self.bridge.folder, remember=False)
-
-    # ---- settings and closing -----------------------------------------------------------------
-
-    def edit_settings(self) -> None:
-        dialog = SettingsDialog(self.settings, self)
-        dialog.accepted.connect(lambda: self.apply_settings(dialog.edited()))
-        dialog.finished.connect(dialog.deleteLater)
-        self._settings_dialog = dialog
-        dialog.open()
-
-    def apply_settings(self, new: Settings) -> None:
-        restart = needs_restart(self.settings, new)
-        if new.model != self.settings.model:  # else a --model given at start stays in force
-            self.bridge.set_model(new.model_name())
-        for field in vars(new):
-            setattr(self.settings, field, getattr(new, field))
-        self.related.limit = new.result_count
-        self._save_settings()
-        if restart and new.folders:
-            self.open_folder(new.folders[0], remember=False)
-        elif self.search.text().strip():
-            self._run_search()
+    # ---- closing ------------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.persist:
             self.state.setValue("related/unlinked", self.related.unlinked.isChecked())
             self.state.setValue("related/min_score", self.related.min_score.value())
             window_state.save(self.state, self, self._splitters())
-        for timer in (self._search_timer, self._select_timer, self._refresh_timer):
+        for timer in (self._search_timer, self._select_timer, self._refresh_timer, self._status_timer):
             timer.stop()
         self.hide()
         self.bridge.shutdown()

@@ -153,7 +153,7 @@ def _line_needles(passage: str) -> list[str]:
     """Regexes for the passage's lines that have enough words to be found unambiguously, in order."""
     needles = []
     for raw in passage.splitlines():
-        text, _ = clean(raw)
+        text = clean(raw).text
         words = _WORDS.findall(text)
         if len(words) >= 2 or (words and len(words[0]) > 5):
             needles.append(r"\W+".join(re.escape(w) for w in words[:8]))

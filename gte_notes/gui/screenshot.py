@@ -41,7 +41,7 @@ class ScreenshotController(QObject):
         w = self.window
         if w.engine_state != "idle" or w.bridge.busy or not w.engine_ready:
             return False
-        if any(t.isActive() for t in (w._search_timer, w._select_timer, w._refresh_timer)):
+        if any(t.isActive() for t in (w._search_timer, w._select_timer, w._refresh_timer, w._status_timer)):
             return False
         if not self.query:
             return True

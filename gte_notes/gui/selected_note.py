@@ -31,12 +31,15 @@ class SelectedNote(QObject):
         self.hit: Hit | None = None  # the selected result
         self.shown: Hit | None = None  # what the preview shows: the selected result or a related note
         self._keep_scroll = False  # the next preview is a refresh after an edit: stay where the user is
+        self._related_stale = False  # notes in the related list changed during a bulk re-index
         bridge.preview_done.connect(self._preview_done)
         bridge.related_done.connect(self._related_done)
         related.preview_hit.connect(self._show_related)
         related.open_hit.connect(self.open_hit.emit)
         preview.open_requested.connect(lambda: self.shown is not None and self.open_hit.emit(self.shown))
         preview.view.note_link.connect(self._follow_link)
+        bridge.link_resolved.connect(self._link_resolved)
+        self._link_from = ""
 
     def select(self, hit: Hit | None) -> None:
         self.hit = hit
@@ -87,20 +90,37 @@ class SelectedNote(QObject):
     def _show_related(self, hit: Hit) -> None:
         self._load_preview(hit, keep_scroll=False)
 
-    def notes_changed(self, changed: set[str]) -> None:
-        """Notes were re-indexed: refresh the preview and related notes they touch."""
+    def notes_changed(self, changed: set[str], indexing: bool) -> None:
+        """Notes were re-indexed: refresh the preview and related notes they touch. Related notes are
+        recomputed at once when the note itself changed; when only notes in its list did, that waits
+        until indexing is over (`indexing_done`), since a bulk re-index touches them all the time."""
         if self.shown is not None and self.shown.path in changed:
             self._load_preview(self.shown, keep_scroll=True)
         path = self.related.path
-        if path is not None and (path in changed or changed & {h.path for h in self.related.shown()}):
+        if path is None:
+            return
+        if path in changed or (not indexing and changed & {h.path for h in self.related.shown()}):
+            self._related_stale = False
             self.bridge.related(path, FETCH)
+        elif changed & {h.path for h in self.related.shown()}:
+            self._related_stale = True
+
+    def indexing_done(self) -> None:
+        if self._related_stale and self.related.path is not None:
+            self._related_stale = False
+            self.bridge.related(self.related.path, FETCH)
 
     def _follow_link(self, target: str, kind: str) -> None:
         source = self.preview.view.path or ""
         if kind == "path" and "/" in source:
             target = str(PurePosixPath(source).parent / target)
-        found = self.bridge.resolve_link(target, source)
-        if found is None:
+        self._link_from = source
+        self.bridge.resolve_link(target, source)
+
+    def _link_resolved(self, target: str, found: str) -> None:
+        if self.preview.view.path != self._link_from:
+            return  # the user moved on to another note meanwhile
+        if not found:
             self.message.emit(f"“{target}” is not a note in this folder")
             return
         self._load_preview(Hit(path=found, title=PurePosixPath(found).stem, score=0.0, passage="", line=1,

@@ -9,6 +9,8 @@ character back to where it came from.
 from __future__ import annotations
 
 import re
+import threading
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,7 +22,8 @@ _MARKUP = re.compile(
     r"|(?P<linestart>(?:^|(?<=\n))[ \t]*"
     r"(?:#{1,6}[ \t]+|>[ \t]?|[-+*][ \t]+(?:\[[ xX]\][ \t]+)?|\d+[.)][ \t]+))"
     r"|(?P<marks>\*{1,3}|`{1,3}|~~)"
-    r"|(?P<space>\s+)"
+    # Single spaces stay inside the copied pieces; only runs and other whitespace become one space.
+    r"|(?P<space>[ ]{2,}|[ ]*[\t\n\r\f\v]\s*)"
 )
 LEAD = 60  # characters of context kept before the first marked word when there is no best sentence
 _HEADING_LINE = re.compile(r"[ \t]*#{1,6}[ \t][^\n]*\n+")
@@ -52,82 +55,143 @@ def _wiki_label(inner: str) -> tuple[int, int]:
     return (0, len(left)) if dendron else (len(left) + 1, len(inner))
 
 
-def clean(passage: str) -> tuple[str, list[int]]:
-    """Plain text of `passage` and, for each of its characters, the index it came from."""
-    out: list[str] = []
-    origin: list[int] = []
+@dataclass
+class Cleaned:
+    """Plain text, and where its pieces came from: piece i is text[out[i]:out[i] + size[i]], copied from
+    the source at src[i] (a collapsed run of whitespace is a piece of size 1)."""
+
+    text: str
+    src: list[int]
+    out: list[int]
+    size: list[int]
+
+    def to_text(self, offset: int) -> int:
+        """The first index of `text` whose character comes from `offset` or later in the source."""
+        i = bisect_right(self.src, offset) - 1
+        if i < 0:
+            return 0
+        return self.out[i] + min(offset - self.src[i], self.size[i])
+
+
+def clean(passage: str) -> Cleaned:
+    """`passage` without Markdown marks and with whitespace collapsed, mapped back to its offsets.
+
+    Works piece by piece (never character by character): it runs for every result row while typing.
+    """
+    pieces: list[str] = []
+    src: list[int] = []
+    out: list[int] = []
+    size: list[int] = []
+    length = 0
 
     def keep(start: int, end: int) -> None:
-        out.extend(passage[start:end])
-        origin.extend(range(start, end))
+        nonlocal length
+        if end > start:
+            pieces.append(passage[start:end])
+            src.append(start)
+            out.append(length)
+            size.append(end - start)
+            length += end - start
 
-    pos = 0
-    for m in _MARKUP.finditer(passage):
+    pos = len(passage) - len(passage.lstrip())
+    for m in _MARKUP.finditer(passage, pos):
         keep(pos, m.start())
         pos = m.end()
-        kind = m.lastgroup
         if m.group("wiki"):
             inner_start = m.start("wtext")
             a, b = _wiki_label(m.group("wtext"))
             keep(inner_start + a, inner_start + b)
         elif m.group("link"):
             keep(m.start("ltext"), m.end("ltext"))
-        elif kind == "space" and out and out[-1] != " ":
-            out.append(" ")
-            origin.append(m.start())
+        elif m.lastgroup == "space" and pieces and not pieces[-1].endswith(" "):
+            pieces.append(" ")
+            src.append(m.start())
+            out.append(length)
+            size.append(1)
+            length += 1
     keep(pos, len(passage))
-    while out and out[-1] == " ":
-        out.pop()
-        origin.pop()
-    start = 0
-    while start < len(out) and out[start] == " ":
-        start += 1
-    return "".join(out[start:]), origin[start:]
+    if pieces and pieces[-1] == " ":
+        for lst in (pieces, src, out, size):
+            lst.pop()
+    return Cleaned("".join(pieces).rstrip(), src, out, size)
 
 
 def make_snippet(passage: str, highlights: Sequence[Sequence[int]], sentence: Sequence[int] | None = None,
                  max_chars: int = 360) -> Snippet:
     """Up to `max_chars` of the cleaned passage, starting at the best sentence or a little before the
-    first marked word, with the marks moved onto the cleaned text."""
+    first marked word, with the marks moved onto the cleaned text.
+
+    Runs on the GUI thread for every new result row, so only a window of whole lines around that
+    start is cleaned, and marks are placed by bisecting the (increasing) origin offsets.
+    """
     skip = 0
     heading = _HEADING_LINE.match(passage)
     if heading and heading.end() < len(passage):
         # The row already names the heading above the text; start with the text itself.
         skip = heading.end()
-        passage = passage[skip:]
-    text, origin = clean(passage)
-    marked = [False] * len(text)
-    spans = [(int(s) - skip, int(e) - skip) for s, e in highlights
-             if int(e) > int(s) and worth_marking(passage[max(int(s) - skip, 0):max(int(e) - skip, 0)])]
-    if sentence and skip:
-        sentence = (max(sentence[0] - skip, 0), sentence[1] - skip)
-    if spans:
-        for i, src in enumerate(origin):
-            marked[i] = any(s <= src < e for s, e in spans)
-    begin = 0
-    if sentence and len(sentence) == 2 and sentence[1] > sentence[0]:
-        begin = next((i for i, src in enumerate(origin) if src >= sentence[0]), 0)
-    elif True in marked:
-        first = marked.index(True)
-        if first > LEAD:
-            begin = first - LEAD
-            space = text.find(" ", begin, first)
-            begin = space + 1 if space >= 0 else begin
-    end = min(len(text), begin + max_chars)
+    spans = sorted((int(a) - skip, int(b) - skip) for a, b in highlights if int(b) > int(a) and int(a) >= skip)
+    passage = passage[skip:]
+    spans = [(a, b) for a, b in spans if worth_marking(passage[a:b])]
+    has_sentence = bool(sentence) and len(sentence) == 2 and sentence[1] > sentence[0]  # type: ignore[arg-type]
+    anchor = max(int(sentence[0]) - skip, 0) if has_sentence else (spans[0][0] if spans else 0)  # type: ignore[index]
+
+    # Whole lines from a little before the anchor to well past what can be shown (markup only shrinks).
+    lo = passage.rfind("\n", 0, max(anchor - max_chars, 0)) + 1
+    hi = passage.find("\n", min(anchor + 3 * max_chars, len(passage)))
+    hi = len(passage) if hi < 0 else hi
+    cleaned = clean(passage[lo:hi])
+    text = cleaned.text
+
+    def to_text(offset: int) -> int:
+        return cleaned.to_text(offset - lo)
+
+    begin = to_text(anchor) if anchor else 0
+    if not has_sentence and spans and begin > LEAD:
+        first = begin
+        begin = first - LEAD
+        space = text.find(" ", begin, first)
+        begin = space + 1 if space >= 0 else begin
+    elif not has_sentence:
+        begin = 0 if not spans or begin <= LEAD else begin
     if len(text) - begin < max_chars and begin > 0:
         # Near the end: show more of what comes before instead of leaving the row half empty.
         begin = max(0, len(text) - max_chars)
         space = text.find(" ", begin)
         begin = space + 1 if 0 < begin and space >= 0 else begin
-    prefix = "… " if begin > 0 else ""
-    body = text[begin:end]
-    marks = []
-    run_start = None
-    for i in range(begin, end + 1):
-        on = i < end and marked[i]
-        if on and run_start is None:
-            run_start = i
-        elif not on and run_start is not None:
-            marks.append((run_start - begin + len(prefix), i - run_start))
-            run_start = None
-    return Snippet(prefix + body, tuple(marks))
+    end = min(len(text), begin + max_chars)
+    prefix = "… " if begin > 0 or lo > 0 else ""
+    marks: list[tuple[int, int]] = []
+    for a, b in spans:
+        i, j = max(to_text(a), begin), min(to_text(b), end)
+        if j <= i:
+            continue
+        start = i - begin + len(prefix)
+        if marks and marks[-1][0] + marks[-1][1] >= start:
+            marks[-1] = (marks[-1][0], start + (j - i) - marks[-1][0])
+        else:
+            marks.append((start, j - i))
+    return Snippet(prefix + text[begin:end], tuple(marks))
+
+
+_cache: dict[tuple, Snippet] = {}
+_cache_lock = threading.Lock()
+CACHE_SIZE = 512
+
+
+def snippet_for(hit: object) -> Snippet:
+    """The snippet of a search or related hit, made once: the bridge makes it on its worker thread
+    before handing results over, so painting a new result row costs the GUI thread a dict lookup."""
+    sentence = getattr(hit, "sentence", None)
+    best = tuple(sentence) if isinstance(sentence, tuple | list) and len(sentence) == 2 else None
+    highlights = tuple(tuple(span) for span in getattr(hit, "highlights", ()))
+    passage: str = getattr(hit, "passage", "")
+    key = (passage, highlights, best)
+    with _cache_lock:
+        snip = _cache.get(key)
+    if snip is None:
+        snip = make_snippet(passage, highlights, best)
+        with _cache_lock:
+            if len(_cache) >= CACHE_SIZE:
+                _cache.pop(next(iter(_cache)))
+            _cache[key] = snip
+    return snip

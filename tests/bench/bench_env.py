@@ -56,6 +56,18 @@ def rss_mb() -> float:
     return float("nan")
 
 
+def private_mb() -> float:
+    """Memory only this process holds (USS: private pages), in MB; RSS also counts shared library pages."""
+    try:
+        total = 0
+        for line in Path("/proc/self/smaps_rollup").read_text().splitlines():
+            if line.startswith(("Private_Clean:", "Private_Dirty:")):
+                total += int(line.split()[1])
+        return total / 1024
+    except OSError:
+        return float("nan")
+
+
 def peak_rss_mb() -> float:
     """The most resident memory this process has had, in MB (ru_maxrss is in kB on Linux)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -37,7 +37,7 @@ from gte_notes.core.ann import AnnIndex
 from gte_notes.core.search import Searcher
 from gte_notes.core.store import Store
 from tests.bench import synthetic_store as synth
-from tests.bench.bench_env import CACHE, header, load, peak_rss_mb, rss_mb, table
+from tests.bench.bench_env import CACHE, header, load, peak_rss_mb, private_mb, rss_mb, table
 
 PARAMS = {"M": ann_module.M, "ef_construction": ann_module.EF_CONSTRUCTION}
 
@@ -145,7 +145,7 @@ def measure(size: int, model: synth.VectorModel, n_queries: int) -> tuple[list, 
     ann, built = open_ann(size, store)
     rss_ann = rss_mb() - rss_before
     rng = np.random.default_rng(12345)
-    qvecs = model.sample(rng, n_queries)
+    qvecs = synth.queries(model, size, n_queries)
     truth = exact_top(store, qvecs, 10)
     r10 = recall(ann, qvecs, truth)
     r10_wide = recall(ann, qvecs, truth, ask=100)
@@ -189,9 +189,10 @@ def real_recall() -> list[list[object]]:
 
 def exact_vs_graph(model: synth.VectorModel) -> list[list[object]]:
     """Why EXACT_BELOW is where it is: query time of the matrix scan and of the graph at that size."""
-    rng = np.random.default_rng(7)
     n = ann_module.EXACT_BELOW
-    vecs, queries = model.sample(rng, n), model.sample(rng, 200)
+    rng = np.random.default_rng(7)
+    vecs = model.around(rng, model.centres(np.random.default_rng(n), n // 10)[rng.integers(0, n // 10, n)])
+    queries = synth.queries(model, n, 200)
     rows = []
     for kind, threshold in (("exact", n + 1), ("hnsw", 1)):
         original = ann_module.EXACT_BELOW
@@ -222,7 +223,9 @@ def rss_probe(size: int, n_queries: int) -> dict:
     with_model = rss_mb()
     store = Store(store_dir(size) / "index.db", create=False)
     ann = AnnIndex(store_dir(size), synth.DIM, synth.MODEL_ID)
+    before = rss_mb()
     ann.load(store)
+    ann_mb = rss_mb() - before
     searcher = Searcher(store, ann, embedder.encode_query)
     _, queries = synth.real_texts()
     texts = queries[:n_queries]
@@ -237,6 +240,7 @@ def rss_probe(size: int, n_queries: int) -> dict:
         searcher.search(text, 10)
         total_ms.append((time.perf_counter() - started) * 1000)
     return {"base": base, "model": with_model - base, "precision": embedder.precision, "rss": rss_mb(),
+            "private": private_mb(), "ann_mb": ann_mb,
             "peak": peak_rss_mb(), "ann_event": ann.last_event, "encode_p50": float(np.percentile(encode_ms, 50)),
             "encode_p95": float(np.percentile(encode_ms, 95)), "total_p50": float(np.percentile(total_ms, 50)),
             "total_p95": float(np.percentile(total_ms, 95)), "load": load()}
@@ -285,9 +289,10 @@ def main() -> None:
         p = json.loads(out.stdout.strip().splitlines()[-1])
         print(f"\nThe app as a user runs it: gte-small-shaped model ({p['precision']}) + {size:,}-chunk index, "
               "fresh process, 50 hybrid searches with real query embedding:\n")
-        print(table(["RSS MB", "of it: model MB", "peak RSS MB", "query embed p50/p95 ms",
-                     "embed + hybrid search p50/p95 ms", "load 1/5/15m"],
-                    [[f"{p['rss']:.0f}", f"{p['model']:.0f}", f"{p['peak']:.0f}",
+        print(table(["RSS MB", "private MB", "Python+libs MB", "model+torch MB", "index MB", "peak RSS MB",
+                     "query embed p50/p95 ms", "embed + hybrid search p50/p95 ms", "load 1/5/15m"],
+                    [[f"{p['rss']:.0f}", f"{p['private']:.0f}", f"{p['base']:.0f}", f"{p['model']:.0f}",
+                      f"{p['ann_mb']:.0f}", f"{p['peak']:.0f}",
                       f"{p['encode_p50']:.1f} / {p['encode_p95']:.1f}",
                       f"{p['total_p50']:.1f} / {p['total_p95']:.1f}", p["load"]]]))
 

@@ -30,14 +30,20 @@ def embedding_like(rng: np.random.Generator, n: int) -> np.ndarray:
 
     Uniform random vectors in 384 dimensions have no near neighbours at all (every pair is nearly
     orthogonal), which no text collection looks like and on which no graph index works (HNSW recall@10
-    ~0.3). Text embeddings sit in topics (clusters) on a decaying spectrum. The constants are fitted to
-    real MiniLM embeddings of SciFact + the vaults against SciFact queries (mean similarity of the
-    1st/10th/100th neighbour 0.62/0.45/0.33 there, 0.59/0.42/0.30 here), and HNSW finds neighbours here
-    slightly less well than there (recall@10 at ef 64: 0.967 here, 0.988 on the real vectors).
+    ~0.3). Text embeddings come in topics. Here: one topic centre per 10 vectors, centres and the spread
+    around them Gaussian with power-law spectra, constants fitted to real MiniLM embeddings of SciFact
+    and the vaults (k-means with 10 passages per cluster). Against those real vectors and real queries
+    HNSW at M=16 / ef_construction=200 finds recall@10 0.988 / 0.993 / 0.996 at ef 64 / 96 / 128; on
+    these, 0.982 / 0.991 / 0.997: the same difficulty.
     """
-    spectrum = (np.arange(1, DIM + 1, dtype=np.float32) ** -0.4)[None, :]
-    centres = rng.standard_normal((3000, DIM)).astype(np.float32) * spectrum
-    x = centres[rng.integers(0, 3000, n)] + rng.standard_normal((n, DIM)).astype(np.float32) * spectrum
+    i = np.arange(1, DIM + 1, dtype=np.float64)
+    centre_sd = np.sqrt(0.50 * i**-1.1 / np.sum(i**-1.1)).astype(np.float32)
+    within_sd = np.sqrt(0.44 * i**-0.64 / np.sum(i**-0.64)).astype(np.float32)
+    mean = rng.standard_normal(DIM).astype(np.float32)
+    mean *= 0.22 / np.linalg.norm(mean)
+    topics = max(1, n // 10)
+    centres = mean + rng.standard_normal((topics, DIM), dtype=np.float32) * centre_sd
+    x = centres[rng.integers(0, topics, n)] + rng.standard_normal((n, DIM), dtype=np.float32) * within_sd
     return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
 
 

@@ -19,7 +19,7 @@ from tests.gui.conftest import WAIT_MS, result_paths, type_query, wait_idle, wri
 def test_settings_dialog_saves_and_a_new_folder_is_indexed(qtbot, window, tmp_path: Path) -> None:
     other = write_notes(tmp_path / "other", {"birds/owls.md": "# Owls\n\nOwls hunt mice at night.\n"})
     window.edit_settings()
-    dialog = window._settings_dialog
+    dialog = window.config.settings_dialog
     dialog.folder.setText(str(other))
     dialog.editor.setText("gvim +{line} {path}")
     dialog.results.setValue(7)

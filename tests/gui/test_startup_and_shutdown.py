@@ -35,7 +35,7 @@ def test_missing_model_shows_a_dialog_then_downloads_and_works(qtbot, make_windo
     window.reporter.bug.connect(lambda summary, _details: bugs.append(summary))
     qtbot.waitUntil(lambda: dialog_shown(window), timeout=WAIT_MS)
 
-    dialog = window._model_dialog
+    dialog = window.config.model_dialog
     assert "thenlper/gte-small" in dialog.details.text() and "not on this computer" in dialog.details.text()
     assert dialog.download.isEnabled()
     assert "not on this computer" in window.health.activity.text()
@@ -51,7 +51,7 @@ def test_a_model_folder_that_is_not_a_model_is_explained(qtbot, make_window, not
                                                          tmp_path: Path) -> None:
     window = make_window(notes_dir, model=str(tmp_path / "no-such-model"))
     qtbot.waitUntil(lambda: dialog_shown(window), timeout=WAIT_MS)
-    dialog = window._model_dialog
+    dialog = window.config.model_dialog
     assert "does not exist" in dialog.details.text()
     assert not dialog.download.isEnabled()  # a folder cannot be downloaded; choosing one can
     assert dialog.choose.isEnabled()
@@ -59,7 +59,7 @@ def test_a_model_folder_that_is_not_a_model_is_explained(qtbot, make_window, not
 
 
 def dialog_shown(window) -> bool:
-    return window._model_dialog is not None and window._model_dialog.isVisible()
+    return window.config.model_dialog is not None and window.config.model_dialog.isVisible()
 
 
 class SlowEmbedder(FakeEmbedder):
@@ -115,9 +115,9 @@ def test_closing_the_window_while_indexing_exits_cleanly(qtbot, make_window, tmp
 def test_first_start_asks_for_the_folder_and_remembers_it(qtbot, make_window, notes_dir: Path, monkeypatch,
                                                           fake_embedder) -> None:
     from gte_notes.core.config import Settings
-    from gte_notes.gui import main_window
+    from gte_notes.gui import config_flow
 
-    monkeypatch.setattr(main_window.QFileDialog, "getExistingDirectory", lambda *a, **k: str(notes_dir))
+    monkeypatch.setattr(config_flow.QFileDialog, "getExistingDirectory", lambda *a, **k: str(notes_dir))
     window = make_window(None, embedder=fake_embedder)
     qtbot.waitUntil(lambda: window.bridge.folder == str(notes_dir), timeout=WAIT_MS)
     wait_idle(qtbot, window)

@@ -1,0 +1,80 @@
+"""Changing what the app runs on: the notes folder, the model, the settings. Each change is saved
+(off the GUI thread) and, when it needs one, restarts the engine through the window."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QFileDialog
+
+from gte_notes.core.config import Settings
+from gte_notes.gui.model_dialog import ModelMissingDialog
+from gte_notes.gui.settings_dialog import SettingsDialog, needs_restart
+from gte_notes.gui.tasks import Task
+
+if TYPE_CHECKING:
+    from gte_notes.gui.main_window import MainWindow
+
+
+class ConfigFlow:
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self.settings = window.settings
+        self.bridge = window.bridge
+        self.model_dialog: ModelMissingDialog | None = None
+        self.settings_dialog: SettingsDialog | None = None
+
+    def save(self) -> None:
+        Task(self.settings.save) \
+            .on_error(lambda err: self.window.known_error(f"Settings could not be saved: {err}")) \
+            .start(self.bridge.control_pool)
+
+    def choose_folder(self) -> None:
+        start = self.bridge.folder or str(Path.home())
+        chosen = QFileDialog.getExistingDirectory(self.window, "Choose your notes folder", start)
+        if chosen:
+            self.remember_folder(chosen)
+            self.window.open_folder(chosen)
+
+    def remember_folder(self, folder: str) -> None:
+        self.settings.folders = [folder] + [f for f in self.settings.folders if f != folder]
+        self.save()
+
+    def model_missing(self, message: str) -> None:
+        if self.model_dialog is not None and self.model_dialog.isVisible():
+            return
+        dialog = ModelMissingDialog(self.bridge.model, message, self.window)
+        dialog.model_ready.connect(self._model_chosen)
+        dialog.rejected.connect(self.window.close)
+        self.model_dialog = dialog
+        self.window.health.show_problem("The embedding model is missing")
+        dialog.open()
+
+    def _model_chosen(self, model: str) -> None:
+        self.settings.model = model
+        self.save()
+        self.bridge.set_model(model)
+        self.window.health.show_problem("")
+        if self.bridge.folder:
+            self.window.open_folder(self.bridge.folder)
+
+    def edit_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, self.window)
+        dialog.accepted.connect(lambda: self.apply_settings(dialog.edited()))
+        dialog.finished.connect(dialog.deleteLater)
+        self.settings_dialog = dialog
+        dialog.open()
+
+    def apply_settings(self, new: Settings) -> None:
+        restart = needs_restart(self.settings, new)
+        if new.model != self.settings.model:  # else a --model given at start stays in force
+            self.bridge.set_model(new.model_name())
+        for field in vars(new):
+            setattr(self.settings, field, getattr(new, field))
+        self.window.related.limit = new.result_count
+        self.save()
+        if restart and new.folders:
+            self.window.open_folder(new.folders[0])
+        else:
+            self.window.refresh_results()

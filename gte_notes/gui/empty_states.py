@@ -1,0 +1,25 @@
+"""What an empty result list says: it should always tell the user what is going on and what to do."""
+
+from __future__ import annotations
+
+from gte_notes.core.indexer import Progress
+
+STARTING_TEXT = {"loading model": "Loading the model…", "starting": "Opening the index…"}
+TYPE_TO_SEARCH = "Type to search {notes}.\nResults appear as you type; ↑ ↓ to move, Enter to open."
+
+
+def type_to_search(notes_indexed: int, engine_state: str) -> str:
+    text = TYPE_TO_SEARCH.format(notes=f"{notes_indexed:,} notes" if notes_indexed else "your notes")
+    starting = STARTING_TEXT.get(engine_state)
+    return f"{starting}\n{text}" if starting else text
+
+
+def no_results(query: str, ready: bool, engine_state: str, progress: Progress | None) -> str:
+    indexing = engine_state in ("indexing", "scanning") and progress is not None and progress.total
+    counts = f"Indexing {progress.done:,}/{progress.total:,}…" if indexing and progress is not None else ""
+    if not ready:
+        state = STARTING_TEXT.get(engine_state)
+        return (state or counts or "The index is not ready yet.") + "\nResults appear as soon as it is."
+    if counts:
+        return f"No notes match “{query}” yet.\n{counts} more results may appear."
+    return f"No notes match “{query}”.\nTry other words, or fewer of them."
