@@ -29,7 +29,7 @@ from gte_notes.gui.snippet import clean, worth_marking
 from gte_notes.gui.style import mix
 
 MAX_PREVIEW_CHARS = 400_000  # beyond this the preview shows the start; the editor shows the rest
-MAX_MARKS = 300
+MAX_MARKS = 100  # query words marked in a preview; finding each is a call from Python
 _WORDS = re.compile(r"\w+")
 
 
@@ -143,10 +143,15 @@ class NotePreview(QTextBrowser):
             self.note_link.emit(unquote(url.path()), "path")
 
 
+_blank: list[QImage] = []
+
+
 def _blank_image() -> QImage:
-    image = QImage(1, 1, QImage.Format.Format_ARGB32)
-    image.fill(Qt.GlobalColor.transparent)
-    return image
+    if not _blank:  # made once, on first use (a QImage needs the application to exist)
+        image = QImage(1, 1, QImage.Format.Format_ARGB32)
+        image.fill(Qt.GlobalColor.transparent)
+        _blank.append(image)
+    return _blank[0]
 
 
 def _line_needles(passage: str) -> list[str]:
