@@ -87,7 +87,7 @@ class StallMeter:
 
     def _tick(self) -> None:
         now = self.clock.nsecsElapsed() / 1e6
-        self.gaps.append(now - self._last - 5.0)
+        self.gaps.append(max(0.0, now - self._last - 5.0))
         self._last = now
 
 
