@@ -19,6 +19,9 @@ class FusionParams:
     # "rrf": reciprocal rank fusion of the two note rankings, weighted.
     method: str = "convex"
     alpha: float = 0.5  # dense share in "convex"
+    # "note": each note's best dense and best keyword score are fused (they may come from different
+    # passages); "chunk": each passage's scores are fused and a note counts by its best passage.
+    level: str = "note"
     # Dense scores are scaled from the cosine of the n-th best candidate up to the best one. A rank,
     # not the worst candidate, so the scale (and the top of the ranking) does not depend on how many
     # results were asked for.
@@ -81,6 +84,20 @@ def _scaled(values: np.ndarray, floor: float) -> np.ndarray:
     return np.clip((values - lo) / (hi - lo), 0.0, 1.0)
 
 
+def dense_floor(dense: np.ndarray, rank: int) -> float:
+    """The cosine that scales to 0: the `rank`-th best candidate's.
+
+    A folder with fewer candidates than that (every chunk is one) has no such cosine. Its worst
+    candidate is not it: that would give the last results a dense score of 0, as if they were
+    unrelated, only because the folder is small. The floor is extended below the worst cosine by
+    the share of ranks missing, so few candidates keep scores near what they would get among more.
+    """
+    if dense.size >= rank:
+        return float(np.partition(dense, dense.size - rank)[dense.size - rank])
+    lo, hi = float(dense.min()), float(dense.max())
+    return lo - (hi - lo) * (rank - dense.size) / rank
+
+
 def _rank_of_notes(ranked: Ranked, notes: np.ndarray, present: np.ndarray) -> np.ndarray:
     """1-based rank in `ranked` of each of `notes` (inf where absent or not `present`)."""
     pos = {int(n): r for r, n in enumerate(ranked.note_ids.tolist(), start=1)}
@@ -100,10 +117,26 @@ def fuse(c: Candidates, params: FusionParams = DEFAULT_PARAMS, mode: str = "hybr
         return best_per_note(c.note_ids[hit], c.chunk_ids[hit], c.keyword[hit])
     if params.method == "rrf":
         return _rrf(c, params)
-    n = min(params.dense_floor_rank, c.dense.size)
-    floor = float(np.partition(c.dense, c.dense.size - n)[c.dense.size - n])
-    score = params.alpha * _scaled(c.dense, floor) + (1.0 - params.alpha) * _scaled(c.keyword, 0.0)
-    return best_per_note(c.note_ids, c.chunk_ids, score.astype(np.float32))
+    dense, keyword = _scaled(c.dense, dense_floor(c.dense, params.dense_floor_rank)), _scaled(c.keyword, 0.0)
+    per_chunk = best_per_note(c.note_ids, c.chunk_ids,
+                              (params.alpha * dense + (1.0 - params.alpha) * keyword).astype(np.float32))
+    if params.level == "chunk":
+        return per_chunk
+    # Per note: the best of each signal. The passage shown stays the best fused passage.
+    best_dense = best_per_note(c.note_ids, c.chunk_ids, dense.astype(np.float32))
+    best_kw = best_per_note(c.note_ids, c.chunk_ids, keyword.astype(np.float32))
+    notes = per_chunk.note_ids
+    d = best_dense.scores[_positions(best_dense.note_ids, notes)]
+    k = best_kw.scores[_positions(best_kw.note_ids, notes)]
+    score = (params.alpha * d + (1.0 - params.alpha) * k).astype(np.float32)
+    order = np.lexsort((notes, -score))
+    return Ranked(notes[order], score[order], per_chunk.chunk_ids[order])
+
+
+def _positions(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Index in `keys` (distinct) of each of `wanted` (all present)."""
+    order = np.argsort(keys, kind="stable")
+    return order[np.searchsorted(keys, wanted, sorter=order)]
 
 
 def _rrf(c: Candidates, params: FusionParams) -> Ranked:

@@ -25,6 +25,21 @@ def fold(word: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKD", word) if not unicodedata.combining(ch))
 
 
+def light_stem(word: str) -> str:
+    """A folded word without common English inflections, so "ovens" and "baked" mark for "oven" and
+    "bake" as the (Porter-stemmed) keyword index matched them. Deliberately light: marks, not ranks."""
+    w = word
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    for suffix in ("ing", "ed", "es", "s", "ly"):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3 and not w.endswith("ss"):
+            w = w[: -len(suffix)]
+            break
+    if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lsz":
+        w = w[:-1]  # running -> runn -> run
+    return w.rstrip("e") or w
+
+
 def sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence or line of `text`, surrounding spaces trimmed, empty ones left out."""
     spans = []
@@ -69,10 +84,11 @@ def highlight(text: str, terms: Sequence[str], phrases: Sequence[Sequence[str]] 
     IDF, default 1 each), phrases counting as all their words; None when no sentence has any.
     `prefix`, the word still being typed, also marks words that start with it.
     """
-    wanted = {fold(t) for t in terms}
+    wanted = {light_stem(fold(t)) for t in terms}
     prefix = fold(prefix) if len(prefix) >= 2 else ""
     tokens = _tokens(text)
-    hits = [(a, b, w) for a, b, w in tokens if w in wanted or (prefix and w.startswith(prefix))]
+    hits = [(a, b, light_stem(w)) for a, b, w in tokens
+            if light_stem(w) in wanted or (prefix and w.startswith(prefix))]
     phrase_spans: list[tuple[int, int, int]] = []
     if phrases:
         folded = [w for _, _, w in tokens]
@@ -85,7 +101,7 @@ def highlight(text: str, terms: Sequence[str], phrases: Sequence[Sequence[str]] 
     spans = _merge([(a, b) for a, b, _ in hits] + [(a, b) for a, b, _ in phrase_spans])
     if not spans:
         return [], None
-    weight = {fold(k): v for k, v in (weights or {}).items()}
+    weight = {light_stem(fold(k)): v for k, v in (weights or {}).items()}
     bounds = sentences(text)
     starts = [a for a, _ in bounds]
     words_in: list[set[str]] = [set() for _ in bounds]

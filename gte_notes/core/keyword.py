@@ -31,6 +31,15 @@ POSTINGS_BUDGET = 40_000
 # postings of thousands of words.
 MIN_PREFIX = 4
 _DF_CACHE_SIZE = 4096
+# Function words match almost every chunk, so they add noise to BM25 (and cost) without saying what
+# the user is looking for. They are left out of the keyword query when other words remain; a query
+# of only such words ("the who") keeps them. Quoted phrases keep every word.
+STOPWORDS = frozenset({
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "do", "does", "for", "from", "has", "have",
+    "how", "i", "if", "in", "into", "is", "it", "its", "of", "on", "or", "so", "than", "that", "the",
+    "their", "them", "then", "there", "these", "they", "this", "those", "to", "was", "we", "were", "what",
+    "when", "where", "which", "who", "why", "will", "with",
+})
 
 
 def quote(text: str) -> str:
@@ -124,6 +133,10 @@ class KeywordIndex:
                    prefix_last: bool = False) -> str:
         """`match_expression` with the terms too common to be worth their cost left out (see above)."""
         parts = term_strings(terms, prefix_last)
+        # The word being typed may still grow into another word ("when" -> "whenever"): it stays.
+        content = [p for t, p in zip(terms, parts) if t not in STOPWORDS or p.endswith("*")]
+        if content:
+            parts = content
         freqs = {p: self.doc_freq(p) for p in parts}
         kept, total = set(), 0
         for p in sorted(parts, key=lambda p: freqs[p]):

@@ -10,6 +10,7 @@ Uses its own Store (a read connection), so it never waits behind the indexing wr
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -18,7 +19,7 @@ from gte_notes.core.ann import AnnIndex
 from gte_notes.core.filters import allowed_chunks
 from gte_notes.core.fusion import DEFAULT_PARAMS, Candidates, FusionParams, Ranked, best_per_note, fuse
 from gte_notes.core.highlight import highlight
-from gte_notes.core.keyword import KeywordIndex
+from gte_notes.core.keyword import KeywordIndex, quote
 from gte_notes.core.query import Query, normalize_title, parse_query, words
 from gte_notes.core.results import Hit
 from gte_notes.core.store import Store
@@ -200,12 +201,16 @@ class Searcher:
         chunk_ids = ranked.chunk_ids[:limit].tolist()
         notes = self.store.notes_by_id(note_ids)
         rows = self.store.chunks_by_id(chunk_ids)
+        # Rarer words weigh more when choosing the sentence to mark (document frequencies are cached).
+        weights = {t: math.log1p(self.keyword.probe_limit / (1 + self.keyword.doc_freq(quote(t))))
+                   for t in q.terms}
+        prefix = q.terms[-1] if q.open_end and self.prefix_last and q.terms else ""
         hits = []
         for note_id, chunk_id, score in zip(note_ids, chunk_ids, ranked.scores[:limit].tolist()):
             note, row = notes.get(note_id), rows.get(chunk_id)
             if note is None or row is None:
                 continue
-            spans, sentence = highlight(row["text"], q.terms, q.phrases)
+            spans, sentence = highlight(row["text"], q.terms, q.phrases, weights, prefix)
             hits.append(Hit(
                 path=note.path, title=note.title, score=float(score), passage=row["text"], line=row["line"],
                 start=row["start"], end=row["end"], heading=row["heading"], chunk_id=chunk_id,

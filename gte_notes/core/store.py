@@ -20,7 +20,7 @@ import sqlite_utils
 
 from gte_notes.core.errors import StoreError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def _migration_1(db: sqlite_utils.Database) -> None:
@@ -73,7 +73,21 @@ def _migration_1(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS = [_migration_1]
+def _migration_2(db: sqlite_utils.Database) -> None:
+    # Porter stemming in the keyword index ("cancers" finds "cancer"): +2.8 BM25 and +1.4 hybrid nDCG@10
+    # on SciFact train (README "Search quality"). The table is rebuilt from the chunks it indexes.
+    db.execute("DROP TABLE IF EXISTS chunks_fts")
+    db.execute(
+        "CREATE VIRTUAL TABLE chunks_fts USING fts5("
+        "title, heading, text, tokenize = 'porter unicode61 remove_diacritics 2')"
+    )
+    db.execute(
+        "INSERT INTO chunks_fts(rowid, title, heading, text) "
+        "SELECT c.id, n.title, c.heading, c.text FROM chunks c JOIN notes n ON n.id = c.note_id"
+    )
+
+
+MIGRATIONS = [_migration_1, _migration_2]
 
 
 @dataclass(frozen=True)

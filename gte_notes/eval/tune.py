@@ -23,12 +23,13 @@ from gte_notes.eval.scifact import SciFact, default_workdir, index_scifact, load
 
 TITLE_WEIGHTS = (1.0, 2.0, 3.0, 5.0)
 ALPHAS = tuple(round(a, 2) for a in np.arange(0.2, 0.95, 0.05))
+LEVELS = ("note", "chunk")
 RRF_KS = (5.0, 10.0, 20.0, 40.0, 60.0, 100.0)
 RRF_DENSE_WEIGHTS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
 
 
 def grid() -> list[FusionParams]:
-    out = [FusionParams(method="convex", alpha=a) for a in ALPHAS]
+    out = [FusionParams(method="convex", alpha=a, level=lv) for lv, a in itertools.product(LEVELS, ALPHAS)]
     out += [FusionParams(method="rrf", rrf_k=k, dense_weight=w) for k, w in itertools.product(RRF_KS, RRF_DENSE_WEIGHTS)]
     return out
 
@@ -69,7 +70,7 @@ def tune(data: Path, embedder: object, quiet: bool = False) -> dict[str, object]
             results.append({"title_weight": tw, "method": "keyword", "params": "", "train": ndcg(g, train,
                                                                                               DEFAULT_PARAMS, "keyword")})
             for p in grid():
-                label = f"alpha={p.alpha}" if p.method == "convex" else f"k={p.rrf_k:g} wd={p.dense_weight}"
+                label = f"{p.level} alpha={p.alpha}" if p.method == "convex" else f"k={p.rrf_k:g} wd={p.dense_weight}"
                 results.append({"title_weight": tw, "method": p.method, "params": label,
                                 "train": ndcg(g, train, p), "_p": p})
         best = max((r for r in results if "_p" in r), key=lambda r: r["train"])

@@ -268,7 +268,8 @@ class EngineBridge(QObject):
         found = None
         if engine is not None and not self._closed:
             # The note's own resolved links first (what the indexer understood), then every known note.
-            linked = self._guarded("Reading the note's links failed", lambda: engine.note_links(from_path), set())
+            linked = self._guarded("Reading the note's links failed", lambda: engine.note_links(from_path),
+                                   set())
             found = LinkIndex(sorted(linked)).resolve(target, from_path) if linked else None
             found = found or LinkIndex(self._paths).resolve(target, from_path)
         self._emit_result(self._link_result, target, found or "")

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem,
 
 from gte_notes.core.results import Hit
 from gte_notes.gui.hits_model import HIT_ROLE, SNIPPET_ROLE
-from gte_notes.gui.snippet import Snippet
+from gte_notes.gui.snippet import Snippet, Utf16
 from gte_notes.gui.style import mix
 
 PAD_X = 10
@@ -109,7 +109,8 @@ class HitDelegate(QStyledItemDelegate):
 
         # The passage, query words marked, cut to a few lines with an ellipsis.
         painter.setPen(mix(fg, bg, 0.12))
-        self._passage(index, body_font, pal, group, selected, rect.width()).draw(painter, QPointF(rect.left(), y))
+        passage = self._passage(index, body_font, pal, group, selected, rect.width())
+        passage.draw(painter, QPointF(rect.left(), y))
         painter.restore()
 
     def _passage(self, index: Index, font: QFont, pal: QPalette, group: QPalette.ColorGroup, selected: bool,
@@ -135,31 +136,8 @@ class HitDelegate(QStyledItemDelegate):
         return layout
 
 
-class _Utf16:
-    """Qt counts text in UTF-16 units, Python in code points: an emoji is two of the first, one of the
-    second. Converts between them (cheaply when, as usual, the text has no such characters)."""
-
-    def __init__(self, text: str) -> None:
-        self.plain = text.isascii() or all(ord(c) <= 0xFFFF for c in text)
-        self.units: list[int] = []
-        if not self.plain:
-            pos = 0
-            for c in text:
-                self.units.append(pos)
-                pos += 2 if ord(c) > 0xFFFF else 1
-            self.units.append(pos)
-
-    def to_qt(self, i: int) -> int:
-        return i if self.plain else self.units[min(i, len(self.units) - 1)]
-
-    def to_py(self, q: int) -> int:
-        if self.plain:
-            return q
-        return next((i for i, u in enumerate(self.units) if u >= q), len(self.units) - 1)
-
-
 def _format_ranges(marks: tuple[tuple[int, int], ...], fmt: QTextCharFormat, limit: int,
-                   units: _Utf16) -> list:
+                   units: Utf16) -> list:
     ranges = []
     for start, length in marks:
         if start >= limit:
@@ -197,7 +175,7 @@ def _lay_out(text: str, font: QFont, ranges: list, width: int,
 def elided_layout(snippet: Snippet, font: QFont, mark: QTextCharFormat, width: int,
                   max_lines: int) -> QTextLayout:
     text = snippet.text
-    units = _Utf16(text)
+    units = Utf16(text)
     ranges = _format_ranges(snippet.marks, mark, len(text), units)
     layout, q_start, q_end = _lay_out(text, font, ranges, width, max_lines)
     last_start, last_end = units.to_py(q_start), units.to_py(q_end)
@@ -214,5 +192,5 @@ def elided_layout(snippet: Snippet, font: QFont, mark: QTextCharFormat, width: i
     if space > last_start + (cut - last_start) // 2:
         cut = space
     clipped = text[:cut].rstrip() + " …"
-    ranges = _format_ranges(snippet.marks, mark, cut, _Utf16(clipped))
+    ranges = _format_ranges(snippet.marks, mark, cut, Utf16(clipped))
     return _lay_out(clipped, font, ranges, width, max_lines)[0]

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from gte_notes.core.config import Settings
 from gte_notes.core.errors import KnownError
-from gte_notes.core.query import parse_query
 from gte_notes.core.results import Hit
 from gte_notes.gui import window_state
 from gte_notes.gui.bridge import EngineBridge
@@ -84,7 +83,7 @@ class MainWindow(QMainWindow):
         self.preview = PreviewPane()
         self.related = RelatedPanel()
         self.related.limit = self.settings.result_count
-        self.note = SelectedNote(self.bridge, self.preview, self.related, self._terms)
+        self.note = SelectedNote(self.bridge, self.preview, self.related, lambda: self.shown_query)
         self.preview_shown = self.note.preview_shown
         self.related_shown = self.note.related_shown
         self.vsplit = QSplitter(Qt.Orientation.Vertical)
@@ -274,9 +273,6 @@ class MainWindow(QMainWindow):
 
     def _load_selected(self) -> None:
         self.note.select(self.selected_hit())
-
-    def _terms(self) -> tuple[str, ...]:
-        return parse_query(self.shown_query).terms
 
     def _indexed(self, paths: list[str]) -> None:
         # A bulk re-index reports a batch every second or so: gather them, and refresh the results,

@@ -25,11 +25,14 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QTextBrowser, QTextEdit, QToolButton, QVBoxLayout, QWidget
 
-from gte_notes.gui.snippet import clean, worth_marking
+from gte_notes.core.highlight import highlight
+from gte_notes.core.query import parse_query
+from gte_notes.gui.snippet import Utf16, clean, worth_marking
 from gte_notes.gui.style import mix
 
 MAX_PREVIEW_CHARS = 400_000  # beyond this the preview shows the start; the editor shows the rest
-MAX_MARKS = 100  # query words marked in a preview; finding each is a call from Python
+MAX_MARKS = 200  # query words marked in a preview
+MAX_BLOCKS = 3000  # paragraphs looked at for them (each is a Python call)
 _WORDS = re.compile(r"\w+")
 
 
@@ -58,25 +61,25 @@ class NotePreview(QTextBrowser):
         color = mix(pal.color(QPalette.ColorRole.Text), pal.color(QPalette.ColorRole.Base), 0.45).name()
         self.setHtml(f'<p align="center" style="color: {color}; margin-top: 32px">{html.escape(message)}</p>')
 
-    def show_note(self, path: str, markdown: str, passage: str = "", terms: tuple[str, ...] = (),
+    def show_note(self, path: str, markdown: str, passage: str = "", query: str = "",
                   scroll: bool = True) -> None:
-        """Render `markdown` (the note without frontmatter) and mark `passage` and `terms`; scroll to the
-        passage, or with `scroll` False (a refresh after an edit) stay where the reader is."""
+        """Render `markdown` (the note without frontmatter) and mark `passage` and `query`'s words; scroll
+        to the passage, or with `scroll` False (a refresh after an edit) stay where the reader is."""
         keep = self.verticalScrollBar().value() if not scroll and path == self.path else None
         self.path = path
         if len(markdown) > MAX_PREVIEW_CHARS:
             markdown = markdown[:MAX_PREVIEW_CHARS] + "\n\n*…the preview shows the start of this long note.*"
         self.document().setMarkdown(markdown, QTextDocument.MarkdownFeature.MarkdownDialectGitHub)
-        self._mark(passage, terms, scroll=keep is None)
+        self._mark(passage, query, scroll=keep is None)
         if keep is not None:
             self.verticalScrollBar().setValue(keep)
 
-    def show_passage(self, passage: str, terms: tuple[str, ...] = ()) -> None:
-        self._mark(passage, terms, scroll=True)
+    def show_passage(self, passage: str, query: str = "") -> None:
+        self._mark(passage, query, scroll=True)
 
     # ---- finding the passage ------------------------------------------------------------------
 
-    def _mark(self, passage: str, terms: tuple[str, ...], scroll: bool) -> None:
+    def _mark(self, passage: str, query: str, scroll: bool) -> None:
         doc = self.document()
         selections = []
         pal = self.palette()
@@ -96,31 +99,42 @@ class NotePreview(QTextBrowser):
             sel.format.setBackground(tint)
             sel.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
             selections.append(sel)
-        selections += self._term_marks(terms)
+        selections += self._word_marks(query)
         self.setExtraSelections(selections)
         if scroll:
             top = start.block() if start is not None else None
             # The layout may not be finished right after setMarkdown; scroll once it is.
             QTimer.singleShot(0, lambda: self._scroll_to(top))
 
-    def _term_marks(self, terms: tuple[str, ...]) -> list:
-        words = [t for t in terms if worth_marking(t)]
-        if not words:
+    def _word_marks(self, query: str) -> list:
+        """The query's words, found the way the result rows find them (core.highlight: case, accents
+        and plural endings ignored, the word being typed as a prefix), block by block."""
+        q = parse_query(query)
+        if not q.terms and not q.phrases:
             return []
-        pattern = QRegularExpression(r"\b(" + "|".join(re.escape(w) for w in words) + r")\w*",
-                                     QRegularExpression.PatternOption.CaseInsensitiveOption
-                                     | QRegularExpression.PatternOption.UseUnicodePropertiesOption)
+        prefix = q.terms[-1] if q.open_end and q.terms else ""
         tint = QColor(self.palette().color(QPalette.ColorRole.Highlight))
         tint.setAlpha(90)
         fmt = QTextCharFormat()
         fmt.setBackground(tint)
-        marks = []
-        cursor = self.document().find(pattern, 0)
-        while not cursor.isNull() and len(marks) < MAX_MARKS:
-            sel = QTextEdit.ExtraSelection()
-            sel.cursor, sel.format = cursor, fmt
-            marks.append(sel)
-            cursor = self.document().find(pattern, cursor)
+        marks: list = []
+        block = self.document().begin()
+        scanned = 0
+        while block.isValid() and len(marks) < MAX_MARKS and scanned < MAX_BLOCKS:
+            text = block.text()
+            spans = highlight(text, q.terms, q.phrases, prefix=prefix)[0] if text else []
+            units = Utf16(text) if spans else None
+            for a, b in spans:
+                if units is None or not worth_marking(text[a:b]):
+                    continue
+                cursor = QTextCursor(block)
+                cursor.setPosition(block.position() + units.to_qt(a))
+                cursor.setPosition(block.position() + units.to_qt(b), QTextCursor.MoveMode.KeepAnchor)
+                sel = QTextEdit.ExtraSelection()
+                sel.cursor, sel.format = cursor, fmt
+                marks.append(sel)
+            block = block.next()
+            scanned += 1
         return marks
 
     def _scroll_to(self, block: object) -> None:
@@ -129,7 +143,7 @@ class NotePreview(QTextBrowser):
             bar.setValue(0)
             return
         rect = self.document().documentLayout().blockBoundingRect(block)  # type: ignore[arg-type]
-        bar.setValue(max(0, int(rect.top()) - 24))
+        bar.setValue(max(0, int(rect.top()) - 6))  # the passage at the top, no half-cut line above it
 
     # ---- links --------------------------------------------------------------------------------
 

@@ -25,9 +25,9 @@ class SelectedNote(QObject):
     message = Signal(str)  # something to say in the status bar
 
     def __init__(self, bridge: EngineBridge, preview: PreviewPane, related: RelatedPanel,
-                 terms: Callable[[], tuple[str, ...]]) -> None:
+                 query: Callable[[], str]) -> None:
         super().__init__(preview)
-        self.bridge, self.preview, self.related, self._terms = bridge, preview, related, terms
+        self.bridge, self.preview, self.related, self._query = bridge, preview, related, query
         self.hit: Hit | None = None  # the selected result
         self.shown: Hit | None = None  # what the preview shows: the selected result or a related note
         self._keep_scroll = False  # the next preview is a refresh after an edit: stay where the user is
@@ -47,7 +47,7 @@ class SelectedNote(QObject):
             return
         if self.shown is not None and hit.path == self.shown.path and hit.path == self.preview.view.path:
             self.shown = hit  # same note, perhaps another passage: no reload
-            self.preview.view.show_passage(hit.passage, self._terms())
+            self.preview.view.show_passage(hit.passage, self._query())
         else:
             self._load_preview(hit, keep_scroll=False)
         if hit.path != self.related.path:
@@ -79,8 +79,8 @@ class SelectedNote(QObject):
             view.path = path
         else:
             self.preview.set_header(hit.title, f"{hit.path}  ·  line {hit.line}")
-            terms = self._terms() if hit is self.hit else ()
-            view.show_note(path, markdown, hit.passage, terms, scroll=not self._keep_scroll)
+            query = self._query() if hit is self.hit else ""
+            view.show_note(path, markdown, hit.passage, query, scroll=not self._keep_scroll)
         self.preview_shown.emit(path)
 
     def _related_done(self, path: str, hits: list[Hit], links: set[str]) -> None:

@@ -129,7 +129,8 @@ def make_snippet(passage: str, highlights: Sequence[Sequence[int]], sentence: Se
     if heading and heading.end() < len(passage):
         # The row already names the heading above the text; start with the text itself.
         skip = heading.end()
-    spans = sorted((int(a) - skip, int(b) - skip) for a, b in highlights if int(b) > int(a) and int(a) >= skip)
+    spans = sorted((int(a) - skip, int(b) - skip) for a, b in highlights
+                   if int(b) > int(a) and int(a) >= skip)
     passage = passage[skip:]
     spans = [(a, b) for a, b in spans if worth_marking(passage[a:b])]
     has_sentence = bool(sentence) and len(sentence) == 2 and sentence[1] > sentence[0]  # type: ignore[arg-type]
@@ -171,6 +172,29 @@ def make_snippet(passage: str, highlights: Sequence[Sequence[int]], sentence: Se
         else:
             marks.append((start, j - i))
     return Snippet(prefix + text[begin:end], tuple(marks))
+
+
+class Utf16:
+    """Qt counts text in UTF-16 units, Python in code points: an emoji is two of the first, one of the
+    second. Converts between them (cheaply when, as usual, the text has no such characters)."""
+
+    def __init__(self, text: str) -> None:
+        self.plain = text.isascii() or all(ord(c) <= 0xFFFF for c in text)
+        self.units: list[int] = []
+        if not self.plain:
+            pos = 0
+            for c in text:
+                self.units.append(pos)
+                pos += 2 if ord(c) > 0xFFFF else 1
+            self.units.append(pos)
+
+    def to_qt(self, i: int) -> int:
+        return i if self.plain else self.units[min(i, len(self.units) - 1)]
+
+    def to_py(self, q: int) -> int:
+        if self.plain:
+            return q
+        return next((i for i, u in enumerate(self.units) if u >= q), len(self.units) - 1)
 
 
 _cache: dict[tuple, Snippet] = {}

@@ -48,7 +48,7 @@ def test_titles_compare_by_words() -> None:
 
 def _fts() -> sqlite3.Connection:
     conn = sqlite3.connect(":memory:")
-    conn.execute("CREATE VIRTUAL TABLE t USING fts5(title, heading, text, tokenize = 'unicode61 remove_diacritics 2')")
+    conn.execute("CREATE VIRTUAL TABLE t USING fts5(title, heading, text, tokenize = 'porter unicode61 remove_diacritics 2')")
     conn.execute("INSERT INTO t VALUES ('Hot oven', 'Kitchen', 'bake it in a very hot oven; c++ and x-y:z')")
     return conn
 
@@ -98,9 +98,16 @@ def test_highlight_words_phrases_and_sentence() -> None:
     text = "Ovens vary. Our oven runs HOT, very hot. Café opens at nine.\n- hot oven tips"
     spans, sentence = highlight(text, ["hot", "oven", "cafe"], [("hot", "oven")])
     marked = [text[a:b] for a, b in spans]
-    assert marked == ["oven", "HOT", "hot", "Café", "hot oven"]
+    assert marked == ["Ovens", "oven", "HOT", "hot", "Café", "hot oven"]
     assert sentence is not None and text[slice(*sentence)] == "- hot oven tips"
     assert highlight(text, ["absent"]) == ([], None)
+
+
+@pytest.mark.parametrize(("word", "term"), [("cancers", "cancer"), ("baked", "bake"), ("running", "run"),
+                                           ("studies", "study"), ("Ovens", "oven")])
+def test_inflected_words_are_marked(word: str, term: str) -> None:
+    text = f"A line about {word} here."
+    assert [text[a:b] for a, b in highlight(text, [term])[0]] == [word]
 
 
 def test_sentences_split_on_ends_and_lines() -> None:

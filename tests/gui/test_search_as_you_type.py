@@ -5,11 +5,12 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 
 from gte_notes.gui import main_window
 from gte_notes.gui.hits_model import SNIPPET_ROLE
-from tests.gui.conftest import WAIT_MS, result_paths, type_query
+from tests.gui.conftest import WAIT_MS, result_paths, type_query, wait_idle
 
 
 def test_typing_a_query_fills_the_results_with_marked_passages(qtbot, window) -> None:
@@ -99,3 +100,12 @@ def test_ctrl_k_focuses_the_search_field(qtbot, window) -> None:
     qtbot.waitUntil(lambda: window.results.hasFocus() or not window.isActiveWindow(), timeout=WAIT_MS)
     qtbot.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
     assert window.focusWidget() is window.search
+
+
+@pytest.mark.model
+def test_the_real_model_finds_notes_by_meaning(qtbot, make_window, notes_dir: Path, minilm_embedder) -> None:
+    window = make_window(notes_dir, embedder=minilm_embedder)
+    wait_idle(qtbot, window)
+    type_query(qtbot, window, "vegetables in my backyard")  # no word in common with the garden notes
+    paths = result_paths(window)
+    assert all(p.startswith("garden/") for p in paths[:2]), paths
