@@ -10,6 +10,7 @@ import re
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 # A sentence ends after . ! ? (and closing quotes or brackets) before a space, or at a line break:
@@ -25,6 +26,7 @@ def fold(word: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKD", word) if not unicodedata.combining(ch))
 
 
+@lru_cache(maxsize=65536)  # a search marks ~20 passages of ~100 words each, mostly the same words
 def light_stem(word: str) -> str:
     """A folded word without common English inflections, so "ovens" and "baked" mark for "oven" and
     "bake" as the (Porter-stemmed) keyword index matched them. Deliberately light: marks, not ranks."""
@@ -87,8 +89,8 @@ def highlight(text: str, terms: Sequence[str], phrases: Sequence[Sequence[str]] 
     wanted = {light_stem(fold(t)) for t in terms}
     prefix = fold(prefix) if len(prefix) >= 2 else ""
     tokens = _tokens(text)
-    hits = [(a, b, light_stem(w)) for a, b, w in tokens
-            if light_stem(w) in wanted or (prefix and w.startswith(prefix))]
+    hits = [(a, b, s) for a, b, w in tokens
+            if (s := light_stem(w)) in wanted or (prefix and w.startswith(prefix))]
     phrase_spans: list[tuple[int, int, int]] = []
     if phrases:
         folded = [w for _, _, w in tokens]

@@ -1,4 +1,4 @@
-"""Keyword search: SQLite FTS5 BM25 over chunks_fts (columns title, heading, text), title weighted.
+"""Keyword search: SQLite FTS5 BM25 over chunks_fts (columns title, heading, text).
 
 User input never reaches FTS5's query language as written: it is cut into words and every word is
 sent as a quoted string, so quotes, hyphens, colons, stars, parentheses or words such as OR and NEAR
@@ -16,9 +16,10 @@ import numpy as np
 
 from gte_notes.core.store import Store
 
-# bm25() column weights for (title, heading, text): a word in a note's title says more about the note
-# than one in its body. Tuned on SciFact train (see gte_notes/eval/tune.py).
-TITLE_WEIGHT = 2.0
+# bm25() column weights for (title, heading, text). Tuned on SciFact train (gte_notes/eval/tune.py):
+# with the fusion, extra title weight did not help (1, 2, 3, 5 tried). Titles still matter: they are
+# indexed and embedded, and an exact title match always ranks first (search.py).
+TITLE_WEIGHT = 1.0
 HEADING_WEIGHT = 1.0
 TEXT_WEIGHT = 1.0
 # BM25 must score every row that matches any term, so a query's cost is the sum of its terms' document

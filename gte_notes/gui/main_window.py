@@ -30,7 +30,10 @@ from gte_notes.gui.related_panel import RelatedPanel
 from gte_notes.gui.search_field import SearchField
 from gte_notes.gui.selected_note import SelectedNote
 
-SEARCH_DEBOUNCE_MS = 10  # coalesces a burst of keys (a paste, key repeat) into one search
+# 0: the search starts on the next pass of the event loop, which still folds the edits of one paste into
+# one search. Keys typed while a search runs need no timer: the one search thread skips every query
+# that a newer one has made stale, so it always goes on with the latest text.
+SEARCH_DEBOUNCE_MS = 0
 SELECT_DEBOUNCE_MS = 40  # preview and related wait until the selection stops moving (arrows, clicks)
 # ...and, for the top result a new query selected, until typing pauses: loading them between keystrokes
 # would compete with the next keystroke's search for the CPU.

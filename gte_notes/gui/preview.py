@@ -9,10 +9,9 @@ that note, web links open in the browser only when clicked.
 from __future__ import annotations
 
 import html
-import re
 from urllib.parse import unquote
 
-from PySide6.QtCore import QEvent, QRegularExpression, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QColor,
     QDesktopServices,
@@ -25,15 +24,10 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QTextBrowser, QTextEdit, QToolButton, QVBoxLayout, QWidget
 
-from gte_notes.core.highlight import highlight
-from gte_notes.core.query import parse_query
-from gte_notes.gui.snippet import Utf16, clean, worth_marking
+from gte_notes.gui.preview_marks import WordMarker, find_passage
 from gte_notes.gui.style import mix
 
 MAX_PREVIEW_CHARS = 400_000  # beyond this the preview shows the start; the editor shows the rest
-MAX_MARKS = 200  # query words marked in a preview
-MAX_BLOCKS = 3000  # paragraphs looked at for them (each is a Python call)
-_WORDS = re.compile(r"\w+")
 
 
 class NotePreview(QTextBrowser):
@@ -46,6 +40,7 @@ class NotePreview(QTextBrowser):
         self.anchorClicked.connect(self._clicked)
         self.document().setDocumentMargin(14)
         self.path: str | None = None
+        self._words = WordMarker(self, self._word_format)
 
     def loadResource(self, kind: int, url: QUrl | str) -> object:
         # An answer Qt counts as "loaded": returning nothing would make QTextDocument read local files
@@ -56,6 +51,7 @@ class NotePreview(QTextBrowser):
 
     def clear_note(self, message: str = "") -> None:
         self.path = None
+        self._words.cancel()
         self.setExtraSelections([])
         pal = self.palette()
         color = mix(pal.color(QPalette.ColorRole.Text), pal.color(QPalette.ColorRole.Base), 0.45).name()
@@ -99,43 +95,23 @@ class NotePreview(QTextBrowser):
             sel.format.setBackground(tint)
             sel.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
             selections.append(sel)
-        selections += self._word_marks(query)
-        self.setExtraSelections(selections)
+        self._words.start(query, selections, start.block() if start is not None else None)
         if scroll:
             top = start.block() if start is not None else None
             # The layout may not be finished right after setMarkdown; scroll once it is.
             QTimer.singleShot(0, lambda: self._scroll_to(top))
 
-    def _word_marks(self, query: str) -> list:
-        """The query's words, found the way the result rows find them (core.highlight: case, accents
-        and plural endings ignored, the word being typed as a prefix), block by block."""
-        q = parse_query(query)
-        if not q.terms and not q.phrases:
-            return []
-        prefix = q.terms[-1] if q.open_end and q.terms else ""
+    @property
+    def marked(self) -> bool:
+        """The query's words are all marked (marking runs a slice per event-loop pass)."""
+        return self._words.done
+
+    def _word_format(self) -> QTextCharFormat:
         tint = QColor(self.palette().color(QPalette.ColorRole.Highlight))
         tint.setAlpha(90)
         fmt = QTextCharFormat()
         fmt.setBackground(tint)
-        marks: list = []
-        block = self.document().begin()
-        scanned = 0
-        while block.isValid() and len(marks) < MAX_MARKS and scanned < MAX_BLOCKS:
-            text = block.text()
-            spans = highlight(text, q.terms, q.phrases, prefix=prefix)[0] if text else []
-            units = Utf16(text) if spans else None
-            for a, b in spans:
-                if units is None or not worth_marking(text[a:b]):
-                    continue
-                cursor = QTextCursor(block)
-                cursor.setPosition(block.position() + units.to_qt(a))
-                cursor.setPosition(block.position() + units.to_qt(b), QTextCursor.MoveMode.KeepAnchor)
-                sel = QTextEdit.ExtraSelection()
-                sel.cursor, sel.format = cursor, fmt
-                marks.append(sel)
-            block = block.next()
-            scanned += 1
-        return marks
+        return fmt
 
     def _scroll_to(self, block: object) -> None:
         bar = self.verticalScrollBar()
@@ -166,34 +142,6 @@ def _blank_image() -> QImage:
         image.fill(Qt.GlobalColor.transparent)
         _blank.append(image)
     return _blank[0]
-
-
-def _line_needles(passage: str) -> list[str]:
-    """Regexes for the passage's lines that have enough words to be found unambiguously, in order."""
-    needles = []
-    for raw in passage.splitlines():
-        text = clean(raw).text
-        words = _WORDS.findall(text)
-        if len(words) >= 2 or (words and len(words[0]) > 5):
-            needles.append(r"\W+".join(re.escape(w) for w in words[:8]))
-    return needles
-
-
-def find_passage(doc: QTextDocument, passage: str, last: bool = False, after: int = 0) -> QTextCursor | None:
-    """Where the passage's first (or last) findable line is in the rendered document.
-
-    The rendered text has no Markdown marks and its own offsets, so the passage is found by its words;
-    `QTextDocument.find` matches within one block, hence one line at a time.
-    """
-    needles = _line_needles(passage)
-    if last:
-        needles.reverse()
-    for needle in needles[:6]:
-        pattern = QRegularExpression(needle, QRegularExpression.PatternOption.CaseInsensitiveOption)
-        cursor = doc.find(pattern, after)
-        if not cursor.isNull():
-            return cursor
-    return None
 
 
 class PreviewPane(QWidget):

@@ -53,7 +53,7 @@ class ScreenshotController(QObject):
         if w.shown_query != self.query or not w.results.hits.rowCount():
             return False
         selected = w.selected_hit()
-        return (selected is not None and w.preview.view.path == selected.path
+        return (selected is not None and w.preview.view.path == selected.path and w.preview.view.marked
                 and w.related.path == selected.path and w.related.loaded)
 
     def _check(self) -> None:

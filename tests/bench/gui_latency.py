@@ -30,7 +30,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, Qt, QTimer
+from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, Qt, QTimer, qInstallMessageHandler
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
@@ -226,6 +226,9 @@ def main() -> int:
     os.environ["GTE_NOTES_CONFIG"] = str(cache / "config")
 
     app = QApplication(sys.argv[:1])
+    # The offscreen platform warns on every window resize; the table is what this prints.
+    qInstallMessageHandler(lambda _kind, _ctx, msg: None if "propagateSizeHints" in msg
+                           else print(msg, file=sys.stderr))
     tune_interpreter()
     if args.switch_interval is not None:
         sys.setswitchinterval(args.switch_interval)

@@ -135,6 +135,37 @@ def test_query_does_not_wait_for_indexing(minilm_embedder: Embedder) -> None:
     assert len(outcome) == 1 and isinstance(outcome[0], Cancelled)
 
 
+def test_queries_embed_the_same_through_the_traced_graph(minilm_embedder: Embedder) -> None:
+    """Short queries go through a TorchScript trace; long ones eagerly. Both equal a batch encode."""
+    assert minilm_embedder._query_graph is not None  # the stand-in model traces
+    queries = ["c", "how do I fix a flat tyre?", "daily journal", "café crème brûlée recipe",
+               "why " * 80]  # the last is over the traced length
+    batch = minilm_embedder.encode(queries)
+    for q, ref in zip(queries, batch):
+        assert float(np.dot(minilm_embedder.encode_query(q), ref)) > 0.99999, q
+
+
+def test_a_model_that_cannot_be_traced_still_answers_queries(minilm_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("this model cannot be traced")
+
+    monkeypatch.setattr(torch.jit, "trace", refuse)
+    emb = load_embedder(str(minilm_path), precision="fp32")
+    assert emb._query_graph is None
+    assert float(np.dot(emb.encode_query("flat tyre"), emb.encode(["flat tyre"])[0])) > 0.99999
+
+
+def test_a_query_leaves_the_thread_count_of_its_thread_alone(minilm_embedder: Embedder) -> None:
+    import torch
+
+    before = torch.get_num_threads()
+    minilm_embedder.encode_query("one short query")
+    assert torch.get_num_threads() == before
+
+
 # -- tokens -----------------------------------------------------------------------------------------
 
 

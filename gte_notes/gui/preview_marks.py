@@ -1,0 +1,156 @@
+"""What the preview marks: the matched passage, found at once, and the query's words, found a slice at a time.
+
+Both used to be found on the GUI thread in one go, which on a long note held the event loop for 100 ms
+and more (measured by tests/bench/gui_latency.py --diagnose). The passage is now found with one regular
+expression over the document's raw text (C speed, no Qt call per line), and the words are marked a few
+dozen paragraphs per pass of the event loop, starting at the passage, so typing and scrolling never
+wait for them. A newer note or query cancels the marking still under way.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QTextBlock, QTextCharFormat, QTextCursor, QTextDocument
+from PySide6.QtWidgets import QTextEdit
+
+from gte_notes.core.highlight import highlight
+from gte_notes.core.query import parse_query
+from gte_notes.gui.snippet import Utf16, clean, worth_marking
+
+MAX_MARKS = 200  # query words marked in one preview
+SLICE_SECONDS = 0.004  # GUI-thread time per pass of the event loop spent looking for them
+_WORDS = re.compile(r"\w+")
+
+
+def _line_needles(passage: str) -> list[re.Pattern[str]]:
+    """Patterns for the passage's lines that have enough words to be found unambiguously, in order."""
+    needles = []
+    for raw in passage.splitlines():
+        words = _WORDS.findall(clean(raw).text)
+        if len(words) >= 2 or (words and len(words[0]) > 5):
+            needles.append(re.compile(r"\W+".join(re.escape(w) for w in words[:8]), re.IGNORECASE))
+    return needles
+
+
+def find_passage(doc: QTextDocument, passage: str, last: bool = False, after: int = 0) -> QTextCursor | None:
+    """Where the passage's first (or last) findable line is in the rendered document, at or after the
+    document position `after`.
+
+    The rendered text has no Markdown marks and its own offsets, so the passage is found by its words.
+    Document positions count UTF-16 units and the raw text has one separator per paragraph, so a match in
+    the raw text is a document position once converted.
+    """
+    raw = doc.toRawText()
+    units = Utf16(raw)
+    start = units.to_py(after) if after else 0
+    needles = _line_needles(passage)
+    if last:
+        needles.reverse()
+    for needle in needles[:6]:
+        found = needle.search(raw, start)
+        if found:
+            cursor = QTextCursor(doc)
+            cursor.setPosition(units.to_qt(found.start()))
+            return cursor
+    return None
+
+
+class WordMarker(QObject):
+    """Marks a query's words in a QTextEdit's document, a slice per event-loop pass, beside fixed marks."""
+
+    def __init__(self, view: QTextEdit, word_format: Callable[[], QTextCharFormat]) -> None:
+        super().__init__(view)
+        self.view = view
+        self._format = word_format
+        self._gen = 0
+        self.done = True  # no marking under way (tests wait for this)
+
+    def start(self, query: str, fixed: list, first: QTextBlock | None) -> None:
+        """Show `fixed` selections now and the words of `query` as they are found, from `first` on."""
+        self._gen += 1
+        self.view.setExtraSelections(fixed)
+        q = parse_query(query)
+        if not q.terms and not q.phrases:
+            self.done = True
+            return
+        self.done = False
+        doc = self.view.document()
+        begin = first if first is not None and first.isValid() else doc.begin()
+        state = _Scan(q.terms, q.phrases, q.terms[-1] if q.open_end and q.terms else "", fixed, begin,
+                      doc.begin(), self._format())
+        gen = self._gen
+        QTimer.singleShot(0, self, lambda: self._step(gen, state))
+
+    def cancel(self) -> None:
+        self._gen += 1
+        self.done = True
+
+    def _step(self, gen: int, state: _Scan) -> None:
+        if gen != self._gen:
+            return
+        deadline = time.perf_counter() + SLICE_SECONDS
+        found = False
+        while len(state.marks) < MAX_MARKS:  # at least one block per pass, however short the slice
+            block = state.next_block()
+            if block is None:
+                break
+            found |= state.mark(block)
+            if time.perf_counter() >= deadline:
+                break
+        if found:
+            self.view.setExtraSelections(state.fixed + state.marks)
+        if state.finished or len(state.marks) >= MAX_MARKS:
+            self.done = True
+        else:
+            QTimer.singleShot(0, self, lambda: self._step(gen, state))
+
+
+class _Scan:
+    """Where the word marking is: from the passage's block to the end, then from the top to the passage."""
+
+    def __init__(self, terms: tuple[str, ...], phrases: tuple, prefix: str, fixed: list, first: QTextBlock,
+                 top: QTextBlock, fmt: QTextCharFormat) -> None:
+        self.terms, self.phrases, self.prefix, self.fixed, self.fmt = terms, phrases, prefix, fixed, fmt
+        self.marks: list = []
+        self.first_number = first.blockNumber()
+        self.block: QTextBlock | None = first
+        self.top = top
+        self.wrapped = False
+        self.finished = False
+
+    def next_block(self) -> QTextBlock | None:
+        block = self.block
+        if not self.wrapped:
+            if block is not None and block.isValid():
+                self.block = block.next()
+                return block
+            self.wrapped = True
+            block = self.top
+        if block is not None and block.isValid() and block.blockNumber() < self.first_number:
+            self.block = block.next()
+            return block
+        self.finished = True
+        return None
+
+    def mark(self, block: QTextBlock) -> bool:
+        text = block.text()
+        spans = highlight(text, self.terms, self.phrases, prefix=self.prefix)[0] if text else []
+        if not spans:
+            return False
+        units = Utf16(text)
+        added = False
+        for a, b in spans:
+            if not worth_marking(text[a:b]):
+                continue
+            cursor = QTextCursor(block)
+            cursor.setPosition(block.position() + units.to_qt(a))
+            cursor.setPosition(block.position() + units.to_qt(b), QTextCursor.MoveMode.KeepAnchor)
+            sel = QTextEdit.ExtraSelection()
+            sel.cursor, sel.format = cursor, self.fmt
+            self.marks.append(sel)
+            added = True
+        return added

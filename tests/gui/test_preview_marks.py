@@ -1,0 +1,49 @@
+"""The preview's marks: the passage is found in the rendered note, the query's words are marked a slice at a
+time (so a long note never holds the event loop), and a newer query replaces an older one's marks."""
+
+from __future__ import annotations
+
+from pytestqt.qtbot import QtBot
+
+from gte_notes.gui import preview_marks
+from gte_notes.gui.preview import NotePreview
+
+NOTE = "# Bread\n\nIntro line about flour.\n\n" + "".join(
+    f"Paragraph {i} talks about water and salt.\n\n" for i in range(400)
+) + "## Baking\n\nBake the loaves in a very hot oven until the crust sings.\n\nLast ovens paragraph. 🍞 oven.\n"
+
+
+def marked_words(view: NotePreview) -> list[str]:
+    return [s.cursor.selectedText() for s in view.extraSelections() if s.cursor.hasSelection()
+            and not s.format.property(0x06000)]  # FullWidthSelection: the passage tint, not a word
+
+
+def test_passage_is_found_and_words_are_marked_in_slices(qtbot: QtBot, monkeypatch) -> None:
+    monkeypatch.setattr(preview_marks, "SLICE_SECONDS", 0.0)  # one block per pass: many passes
+    view = NotePreview()
+    qtbot.addWidget(view)
+    view.show_note("bread.md", NOTE, passage="Bake the loaves in a very hot oven until the crust sings.",
+                   query="hot oven")
+    assert not view.marked  # not all at once
+    qtbot.waitUntil(lambda: view.marked, timeout=10_000)
+    words = marked_words(view)
+    assert sorted(w.lower() for w in words) == ["hot", "oven", "oven", "ovens"]
+    tint = [s for s in view.extraSelections() if s.format.property(0x06000)]
+    assert len(tint) == 1 and "Bake the loaves" in tint[0].cursor.block().text()
+
+
+def test_a_newer_query_replaces_the_marks(qtbot: QtBot) -> None:
+    view = NotePreview()
+    qtbot.addWidget(view)
+    view.show_note("bread.md", NOTE, passage="", query="water")
+    view.show_passage("Intro line about flour.", "flour")
+    qtbot.waitUntil(lambda: view.marked, timeout=10_000)
+    assert [w.lower() for w in marked_words(view)] == ["flour"]
+
+
+def test_words_after_an_emoji_are_marked_exactly(qtbot: QtBot) -> None:
+    view = NotePreview()
+    qtbot.addWidget(view)
+    view.show_note("e.md", "🍞🍞 fresh oven bread 🍞 oven", passage="fresh oven bread", query="oven")
+    qtbot.waitUntil(lambda: view.marked, timeout=10_000)
+    assert marked_words(view) == ["oven", "oven"]
