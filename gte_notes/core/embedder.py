@@ -158,11 +158,13 @@ class Embedder:
 
     def token_offsets(self, text: str) -> list[tuple[int, int]]:
         """Character spans in `text` of the model's tokens, without special tokens or truncation."""
-        return list(self._span_tok.encode(text, add_special_tokens=False).offsets)
+        # encode_batch, not encode: only the batch call releases the GIL, and a long note takes the
+        # tokenizer a second, during which the GUI thread could not run a line of Python.
+        return list(self._span_tok.encode_batch([text], add_special_tokens=False)[0].offsets)
 
     def count_tokens(self, text: str) -> int:
         """How many tokens the model sees for `text` untruncated, counting [CLS] and [SEP]."""
-        return len(self._span_tok.encode(text, add_special_tokens=True).ids)
+        return len(self._span_tok.encode_batch([text], add_special_tokens=True)[0].ids)  # GIL: see above
 
     # -- vectors ------------------------------------------------------------------------------------
 
@@ -206,7 +208,7 @@ class Embedder:
 
         from gte_notes.core.query_graph import MAX_TRACED_TOKENS
 
-        row = self._query_tok.encode(text).ids
+        row = self._query_tok.encode_batch([text])[0].ids  # a pasted page must not hold the GIL
         if len(row) > MAX_TRACED_TOKENS:
             return self._forward(self._inner, [row])[0]
         # A short query gains little from a second core, and while an indexing batch holds the other

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from gte_notes.core.errors import FolderError, KnownError
 from gte_notes.core.indexer import Indexer, Progress, ReconcileStats
 from gte_notes.core.store import Store
+from gte_notes.core.thread_priority import lower_this_thread
 from gte_notes.core.watcher import FolderWatcher
 from gte_notes.core.work_queue import Job, WorkQueue
 
@@ -71,6 +72,7 @@ class EngineWorker:
     # ---- the worker ---------------------------------------------------------------------------
 
     def _run(self) -> None:
+        lower_this_thread()  # before the model runs here, so torch's workers for this thread inherit it
         try:
             if self._store is not None and self._store.notice:
                 self._emit("on_notice", self._store.notice)

@@ -267,3 +267,18 @@ def test_search_from_another_process_sees_what_the_watcher_committed(tmp_path: P
 
     found = search("how do I bake bread at home")  # one process: loading the model is the slow part
     assert found[0] == "bread.md" and "bikes.md" not in found and "garden.md" in found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread priority is a Linux feature")
+def test_indexing_runs_at_a_lower_priority_than_searches(tmp_path: Path, make_live) -> None:
+    """The indexer thread (and the threads it makes) yield the CPU to searches typed meanwhile."""
+    import os
+
+    _notes(tmp_path, 3)
+    live = make_live().start()
+    worker = live.engine._thread
+    assert worker is not None and worker.native_id is not None
+    ours = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    if ours >= 19:
+        pytest.skip("the tests already run at the lowest priority")
+    assert os.getpriority(os.PRIO_PROCESS, worker.native_id) == min(19, ours + 10)
