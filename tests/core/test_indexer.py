@@ -6,7 +6,6 @@ import os
 import sqlite3
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from gte_notes.core.errors import AlreadyRunningError, FolderError
