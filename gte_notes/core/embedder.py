@@ -150,9 +150,7 @@ class Embedder:
         self.dim = int(reference.shape[1])
         self.precision, self.precision_note = self._choose_precision(precision, reference)
         self.model_id = f"{_short_name(name)}:{model_fingerprint(path)[:12]}:{self.precision}:{self.dim}"
-        from gte_notes.core.query_graph import trace_query_graph  # imports torch
-
-        self._query_graph = trace_query_graph(self._inner, self._takes_token_types)
+        self._query_graph: torch.jit.ScriptModule | None = None
 
     # -- tokens -------------------------------------------------------------------------------------
 
@@ -201,6 +199,15 @@ class Embedder:
                 rows = [enc.ids for enc in self._batch_tok.encode_batch([texts[i] for i in batch])]
             out[batch] = self._forward(self._inner, rows)
         return out
+
+    def prepare_queries(self) -> bool:
+        """Trace the model for search-as-you-type (query_graph.py): about a second, once, so the app
+        does it in the background after loading; a one-off CLI search does not. True if traced."""
+        from gte_notes.core.query_graph import trace_query_graph  # imports torch
+
+        if self._query_graph is None:
+            self._query_graph = trace_query_graph(self._inner, self._takes_token_types)
+        return self._query_graph is not None
 
     def encode_query(self, text: str) -> np.ndarray:
         """Embed one query: float32 (dim,), normalised. Runs at once, alongside any indexing encode."""

@@ -93,6 +93,9 @@ class EngineWorker:
             return False
         assert self._store is not None
         self.model_note = str(getattr(embedder, "precision_note", ""))
+        prepare = getattr(embedder, "prepare_queries", None)
+        if prepare is not None:
+            prepare()  # searches typed from now on take the fast path
         ann = self.ws.open_ann(self._store, embedder)  # type: ignore[arg-type]
         self._indexer = self.ws.indexer(self._store, ann, embedder)  # type: ignore[arg-type]
         self._embedder, self._ann = embedder, ann

@@ -220,6 +220,7 @@ def rss_probe(size: int, n_queries: int) -> dict:
 
     base = rss_mb()
     embedder = load_embedder(str(gte_small_shaped_path()), precision="auto")
+    embedder.prepare_queries()  # as the app's engine does after loading
     with_model = rss_mb()
     store = Store(store_dir(size) / "index.db", create=False)
     ann = AnnIndex(store_dir(size), synth.DIM, synth.MODEL_ID)

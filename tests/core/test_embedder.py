@@ -137,7 +137,7 @@ def test_query_does_not_wait_for_indexing(minilm_embedder: Embedder) -> None:
 
 def test_queries_embed_the_same_through_the_traced_graph(minilm_embedder: Embedder) -> None:
     """Short queries go through a TorchScript trace; long ones eagerly. Both equal a batch encode."""
-    assert minilm_embedder._query_graph is not None  # the stand-in model traces
+    assert minilm_embedder.prepare_queries()  # the stand-in model traces
     queries = ["c", "how do I fix a flat tyre?", "daily journal", "café crème brûlée recipe",
                "why " * 80]  # the last is over the traced length
     batch = minilm_embedder.encode(queries)
@@ -154,7 +154,7 @@ def test_a_model_that_cannot_be_traced_still_answers_queries(minilm_path: Path,
 
     monkeypatch.setattr(torch.jit, "trace", refuse)
     emb = load_embedder(str(minilm_path), precision="fp32")
-    assert emb._query_graph is None
+    assert not emb.prepare_queries()
     assert float(np.dot(emb.encode_query("flat tyre"), emb.encode(["flat tyre"])[0])) > 0.99999
 
 
