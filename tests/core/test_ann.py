@@ -263,3 +263,11 @@ def test_queries_while_the_writer_adds_see_consistent_results(tmp_path: Path, sm
     thread.join()
     assert not errors
     assert index.count == 3000
+
+
+def test_bigger_graphs_search_wider_and_never_below_k() -> None:
+    from gte_notes.core.ann_backends import search_ef
+
+    efs = [search_ef(n, 10) for n in (1_000, 100_000, 1_000_000)]
+    assert efs == sorted(efs) and efs[0] < efs[-1]
+    assert search_ef(1_000, 1_000) == 1_000
