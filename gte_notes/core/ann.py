@@ -350,10 +350,3 @@ class AnnIndex:
             if not held:
                 return np.zeros(0, dtype=np.int64), np.zeros((0, self.dim), dtype=np.float32)
             return np.asarray(held, dtype=np.int64), np.array(backend.get(held), dtype=np.float32)
-
-    def get_vectors(self, ids: list[int]) -> np.ndarray:
-        """Unit vectors of live chunk ids, in the order asked (KeyError/RuntimeError for unknown ids)."""
-        with self._lock:
-            if self._backend is None or not len(ids):
-                return np.zeros((0, self.dim), dtype=np.float32)
-            return np.array(self._backend.get(list(ids)), dtype=np.float32)

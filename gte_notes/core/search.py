@@ -124,8 +124,8 @@ class Searcher:
                 more, more_vecs = self.store.chunk_vectors(self.ann.model_id, self.ann.dim,
                                                            chunk_ids=missing.tolist())
                 got, vecs = np.concatenate([got, more]), np.concatenate([vecs, more_vecs])
-            pos = np.searchsorted(ids, got, sorter=np.argsort(ids))
-            dense[np.argsort(ids)[pos]] = vecs @ qvec
+            order = np.argsort(ids)
+            dense[order[np.searchsorted(ids, got, sorter=order)]] = vecs @ qvec
         kw = np.zeros(ids.size, dtype=np.float32)
         pos_of = {int(c): n for n, c in enumerate(ids.tolist())}
         for c, s in zip(k_ids.tolist(), k_scores.tolist()):

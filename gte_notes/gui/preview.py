@@ -79,9 +79,10 @@ class NotePreview(QTextBrowser):
         doc = self.document()
         selections = []
         pal = self.palette()
-        start = find_passage(doc, passage) if passage else None
-        if start is not None:
-            end = find_passage(doc, passage, last=True, after=start.position()) or start
+        found = find_passage(doc, passage) if passage else None
+        start = None
+        if found is not None:
+            start, end = found
             cursor = QTextCursor(doc)
             cursor.setPosition(start.block().position())
             end_block = end.block()

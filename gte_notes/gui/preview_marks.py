@@ -36,27 +36,25 @@ def _line_needles(passage: str) -> list[re.Pattern[str]]:
     return needles
 
 
-def find_passage(doc: QTextDocument, passage: str, last: bool = False, after: int = 0) -> QTextCursor | None:
-    """Where the passage's first (or last) findable line is in the rendered document, at or after the
-    document position `after`.
+def find_passage(doc: QTextDocument, passage: str) -> tuple[QTextCursor, QTextCursor] | None:
+    """Where the passage's first and last findable lines are in the rendered document (the last at or
+    after the first), or None when no line of it is found.
 
     The rendered text has no Markdown marks and its own offsets, so the passage is found by its words.
     Document positions count UTF-16 units and the raw text has one separator per paragraph, so a match in
-    the raw text is a document position once converted.
+    the raw text is a document position once converted. The text is read once for both ends.
     """
-    raw = doc.toRawText()
-    units = Utf16(raw)
-    start = units.to_py(after) if after else 0
     needles = _line_needles(passage)
-    if last:
-        needles.reverse()
-    for needle in needles[:6]:
-        found = needle.search(raw, start)
-        if found:
-            cursor = QTextCursor(doc)
-            cursor.setPosition(units.to_qt(found.start()))
-            return cursor
-    return None
+    raw = doc.toRawText()
+    first = next((m for m in (n.search(raw) for n in needles[:6]) if m), None)
+    if first is None:
+        return None
+    last = next((m for m in (n.search(raw, first.start()) for n in needles[::-1][:6]) if m), first)
+    units = Utf16(raw)
+    start, end = QTextCursor(doc), QTextCursor(doc)
+    start.setPosition(units.to_qt(first.start()))
+    end.setPosition(units.to_qt(last.start()))
+    return start, end
 
 
 class WordMarker(QObject):

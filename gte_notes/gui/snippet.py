@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -194,7 +194,7 @@ class Utf16:
     def to_py(self, q: int) -> int:
         if self.plain:
             return q
-        return next((i for i, u in enumerate(self.units) if u >= q), len(self.units) - 1)
+        return min(bisect_left(self.units, q), len(self.units) - 1)  # units rise: the first >= q
 
 
 _cache: dict[tuple, Snippet] = {}
