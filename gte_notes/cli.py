@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 from gte_notes import __version__
-from gte_notes.cli_output import ProgressBar, print_hits, print_status
+from gte_notes.cli_output import ProgressBar, print_hits, print_status, search_notes
 from gte_notes.core.config import Settings
 from gte_notes.core.errors import KnownError
 from gte_notes.core.notes import NoteFilter
@@ -106,8 +106,9 @@ def _reader(args: argparse.Namespace, settings: Settings):
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     _, store, ann, embedder = _reader(args, settings)
-    hits = Workspace.searcher(store, ann, embedder).search(" ".join(args.query), args.limit)
-    print_hits(hits, as_json=args.json)
+    searcher = Workspace.searcher(store, ann, embedder)
+    hits = searcher.search(" ".join(args.query), args.limit)
+    print_hits(hits, as_json=args.json, notes=search_notes(hits, searcher.corrected))
     return 0
 
 

@@ -8,18 +8,32 @@ import sys
 import time
 from typing import Any, TextIO
 
+from gte_notes.core.fusion import close_match_score
 from gte_notes.core.results import Hit
 
 
-def print_hits(hits: list[Hit], *, as_json: bool, out: TextIO | None = None) -> None:
+def search_notes(hits: list[Hit], corrected: str | None) -> list[str]:
+    """What to say above a result list: a corrected spelling, and that nothing matches closely."""
+    notes = [f"Showing results for: {corrected}"] if corrected else []
+    if hits and hits[0].score < close_match_score():
+        notes.append("No close match. Nearest notes:")
+    return notes
+
+
+def print_hits(hits: list[Hit], *, as_json: bool, out: TextIO | None = None, notes: list[str] = ()) -> None:
+    """The result list; `notes` (see search_notes) go above it, or to stderr beside JSON."""
     out = out or sys.stdout  # looked up at call time, so a redirected stdout is honoured
     if as_json:
+        for line in notes:
+            print(line, file=sys.stderr)
         json.dump([h.to_json() for h in hits], out, ensure_ascii=False, indent=1)
         out.write("\n")
         return
     if not hits:
         out.write("No notes match.\n")
         return
+    for line in notes:
+        out.write(line + "\n")
     width = shutil.get_terminal_size((100, 20)).columns
     for n, h in enumerate(hits, start=1):
         out.write(f"{n:2}. {h.score:.3f}  {h.title}  ({h.path}:{h.line})\n")

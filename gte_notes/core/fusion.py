@@ -1,48 +1,62 @@
 """Fusing the dense and keyword signals of candidate chunks into one ranking of notes.
 
-Both signals are known for every candidate (the search fills in the side that did not find it), so the
-fusion can compare scores, not only ranks. All of it is numpy over the candidate set, never over
-every chunk. The parameters are tuned on SciFact train queries only (gte_notes/eval/tune.py) and
-reported on its test queries.
+Meaning first: both signals are put on absolute scales that mean the same from one query to the next,
+so a weak keyword hit cannot outrank a strong meaning match only because it was the best keyword hit.
+- Dense: the cosine on the model's own scale (calibration.py): 0 for unrelated text, 1 for a
+  paraphrase. It does not depend on what else was retrieved, nor on the model's range of cosines.
+- Keyword: BM25 divided by what a passage containing every content word of the query once would
+  score: the share of the query's information its words cover. One common word of five scores near
+  0; a passage that holds all the rare words of the query scores near 1.
+The fused score is dense + KEYWORD_WEIGHT * coverage ** KEYWORD_POWER per passage; a note ranks by
+its best passage. A logistic curve turns it into the 0..1 score the user sees, 0.5 where a result
+stops being a close match (`display`). All of it is numpy over the candidates only.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 
 import numpy as np
+
+from gte_notes.core.calibration import DenseScale
 
 
 @dataclass(frozen=True)
 class FusionParams:
-    # "convex": alpha * dense + (1 - alpha) * keyword, each scaled to [0, 1] over the candidates;
-    # "rrf": reciprocal rank fusion of the two note rankings, weighted.
-    method: str = "convex"
-    alpha: float = 0.4  # dense share in "convex" (SciFact train: 0.4 of 0.2..0.9)
-    # "note": each note's best dense and best keyword score are fused (they may come from different
-    # passages); "chunk": each passage's scores are fused and a note counts by its best passage.
-    # "chunk" on SciFact train (74.08 vs 74.04), and the passage shown is then the one that scored.
-    level: str = "chunk"
-    # Dense scores are scaled from the cosine of the n-th best candidate up to the best one. A rank,
-    # not the worst candidate, so the scale (and the top of the ranking) does not depend on how many
-    # results were asked for.
-    dense_floor_rank: int = 100
-    rrf_k: float = 60.0
-    dense_weight: float = 1.0  # "rrf" weights
-    keyword_weight: float = 1.0
+    # Weight and shape of keyword coverage next to the scaled cosine. Chosen by `python -m
+    # gte_notes.eval tune` on SciFact train and meaning/dendron-site.tsv together (the mean of their
+    # nDCG@10 and MRR@10), never on SciFact test or vaultofknowledge: see README "Search quality".
+    keyword_weight: float = 4.0
+    keyword_power: float = 2.0
+    # The fused score that reads 0.5 (a "close match") and how steeply the shown score rises around
+    # it. Chosen on dendron-site: its meaning queries' correct hits against its half of
+    # eval/data/nonsense.tsv (best balanced accuracy); vaultofknowledge's half is only reported.
+    close_match: float = 0.5
+    spread: float = 0.15
 
 
 DEFAULT_PARAMS = FusionParams()
 
 
+@dataclass(frozen=True)
+class QueryStats:
+    """What makes one query's scores absolute: the model's cosine scale, and the BM25 a passage
+    would get for holding each of the query's content words once (0 when it has none)."""
+
+    scale: DenseScale = field(default_factory=lambda: DenseScale(0.0, 1.0))
+    keyword_full: float = 0.0
+
+
 @dataclass
 class Candidates:
-    """Chunk-level candidates of one query: parallel arrays."""
+    """Chunk-level candidates of one query: parallel arrays, and the query's own statistics."""
 
     chunk_ids: np.ndarray  # int64
     note_ids: np.ndarray  # int64
     dense: np.ndarray  # float32 cosine to the query (exact), for every candidate
     keyword: np.ndarray  # float32 BM25 (> 0), 0 where the chunk does not match
+    stats: QueryStats = field(default_factory=QueryStats)
 
     @classmethod
     def empty(cls) -> Candidates:
@@ -74,83 +88,57 @@ def best_per_note(note_ids: np.ndarray, chunk_ids: np.ndarray, scores: np.ndarra
     return Ranked(note_ids[keep], scores[keep], chunk_ids[keep])
 
 
-def _scaled(values: np.ndarray, floor: float) -> np.ndarray:
-    """`floor`..max to 0..1, clipped; constant values become 1."""
-    if values.size == 0:
-        return values
-    lo = floor
-    hi = float(values.max())
-    if hi - lo <= 1e-9:
-        return np.ones_like(values)
-    return np.clip((values - lo) / (hi - lo), 0.0, 1.0)
+def dense_scaled(c: Candidates) -> np.ndarray:
+    return c.stats.scale(c.dense)
 
 
-def dense_floor(dense: np.ndarray, rank: int) -> float:
-    """The cosine that scales to 0: the `rank`-th best candidate's.
-
-    A folder with fewer candidates than that (every chunk is one) has no such cosine. Its worst
-    candidate is not it: that would give the last results a dense score of 0, as if they were
-    unrelated, only because the folder is small. The floor is extended below the worst cosine by
-    the share of ranks missing, so few candidates keep scores near what they would get among more.
-    """
-    if dense.size >= rank:
-        return float(np.partition(dense, dense.size - rank)[dense.size - rank])
-    lo, hi = float(dense.min()), float(dense.max())
-    return lo - (hi - lo) * (rank - dense.size) / rank
+def coverage(c: Candidates) -> np.ndarray:
+    """Keyword evidence in 0..1: BM25 over the score of a passage holding every query word once."""
+    if c.stats.keyword_full <= 0:
+        return np.zeros(c.keyword.size, dtype=np.float64)
+    return np.clip(c.keyword.astype(np.float64) / c.stats.keyword_full, 0.0, 1.0)
 
 
-def _rank_of_notes(ranked: Ranked, notes: np.ndarray, present: np.ndarray) -> np.ndarray:
-    """1-based rank in `ranked` of each of `notes` (inf where absent or not `present`)."""
-    pos = {int(n): r for r, n in enumerate(ranked.note_ids.tolist(), start=1)}
-    ranks = np.array([pos.get(int(n), np.inf) for n in notes.tolist()], dtype=np.float64)
-    ranks[~present] = np.inf
-    return ranks
+def fused(c: Candidates, params: FusionParams = DEFAULT_PARAMS) -> np.ndarray:
+    return dense_scaled(c) + params.keyword_weight * coverage(c) ** params.keyword_power
+
+
+def display(raw: np.ndarray | float, params: FusionParams = DEFAULT_PARAMS) -> np.ndarray:
+    """The score a user sees, 0..1: 0.5 where results stop being close matches."""
+    x = (np.asarray(raw, dtype=np.float64) - params.close_match) / params.spread
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -30, 30)))
+
+
+def close_match_score() -> float:
+    """The shown score below which a result is not a close match (the GUI and CLI say so)."""
+    return 0.5
 
 
 def fuse(c: Candidates, params: FusionParams = DEFAULT_PARAMS, mode: str = "hybrid") -> Ranked:
-    """Notes ranked by `mode`: "dense" (cosine), "keyword" (BM25) or "hybrid" (fused)."""
-    if len(c) == 0:
-        return best_per_note(c.note_ids, c.chunk_ids, c.dense)
-    if mode == "dense":
-        return best_per_note(c.note_ids, c.chunk_ids, c.dense)
+    """Notes ranked by `mode`: "dense" (cosine), "keyword" (BM25) or "hybrid" (fused).
+
+    Scores are the shown 0..1 scores. Dense-only uses the same scale as hybrid (the scaled cosine with no
+    keyword evidence); keyword-only shows coverage, the one absolute thing it has.
+    """
     if mode == "keyword":
         hit = c.keyword > 0
-        return best_per_note(c.note_ids[hit], c.chunk_ids[hit], c.keyword[hit])
-    if params.method == "rrf":
-        return _rrf(c, params)
-    dense, keyword = _scaled(c.dense, dense_floor(c.dense, params.dense_floor_rank)), _scaled(c.keyword, 0.0)
-    per_chunk = best_per_note(c.note_ids, c.chunk_ids,
-                              (params.alpha * dense + (1.0 - params.alpha) * keyword).astype(np.float32))
-    if params.level == "chunk":
-        return per_chunk
-    # Per note: the best of each signal. The passage shown stays the best fused passage.
-    best_dense = best_per_note(c.note_ids, c.chunk_ids, dense.astype(np.float32))
-    best_kw = best_per_note(c.note_ids, c.chunk_ids, keyword.astype(np.float32))
-    notes = per_chunk.note_ids
-    d = best_dense.scores[_positions(best_dense.note_ids, notes)]
-    k = best_kw.scores[_positions(best_kw.note_ids, notes)]
-    score = (params.alpha * d + (1.0 - params.alpha) * k).astype(np.float32)
-    order = np.lexsort((notes, -score))
-    return Ranked(notes[order], score[order], per_chunk.chunk_ids[order])
+        sub = Candidates(c.chunk_ids[hit], c.note_ids[hit], c.dense[hit], c.keyword[hit], c.stats)
+        return best_per_note(sub.note_ids, sub.chunk_ids, _keyword_only(sub).astype(np.float32))
+    if len(c) == 0:
+        return best_per_note(c.note_ids, c.chunk_ids, c.dense)
+    raw = dense_scaled(c) if mode == "dense" else fused(c, params)
+    return best_per_note(c.note_ids, c.chunk_ids, display(raw, params).astype(np.float32))
 
 
-def _positions(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """Index in `keys` (distinct) of each of `wanted` (all present)."""
-    order = np.argsort(keys, kind="stable")
-    return order[np.searchsorted(keys, wanted, sorter=order)]
+def _keyword_only(c: Candidates) -> np.ndarray:
+    cov = coverage(c)
+    if c.stats.keyword_full > 0:
+        # Ties in coverage (it is clipped at 1) still order by BM25.
+        return cov + 1e-6 * c.keyword / max(float(c.keyword.max(initial=0.0)), 1e-9)
+    return c.keyword / max(float(c.keyword.max(initial=0.0)), 1e-9)
 
 
-def _rrf(c: Candidates, params: FusionParams) -> Ranked:
-    dense = best_per_note(c.note_ids, c.chunk_ids, c.dense)
-    hit = c.keyword > 0
-    keyword = best_per_note(c.note_ids[hit], c.chunk_ids[hit], c.keyword[hit])
-    notes = dense.note_ids
-    rd = _rank_of_notes(dense, notes, np.ones(notes.size, dtype=bool))
-    rk = _rank_of_notes(keyword, notes, np.ones(notes.size, dtype=bool))
-    score = params.dense_weight / (params.rrf_k + rd) + params.keyword_weight / (params.rrf_k + rk)
-    # The passage shown is the chunk that is best on the fused signal: keyword-best when it matched.
-    kw_chunk = {int(n): int(ch) for n, ch in zip(keyword.note_ids.tolist(), keyword.chunk_ids.tolist())}
-    chunks = np.array([kw_chunk.get(int(n), int(ch)) for n, ch in zip(notes.tolist(), dense.chunk_ids.tolist())],
-                      dtype=np.int64)
-    order = np.argsort(-score, kind="stable")
-    return Ranked(notes[order], score[order].astype(np.float32), chunks[order])
+def bm25_idf(n_rows: int, doc_freq: int) -> float:
+    """FTS5's BM25 IDF (it clamps a non-positive IDF to 1e-6)."""
+    idf = math.log((n_rows - doc_freq + 0.5) / (doc_freq + 0.5)) if n_rows > 0 else 0.0
+    return idf if idf > 0 else 1e-6

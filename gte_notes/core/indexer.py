@@ -34,7 +34,7 @@ RETRY_STATUSES = {"unreadable", "failed"}
 EMBED_BATCH_CHUNKS = 128
 # Bump when chunking changes what gets embedded: every note is then chunked again (vectors whose
 # text did not change are still reused).
-CHUNKING_VERSION = 1
+CHUNKING_VERSION = 2  # 2: titles get a vector of their own
 
 
 class EmbedderLike(Protocol):
@@ -67,6 +67,7 @@ class ReconcileStats:
     skipped: int = 0
     failed: int = 0
     embedded_chunks: int = 0
+    embedded_titles: int = 0  # titles embedded for related notes (new or renamed notes only)
     reused_chunks: int = 0
     seconds: float = 0.0
     cancelled: bool = False
@@ -91,6 +92,7 @@ class _Pending:
     chunks: list[NewChunk]
     texts: dict[str, str]  # text_hash -> embed text, for hashes that still need a vector
     tokens: dict[str, int]
+    title_hash: str = ""
 
 
 def _hash_text(text: str) -> str:
@@ -279,7 +281,15 @@ class Indexer:
         missing = self.store.missing_vectors(texts, self.embedder.model_id)
         stats.reused_chunks += len(texts) - len(missing)
         texts = {h: t for h, t in texts.items() if h in missing}
-        return _Pending(rel, read, meta.title, meta.tags, meta.links, new_chunks, texts, tokens)
+        title_hash = ""
+        if meta.title.strip():
+            # The title's own vector (related notes): one short text, embedded only when it is new.
+            title_hash = _hash_text(meta.title)
+            if title_hash not in texts and self.store.missing_vectors([title_hash], self.embedder.model_id):
+                texts[title_hash] = meta.title
+                tokens[title_hash] = min(len(self.embedder.token_offsets(meta.title)) + 2,
+                                         self.embedder.max_tokens)
+        return _Pending(rel, read, meta.title, meta.tags, meta.links, new_chunks, texts, tokens, title_hash)
 
     def _write_status(self, rel: str, read: FileRead, old: NoteRow | None, stats: ReconcileStats, *,
                       status: str | None = None, reason: str | None = None, title: str = "") -> None:
@@ -319,7 +329,9 @@ class Indexer:
                     raise Cancelled from err
                 raise
             vectors = dict(zip(hashes, mat))
-            stats.embedded_chunks += len(hashes)
+            chunk_hashes = {c.text_hash for p in batch for c in p.chunks}
+            stats.embedded_chunks += sum(1 for h in hashes if h in chunk_hashes)
+            stats.embedded_titles += sum(1 for h in hashes if h not in chunk_hashes)
         with self.store.transaction():
             self.store.put_vectors(self.embedder.model_id, vectors.items())
             changes = []
@@ -328,7 +340,7 @@ class Indexer:
                 note_id = self.store.upsert_note(
                     p.path, title=p.title, size=p.read.size, mtime_ns=p.read.mtime_ns,
                     content_hash=p.read.content_hash, status="indexed", reason="", warning=p.read.warning,
-                    tags=p.tags, links=p.links,
+                    tags=p.tags, links=p.links, title_hash=p.title_hash,
                 )
                 removed, added = self.store.replace_chunks(note_id, p.title, p.chunks)
                 changes.append((removed, added, [c.text_hash for c in p.chunks]))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from gte_notes.core.fusion import bm25_idf
 from gte_notes.core.store import Store
 
 # bm25() column weights for (title, heading, text). Tuned on SciFact train (gte_notes/eval/tune.py):
@@ -86,6 +87,7 @@ def title_expression(words: Sequence[str]) -> str:
 @dataclass
 class _DocFreqs:
     generation: int = -1
+    rows: int = -1
     values: dict[tuple[str, int], int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -113,7 +115,7 @@ class KeywordIndex:
         generation = self.store.generation()
         with self._df.lock:
             if self._df.generation != generation:
-                self._df.generation, self._df.values = generation, {}
+                self._df.generation, self._df.values, self._df.rows = generation, {}, -1
             found = self._df.values.get((term, self.probe_limit))
         if found is not None:
             return found
@@ -130,14 +132,41 @@ class KeywordIndex:
             self._df.values[(term, self.probe_limit)] = n
         return n
 
-    def expression(self, terms: Sequence[str], phrases: Sequence[Sequence[str]] = (),
-                   prefix_last: bool = False) -> str:
-        """`match_expression` with the terms too common to be worth their cost left out (see above)."""
+    def content_parts(self, terms: Sequence[str], prefix_last: bool = False) -> list[str]:
+        """The FTS5 strings of the query's content words: function words left out when others remain."""
         parts = term_strings(terms, prefix_last)
         # The word being typed may still grow into another word ("when" -> "whenever"): it stays.
         content = [p for t, p in zip(terms, parts) if t not in STOPWORDS or p.endswith("*")]
-        if content:
-            parts = content
+        return content or parts
+
+    def full_score(self, terms: Sequence[str], prefix_last: bool = False) -> float:
+        """The BM25 of a passage of average length holding each content word of the query once.
+
+        Words the vault lacks and words too common to search count too: keyword evidence is measured
+        against the whole query, so matching one common word of five is weak evidence.
+        """
+        n_rows = self.row_count()
+        freqs = [self.doc_freq(p) for p in self.content_parts(terms, prefix_last)]
+        # A word counted up to the probe limit is too common to search (see `expression`) and says
+        # almost nothing; its true frequency is unknown, so it counts as nothing rather than a guess.
+        return sum(bm25_idf(n_rows, f) for f in freqs if f < self.probe_limit)
+
+    def row_count(self) -> int:
+        generation = self.store.generation()
+        with self._df.lock:
+            if self._df.generation == generation and self._df.rows >= 0:
+                return self._df.rows
+        n = self.store.chunk_count()
+        with self._df.lock:
+            if self._df.generation != generation:
+                self._df.generation, self._df.values = generation, {}
+            self._df.rows = n
+        return n
+
+    def expression(self, terms: Sequence[str], phrases: Sequence[Sequence[str]] = (),
+                   prefix_last: bool = False) -> str:
+        """`match_expression` with the terms too common to be worth their cost left out (see above)."""
+        parts = self.content_parts(terms, prefix_last)
         freqs = {p: self.doc_freq(p) for p in parts}
         kept, total = set(), 0
         for p in sorted(parts, key=lambda p: freqs[p]):

@@ -8,6 +8,8 @@ answer: otherwise every note built from one template would be "related" to all t
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from gte_notes.core.ann import AnnIndex
@@ -15,19 +17,27 @@ from gte_notes.core.boilerplate import Boilerplate
 from gte_notes.core.errors import KnownError
 from gte_notes.core.fusion import Ranked, best_per_note
 from gte_notes.core.results import Hit
-from gte_notes.core.store import Store
+from gte_notes.core.store import NoteRow, Store
 
 NEIGHBOURS_PER_CHUNK = 24
 # A passage with at least this share of boilerplate characters is left out.
 BOILERPLATE_SHARE = 0.5
 # How much relating to the whole note counts against the single best passage pair (see _rank).
 COVERAGE = 0.5
+# How much the titles' likeness counts against the passages' (see _with_titles). Chosen on
+# dendron-site's links (`python -m gte_notes.eval links`); vaultofknowledge's are only reported.
+TITLE_WEIGHT = 0.3
+# Notes that join the candidates by their title alone.
+TITLE_CANDIDATES = 20
+# Title vectors per (database, model), shared by every Related (one is made per request).
+_TITLES: dict[tuple[str, str], tuple[int, dict[int, np.ndarray]]] = {}
+_TITLES_LOCK = threading.Lock()
 
 
 class Related:
     def __init__(self, store: Store, ann: AnnIndex, model_id: str, dim: int, *,
                  boilerplate: Boilerplate | None = None, coverage: float = COVERAGE,
-                 boilerplate_share: float = BOILERPLATE_SHARE) -> None:
+                 boilerplate_share: float = BOILERPLATE_SHARE, title_weight: float = TITLE_WEIGHT) -> None:
         self.store = store
         self.ann = ann
         self.model_id = model_id
@@ -35,6 +45,7 @@ class Related:
         self.boilerplate = boilerplate or Boilerplate(store)
         self.coverage = coverage
         self.boilerplate_share = boilerplate_share
+        self.title_weight = title_weight
 
     def related(self, path: str, limit: int = 10) -> list[Hit]:
         note = self.store.note(path)
@@ -57,13 +68,19 @@ class Related:
         tgt_share = dict(zip(tgt_ids, self.boilerplate.shares(rows[c]["text"] for c in tgt_ids)))
         ok = np.array([tgt_share[c] < self.boilerplate_share for c in tgt.tolist()], dtype=bool)
         src, tgt, sims, note_of = src[ok], tgt[ok], sims[ok], note_of[ok]
-        ranked = self._rank(src, note_of, sims, floors)
+        ranked = self._with_titles(note, self._rank(src, note_of, sims, floors), floors)
         notes = self.store.notes_by_id(ranked.note_ids[:limit].tolist())
         hits = []
         for note_id, p, sim in zip(ranked.note_ids[:limit].tolist(), ranked.chunk_ids[:limit].tolist(),
                                    ranked.scores[:limit].tolist()):
-            # `chunk_ids` of the ranking hold the index of the note's best (source, target) pair.
-            other, row, source = notes.get(note_id), rows.get(int(tgt[p])), chunks[int(src[p])]
+            # `chunk_ids` of the ranking hold the index of the note's best (source, target) pair, or
+            # -1 for a note found by its title alone: it is shown with its first passage.
+            other = notes.get(note_id)
+            if p < 0:
+                firsts = self.store.chunks_of(note_id)
+                row, source = (firsts[0] if firsts else None), chunks[int(ids[0])]
+            else:
+                row, source = rows.get(int(tgt[p])), chunks[int(src[p])]
             if other is None or row is None:
                 continue
             hits.append(Hit(
@@ -72,6 +89,49 @@ class Related:
                 source_passage=source["text"], source_line=source["line"],
             ))
         return hits
+
+    def _with_titles(self, note: NoteRow, ranked: Ranked, floors: dict[int, float]) -> Ranked:
+        """Blend in how alike the titles are: a title is what its author says the note is about.
+
+        Notes whose titles are among the closest TITLE_CANDIDATES join the candidates with the
+        passage score of a note none of whose passages was near (the floor). Titles have vectors
+        of their own, so a rename embeds one title, never the note.
+        """
+        if self.title_weight <= 0 or not ranked.note_ids.size:
+            return ranked
+        titles = self._titles()
+        own = titles.get(note.id)
+        if own is None:
+            return ranked
+        ids = np.fromiter(titles, dtype=np.int64, count=len(titles))
+        mat = np.stack([titles[int(i)] for i in ids.tolist()]) if ids.size else np.zeros((0, self.dim))
+        sims = mat @ own
+        order = np.argsort(-sims, kind="stable")
+        near = ids[order][ids[order] != note.id][:TITLE_CANDIDATES]
+        extra = near[~np.isin(near, ranked.note_ids)]
+        floor = (1 - self.coverage) * max(floors.values()) + self.coverage * float(np.mean(list(floors.values())))
+        notes = np.concatenate([ranked.note_ids, extra])
+        passage = np.concatenate([ranked.scores, np.full(extra.size, floor, dtype=np.float32)])
+        pairs = np.concatenate([ranked.chunk_ids, np.full(extra.size, -1, dtype=np.int64)])
+        title_sim = dict(zip(ids.tolist(), sims.tolist()))
+        t = np.array([title_sim.get(int(n), 0.0) for n in notes.tolist()], dtype=np.float32)
+        score = (1 - self.title_weight) * passage + self.title_weight * t
+        order = np.argsort(-score, kind="stable")
+        return Ranked(notes[order], score[order].astype(np.float32), pairs[order])
+
+    def _titles(self) -> dict[int, np.ndarray]:
+        """Every note's title vector, read once per index generation (a few MB even at 10k notes)."""
+        key = (str(self.store.path), self.model_id)
+        generation = self.store.generation()
+        with _TITLES_LOCK:
+            cached = _TITLES.get(key)
+        if cached is not None and cached[0] == generation:
+            return cached[1]
+        ids = self.store.indexed_note_ids()
+        titles = self.store.title_vectors(self.model_id, self.dim, ids)
+        with _TITLES_LOCK:
+            _TITLES[key] = (generation, titles)
+        return titles
 
     def _rank(self, src: np.ndarray, note_of: np.ndarray, sims: np.ndarray, floors: dict[int, float]) -> Ranked:
         """Notes by their best passage pair, blended with how well they match the whole note.

@@ -11,17 +11,28 @@ Uses its own Store (a read connection), so it never waits behind the indexing wr
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 
 import numpy as np
 
 from gte_notes.core.ann import AnnIndex
+from gte_notes.core.calibration import DenseScale, dense_scale
 from gte_notes.core.filters import allowed_chunks
-from gte_notes.core.fusion import DEFAULT_PARAMS, Candidates, FusionParams, Ranked, best_per_note, fuse
+from gte_notes.core.fusion import (
+    DEFAULT_PARAMS,
+    Candidates,
+    FusionParams,
+    QueryStats,
+    Ranked,
+    best_per_note,
+    fuse,
+)
 from gte_notes.core.highlight import highlight
 from gte_notes.core.keyword import KeywordIndex, quote
 from gte_notes.core.query import Query, normalize_title, parse_query, words
 from gte_notes.core.results import Hit
+from gte_notes.core.spelling import MIN_LENGTH, Speller
 from gte_notes.core.store import Store
 
 MODES = ("hybrid", "dense", "keyword")
@@ -33,23 +44,21 @@ CANDIDATES_PER_RESULT = 3
 EXACT_FILTER_MAX = 50_000
 
 
-def query_words(query: str) -> set[str]:
-    return set(words(query))
-
-
 class Searcher:
     """Hybrid search over one folder's index."""
 
     def __init__(self, store: Store, ann: AnnIndex, encode_query: Callable[[str], np.ndarray], *,
                  params: FusionParams = DEFAULT_PARAMS,
                  keyword_weights: tuple[float, float, float] | None = None,
-                 prefix_last: bool = True) -> None:
+                 prefix_last: bool = True, scale: DenseScale | None = None) -> None:
         self.store = store
         self.ann = ann
         self.encode_query = encode_query
         self.params = params
         self.keyword = KeywordIndex(store, keyword_weights)
         self.prefix_last = prefix_last
+        self.scale = scale  # the model's cosine scale; measured on first use when not given
+        self.corrected: str | None = None  # the query as searched, when a misspelling was corrected
 
     def search(self, query: str, limit: int = 10, mode: str = "hybrid") -> list[Hit]:
         """Up to `limit` notes, best first. `mode` "dense" or "keyword" uses one side only."""
@@ -58,12 +67,36 @@ class Searcher:
         q = parse_query(query)
         if q.is_empty or limit <= 0:
             return []
+        self.corrected = None
+        q = self._spelled(q)
         allowed = allowed_chunks(self.store, self.keyword, q)
         if not q.text:  # filters only: list what they let through
             return self._listing(q, allowed, limit)
         cands = self.candidates(q, limit, mode, allowed)
         ranked = self._titles_first(q, fuse(cands, self.params, mode), allowed)
         return self._hits(q, ranked, limit)
+
+    def _spelled(self, q: Query) -> Query:
+        """`q` with each word that no note contains replaced by the note word it most likely meant.
+
+        `self.corrected` then holds the query as searched, for a "showing results for" line.
+        """
+        phrase_words = {w for p in q.phrases for w in p}
+        fixes = {}
+        for n, term in enumerate(q.terms):
+            if term in phrase_words or len(term) < MIN_LENGTH or self.keyword.doc_freq(quote(term)):
+                continue
+            if q.open_end and n == len(q.terms) - 1 and self.keyword.doc_freq(quote(term) + "*"):
+                continue  # still being typed, and a word of the notes starts with it
+            speller = Speller(self.store.conn, str(self.store.path), self.store.generation())
+            if (fix := speller.correct(term)) is not None:
+                fixes[term] = fix
+        if not fixes:
+            return q
+        raw = re.sub(r"\w+", lambda m: fixes.get(m.group(0).lower(), m.group(0)), q.raw)
+        fixed = parse_query(raw)
+        self.corrected = fixed.text
+        return fixed
 
     # ---- candidates ---------------------------------------------------------------------------
 
@@ -96,7 +129,18 @@ class Searcher:
             ids, dense, kw = self._fill(qvec, d_ids, d_sims, k_ids, k_scores)
         note_of = self._note_ids(ids)
         present = note_of >= 0
-        return Candidates(ids[present], note_of[present], dense[present], kw[present])
+        return Candidates(ids[present], note_of[present], dense[present], kw[present], self._stats(q, qvec))
+
+    def _stats(self, q: Query, qvec: np.ndarray | None) -> QueryStats:
+        """The model's cosine scale and the query's full keyword score: they make scores absolute."""
+        full = self.keyword.full_score(q.terms, prefix_last=q.open_end and self.prefix_last)
+        return QueryStats(self.dense_scale() if qvec is not None else DenseScale(0.0, 1.0), full)
+
+    def dense_scale(self) -> DenseScale:
+        if self.scale is None:
+            self.scale = dense_scale(self.ann.model_id,
+                                     lambda texts: np.stack([self.encode_query(t) for t in texts]))
+        return self.scale
 
     def _dense(self, qvec: np.ndarray, k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         if allowed is None:

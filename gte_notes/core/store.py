@@ -20,7 +20,7 @@ import sqlite_utils
 
 from gte_notes.core.errors import StoreError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _migration_1(db: sqlite_utils.Database) -> None:
@@ -87,7 +87,13 @@ def _migration_2(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS = [_migration_1, _migration_2]
+def _migration_3(db: sqlite_utils.Database) -> None:
+    # Each note's title has a vector of its own (related notes compare titles), keyed like chunk
+    # texts, so renaming a note embeds one short title and nothing else.
+    db.execute("ALTER TABLE notes ADD COLUMN title_hash TEXT NOT NULL DEFAULT ''")
+
+
+MIGRATIONS = [_migration_1, _migration_2, _migration_3]
 
 
 @dataclass(frozen=True)
@@ -257,6 +263,9 @@ class Store:
                 out[r["id"]] = _note_row(r)
         return out
 
+    def indexed_note_ids(self) -> list[int]:
+        return [r[0] for r in self.conn.execute("SELECT id FROM notes WHERE status = 'indexed'")]
+
     def upsert_note(self, path: str, **fields: object) -> int:
         """Insert or update the note row; returns its id. Must run inside a transaction."""
         for key in ("tags", "links"):
@@ -403,6 +412,20 @@ class Store:
         mat = np.frombuffer(bytes(buf), dtype=np.float32).reshape(len(ids), dim)
         return np.asarray(ids, dtype=np.int64), mat
 
+    def title_vectors(self, model_id: str, dim: int, note_ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """Each of these notes' title vector, for those that have one of this model."""
+        out: dict[int, np.ndarray] = {}
+        ids = list(note_ids)
+        for start in range(0, len(ids), 900):
+            part = ids[start:start + 900]
+            marks = ",".join("?" * len(part))
+            found, mat = self._read_vectors(
+                f"SELECT n.id, v.vector FROM notes n JOIN vectors v ON v.text_hash = n.title_hash "
+                f"AND v.model_id = ? WHERE n.id IN ({marks})", [model_id, *part], dim,
+            )
+            out.update(zip(found.tolist(), mat))
+        return out
+
     def vector_count(self, model_id: str) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM vectors WHERE model_id = ?", (model_id,)).fetchone()[0]
 
@@ -410,7 +433,8 @@ class Store:
         """Drop this model's vectors that no chunk uses any more. Other models' vectors are kept,
         so switching back to a previous model does not re-embed everything."""
         cur = self.conn.execute(
-            "DELETE FROM vectors WHERE model_id = ? AND text_hash NOT IN (SELECT text_hash FROM chunks)",
+            "DELETE FROM vectors WHERE model_id = ? AND text_hash NOT IN (SELECT text_hash FROM chunks) "
+            "AND text_hash NOT IN (SELECT title_hash FROM notes)",
             (model_id,),
         )
         return cur.rowcount

@@ -1,4 +1,4 @@
-"""python -m gte_notes.eval scifact|links|stsb|tune: benchmark tables (or --json) through the app's code."""
+"""python -m gte_notes.eval scifact|meaning|links|stsb|tune: benchmark tables (or --json) through the app's code."""
 
 from __future__ import annotations
 
@@ -30,6 +30,12 @@ def _parser() -> argparse.ArgumentParser:
                                                "plus --distractors others)")
     s.add_argument("--distractors", type=int, default=300)
 
+    s = sub.add_parser("meaning", help="hit@1 / hit@10 / MRR@10 of queries that describe a note in other words")
+    s.add_argument("--vault", type=Path, action="append",
+                   help="a notes folder (or a vault with notes/); repeat, paired with --queries "
+                        "[default: both shared vaults and their meaning sets]")
+    s.add_argument("--queries", type=Path, action="append", help="query<TAB>path|path... TSV, one per --vault")
+
     s = sub.add_parser("links", help="related-notes link recall@10 on a vault with edges.tsv")
     s.add_argument("--vault", type=Path, action="append",
                    help="a vault folder (with notes/ and edges.tsv); repeat for several "
@@ -39,9 +45,22 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--data", type=Path, default=SHARED / "eval" / "stsb")
     s.add_argument("--split", default="test", choices=["test", "dev", "train"])
 
-    s = sub.add_parser("tune", help="grid-search the fusion on SciFact train; report the choice on test")
+    sub.add_parser("separation", help="ROC AUC of real hits' scores against nonsense queries' top scores")
+    sub.add_parser("typos", help="hit@10 of misspelled queries (eval/data/typos.tsv)")
+
+    s = sub.add_parser("tune", help="choose the fusion on SciFact train + meaning/dendron-site; report it on "
+                                    "SciFact test + meaning/vaultofknowledge")
     s.add_argument("--data", type=Path, default=SHARED / "eval" / "scifact")
     return p
+
+
+def _meaning_pairs(vaults: list[Path] | None, queries: list[Path] | None) -> list[tuple[Path, Path]]:
+    if not vaults and not queries:
+        return [(SHARED / "vaults" / name, SHARED / "eval" / "meaning" / f"{name}.tsv")
+                for name in ("dendron-site", "vaultofknowledge")]
+    if not vaults or not queries or len(vaults) != len(queries):
+        raise SystemExit("meaning: give --vault and --queries in pairs (one --queries per --vault)")
+    return list(zip(vaults, queries))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,6 +78,14 @@ def main(argv: list[str] | None = None) -> int:
             report = evaluate(sf, embedder, workdir or default_workdir(sf), quiet=args.json)
             report.pop("runs")
             report = {**meta, "split": args.split, **report}
+        elif args.benchmark == "meaning":
+            from gte_notes.eval.meaning import evaluate_meaning
+
+            pairs = _meaning_pairs(args.vault, args.queries)
+            report = {**meta, "sets": [
+                evaluate_meaning(v, q, embedder, workdir / f"meaning-{i}" if workdir else None, quiet=args.json)
+                for i, (v, q) in enumerate(pairs)
+            ]}
         elif args.benchmark == "links":
             from gte_notes.eval.links import evaluate_links
 
@@ -70,10 +97,22 @@ def main(argv: list[str] | None = None) -> int:
             from gte_notes.eval.stsb import evaluate_stsb
 
             report = {**meta, **evaluate_stsb(args.data, embedder, args.split)}
+        elif args.benchmark == "separation":
+            from gte_notes.eval.separation import evaluate_separation, load_nonsense
+
+            nonsense = load_nonsense()
+            report = {**meta, "sets": [
+                evaluate_separation(v, q, nonsense[v.name], embedder, quiet=args.json)
+                for v, q in _meaning_pairs(None, None)
+            ]}
+        elif args.benchmark == "typos":
+            from gte_notes.eval.typos import evaluate_typos
+
+            report = {**meta, **evaluate_typos(SHARED, embedder, quiet=args.json)}
         else:
             from gte_notes.eval.tune import tune
 
-            report = {**meta, **tune(args.data, embedder, quiet=args.json)}
+            report = {**meta, **tune(args.data, embedder, SHARED, quiet=args.json)}
     if args.json:
         json.dump(report, sys.stdout, indent=1)
         sys.stdout.write("\n")

@@ -33,6 +33,19 @@ def print_report(report: dict[str, Any]) -> None:
                   f"{v['links']} links")
             print(table(v["rows"], ["system", "recall@10", "micro_recall@10"]))
             print(f"related latency: {_latency(v['latency'])}")
+    elif kind == "meaning":
+        print(head)
+        for m in report["sets"]:
+            print(f"\n{m['name']}: {m['queries']} queries over {m['notes']} notes ({m['vault']})")
+            print(table(m["rows"], ["system", "hit@1", "hit@10", "mrr@10"]))
+    elif kind == "separation":
+        print(head)
+        print(table(report["sets"], ["name", "real", "nonsense", "auc", "real_close", "nonsense_close",
+                                     "real_median", "nonsense_median"]))
+    elif kind == "typos":
+        print(f"{head}: {report['queries']} misspelled queries")
+        print(table(report["rows"], ["system", "hit@1", "hit@10", "mrr@10"]))
+        print(table(report["per_query"], ["vault", "query", "hybrid rank", "dense rank", "keyword rank"]))
     elif kind == "stsb":
         print(f"{head}, split {report['split']}: {report['pairs']} pairs")
         print(table(report["rows"], ["system", "spearman"]))

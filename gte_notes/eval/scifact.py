@@ -110,7 +110,7 @@ def app_runs(ix: Indexed, sf: SciFact, modes: Iterable[str], k: int = 100,
     vecs, encode_times = query_vectors(ix.embedder.encode_query, sf.queries)  # type: ignore[attr-defined]
     s = searcher or ix.searcher()
     s = Searcher(s.store, s.ann, vecs.__getitem__, params=s.params, keyword_weights=s.keyword.weights,
-                 prefix_last=s.prefix_last)
+                 prefix_last=s.prefix_last, scale=s.dense_scale())
     runs: dict[str, dict[str, list[str]]] = {}
     for mode in modes:
         runs[mode] = {qid: [_doc_id(h.path) for h in s.search(text, k, mode=mode)] for qid, text in sf.queries.items()}

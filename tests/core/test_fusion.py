@@ -6,27 +6,47 @@ import sqlite3
 
 import numpy as np
 
-from gte_notes.core.fusion import Candidates, FusionParams, fuse
+from gte_notes.core.calibration import DenseScale
+from gte_notes.core.fusion import Candidates, QueryStats, close_match_score, fuse
 from gte_notes.core.keyword import KeywordIndex
 
 
-def _cands(dense: list[float], keyword: list[float]) -> Candidates:
+def _cands(dense: list[float], keyword: list[float], full: float = 10.0) -> Candidates:
+    """Candidates of one query on a model whose unrelated texts sit at cosine 0 and paraphrases at 1;
+    `full` is the BM25 of a passage holding every word of the query once."""
     n = len(dense)
     ids = np.arange(1, n + 1, dtype=np.int64)
-    return Candidates(ids, ids.copy(), np.asarray(dense, dtype=np.float32), np.asarray(keyword, dtype=np.float32))
+    return Candidates(ids, ids.copy(), np.asarray(dense, dtype=np.float32), np.asarray(keyword, dtype=np.float32),
+                      QueryStats(DenseScale(0.0, 1.0), full))
 
 
-def test_last_result_of_a_small_folder_keeps_a_dense_score() -> None:
-    # Five notes: the least similar one is still somewhat similar, not "unrelated" (score 0).
-    ranked = fuse(_cands([0.62, 0.55, 0.50, 0.47, 0.45], [0, 0, 0, 0, 0]), FusionParams(alpha=1.0))
-    assert ranked.note_ids.tolist() == [1, 2, 3, 4, 5]
-    assert ranked.scores.min() > 0.3 and ranked.scores.max() == 1.0
+def test_a_strong_meaning_match_beats_a_one_common_word_keyword_match() -> None:
+    # Note 1 says what the query means in other words; note 2 shares one common word of five (a
+    # fifth of the query's keyword weight) and means something else.
+    ranked = fuse(_cands([0.62, 0.18], [0.0, 2.0]))
+    assert ranked.note_ids.tolist() == [1, 2]
 
 
-def test_in_a_large_candidate_set_the_hundredth_is_the_floor() -> None:
-    dense = np.linspace(0.9, 0.1, 150).tolist()
-    ranked = fuse(_cands(dense, [0.0] * 150), FusionParams(alpha=1.0))
-    assert ranked.scores[99] == 0.0 and ranked.scores[0] == 1.0
+def test_keyword_evidence_covering_the_query_still_counts() -> None:
+    # Both passages are about the query; the one that holds all its rare words comes first.
+    ranked = fuse(_cands([0.50, 0.55], [9.5, 0.0]))
+    assert ranked.note_ids.tolist() == [1, 2]
+
+
+def test_scores_are_absolute_not_relative_to_the_best_candidate() -> None:
+    # The best of a set of weak matches reads low; a strong match reads high, whatever else was found.
+    weak = fuse(_cands([0.20, 0.15, 0.10], [0.0, 0.0, 0.0]))
+    strong = fuse(_cands([0.85, 0.15, 0.10], [0.0, 0.0, 0.0]))
+    assert weak.scores[0] < close_match_score() < strong.scores[0]
+    assert strong.scores[1] == weak.scores[1]  # the same passage reads the same in both queries
+    # Keyword-only coverage is absolute too: one word of a five-word query is not a full match.
+    kw = fuse(_cands([0, 0], [2.0, 9.8]), mode="keyword")
+    assert kw.note_ids.tolist() == [2, 1] and kw.scores[1] < 0.3 < 0.9 < kw.scores[0]
+
+
+def test_model_scale_maps_unrelated_to_zero_and_paraphrase_to_one() -> None:
+    scale = DenseScale(unrelated=0.7, paraphrase=0.9)  # a gte-small-like crowded range
+    assert np.allclose(scale(np.array([0.7, 0.8, 0.9])), [0.0, 0.5, 1.0])
 
 
 class _FakeStore:

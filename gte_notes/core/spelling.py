@@ -1,0 +1,98 @@
+"""Did you mean: query words that no note contains, corrected from the index's own vocabulary.
+
+"pubish" finds nothing by keyword and embeds as a different token string from "publish"; one letter
+dropped, added, swapped or changed (Damerau distance 1) from a word that is in the notes is
+almost always what was meant. Words are compared the way the keyword index stores them (SQLite's
+own Porter stemmer, through a temporary FTS5 table), so "temlates" finds "templates" through the
+stem "templat". Only words of five letters or more are corrected: shorter ones have too many
+neighbours to pick from. Nothing here writes to the index: the probe table lives in the temp schema
+of the reading connection.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import string
+import threading
+from dataclasses import dataclass
+
+MIN_LENGTH = 5
+_LETTERS = string.ascii_lowercase
+
+
+@dataclass
+class _Vocabulary:
+    generation: int
+    doc_counts: dict[str, int]  # stem -> rows containing it
+    prefixes: set[str]  # first three letters of every stem: a cheap filter before stemming
+
+
+# Per database file, shared by every Speller (a Searcher is made per request): reading the whole
+# vocabulary costs tens of milliseconds, the same for every query while nothing changes.
+_VOCAB: dict[str, _Vocabulary] = {}
+_VOCAB_LOCK = threading.Lock()
+
+
+def edits(word: str) -> set[str]:
+    """Every string one deletion, transposition, substitution or insertion away from `word`."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    out = {a + b[1:] for a, b in splits if b}
+    out |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    out |= {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+    out |= {a + c + b for a, b in splits for c in _LETTERS}
+    out.discard(word)
+    return out
+
+
+class Speller:
+    def __init__(self, conn: sqlite3.Connection, db_key: str, generation: int) -> None:
+        self.conn = conn
+        self.db_key = db_key
+        self.generation = generation
+        self._probe_ready = False
+
+    def _vocabulary(self) -> _Vocabulary:
+        with _VOCAB_LOCK:
+            cached = _VOCAB.get(self.db_key)
+        if cached is not None and cached.generation == self.generation:
+            return cached
+        self.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.gte_vocab USING fts5vocab(main, chunks_fts, row)")
+        counts = {term: doc for term, doc in self.conn.execute("SELECT term, doc FROM temp.gte_vocab")
+                  if term.isalpha()}
+        vocab = _Vocabulary(self.generation, counts, {t[:3] for t in counts})
+        with _VOCAB_LOCK:
+            _VOCAB[self.db_key] = vocab
+        return vocab
+
+    def stems(self, words: list[str]) -> list[str]:
+        """Each word as the keyword index stores it ("" for a word that is not one token)."""
+        if not self._probe_ready:
+            self.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.gte_stem USING fts5("
+                              "w, tokenize = 'porter unicode61 remove_diacritics 2')")
+            self.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.gte_stem_vocab "
+                              "USING fts5vocab(temp, gte_stem, instance)")
+            self._probe_ready = True
+        self.conn.execute("DELETE FROM temp.gte_stem")
+        self.conn.executemany("INSERT INTO temp.gte_stem(rowid, w) VALUES (?, ?)",
+                              [(i + 1, w) for i, w in enumerate(words)])
+        out = [""] * len(words)
+        seen: dict[int, int] = {}
+        for term, doc in self.conn.execute("SELECT term, doc FROM temp.gte_stem_vocab"):
+            seen[doc] = seen.get(doc, 0) + 1
+            out[doc - 1] = term
+        self.conn.execute("DELETE FROM temp.gte_stem")
+        return [t if seen.get(i + 1) == 1 else "" for i, t in enumerate(out)]
+
+    def correct(self, word: str) -> str | None:
+        """The word of the notes that `word` (found in no note) was most likely meant to be."""
+        word = word.lower()
+        if len(word) < MIN_LENGTH or not word.isalpha() or not word.isascii():
+            return None
+        vocab = self._vocabulary()
+        options = sorted(e for e in edits(word) if e[:3] in vocab.prefixes)
+        best, best_count = None, 0
+        for option, stem in zip(options, self.stems(options)):
+            count = vocab.doc_counts.get(stem, 0)
+            if count > best_count:
+                best, best_count = option, count
+        return best
