@@ -144,6 +144,7 @@ class Embedder:
         self._span_tok = _fresh_tokenizer(backend, None)
         self._batch_tok = _fresh_tokenizer(backend, self.max_tokens)
         self._query_tok = _fresh_tokenizer(backend, self.max_tokens)
+        self._known_words: frozenset[str] | None = None
 
         self._inner = inner.eval()
         reference = self._calibration_vectors(self._inner)
@@ -208,6 +209,13 @@ class Embedder:
         if self._query_graph is None:
             self._query_graph = trace_query_graph(self._inner, self._takes_token_types)
         return self._query_graph is not None
+
+    def known_words(self) -> frozenset[str]:
+        """The whole words of the model's vocabulary: a dictionary of common words, so a spelling
+        correction never "fixes" a real word that the notes happen not to contain."""
+        if self._known_words is None:
+            self._known_words = frozenset(w for w in self._query_tok.get_vocab() if w.isalpha() and len(w) > 1)
+        return self._known_words
 
     def encode_query(self, text: str) -> np.ndarray:
         """Embed one query: float32 (dim,), normalised. Runs at once, alongside any indexing encode."""

@@ -96,6 +96,7 @@ class EngineWorker:
         prepare = getattr(embedder, "prepare_queries", None)
         if prepare is not None:
             prepare()  # searches typed from now on take the fast path
+        self.ws.dense_scale(embedder)  # measured here, so the first search does not wait for it
         ann = self.ws.open_ann(self._store, embedder)  # type: ignore[arg-type]
         self._indexer = self.ws.indexer(self._store, ann, embedder)  # type: ignore[arg-type]
         self._embedder, self._ann = embedder, ann

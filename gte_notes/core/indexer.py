@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 import time
 from collections.abc import Callable, Iterable
@@ -34,7 +35,7 @@ RETRY_STATUSES = {"unreadable", "failed"}
 EMBED_BATCH_CHUNKS = 128
 # Bump when chunking changes what gets embedded: every note is then chunked again (vectors whose
 # text did not change are still reused).
-CHUNKING_VERSION = 2  # 2: titles get a vector of their own
+CHUNKING_VERSION = 3  # 3: each note gets a title vector of its own
 
 
 class EmbedderLike(Protocol):
@@ -93,6 +94,14 @@ class _Pending:
     texts: dict[str, str]  # text_hash -> embed text, for hashes that still need a vector
     tokens: dict[str, int]
     title_hash: str = ""
+
+
+def title_of_path(rel: str) -> str:
+    """A note's path read as a title: "dendron.topic.publish.md" -> "dendron › topic › publish",
+    "Culture/Food/Tea.md" -> "Culture › Food › Tea". Folders and dotted hierarchies are the
+    context a note's author gave it; the explicit title is already embedded with every passage."""
+    stem = rel.rsplit(".", 1)[0] if "." in rel.rsplit("/", 1)[-1] else rel
+    return " › ".join(p.strip() for p in re.split(r"[/.]", stem) if p.strip())
 
 
 def _hash_text(text: str) -> str:
@@ -281,14 +290,13 @@ class Indexer:
         missing = self.store.missing_vectors(texts, self.embedder.model_id)
         stats.reused_chunks += len(texts) - len(missing)
         texts = {h: t for h, t in texts.items() if h in missing}
-        title_hash = ""
-        if meta.title.strip():
-            # The title's own vector (related notes): one short text, embedded only when it is new.
-            title_hash = _hash_text(meta.title)
-            if title_hash not in texts and self.store.missing_vectors([title_hash], self.embedder.model_id):
-                texts[title_hash] = meta.title
-                tokens[title_hash] = min(len(self.embedder.token_offsets(meta.title)) + 2,
-                                         self.embedder.max_tokens)
+        # The note's title vector (related notes): its place and name in the folder, one short text,
+        # embedded only when it is new.
+        title_text = title_of_path(rel)
+        title_hash = _hash_text(title_text)
+        if title_hash not in texts and self.store.missing_vectors([title_hash], self.embedder.model_id):
+            texts[title_hash] = title_text
+            tokens[title_hash] = min(len(self.embedder.token_offsets(title_text)) + 2, self.embedder.max_tokens)
         return _Pending(rel, read, meta.title, meta.tags, meta.links, new_chunks, texts, tokens, title_hash)
 
     def _write_status(self, rel: str, read: FileRead, old: NoteRow | None, stats: ReconcileStats, *,

@@ -50,7 +50,8 @@ class Searcher:
     def __init__(self, store: Store, ann: AnnIndex, encode_query: Callable[[str], np.ndarray], *,
                  params: FusionParams = DEFAULT_PARAMS,
                  keyword_weights: tuple[float, float, float] | None = None,
-                 prefix_last: bool = True, scale: DenseScale | None = None) -> None:
+                 prefix_last: bool = True, scale: DenseScale | None = None,
+                 known_words: frozenset[str] = frozenset()) -> None:
         self.store = store
         self.ann = ann
         self.encode_query = encode_query
@@ -58,6 +59,7 @@ class Searcher:
         self.keyword = KeywordIndex(store, keyword_weights)
         self.prefix_last = prefix_last
         self.scale = scale  # the model's cosine scale; measured on first use when not given
+        self.known_words = known_words  # real words never "corrected" (spelling.py)
         self.corrected: str | None = None  # the query as searched, when a misspelling was corrected
 
     def search(self, query: str, limit: int = 10, mode: str = "hybrid") -> list[Hit]:
@@ -89,7 +91,7 @@ class Searcher:
             if q.open_end and n == len(q.terms) - 1 and self.keyword.doc_freq(quote(term) + "*"):
                 continue  # still being typed, and a word of the notes starts with it
             speller = Speller(self.store.conn, str(self.store.path), self.store.generation())
-            if (fix := speller.correct(term)) is not None:
+            if (fix := speller.correct(term, self.known_words)) is not None:
                 fixes[term] = fix
         if not fixes:
             return q

@@ -11,12 +11,17 @@ of the reading connection.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import string
 import threading
 from dataclasses import dataclass
 
 MIN_LENGTH = 5
+# Corrections tried, most frequent first, before giving up on a word.
+MAX_CHECKED = 5
+# A correction must be a word of at least this many passages: a typo in one note is not a word.
+MIN_ROWS = 2
 _LETTERS = string.ascii_lowercase
 
 
@@ -83,16 +88,42 @@ class Speller:
         self.conn.execute("DELETE FROM temp.gte_stem")
         return [t if seen.get(i + 1) == 1 else "" for i, t in enumerate(out)]
 
-    def correct(self, word: str) -> str | None:
-        """The word of the notes that `word` (found in no note) was most likely meant to be."""
+    def correct(self, word: str, known: frozenset[str] = frozenset()) -> str | None:
+        """The word of the notes that `word` (found in no note) was most likely meant to be.
+
+        `known` is a dictionary of real words (the model's vocabulary): a real word the notes lack
+        ("dairy", "planner") is what the user meant, not a misspelling of a word they have.
+        """
         word = word.lower()
-        if len(word) < MIN_LENGTH or not word.isalpha() or not word.isascii():
+        if len(word) < MIN_LENGTH or not word.isalpha() or not word.isascii() or is_known(word, known):
             return None
         vocab = self._vocabulary()
         options = sorted(e for e in edits(word) if e[:3] in vocab.prefixes)
-        best, best_count = None, 0
-        for option, stem in zip(options, self.stems(options)):
-            count = vocab.doc_counts.get(stem, 0)
-            if count > best_count:
-                best, best_count = option, count
-        return best
+        ranked = sorted(((vocab.doc_counts.get(stem, 0), option) for option, stem in zip(options, self.stems(options))),
+                        reverse=True)
+        for count, option in ranked[:MAX_CHECKED]:
+            # Stems collide ("repoing" and "repo" share one): the word itself must be in a note.
+            if count >= MIN_ROWS and self._written(option):
+                return option
+        return None
+
+    def _written(self, word: str) -> bool:
+        pattern = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE)
+        rows = self.conn.execute("SELECT title, text FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT 50",
+                                 ['"' + word + '"'])
+        return any(pattern.search(title) or pattern.search(text) for title, text in rows)
+
+
+# Endings and beginnings whose removal leaves a word the dictionary holds ("weeding" -> "weed",
+# "reinvested" -> "invested"): a dictionary of whole tokens lacks most derived forms.
+_SUFFIXES = ("s", "es", "ed", "er", "ers", "ing", "ly", "y")
+_PREFIXES = ("re", "un", "pre", "dis", "mis", "non", "over", "under", "out")
+
+
+def _known_form(word: str, known: frozenset[str]) -> bool:
+    return word in known or any(word.endswith(s) and word[: -len(s)] in known for s in _SUFFIXES)
+
+
+def is_known(word: str, known: frozenset[str]) -> bool:
+    return _known_form(word, known) or any(
+        word.startswith(p) and len(word) - len(p) >= 4 and _known_form(word[len(p):], known) for p in _PREFIXES)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from gte_notes.core.ann import AnnIndex
+from gte_notes.core.calibration import DenseScale, dense_scale
 from gte_notes.core.indexer import EmbedderLike, Indexer
 from gte_notes.core.lock import WriterLock
 from gte_notes.core.notes import NoteFilter, check_folder
@@ -45,7 +48,15 @@ class Workspace:
 
     @staticmethod
     def searcher(store: Store, ann: AnnIndex, embedder: EmbedderLike) -> Searcher:
-        return Searcher(store, ann, embedder.encode_query)  # type: ignore[attr-defined]
+        known = getattr(embedder, "known_words", None)
+        return Searcher(store, ann, embedder.encode_query,  # type: ignore[attr-defined]
+                        scale=Workspace.dense_scale(embedder), known_words=known() if known else frozenset())
+
+    @staticmethod
+    def dense_scale(embedder: EmbedderLike) -> DenseScale:
+        """The model's cosine scale (calibration.py): measured once per process, on the query path."""
+        encode = embedder.encode_query  # type: ignore[attr-defined]
+        return dense_scale(embedder.model_id, lambda texts: np.stack([encode(t) for t in texts]))
 
     @staticmethod
     def related(store: Store, ann: AnnIndex, embedder: EmbedderLike) -> Related:

@@ -90,6 +90,9 @@ class Indexed:
     embedded: int
 
     def searcher(self, **kwargs: object) -> Searcher:
+        base = Workspace.searcher(self.store, self.ann, self.embedder)  # type: ignore[arg-type]
+        kwargs.setdefault("scale", base.scale)
+        kwargs.setdefault("known_words", base.known_words)
         return Searcher(self.store, self.ann, self.embedder.encode_query, **kwargs)  # type: ignore[attr-defined]
 
     def related(self) -> Related:

@@ -109,8 +109,11 @@ def app_runs(ix: Indexed, sf: SciFact, modes: Iterable[str], k: int = 100,
     """Rankings per mode, and latencies: query embedding and hybrid search (limit 10) p50/p95 in ms."""
     vecs, encode_times = query_vectors(ix.embedder.encode_query, sf.queries)  # type: ignore[attr-defined]
     s = searcher or ix.searcher()
-    s = Searcher(s.store, s.ann, vecs.__getitem__, params=s.params, keyword_weights=s.keyword.weights,
-                 prefix_last=s.prefix_last, scale=s.dense_scale())
+    def encode(text: str) -> np.ndarray:  # a corrected spelling is a new text, embedded then
+        return vecs[text] if text in vecs else ix.embedder.encode_query(text)  # type: ignore[attr-defined]
+
+    s = Searcher(s.store, s.ann, encode, params=s.params, keyword_weights=s.keyword.weights,
+                 prefix_last=s.prefix_last, scale=s.dense_scale(), known_words=s.known_words)
     runs: dict[str, dict[str, list[str]]] = {}
     for mode in modes:
         runs[mode] = {qid: [_doc_id(h.path) for h in s.search(text, k, mode=mode)] for qid, text in sf.queries.items()}
