@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from gte_notes.core.ann_backends import EF_CONSTRUCTION, EF_SEARCH, Exact, Graph, M, unit_rows
+from gte_notes.core.private_files import private_dir, private_file
 from gte_notes.core.store import Store
 
 __all__ = ["EF_CONSTRUCTION", "EF_SEARCH", "EXACT_BELOW", "AnnIndex", "M", "Manifest"]
@@ -70,6 +71,7 @@ def _sha256(path: Path) -> str:
 
 def _write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(path.name + ".tmp")
+    private_file(tmp)
     with open(tmp, "wb") as f:
         f.write(data)
         f.flush()
@@ -300,8 +302,9 @@ class AnnIndex:
         backend = self._backend
         if backend is None:
             return
-        self.dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.dir)
         tmp = self.file.with_name(self.file.name + ".tmp")
+        private_file(tmp)  # hnswlib truncates and keeps the mode: never readable by others
         backend.write(tmp)
         self.dirty = False
         with open(tmp, "rb+") as f:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Self
 
 from gte_notes.core.errors import AlreadyRunningError
+from gte_notes.core.private_files import narrow, private_dir
 
 
 class WriterLock:
@@ -21,8 +22,9 @@ class WriterLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        private_dir(self.path.parent)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        narrow(self.path)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

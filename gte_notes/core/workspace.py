@@ -9,6 +9,7 @@ from gte_notes.core.indexer import EmbedderLike, Indexer
 from gte_notes.core.lock import WriterLock
 from gte_notes.core.notes import NoteFilter, check_folder
 from gte_notes.core.paths import data_home, index_dir
+from gte_notes.core.private_files import tighten
 from gte_notes.core.related import Related
 from gte_notes.core.search import Searcher
 from gte_notes.core.store import Store
@@ -29,6 +30,7 @@ class Workspace:
         self.lock = WriterLock(self.dir, self.folder)
 
     def open_store(self, *, create: bool = True) -> Store:
+        tighten(self.dir)
         store = Store(self.db_path, create=create)
         if create and not store.get_meta("folder"):
             with store.transaction():
