@@ -58,7 +58,10 @@ def print_status(status: dict[str, Any], *, as_json: bool, everything: bool, out
         out.write("\n")
         return
     counts = ", ".join(f"{n} {s}" for s, n in sorted(status["counts"].items())) or "nothing yet"
-    out.write(f"Folder: {status['folder']}\nIndex:  {status['index_dir']}\nModel:  {status['model'] or '—'}\n")
+    out.write(f"Folder: {status['folder']}\n")
+    if status.get("folder_problem"):
+        out.write(f"        {status['folder_problem']} Showing the index as it was last updated.\n")
+    out.write(f"Index:  {status['index_dir']}\nModel:  {status['model'] or '—'}\n")
     out.write(f"Files:  {status['files_total']} ({counts})\nChunks: {status['chunks']}, "
               f"vectors: {status['vectors']}\n")
     shown = [f for f in status["files"] if everything or f["status"] != "indexed" or f["warning"]]

@@ -134,6 +134,16 @@ def _is_corruption(err: sqlite3.DatabaseError) -> bool:
     return "malformed" in text or "not a database" in text or "corrupt" in text
 
 
+def read_error(db_path: Path, err: sqlite3.DatabaseError) -> StoreError:
+    """What a reader (search, related, status) tells the user when the database fails it."""
+    if _is_corruption(err):
+        return StoreError(
+            f"The index database {db_path} is damaged ({err}). Run \"gte-notes index FOLDER\" to repair it: "
+            "the damaged file is moved aside and the index rebuilt from your notes, which are never changed."
+        )
+    return StoreError(f"Cannot open the index database {db_path}: {err}")
+
+
 class Store:
     """One connection to the database. Create one per thread; only the writer calls the mutators."""
 
@@ -146,7 +156,7 @@ class Store:
             self.conn = self._connect()
         except sqlite3.DatabaseError as err:
             if not create or not _is_corruption(err):
-                raise StoreError(f"Cannot open the index database {db_path}: {err}") from err
+                raise read_error(db_path, err) from err
             self._move_aside(err)
             self.conn = self._connect()
 

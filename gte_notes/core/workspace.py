@@ -20,8 +20,9 @@ class Workspace:
     readers (search, related, status from another process) do not need it."""
 
     def __init__(self, folder: str | Path, *, home: str | Path | None = None,
-                 flt: NoteFilter | None = None, max_bytes: int = 10 * 1024 * 1024) -> None:
-        self.folder = check_folder(Path(folder))
+                 flt: NoteFilter | None = None, max_bytes: int = 10 * 1024 * 1024, check: bool = True) -> None:
+        # check=False: a reader answering from the index of a folder that is missing (an unmounted drive)
+        self.folder = check_folder(Path(folder)) if check else Path(folder).expanduser().resolve()
         self.home = data_home(home)
         self.dir = index_dir(self.folder, self.home)
         self.db_path = self.dir / "index.db"
