@@ -367,10 +367,11 @@ class AnnIndex:
             os.replace(tmp, self.file)
             _write_atomic(self.manifest_file, json.dumps(asdict(manifest)).encode())
         except OSError as err:
+            known = self._save_error(err)  # before the temp files go: their space is the evidence
             for leftover in (tmp, self.manifest_file.with_name(self.manifest_file.name + ".tmp")):
                 with contextlib.suppress(OSError):
                     leftover.unlink()
-            raise self._save_error(err) from err
+            raise known from err
         self.dirty = False
 
     def _save_error(self, err: OSError) -> StoreError:
