@@ -24,10 +24,6 @@ class WriterLock:
         self.folder = folder
         self._fds: list[int] = []
 
-    @property
-    def held(self) -> bool:
-        return bool(self._fds)
-
     def acquire(self) -> None:
         private_dir(self.path.parent)
         dir_fd = os.open(self.path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)

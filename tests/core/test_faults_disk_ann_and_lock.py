@@ -26,11 +26,11 @@ from gte_notes.core.indexer import Indexer
 from gte_notes.core.status import folder_status
 from gte_notes.core.workspace import Workspace
 from tests.core.live_helpers import check_consistent, fake_cli, fake_env, live_factory, note_text, write
+from tests.core.other_user import NOBODY, as_nobody, shared_tmp_dir
 from tests.fakes import FakeEmbedder
 
 make_live = pytest.fixture(live_factory)
 BIG_NOTES, PARAS = 1000, 21  # 21,000 chunks: past EXACT_BELOW, so the saved file is an hnswlib graph
-NOBODY = 65534
 
 
 def _run(tmp_path: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -263,44 +263,19 @@ def test_8_deleting_writer_lock_does_not_let_a_second_writer_in(tmp_path: Path, 
 
 
 def _reconcile_as_nobody(notes: Path, home: Path) -> dict[str, Any]:
-    """Reconcile in a forked child that dropped to `nobody` (root reads everything); its status."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child
-        code = 1
-        try:
-            os.close(read_end)
-            os.setgid(NOBODY)
-            os.setuid(NOBODY)
-            ws = Workspace(notes, home=home)
-            store, emb = ws.open_store(), FakeEmbedder()
-            stats = ws.indexer(store, ws.open_ann(store, emb), emb).reconcile()
-            out = {f["path"]: [f["status"], f["reason"]] for f in folder_status(ws, store)["files"]}
-            os.write(write_end, json.dumps({"files": out, "failed": stats.failed}).encode())
-            code = 0
-        except BaseException as err:  # noqa: BLE001 - anything must reach the parent, not a traceback
-            os.write(write_end, json.dumps({"child_error": repr(err)}).encode())
-        finally:
-            os._exit(code)
-    os.close(write_end)
-    with os.fdopen(read_end, "rb") as pipe:
-        out = pipe.read()
-    os.waitpid(pid, 0)
-    return json.loads(out)
+    """Reconcile as `nobody` (root reads everything); the status of every file afterwards."""
+
+    def work() -> dict[str, Any]:
+        ws = Workspace(notes, home=home)
+        store, emb = ws.open_store(), FakeEmbedder()
+        stats = ws.indexer(store, ws.open_ann(store, emb), emb).reconcile()
+        files = {f["path"]: [f["status"], f["reason"]] for f in folder_status(ws, store)["files"]}
+        return {"files": files, "failed": stats.failed}
+
+    return as_nobody(work)
 
 
-@pytest.fixture
-def shared_tmp() -> Iterator[Path]:
-    """A temporary folder another user can enter (pytest's tmp_path is private to root)."""
-    path = Path(tempfile.mkdtemp(prefix="gte-notes-perm-"))
-    path.chmod(0o777)
-    try:
-        yield path
-    finally:
-        for p in [path, *path.rglob("*")]:
-            if not p.is_symlink():
-                p.chmod(0o755 if p.is_dir() else 0o644)
-        shutil.rmtree(path)
+shared_tmp = pytest.fixture(shared_tmp_dir)
 
 
 def test_5_31_unreadable_file_and_folder_show_in_status_and_are_retried_later(shared_tmp: Path) -> None:
