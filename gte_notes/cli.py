@@ -5,16 +5,19 @@ from __future__ import annotations
 import argparse
 import json
 import signal
+import sqlite3
 import sys
 import threading
 from pathlib import Path
 
 from gte_notes import __version__
 from gte_notes.cli_output import ProgressBar, print_hits, print_status, search_notes
+from gte_notes.core.ann import AnnIndex
 from gte_notes.core.config import Settings
-from gte_notes.core.errors import KnownError
+from gte_notes.core.errors import AlreadyRunningError, FolderError, KnownError
 from gte_notes.core.notes import NoteFilter
 from gte_notes.core.status import folder_status
+from gte_notes.core.store import Store, read_error
 from gte_notes.core.workspace import Workspace
 
 
@@ -60,9 +63,33 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _workspace(args: argparse.Namespace, settings: Settings) -> Workspace:
+def _workspace(args: argparse.Namespace, settings: Settings, *, check: bool = True) -> Workspace:
     flt = NoteFilter(include=tuple(settings.include), exclude=tuple(settings.exclude))
-    return Workspace(args.folder, home=args.data_dir, flt=flt, max_bytes=int(settings.max_file_mb * 1024 * 1024))
+    return Workspace(args.folder, home=args.data_dir, flt=flt, max_bytes=int(settings.max_file_mb * 1024 * 1024),
+                     check=check)
+
+
+def _note(text: str) -> None:
+    print(f"gte-notes: {text}", file=sys.stderr)
+
+
+def _read_store(args: argparse.Namespace, settings: Settings) -> tuple[Workspace, Store, str]:
+    """The workspace and a read connection, and what is wrong with the notes folder ("" when nothing).
+
+    An intact index answers even while its folder is missing (an unmounted drive): the user is told,
+    and nothing is written.
+    """
+    try:
+        ws, problem = _workspace(args, settings), ""
+    except FolderError:
+        ws = _workspace(args, settings, check=False)
+        if not ws.db_path.exists():
+            raise
+        problem = f"The notes folder {ws.folder} is missing or unreachable (is its drive mounted?)."
+    store = ws.open_store(create=False)
+    if problem:
+        _note(f"{problem} Answering from its index as it was last updated.")
+    return ws, store, problem
 
 
 def _embedder(args: argparse.Namespace, settings: Settings):
@@ -97,11 +124,34 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _reader(args: argparse.Namespace, settings: Settings):
-    ws = _workspace(args, settings)
-    store = ws.open_store(create=False)
+    ws, store, _ = _read_store(args, settings)
     embedder = _embedder(args, settings)
-    ann = ws.open_ann(store, embedder)
+    ann = AnnIndex(ws.dir, embedder.dim, embedder.model_id)
+    ann.load(store, rebuild=False)  # rebuilding a big graph takes minutes: not without saving it
+    if ann.needs_rebuild:
+        _rebuild_ann(ws, store, ann)
     return ws, store, ann, embedder
+
+
+def _rebuild_ann(ws: Workspace, store: Store, ann: AnnIndex) -> None:
+    """The saved search index is damaged or missing: rebuild it once and keep it, if no writer runs."""
+    why = ann.needs_rebuild
+    try:
+        ws.lock.acquire()
+    except AlreadyRunningError:
+        _note(f"the saved search index cannot be used ({why}); another gte-notes process is indexing this "
+              "folder and will save a new one with its next change. Until then searches are answered "
+              "exactly from the database, a little slower.")
+        return
+    try:
+        _note(f"the saved search index cannot be used ({why}); rebuilding it from the database once…")
+        ann.rebuild(store, why)
+        ann.save(store)
+        _note("the search index was rebuilt and saved; later searches are fast again.")
+    except KnownError as err:
+        _note(f"{err} This search is answered from the rebuilt index in memory.")
+    finally:
+        ws.lock.release()
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
@@ -128,9 +178,10 @@ def cmd_related(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
-    ws = _workspace(args, settings)
-    store = ws.open_store(create=False)
-    print_status(folder_status(ws, store), as_json=args.json, everything=args.all)
+    ws, store, problem = _read_store(args, settings)
+    status = folder_status(ws, store)
+    status["folder_problem"] = problem
+    print_status(status, as_json=args.json, everything=args.all)
     return 0
 
 
@@ -177,6 +228,16 @@ def main(argv: list[str] | None = None) -> int:
     except KnownError as err:
         print(f"gte-notes: {err}", file=sys.stderr)
         return err.exit_code
+    except sqlite3.DatabaseError as err:  # found damaged while reading, after it opened cleanly
+        print(f"gte-notes: {read_error(_db_path(args, settings), err)}", file=sys.stderr)
+        return 1
+
+
+def _db_path(args: argparse.Namespace, settings: Settings) -> Path:
+    try:
+        return _workspace(args, settings, check=False).db_path
+    except (KnownError, AttributeError):
+        return Path("index.db")
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

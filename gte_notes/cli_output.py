@@ -9,7 +9,27 @@ import time
 from typing import Any, TextIO
 
 from gte_notes.core.fusion import close_match_score
+from gte_notes.core.path_text import display, is_exact, raw_b64
 from gte_notes.core.results import Hit
+
+
+def _shown(value: Any) -> Any:
+    """Every string in `value` printable as UTF-8: a file name that is not valid UTF-8 would
+    otherwise stop the output half-way with UnicodeEncodeError."""
+    if isinstance(value, str):
+        return display(value)
+    if isinstance(value, dict):
+        return {k: _shown(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shown(v) for v in value]
+    return value
+
+
+def _hit_json(hit: Hit) -> dict[str, Any]:
+    data = hit.to_json()
+    if not is_exact(hit.path):
+        data["path_bytes"] = raw_b64(hit.path)  # the exact name, for scripts that open the file
+    return _shown(data)
 
 
 def search_notes(hits: list[Hit], corrected: str | None) -> list[str]:
@@ -25,30 +45,37 @@ def print_hits(hits: list[Hit], *, as_json: bool, out: TextIO | None = None, not
     out = out or sys.stdout  # looked up at call time, so a redirected stdout is honoured
     if as_json:
         for line in notes:
-            print(line, file=sys.stderr)
-        json.dump([h.to_json() for h in hits], out, ensure_ascii=False, indent=1)
+            print(display(line), file=sys.stderr)
+        json.dump([_hit_json(h) for h in hits], out, ensure_ascii=False, indent=1)
         out.write("\n")
         return
     if not hits:
         out.write("No notes match.\n")
         return
     for line in notes:
-        out.write(line + "\n")
+        out.write(display(line) + "\n")
     width = shutil.get_terminal_size((100, 20)).columns
     for n, h in enumerate(hits, start=1):
-        out.write(f"{n:2}. {h.score:.3f}  {h.title}  ({h.path}:{h.line})\n")
-        passage = " ".join(h.passage.split())
+        out.write(f"{n:2}. {h.score:.3f}  {display(h.title)}  ({display(h.path)}:{h.line})\n")
+        passage = display(" ".join(h.passage.split()))
         out.write(f"      {passage[: max(20, width - 8)]}\n")
 
 
 def print_status(status: dict[str, Any], *, as_json: bool, everything: bool, out: TextIO | None = None) -> None:
     out = out or sys.stdout
+    for f in status["files"]:
+        if not is_exact(f["path"]):
+            f["path_bytes"] = raw_b64(f["path"])
+    status = _shown(status)
     if as_json:
         json.dump(status, out, ensure_ascii=False, indent=1)
         out.write("\n")
         return
     counts = ", ".join(f"{n} {s}" for s, n in sorted(status["counts"].items())) or "nothing yet"
-    out.write(f"Folder: {status['folder']}\nIndex:  {status['index_dir']}\nModel:  {status['model'] or '—'}\n")
+    out.write(f"Folder: {status['folder']}\n")
+    if status.get("folder_problem"):
+        out.write(f"        {status['folder_problem']} Showing the index as it was last updated.\n")
+    out.write(f"Index:  {status['index_dir']}\nModel:  {status['model'] or '—'}\n")
     out.write(f"Files:  {status['files_total']} ({counts})\nChunks: {status['chunks']}, "
               f"vectors: {status['vectors']}\n")
     shown = [f for f in status["files"] if everything or f["status"] != "indexed" or f["warning"]]
@@ -72,7 +99,7 @@ class ProgressBar:
             return
         self._last = now
         width = shutil.get_terminal_size((100, 20)).columns
-        self.stream.write("\r" + text[: width - 1].ljust(width - 1))
+        self.stream.write("\r" + display(text)[: width - 1].ljust(width - 1))
         self.stream.flush()
 
     def update(self, p: Any) -> None:

@@ -14,6 +14,7 @@ from gte_notes.cli_output import ProgressBar
 from gte_notes.core.config import Settings
 from gte_notes.core.engine import Engine, EngineListener
 from gte_notes.core.indexer import Progress, ReconcileStats
+from gte_notes.core.path_text import display
 
 STOP_TIMEOUT_S = 2.0
 
@@ -31,7 +32,7 @@ class _Printer:
     def line(self, text: str, stream: TextIO | None = None) -> None:
         with self._lock:
             stream = stream or self.out
-            stream.write(f"{time.strftime('%H:%M:%S')} {text}\n")
+            stream.write(f"{time.strftime('%H:%M:%S')} {display(text)}\n")  # a name may not be UTF-8
             stream.flush()
 
     def state(self, state: str) -> None:

@@ -19,6 +19,8 @@ Only one writer mutates; it may read its own state without the lock.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -30,7 +32,18 @@ from pathlib import Path
 
 import numpy as np
 
-from gte_notes.core.ann_backends import EF_CONSTRUCTION, EF_SEARCH, Exact, Graph, M, unit_rows
+from gte_notes.core.ann_backends import (
+    EF_CONSTRUCTION,
+    EF_SEARCH,
+    Exact,
+    Graph,
+    IncompleteWrite,
+    M,
+    hnsw_file_problem,
+    unit_rows,
+)
+from gte_notes.core.errors import StoreError
+from gte_notes.core.private_files import private_dir, private_file
 from gte_notes.core.store import Store
 
 __all__ = ["EF_CONSTRUCTION", "EF_SEARCH", "EXACT_BELOW", "AnnIndex", "M", "Manifest"]
@@ -70,11 +83,20 @@ def _sha256(path: Path) -> str:
 
 def _write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(path.name + ".tmp")
+    private_file(tmp)
     with open(tmp, "wb") as f:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+
+
+def _no_room(directory: Path) -> bool:
+    try:
+        st = os.statvfs(directory)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < 1 << 20
 
 
 class AnnIndex:
@@ -89,6 +111,7 @@ class AnnIndex:
         self._lock = threading.Lock()
         self._backend: Exact | Graph | None = None
         self.dirty = False
+        self.needs_rebuild = ""  # why the saved file could not be used, when load(rebuild=False) left it
         self.last_event = ""  # what load() did, for status and tests: "loaded", "rebuilt (reason)"
 
     @property
@@ -121,13 +144,20 @@ class AnnIndex:
             return None, "index file checksum mismatch"
         return manifest, ""
 
-    def load(self, store: Store) -> None:
-        """Load the saved index if it checks out, bring it up to the database's state, else rebuild."""
+    def load(self, store: Store, *, rebuild: bool = True) -> None:
+        """Load the saved index if it checks out, bring it up to the database's state, else rebuild.
+
+        With rebuild=False (a reader that cannot save what it builds) a doubtful file is replaced by
+        an exact matrix of the database's vectors instead: seconds, not the graph's minutes, and
+        exact; `needs_rebuild` then says why.
+        """
         manifest, problem = self.verify()
         if manifest is not None:
             problem = self._probe_problem(store, manifest)
+        if manifest is not None and not problem and manifest.kind == "hnsw":
+            problem = hnsw_file_problem(self.file)  # a short file from an unnoticed full disk
         if manifest is None or problem:
-            self.rebuild(store, problem)
+            self._replace(store, problem, rebuild)
             return
         try:
             if manifest.kind == "exact":
@@ -135,10 +165,10 @@ class AnnIndex:
             else:
                 backend = Graph.read(self.file, self.dim, manifest.live)
         except (RuntimeError, ValueError, OSError, MemoryError, zlib.error) as err:  # checksum ok, still rejected
-            self.rebuild(store, f"load failed: {err}")
+            self._replace(store, f"load failed: {err}", rebuild)
             return
         if backend.count != manifest.count:
-            self.rebuild(store, "count in index differs from manifest")
+            self._replace(store, "count in index differs from manifest", rebuild)
             return
         if backend.kind == "hnsw" and manifest.count < EXACT_BELOW // 2:
             self.rebuild(store, "small enough for exact search")
@@ -147,6 +177,25 @@ class AnnIndex:
             self._backend = backend
         self.last_event = "loaded"
         self.catch_up(store, manifest.max_label)
+
+    def _replace(self, store: Store, problem: str, rebuild: bool) -> None:
+        if rebuild:
+            self.rebuild(store, problem)
+        else:
+            self.load_exact(store, problem)
+
+    def load_exact(self, store: Store, problem: str) -> None:
+        """Every vector of the database in one exact matrix, whatever the count; never saved."""
+        total, slices = self._read_slices(store)
+        backend = Exact(self.dim, max(total, 256))
+        for ids, vecs in slices:
+            backend.add(ids, vecs)
+        with self._lock:
+            self._backend = backend
+        self._sync(store)
+        self.dirty = False
+        self.needs_rebuild = problem or "index file missing"
+        self.last_event = f"exact from the database ({self.needs_rebuild})"
 
     def _probe_problem(self, store: Store, manifest: Manifest) -> str:
         """A database made again from scratch reuses chunk ids for other texts: check a few."""
@@ -238,6 +287,7 @@ class AnnIndex:
         # them: settle the difference (usually nothing).
         self._sync(store)
         self.dirty = True
+        self.needs_rebuild = ""
         self.last_event = f"rebuilt ({reason})"
 
     # ---- mutation (the writer only) -----------------------------------------------------------
@@ -300,21 +350,39 @@ class AnnIndex:
         backend = self._backend
         if backend is None:
             return
-        self.dir.mkdir(parents=True, exist_ok=True)
         tmp = self.file.with_name(self.file.name + ".tmp")
-        backend.write(tmp)
+        try:
+            private_dir(self.dir)
+            private_file(tmp)  # hnswlib truncates and keeps the mode: never readable by others
+            backend.write(tmp)
+            with open(tmp, "rb+") as f:
+                os.fsync(f.fileno())
+            labels = backend.labels()
+            live = backend.live_bits() if isinstance(backend, Graph) else ""
+            manifest = Manifest(
+                sha256=_sha256(tmp), size=tmp.stat().st_size, count=backend.count,
+                max_label=int(labels.max()) if labels.size else 0, dim=self.dim, model_id=self.model_id,
+                generation=store.generation(), kind=backend.kind, live=live, probe=self._probe(store, labels),
+            )
+            os.replace(tmp, self.file)
+            _write_atomic(self.manifest_file, json.dumps(asdict(manifest)).encode())
+        except OSError as err:
+            known = self._save_error(err)  # before the temp files go: their space is the evidence
+            for leftover in (tmp, self.manifest_file.with_name(self.manifest_file.name + ".tmp")):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+            raise known from err
         self.dirty = False
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        labels = backend.labels()
-        live = backend.live_bits() if isinstance(backend, Graph) else ""
-        manifest = Manifest(
-            sha256=_sha256(tmp), size=tmp.stat().st_size, count=backend.count,
-            max_label=int(labels.max()) if labels.size else 0, dim=self.dim, model_id=self.model_id,
-            generation=store.generation(), kind=backend.kind, live=live, probe=self._probe(store, labels),
-        )
-        os.replace(tmp, self.file)
-        _write_atomic(self.manifest_file, json.dumps(asdict(manifest)).encode())
+
+    def _save_error(self, err: OSError) -> StoreError:
+        # A short file with no error (IncompleteWrite) on a disk with no room left is a full disk too.
+        full = err.errno in (errno.ENOSPC, errno.EDQUOT) or (isinstance(err, IncompleteWrite) and _no_room(self.dir))
+        kept = ("Nothing was lost: your notes and the index database are intact, and the search index is "
+                "rebuilt from the database when it is next opened.")
+        if full:
+            return StoreError(f"The disk is full: could not save the search index in {self.dir}. {kept} "
+                              "Free some space and it will be saved again.")
+        return StoreError(f"Could not save the search index in {self.dir} ({err.strerror or err}). {kept}")
 
     @staticmethod
     def _probe(store: Store, labels: np.ndarray) -> list:

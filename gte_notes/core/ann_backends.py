@@ -9,6 +9,7 @@ hnswlib keeps deleted labels in its file until their slots are reused. Neither l
 from __future__ import annotations
 
 import base64
+import struct
 import zlib
 from pathlib import Path
 
@@ -172,7 +173,12 @@ class Graph:
         return np.asarray(self.index.get_items(ids), dtype=np.float32)
 
     def write(self, path: Path) -> None:
+        # hnswlib writes through an unchecked std::ofstream: a full disk leaves a short file and no
+        # error, so the file's own structure is checked before anyone may trust it.
         self.index.save_index(str(path))
+        problem = hnsw_file_problem(path)
+        if problem:
+            raise IncompleteWrite(problem)
 
     def live_bits(self) -> str:
         """The live-label bitmap as text for the manifest; mostly ones, so it compresses well."""
@@ -185,3 +191,43 @@ class Graph:
         index.set_ef(EF_SEARCH)
         bits = np.frombuffer(zlib.decompress(base64.b64decode(live)), dtype=np.uint8)
         return cls(index, np.unpackbits(bits).astype(bool))
+
+
+class IncompleteWrite(OSError):
+    """A file came out shorter or other than written, with no error from the library that wrote it."""
+
+
+# hnswlib 0.8 saveIndex: offsetLevel0, max_elements, cur_element_count, size_data_per_element,
+# label_offset, offsetData (size_t), maxlevel (int), enterpoint_node (uint), maxM, maxM0, M (size_t),
+# mult (double), ef_construction (size_t); then cur_element_count level-0 records; then per element
+# a uint byte count and that many bytes of upper-level links.
+_HNSW_HEADER = struct.Struct("<6Qii3QdQ")
+
+
+def hnsw_file_problem(path: Path) -> str:
+    """"" when the hnswlib file at `path` is complete and self-consistent, else what is wrong.
+
+    Reads only the header and the link-size table, so a short or garbled file is caught without
+    handing it to hnswlib, which can crash the process on one.
+    """
+    try:
+        with open(path, "rb") as f:
+            head = f.read(_HNSW_HEADER.size)
+            if len(head) < _HNSW_HEADER.size:
+                return "header cut short"
+            fields = _HNSW_HEADER.unpack(head)
+            _, max_elements, count, per_element = fields[:4]
+            if count > max_elements or per_element == 0 or count * per_element > 1 << 40:
+                return "header does not add up"
+            f.seek(count * per_element, 1)
+            tail = f.read()
+    except OSError as err:
+        return f"cannot be read: {err.strerror or err}"
+    pos, end = 0, len(tail)
+    for _ in range(count):
+        if pos + 4 > end:
+            return "cut short in its link lists"
+        pos += 4 + int.from_bytes(tail[pos:pos + 4], "little")
+    if pos != end:
+        return "cut short" if pos > end else "longer than its header says"
+    return ""

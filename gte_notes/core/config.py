@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from gte_notes.core.paths import config_dir
+from gte_notes.core.private_files import private_dir, private_file
 
 DEFAULT_MODEL = "thenlper/gte-small"
 
@@ -45,8 +46,9 @@ class Settings:
 
     def save(self, path: Path | None = None) -> None:
         path = path or settings_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         tmp = path.with_name(path.name + ".tmp")
+        private_file(tmp)  # folder names and the editor command are nobody else's business
         tmp.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
         os.replace(tmp, path)
 

@@ -84,7 +84,7 @@ class EngineReads:
         generation = store.generation()
         cached = self._links
         if cached is None or cached[0] != generation:
-            paths = [r[0] for r in store.conn.execute("SELECT path FROM notes")]
+            paths = store.all_paths()
             cached = (generation, LinkIndex(paths, self.ws.filter.extensions))
             self._links = cached
         return cached[1]

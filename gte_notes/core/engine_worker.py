@@ -311,6 +311,8 @@ class EngineWorker:
             return
         try:
             ann.save(store)
+        except KnownError as err:  # a full disk: says itself what was kept and what to do
+            self._emit("on_error", str(err), False, "")
         except Exception as err:  # noqa: BLE001 - the ANN is a cache: losing a save costs a rebuild later
             self._emit("on_error", f"Could not save the search index ({err}); it will be rebuilt from the "
                                    "database on the next start.", False, "")

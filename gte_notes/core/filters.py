@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from gte_notes.core.keyword import KeywordIndex, quote
+from gte_notes.core.path_text import to_db
 from gte_notes.core.query import Query
 from gte_notes.core.store import Store
 
@@ -33,7 +34,7 @@ def allowed_chunks(store: Store, keyword: KeywordIndex, q: Query) -> np.ndarray 
             params += [tag, _like_escape(tag) + "/%"]
         for part in q.paths:
             where.append("(instr(lower(n.path), ?) > 0 OR instr(n.path, ?) > 0)")
-            params += [part.lower(), part]
+            params += [to_db(part).lower(), to_db(part)]  # paths are stored escaped (path_text.py)
         rows = store.conn.execute(
             f"SELECT c.id FROM chunks c JOIN notes n ON n.id = c.note_id WHERE {' AND '.join(where)}", params
         ).fetchall()

@@ -24,7 +24,7 @@ from gte_notes.core.chunking import chunk_note
 from gte_notes.core.errors import FolderError
 from gte_notes.core.ignore import is_ignored_relpath
 from gte_notes.core.markdown_meta import parse_meta
-from gte_notes.core.notes import FileRead, NoteFilter, check_folder, read_note, scan_folder
+from gte_notes.core.notes import FileRead, NoteFilter, check_folder, os_error_reason, read_note, scan_folder
 from gte_notes.core.store import NewChunk, NoteRow, Store
 
 # A file that could not be read this time is looked at again on the next reconcile even if its
@@ -120,6 +120,7 @@ class Indexer:
         self.filter = flt or NoteFilter()
         self.max_bytes = max_bytes
         self._force = False
+        self._unreadable: dict[str, str] = {}  # folder relpath -> why it could not be listed, this reconcile
 
     # ---- entry points -------------------------------------------------------------------------
 
@@ -129,6 +130,7 @@ class Indexer:
         """Full scan when `paths` is None, else only those relative paths (files or folders)."""
         started = time.monotonic()
         stats = ReconcileStats()
+        self._unreadable = {}
         root = check_folder(self.root)
         known = self.store.notes()
         pipeline = f"chunking {CHUNKING_VERSION}; {self.embedder.model_id}; max {self.embedder.max_tokens}"
@@ -154,6 +156,10 @@ class Indexer:
                 on_disk.update(found)
                 gone += [p for p in self.store.paths_under(rel) if p not in found]
         stats.scanned = len(on_disk)
+        if self._unreadable:
+            # A folder that cannot be listed has not lost its notes: keep them, and say why in its own row.
+            gone = [p for p in gone if not any(p.startswith(f"{d}/") for d in self._unreadable)]
+            self._mark_unreadable(known, stats)
         if gone:
             self._remove(gone, stats)
         work = [(p, st) for p, st in sorted(on_disk.items())
@@ -178,6 +184,35 @@ class Indexer:
 
     def _scan(self, root: Path, sub: str) -> dict[str, os.stat_result]:
         errors: list[str] = []
+        try:
+            return self._scan_into(root, sub, errors)
+        finally:
+            for rel in errors:
+                full = f"{sub}/{rel}".strip("/") if sub else rel
+                if full and os.path.isdir(root / full):
+                    self._unreadable[full] = self._why_unreadable(root / full)
+
+    @staticmethod
+    def _why_unreadable(folder: Path) -> str:
+        try:
+            with os.scandir(folder):
+                return "could not be listed"
+        except OSError as err:
+            return os_error_reason(err)
+
+    def _mark_unreadable(self, known: dict[str, NoteRow], stats: ReconcileStats) -> None:
+        """One status row per unreadable folder, named "folder/"; it goes once the folder can be read."""
+        for rel, why in sorted(self._unreadable.items()):
+            path, reason = f"{rel}/", f"folder cannot be read ({why}); the notes in it are not updated"
+            old = known.get(path)
+            if old is not None and old.reason == reason:
+                continue
+            with self.store.transaction():
+                self.store.upsert_note(path, title=Path(rel).name, status="unreadable", reason=reason)
+            stats.failed += 1
+            stats.changed.append((path, "unreadable", reason))
+
+    def _scan_into(self, root: Path, sub: str, errors: list[str]) -> dict[str, os.stat_result]:
         if not sub:
             found = dict(scan_folder(root, self.filter, errors))
             if "" in errors:

@@ -27,6 +27,7 @@ __all__ = [
     "NoteFilter",
     "check_folder",
     "is_ignored_name",
+    "os_error_reason",
     "read_note",
     "scan_folder",
 ]
@@ -105,7 +106,7 @@ def _too_large(size: int, max_bytes: int, st: os.stat_result) -> FileRead:
     return _skip("too_large", f"too large ({size / (1024 * 1024):.1f} MB > {_mb(max_bytes)} limit)", st)
 
 
-def _os_error_reason(err: OSError) -> str:
+def os_error_reason(err: OSError) -> str:
     if isinstance(err, PermissionError):
         return "permission denied"
     return err.strerror.lower() if err.strerror else str(err)
@@ -168,7 +169,7 @@ def read_note(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> FileRead:
     except FileNotFoundError:
         return _skip("vanished", "deleted while being read")
     except OSError as err:
-        return _skip("unreadable", _os_error_reason(err))
+        return _skip("unreadable", os_error_reason(err))
     if not stat.S_ISREG(st.st_mode):
         return _skip("not_regular", f"not a regular file ({_kind(st.st_mode)})", st)
     if st.st_size > max_bytes:
@@ -180,7 +181,7 @@ def read_note(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> FileRead:
     except OSError as err:
         if err.errno == errno.ELOOP:  # O_NOFOLLOW met a symlink renamed over the note after lstat
             return _skip("not_regular", "not a regular file (symbolic link)", st)
-        return _skip("unreadable", _os_error_reason(err), st)
+        return _skip("unreadable", os_error_reason(err), st)
     try:
         # An atomic save may have replaced the file since lstat; what we opened is what is on disk now,
         # so trust the descriptor's stat, but only if it is still a regular file.
@@ -193,7 +194,7 @@ def read_note(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> FileRead:
     except FileNotFoundError:
         return _skip("vanished", "deleted while being read", st)
     except OSError as err:
-        return _skip("unreadable", _os_error_reason(err), st)
+        return _skip("unreadable", os_error_reason(err), st)
     finally:
         os.close(fd)
     if len(raw) > max_bytes:  # grew after fstat
@@ -228,7 +229,7 @@ def check_folder(root: Path) -> Path:
     except FileNotFoundError:
         raise FolderError(f"The notes folder {root} does not exist. Choose another folder.") from None
     except OSError as err:
-        raise FolderError(f"The notes folder {root} cannot be opened: {_os_error_reason(err)}.") from None
+        raise FolderError(f"The notes folder {root} cannot be opened: {os_error_reason(err)}.") from None
     if not resolved.is_dir():
         raise FolderError(f"{root} is not a folder. Choose the folder that holds your notes.")
     try:
@@ -236,7 +237,7 @@ def check_folder(root: Path) -> Path:
             next(it, None)
     except OSError as err:
         raise FolderError(
-            f"The notes folder {root} cannot be read ({_os_error_reason(err)}). Check its permissions."
+            f"The notes folder {root} cannot be read ({os_error_reason(err)}). Check its permissions."
         ) from None
     return resolved
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from gte_notes.core.ann import AnnIndex
+from gte_notes.core.path_text import from_db
 from gte_notes.core.store import Store
 
 
@@ -14,7 +15,7 @@ def folder_status(ws: Any, store: Store) -> dict[str, Any]:
     model_id = pipeline.split("; ")[1] if pipeline.count("; ") >= 1 else ""
     manifest = AnnIndex(ws.dir, 0, model_id).read_manifest()
     files = [
-        {"path": r["path"], "status": r["status"], "reason": r["reason"], "warning": r["warning"],
+        {"path": from_db(r["path"]), "status": r["status"], "reason": r["reason"], "warning": r["warning"],
          "title": r["title"]}
         for r in store.conn.execute("SELECT path, status, reason, warning, title FROM notes ORDER BY path")
     ]

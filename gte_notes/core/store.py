@@ -19,6 +19,8 @@ import numpy as np
 import sqlite_utils
 
 from gte_notes.core.errors import StoreError
+from gte_notes.core.path_text import display, from_db, to_db
+from gte_notes.core.private_files import private_dir, private_file
 
 SCHEMA_VERSION = 3
 
@@ -127,7 +129,7 @@ class NewChunk:
 
 def _note_row(row: sqlite3.Row) -> NoteRow:
     return NoteRow(
-        id=row["id"], path=row["path"], title=row["title"], size=row["size"], mtime_ns=row["mtime_ns"],
+        id=row["id"], path=from_db(row["path"]), title=row["title"], size=row["size"], mtime_ns=row["mtime_ns"],
         content_hash=row["content_hash"], status=row["status"], reason=row["reason"],
         warning=row["warning"], tags=tuple(json.loads(row["tags"])), links=tuple(json.loads(row["links"])),
     )
@@ -136,6 +138,16 @@ def _note_row(row: sqlite3.Row) -> NoteRow:
 def _is_corruption(err: sqlite3.DatabaseError) -> bool:
     text = str(err).lower()
     return "malformed" in text or "not a database" in text or "corrupt" in text
+
+
+def read_error(db_path: Path, err: sqlite3.DatabaseError) -> StoreError:
+    """What a reader (search, related, status) tells the user when the database fails it."""
+    if _is_corruption(err):
+        return StoreError(
+            f"The index database {db_path} is damaged ({err}). Run \"gte-notes index FOLDER\" to repair it: "
+            "the damaged file is moved aside and the index rebuilt from your notes, which are never changed."
+        )
+    return StoreError(f"Cannot open the index database {db_path}: {err}")
 
 
 class Store:
@@ -150,12 +162,13 @@ class Store:
             self.conn = self._connect()
         except sqlite3.DatabaseError as err:
             if not create or not _is_corruption(err):
-                raise StoreError(f"Cannot open the index database {db_path}: {err}") from err
+                raise read_error(db_path, err) from err
             self._move_aside(err)
             self.conn = self._connect()
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
+        private_file(self.path)  # SQLite gives -wal and -shm this file's mode
         conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
         conn.row_factory = sqlite3.Row
         try:
@@ -238,7 +251,7 @@ class Store:
     def set_meta(self, key: str, value: str) -> None:
         self.conn.execute(
             "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            (key, value),
+            (key, display(value)),
         )
 
     def generation(self) -> int:
@@ -247,10 +260,11 @@ class Store:
     # ---- notes --------------------------------------------------------------------------------
 
     def notes(self) -> dict[str, NoteRow]:
-        return {r["path"]: _note_row(r) for r in self.conn.execute("SELECT * FROM notes")}
+        rows = (_note_row(r) for r in self.conn.execute("SELECT * FROM notes"))
+        return {row.path: row for row in rows}
 
     def note(self, path: str) -> NoteRow | None:
-        row = self.conn.execute("SELECT * FROM notes WHERE path = ?", (path,)).fetchone()
+        row = self.conn.execute("SELECT * FROM notes WHERE path = ?", (to_db(path),)).fetchone()
         return _note_row(row) if row else None
 
     def notes_by_id(self, ids: Iterable[int]) -> dict[int, NoteRow]:
@@ -268,10 +282,13 @@ class Store:
 
     def upsert_note(self, path: str, **fields: object) -> int:
         """Insert or update the note row; returns its id. Must run inside a transaction."""
-        for key in ("tags", "links"):
-            if key in fields:
-                fields[key] = json.dumps(list(fields[key]))  # type: ignore[arg-type]
+        for key, value in fields.items():
+            if key in ("tags", "links"):
+                fields[key] = json.dumps(list(value))  # type: ignore[call-overload]
+            elif isinstance(value, str):
+                fields[key] = display(value)  # a title from an undecodable file name
         fields["indexed_at"] = time.time()
+        path = to_db(path)
         cols = ["path", *fields]
         values = [path, *fields.values()]
         updates = ", ".join(f"{c} = excluded.{c}" for c in fields)
@@ -284,13 +301,13 @@ class Store:
 
     def touch_note(self, path: str, size: int, mtime_ns: int) -> None:
         """Record a new size/mtime for a note whose content did not change."""
-        self.conn.execute("UPDATE notes SET size = ?, mtime_ns = ? WHERE path = ?", (size, mtime_ns, path))
+        self.conn.execute("UPDATE notes SET size = ?, mtime_ns = ? WHERE path = ?", (size, mtime_ns, to_db(path)))
 
     def delete_notes(self, paths: Iterable[str]) -> list[int]:
         """Delete notes and their chunks; returns the removed chunk ids (for the ANN)."""
         removed: list[int] = []
         for path in paths:
-            row = self.conn.execute("SELECT id FROM notes WHERE path = ?", (path,)).fetchone()
+            row = self.conn.execute("SELECT id FROM notes WHERE path = ?", (to_db(path),)).fetchone()
             if row is None:
                 continue
             removed += self._delete_chunks(row[0])
@@ -299,11 +316,15 @@ class Store:
 
     def paths_under(self, prefix: str) -> list[str]:
         """Notes at `prefix` or inside the folder `prefix/` (for folder deletes and moves)."""
+        prefix = to_db(prefix)
         like = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"
         rows = self.conn.execute(
             "SELECT path FROM notes WHERE path = ? OR path LIKE ? ESCAPE '\\'", (prefix, like)
         )
-        return [r[0] for r in rows]
+        return [from_db(r[0]) for r in rows]
+
+    def all_paths(self) -> list[str]:
+        return [from_db(r[0]) for r in self.conn.execute("SELECT path FROM notes")]
 
     # ---- chunks -------------------------------------------------------------------------------
 
@@ -327,7 +348,7 @@ class Store:
             chunk_id = int(cur.lastrowid)
             self.conn.execute(
                 "INSERT INTO chunks_fts(rowid, title, heading, text) VALUES(?, ?, ?, ?)",
-                (chunk_id, title, c.heading, c.text),
+                (chunk_id, display(title), c.heading, c.text),
             )
             added.append(chunk_id)
         return removed, added

@@ -12,6 +12,7 @@ from gte_notes.core.indexer import EmbedderLike, Indexer
 from gte_notes.core.lock import WriterLock
 from gte_notes.core.notes import NoteFilter, check_folder
 from gte_notes.core.paths import data_home, index_dir
+from gte_notes.core.private_files import tighten
 from gte_notes.core.related import Related
 from gte_notes.core.search import Searcher
 from gte_notes.core.store import Store
@@ -22,8 +23,9 @@ class Workspace:
     readers (search, related, status from another process) do not need it."""
 
     def __init__(self, folder: str | Path, *, home: str | Path | None = None,
-                 flt: NoteFilter | None = None, max_bytes: int = 10 * 1024 * 1024) -> None:
-        self.folder = check_folder(Path(folder))
+                 flt: NoteFilter | None = None, max_bytes: int = 10 * 1024 * 1024, check: bool = True) -> None:
+        # check=False: a reader answering from the index of a folder that is missing (an unmounted drive)
+        self.folder = check_folder(Path(folder)) if check else Path(folder).expanduser().resolve()
         self.home = data_home(home)
         self.dir = index_dir(self.folder, self.home)
         self.db_path = self.dir / "index.db"
@@ -32,6 +34,7 @@ class Workspace:
         self.lock = WriterLock(self.dir, self.folder)
 
     def open_store(self, *, create: bool = True) -> Store:
+        tighten(self.dir)
         store = Store(self.db_path, create=create)
         if create and not store.get_meta("folder"):
             with store.transaction():

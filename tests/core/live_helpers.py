@@ -23,6 +23,7 @@ from gte_notes.core.config import Settings
 from gte_notes.core.engine import Engine, EngineListener
 from gte_notes.core.indexer import ReconcileStats
 from gte_notes.core.notes import read_note, scan_folder
+from gte_notes.core.path_text import from_db
 from gte_notes.core.store import Store
 from tests.fakes import FakeEmbedder
 
@@ -136,11 +137,12 @@ class Live:
     def paths(self) -> dict[str, str]:
         """path -> status of every note row in the database."""
         with sqlite3.connect(self.engine.ws.db_path) as conn:
-            return dict(conn.execute("SELECT path, status FROM notes"))
+            return {from_db(p): s for p, s in conn.execute("SELECT path, status FROM notes")}
 
     def indexed_hashes(self) -> dict[str, str]:
         with sqlite3.connect(self.engine.ws.db_path) as conn:
-            return dict(conn.execute("SELECT path, content_hash FROM notes WHERE status = 'indexed'"))
+            rows = conn.execute("SELECT path, content_hash FROM notes WHERE status = 'indexed'")
+            return {from_db(p): h for p, h in rows}  # names that are not UTF-8 are stored escaped
 
     def matches_disk(self) -> bool:
         """Every readable note on disk is indexed with its current content, and nothing else is."""

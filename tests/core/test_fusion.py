@@ -41,7 +41,7 @@ def test_scores_are_absolute_not_relative_to_the_best_candidate() -> None:
     assert strong.scores[1] == weak.scores[1]  # the same passage reads the same in both queries
     # Keyword-only coverage is absolute too: one word of a five-word query is not a full match.
     kw = fuse(_cands([0, 0], [2.0, 9.8]), mode="keyword")
-    assert kw.note_ids.tolist() == [2, 1] and kw.scores[1] < 0.3 < 0.9 < kw.scores[0]
+    assert kw.note_ids.tolist() == [2, 1] and kw.scores[1] < 0.3 and kw.scores[0] > 0.9
 
 
 def test_model_scale_maps_unrelated_to_zero_and_paraphrase_to_one() -> None:

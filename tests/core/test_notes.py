@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import stat
-import tempfile
 import unicodedata
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +14,7 @@ import pytest
 
 from gte_notes.core.errors import FolderError, KnownError
 from gte_notes.core.notes import DEFAULT_MAX_BYTES, NoteFilter, check_folder, read_note, scan_folder
-
-NOBODY = 65534
+from tests.core.other_user import NOBODY, as_nobody, shared_tmp_dir
 
 
 def scan(root: Path, flt: NoteFilter | None = None, errors: list[str] | None = None) -> list[str]:
@@ -211,18 +207,7 @@ def test_io_error_mid_read_is_unreadable_with_reason(tmp_path: Path, monkeypatch
     assert (read.status, read.reason) == ("unreadable", "input/output error")
 
 
-@pytest.fixture
-def shared_tmp() -> Iterator[Path]:
-    """A temporary folder another user can enter (pytest's tmp_path is private to root)."""
-    path = Path(tempfile.mkdtemp(prefix="gte-notes-perm-"))
-    path.chmod(0o755)
-    try:
-        yield path
-    finally:
-        for p in [path, *path.rglob("*")]:
-            if not p.is_symlink():
-                p.chmod(0o755 if p.is_dir() else 0o644)
-        shutil.rmtree(path)
+shared_tmp = pytest.fixture(shared_tmp_dir)
 
 
 def _permission_probe(root: Path) -> dict[str, Any]:
@@ -243,31 +228,6 @@ def _permission_probe(root: Path) -> dict[str, Any]:
     }
 
 
-def _probe_as_nobody(root: Path) -> dict[str, Any]:
-    """Run the probe in a forked child that has dropped to `nobody` (exec is not needed, and the
-    interpreter may live where `nobody` cannot reach it, e.g. under /root)."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child
-        code = 1
-        try:
-            os.close(read_end)
-            os.setgid(NOBODY)
-            os.setuid(NOBODY)
-            os.write(write_end, json.dumps(_permission_probe(root)).encode())
-            code = 0
-        except BaseException as err:  # noqa: BLE001 - anything must reach the parent, not a traceback
-            os.write(write_end, json.dumps({"child_error": repr(err)}).encode())
-        finally:
-            os._exit(code)
-    os.close(write_end)
-    with os.fdopen(read_end, "rb") as pipe:
-        out = pipe.read()
-    os.waitpid(pid, 0)
-    result: dict[str, Any] = json.loads(out)
-    return result
-
-
 def test_permission_denied_is_a_status_with_the_reason(shared_tmp: Path) -> None:
     (shared_tmp / "open.md").write_text("anyone may read this")
     secret = shared_tmp / "secret.md"
@@ -278,7 +238,7 @@ def test_permission_denied_is_a_status_with_the_reason(shared_tmp: Path) -> None
     (locked / "inside.md").write_text("x")
     locked.chmod(0o000)
     # Root reads everything, so as root the check runs in a child that drops to `nobody`.
-    result = _permission_probe(shared_tmp) if os.geteuid() != 0 else _probe_as_nobody(shared_tmp)
+    result = _permission_probe(shared_tmp) if os.geteuid() != 0 else as_nobody(lambda: _permission_probe(shared_tmp))
     if "child_error" in result:
         pytest.skip(f"cannot run as uid {NOBODY} to test permissions as non-root: {result['child_error']}")
     assert result["secret"] == ["unreadable", "permission denied"]
