@@ -156,9 +156,8 @@ def _rebuild_ann(ws: Workspace, store: Store, ann: AnnIndex) -> None:
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     _, store, ann, embedder = _reader(args, settings)
-    searcher = Workspace.searcher(store, ann, embedder)
-    hits = searcher.search(" ".join(args.query), args.limit)
-    print_hits(hits, as_json=args.json, notes=search_notes(hits, searcher.corrected))
+    hits = Workspace.searcher(store, ann, embedder).search(" ".join(args.query), args.limit)
+    print_hits(hits, as_json=args.json, notes=search_notes(hits))
     return 0
 
 

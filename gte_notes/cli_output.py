@@ -8,9 +8,8 @@ import sys
 import time
 from typing import Any, TextIO
 
-from gte_notes.core.fusion import close_match_score
 from gte_notes.core.path_text import display, is_exact, raw_b64
-from gte_notes.core.results import Hit
+from gte_notes.core.results import Hit, Hits
 
 
 def _shown(value: Any) -> Any:
@@ -32,10 +31,10 @@ def _hit_json(hit: Hit) -> dict[str, Any]:
     return _shown(data)
 
 
-def search_notes(hits: list[Hit], corrected: str | None) -> list[str]:
+def search_notes(hits: Hits) -> list[str]:
     """What to say above a result list: a corrected spelling, and that nothing matches closely."""
-    notes = [f"Showing results for: {corrected}"] if corrected else []
-    if hits and hits[0].score < close_match_score():
+    notes = [f"Showing results for: {hits.corrected}"] if hits.corrected else []
+    if not hits.close:
         notes.append("No close match. Nearest notes:")
     return notes
 

@@ -57,6 +57,9 @@ class Candidates:
     dense: np.ndarray  # float32 cosine to the query (exact), for every candidate
     keyword: np.ndarray  # float32 BM25 (> 0), 0 where the chunk does not match
     stats: QueryStats = field(default_factory=QueryStats)
+    # Share of the query's information each chunk's words cover (KeywordIndex.coverage); when not
+    # measured, estimated from BM25 (which a repeated word can inflate).
+    cover: np.ndarray | None = None
 
     @classmethod
     def empty(cls) -> Candidates:
@@ -93,7 +96,9 @@ def dense_scaled(c: Candidates) -> np.ndarray:
 
 
 def coverage(c: Candidates) -> np.ndarray:
-    """Keyword evidence in 0..1: BM25 over the score of a passage holding every query word once."""
+    """Keyword evidence in 0..1: the share of the query's information the passage covers."""
+    if c.cover is not None:
+        return c.cover
     if c.stats.keyword_full <= 0:
         return np.zeros(c.keyword.size, dtype=np.float64)
     return np.clip(c.keyword.astype(np.float64) / c.stats.keyword_full, 0.0, 1.0)
@@ -121,21 +126,16 @@ def fuse(c: Candidates, params: FusionParams = DEFAULT_PARAMS, mode: str = "hybr
     keyword evidence); keyword-only shows coverage, the one absolute thing it has.
     """
     if mode == "keyword":
+        # Ranked by BM25 (its own ranking is the better one alone), shown as BM25's share of a full match.
         hit = c.keyword > 0
-        sub = Candidates(c.chunk_ids[hit], c.note_ids[hit], c.dense[hit], c.keyword[hit], c.stats)
-        return best_per_note(sub.note_ids, sub.chunk_ids, _keyword_only(sub).astype(np.float32))
+        ranked = best_per_note(c.note_ids[hit], c.chunk_ids[hit], c.keyword[hit])
+        full = c.stats.keyword_full if c.stats.keyword_full > 0 else float(ranked.scores.max(initial=1.0))
+        ranked.scores = np.clip(ranked.scores / full, 0.0, 1.0).astype(np.float32)
+        return ranked
     if len(c) == 0:
         return best_per_note(c.note_ids, c.chunk_ids, c.dense)
     raw = dense_scaled(c) if mode == "dense" else fused(c, params)
     return best_per_note(c.note_ids, c.chunk_ids, display(raw, params).astype(np.float32))
-
-
-def _keyword_only(c: Candidates) -> np.ndarray:
-    cov = coverage(c)
-    if c.stats.keyword_full > 0:
-        # Ties in coverage (it is clipped at 1) still order by BM25.
-        return cov + 1e-6 * c.keyword / max(float(c.keyword.max(initial=0.0)), 1e-9)
-    return c.keyword / max(float(c.keyword.max(initial=0.0)), 1e-9)
 
 
 def bm25_idf(n_rows: int, doc_freq: int) -> float:

@@ -38,3 +38,10 @@ class Hit:
             data.pop("source_passage")
             data.pop("source_line")
         return data
+
+
+class Hits(list[Hit]):
+    """A search's rows, and what the list as a whole should say above them."""
+
+    corrected: str | None = None  # the query as searched, when a misspelled word was corrected
+    close: bool = True  # False when even the best row is not a close match (fusion.close_match_score)

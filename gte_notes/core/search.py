@@ -26,12 +26,13 @@ from gte_notes.core.fusion import (
     QueryStats,
     Ranked,
     best_per_note,
+    close_match_score,
     fuse,
 )
 from gte_notes.core.highlight import highlight
 from gte_notes.core.keyword import KeywordIndex, quote
 from gte_notes.core.query import Query, normalize_title, parse_query, words
-from gte_notes.core.results import Hit
+from gte_notes.core.results import Hit, Hits
 from gte_notes.core.spelling import MIN_LENGTH, Speller
 from gte_notes.core.store import Store
 
@@ -51,7 +52,7 @@ class Searcher:
                  params: FusionParams = DEFAULT_PARAMS,
                  keyword_weights: tuple[float, float, float] | None = None,
                  prefix_last: bool = True, scale: DenseScale | None = None,
-                 known_words: frozenset[str] = frozenset()) -> None:
+                 known_words: frozenset[str] = frozenset(), spelling: bool = True) -> None:
         self.store = store
         self.ann = ann
         self.encode_query = encode_query
@@ -60,23 +61,31 @@ class Searcher:
         self.prefix_last = prefix_last
         self.scale = scale  # the model's cosine scale; measured on first use when not given
         self.known_words = known_words  # real words never "corrected" (spelling.py)
+        self.spelling = spelling
         self.corrected: str | None = None  # the query as searched, when a misspelling was corrected
 
-    def search(self, query: str, limit: int = 10, mode: str = "hybrid") -> list[Hit]:
-        """Up to `limit` notes, best first. `mode` "dense" or "keyword" uses one side only."""
+    def search(self, query: str, limit: int = 10, mode: str = "hybrid") -> Hits:
+        """Up to `limit` notes, best first. `mode` "dense" or "keyword" uses one side only.
+
+        The list also says whether a misspelling was corrected and whether the best row is a close
+        match, for the "Showing results for" and "No close match" lines above it."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
         q = parse_query(query)
         if q.is_empty or limit <= 0:
-            return []
+            return Hits()
         self.corrected = None
-        q = self._spelled(q)
+        if self.spelling:
+            q = self._spelled(q)
         allowed = allowed_chunks(self.store, self.keyword, q)
         if not q.text:  # filters only: list what they let through
             return self._listing(q, allowed, limit)
         cands = self.candidates(q, limit, mode, allowed)
         ranked = self._titles_first(q, fuse(cands, self.params, mode), allowed)
-        return self._hits(q, ranked, limit)
+        hits = self._hits(q, ranked, limit)
+        hits.corrected = self.corrected
+        hits.close = not hits or mode == "keyword" or hits[0].score >= close_match_score()
+        return hits
 
     def _spelled(self, q: Query) -> Query:
         """`q` with each word that no note contains replaced by the note word it most likely meant.
@@ -131,7 +140,11 @@ class Searcher:
             ids, dense, kw = self._fill(qvec, d_ids, d_sims, k_ids, k_scores)
         note_of = self._note_ids(ids)
         present = note_of >= 0
-        return Candidates(ids[present], note_of[present], dense[present], kw[present], self._stats(q, qvec))
+        ids = ids[present]
+        cover = None
+        if mode != "dense":
+            cover = self.keyword.coverage(q.terms, ids, prefix_last=q.open_end and self.prefix_last)
+        return Candidates(ids, note_of[present], dense[present], kw[present], self._stats(q, qvec), cover)
 
     def _stats(self, q: Query, qvec: np.ndarray | None) -> QueryStats:
         """The model's cosine scale and the query's full keyword score: they make scores absolute."""
@@ -231,10 +244,10 @@ class Searcher:
                 out[note_id] = chunk_id
         return out
 
-    def _listing(self, q: Query, allowed: np.ndarray | None, limit: int) -> list[Hit]:
+    def _listing(self, q: Query, allowed: np.ndarray | None, limit: int) -> Hits:
         """Filters without words: the notes they let through, by path, each with its first passage."""
         if allowed is None or not allowed.size:
-            return []
+            return Hits()
         note_of = self._note_ids(allowed)
         present = note_of >= 0
         # Chunk ids grow in reading order within a note, so the lowest passing id is its first passage.
@@ -248,7 +261,7 @@ class Searcher:
 
     # ---- results ------------------------------------------------------------------------------
 
-    def _hits(self, q: Query, ranked: Ranked, limit: int) -> list[Hit]:
+    def _hits(self, q: Query, ranked: Ranked, limit: int) -> Hits:
         note_ids = ranked.note_ids[:limit].tolist()
         chunk_ids = ranked.chunk_ids[:limit].tolist()
         notes = self.store.notes_by_id(note_ids)
@@ -257,7 +270,7 @@ class Searcher:
         weights = {t: math.log1p(self.keyword.probe_limit / (1 + self.keyword.doc_freq(quote(t))))
                    for t in q.terms}
         prefix = q.terms[-1] if q.open_end and self.prefix_last and q.terms else ""
-        hits = []
+        hits = Hits()
         for note_id, chunk_id, score in zip(note_ids, chunk_ids, ranked.scores[:limit].tolist()):
             note, row = notes.get(note_id), rows.get(chunk_id)
             if note is None or row is None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from gte_notes.cli_output import search_notes
 from gte_notes.core.fusion import close_match_score
 from gte_notes.eval.harness import index_folder
 from gte_notes.eval.meaning import load_queries, run_queries, scores
@@ -65,12 +66,16 @@ def test_exact_title_and_quoted_phrase_still_win(vault) -> None:
 
 def test_a_query_nothing_answers_reads_as_no_close_match(vault) -> None:
     hits = vault.searcher().search("torque specification for the lug nuts of a pickup truck", 5)
-    assert hits and hits[0].score < close_match_score()
+    assert hits and hits[0].score < close_match_score() and not hits.close
+    assert search_notes(hits) == ["No close match. Nearest notes:"]
+    assert vault.searcher().search("an animal that grows back its legs", 5).close
 
 
 def test_misspelled_words_are_corrected_from_the_notes(vault) -> None:
     s = vault.searcher()
-    assert s.search("pubish", 3)[0].path == "notes.publishing.md" and s.corrected == "publish"
+    hits = s.search("pubish", 3)
+    assert hits[0].path == "notes.publishing.md" and hits.corrected == "publish"
+    assert search_notes(hits)[0] == "Showing results for: publish"
     assert s.search("temlates", 3)[0].path == "notes.templates.md" and s.corrected == "templates"
     # A word the notes have is never "corrected", and neither is a word with no close neighbour.
     s.search("sourdough starter", 3)
