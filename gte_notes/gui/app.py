@@ -14,6 +14,7 @@ from gte_notes.core.config import Settings
 from gte_notes.gui.bridge import EngineBridge
 from gte_notes.gui.crash import ErrorReporter
 from gte_notes.gui.main_window import MainWindow
+from gte_notes.gui.system_libs import xcb_problem
 
 # In the source tree and in the PyInstaller bundle alike, resources/ sits beside the gte_notes package.
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
@@ -50,6 +51,10 @@ def make_app() -> QApplication:
 
 
 def run_gui(args: argparse.Namespace, settings: Settings) -> int:
+    problem = xcb_problem() if QApplication.instance() is None else ""
+    if problem:  # instead of Qt's own abort, which does not say what to install
+        print(problem, file=sys.stderr)
+        return 1
     app = make_app()
     tune_interpreter()
     reporter = ErrorReporter()

@@ -12,12 +12,10 @@ at all, so fast typing never shows an older query's results over a newer one's.
 from __future__ import annotations
 
 import logging
-import re
 import traceback
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from PySide6.QtCore import QObject, Signal
 
@@ -25,7 +23,7 @@ from gte_notes.core.config import Settings
 from gte_notes.core.engine import Engine, EngineListener
 from gte_notes.core.errors import KnownError, ModelMissingError
 from gte_notes.core.links import LinkIndex
-from gte_notes.core.markdown_meta import parse_meta
+from gte_notes.gui.preview_markdown import markdown_for_preview
 from gte_notes.gui.snippet import snippet_for
 from gte_notes.gui.tasks import Task
 
@@ -250,7 +248,7 @@ class EngineBridge(QObject):
         engine = self.engine
         if gen == self._preview_gen and not self._closed and engine is not None:
             text = self._guarded("Reading the note failed", lambda: engine.note_text(path), "")
-            body = markdown_for_preview(text, PurePosixPath(path).stem)
+            body = markdown_for_preview(text)
         self._emit_result(self._preview_result, gen, path, body, text)
 
     def _deliver_preview(self, gen: int, path: str, body: str, text: str) -> None:
@@ -340,26 +338,3 @@ class EngineBridge(QObject):
         details = "".join(traceback.format_exception(err))
         log.error("%s\n%s", what, details)
         self.error.emit(f"{what}: {err!r}", True, details)
-
-
-_WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
-
-
-def markdown_for_preview(text: str, stem: str) -> str:
-    """The note as Qt's Markdown renderer should see it: no frontmatter, [[wikilinks]] as links.
-
-    A wikilink becomes a `note:` link to its raw target; clicking it asks the bridge to resolve it.
-    """
-    body = text[parse_meta(text, stem).body_start:] if text else ""
-
-    def link(m: re.Match[str]) -> str:
-        inner = m.group(2).strip()
-        left, _, right = inner.partition("|")
-        # Dendron writes [[alias|dotted.name]], Obsidian [[target|alias]]: show the human side.
-        dendron = right and " " not in right.strip() and "." in right and (" " in left or "." not in left)
-        label = left if not right or dendron else right
-        label = label.split("#", 1)[0].strip() or inner
-        return f"[{label.replace(']', '')}](note:{quote(inner, safe='')})"
-
-    return _WIKILINK.sub(link, body)
-

@@ -194,7 +194,8 @@ class MainWindow(QMainWindow):
         self.results.hits.set_hits([])
         self.note.clear()
         self.messages.hide()
-        self.setWindowTitle(f"gte-notes — {Path(folder).name or folder}")
+        # The desktop adds the application's name ("— gte-notes") itself.
+        self.setWindowTitle(Path(folder).name or folder)
         self.bridge.open(folder)
 
     def _started(self, folder: str) -> None:

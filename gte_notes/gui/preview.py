@@ -58,7 +58,7 @@ class NotePreview(QTextBrowser):
         self.setHtml(f'<p align="center" style="color: {color}; margin-top: 32px">{html.escape(message)}</p>')
 
     def show_note(self, path: str, markdown: str, passage: str = "", query: str = "",
-                  scroll: bool = True) -> None:
+                  scroll: bool = True, near: float | None = None) -> None:
         """Render `markdown` (the note without frontmatter) and mark `passage` and `query`'s words; scroll
         to the passage, or with `scroll` False (a refresh after an edit) stay where the reader is."""
         keep = self.verticalScrollBar().value() if not scroll and path == self.path else None
@@ -66,20 +66,20 @@ class NotePreview(QTextBrowser):
         if len(markdown) > MAX_PREVIEW_CHARS:
             markdown = markdown[:MAX_PREVIEW_CHARS] + "\n\n*…the preview shows the start of this long note.*"
         self.document().setMarkdown(markdown, QTextDocument.MarkdownFeature.MarkdownDialectGitHub)
-        self._mark(passage, query, scroll=keep is None)
+        self._mark(passage, query, scroll=keep is None, near=near)
         if keep is not None:
             self.verticalScrollBar().setValue(keep)
 
-    def show_passage(self, passage: str, query: str = "") -> None:
-        self._mark(passage, query, scroll=True)
+    def show_passage(self, passage: str, query: str = "", near: float | None = None) -> None:
+        self._mark(passage, query, scroll=True, near=near)
 
     # ---- finding the passage ------------------------------------------------------------------
 
-    def _mark(self, passage: str, query: str, scroll: bool) -> None:
+    def _mark(self, passage: str, query: str, scroll: bool, near: float | None = None) -> None:
         doc = self.document()
         selections = []
         pal = self.palette()
-        found = find_passage(doc, passage) if passage else None
+        found = find_passage(doc, passage, near) if passage else None
         start = None
         if found is not None:
             start, end = found

@@ -40,6 +40,7 @@ class SelectedNote(QObject):
         preview.view.note_link.connect(self._follow_link)
         bridge.link_resolved.connect(self._link_resolved)
         self._link_from = ""
+        self._text_len = 0  # of the note in the preview
 
     def select(self, hit: Hit | None) -> None:
         self.hit = hit
@@ -47,7 +48,7 @@ class SelectedNote(QObject):
             return
         if self.shown is not None and hit.path == self.shown.path and hit.path == self.preview.view.path:
             self.shown = hit  # same note, perhaps another passage: no reload
-            self.preview.view.show_passage(hit.passage, self._query())
+            self.preview.view.show_passage(hit.passage, self._query(), self._near(hit))
         else:
             self._load_preview(hit, keep_scroll=False)
         if hit.path != self.related.path:
@@ -80,8 +81,14 @@ class SelectedNote(QObject):
         else:
             self.preview.set_header(hit.title, f"{hit.path}  ·  line {hit.line}")
             query = self._query() if hit is self.hit else ""
-            view.show_note(path, markdown, hit.passage, query, scroll=not self._keep_scroll)
+            self._text_len = len(text)
+            view.show_note(path, markdown, hit.passage, query, scroll=not self._keep_scroll,
+                           near=self._near(hit))
         self.preview_shown.emit(path)
+
+    def _near(self, hit: Hit) -> float | None:
+        """Where the passage sits in its note, as a share of the note's length (to tell repeats apart)."""
+        return hit.start / self._text_len if self._text_len and hit.passage else None
 
     def _related_done(self, path: str, hits: list[Hit], links: set[str]) -> None:
         self.related.set_related(path, hits, links)
