@@ -62,6 +62,7 @@ class MainWindow(QMainWindow):
         self._health: IndexHealthDialog | None = None
         self._by_typing = False  # the selection is moving because new results arrived
         self._same_note = False
+        self._user_chose = False  # the user moved the selection since the query was typed
         self._changed: set[str] = set()  # notes re-indexed since the last refresh
         self.config = ConfigFlow(self)
         self._build()
@@ -225,17 +226,24 @@ class MainWindow(QMainWindow):
 
     def _search_done(self, _gen: int, query: str, hits: list[Hit], ready: bool) -> None:
         self.ready = ready
-        # A new query selects its best result (what Enter opens); a refresh of the same query after the
-        # index changed keeps the note the user was looking at.
-        current = self.selected_hit() if query == self.shown_query else None
+        # A new query selects its best result (what Enter opens). A refresh of the same query after the
+        # index changed keeps the note the user picked (arrows, a click) if it is still there; a
+        # selection the app made follows the best result, so Enter never opens a stale top hit.
+        same_query = query == self.shown_query
+        current = self.selected_hit() if same_query else None
+        if not same_query:
+            self._user_chose = False
         self.results.hits.set_hits(hits)
         self.shown_query = query
-        row = self.results.hits.row_of(current.path) if current is not None else -1
+        kept = self.results.hits.row_of(current.path) if current is not None else -1
+        row = kept if kept >= 0 and self._user_chose else 0
         self._by_typing = True
-        self._same_note = row >= 0  # a refresh that keeps the note: leave its preview (and scroll) alone
-        self.results.select_row(max(row, 0) if hits else -1)
+        # A refresh that leaves the same note selected: leave its preview (and scroll) alone.
+        self._same_note = kept >= 0 and kept == row
+        self.results.select_row(row if hits else -1)
         self._by_typing = self._same_note = False
         if not hits:
+            self._user_chose = False
             self.results.set_placeholder(self._empty_text(query))
             self.note.clear(related_message="")
         self.results_shown.emit(query)
@@ -261,6 +269,8 @@ class MainWindow(QMainWindow):
     # ---- the selected note: preview and related ------------------------------------------------
 
     def _selection_moved(self) -> None:
+        if not self._by_typing:
+            self._user_chose = True
         if self._same_note:
             self.note.hit = self.selected_hit()
             return
