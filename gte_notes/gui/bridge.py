@@ -23,6 +23,7 @@ from gte_notes.core.config import Settings
 from gte_notes.core.engine import Engine, EngineListener
 from gte_notes.core.errors import KnownError, ModelMissingError
 from gte_notes.core.links import LinkIndex
+from gte_notes.core.notes import scan_folder
 from gte_notes.gui.preview_markdown import markdown_for_preview
 from gte_notes.gui.snippet import snippet_for
 from gte_notes.gui.tasks import Task
@@ -295,6 +296,8 @@ class EngineBridge(QObject):
         data = None
         if engine is not None and not self._closed:
             data = self._guarded("Reading the index status failed", engine.status, None)
+            if data is not None and data.get("state") in ("scanning", "indexing"):
+                self._guarded("Listing the folder failed", lambda: add_waiting_files(data, engine), None)
         self._emit_result(self._status_result, data)
 
     def _deliver_status(self, data: dict[str, Any] | None) -> None:
@@ -338,3 +341,15 @@ class EngineBridge(QObject):
         details = "".join(traceback.format_exception(err))
         log.error("%s\n%s", what, details)
         self.error.emit(f"{what}: {err!r}", True, details)
+
+
+def add_waiting_files(status: dict[str, Any], engine: Engine) -> None:
+    """While indexing, the index knows only the files done so far: list the others as waiting, so
+    Index health shows every file in the folder from the start (a folder listing, on this worker)."""
+    known = {f["path"] for f in status.get("files", ())}
+    waiting = [{"path": rel, "status": "waiting", "reason": "not indexed yet", "warning": "", "title": ""}
+               for rel, _st in scan_folder(engine.ws.folder, engine.ws.filter) if rel not in known]
+    if waiting:
+        status["files"] = sorted([*status.get("files", ()), *waiting], key=lambda f: f["path"])
+        status["files_total"] = len(status["files"])
+        status["counts"] = {**status.get("counts", {}), "waiting": len(waiting)}
