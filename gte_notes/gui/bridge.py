@@ -24,6 +24,7 @@ from gte_notes.core.engine import Engine, EngineListener
 from gte_notes.core.errors import KnownError, ModelMissingError
 from gte_notes.core.links import LinkIndex
 from gte_notes.core.notes import scan_folder
+from gte_notes.gui.model_name import model_display_name
 from gte_notes.gui.preview_markdown import markdown_for_preview
 from gte_notes.gui.snippet import snippet_for
 from gte_notes.gui.tasks import Task
@@ -77,6 +78,7 @@ class EngineBridge(QObject):
         self._missing_message = ""
         self._closed = False
         self._paths: list[str] = []
+        self._model_label = ("", "")  # (model, its readable name), made on the status worker
         # Searches get a thread of their own so a slow related-notes query never delays typing.
         self._search_pool = ThreadPoolExecutor(1, thread_name_prefix="gte-notes search")
         self._read_pool = ThreadPoolExecutor(1, thread_name_prefix="gte-notes reads")
@@ -143,6 +145,11 @@ class EngineBridge(QObject):
             raise
         self._loaded = (self.model, self.precision, embedder)
         return embedder
+
+    @property
+    def model_name(self) -> str:
+        """The readable name of the model in use, once a status has been read (else what was given)."""
+        return self._model_label[1] if self._model_label[0] == self.model else self.model
 
     def set_model(self, model: str) -> None:
         """Use `model` (a name or folder) from the next `open`."""
@@ -296,6 +303,10 @@ class EngineBridge(QObject):
         data = None
         if engine is not None and not self._closed:
             data = self._guarded("Reading the index status failed", engine.status, None)
+            if data is not None:
+                if self._model_label[0] != self.model:
+                    self._model_label = (self.model, model_display_name(self.model))
+                data["model_name"] = self._model_label[1]
             if data is not None and data.get("state") in ("scanning", "indexing"):
                 self._guarded("Listing the folder failed", lambda: add_waiting_files(data, engine), None)
         self._emit_result(self._status_result, data)

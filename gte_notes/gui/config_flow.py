@@ -36,6 +36,8 @@ class ConfigFlow:
         if chosen:
             self.remember_folder(chosen)
             self.window.open_folder(chosen)
+        elif not self.bridge.folder:
+            self.window.no_folder()  # cancelled at first start: say so, and how to choose one later
 
     def remember_folder(self, folder: str) -> None:
         self.settings.folders = [folder] + [f for f in self.settings.folders if f != folder]
@@ -60,7 +62,8 @@ class ConfigFlow:
             self.window.open_folder(self.bridge.folder)
 
     def edit_settings(self) -> None:
-        dialog = SettingsDialog(self.settings, self.window)
+        dialog = SettingsDialog(self.settings, self.window, model_in_use=self.bridge.model,
+                                model_name=self.bridge.model_name)
         dialog.accepted.connect(lambda: self.apply_settings(dialog.edited()))
         dialog.finished.connect(dialog.deleteLater)
         self.settings_dialog = dialog

@@ -18,6 +18,7 @@ STATE_TEXT = {
     "idle": "Up to date",
     "paused": "Indexing paused",
     "stopped": "Stopped",
+    "no folder": "No notes folder open",
 }
 
 

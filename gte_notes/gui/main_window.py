@@ -180,9 +180,16 @@ class MainWindow(QMainWindow):
         if folder:
             self.open_folder(folder)
         else:
-            self.results.set_placeholder("Choose the folder that holds your notes to start:\n"
-                                         "File › Open notes folder… (Ctrl+O)")
+            self.no_folder()
             QTimer.singleShot(0, self.choose_folder)
+
+    def no_folder(self) -> None:
+        """No folder is open (first start, picker cancelled): nothing is loading, and the way on is shown."""
+        self.engine_state = "no folder"
+        self.health.set_state("no folder")
+        self.results.set_placeholder(self._type_to_search())
+        self.messages.show_message("Choose the folder that holds your notes to start searching them.",
+                                   action=("Choose notes folder…", self.choose_folder))
 
     def choose_folder(self) -> None:
         self.config.choose_folder()
