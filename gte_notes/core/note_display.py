@@ -42,6 +42,17 @@ def clean_link_target(target: str) -> str:
     return _REF_ANCHOR.sub("", target)
 
 
+def readable_span(label: str) -> tuple[int, int]:
+    """The part of a link label a reader needs: without a `dendron://vault/` prefix or a ref anchor."""
+    start = 0
+    m = _VAULT_PREFIX.match(label)
+    if m:
+        start = m.end()
+    anchor = _REF_ANCHOR.search(label, start)
+    end = anchor.start() if anchor and anchor.start() > start else len(label)
+    return start, end
+
+
 def clean_passage(text: str) -> str:
     """A passage as a result row quotes it: template markup and vault prefixes gone."""
     if "{{" in text:

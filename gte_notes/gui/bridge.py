@@ -24,6 +24,7 @@ from gte_notes.core.engine import Engine, EngineListener
 from gte_notes.core.errors import KnownError, ModelMissingError
 from gte_notes.core.links import LinkIndex
 from gte_notes.core.notes import scan_folder
+from gte_notes.gui.hit_titles import display_hits
 from gte_notes.gui.model_name import model_display_name
 from gte_notes.gui.preview_markdown import markdown_for_preview
 from gte_notes.gui.snippet import snippet_for
@@ -216,7 +217,7 @@ class EngineBridge(QObject):
         engine = self.engine
         if gen == self.search_generation and not self._closed and engine is not None:
             hits = self._guarded("Search failed", lambda: engine.search(query, limit), [])
-            self._prepare(hits)
+            hits = self._prepare(hits)
         self._emit_result(self._search_result, gen, query, hits, engine is not None and engine.ready)
 
     def _deliver_search(self, gen: int, query: str, hits: list[Any], ready: bool) -> None:
@@ -237,7 +238,7 @@ class EngineBridge(QObject):
         engine = self.engine
         if gen == self._related_gen and not self._closed and engine is not None:
             hits = self._guarded("Related notes failed", lambda: engine.related(path, limit), [])
-            self._prepare(hits)
+            hits = self._prepare(hits)
             links = self._guarded("Reading the note's links failed", lambda: engine.note_links(path), set())
         self._emit_result(self._related_result, gen, path, hits, links)
 
@@ -324,10 +325,13 @@ class EngineBridge(QObject):
     # ---- helpers ------------------------------------------------------------------------------
 
     @staticmethod
-    def _prepare(hits: list[Any]) -> None:
-        """Make the rows' snippets here, off the GUI thread (they are cached for the painter)."""
+    def _prepare(hits: list[Any]) -> list[Any]:
+        """Readable titles (copies: the engine may keep its hits) and the rows' snippets, made here, off
+        the GUI thread (snippets are cached for the painter)."""
+        hits = display_hits(hits)
         for hit in hits:
             snippet_for(hit)
+        return hits
 
     def _emit_result(self, signal: Any, *args: object) -> None:
         if self._closed:

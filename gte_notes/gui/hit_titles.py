@@ -1,0 +1,21 @@
+"""The titles result rows show: "Release 0.08" rather than a bare "0.08", and five notes titled
+"Publish" told apart by where they sit ("Publish · airtable"), instead of only by their paths."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from gte_notes.core.note_display import distinguishers, readable_title
+
+
+def display_hits(hits: list[Any]) -> list[Any]:
+    """Copies of `hits` with titles fit to show side by side (runs on a worker)."""
+    titles = [readable_title(h.title, h.path) for h in hits]
+    extra = distinguishers((h.path, t) for h, t in zip(hits, titles, strict=True))
+    out = []
+    for hit, title in zip(hits, titles, strict=True):
+        if hit.path in extra:
+            title = f"{title} · {extra[hit.path]}"
+        out.append(dataclasses.replace(hit, title=title) if title != hit.title else hit)
+    return out
