@@ -315,11 +315,18 @@ class MainWindow(QMainWindow):
         if not self.bridge.folder:
             return
         try:
-            open_note(Path(self.bridge.folder) / PurePosixPath(relpath), line, self.settings.editor_command)
+            open_note(Path(self.bridge.folder) / PurePosixPath(relpath), line, self.settings.editor_command,
+                      on_error=self._editor_failed)
         except KnownError as err:
             self.known_error(str(err))
         else:
             self.health.showMessage(f"Opened {relpath}", 3000)
+
+    def _editor_failed(self, err: BaseException) -> None:
+        if isinstance(err, KnownError):
+            self.known_error(str(err))
+        else:
+            self.reporter.show_bug(f"Opening the note failed: {err!r}", repr(err))
 
     # ---- index health and errors ---------------------------------------------------------------
 

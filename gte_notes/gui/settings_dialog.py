@@ -72,7 +72,10 @@ class SettingsDialog(QDialog):
         form.addRow("Exclude", self.exclude)
         form.addRow("Open notes with", self.editor)
         form.addRow("", self._hint("A command with {path} and {line}, e.g. "
-                                   "<code>code -g {path}:{line}</code> or <code>gvim +{line} {path}</code>."))
+                                   "<code>code -g {path}:{line}</code> or <code>gvim +{line} {path}</code>. "
+                                   "With shell syntax (<code>| &gt; &amp;&amp; $</code>) it runs through "
+                                   "<code>sh -c</code>, the path quoted for it; else it runs directly. "
+                                   "If it fails, its error is shown in the window."))
         form.addRow("Results shown", self.results)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                    | QDialogButtonBox.StandardButton.Cancel)
