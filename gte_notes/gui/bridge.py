@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import traceback
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -23,6 +23,7 @@ from gte_notes.core.config import Settings
 from gte_notes.core.engine import Engine, EngineListener
 from gte_notes.core.errors import KnownError, ModelMissingError
 from gte_notes.core.links import LinkIndex
+from gte_notes.core.note_display import readable_title
 from gte_notes.core.notes import scan_folder
 from gte_notes.gui.hit_titles import display_hits
 from gte_notes.gui.model_name import model_display_name
@@ -79,6 +80,7 @@ class EngineBridge(QObject):
         self._missing_message = ""
         self._closed = False
         self._paths: list[str] = []
+        self._titles: dict[str, str] = {}  # path → title, from the last status (for link targets)
         self._model_label = ("", "")  # (model, its readable name), made on the status worker
         # Searches get a thread of their own so a slow related-notes query never delays typing.
         self._search_pool = ThreadPoolExecutor(1, thread_name_prefix="gte-notes search")
@@ -265,6 +267,10 @@ class EngineBridge(QObject):
         if gen == self._preview_gen and not self._closed:
             self.preview_done.emit(path, body, text)
 
+    def title_of(self, path: str) -> str:
+        """The note's readable title as of the last status (a dict lookup: no I/O)."""
+        return readable_title(self._titles.get(path) or PurePosixPath(path).stem, path)
+
     def resolve_link(self, target: str, from_path: str) -> None:
         """Find the note a link in `from_path` points at; `link_resolved` answers ("" if none)."""
         self._inflight += 1
@@ -316,7 +322,8 @@ class EngineBridge(QObject):
         self._inflight -= 1
         self._status_running = False
         if data is not None and not self._closed:
-            self._paths = [f["path"] for f in data.get("files", ())]
+            self._paths = [f["path"] for f in data.get("files", ()) if f.get("status") != "waiting"]
+            self._titles = {f["path"]: f.get("title") or "" for f in data.get("files", ())}
             self.status_done.emit(data)
         if self._status_again:
             self._status_again = False

@@ -131,6 +131,7 @@ class MainWindow(QMainWindow):
         view = self.menuBar().addMenu("&View")
         add(view, "&Search", self.focus_search, "Ctrl+K", "Ctrl+F")
         add(view, "Open selected note in &editor", self.open_selected, "Ctrl+E")
+        add(view, "&Back in the preview", self.note.back, "Alt+Left")
         view.addSeparator()
         add(view, "&Index health…", self.show_health, "Ctrl+I")
         add(view, "&Rescan the folder", self.bridge.reindex, "F5")

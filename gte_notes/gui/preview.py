@@ -16,6 +16,8 @@ from PySide6.QtGui import (
     QColor,
     QDesktopServices,
     QImage,
+    QKeyEvent,
+    QMouseEvent,
     QPalette,
     QTextCharFormat,
     QTextCursor,
@@ -32,6 +34,7 @@ MAX_PREVIEW_CHARS = 400_000  # beyond this the preview shows the start; the edit
 
 class NotePreview(QTextBrowser):
     note_link = Signal(str, str)  # raw link target, kind ("wiki" or "path")
+    back_requested = Signal()  # Alt+Left or the mouse's back button
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -41,6 +44,19 @@ class NotePreview(QTextBrowser):
         self.document().setDocumentMargin(14)
         self.path: str | None = None
         self._words = WordMarker(self, self._word_format)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.BackButton:
+            self.back_requested.emit()
+            return
+        super().mousePressEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # QTextBrowser's own Alt+Left walks its own history, which is empty: links are ours to follow.
+        if event.key() == Qt.Key.Key_Left and event.modifiers() == Qt.KeyboardModifier.AltModifier:
+            self.back_requested.emit()
+            return
+        super().keyPressEvent(event)
 
     def loadResource(self, kind: int, url: QUrl | str) -> object:
         # An answer Qt counts as "loaded": returning nothing would make QTextDocument read local files
@@ -149,6 +165,7 @@ class PreviewPane(QWidget):
     """The preview with a header: the note's title, its path, and a button to open it in the editor."""
 
     open_requested = Signal()
+    back_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -167,14 +184,23 @@ class PreviewPane(QWidget):
         self.open.setToolTip("Open the note at this passage (Enter, or double-click a result)")
         self.open.hide()
         self.open.clicked.connect(self.open_requested.emit)
+        self.back = QToolButton()
+        self.back.setText("←")
+        self.back.setAccessibleName("Back")
+        self.back.setToolTip("Back to the note you followed the link from (Alt+Left)")
+        self.back.setAutoRaise(True)
+        self.back.hide()
+        self.back.clicked.connect(self.back_requested.emit)
         self.view = NotePreview(self)
         self.view.setAccessibleName("Note preview")
+        self.view.back_requested.connect(self.back_requested.emit)
         names = QVBoxLayout()
         names.setSpacing(0)
         names.addWidget(self.title)
         names.addWidget(self.where)
         header = QHBoxLayout()
         header.setContentsMargins(10, 6, 8, 6)
+        header.addWidget(self.back, 0, Qt.AlignmentFlag.AlignVCenter)
         header.addLayout(names, 1)
         header.addWidget(self.open, 0, Qt.AlignmentFlag.AlignVCenter)
         layout = QVBoxLayout(self)
@@ -196,6 +222,9 @@ class PreviewPane(QWidget):
         if event.type() == QEvent.Type.PaletteChange:
             self._recolor()
         super().changeEvent(event)
+
+    def set_back(self, possible: bool) -> None:
+        self.back.setVisible(possible)
 
     def set_header(self, title: str, where: str) -> None:
         self.title.setText(title)

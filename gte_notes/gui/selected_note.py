@@ -17,6 +17,8 @@ from gte_notes.gui.bridge import EngineBridge
 from gte_notes.gui.preview import PreviewPane
 from gte_notes.gui.related_panel import FETCH, RelatedPanel
 
+MAX_HISTORY = 50
+
 
 class SelectedNote(QObject):
     preview_shown = Signal(str)  # path
@@ -41,9 +43,13 @@ class SelectedNote(QObject):
         bridge.link_resolved.connect(self._link_resolved)
         self._link_from = ""
         self._text_len = 0  # of the note in the preview
+        self.history: list[Hit] = []  # notes left by following a link, for Back
+        preview.back_requested.connect(self.back)
 
     def select(self, hit: Hit | None) -> None:
         self.hit = hit
+        self.history.clear()
+        self.preview.set_back(False)
         if hit is None:
             return
         if self.shown is not None and hit.path == self.shown.path and hit.path == self.preview.view.path:
@@ -95,6 +101,8 @@ class SelectedNote(QObject):
         self.related_shown.emit(path)
 
     def _show_related(self, hit: Hit) -> None:
+        self.history.clear()
+        self.preview.set_back(False)
         self._load_preview(hit, keep_scroll=False)
 
     def notes_changed(self, changed: set[str], indexing: bool) -> None:
@@ -130,5 +138,15 @@ class SelectedNote(QObject):
         if not found:
             self.message.emit(f"“{target}” is not a note in this folder")
             return
-        self._load_preview(Hit(path=found, title=PurePosixPath(found).stem, score=0.0, passage="", line=1,
+        if self.shown is not None:
+            self.history.append(self.shown)
+            del self.history[:-MAX_HISTORY]
+        self._load_preview(Hit(path=found, title=self.bridge.title_of(found), score=0.0, passage="", line=1,
                                start=0, end=0), keep_scroll=False)
+        self.preview.set_back(bool(self.history))
+
+    def back(self) -> None:
+        """Alt+Left, the mouse's back button or the Back button: the note shown before a followed link."""
+        if self.history:
+            self._load_preview(self.history.pop(), keep_scroll=False)
+        self.preview.set_back(bool(self.history))
