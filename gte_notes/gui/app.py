@@ -80,7 +80,7 @@ def run_gui(args: argparse.Namespace, settings: Settings) -> int:
             return 2
         window.resize(*SCREENSHOT_SIZE)
         window.hsplit.setSizes([600, SCREENSHOT_SIZE[0] - 600])
-        window.vsplit.setSizes([470, 300])
+        window.vsplit.setSizes([430, 340])
         controller = ScreenshotController(window, os.path.abspath(screenshot), query)
     window.show()
     window.start(folder, query)

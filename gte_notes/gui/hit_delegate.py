@@ -22,10 +22,11 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from gte_notes.core.results import Hit
-from gte_notes.gui.hits_model import HIT_ROLE, SNIPPET_ROLE
+from gte_notes.gui.hits_model import HIT_ROLE, LINKED_ROLE, SNIPPET_ROLE
 from gte_notes.gui.snippet import Snippet, Utf16
 from gte_notes.gui.style import mix
 
+LINKED_MARK = "🔗 linked ·"  # a related note the shown note already links to
 PAD_X = 10
 LAYOUT_CACHE = 300  # passages kept laid out: a few screens of results and related notes
 PAD_Y = 7
@@ -100,6 +101,8 @@ class HitDelegate(QStyledItemDelegate):
         # Where the note is, and under which heading the passage sits.
         sfm = QFontMetrics(small_font)
         where = hit.path + (f"  ›  {hit.heading}" if hit.heading and hit.heading != hit.title else "")
+        if index.data(LINKED_ROLE):
+            where = f"{LINKED_MARK}  {where}"
         painter.setFont(small_font)
         painter.setPen(dim)
         painter.drawText(QRect(rect.left(), y, rect.width(), sfm.height()),

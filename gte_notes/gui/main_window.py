@@ -70,7 +70,7 @@ class MainWindow(QMainWindow):
         if not (persist and window_state.restore(self.state, self, self._splitters())):
             self.resize(1280, 820)
             self.hsplit.setSizes([540, 740])
-            self.vsplit.setSizes([480, 300])
+            self.vsplit.setSizes([430, 350])
         if persist:
             self.related.unlinked.setChecked(self.state.value("related/unlinked", False, type=bool))
             self.related.min_score.setValue(float(self.state.value("related/min_score", 0.0)))
