@@ -80,6 +80,7 @@ class EngineBridge(QObject):
         self._missing_message = ""
         self._closed = False
         self._paths: list[str] = []
+        self.sort_by_date = False  # results newest first instead of best first
         self._titles: dict[str, str] = {}  # path → title, from the last status (for link targets)
         self._model_label = ("", "")  # (model, its readable name), made on the status worker
         # Searches get a thread of their own so a slow related-notes query never delays typing.
@@ -220,6 +221,8 @@ class EngineBridge(QObject):
         if gen == self.search_generation and not self._closed and engine is not None:
             hits = self._guarded("Search failed", lambda: engine.search(query, limit), [])
             hits = self._prepare(hits)
+            if self.sort_by_date:
+                hits = newest_first(hits, engine.ws.folder)
         self._emit_result(self._search_result, gen, query, hits, engine is not None and engine.ready)
 
     def _deliver_search(self, gen: int, query: str, hits: list[Any], ready: bool) -> None:
@@ -375,3 +378,14 @@ def add_waiting_files(status: dict[str, Any], engine: Engine) -> None:
         status["files"] = sorted([*status.get("files", ()), *waiting], key=lambda f: f["path"])
         status["files_total"] = len(status["files"])
         status["counts"] = {**status.get("counts", {}), "waiting": len(waiting)}
+
+
+def newest_first(hits: list[Any], folder: Path) -> list[Any]:
+    """The same hits, most recently modified first (a stat per hit, on the search worker)."""
+    def mtime(hit: Any) -> float:
+        try:
+            return (folder / PurePosixPath(hit.path)).stat().st_mtime
+        except OSError:
+            return 0.0
+
+    return sorted(hits, key=mtime, reverse=True)

@@ -84,7 +84,7 @@ class HitDelegate(QStyledItemDelegate):
 
         # Title line, the score at the right.
         painter.setFont(small_font)
-        score = f"{hit.score:.2f}"
+        score = f"{hit.score:.2f}" if hit.score >= 0 else ""  # a recently opened note has no score
         score_w = QFontMetrics(small_font).horizontalAdvance(score)
         tfm = QFontMetrics(title_font)
         painter.setPen(dim)

@@ -9,7 +9,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from gte_notes.core.config import Settings
@@ -27,8 +27,11 @@ from gte_notes.gui.hit_list import HitList
 from gte_notes.gui.message_bar import MessageBar
 from gte_notes.gui.preview import PreviewPane
 from gte_notes.gui.related_panel import RelatedPanel
+from gte_notes.gui.results_pane import ResultsPane
 from gte_notes.gui.search_field import SearchField
+from gte_notes.gui.search_memory import SearchMemory
 from gte_notes.gui.selected_note import SelectedNote
+from gte_notes.gui.window_menus import build_menus
 
 # 0: the search starts on the next pass of the event loop, which still folds the edits of one paste into
 # one search. Keys typed while a search runs need no timer: the one search thread skips every query
@@ -79,7 +82,9 @@ class MainWindow(QMainWindow):
     # ---- building -----------------------------------------------------------------------------
 
     def _build(self) -> None:
+        self.memory = SearchMemory(self.state, self.persist, self)
         self.search = SearchField()
+        self.search.history = lambda: self.memory.searches
         self.messages = MessageBar()
         self.results = HitList(passage_lines=2)
         self.results.setAccessibleName("Search results")
@@ -94,7 +99,8 @@ class MainWindow(QMainWindow):
         self.vsplit.addWidget(self.preview)
         self.vsplit.addWidget(self.related)
         self.hsplit = QSplitter(Qt.Orientation.Horizontal)
-        self.hsplit.addWidget(self.results)
+        self.pane = ResultsPane(self.results)
+        self.hsplit.addWidget(self.pane)
         self.hsplit.addWidget(self.vsplit)
         for splitter in (self.hsplit, self.vsplit):
             splitter.setChildrenCollapsible(False)
@@ -108,7 +114,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.health = HealthBar()
         self.setStatusBar(self.health)
-        self._menus()
+        build_menus(self)
         self._search_timer = self._timer(SEARCH_DEBOUNCE_MS, self._run_search)
         self._select_timer = self._timer(SELECT_DEBOUNCE_MS, self._load_selected)
         self._refresh_timer = self._timer(REFRESH_MS, self._refresh)
@@ -120,28 +126,6 @@ class MainWindow(QMainWindow):
         timer.setInterval(ms)
         timer.timeout.connect(slot)
         return timer
-
-    def _menus(self) -> None:
-        add = self._action
-        files = self.menuBar().addMenu("&File")
-        add(files, "&Open notes folder…", self.choose_folder, QKeySequence.StandardKey.Open)
-        add(files, "&Settings…", self.edit_settings, "Ctrl+,")
-        files.addSeparator()
-        add(files, "&Quit", self.close, QKeySequence.StandardKey.Quit)
-        view = self.menuBar().addMenu("&View")
-        add(view, "&Search", self.focus_search, "Ctrl+K", "Ctrl+F")
-        add(view, "Open selected note in &editor", self.open_selected, "Ctrl+E")
-        add(view, "&Back in the preview", self.note.back, "Alt+Left")
-        view.addSeparator()
-        add(view, "&Index health…", self.show_health, "Ctrl+I")
-        add(view, "&Rescan the folder", self.bridge.reindex, "F5")
-
-    def _action(self, menu: Any, text: str, slot: Any, *keys: QKeySequence | str) -> QAction:
-        act = QAction(text, self)
-        act.setShortcuts([QKeySequence(k) for k in keys])
-        act.triggered.connect(slot)
-        menu.addAction(act)
-        return act
 
     def _splitters(self) -> dict[str, QSplitter]:
         return {"main": self.hsplit, "right": self.vsplit}
@@ -160,6 +144,10 @@ class MainWindow(QMainWindow):
         b.status_done.connect(self._status_done)
         self.reporter.known.connect(self.known_error)
         self.search.textChanged.connect(lambda _text: self._search_timer.start())
+        self.search.textChanged.connect(self.memory.typed)
+        self.pane.open_hit.connect(self.open_hit)
+        self.pane.add_filter.connect(self._add_filter)
+        self.pane.sort_changed.connect(self._sort)
         self.search.move.connect(self.results.move)
         self.search.accepted.connect(self.open_selected)
         self.results.selectionModel().currentChanged.connect(self._selection_moved)
@@ -176,8 +164,10 @@ class MainWindow(QMainWindow):
     def start(self, folder: str | None, query: str = "") -> None:
         """Open `folder` (else the remembered one, else ask for one) and type `query`."""
         folder = folder or (self.settings.folders[0] if self.settings.folders else None)
+        query = query or self.memory.last_query  # where the user left off; typing replaces it
         if query:
             self.search.setText(query)
+            self.search.selectAll()
         if folder:
             self.open_folder(folder)
         else:
@@ -200,6 +190,7 @@ class MainWindow(QMainWindow):
 
     def open_folder(self, folder: str) -> None:
         self.ready = False
+        self.pane.folder = folder
         self.results.hits.set_hits([])
         self.note.clear()
         self.messages.hide()
@@ -227,10 +218,23 @@ class MainWindow(QMainWindow):
         self.bridge.search(query, self.settings.result_count)
         if not query.strip():
             self.shown_query = ""
-            self.results.hits.set_hits([])
+            self._show_recent()
             self.results.set_placeholder(self._type_to_search())
             self.note.clear()
             self.results_shown.emit("")
+
+    def _show_recent(self) -> None:
+        """An empty field lists the notes opened lately (Enter opens the selected one again)."""
+        self.results.hits.set_hits(self.memory.notes)
+        self.pane.show_recent(self.memory.notes)
+
+    def _add_filter(self, term: str) -> None:
+        self.search.setText(f"{self.search.text().rstrip()} {term}".strip())
+        self.search.setFocus()
+
+    def _sort(self, how: str) -> None:
+        self.bridge.sort_by_date = how == "Date modified"
+        self.refresh_results()
 
     def _search_done(self, _gen: int, query: str, hits: list[Hit], ready: bool) -> None:
         self.ready = ready
@@ -242,6 +246,7 @@ class MainWindow(QMainWindow):
         if not same_query:
             self._user_chose = False
         self.results.hits.set_hits(hits)
+        self.pane.show_results(hits, query)
         self.shown_query = query
         kept = self.results.hits.row_of(current.path) if current is not None else -1
         row = kept if kept >= 0 and self._user_chose else 0
@@ -310,6 +315,7 @@ class MainWindow(QMainWindow):
 
     def open_hit(self, hit: Hit | None) -> None:
         if hit is not None:
+            self.memory.opened(hit)
             self.open_path(hit.path, hit.line)
 
     def open_path(self, relpath: str, line: int = 1) -> None:
@@ -317,17 +323,11 @@ class MainWindow(QMainWindow):
             return
         try:
             open_note(Path(self.bridge.folder) / PurePosixPath(relpath), line, self.settings.editor_command,
-                      on_error=self._editor_failed)
+                      on_error=lambda err: self._error(str(err), not isinstance(err, KnownError), repr(err)))
         except KnownError as err:
             self.known_error(str(err))
         else:
             self.health.showMessage(f"Opened {relpath}", 3000)
-
-    def _editor_failed(self, err: BaseException) -> None:
-        if isinstance(err, KnownError):
-            self.known_error(str(err))
-        else:
-            self.reporter.show_bug(f"Opening the note failed: {err!r}", repr(err))
 
     # ---- index health and errors ---------------------------------------------------------------
 
@@ -387,6 +387,7 @@ class MainWindow(QMainWindow):
         if self.persist:
             self.state.setValue("related/unlinked", self.related.unlinked.isChecked())
             self.state.setValue("related/min_score", self.related.min_score.value())
+            self.memory.save()
             window_state.save(self.state, self, self._splitters())
         for timer in (self._search_timer, self._select_timer, self._refresh_timer, self._status_timer):
             timer.stop()

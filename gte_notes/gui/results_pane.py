@@ -1,0 +1,109 @@
+"""The results column: a header (how many notes matched, or "Recently opened"; the order; folder chips
+that narrow the search) above the list, and the list's context menu (open, copy path, reveal)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path, PurePosixPath
+
+from PySide6.QtCore import QPoint, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QMenu, QToolButton, QVBoxLayout, QWidget
+
+from gte_notes.core.results import Hit
+from gte_notes.gui.hit_list import HitList
+from gte_notes.gui.style import quiet
+
+SORTS = ("Best match", "Date modified")
+MAX_CHIPS = 4
+
+
+class ResultsPane(QWidget):
+    open_hit = Signal(object)  # Hit
+    add_filter = Signal(str)  # "path:garden": narrow the query to a folder
+    sort_changed = Signal(str)  # one of SORTS
+
+    def __init__(self, results: HitList, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.results = results
+        self.folder = ""  # the open notes folder, for copying and revealing
+        self.count = QLabel("")
+        self.count.setAccessibleName("Result count")
+        quiet(self.count)
+        self.sort = QComboBox()
+        self.sort.addItems(SORTS)
+        self.sort.setToolTip("Order of the results")
+        self.sort.currentTextChanged.connect(self.sort_changed.emit)
+        self.chips = QHBoxLayout()
+        self.chips.setSpacing(4)
+        head = QHBoxLayout()
+        head.setContentsMargins(2, 0, 0, 2)
+        head.addWidget(self.count)
+        head.addLayout(self.chips)
+        head.addStretch(1)
+        head.addWidget(self.sort)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(head)
+        layout.addWidget(results, 1)
+        results.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        results.customContextMenuRequested.connect(self._menu)
+
+    # ---- the header ---------------------------------------------------------------------------
+
+    def show_results(self, hits: list[Hit], query: str) -> None:
+        n = len(hits)
+        self.count.setText(f"{n} note{'s' if n != 1 else ''}" if query.strip() else "")
+        self._set_chips(hits, query)
+
+    def show_recent(self, recent: list[Hit]) -> None:
+        self.count.setText("Recently opened" if recent else "")
+        self._set_chips([], "")
+
+    def _set_chips(self, hits: list[Hit], query: str) -> None:
+        while self.chips.count():
+            item = self.chips.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        folders = Counter(h.folder for h in hits if h.folder)
+        if len(folders) < 2 or "path:" in query:
+            return  # one folder, or already narrowed: a chip would not narrow anything
+        for folder, n in folders.most_common(MAX_CHIPS):
+            chip = QToolButton()
+            chip.setText(f"{PurePosixPath(folder).name} · {n}")
+            chip.setToolTip(f"Only notes in {folder}/ (adds path:{folder} to the search)")
+            chip.setAutoRaise(False)
+            chip.clicked.connect(lambda _=False, f=folder: self.add_filter.emit(f"path:{f}"))
+            self.chips.addWidget(chip)
+
+    def chip_texts(self) -> list[str]:
+        return [self.chips.itemAt(i).widget().text() for i in range(self.chips.count())
+                if self.chips.itemAt(i).widget() is not None]
+
+    # ---- the context menu ---------------------------------------------------------------------
+
+    def _menu(self, pos: QPoint) -> None:
+        index = self.results.indexAt(pos)
+        hit = self.results.hits.hit(index.row()) if index.isValid() else None
+        if hit is None:
+            return
+        menu = self.menu_for(hit)
+        menu.exec(self.results.viewport().mapToGlobal(pos))
+
+    def menu_for(self, hit: Hit) -> QMenu:
+        menu = QMenu(self)
+        menu.addAction("Open in editor", lambda: self.open_hit.emit(hit))
+        menu.addAction("Copy path", lambda: self.copy_path(hit))
+        menu.addAction("Reveal in file manager", lambda: self.reveal(hit))
+        return menu
+
+    def full_path(self, hit: Hit) -> Path:
+        return Path(self.folder) / PurePosixPath(hit.path)
+
+    def copy_path(self, hit: Hit) -> None:
+        QGuiApplication.clipboard().setText(str(self.full_path(hit)))
+
+    def reveal(self, hit: Hit) -> None:
+        # Opening the folder (not the file) is what every desktop's file manager understands.
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.full_path(hit).parent)))
