@@ -15,6 +15,7 @@ from gte_notes.gui.bridge import EngineBridge
 from gte_notes.gui.crash import ErrorReporter
 from gte_notes.gui.main_window import MainWindow
 from gte_notes.gui.system_libs import xcb_problem
+from gte_notes.gui.theme import follow_system
 
 # In the source tree and in the PyInstaller bundle alike, resources/ sits beside the gte_notes package.
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
@@ -47,6 +48,7 @@ def make_app() -> QApplication:
     app.setOrganizationName("gte-notes")
     app.setDesktopFileName("gte-notes")
     app.setWindowIcon(app_icon())
+    follow_system(app)
     return app
 
 

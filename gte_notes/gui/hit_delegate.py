@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect, QSize, Qt
 from PySide6.QtGui import (
-    QColor,
     QFont,
     QFontMetrics,
     QPainter,
@@ -24,7 +23,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem,
 from gte_notes.core.results import Hit
 from gte_notes.gui.hits_model import HIT_ROLE, LINKED_ROLE, SNIPPET_ROLE
 from gte_notes.gui.snippet import Snippet, Utf16
-from gte_notes.gui.style import mix
+from gte_notes.gui.style import mark_background, mix
 
 LINKED_MARK = "🔗 linked ·"  # a related note the shown note already links to
 PAD_X = 10
@@ -129,9 +128,8 @@ class HitDelegate(QStyledItemDelegate):
             if selected:
                 mark.setFontUnderline(True)
             else:
-                tint = QColor(pal.color(group, QPalette.ColorRole.Highlight))
-                tint.setAlpha(60)
-                mark.setBackground(tint)
+                mark.setBackground(mark_background(pal.color(group, QPalette.ColorRole.Text),
+                                                   pal.color(group, QPalette.ColorRole.Base)))
             layout = elided_layout(snippet, font, mark, width, self.passage_lines)
             if len(self._layouts) >= LAYOUT_CACHE:
                 self._layouts.pop(next(iter(self._layouts)))

@@ -27,7 +27,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QTextBrowser, QTextEdit, QToolButton, QVBoxLayout, QWidget
 
 from gte_notes.gui.preview_marks import WordMarker, find_passage
-from gte_notes.gui.style import mix
+from gte_notes.gui.style import mark_background, mix
 
 MAX_PREVIEW_CHARS = 400_000  # beyond this the preview shows the start; the editor shows the rest
 
@@ -124,10 +124,9 @@ class NotePreview(QTextBrowser):
         return self._words.done
 
     def _word_format(self) -> QTextCharFormat:
-        tint = QColor(self.palette().color(QPalette.ColorRole.Highlight))
-        tint.setAlpha(90)
+        pal = self.palette()
         fmt = QTextCharFormat()
-        fmt.setBackground(tint)
+        fmt.setBackground(mark_background(pal.color(QPalette.ColorRole.Text), pal.color(QPalette.ColorRole.Base)))
         return fmt
 
     def _scroll_to(self, block: object) -> None:
