@@ -246,7 +246,7 @@ class MainWindow(QMainWindow):
         if not same_query:
             self._user_chose = False
         self.results.hits.set_hits(hits)
-        self.pane.show_results(hits, query)
+        self.pane.show_results(hits, query, ready)
         self.shown_query = query
         kept = self.results.hits.row_of(current.path) if current is not None else -1
         row = kept if kept >= 0 and self._user_chose else 0

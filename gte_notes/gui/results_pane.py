@@ -52,9 +52,10 @@ class ResultsPane(QWidget):
 
     # ---- the header ---------------------------------------------------------------------------
 
-    def show_results(self, hits: list[Hit], query: str) -> None:
+    def show_results(self, hits: list[Hit], query: str, ready: bool = True) -> None:
         n = len(hits)
-        self.count.setText(f"{n} note{'s' if n != 1 else ''}" if query.strip() else "")
+        # Before the index is open "0 notes" would be untrue: the list's placeholder says why it is empty.
+        self.count.setText(f"{n} note{'s' if n != 1 else ''}" if query.strip() and (ready or n) else "")
         self._set_chips(hits, query)
 
     def show_recent(self, recent: list[Hit]) -> None:

@@ -12,7 +12,8 @@ import os
 import sys
 from collections.abc import Callable
 
-# The shared libraries Qt 6's xcb plugin loads, and the Debian/Ubuntu package that provides each.
+# The shared libraries Qt 6's xcb plugin loads (`ldd libQt6XcbQpa.so.6`, PySide6 6.11), and the
+# Debian/Ubuntu package that provides each.
 XCB_LIBS = {
     "libxcb-cursor.so.0": "libxcb-cursor0",
     "libxcb-icccm.so.4": "libxcb-icccm4",
@@ -21,7 +22,7 @@ XCB_LIBS = {
     "libxcb-randr.so.0": "libxcb-randr0",
     "libxcb-render-util.so.0": "libxcb-render-util0",
     "libxcb-shape.so.0": "libxcb-shape0",
-    "libxcb-xinerama.so.0": "libxcb-xinerama0",
+    "libxcb-util.so.1": "libxcb-util1",
     "libxcb-xkb.so.1": "libxcb-xkb1",
     "libxkbcommon-x11.so.0": "libxkbcommon-x11-0",
     "libEGL.so.1": "libegl1",
