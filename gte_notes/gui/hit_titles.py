@@ -6,7 +6,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from gte_notes.core.note_display import distinguishers, readable_title
+from gte_notes.core.note_display import clean_passage, distinguishers, readable_title
+from gte_notes.gui.snippet import clean
 
 
 def display_hits(hits: list[Any]) -> list[Any]:
@@ -17,5 +18,9 @@ def display_hits(hits: list[Any]) -> list[Any]:
     for hit, title in zip(hits, titles, strict=True):
         if hit.path in extra:
             title = f"{title} · {extra[hit.path]}"
-        out.append(dataclasses.replace(hit, title=title) if title != hit.title else hit)
+        # A heading can hold links and markup too ("Pods > Implement ([[docs|dendron.topic…]])").
+        heading = clean(clean_passage(hit.heading)).text if hit.heading else hit.heading
+        if title != hit.title or heading != hit.heading:
+            hit = dataclasses.replace(hit, title=title, heading=heading)
+        out.append(hit)
     return out

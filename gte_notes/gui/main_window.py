@@ -164,9 +164,10 @@ class MainWindow(QMainWindow):
     def start(self, folder: str | None, query: str = "") -> None:
         """Open `folder` (else the remembered one, else ask for one) and type `query`."""
         folder = folder or (self.settings.folders[0] if self.settings.folders else None)
-        query = query or self.memory.last_query  # where the user left off; typing replaces it
         if query:
             self.search.setText(query)
+        elif self.memory.last_query:  # where the user left off, selected: typing replaces it
+            self.search.setText(self.memory.last_query)
             self.search.selectAll()
         if folder:
             self.open_folder(folder)

@@ -60,3 +60,12 @@ def test_the_preview_fills_frontmatter_templates(qtbot, make_window, tmp_path: P
     text = window.preview.view.document().toPlainText()
     assert "Faster lookup and a new publishing theme" in text and "{{" not in text
     assert window.preview.title.text() == "Release 0.08"
+
+
+def test_headings_in_rows_lose_their_link_markup() -> None:
+    from gte_notes.core.results import Hit
+    from gte_notes.gui.hit_titles import display_hits
+
+    hit = Hit(path="changelog.md", title="Changelog", score=0.5, passage="x", line=1, start=0, end=0,
+              heading="Pods > Implement ([[docs|dendron.topic.publish-legacy.selective-publication]])")
+    assert display_hits([hit])[0].heading == "Pods > Implement (docs)"
