@@ -47,15 +47,20 @@ def test_raw_html_does_not_swallow_the_heading_after_it() -> None:
     assert "<img" not in text and "loom.com" not in text
 
 
+def preview_of(qtbot, make_window, folder: Path, embedder, query: str, expect: str) -> NotePreview:
+    """Open the app on `folder`, type `query`, check `expect` is the top result; its preview."""
+    window = make_window(folder, embedder=embedder)
+    wait_idle(qtbot, window)
+    with qtbot.waitSignal(window.preview_shown, timeout=WAIT_MS):
+        type_query(qtbot, window, query)
+    assert window.selected_hit().path == expect
+    return window.preview.view
+
+
 def test_the_preview_scrolls_to_the_matched_heading(qtbot, make_window, tmp_path: Path,
                                                    fake_embedder) -> None:
     folder = write_notes(tmp_path / "notes", {**NOTES, "todos.md": TODOS})
-    window = make_window(folder, embedder=fake_embedder)
-    wait_idle(qtbot, window)
-    with qtbot.waitSignal(window.preview_shown, timeout=WAIT_MS):
-        type_query(qtbot, window, "example of a daily journal note")
-    assert window.selected_hit().path == "todos.md"
-    view = window.preview.view
+    view = preview_of(qtbot, make_window, folder, fake_embedder, "example of a daily journal note", "todos.md")
     qtbot.waitUntil(lambda: "Example of a daily journal note" in visible_text(view), timeout=WAIT_MS)
     assert view.verticalScrollBar().value() > 0
     assert "fname: daily.journal" in visible_text(view)
@@ -64,11 +69,6 @@ def test_the_preview_scrolls_to_the_matched_heading(qtbot, make_window, tmp_path
 def test_a_line_repeated_earlier_does_not_pull_the_preview_up(qtbot, make_window, tmp_path: Path,
                                                               fake_embedder) -> None:
     folder = write_notes(tmp_path / "notes", {**NOTES, "showcase.md": RECIPES})
-    window = make_window(folder, embedder=fake_embedder)
-    wait_idle(qtbot, window)
-    with qtbot.waitSignal(window.preview_shown, timeout=WAIT_MS):
-        type_query(qtbot, window, "kneading sourdough pastry")
-    assert window.selected_hit().path == "showcase.md"
-    view = window.preview.view
+    view = preview_of(qtbot, make_window, folder, fake_embedder, "kneading sourdough pastry", "showcase.md")
     qtbot.waitUntil(lambda: "Kneading sourdough" in visible_text(view), timeout=WAIT_MS)
     assert "Other things" not in visible_text(view)
