@@ -111,7 +111,7 @@ class FilesFilter(QSortFilterProxyModel):
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         row = self.sourceModel().rows[source_row]  # type: ignore[attr-defined]
         k = kind(row["status"])
-        if self.which == "Problems only" and k == "indexed":
+        if self.which == "Problems only" and k not in ("skipped", "failed"):  # waiting is no problem
             return False
         if self.which in ("Indexed", "Skipped", "Failed") and k != self.which.lower():
             return False
