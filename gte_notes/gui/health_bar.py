@@ -89,6 +89,7 @@ class HealthBar(QStatusBar):
             self._problem = ""
         if state not in ("indexing", "scanning"):
             self.bar.hide()
+        self.pause.setVisible(state != "no folder")  # nothing to pause
         if state == "paused":
             self.session.pause()
         elif state not in ("indexing", "scanning"):
