@@ -29,6 +29,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QTextBrowser, QTextEdit, QToo
 from gte_notes.gui.preview_marks import WordMarker, find_passage
 from gte_notes.gui.style import mark_background, mix
 
+SETTLE_MS = 150  # when the preview checks again that the passage is at the top
 MAX_PREVIEW_CHARS = 400_000  # beyond this the preview shows the start; the editor shows the rest
 
 
@@ -44,6 +45,8 @@ class NotePreview(QTextBrowser):
         self.document().setDocumentMargin(14)
         self.path: str | None = None
         self._words = WordMarker(self, self._word_format)
+        self._scroll_gen = 0
+        self._scrolled_to = 0
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.BackButton:
@@ -115,8 +118,13 @@ class NotePreview(QTextBrowser):
         self._words.start(query, selections, start.block() if start is not None else None)
         if scroll:
             top = start.block() if start is not None else None
-            # The layout may not be finished right after setMarkdown; scroll once it is.
-            QTimer.singleShot(0, lambda: self._scroll_to(top))
+            # The layout may not be finished right after setMarkdown; scroll once it is. The scroll bar's
+            # range can lag the layout of a long note (a value past its maximum is clamped), so look
+            # again a moment later, unless the reader has scrolled since.
+            self._scroll_gen += 1
+            gen = self._scroll_gen
+            QTimer.singleShot(0, self, lambda: self._scroll_to(top, gen))
+            QTimer.singleShot(SETTLE_MS, self, lambda: self._scroll_to(top, gen, again=True))
 
     @property
     def marked(self) -> bool:
@@ -129,13 +137,16 @@ class NotePreview(QTextBrowser):
         fmt.setBackground(mark_background(pal.color(QPalette.ColorRole.Text), pal.color(QPalette.ColorRole.Base)))
         return fmt
 
-    def _scroll_to(self, block: object) -> None:
+    def _scroll_to(self, block: object, gen: int, again: bool = False) -> None:
         bar = self.verticalScrollBar()
+        if gen != self._scroll_gen or (again and bar.value() != self._scrolled_to):
+            return  # another note or passage since, or the reader moved
         if block is None or self.path is None:
             bar.setValue(0)
-            return
-        rect = self.document().documentLayout().blockBoundingRect(block)  # type: ignore[arg-type]
-        bar.setValue(max(0, int(rect.top()) - 6))  # the passage at the top, no half-cut line above it
+        else:
+            rect = self.document().documentLayout().blockBoundingRect(block)  # type: ignore[arg-type]
+            bar.setValue(max(0, int(rect.top()) - 6))  # the passage at the top, no half-cut line above it
+        self._scrolled_to = bar.value()
 
     # ---- links --------------------------------------------------------------------------------
 
