@@ -25,7 +25,7 @@ from gte_notes.gui.hits_model import HIT_ROLE, LINKED_ROLE, SNIPPET_ROLE
 from gte_notes.gui.snippet import Snippet, Utf16
 from gte_notes.gui.style import mark_background, mix
 
-LINKED_MARK = "🔗 linked ·"  # a related note the shown note already links to
+LINKED_MARK = "↔ linked ·"  # a related note the shown note already links to
 PAD_X = 10
 LAYOUT_CACHE = 300  # passages kept laid out: a few screens of results and related notes
 PAD_Y = 7

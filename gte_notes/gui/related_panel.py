@@ -35,7 +35,7 @@ class RelatedPanel(QWidget):
         font.setBold(True)
         self.header.setFont(font)
         self.unlinked = QCheckBox("Unlinked only")
-        self.unlinked.setToolTip("Hide the notes this note already links to (marked 🔗 linked)")
+        self.unlinked.setToolTip("Hide the notes this note already links to (marked ↔ linked)")
         self.min_score = QDoubleSpinBox()
         self.min_score.setRange(0.0, 1.0)
         self.min_score.setSingleStep(0.05)

@@ -16,6 +16,16 @@ from gte_notes.gui.style import quiet
 
 SORTS = ("Best match", "Date modified")
 MAX_CHIPS = 4
+HIERARCHY_LEVELS = 3
+
+
+def group_of(path: str) -> str:
+    """What a folder chip narrows to: the note's folder, or in a flat Dendron-style vault the first
+    levels of its dotted name ("dendron.topic.publish"); `path:` matches either as a substring."""
+    p = PurePosixPath(path)
+    if str(p.parent) != ".":
+        return str(p.parent)
+    return ".".join(p.stem.split(".")[:-1][:HIERARCHY_LEVELS])
 
 
 class ResultsPane(QWidget):
@@ -67,10 +77,13 @@ class ResultsPane(QWidget):
             item = self.chips.takeAt(0)
             if item.widget() is not None:
                 item.widget().deleteLater()
-        folders = Counter(h.folder for h in hits if h.folder)
+        folders = Counter(group_of(h.path) for h in hits)
+        folders.pop("", None)
         if len(folders) < 2 or "path:" in query:
             return  # one folder, or already narrowed: a chip would not narrow anything
         for folder, n in folders.most_common(MAX_CHIPS):
+            if n < 2 and self.chips.count():
+                break  # a chip for one note narrows to what is already in view
             chip = QToolButton()
             chip.setText(f"{PurePosixPath(folder).name} · {n}")
             chip.setToolTip(f"Only notes in {folder}/ (adds path:{folder} to the search)")

@@ -78,3 +78,11 @@ def test_results_newest_first(qtbot, window, notes_dir: Path) -> None:
 
     qtbot.waitUntil(lambda: order() == ["garden/tomatoes.md", "garden/compost.md", "garden/soil.md"],
                     timeout=WAIT_MS)
+
+
+def test_chips_group_a_flat_dendron_vault_by_hierarchy() -> None:
+    from gte_notes.gui.results_pane import group_of
+
+    assert group_of("dendron.topic.publish.cook.github.md") == "dendron.topic.publish"
+    assert group_of("garden/tomatoes.md") == "garden"
+    assert group_of("readme.md") == ""
