@@ -8,7 +8,16 @@ from pathlib import Path, PurePosixPath
 
 from PySide6.QtCore import QPoint, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QMenu, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gte_notes.core.results import Hit
 from gte_notes.gui.hit_list import HitList
@@ -44,13 +53,16 @@ class ResultsPane(QWidget):
         self.sort.addItems(SORTS)
         self.sort.setToolTip("Order of the results")
         self.sort.currentTextChanged.connect(self.sort_changed.emit)
-        self.chips = QHBoxLayout()
+        # The chips may be cut at the right rather than widen the column (the splitter decides that).
+        chip_row = QWidget()
+        chip_row.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.chips = QHBoxLayout(chip_row)
+        self.chips.setContentsMargins(0, 0, 0, 0)
         self.chips.setSpacing(4)
         head = QHBoxLayout()
         head.setContentsMargins(2, 0, 0, 2)
         head.addWidget(self.count)
-        head.addLayout(self.chips)
-        head.addStretch(1)
+        head.addWidget(chip_row, 1)
         head.addWidget(self.sort)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -85,11 +97,13 @@ class ResultsPane(QWidget):
             if n < 2 and self.chips.count():
                 break  # a chip for one note narrows to what is already in view
             chip = QToolButton()
-            chip.setText(f"{PurePosixPath(folder).name} · {n}")
+            name = PurePosixPath(folder).name
+            chip.setText(f"{name if '/' in folder or '.' not in name else name.rsplit('.', 1)[1]} · {n}")
             chip.setToolTip(f"Only notes in {folder}/ (adds path:{folder} to the search)")
             chip.setAutoRaise(False)
             chip.clicked.connect(lambda _=False, f=folder: self.add_filter.emit(f"path:{f}"))
             self.chips.addWidget(chip)
+        self.chips.addStretch(1)
 
     def chip_texts(self) -> list[str]:
         return [self.chips.itemAt(i).widget().text() for i in range(self.chips.count())
