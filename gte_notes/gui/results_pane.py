@@ -37,6 +37,12 @@ def group_of(path: str) -> str:
     return ".".join(p.stem.split(".")[:-1][:HIERARCHY_LEVELS])
 
 
+def _chip_label(group: str, n: int) -> str:
+    """A folder's own name, or the last level of a dotted hierarchy ("publish" for dendron.topic.publish)."""
+    name = PurePosixPath(group).name
+    return f"{name if '/' in group or '.' not in name else name.rsplit('.', 1)[1]} · {n}"
+
+
 class ResultsPane(QWidget):
     open_hit = Signal(object)  # Hit
     add_filter = Signal(str)  # "path:garden": narrow the query to a folder
@@ -46,6 +52,8 @@ class ResultsPane(QWidget):
         super().__init__(parent)
         self.results = results
         self.folder = ""  # the open notes folder, for copying and revealing
+        self._chips_shown: list[tuple[str, int]] = []
+        self._chip_buttons: list[QToolButton] = []
         self.count = QLabel("")
         self.count.setAccessibleName("Result count")
         quiet(self.count)
@@ -85,25 +93,38 @@ class ResultsPane(QWidget):
         self._set_chips([], "")
 
     def _set_chips(self, hits: list[Hit], query: str) -> None:
+        wanted = self._chip_groups(hits, query)
+        if [f for f, _n in wanted] == [f for f, _n in self._chips_shown]:
+            # Typing mostly keeps the same folders: update the counts, make no widgets per keystroke.
+            for (folder, n), chip in zip(wanted, self._chip_buttons, strict=True):
+                chip.setText(_chip_label(folder, n))
+            self._chips_shown = wanted
+            return
+        self._chips_shown = wanted
+        self._chip_buttons = []
         while self.chips.count():
             item = self.chips.takeAt(0)
             if item.widget() is not None:
                 item.widget().deleteLater()
-        folders = Counter(group_of(h.path) for h in hits)
-        folders.pop("", None)
-        if len(folders) < 2 or "path:" in query:
-            return  # one folder, or already narrowed: a chip would not narrow anything
-        for folder, n in folders.most_common(MAX_CHIPS):
-            if n < 2 and self.chips.count():
-                break  # a chip for one note narrows to what is already in view
+        for folder, n in wanted:
             chip = QToolButton()
-            name = PurePosixPath(folder).name
-            chip.setText(f"{name if '/' in folder or '.' not in name else name.rsplit('.', 1)[1]} · {n}")
+            chip.setText(_chip_label(folder, n))
+            self._chip_buttons.append(chip)
             chip.setToolTip(f"Only notes in {folder}/ (adds path:{folder} to the search)")
             chip.setAutoRaise(False)
             chip.clicked.connect(lambda _=False, f=folder: self.add_filter.emit(f"path:{f}"))
             self.chips.addWidget(chip)
         self.chips.addStretch(1)
+
+    @staticmethod
+    def _chip_groups(hits: list[Hit], query: str) -> list[tuple[str, int]]:
+        folders = Counter(group_of(h.path) for h in hits)
+        folders.pop("", None)
+        if len(folders) < 2 or "path:" in query:
+            return []  # one folder, or already narrowed: a chip would not narrow anything
+        # A chip for one note narrows to what is already in view; the first is kept all the same.
+        common = folders.most_common(MAX_CHIPS)
+        return common[:1] + [(f, n) for f, n in common[1:] if n >= 2]
 
     def chip_texts(self) -> list[str]:
         return [self.chips.itemAt(i).widget().text() for i in range(self.chips.count())
