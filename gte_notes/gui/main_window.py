@@ -27,6 +27,7 @@ from gte_notes.gui.hit_list import HitList
 from gte_notes.gui.message_bar import MessageBar
 from gte_notes.gui.preview import PreviewPane
 from gte_notes.gui.related_panel import RelatedPanel
+from gte_notes.gui.result_tags import ResultTags
 from gte_notes.gui.results_pane import ResultsPane
 from gte_notes.gui.search_field import SearchField
 from gte_notes.gui.search_memory import SearchMemory
@@ -100,6 +101,7 @@ class MainWindow(QMainWindow):
         self.vsplit.addWidget(self.related)
         self.hsplit = QSplitter(Qt.Orientation.Horizontal)
         self.pane = ResultsPane(self.results)
+        self.tags = ResultTags(self.bridge)
         self.hsplit.addWidget(self.pane)
         self.hsplit.addWidget(self.vsplit)
         for splitter in (self.hsplit, self.vsplit):
@@ -147,7 +149,9 @@ class MainWindow(QMainWindow):
         self.search.textChanged.connect(self.memory.typed)
         self.pane.open_hit.connect(self.open_hit)
         self.pane.add_filter.connect(self._add_filter)
-        self.pane.sort_changed.connect(self._sort)
+        self.pane.sort_changed.connect(lambda how: (setattr(b, "sort_by_date", how == "Date modified"),
+                                                    self.refresh_results()))
+        self.tags.done.connect(lambda _gen, tags: self.pane.show_tags(tags, self.shown_query))
         self.search.move.connect(self.results.move)
         self.search.accepted.connect(self.open_selected)
         self.results.selectionModel().currentChanged.connect(self._selection_moved)
@@ -233,10 +237,6 @@ class MainWindow(QMainWindow):
         self.search.setText(f"{self.search.text().rstrip()} {term}".strip())
         self.search.setFocus()
 
-    def _sort(self, how: str) -> None:
-        self.bridge.sort_by_date = how == "Date modified"
-        self.refresh_results()
-
     def _search_done(self, _gen: int, query: str, hits: list[Hit], ready: bool) -> None:
         self.ready = ready
         # A new query selects its best result (what Enter opens). A refresh of the same query after the
@@ -248,6 +248,7 @@ class MainWindow(QMainWindow):
             self._user_chose = False
         self.results.hits.set_hits(hits)
         self.pane.show_results(hits, query, ready)
+        self.tags.ask(self.bridge.search_generation, [h.path for h in hits])
         self.shown_query = query
         kept = self.results.hits.row_of(current.path) if current is not None else -1
         row = kept if kept >= 0 and self._user_chose else 0

@@ -25,6 +25,7 @@ from gte_notes.gui.style import quiet
 
 SORTS = ("Best match", "Date modified")
 MAX_CHIPS = 4
+MAX_TAG_CHIPS = 3
 HIERARCHY_LEVELS = 3
 
 
@@ -37,6 +38,13 @@ def group_of(path: str) -> str:
     return ".".join(p.stem.split(".")[:-1][:HIERARCHY_LEVELS])
 
 
+def _clear(layout: QHBoxLayout) -> None:
+    while layout.count():
+        item = layout.takeAt(0)
+        if item.widget() is not None:
+            item.widget().deleteLater()
+
+
 def _chip_label(group: str, n: int) -> str:
     """A folder's own name, or the last level of a dotted hierarchy ("publish" for dendron.topic.publish)."""
     name = PurePosixPath(group).name
@@ -45,7 +53,7 @@ def _chip_label(group: str, n: int) -> str:
 
 class ResultsPane(QWidget):
     open_hit = Signal(object)  # Hit
-    add_filter = Signal(str)  # "path:garden": narrow the query to a folder
+    add_filter = Signal(str)  # "path:garden" or "tag:recipes": narrow the query
     sort_changed = Signal(str)  # one of SORTS
 
     def __init__(self, results: HitList, parent: QWidget | None = None) -> None:
@@ -64,9 +72,15 @@ class ResultsPane(QWidget):
         # The chips may be cut at the right rather than widen the column (the splitter decides that).
         chip_row = QWidget()
         chip_row.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.chips = QHBoxLayout(chip_row)
-        self.chips.setContentsMargins(0, 0, 0, 0)
-        self.chips.setSpacing(4)
+        row = QHBoxLayout(chip_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(4)
+        self.chips = QHBoxLayout()  # folders, from the results at once
+        self.tag_chips = QHBoxLayout()  # tags, once they have been read
+        for chips in (self.chips, self.tag_chips):
+            chips.setSpacing(4)
+            row.addLayout(chips)
+        row.addStretch(1)
         head = QHBoxLayout()
         head.setContentsMargins(2, 0, 0, 2)
         head.addWidget(self.count)
@@ -87,9 +101,25 @@ class ResultsPane(QWidget):
         # Before the index is open "0 notes" would be untrue: the list's placeholder says why it is empty.
         self.count.setText(f"{n} note{'s' if n != 1 else ''}" if query.strip() and (ready or n) else "")
         self._set_chips(hits, query)
+        if not hits:
+            _clear(self.tag_chips)
+
+    def show_tags(self, tags: dict[str, tuple[str, ...]], query: str) -> None:
+        """Chips for the tags several results share (they arrive after the results)."""
+        _clear(self.tag_chips)
+        counts = Counter(t.lower() for ts in tags.values() for t in set(ts))
+        if "tag:" in query:
+            return
+        for tag, n in [(t, n) for t, n in counts.most_common(MAX_TAG_CHIPS) if n >= 2]:
+            chip = QToolButton()
+            chip.setText(f"#{tag} · {n}")
+            chip.setToolTip(f"Only notes tagged {tag} (adds tag:{tag} to the search)")
+            chip.clicked.connect(lambda _=False, t=tag: self.add_filter.emit(f"tag:{t}"))
+            self.tag_chips.addWidget(chip)
 
     def show_recent(self, recent: list[Hit]) -> None:
         self.count.setText("Recently opened" if recent else "")
+        _clear(self.tag_chips)
         self._set_chips([], "")
 
     def _set_chips(self, hits: list[Hit], query: str) -> None:
@@ -102,10 +132,7 @@ class ResultsPane(QWidget):
             return
         self._chips_shown = wanted
         self._chip_buttons = []
-        while self.chips.count():
-            item = self.chips.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+        _clear(self.chips)
         for folder, n in wanted:
             chip = QToolButton()
             chip.setText(_chip_label(folder, n))
@@ -114,7 +141,6 @@ class ResultsPane(QWidget):
             chip.setAutoRaise(False)
             chip.clicked.connect(lambda _=False, f=folder: self.add_filter.emit(f"path:{f}"))
             self.chips.addWidget(chip)
-        self.chips.addStretch(1)
 
     @staticmethod
     def _chip_groups(hits: list[Hit], query: str) -> list[tuple[str, int]]:
@@ -127,8 +153,8 @@ class ResultsPane(QWidget):
         return common[:1] + [(f, n) for f, n in common[1:] if n >= 2]
 
     def chip_texts(self) -> list[str]:
-        return [self.chips.itemAt(i).widget().text() for i in range(self.chips.count())
-                if self.chips.itemAt(i).widget() is not None]
+        return [layout.itemAt(i).widget().text() for layout in (self.chips, self.tag_chips)
+                for i in range(layout.count()) if layout.itemAt(i).widget() is not None]
 
     # ---- the context menu ---------------------------------------------------------------------
 

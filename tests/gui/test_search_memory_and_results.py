@@ -86,3 +86,18 @@ def test_chips_group_a_flat_dendron_vault_by_hierarchy() -> None:
     assert group_of("dendron.topic.publish.cook.github.md") == "dendron.topic.publish"
     assert group_of("garden/tomatoes.md") == "garden"
     assert group_of("readme.md") == ""
+
+
+def test_tag_chips_narrow_to_a_tag(qtbot, make_window, tmp_path: Path, fake_embedder) -> None:
+    from tests.gui.conftest import NOTES, write_notes
+
+    tagged = {"garden/beans.md": "---\ntags: [veg]\n---\n\nBeans and tomatoes share the garden bed.\n",
+              "garden/peas.md": "# Peas\n\nPeas climb beside the tomatoes. #veg\n"}
+    window = make_window(write_notes(tmp_path / "notes", {**NOTES, **tagged}), embedder=fake_embedder)
+    wait_idle(qtbot, window)
+    type_query(qtbot, window, "tomatoes")
+    qtbot.waitUntil(lambda: any(c.startswith("#veg · 2") for c in window.pane.chip_texts()), timeout=WAIT_MS)
+    chip = next(window.pane.tag_chips.itemAt(i).widget() for i in range(window.pane.tag_chips.count()))
+    chip.click()
+    qtbot.waitUntil(lambda: window.shown_query == "tomatoes tag:veg", timeout=WAIT_MS)
+    assert sorted(result_paths(window)) == ["garden/beans.md", "garden/peas.md"]
