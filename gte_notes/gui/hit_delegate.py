@@ -100,6 +100,9 @@ class HitDelegate(QStyledItemDelegate):
         # Where the note is, and under which heading the passage sits.
         sfm = QFontMetrics(small_font)
         where = hit.path + (f"  ›  {hit.heading}" if hit.heading and hit.heading != hit.title else "")
+        copies = getattr(hit, "copies", ())
+        if copies:
+            where = f"{where}  ·  +{len(copies)} identical in other notes"
         if index.data(LINKED_ROLE):
             where = f"{LINKED_MARK}  {where}"
         painter.setFont(small_font)

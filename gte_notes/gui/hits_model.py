@@ -70,6 +70,9 @@ class HitsModel(QAbstractListModel):
     @staticmethod
     def _tooltip(hit: Hit) -> str:
         where = f"{hit.path}, line {hit.line}" + (f" — {hit.heading}" if hit.heading else "")
+        copies = getattr(hit, "copies", ())
+        if copies:
+            where += "\nThe same passage is also in: " + ", ".join(copies)
         if hit.source_passage:
             because = " ".join(hit.source_passage.split())[:300]
             return f"{where}\nRelated because this note's passage (line {hit.source_line}):\n“{because}”"

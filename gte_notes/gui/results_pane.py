@@ -3,6 +3,7 @@ that narrow the search) above the list, and the list's context menu (open, copy 
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from pathlib import Path, PurePosixPath
 
@@ -171,6 +172,9 @@ class ResultsPane(QWidget):
         menu.addAction("Open in editor", lambda: self.open_hit.emit(hit))
         menu.addAction("Copy path", lambda: self.copy_path(hit))
         menu.addAction("Reveal in file manager", lambda: self.reveal(hit))
+        for path in getattr(hit, "copies", ()):  # folded near-identical notes stay reachable
+            menu.addAction(f"Open the copy {path}", lambda p=path: self.open_hit.emit(
+                dataclasses.replace(hit, path=p, title=p)))
         return menu
 
     def full_path(self, hit: Hit) -> Path:

@@ -69,3 +69,19 @@ def test_headings_in_rows_lose_their_link_markup() -> None:
     hit = Hit(path="changelog.md", title="Changelog", score=0.5, passage="x", line=1, start=0, end=0,
               heading="Pods > Implement ([[docs|dendron.topic.publish-legacy.selective-publication]])")
     assert display_hits([hit])[0].heading == "Pods > Implement (docs)"
+
+
+def test_copies_of_a_note_fold_into_one_row(qtbot, make_window, tmp_path: Path, fake_embedder) -> None:
+    copy = "---\ntitle: Taking Notes\n---\n\nCapture zeppelin ideas quickly, then refine them later.\n"
+    notes = {"tutorial.main.taking-notes.md": copy, "tutorial.original.taking-notes.md": copy,
+             "dendron.tutorial.taking-notes.md": copy.replace("quickly", "slowly and with care")}
+    window = make_window(write_notes(tmp_path / "notes", notes), embedder=fake_embedder)
+    wait_idle(qtbot, window)
+    type_query(qtbot, window, "capture zeppelin ideas")
+    hits = window.results.hits.hits()
+    assert len(hits) == 2  # the two identical copies are one row; the edited one stays its own
+    folded = next(h for h in hits if getattr(h, "copies", ()))
+    assert {folded.path, *folded.copies} == {"tutorial.main.taking-notes.md", "tutorial.original.taking-notes.md"}
+    tooltip = window.results.hits.index(hits.index(folded)).data(Qt.ItemDataRole.ToolTipRole)
+    assert folded.copies[0] in tooltip
+    assert any(folded.copies[0] in a.text() for a in window.pane.menu_for(folded).actions())
