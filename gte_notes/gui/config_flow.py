@@ -50,7 +50,8 @@ class ConfigFlow:
         dialog.model_ready.connect(self._model_chosen)
         dialog.rejected.connect(self.window.close)
         self.model_dialog = dialog
-        self.window.health.show_problem("The embedding model is missing")
+        # The specific message (not a generic one): the engine's error state may arrive before or after this.
+        self.window.health.show_problem(message or "The embedding model is missing")
         dialog.open()
 
     def _model_chosen(self, model: str) -> None:
