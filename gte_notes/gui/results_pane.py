@@ -63,8 +63,12 @@ class ResultsPane(QWidget):
         self.folder = ""  # the open notes folder, for copying and revealing
         self._chips_shown: list[tuple[str, int]] = []
         self._chip_buttons: list[QToolButton] = []
+        self._tags_shown: list[tuple[str, int]] = []
+        self._tag_buttons: list[QToolButton] = []
         self.count = QLabel("")
         self.count.setAccessibleName("Result count")
+        # Wide enough for any count: a label that changes width on every keystroke re-lays out the column.
+        self.count.setFixedWidth(self.count.fontMetrics().horizontalAdvance("Recently opened") + 8)
         quiet(self.count)
         self.sort = QComboBox()
         self.sort.addItems(SORTS)
@@ -103,24 +107,31 @@ class ResultsPane(QWidget):
         self.count.setText(f"{n} note{'s' if n != 1 else ''}" if query.strip() and (ready or n) else "")
         self._set_chips(hits, query)
         if not hits:
-            _clear(self.tag_chips)
+            self.show_tags({}, query)
 
     def show_tags(self, tags: dict[str, tuple[str, ...]], query: str) -> None:
         """Chips for the tags several results share (they arrive after the results)."""
-        _clear(self.tag_chips)
         counts = Counter(t.lower() for ts in tags.values() for t in set(ts))
-        if "tag:" in query:
+        wanted = [] if "tag:" in query else [(t, n) for t, n in counts.most_common(MAX_TAG_CHIPS) if n >= 2]
+        if [t for t, _n in wanted] == [t for t, _n in self._tags_shown]:
+            # As with folders: same tags, new counts; no widgets made per keystroke.
+            for (tag, n), chip in zip(wanted, self._tag_buttons, strict=True):
+                chip.setText(f"#{tag} · {n}")
+            self._tags_shown = wanted
             return
-        for tag, n in [(t, n) for t, n in counts.most_common(MAX_TAG_CHIPS) if n >= 2]:
+        _clear(self.tag_chips)
+        self._tags_shown, self._tag_buttons = wanted, []
+        for tag, n in wanted:
             chip = QToolButton()
             chip.setText(f"#{tag} · {n}")
             chip.setToolTip(f"Only notes tagged {tag} (adds tag:{tag} to the search)")
             chip.clicked.connect(lambda _=False, t=tag: self.add_filter.emit(f"tag:{t}"))
             self.tag_chips.addWidget(chip)
+            self._tag_buttons.append(chip)
 
     def show_recent(self, recent: list[Hit]) -> None:
         self.count.setText("Recently opened" if recent else "")
-        _clear(self.tag_chips)
+        self.show_tags({}, "")
         self._set_chips([], "")
 
     def _set_chips(self, hits: list[Hit], query: str) -> None:
