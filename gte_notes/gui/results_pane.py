@@ -7,7 +7,7 @@ import dataclasses
 from collections import Counter
 from pathlib import Path, PurePosixPath
 
-from PySide6.QtCore import QPoint, Qt, QUrl, Signal
+from PySide6.QtCore import QObject, QPoint, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
@@ -33,17 +33,39 @@ HIERARCHY_LEVELS = 3
 def group_of(path: str) -> str:
     """What a folder chip narrows to: the note's folder, or in a flat Dendron-style vault the first
     levels of its dotted name ("dendron.topic.publish"); `path:` matches either as a substring."""
-    p = PurePosixPath(path)
-    if str(p.parent) != ".":
-        return str(p.parent)
-    return ".".join(p.stem.split(".")[:-1][:HIERARCHY_LEVELS])
+    folder, _, name = path.rpartition("/")
+    return folder or ".".join(name.split(".")[:-2][:HIERARCHY_LEVELS])
 
 
-def _clear(layout: QHBoxLayout) -> None:
-    while layout.count():
-        item = layout.takeAt(0)
-        if item.widget() is not None:
-            item.widget().deleteLater()
+class ChipRow(QObject):
+    """A few buttons made once and reused: typing changes their text, never makes widgets."""
+
+    chosen = Signal(str)  # the filter to add, e.g. "path:garden"
+
+    def __init__(self, size: int, layout: QHBoxLayout) -> None:
+        super().__init__()
+        self.buttons: list[QToolButton] = []
+        self.filters: list[str] = []
+        for n in range(size):
+            button = QToolButton()
+            button.hide()
+            button.clicked.connect(lambda _=False, n=n: self.chosen.emit(self.filters[n]))
+            layout.addWidget(button)
+            self.buttons.append(button)
+
+    def show_chips(self, chips: list[tuple[str, str, str]]) -> None:
+        """(text, tooltip, filter) for each chip to show."""
+        self.filters = [f for _t, _tip, f in chips]
+        for n, button in enumerate(self.buttons):
+            if n < len(chips):
+                text, tip, _f = chips[n]
+                if button.text() != text:
+                    button.setText(text)
+                    button.setToolTip(tip)
+            button.setVisible(n < len(chips))
+
+    def texts(self) -> list[str]:
+        return [b.text() for b in self.buttons if not b.isHidden()]
 
 
 def _chip_label(group: str, n: int) -> str:
@@ -61,10 +83,6 @@ class ResultsPane(QWidget):
         super().__init__(parent)
         self.results = results
         self.folder = ""  # the open notes folder, for copying and revealing
-        self._chips_shown: list[tuple[str, int]] = []
-        self._chip_buttons: list[QToolButton] = []
-        self._tags_shown: list[tuple[str, int]] = []
-        self._tag_buttons: list[QToolButton] = []
         self.count = QLabel("")
         self.count.setAccessibleName("Result count")
         # Wide enough for any count: a label that changes width on every keystroke re-lays out the column.
@@ -80,11 +98,10 @@ class ResultsPane(QWidget):
         row = QHBoxLayout(chip_row)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(4)
-        self.chips = QHBoxLayout()  # folders, from the results at once
-        self.tag_chips = QHBoxLayout()  # tags, once they have been read
+        self.chips = ChipRow(MAX_CHIPS, row)  # folders, from the results at once
+        self.tag_chips = ChipRow(MAX_TAG_CHIPS, row)  # tags, once they have been read
         for chips in (self.chips, self.tag_chips):
-            chips.setSpacing(4)
-            row.addLayout(chips)
+            chips.chosen.connect(self.add_filter.emit)
         row.addStretch(1)
         head = QHBoxLayout()
         head.setContentsMargins(2, 0, 0, 2)
@@ -113,21 +130,8 @@ class ResultsPane(QWidget):
         """Chips for the tags several results share (they arrive after the results)."""
         counts = Counter(t.lower() for ts in tags.values() for t in set(ts))
         wanted = [] if "tag:" in query else [(t, n) for t, n in counts.most_common(MAX_TAG_CHIPS) if n >= 2]
-        if [t for t, _n in wanted] == [t for t, _n in self._tags_shown]:
-            # As with folders: same tags, new counts; no widgets made per keystroke.
-            for (tag, n), chip in zip(wanted, self._tag_buttons, strict=True):
-                chip.setText(f"#{tag} · {n}")
-            self._tags_shown = wanted
-            return
-        _clear(self.tag_chips)
-        self._tags_shown, self._tag_buttons = wanted, []
-        for tag, n in wanted:
-            chip = QToolButton()
-            chip.setText(f"#{tag} · {n}")
-            chip.setToolTip(f"Only notes tagged {tag} (adds tag:{tag} to the search)")
-            chip.clicked.connect(lambda _=False, t=tag: self.add_filter.emit(f"tag:{t}"))
-            self.tag_chips.addWidget(chip)
-            self._tag_buttons.append(chip)
+        self.tag_chips.show_chips([(f"#{t} · {n}", f"Only notes tagged {t} (adds tag:{t} to the search)",
+                                    f"tag:{t}") for t, n in wanted])
 
     def show_recent(self, recent: list[Hit]) -> None:
         self.count.setText("Recently opened" if recent else "")
@@ -135,24 +139,8 @@ class ResultsPane(QWidget):
         self._set_chips([], "")
 
     def _set_chips(self, hits: list[Hit], query: str) -> None:
-        wanted = self._chip_groups(hits, query)
-        if [f for f, _n in wanted] == [f for f, _n in self._chips_shown]:
-            # Typing mostly keeps the same folders: update the counts, make no widgets per keystroke.
-            for (folder, n), chip in zip(wanted, self._chip_buttons, strict=True):
-                chip.setText(_chip_label(folder, n))
-            self._chips_shown = wanted
-            return
-        self._chips_shown = wanted
-        self._chip_buttons = []
-        _clear(self.chips)
-        for folder, n in wanted:
-            chip = QToolButton()
-            chip.setText(_chip_label(folder, n))
-            self._chip_buttons.append(chip)
-            chip.setToolTip(f"Only notes in {folder}/ (adds path:{folder} to the search)")
-            chip.setAutoRaise(False)
-            chip.clicked.connect(lambda _=False, f=folder: self.add_filter.emit(f"path:{f}"))
-            self.chips.addWidget(chip)
+        self.chips.show_chips([(_chip_label(f, n), f"Only notes in {f}/ (adds path:{f} to the search)",
+                                f"path:{f}") for f, n in self._chip_groups(hits, query)])
 
     @staticmethod
     def _chip_groups(hits: list[Hit], query: str) -> list[tuple[str, int]]:
@@ -165,8 +153,7 @@ class ResultsPane(QWidget):
         return common[:1] + [(f, n) for f, n in common[1:] if n >= 2]
 
     def chip_texts(self) -> list[str]:
-        return [layout.itemAt(i).widget().text() for layout in (self.chips, self.tag_chips)
-                for i in range(layout.count()) if layout.itemAt(i).widget() is not None]
+        return self.chips.texts() + self.tag_chips.texts()
 
     # ---- the context menu ---------------------------------------------------------------------
 

@@ -50,8 +50,7 @@ def test_result_count_and_folder_chips(qtbot, window) -> None:
     assert window.pane.count.text() == f"{n} notes"
     chips = window.pane.chip_texts()
     assert any(c.startswith("garden · ") for c in chips)
-    chip = next(window.pane.chips.itemAt(i).widget() for i in range(window.pane.chips.count())
-                if window.pane.chips.itemAt(i).widget().text().startswith("garden"))
+    chip = next(b for b in window.pane.chips.buttons if b.isVisible() and b.text().startswith("garden"))
     chip.click()
     qtbot.waitUntil(lambda: window.shown_query == "tomatoes path:garden", timeout=WAIT_MS)
     assert result_paths(window) and all(p.startswith("garden/") for p in result_paths(window))
@@ -97,7 +96,7 @@ def test_tag_chips_narrow_to_a_tag(qtbot, make_window, tmp_path: Path, fake_embe
     wait_idle(qtbot, window)
     type_query(qtbot, window, "tomatoes")
     qtbot.waitUntil(lambda: any(c.startswith("#veg · 2") for c in window.pane.chip_texts()), timeout=WAIT_MS)
-    chip = next(window.pane.tag_chips.itemAt(i).widget() for i in range(window.pane.tag_chips.count()))
+    chip = next(b for b in window.pane.tag_chips.buttons if b.isVisible())
     chip.click()
     qtbot.waitUntil(lambda: window.shown_query == "tomatoes tag:veg", timeout=WAIT_MS)
     assert sorted(result_paths(window)) == ["garden/beans.md", "garden/peas.md"]
