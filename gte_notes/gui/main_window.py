@@ -246,13 +246,13 @@ class MainWindow(QMainWindow):
         current = self.selected_hit() if same_query else None
         if not same_query:
             self._user_chose = False
+        self._by_typing = True  # from here the selection moves because results arrived, not the user
         self.results.hits.set_hits(hits)
         self.pane.show_results(hits, query, ready)
         self.tags.ask(self.bridge.search_generation, [h.path for h in hits])
         self.shown_query = query
         kept = self.results.hits.row_of(current.path) if current is not None else -1
         row = kept if kept >= 0 and self._user_chose else 0
-        self._by_typing = True
         # A refresh that leaves the same note selected: leave its preview (and scroll) alone.
         self._same_note = kept >= 0 and kept == row
         self.results.select_row(row if hits else -1)
