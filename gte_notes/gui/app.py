@@ -14,6 +14,8 @@ from gte_notes.core.config import Settings
 from gte_notes.gui.bridge import EngineBridge
 from gte_notes.gui.crash import ErrorReporter
 from gte_notes.gui.main_window import MainWindow
+from gte_notes.gui.system_libs import xcb_problem
+from gte_notes.gui.theme import follow_system
 
 # In the source tree and in the PyInstaller bundle alike, resources/ sits beside the gte_notes package.
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
@@ -46,10 +48,15 @@ def make_app() -> QApplication:
     app.setOrganizationName("gte-notes")
     app.setDesktopFileName("gte-notes")
     app.setWindowIcon(app_icon())
+    follow_system(app)
     return app
 
 
 def run_gui(args: argparse.Namespace, settings: Settings) -> int:
+    problem = xcb_problem() if QApplication.instance() is None else ""
+    if problem:  # instead of Qt's own abort, which does not say what to install
+        print(problem, file=sys.stderr)
+        return 1
     app = make_app()
     tune_interpreter()
     reporter = ErrorReporter()
@@ -75,7 +82,7 @@ def run_gui(args: argparse.Namespace, settings: Settings) -> int:
             return 2
         window.resize(*SCREENSHOT_SIZE)
         window.hsplit.setSizes([600, SCREENSHOT_SIZE[0] - 600])
-        window.vsplit.setSizes([470, 300])
+        window.vsplit.setSizes([430, 340])
         controller = ScreenshotController(window, os.path.abspath(screenshot), query)
     window.show()
     window.start(folder, query)

@@ -12,12 +12,10 @@ at all, so fast typing never shows an older query's results over a newer one's.
 from __future__ import annotations
 
 import logging
-import re
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import quote
 
 from PySide6.QtCore import QObject, Signal
 
@@ -25,7 +23,11 @@ from gte_notes.core.config import Settings
 from gte_notes.core.engine import Engine, EngineListener
 from gte_notes.core.errors import KnownError, ModelMissingError
 from gte_notes.core.links import LinkIndex
-from gte_notes.core.markdown_meta import parse_meta
+from gte_notes.core.note_display import readable_title
+from gte_notes.core.notes import scan_folder
+from gte_notes.gui.hit_titles import display_hits
+from gte_notes.gui.model_name import model_display_name
+from gte_notes.gui.preview_markdown import markdown_for_preview
 from gte_notes.gui.snippet import snippet_for
 from gte_notes.gui.tasks import Task
 
@@ -78,6 +80,9 @@ class EngineBridge(QObject):
         self._missing_message = ""
         self._closed = False
         self._paths: list[str] = []
+        self.sort_by_date = False  # results newest first instead of best first
+        self._titles: dict[str, str] = {}  # path → title, from the last status (for link targets)
+        self._model_label = ("", "")  # (model, its readable name), made on the status worker
         # Searches get a thread of their own so a slow related-notes query never delays typing.
         self._search_pool = ThreadPoolExecutor(1, thread_name_prefix="gte-notes search")
         self._read_pool = ThreadPoolExecutor(1, thread_name_prefix="gte-notes reads")
@@ -145,6 +150,11 @@ class EngineBridge(QObject):
         self._loaded = (self.model, self.precision, embedder)
         return embedder
 
+    @property
+    def model_name(self) -> str:
+        """The readable name of the model in use, once a status has been read (else what was given)."""
+        return self._model_label[1] if self._model_label[0] == self.model else self.model
+
     def set_model(self, model: str) -> None:
         """Use `model` (a name or folder) from the next `open`."""
         self.model = model
@@ -210,7 +220,9 @@ class EngineBridge(QObject):
         engine = self.engine
         if gen == self.search_generation and not self._closed and engine is not None:
             hits = self._guarded("Search failed", lambda: engine.search(query, limit), [])
-            self._prepare(hits)
+            hits = self._prepare(hits)
+            if self.sort_by_date:
+                hits = newest_first(hits, engine.ws.folder)
         self._emit_result(self._search_result, gen, query, hits, engine is not None and engine.ready)
 
     def _deliver_search(self, gen: int, query: str, hits: list[Any], ready: bool) -> None:
@@ -231,7 +243,7 @@ class EngineBridge(QObject):
         engine = self.engine
         if gen == self._related_gen and not self._closed and engine is not None:
             hits = self._guarded("Related notes failed", lambda: engine.related(path, limit), [])
-            self._prepare(hits)
+            hits = self._prepare(hits)
             links = self._guarded("Reading the note's links failed", lambda: engine.note_links(path), set())
         self._emit_result(self._related_result, gen, path, hits, links)
 
@@ -250,13 +262,17 @@ class EngineBridge(QObject):
         engine = self.engine
         if gen == self._preview_gen and not self._closed and engine is not None:
             text = self._guarded("Reading the note failed", lambda: engine.note_text(path), "")
-            body = markdown_for_preview(text, PurePosixPath(path).stem)
+            body = markdown_for_preview(text)
         self._emit_result(self._preview_result, gen, path, body, text)
 
     def _deliver_preview(self, gen: int, path: str, body: str, text: str) -> None:
         self._inflight -= 1
         if gen == self._preview_gen and not self._closed:
             self.preview_done.emit(path, body, text)
+
+    def title_of(self, path: str) -> str:
+        """The note's readable title as of the last status (a dict lookup: no I/O)."""
+        return readable_title(self._titles.get(path) or PurePosixPath(path).stem, path)
 
     def resolve_link(self, target: str, from_path: str) -> None:
         """Find the note a link in `from_path` points at; `link_resolved` answers ("" if none)."""
@@ -297,13 +313,20 @@ class EngineBridge(QObject):
         data = None
         if engine is not None and not self._closed:
             data = self._guarded("Reading the index status failed", engine.status, None)
+            if data is not None:
+                if self._model_label[0] != self.model:
+                    self._model_label = (self.model, model_display_name(self.model))
+                data["model_name"] = self._model_label[1]
+            if data is not None and data.get("state") in ("scanning", "indexing"):
+                self._guarded("Listing the folder failed", lambda: add_waiting_files(data, engine), None)
         self._emit_result(self._status_result, data)
 
     def _deliver_status(self, data: dict[str, Any] | None) -> None:
         self._inflight -= 1
         self._status_running = False
         if data is not None and not self._closed:
-            self._paths = [f["path"] for f in data.get("files", ())]
+            self._paths = [f["path"] for f in data.get("files", ()) if f.get("status") != "waiting"]
+            self._titles = {f["path"]: f.get("title") or "" for f in data.get("files", ())}
             self.status_done.emit(data)
         if self._status_again:
             self._status_again = False
@@ -312,10 +335,13 @@ class EngineBridge(QObject):
     # ---- helpers ------------------------------------------------------------------------------
 
     @staticmethod
-    def _prepare(hits: list[Any]) -> None:
-        """Make the rows' snippets here, off the GUI thread (they are cached for the painter)."""
+    def _prepare(hits: list[Any]) -> list[Any]:
+        """Readable titles (copies: the engine may keep its hits) and the rows' snippets, made here, off
+        the GUI thread (snippets are cached for the painter)."""
+        hits = display_hits(hits)
         for hit in hits:
             snippet_for(hit)
+        return hits
 
     def _emit_result(self, signal: Any, *args: object) -> None:
         if self._closed:
@@ -342,24 +368,24 @@ class EngineBridge(QObject):
         self.error.emit(f"{what}: {err!r}", True, details)
 
 
-_WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
+def add_waiting_files(status: dict[str, Any], engine: Engine) -> None:
+    """While indexing, the index knows only the files done so far: list the others as waiting, so
+    Index health shows every file in the folder from the start (a folder listing, on this worker)."""
+    known = {f["path"] for f in status.get("files", ())}
+    waiting = [{"path": rel, "status": "waiting", "reason": "not indexed yet", "warning": "", "title": ""}
+               for rel, _st in scan_folder(engine.ws.folder, engine.ws.filter) if rel not in known]
+    if waiting:
+        status["files"] = sorted([*status.get("files", ()), *waiting], key=lambda f: f["path"])
+        status["files_total"] = len(status["files"])
+        status["counts"] = {**status.get("counts", {}), "waiting": len(waiting)}
 
 
-def markdown_for_preview(text: str, stem: str) -> str:
-    """The note as Qt's Markdown renderer should see it: no frontmatter, [[wikilinks]] as links.
+def newest_first(hits: list[Any], folder: Path) -> list[Any]:
+    """The same hits, most recently modified first (a stat per hit, on the search worker)."""
+    def mtime(hit: Any) -> float:
+        try:
+            return (folder / PurePosixPath(hit.path)).stat().st_mtime
+        except OSError:
+            return 0.0
 
-    A wikilink becomes a `note:` link to its raw target; clicking it asks the bridge to resolve it.
-    """
-    body = text[parse_meta(text, stem).body_start:] if text else ""
-
-    def link(m: re.Match[str]) -> str:
-        inner = m.group(2).strip()
-        left, _, right = inner.partition("|")
-        # Dendron writes [[alias|dotted.name]], Obsidian [[target|alias]]: show the human side.
-        dendron = right and " " not in right.strip() and "." in right and (" " in left or "." not in left)
-        label = left if not right or dendron else right
-        label = label.split("#", 1)[0].strip() or inner
-        return f"[{label.replace(']', '')}](note:{quote(inner, safe='')})"
-
-    return _WIKILINK.sub(link, body)
-
+    return sorted(hits, key=mtime, reverse=True)

@@ -36,6 +36,8 @@ class ConfigFlow:
         if chosen:
             self.remember_folder(chosen)
             self.window.open_folder(chosen)
+        elif not self.bridge.folder:
+            self.window.no_folder()  # cancelled at first start: say so, and how to choose one later
 
     def remember_folder(self, folder: str) -> None:
         self.settings.folders = [folder] + [f for f in self.settings.folders if f != folder]
@@ -48,7 +50,8 @@ class ConfigFlow:
         dialog.model_ready.connect(self._model_chosen)
         dialog.rejected.connect(self.window.close)
         self.model_dialog = dialog
-        self.window.health.show_problem("The embedding model is missing")
+        # The specific message (not a generic one): the engine's error state may arrive before or after this.
+        self.window.health.show_problem(message or "The embedding model is missing")
         dialog.open()
 
     def _model_chosen(self, model: str) -> None:
@@ -60,7 +63,8 @@ class ConfigFlow:
             self.window.open_folder(self.bridge.folder)
 
     def edit_settings(self) -> None:
-        dialog = SettingsDialog(self.settings, self.window)
+        dialog = SettingsDialog(self.settings, self.window, model_in_use=self.bridge.model,
+                                model_name=self.bridge.model_name)
         dialog.accepted.connect(lambda: self.apply_settings(dialog.edited()))
         dialog.finished.connect(dialog.deleteLater)
         self.settings_dialog = dialog

@@ -8,7 +8,13 @@ STARTING_TEXT = {"loading model": "Loading the model…", "starting": "Opening t
 TYPE_TO_SEARCH = "Type to search {notes}.\nResults appear as you type; ↑ ↓ to move, Enter to open."
 
 
+NO_FOLDER = ("No notes folder is open.\nChoose the folder that holds your notes:\n"
+             "File › Open notes folder… (Ctrl+O), or the button above.")
+
+
 def type_to_search(notes_indexed: int, engine_state: str) -> str:
+    if engine_state == "no folder":
+        return NO_FOLDER
     text = TYPE_TO_SEARCH.format(notes=f"{notes_indexed:,} notes" if notes_indexed else "your notes")
     starting = STARTING_TEXT.get(engine_state)
     return f"{starting}\n{text}" if starting else text
@@ -16,6 +22,8 @@ def type_to_search(notes_indexed: int, engine_state: str) -> str:
 
 def no_results(query: str, ready: bool, engine_state: str, progress: Progress | None) -> str:
     indexing = engine_state in ("indexing", "scanning") and progress is not None and progress.total
+    if engine_state == "no folder":
+        return NO_FOLDER
     counts = f"Indexing {progress.done:,}/{progress.total:,}…" if indexing and progress is not None else ""
     if not ready:
         state = STARTING_TEXT.get(engine_state)

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar, QToolButton, QWidget
 
 from gte_notes.core.indexer import Progress
+from gte_notes.gui.index_progress import SessionProgress
 
 STATE_TEXT = {
     "starting": "Opening the index…",
@@ -17,6 +18,7 @@ STATE_TEXT = {
     "idle": "Up to date",
     "paused": "Indexing paused",
     "stopped": "Stopped",
+    "no folder": "No notes folder open",
 }
 
 
@@ -30,6 +32,8 @@ def eta_text(seconds: float | None) -> str:
 
 
 def counts_text(counts: dict[str, int], total: int) -> str:
+    if not total:
+        return ""  # nothing known yet: "0/0 notes" only puzzles
     indexed = counts.get("indexed", 0)
     parts = [f"{indexed:,}/{total:,} notes indexed"]
     other = {k: v for k, v in counts.items() if k != "indexed" and v}
@@ -70,6 +74,8 @@ class HealthBar(QStatusBar):
         self.addPermanentWidget(self.counts)
         self.addPermanentWidget(self.pause)
         self._problem = ""
+        self.session = SessionProgress()
+        self._status_text = ""
 
     def _paused(self, on: bool) -> None:
         self.pause.setText("Resume" if on else "Pause")
@@ -83,6 +89,12 @@ class HealthBar(QStatusBar):
             self._problem = ""
         if state not in ("indexing", "scanning"):
             self.bar.hide()
+        self.pause.setVisible(state != "no folder")  # nothing to pause
+        if state == "paused":
+            self.session.pause()
+        elif state not in ("indexing", "scanning"):
+            self.session.reset()  # up to date, stopped or restarting: the next indexing is a new session
+        self._show_counts()
         if state == "paused" and not self.pause.isChecked():
             self.pause.blockSignals(True)
             self.pause.setChecked(True)
@@ -93,22 +105,35 @@ class HealthBar(QStatusBar):
     def set_progress(self, p: Progress) -> None:
         if self.state not in ("indexing", "scanning") or p.total <= 0:
             return
-        if p.done >= p.total:
+        self.session.update(p)
+        done, total = self.session.done, self.session.total
+        if done >= total:
             self.bar.hide()
+            self._show_counts()
             return
-        self.bar.setRange(0, p.total)
-        self.bar.setValue(p.done)
+        self.bar.setRange(0, total)
+        self.bar.setValue(done)
         self.bar.show()
-        parts = [f"Indexing {p.done:,}/{p.total:,}"]
+        parts = [f"Indexing {done:,}/{total:,}"]
         if p.current:
             parts.append(p.current)
-        eta = eta_text(p.eta_s)
+        eta = eta_text(self.session.eta_s)
         if eta:
             parts.append(eta)
         self._show(" · ".join(parts))
+        self._show_counts()
 
     def set_status(self, status: dict[str, Any]) -> None:
-        self.counts.setText(counts_text(status.get("counts", {}), int(status.get("files_total", 0))))
+        self._status_text = counts_text(status.get("counts", {}), int(status.get("files_total", 0)))
+        self._show_counts()
+
+    def _show_counts(self) -> None:
+        # While indexing, the index's own counts lag the indexer (notes are written in batches, and
+        # files not reached yet are not in it), so the button says what the bar says.
+        if self.session.active and self.session.done < self.session.total:
+            self.counts.setText(f"{self.session.done:,}/{self.session.total:,} files looked at")
+        else:
+            self.counts.setText(self._status_text)
 
     def show_problem(self, message: str) -> None:
         """A known error (folder missing, disk full, no model) stays in view until the state moves on."""

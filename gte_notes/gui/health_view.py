@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from gte_notes.gui.health_bar import counts_text
+from gte_notes.gui.model_name import describe_model
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -110,7 +111,7 @@ class FilesFilter(QSortFilterProxyModel):
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         row = self.sourceModel().rows[source_row]  # type: ignore[attr-defined]
         k = kind(row["status"])
-        if self.which == "Problems only" and k == "indexed":
+        if self.which == "Problems only" and k not in ("skipped", "failed"):  # waiting is no problem
             return False
         if self.which in ("Indexed", "Skipped", "Failed") and k != self.which.lower():
             return False
@@ -189,9 +190,10 @@ class IndexHealthDialog(QDialog):
         lines = [f"<b>{_escape(str(status.get('folder', '')))}</b>",
                  counts_text(status.get("counts", {}), int(status.get("files_total", 0)))]
         model = status.get("model") or ""
-        if model:
+        if model or status.get("model_name"):
             note = status.get("model_note") or ""
-            lines.append(f"Model: {model}" + (f" ({note})" if note else ""))
+            lines.append(f"Model: {describe_model(status.get('model_name') or '', model)}"
+                         + (f" ({note})" if note else ""))
         details = [f"{status.get('chunks', 0):,} passages", f"state: {status.get('state', '?')}"]
         if status.get("queue"):
             details.append(f"{status['queue']:,} waiting")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect, QSize, Qt
 from PySide6.QtGui import (
-    QColor,
     QFont,
     QFontMetrics,
     QPainter,
@@ -22,10 +21,11 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from gte_notes.core.results import Hit
-from gte_notes.gui.hits_model import HIT_ROLE, SNIPPET_ROLE
+from gte_notes.gui.hits_model import HIT_ROLE, LINKED_ROLE, SNIPPET_ROLE
 from gte_notes.gui.snippet import Snippet, Utf16
-from gte_notes.gui.style import mix
+from gte_notes.gui.style import mark_background, mix
 
+LINKED_MARK = "↔ linked ·"  # a related note the shown note already links to
 PAD_X = 10
 LAYOUT_CACHE = 300  # passages kept laid out: a few screens of results and related notes
 PAD_Y = 7
@@ -83,7 +83,7 @@ class HitDelegate(QStyledItemDelegate):
 
         # Title line, the score at the right.
         painter.setFont(small_font)
-        score = f"{hit.score:.2f}"
+        score = f"{hit.score:.2f}" if hit.score >= 0 else ""  # a recently opened note has no score
         score_w = QFontMetrics(small_font).horizontalAdvance(score)
         tfm = QFontMetrics(title_font)
         painter.setPen(dim)
@@ -100,6 +100,11 @@ class HitDelegate(QStyledItemDelegate):
         # Where the note is, and under which heading the passage sits.
         sfm = QFontMetrics(small_font)
         where = hit.path + (f"  ›  {hit.heading}" if hit.heading and hit.heading != hit.title else "")
+        copies = getattr(hit, "copies", ())
+        if copies:
+            where = f"{where}  ·  +{len(copies)} identical in other notes"
+        if index.data(LINKED_ROLE):
+            where = f"{LINKED_MARK}  {where}"
         painter.setFont(small_font)
         painter.setPen(dim)
         painter.drawText(QRect(rect.left(), y, rect.width(), sfm.height()),
@@ -126,9 +131,8 @@ class HitDelegate(QStyledItemDelegate):
             if selected:
                 mark.setFontUnderline(True)
             else:
-                tint = QColor(pal.color(group, QPalette.ColorRole.Highlight))
-                tint.setAlpha(60)
-                mark.setBackground(tint)
+                mark.setBackground(mark_background(pal.color(group, QPalette.ColorRole.Text),
+                                                   pal.color(group, QPalette.ColorRole.Base)))
             layout = elided_layout(snippet, font, mark, width, self.passage_lines)
             if len(self._layouts) >= LAYOUT_CACHE:
                 self._layouts.pop(next(iter(self._layouts)))

@@ -11,6 +11,7 @@ from gte_notes.gui.snippet import Snippet, snippet_for
 
 HIT_ROLE = Qt.ItemDataRole.UserRole + 1
 SNIPPET_ROLE = Qt.ItemDataRole.UserRole + 2
+LINKED_ROLE = Qt.ItemDataRole.UserRole + 3  # the note shown links to this one already
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -20,10 +21,12 @@ class HitsModel(QAbstractListModel):
         super().__init__(parent)
         self._hits: list[Hit] = []
         self._snippets: dict[int, Snippet] = {}  # made when a row is first painted
+        self._linked: set[str] = set()
 
-    def set_hits(self, hits: list[Hit]) -> None:
+    def set_hits(self, hits: list[Hit], linked: set[str] | None = None) -> None:
         self.beginResetModel()
         self._hits = list(hits)
+        self._linked = set(linked or ())
         self._snippets = {}
         self.endResetModel()
 
@@ -45,12 +48,15 @@ class HitsModel(QAbstractListModel):
             return None
         if role == HIT_ROLE:
             return hit
+        if role == LINKED_ROLE:
+            return hit.path in self._linked
         if role == SNIPPET_ROLE:
             return self._snippet(index.row(), hit)
         if role == Qt.ItemDataRole.DisplayRole:
             return hit.title or hit.path
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{hit.title}, {hit.path}, score {hit.score:.2f}"
+            linked = ", already linked" if hit.path in self._linked else ""
+            return f"{hit.title}, {hit.path}{linked}, score {hit.score:.2f}"
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(hit)
         return None
@@ -64,6 +70,9 @@ class HitsModel(QAbstractListModel):
     @staticmethod
     def _tooltip(hit: Hit) -> str:
         where = f"{hit.path}, line {hit.line}" + (f" — {hit.heading}" if hit.heading else "")
+        copies = getattr(hit, "copies", ())
+        if copies:
+            where += "\nThe same passage is also in: " + ", ".join(copies)
         if hit.source_passage:
             because = " ".join(hit.source_passage.split())[:300]
             return f"{where}\nRelated because this note's passage (line {hit.source_line}):\n“{because}”"

@@ -9,7 +9,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from gte_notes.core.config import Settings
@@ -27,8 +27,12 @@ from gte_notes.gui.hit_list import HitList
 from gte_notes.gui.message_bar import MessageBar
 from gte_notes.gui.preview import PreviewPane
 from gte_notes.gui.related_panel import RelatedPanel
+from gte_notes.gui.result_tags import ResultTags
+from gte_notes.gui.results_pane import ResultsPane
 from gte_notes.gui.search_field import SearchField
+from gte_notes.gui.search_memory import SearchMemory
 from gte_notes.gui.selected_note import SelectedNote
+from gte_notes.gui.window_menus import build_menus
 
 # 0: the search starts on the next pass of the event loop, which still folds the edits of one paste into
 # one search. Keys typed while a search runs need no timer: the one search thread skips every query
@@ -62,6 +66,7 @@ class MainWindow(QMainWindow):
         self._health: IndexHealthDialog | None = None
         self._by_typing = False  # the selection is moving because new results arrived
         self._same_note = False
+        self._user_chose = False  # the user moved the selection since the query was typed
         self._changed: set[str] = set()  # notes re-indexed since the last refresh
         self.config = ConfigFlow(self)
         self._build()
@@ -69,7 +74,7 @@ class MainWindow(QMainWindow):
         if not (persist and window_state.restore(self.state, self, self._splitters())):
             self.resize(1280, 820)
             self.hsplit.setSizes([540, 740])
-            self.vsplit.setSizes([480, 300])
+            self.vsplit.setSizes([430, 350])
         if persist:
             self.related.unlinked.setChecked(self.state.value("related/unlinked", False, type=bool))
             self.related.min_score.setValue(float(self.state.value("related/min_score", 0.0)))
@@ -78,7 +83,9 @@ class MainWindow(QMainWindow):
     # ---- building -----------------------------------------------------------------------------
 
     def _build(self) -> None:
+        self.memory = SearchMemory(self.state, self.persist, self)
         self.search = SearchField()
+        self.search.history = lambda: self.memory.searches
         self.messages = MessageBar()
         self.results = HitList(passage_lines=2)
         self.results.setAccessibleName("Search results")
@@ -93,7 +100,9 @@ class MainWindow(QMainWindow):
         self.vsplit.addWidget(self.preview)
         self.vsplit.addWidget(self.related)
         self.hsplit = QSplitter(Qt.Orientation.Horizontal)
-        self.hsplit.addWidget(self.results)
+        self.pane = ResultsPane(self.results)
+        self.tags = ResultTags(self.bridge)
+        self.hsplit.addWidget(self.pane)
         self.hsplit.addWidget(self.vsplit)
         for splitter in (self.hsplit, self.vsplit):
             splitter.setChildrenCollapsible(False)
@@ -107,7 +116,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.health = HealthBar()
         self.setStatusBar(self.health)
-        self._menus()
+        build_menus(self)
         self._search_timer = self._timer(SEARCH_DEBOUNCE_MS, self._run_search)
         self._select_timer = self._timer(SELECT_DEBOUNCE_MS, self._load_selected)
         self._refresh_timer = self._timer(REFRESH_MS, self._refresh)
@@ -119,27 +128,6 @@ class MainWindow(QMainWindow):
         timer.setInterval(ms)
         timer.timeout.connect(slot)
         return timer
-
-    def _menus(self) -> None:
-        add = self._action
-        files = self.menuBar().addMenu("&File")
-        add(files, "&Open notes folder…", self.choose_folder, QKeySequence.StandardKey.Open)
-        add(files, "&Settings…", self.edit_settings, "Ctrl+,")
-        files.addSeparator()
-        add(files, "&Quit", self.close, QKeySequence.StandardKey.Quit)
-        view = self.menuBar().addMenu("&View")
-        add(view, "&Search", self.focus_search, "Ctrl+K", "Ctrl+F")
-        add(view, "Open selected note in &editor", self.open_selected, "Ctrl+E")
-        view.addSeparator()
-        add(view, "&Index health…", self.show_health, "Ctrl+I")
-        add(view, "&Rescan the folder", self.bridge.reindex, "F5")
-
-    def _action(self, menu: Any, text: str, slot: Any, *keys: QKeySequence | str) -> QAction:
-        act = QAction(text, self)
-        act.setShortcuts([QKeySequence(k) for k in keys])
-        act.triggered.connect(slot)
-        menu.addAction(act)
-        return act
 
     def _splitters(self) -> dict[str, QSplitter]:
         return {"main": self.hsplit, "right": self.vsplit}
@@ -158,6 +146,12 @@ class MainWindow(QMainWindow):
         b.status_done.connect(self._status_done)
         self.reporter.known.connect(self.known_error)
         self.search.textChanged.connect(lambda _text: self._search_timer.start())
+        self.search.textChanged.connect(self.memory.typed)
+        self.pane.open_hit.connect(self.open_hit)
+        self.pane.add_filter.connect(self._add_filter)
+        self.pane.sort_changed.connect(lambda how: (setattr(b, "sort_by_date", how == "Date modified"),
+                                                    self.refresh_results()))
+        self.tags.done.connect(lambda _gen, tags: self.pane.show_tags(tags, self.shown_query))
         self.search.move.connect(self.results.move)
         self.search.accepted.connect(self.open_selected)
         self.results.selectionModel().currentChanged.connect(self._selection_moved)
@@ -176,12 +170,22 @@ class MainWindow(QMainWindow):
         folder = folder or (self.settings.folders[0] if self.settings.folders else None)
         if query:
             self.search.setText(query)
+        elif self.memory.last_query:  # where the user left off, selected: typing replaces it
+            self.search.setText(self.memory.last_query)
+            self.search.selectAll()
         if folder:
             self.open_folder(folder)
         else:
-            self.results.set_placeholder("Choose the folder that holds your notes to start:\n"
-                                         "File › Open notes folder… (Ctrl+O)")
+            self.no_folder()
             QTimer.singleShot(0, self.choose_folder)
+
+    def no_folder(self) -> None:
+        """No folder is open (first start, picker cancelled): nothing is loading, and the way on is shown."""
+        self.engine_state = "no folder"
+        self.health.set_state("no folder")
+        self.results.set_placeholder(self._type_to_search())
+        self.messages.show_message("Choose the folder that holds your notes to start searching them.",
+                                   action=("Choose notes folder…", self.choose_folder))
 
     def choose_folder(self) -> None:
         self.config.choose_folder()
@@ -191,10 +195,12 @@ class MainWindow(QMainWindow):
 
     def open_folder(self, folder: str) -> None:
         self.ready = False
+        self.pane.folder = folder
         self.results.hits.set_hits([])
         self.note.clear()
         self.messages.hide()
-        self.setWindowTitle(f"gte-notes — {Path(folder).name or folder}")
+        # The desktop adds the application's name ("— gte-notes") itself.
+        self.setWindowTitle(Path(folder).name or folder)
         self.bridge.open(folder)
 
     def _started(self, folder: str) -> None:
@@ -217,24 +223,42 @@ class MainWindow(QMainWindow):
         self.bridge.search(query, self.settings.result_count)
         if not query.strip():
             self.shown_query = ""
-            self.results.hits.set_hits([])
+            self._show_recent()
             self.results.set_placeholder(self._type_to_search())
             self.note.clear()
             self.results_shown.emit("")
 
+    def _show_recent(self) -> None:
+        """An empty field lists the notes opened lately (Enter opens the selected one again)."""
+        self.results.hits.set_hits(self.memory.notes)
+        self.pane.show_recent(self.memory.notes)
+
+    def _add_filter(self, term: str) -> None:
+        self.search.setText(f"{self.search.text().rstrip()} {term}".strip())
+        self.search.setFocus()
+
     def _search_done(self, _gen: int, query: str, hits: list[Hit], ready: bool) -> None:
         self.ready = ready
-        # A new query selects its best result (what Enter opens); a refresh of the same query after the
-        # index changed keeps the note the user was looking at.
-        current = self.selected_hit() if query == self.shown_query else None
+        # A new query selects its best result (what Enter opens). A refresh of the same query after the
+        # index changed keeps the note the user picked (arrows, a click) if it is still there; a
+        # selection the app made follows the best result, so Enter never opens a stale top hit.
+        same_query = query == self.shown_query
+        current = self.selected_hit() if same_query else None
+        if not same_query:
+            self._user_chose = False
+        self._by_typing = True  # from here the selection moves because results arrived, not the user
         self.results.hits.set_hits(hits)
+        self.pane.show_results(hits, query, ready)
+        self.tags.ask(self.bridge.search_generation, [h.path for h in hits])
         self.shown_query = query
-        row = self.results.hits.row_of(current.path) if current is not None else -1
-        self._by_typing = True
-        self._same_note = row >= 0  # a refresh that keeps the note: leave its preview (and scroll) alone
-        self.results.select_row(max(row, 0) if hits else -1)
+        kept = self.results.hits.row_of(current.path) if current is not None else -1
+        row = kept if kept >= 0 and self._user_chose else 0
+        # A refresh that leaves the same note selected: leave its preview (and scroll) alone.
+        self._same_note = kept >= 0 and kept == row
+        self.results.select_row(row if hits else -1)
         self._by_typing = self._same_note = False
         if not hits:
+            self._user_chose = False
             self.results.set_placeholder(self._empty_text(query))
             self.note.clear(related_message="")
         self.results_shown.emit(query)
@@ -260,6 +284,8 @@ class MainWindow(QMainWindow):
     # ---- the selected note: preview and related ------------------------------------------------
 
     def _selection_moved(self) -> None:
+        if not self._by_typing:
+            self._user_chose = True
         if self._same_note:
             self.note.hit = self.selected_hit()
             return
@@ -291,13 +317,15 @@ class MainWindow(QMainWindow):
 
     def open_hit(self, hit: Hit | None) -> None:
         if hit is not None:
+            self.memory.opened(hit)
             self.open_path(hit.path, hit.line)
 
     def open_path(self, relpath: str, line: int = 1) -> None:
         if not self.bridge.folder:
             return
         try:
-            open_note(Path(self.bridge.folder) / PurePosixPath(relpath), line, self.settings.editor_command)
+            open_note(Path(self.bridge.folder) / PurePosixPath(relpath), line, self.settings.editor_command,
+                      on_error=lambda err: self._error(str(err), not isinstance(err, KnownError), repr(err)))
         except KnownError as err:
             self.known_error(str(err))
         else:
@@ -361,6 +389,7 @@ class MainWindow(QMainWindow):
         if self.persist:
             self.state.setValue("related/unlinked", self.related.unlinked.isChecked())
             self.state.setValue("related/min_score", self.related.min_score.value())
+            self.memory.save()
             window_state.save(self.state, self, self._splitters())
         for timer in (self._search_timer, self._select_timer, self._refresh_timer, self._status_timer):
             timer.stop()

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
 
 class MessageBar(QFrame):
@@ -23,15 +25,28 @@ class MessageBar(QFrame):
         close.setAutoRaise(True)
         close.setToolTip("Dismiss")
         close.clicked.connect(self.hide)
+        self.action = QPushButton()  # what to do about it, when there is one thing to do
+        self.action.hide()
+        self.action.clicked.connect(self._act)
+        self._callback: Callable[[], None] | None = None
         row = QHBoxLayout(self)
         row.setContentsMargins(10, 4, 4, 4)
         row.addWidget(self.label, 1)
+        row.addWidget(self.action, 0, Qt.AlignmentFlag.AlignVCenter)
         row.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
         self.hide()
 
-    def show_message(self, text: str, warning: bool = False) -> None:
+    def show_message(self, text: str, warning: bool = False,
+                     action: tuple[str, Callable[[], None]] | None = None) -> None:
         self.label.setText(("⚠ " if warning else "ℹ ") + text)
+        self._callback = action[1] if action else None
+        self.action.setText(action[0] if action else "")
+        self.action.setVisible(action is not None)
         self.show()
+
+    def _act(self) -> None:
+        if self._callback is not None:
+            self._callback()
 
     def text(self) -> str:
         return self.label.text() if self.isVisible() else ""

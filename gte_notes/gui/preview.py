@@ -16,6 +16,8 @@ from PySide6.QtGui import (
     QColor,
     QDesktopServices,
     QImage,
+    QKeyEvent,
+    QMouseEvent,
     QPalette,
     QTextCharFormat,
     QTextCursor,
@@ -25,13 +27,15 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QTextBrowser, QTextEdit, QToolButton, QVBoxLayout, QWidget
 
 from gte_notes.gui.preview_marks import WordMarker, find_passage
-from gte_notes.gui.style import mix
+from gte_notes.gui.style import mark_background, mix
 
+SETTLE_MS = 150  # when the preview checks again that the passage is at the top
 MAX_PREVIEW_CHARS = 400_000  # beyond this the preview shows the start; the editor shows the rest
 
 
 class NotePreview(QTextBrowser):
     note_link = Signal(str, str)  # raw link target, kind ("wiki" or "path")
+    back_requested = Signal()  # Alt+Left or the mouse's back button
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -41,6 +45,21 @@ class NotePreview(QTextBrowser):
         self.document().setDocumentMargin(14)
         self.path: str | None = None
         self._words = WordMarker(self, self._word_format)
+        self._scroll_gen = 0
+        self._scrolled_to = 0
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.BackButton:
+            self.back_requested.emit()
+            return
+        super().mousePressEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # QTextBrowser's own Alt+Left walks its own history, which is empty: links are ours to follow.
+        if event.key() == Qt.Key.Key_Left and event.modifiers() == Qt.KeyboardModifier.AltModifier:
+            self.back_requested.emit()
+            return
+        super().keyPressEvent(event)
 
     def loadResource(self, kind: int, url: QUrl | str) -> object:
         # An answer Qt counts as "loaded": returning nothing would make QTextDocument read local files
@@ -58,7 +77,7 @@ class NotePreview(QTextBrowser):
         self.setHtml(f'<p align="center" style="color: {color}; margin-top: 32px">{html.escape(message)}</p>')
 
     def show_note(self, path: str, markdown: str, passage: str = "", query: str = "",
-                  scroll: bool = True) -> None:
+                  scroll: bool = True, near: float | None = None) -> None:
         """Render `markdown` (the note without frontmatter) and mark `passage` and `query`'s words; scroll
         to the passage, or with `scroll` False (a refresh after an edit) stay where the reader is."""
         keep = self.verticalScrollBar().value() if not scroll and path == self.path else None
@@ -66,20 +85,20 @@ class NotePreview(QTextBrowser):
         if len(markdown) > MAX_PREVIEW_CHARS:
             markdown = markdown[:MAX_PREVIEW_CHARS] + "\n\n*…the preview shows the start of this long note.*"
         self.document().setMarkdown(markdown, QTextDocument.MarkdownFeature.MarkdownDialectGitHub)
-        self._mark(passage, query, scroll=keep is None)
+        self._mark(passage, query, scroll=keep is None, near=near)
         if keep is not None:
             self.verticalScrollBar().setValue(keep)
 
-    def show_passage(self, passage: str, query: str = "") -> None:
-        self._mark(passage, query, scroll=True)
+    def show_passage(self, passage: str, query: str = "", near: float | None = None) -> None:
+        self._mark(passage, query, scroll=True, near=near)
 
     # ---- finding the passage ------------------------------------------------------------------
 
-    def _mark(self, passage: str, query: str, scroll: bool) -> None:
+    def _mark(self, passage: str, query: str, scroll: bool, near: float | None = None) -> None:
         doc = self.document()
         selections = []
         pal = self.palette()
-        found = find_passage(doc, passage) if passage else None
+        found = find_passage(doc, passage, near) if passage else None
         start = None
         if found is not None:
             start, end = found
@@ -99,8 +118,13 @@ class NotePreview(QTextBrowser):
         self._words.start(query, selections, start.block() if start is not None else None)
         if scroll:
             top = start.block() if start is not None else None
-            # The layout may not be finished right after setMarkdown; scroll once it is.
-            QTimer.singleShot(0, lambda: self._scroll_to(top))
+            # The layout may not be finished right after setMarkdown; scroll once it is. The scroll bar's
+            # range can lag the layout of a long note (a value past its maximum is clamped), so look
+            # again a moment later, unless the reader has scrolled since.
+            self._scroll_gen += 1
+            gen = self._scroll_gen
+            QTimer.singleShot(0, self, lambda: self._scroll_to(top, gen))
+            QTimer.singleShot(SETTLE_MS, self, lambda: self._scroll_to(top, gen, again=True))
 
     @property
     def marked(self) -> bool:
@@ -108,19 +132,21 @@ class NotePreview(QTextBrowser):
         return self._words.done
 
     def _word_format(self) -> QTextCharFormat:
-        tint = QColor(self.palette().color(QPalette.ColorRole.Highlight))
-        tint.setAlpha(90)
+        pal = self.palette()
         fmt = QTextCharFormat()
-        fmt.setBackground(tint)
+        fmt.setBackground(mark_background(pal.color(QPalette.ColorRole.Text), pal.color(QPalette.ColorRole.Base)))
         return fmt
 
-    def _scroll_to(self, block: object) -> None:
+    def _scroll_to(self, block: object, gen: int, again: bool = False) -> None:
         bar = self.verticalScrollBar()
+        if gen != self._scroll_gen or (again and bar.value() != self._scrolled_to):
+            return  # another note or passage since, or the reader moved
         if block is None or self.path is None:
             bar.setValue(0)
-            return
-        rect = self.document().documentLayout().blockBoundingRect(block)  # type: ignore[arg-type]
-        bar.setValue(max(0, int(rect.top()) - 6))  # the passage at the top, no half-cut line above it
+        else:
+            rect = self.document().documentLayout().blockBoundingRect(block)  # type: ignore[arg-type]
+            bar.setValue(max(0, int(rect.top()) - 6))  # the passage at the top, no half-cut line above it
+        self._scrolled_to = bar.value()
 
     # ---- links --------------------------------------------------------------------------------
 
@@ -149,6 +175,7 @@ class PreviewPane(QWidget):
     """The preview with a header: the note's title, its path, and a button to open it in the editor."""
 
     open_requested = Signal()
+    back_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -167,14 +194,23 @@ class PreviewPane(QWidget):
         self.open.setToolTip("Open the note at this passage (Enter, or double-click a result)")
         self.open.hide()
         self.open.clicked.connect(self.open_requested.emit)
+        self.back = QToolButton()
+        self.back.setText("←")
+        self.back.setAccessibleName("Back")
+        self.back.setToolTip("Back to the note you followed the link from (Alt+Left)")
+        self.back.setAutoRaise(True)
+        self.back.hide()
+        self.back.clicked.connect(self.back_requested.emit)
         self.view = NotePreview(self)
         self.view.setAccessibleName("Note preview")
+        self.view.back_requested.connect(self.back_requested.emit)
         names = QVBoxLayout()
         names.setSpacing(0)
         names.addWidget(self.title)
         names.addWidget(self.where)
         header = QHBoxLayout()
         header.setContentsMargins(10, 6, 8, 6)
+        header.addWidget(self.back, 0, Qt.AlignmentFlag.AlignVCenter)
         header.addLayout(names, 1)
         header.addWidget(self.open, 0, Qt.AlignmentFlag.AlignVCenter)
         layout = QVBoxLayout(self)
@@ -196,6 +232,9 @@ class PreviewPane(QWidget):
         if event.type() == QEvent.Type.PaletteChange:
             self._recolor()
         super().changeEvent(event)
+
+    def set_back(self, possible: bool) -> None:
+        self.back.setVisible(possible)
 
     def set_header(self, title: str, where: str) -> None:
         self.title.setText(title)

@@ -9,6 +9,7 @@ wait for them. A newer note or query cancels the marking still under way.
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from gte_notes.core.highlight import highlight
 from gte_notes.core.query import parse_query
 from gte_notes.gui.snippet import Utf16, clean, worth_marking
 
+MAX_CANDIDATES = 50  # occurrences of a passage's first line weighed against each other
 MAX_MARKS = 200  # query words marked in one preview
 SLICE_SECONDS = 0.004  # GUI-thread time per pass of the event loop spent looking for them
 _WORDS = re.compile(r"\w+")
@@ -36,20 +38,35 @@ def _line_needles(passage: str) -> list[re.Pattern[str]]:
     return needles
 
 
-def find_passage(doc: QTextDocument, passage: str) -> tuple[QTextCursor, QTextCursor] | None:
+def find_passage(doc: QTextDocument, passage: str,
+                 near: float | None = None) -> tuple[QTextCursor, QTextCursor] | None:
     """Where the passage's first and last findable lines are in the rendered document (the last at or
     after the first), or None when no line of it is found.
 
     The rendered text has no Markdown marks and its own offsets, so the passage is found by its words.
+    Its first line may occur more than once (a heading repeated in a table of contents, a list item
+    quoted twice): the occurrence followed by most of the passage's other lines wins, and among equals
+    the one nearest `near`, where the passage sits in the note (a share of its length).
     Document positions count UTF-16 units and the raw text has one separator per paragraph, so a match in
     the raw text is a document position once converted. The text is read once for both ends.
     """
     needles = _line_needles(passage)
     raw = doc.toRawText()
-    first = next((m for m in (n.search(raw) for n in needles[:6]) if m), None)
-    if first is None:
+    lead = next((n for n in needles[:6] if n.search(raw)), None)
+    if lead is None:
         return None
+    others = needles[needles.index(lead) + 1:][:6]
+    reach = 3 * len(passage) + 200
+    expected = near * len(raw) if near is not None else 0.0
+
+    def rank(m: re.Match[str]) -> tuple[int, float]:
+        window = raw[m.start(): m.start() + reach]
+        return sum(1 for n in others if n.search(window)), -abs(m.start() - expected)
+
+    first = max(itertools.islice(lead.finditer(raw), MAX_CANDIDATES), key=rank)
     last = next((m for m in (n.search(raw, first.start()) for n in needles[::-1][:6]) if m), first)
+    if last.start() - first.start() > reach:
+        last = first  # a line found far below is another occurrence, not this passage's end
     units = Utf16(raw)
     start, end = QTextCursor(doc), QTextCursor(doc)
     start.setPosition(units.to_qt(first.start()))

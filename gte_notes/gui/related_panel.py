@@ -35,14 +35,15 @@ class RelatedPanel(QWidget):
         font.setBold(True)
         self.header.setFont(font)
         self.unlinked = QCheckBox("Unlinked only")
-        self.unlinked.setToolTip("Hide the notes this note already links to")
+        self.unlinked.setToolTip("Hide the notes this note already links to (marked ↔ linked)")
         self.min_score = QDoubleSpinBox()
         self.min_score.setRange(0.0, 1.0)
         self.min_score.setSingleStep(0.05)
         self.min_score.setDecimals(2)
         self.min_score.setPrefix("min score ")
         self.min_score.setToolTip("Hide notes less similar than this")
-        self.list = HitList(self, passage_lines=2)
+        # One line of passage: the title and where say most, and five or more notes fit in view.
+        self.list = HitList(self, passage_lines=1)
         self.list.setAccessibleName("Related notes")
 
         bar = QHBoxLayout()
@@ -101,7 +102,7 @@ class RelatedPanel(QWidget):
         keep = [h for h in self._hits if h.score >= self.min_score.value() - 1e-9
                 and not (self.unlinked.isChecked() and h.path in self._links)][: self.limit]
         current = self.list.hits.hit(self.list.current_row())
-        self.list.hits.set_hits(keep)
+        self.list.hits.set_hits(keep, self._links)
         if current is not None:
             row = self.list.hits.row_of(current.path)
             if row >= 0:

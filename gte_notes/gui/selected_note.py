@@ -17,6 +17,8 @@ from gte_notes.gui.bridge import EngineBridge
 from gte_notes.gui.preview import PreviewPane
 from gte_notes.gui.related_panel import FETCH, RelatedPanel
 
+MAX_HISTORY = 50
+
 
 class SelectedNote(QObject):
     preview_shown = Signal(str)  # path
@@ -40,14 +42,19 @@ class SelectedNote(QObject):
         preview.view.note_link.connect(self._follow_link)
         bridge.link_resolved.connect(self._link_resolved)
         self._link_from = ""
+        self._text_len = 0  # of the note in the preview
+        self.history: list[Hit] = []  # notes left by following a link, for Back
+        preview.back_requested.connect(self.back)
 
     def select(self, hit: Hit | None) -> None:
         self.hit = hit
+        self.history.clear()
+        self.preview.set_back(False)
         if hit is None:
             return
         if self.shown is not None and hit.path == self.shown.path and hit.path == self.preview.view.path:
             self.shown = hit  # same note, perhaps another passage: no reload
-            self.preview.view.show_passage(hit.passage, self._query())
+            self.preview.view.show_passage(hit.passage, self._query(), self._near(hit))
         else:
             self._load_preview(hit, keep_scroll=False)
         if hit.path != self.related.path:
@@ -80,14 +87,22 @@ class SelectedNote(QObject):
         else:
             self.preview.set_header(hit.title, f"{hit.path}  ·  line {hit.line}")
             query = self._query() if hit is self.hit else ""
-            view.show_note(path, markdown, hit.passage, query, scroll=not self._keep_scroll)
+            self._text_len = len(text)
+            view.show_note(path, markdown, hit.passage, query, scroll=not self._keep_scroll,
+                           near=self._near(hit))
         self.preview_shown.emit(path)
+
+    def _near(self, hit: Hit) -> float | None:
+        """Where the passage sits in its note, as a share of the note's length (to tell repeats apart)."""
+        return hit.start / self._text_len if self._text_len and hit.passage else None
 
     def _related_done(self, path: str, hits: list[Hit], links: set[str]) -> None:
         self.related.set_related(path, hits, links)
         self.related_shown.emit(path)
 
     def _show_related(self, hit: Hit) -> None:
+        self.history.clear()
+        self.preview.set_back(False)
         self._load_preview(hit, keep_scroll=False)
 
     def notes_changed(self, changed: set[str], indexing: bool) -> None:
@@ -123,5 +138,15 @@ class SelectedNote(QObject):
         if not found:
             self.message.emit(f"“{target}” is not a note in this folder")
             return
-        self._load_preview(Hit(path=found, title=PurePosixPath(found).stem, score=0.0, passage="", line=1,
+        if self.shown is not None:
+            self.history.append(self.shown)
+            del self.history[:-MAX_HISTORY]
+        self._load_preview(Hit(path=found, title=self.bridge.title_of(found), score=0.0, passage="", line=1,
                                start=0, end=0), keep_scroll=False)
+        self.preview.set_back(bool(self.history))
+
+    def back(self) -> None:
+        """Alt+Left, the mouse's back button or the Back button: the note shown before a followed link."""
+        if self.history:
+            self._load_preview(self.history.pop(), keep_scroll=False)
+        self.preview.set_back(bool(self.history))

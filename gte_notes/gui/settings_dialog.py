@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import html
 
 from PySide6.QtWidgets import (
     QDialog,
@@ -31,14 +32,18 @@ def _globs(edit: QPlainTextEdit) -> list[str]:
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: Settings, parent: QWidget | None = None, *, model_in_use: str = "",
+                 model_name: str = "") -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setMinimumWidth(560)
         self._original = settings
+        # The model running now may have come from --model or $GTE_NOTES_MODEL rather than the saved
+        # settings: show that one, and keep the saved setting unless the user edits the field.
+        self._in_use = model_in_use or settings.model
 
         self.folder = QLineEdit(settings.folders[0] if settings.folders else "")
-        self.model = QLineEdit(settings.model)
+        self.model = QLineEdit(self._in_use)
         self.model.setPlaceholderText(DEFAULT_MODEL)
         self.include = QPlainTextEdit("\n".join(settings.include))
         self.include.setPlaceholderText("every .md, .markdown and .txt file\n"
@@ -57,13 +62,20 @@ class SettingsDialog(QDialog):
         form = QFormLayout()
         form.addRow("Notes folder", self._with_button(self.folder, "Choose…", self._choose_folder))
         form.addRow("Model", self._with_button(self.model, "Folder…", self._choose_model))
-        form.addRow("", self._hint("A Hugging Face model name (downloaded once) or a sentence-transformers "
-                                   "model folder. Changing it re-embeds every note."))
+        in_use = html.escape(model_name or self._in_use)
+        given = ("" if self._in_use == settings.model else
+                 f" (given at start; the saved setting is {html.escape(settings.model)})")
+        form.addRow("", self._hint(f"In use now: <b>{in_use}</b>{given}. A Hugging Face model name "
+                                   "(downloaded once) or a sentence-transformers model folder. Changing it "
+                                   "re-embeds every note."))
         form.addRow("Include", self.include)
         form.addRow("Exclude", self.exclude)
         form.addRow("Open notes with", self.editor)
         form.addRow("", self._hint("A command with {path} and {line}, e.g. "
-                                   "<code>code -g {path}:{line}</code> or <code>gvim +{line} {path}</code>."))
+                                   "<code>code -g {path}:{line}</code> or <code>gvim +{line} {path}</code>. "
+                                   "With shell syntax (<code>| &gt; &amp;&amp; $</code>) it runs through "
+                                   "<code>sh -c</code>, the path quoted for it; else it runs directly. "
+                                   "If it fails, its error is shown in the window."))
         form.addRow("Results shown", self.results)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                    | QDialogButtonBox.StandardButton.Cancel)
@@ -101,6 +113,12 @@ class SettingsDialog(QDialog):
         if chosen:
             self.model.setText(chosen)
 
+    def _edited_model(self) -> str:
+        text = self.model.text().strip()
+        if text == self._in_use:
+            return self._original.model  # untouched: an override given at start is not saved
+        return text or DEFAULT_MODEL
+
     def edited(self) -> Settings:
         """The settings as edited (a copy; the original is untouched)."""
         folder = self.folder.text().strip()
@@ -108,7 +126,7 @@ class SettingsDialog(QDialog):
         if folder:
             folders = [folder] + [f for f in folders if f != folder]
         return dataclasses.replace(
-            self._original, folders=folders, model=self.model.text().strip() or DEFAULT_MODEL,
+            self._original, folders=folders, model=self._edited_model(),
             include=_globs(self.include), exclude=_globs(self.exclude),
             editor_command=self.editor.text().strip(), result_count=self.results.value())
 

@@ -14,11 +14,14 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from gte_notes.core.note_display import readable_span
+
 # One alternation, tried left to right at each position; group names say what to keep.
 _MARKUP = re.compile(
     r"(?P<wiki>!?\[\[(?P<wtext>[^\[\]\n]+?)\]\])"
     r"|(?P<link>!?\[(?P<ltext>[^\]\n]*)\]\([^)\n]*\))"
-    r"|(?P<html></?[A-Za-z][^>\n]*>)"
+    r"|(?P<html></?[A-Za-z][^>\n]*>|<!--.*?-->)"
+    r"|(?P<template>\{\{[^{}\n]*\}\})"  # Dendron/Handlebars template markup: {{fm.desc}}
     r"|(?P<linestart>(?:^|(?<=\n))[ \t]*"
     r"(?:#{1,6}[ \t]+|>[ \t]?|[-+*][ \t]+(?:\[[ xX]\][ \t]+)?|\d+[.)][ \t]+))"
     r"|(?P<marks>\*{1,3}|`{1,3}|~~)"
@@ -100,7 +103,8 @@ def clean(passage: str) -> Cleaned:
         if m.group("wiki"):
             inner_start = m.start("wtext")
             a, b = _wiki_label(m.group("wtext"))
-            keep(inner_start + a, inner_start + b)
+            c, d = readable_span(m.group("wtext")[a:b])  # no dendron://vault/ or #summary,1:#*
+            keep(inner_start + a + c, inner_start + a + d)
         elif m.group("link"):
             keep(m.start("ltext"), m.end("ltext"))
         elif m.lastgroup == "space" and pieces and not pieces[-1].endswith(" "):

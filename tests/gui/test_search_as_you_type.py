@@ -83,7 +83,7 @@ def test_no_match_says_so(qtbot, window) -> None:
 
 def test_arrows_move_and_enter_opens_at_the_passage_line(qtbot, window, monkeypatch) -> None:
     opened: list[tuple[Path, int, str]] = []
-    monkeypatch.setattr(main_window, "open_note", lambda path, line, cmd: opened.append((path, line, cmd)))
+    monkeypatch.setattr(main_window, "open_note", lambda path, line, cmd, **_kw: opened.append((path, line, cmd)))
     window.settings.editor_command = "myeditor +{line} {path}"
     type_query(qtbot, window, "tomatoes")
     assert len(result_paths(window)) >= 2

@@ -1,0 +1,42 @@
+"""A model's name as a person knows it: "thenlper/gte-small", or for a model folder the title of its
+model card ("all-MiniLM-L6-v2"), not the index's id ("model:ede824ff3bab:fp32:384").
+
+Reads the folder's README.md, so it runs on a worker (the bridge's status job), never on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+_H1 = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
+GENERIC = {"model", "models", "snapshot", "snapshots", "main", "weights"}
+
+
+def is_folder_name(model: str) -> bool:
+    return model.startswith(("/", "~", ".")) or "\\" in model or model.count("/") > 1
+
+
+def model_display_name(model: str) -> str:
+    if not is_folder_name(model):
+        return model
+    folder = Path(model).expanduser()
+    try:
+        with open(folder / "README.md", encoding="utf-8", errors="replace") as fh:
+            head = fh.read(8192)
+    except OSError:
+        head = ""
+    m = _H1.search(head)
+    if m:
+        return m.group(1)
+    names = [p for p in (folder.name, folder.parent.name) if p and p.lower() not in GENERIC]
+    return names[0] if names else str(folder)
+
+
+def describe_model(name: str, model_id: str) -> str:
+    """ "all-MiniLM-L6-v2 · fp32 · 384 dimensions" from the name and the index's model id."""
+    parts = model_id.split(":")
+    details = [name or (parts[0] if parts else "")]
+    if len(parts) >= 4:
+        details += [parts[2], f"{parts[3]} dimensions"]
+    return " · ".join(d for d in details if d)

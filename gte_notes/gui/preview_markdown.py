@@ -1,0 +1,85 @@
+"""The note as Qt's Markdown renderer should see it (made on a worker, never on the GUI thread).
+
+Qt's renderer (md4c) hands raw HTML to its HTML importer, which does not recover from what notes
+often hold: an `<a>` opened in one HTML block and closed in another swallowed the heading and list
+item after it (dendron-site's todos note lost "Example of a daily journal note"). The preview loads
+nothing remote anyway, so tags are dropped and their text kept. Frontmatter goes, Dendron templates
+are filled from it, and [[wikilinks]] become `note:` links the preview can follow.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+from gte_notes.core.markdown_meta import split_frontmatter
+from gte_notes.core.note_display import clean_link_target, fill_templates
+
+_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
+_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
+_INLINE_CODE = re.compile(r"(`+)(?:.+?)\1")
+_WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
+
+
+def markdown_for_preview(text: str) -> str:
+    """`text` (a whole note) without frontmatter, raw HTML or template markup; wikilinks as links."""
+    if not text:
+        return ""
+    try:
+        frontmatter, body_start = split_frontmatter(text)
+    except Exception:  # noqa: BLE001 - a malformed header is shown as text rather than lost
+        frontmatter, body_start = {}, 0
+    out: list[str] = []
+    prose: list[str] = []
+    fence = ""
+    for line in text[body_start:].splitlines(keepends=True):
+        m = _FENCE.match(line)
+        if fence:
+            out.append(line)
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not line.strip()[
+                    len(m.group(1)):].strip():
+                fence = ""
+            continue
+        if m:
+            out.append(_prose("".join(prose), frontmatter))
+            prose = []
+            fence = m.group(1)
+            out.append(line)
+            continue
+        prose.append(line)
+    out.append(_prose("".join(prose), frontmatter))
+    return "".join(out)
+
+
+def _prose(text: str, frontmatter: dict) -> str:
+    """Markdown outside code blocks; inline `code` is left exactly as written."""
+    if not text:
+        return ""
+    text = _COMMENT.sub("", text)
+    pieces = []
+    pos = 0
+    for m in _INLINE_CODE.finditer(text):
+        pieces.append(_clean(text[pos:m.start()], frontmatter))
+        pieces.append(m.group(0))
+        pos = m.end()
+    pieces.append(_clean(text[pos:], frontmatter))
+    return "".join(pieces)
+
+
+def _clean(text: str, frontmatter: dict) -> str:
+    if "<" in text:
+        text = _TAG.sub("", text)
+    text = fill_templates(text, frontmatter)
+    return _WIKILINK.sub(_link, text)
+
+
+def _link(m: re.Match[str]) -> str:
+    inner = m.group(2).strip()
+    left, _, right = inner.partition("|")
+    # Dendron writes [[alias|dotted.name]], Obsidian [[target|alias]]: show the human side.
+    dendron = right and " " not in right.strip() and "." in right and (" " in left or "." not in left)
+    label = left if not right or dendron else right
+    label = clean_link_target(label).split("#", 1)[0].strip() or inner
+    target = clean_link_target(right if dendron else left) if right else clean_link_target(inner)
+    return f"[{label.replace(']', '')}](note:{quote(target, safe='')})"

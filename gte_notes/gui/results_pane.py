@@ -1,0 +1,186 @@
+"""The results column: a header (how many notes matched, or "Recently opened"; the order; folder chips
+that narrow the search) above the list, and the list's context menu (open, copy path, reveal)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from pathlib import Path, PurePosixPath
+
+from PySide6.QtCore import QObject, QPoint, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gte_notes.core.results import Hit
+from gte_notes.gui.hit_list import HitList
+from gte_notes.gui.style import quiet
+
+SORTS = ("Best match", "Date modified")
+MAX_CHIPS = 4
+MAX_TAG_CHIPS = 3
+HIERARCHY_LEVELS = 3
+
+
+def group_of(path: str) -> str:
+    """What a folder chip narrows to: the note's folder, or in a flat Dendron-style vault the first
+    levels of its dotted name ("dendron.topic.publish"); `path:` matches either as a substring."""
+    folder, _, name = path.rpartition("/")
+    return folder or ".".join(name.split(".")[:-2][:HIERARCHY_LEVELS])
+
+
+class ChipRow(QObject):
+    """A few buttons made once and reused: typing changes their text, never makes widgets."""
+
+    chosen = Signal(str)  # the filter to add, e.g. "path:garden"
+
+    def __init__(self, size: int, layout: QHBoxLayout) -> None:
+        super().__init__()
+        self.buttons: list[QToolButton] = []
+        self.filters: list[str] = []
+        for n in range(size):
+            button = QToolButton()
+            button.hide()
+            button.clicked.connect(lambda _=False, n=n: self.chosen.emit(self.filters[n]))
+            layout.addWidget(button)
+            self.buttons.append(button)
+
+    def show_chips(self, chips: list[tuple[str, str, str]]) -> None:
+        """(text, tooltip, filter) for each chip to show."""
+        self.filters = [f for _t, _tip, f in chips]
+        for n, button in enumerate(self.buttons):
+            if n < len(chips):
+                text, tip, _f = chips[n]
+                if button.text() != text:
+                    button.setText(text)
+                    button.setToolTip(tip)
+            button.setVisible(n < len(chips))
+
+    def texts(self) -> list[str]:
+        return [b.text() for b in self.buttons if not b.isHidden()]
+
+
+def _chip_label(group: str, n: int) -> str:
+    """A folder's own name, or the last level of a dotted hierarchy ("publish" for dendron.topic.publish)."""
+    name = PurePosixPath(group).name
+    return f"{name if '/' in group or '.' not in name else name.rsplit('.', 1)[1]} · {n}"
+
+
+class ResultsPane(QWidget):
+    open_hit = Signal(object)  # Hit
+    add_filter = Signal(str)  # "path:garden" or "tag:recipes": narrow the query
+    sort_changed = Signal(str)  # one of SORTS
+
+    def __init__(self, results: HitList, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.results = results
+        self.folder = ""  # the open notes folder, for copying and revealing
+        self.count = QLabel("")
+        self.count.setAccessibleName("Result count")
+        # Wide enough for any count: a label that changes width on every keystroke re-lays out the column.
+        self.count.setFixedWidth(self.count.fontMetrics().horizontalAdvance("Recently opened") + 8)
+        quiet(self.count)
+        self.sort = QComboBox()
+        self.sort.addItems(SORTS)
+        self.sort.setToolTip("Order of the results")
+        self.sort.currentTextChanged.connect(self.sort_changed.emit)
+        # The chips may be cut at the right rather than widen the column (the splitter decides that).
+        chip_row = QWidget()
+        chip_row.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        row = QHBoxLayout(chip_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(4)
+        self.chips = ChipRow(MAX_CHIPS, row)  # folders, from the results at once
+        self.tag_chips = ChipRow(MAX_TAG_CHIPS, row)  # tags, once they have been read
+        for chips in (self.chips, self.tag_chips):
+            chips.chosen.connect(self.add_filter.emit)
+        row.addStretch(1)
+        head = QHBoxLayout()
+        head.setContentsMargins(2, 0, 0, 2)
+        head.addWidget(self.count)
+        head.addWidget(chip_row, 1)
+        head.addWidget(self.sort)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(head)
+        layout.addWidget(results, 1)
+        results.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        results.customContextMenuRequested.connect(self._menu)
+
+    # ---- the header ---------------------------------------------------------------------------
+
+    def show_results(self, hits: list[Hit], query: str, ready: bool = True) -> None:
+        n = len(hits)
+        # Before the index is open "0 notes" would be untrue: the list's placeholder says why it is empty.
+        self.count.setText(f"{n} note{'s' if n != 1 else ''}" if query.strip() and (ready or n) else "")
+        self._set_chips(hits, query)
+        if not hits:
+            self.show_tags({}, query)
+
+    def show_tags(self, tags: dict[str, tuple[str, ...]], query: str) -> None:
+        """Chips for the tags several results share (they arrive after the results)."""
+        counts = Counter(t.lower() for ts in tags.values() for t in set(ts))
+        wanted = [] if "tag:" in query else [(t, n) for t, n in counts.most_common(MAX_TAG_CHIPS) if n >= 2]
+        self.tag_chips.show_chips([(f"#{t} · {n}", f"Only notes tagged {t} (adds tag:{t} to the search)",
+                                    f"tag:{t}") for t, n in wanted])
+
+    def show_recent(self, recent: list[Hit]) -> None:
+        self.count.setText("Recently opened" if recent else "")
+        self.show_tags({}, "")
+        self._set_chips([], "")
+
+    def _set_chips(self, hits: list[Hit], query: str) -> None:
+        self.chips.show_chips([(_chip_label(f, n), f"Only notes in {f}/ (adds path:{f} to the search)",
+                                f"path:{f}") for f, n in self._chip_groups(hits, query)])
+
+    @staticmethod
+    def _chip_groups(hits: list[Hit], query: str) -> list[tuple[str, int]]:
+        folders = Counter(group_of(h.path) for h in hits)
+        folders.pop("", None)
+        if len(folders) < 2 or "path:" in query:
+            return []  # one folder, or already narrowed: a chip would not narrow anything
+        # A chip for one note narrows to what is already in view; the first is kept all the same.
+        common = folders.most_common(MAX_CHIPS)
+        return common[:1] + [(f, n) for f, n in common[1:] if n >= 2]
+
+    def chip_texts(self) -> list[str]:
+        return self.chips.texts() + self.tag_chips.texts()
+
+    # ---- the context menu ---------------------------------------------------------------------
+
+    def _menu(self, pos: QPoint) -> None:
+        index = self.results.indexAt(pos)
+        hit = self.results.hits.hit(index.row()) if index.isValid() else None
+        if hit is None:
+            return
+        menu = self.menu_for(hit)
+        menu.exec(self.results.viewport().mapToGlobal(pos))
+
+    def menu_for(self, hit: Hit) -> QMenu:
+        menu = QMenu(self)
+        menu.addAction("Open in editor", lambda: self.open_hit.emit(hit))
+        menu.addAction("Copy path", lambda: self.copy_path(hit))
+        menu.addAction("Reveal in file manager", lambda: self.reveal(hit))
+        for path in getattr(hit, "copies", ()):  # folded near-identical notes stay reachable
+            menu.addAction(f"Open the copy {path}", lambda p=path: self.open_hit.emit(
+                dataclasses.replace(hit, path=p, title=p)))
+        return menu
+
+    def full_path(self, hit: Hit) -> Path:
+        return Path(self.folder) / PurePosixPath(hit.path)
+
+    def copy_path(self, hit: Hit) -> None:
+        QGuiApplication.clipboard().setText(str(self.full_path(hit)))
+
+    def reveal(self, hit: Hit) -> None:
+        # Opening the folder (not the file) is what every desktop's file manager understands.
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.full_path(hit).parent)))

@@ -1,0 +1,33 @@
+"""The main window's menus and their keyboard shortcuts, in one place to read them all."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtGui import QAction, QKeySequence
+
+if TYPE_CHECKING:
+    from gte_notes.gui.main_window import MainWindow
+
+
+def build_menus(w: MainWindow) -> None:
+    def add(menu: Any, text: str, slot: Any, *keys: QKeySequence | str) -> QAction:
+        act = QAction(text, w)
+        act.setShortcuts([QKeySequence(k) for k in keys])
+        act.triggered.connect(slot)
+        menu.addAction(act)
+        return act
+
+    files = w.menuBar().addMenu("&File")
+    add(files, "&Open notes folder…", w.choose_folder, QKeySequence.StandardKey.Open)
+    add(files, "&Settings…", w.edit_settings, "Ctrl+,")
+    files.addSeparator()
+    add(files, "&Quit", w.close, QKeySequence.StandardKey.Quit)
+    view = w.menuBar().addMenu("&View")
+    add(view, "&Search", w.focus_search, "Ctrl+K", "Ctrl+F")
+    add(view, "Recent searc&hes", w.search.show_history, "Alt+Down", "Ctrl+H")
+    add(view, "Open selected note in &editor", w.open_selected, "Ctrl+E")
+    add(view, "&Back in the preview", w.note.back, "Alt+Left")
+    view.addSeparator()
+    add(view, "&Index health…", w.show_health, "Ctrl+I")
+    add(view, "&Rescan the folder", w.bridge.reindex, "F5")

@@ -1,0 +1,87 @@
+"""No template markup or vault URLs in what the user reads; bare numeric titles get their context;
+repeated titles are told apart by where the notes sit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+
+from gte_notes.gui.hits_model import SNIPPET_ROLE
+from gte_notes.gui.snippet import make_snippet
+from tests.gui.conftest import WAIT_MS, type_query, wait_idle, write_notes
+
+NOTES = {
+    "changelog.release.2020-08-23.md": "---\ntitle: '0.08'\ndesc: Faster lookup and a new publishing "
+                                       "theme\n---\n\n## Summary\n\n{{fm.desc}}\n\nLookup got faster for "
+                                       "zeppelin users.\n",
+    "dendron.topic.pod.builtin.airtable.publish.md": "---\ntitle: Publish\n---\n\nPublish zeppelin notes "
+                                                     "to Airtable.\n",
+    "dendron.topic.pod.builtin.markdown.publish.md": "---\ntitle: Publish\n---\n\nPublish zeppelin notes "
+                                                     "as Markdown.\n",
+    "tags.scope.publish.md": "---\ntitle: Publish\n---\n\nThe zeppelin publish scope tag.\n",
+    "careers.md": "# Careers\n\nWork with our zeppelin community of "
+                  "[[Dendronites|dendron://dendron.dendron-site/community.concepts#dendronites]] and read "
+                  "![[dendron.topic.pod.custom#summary,1:#*]].\n",
+}
+
+
+def test_snippets_drop_templates_and_vault_urls() -> None:
+    passage = ("## Summary\n\n{{fm.desc}}\n\nJoin [[Dendronites|dendron://dendron.dendron-site/community"
+               ".concepts#dendronites]] and ![[dendron.topic.pod.custom#summary,1:#*]] <!-- note -->.")
+    text = make_snippet(passage, []).text
+    assert "{{" not in text and "dendron://" not in text and "#summary" not in text and "<!--" not in text
+    assert "Join Dendronites and dendron.topic.pod.custom" in text
+
+
+def test_rows_show_readable_distinct_titles_and_clean_passages(qtbot, make_window, tmp_path: Path,
+                                                              fake_embedder) -> None:
+    window = make_window(write_notes(tmp_path / "notes", NOTES), embedder=fake_embedder)
+    wait_idle(qtbot, window)
+    type_query(qtbot, window, "zeppelin")
+    rows = {window.results.hits.hit(r).path: window.results.hits.index(r) for r in
+            range(window.results.hits.rowCount())}
+    assert set(rows) == set(NOTES)
+    titles = {path: index.data(Qt.ItemDataRole.DisplayRole) for path, index in rows.items()}
+    assert titles["changelog.release.2020-08-23.md"] == "Release 0.08"
+    publish = [t for p, t in titles.items() if p.endswith("publish.md")]
+    assert len(set(publish)) == 3 and all(t.startswith("Publish · ") for t in publish)
+    assert "Publish · airtable" in publish
+    for index in rows.values():
+        text = index.data(SNIPPET_ROLE).text
+        assert "{{" not in text and "dendron://" not in text and "#summary" not in text
+
+
+def test_the_preview_fills_frontmatter_templates(qtbot, make_window, tmp_path: Path, fake_embedder) -> None:
+    window = make_window(write_notes(tmp_path / "notes", NOTES), embedder=fake_embedder)
+    wait_idle(qtbot, window)
+    with qtbot.waitSignal(window.preview_shown, timeout=WAIT_MS):
+        type_query(qtbot, window, "lookup got faster")
+    text = window.preview.view.document().toPlainText()
+    assert "Faster lookup and a new publishing theme" in text and "{{" not in text
+    assert window.preview.title.text() == "Release 0.08"
+
+
+def test_headings_in_rows_lose_their_link_markup() -> None:
+    from gte_notes.core.results import Hit
+    from gte_notes.gui.hit_titles import display_hits
+
+    hit = Hit(path="changelog.md", title="Changelog", score=0.5, passage="x", line=1, start=0, end=0,
+              heading="Pods > Implement ([[docs|dendron.topic.publish-legacy.selective-publication]])")
+    assert display_hits([hit])[0].heading == "Pods > Implement (docs)"
+
+
+def test_copies_of_a_note_fold_into_one_row(qtbot, make_window, tmp_path: Path, fake_embedder) -> None:
+    copy = "---\ntitle: Taking Notes\n---\n\nCapture zeppelin ideas quickly, then refine them later.\n"
+    notes = {"tutorial.main.taking-notes.md": copy, "tutorial.original.taking-notes.md": copy,
+             "dendron.tutorial.taking-notes.md": copy.replace("quickly", "slowly and with care")}
+    window = make_window(write_notes(tmp_path / "notes", notes), embedder=fake_embedder)
+    wait_idle(qtbot, window)
+    type_query(qtbot, window, "capture zeppelin ideas")
+    hits = window.results.hits.hits()
+    assert len(hits) == 2  # the two identical copies are one row; the edited one stays its own
+    folded = next(h for h in hits if getattr(h, "copies", ()))
+    assert {folded.path, *folded.copies} == {"tutorial.main.taking-notes.md", "tutorial.original.taking-notes.md"}
+    tooltip = window.results.hits.index(hits.index(folded)).data(Qt.ItemDataRole.ToolTipRole)
+    assert folded.copies[0] in tooltip
+    assert any(folded.copies[0] in a.text() for a in window.pane.menu_for(folded).actions())
