@@ -7,7 +7,6 @@ in a query can never raise or change the meaning. The only operators are the one
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -151,38 +150,6 @@ class KeywordIndex:
         # A word counted up to the probe limit is too common to search (see `expression`) and says
         # almost nothing; its true frequency is unknown, so it counts as nothing rather than a guess.
         return sum(bm25_idf(n_rows, f) for f in freqs if f < self.probe_limit)
-
-    def coverage(self, terms: Sequence[str], chunk_ids: np.ndarray, prefix_last: bool = False) -> np.ndarray:
-        """For each chunk, the share of the query's information its words cover: the IDF of every
-        content word of the query that the chunk holds, each counted once however often it occurs,
-        over the IDF of all of them (words the vault lacks included). 0..1.
-
-        Unlike BM25 this cannot be raised by one word repeated: "config" ten times in a short page
-        covers as little of "pointing to a script or config file in my project" as "config" once.
-        """
-        out = np.zeros(chunk_ids.size, dtype=np.float64)
-        n_rows = self.row_count()
-        parts = self.content_parts(terms, prefix_last)
-        freqs = [self.doc_freq(p) for p in parts]
-        idfs = [(p, f, bm25_idf(n_rows, f)) for p, f in zip(parts, freqs) if f < self.probe_limit]
-        total = sum(idf for _, _, idf in idfs)
-        if total <= 0 or not chunk_ids.size:
-            return out
-        wanted = json.dumps(chunk_ids.tolist())
-        for part, freq, idf in idfs:
-            if freq == 0:
-                continue
-            found = [r[0] for r in self._rows(
-                "SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))",
-                [part, wanted])]
-            out += idf * np.isin(chunk_ids, found)
-        return out / total
-
-    def _rows(self, sql: str, params: list[object]) -> list[tuple]:
-        try:
-            return self.store.conn.execute(sql, params).fetchall()
-        except sqlite3.OperationalError:
-            return []  # as in _run: quoted strings only, so not expected; never a traceback
 
     def row_count(self) -> int:
         generation = self.store.generation()

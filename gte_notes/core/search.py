@@ -140,11 +140,7 @@ class Searcher:
             ids, dense, kw = self._fill(qvec, d_ids, d_sims, k_ids, k_scores)
         note_of = self._note_ids(ids)
         present = note_of >= 0
-        ids = ids[present]
-        cover = None
-        if mode != "dense":
-            cover = self.keyword.coverage(q.terms, ids, prefix_last=q.open_end and self.prefix_last)
-        return Candidates(ids, note_of[present], dense[present], kw[present], self._stats(q, qvec), cover)
+        return Candidates(ids[present], note_of[present], dense[present], kw[present], self._stats(q, qvec))
 
     def _stats(self, q: Query, qvec: np.ndarray | None) -> QueryStats:
         """The model's cosine scale and the query's full keyword score: they make scores absolute."""

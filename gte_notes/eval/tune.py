@@ -27,15 +27,16 @@ from gte_notes.eval.report import table
 from gte_notes.eval.scifact import SciFact, default_workdir, index_scifact, load_scifact
 from gte_notes.eval.separation import auc, load_nonsense
 
-KEYWORD_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 14.0)
-KEYWORD_POWERS = (1.0, 1.5, 2.0, 3.0)
+KEYWORD_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0)
+KEYWORD_POWERS = (1.0, 2.0, 3.0)
+QUERY_POWERS = (0.0, 1.0, 2.0, 4.0, 6.0, 8.0)
 
 Gathered = list[tuple[Candidates, dict[int, str]]]
 
 
 def grid() -> list[FusionParams]:
-    return [replace(DEFAULT_PARAMS, keyword_weight=w, keyword_power=p)
-            for w, p in itertools.product(KEYWORD_WEIGHTS, KEYWORD_POWERS)]
+    return [replace(DEFAULT_PARAMS, keyword_weight=w, keyword_power=p, query_power=q)
+            for w, p, q in itertools.product(KEYWORD_WEIGHTS, KEYWORD_POWERS, QUERY_POWERS)]
 
 
 def gather(ix: Indexed, queries: list[str], k: int = 100) -> Gathered:
@@ -114,6 +115,7 @@ def tune(data: Path, embedder: object, shared: Path, quiet: bool = False) -> dic
         for p in grid():
             sf, m = scifact_ndcg(g_train, train, p), meaning_scores(g_d, want_d, p)
             results.append({"keyword_weight": p.keyword_weight, "keyword_power": p.keyword_power,
+                            "query_power": p.query_power,
                             "scifact train ndcg@10": sf, "dendron mrr@10": m["mrr@10"],
                             "dendron hit@10": m["hit@10"], "objective": (sf + m["mrr@10"]) / 2, "_p": p})
         best = max(results, key=lambda r: r["objective"])
@@ -134,7 +136,7 @@ def tune(data: Path, embedder: object, shared: Path, quiet: bool = False) -> dic
         sep = {"dendron-site (tuning)": auc(real_d, top_scores(noise_d, chosen)),
                "vaultofknowledge (held out)": auc(top_scores(g_v, chosen, want_v), top_scores(noise_v, chosen))}
         top = sorted(results, key=lambda r: -r["objective"])[:12]
-        cols = ["keyword_weight", "keyword_power", "scifact train ndcg@10", "dendron mrr@10", "dendron hit@10",
+        cols = ["keyword_weight", "keyword_power", "query_power", "scifact train ndcg@10", "dendron mrr@10", "dendron hit@10",
                 "objective"]
         text = ("Top settings on the tuning splits (SciFact train, meaning/dendron-site):\n"
                 + table(top, cols)

@@ -25,6 +25,7 @@ from gte_notes.core.errors import KnownError, ModelMissingError
 from gte_notes.core.links import LinkIndex
 from gte_notes.core.note_display import readable_title
 from gte_notes.core.notes import scan_folder
+from gte_notes.core.results import Hits
 from gte_notes.gui.hit_titles import display_hits
 from gte_notes.gui.model_name import model_display_name
 from gte_notes.gui.preview_markdown import markdown_for_preview
@@ -219,10 +220,11 @@ class EngineBridge(QObject):
         hits: list[Any] = []
         engine = self.engine
         if gen == self.search_generation and not self._closed and engine is not None:
-            hits = self._guarded("Search failed", lambda: engine.search(query, limit), [])
-            hits = self._prepare(hits)
+            found = self._guarded("Search failed", lambda: engine.search(query, limit), [])
+            hits = self._prepare(found)
             if self.sort_by_date:
                 hits = newest_first(hits, engine.ws.folder)
+            hits = with_notes_of(found, hits)
         self._emit_result(self._search_result, gen, query, hits, engine is not None and engine.ready)
 
     def _deliver_search(self, gen: int, query: str, hits: list[Any], ready: bool) -> None:
@@ -378,6 +380,15 @@ def add_waiting_files(status: dict[str, Any], engine: Engine) -> None:
         status["files"] = sorted([*status.get("files", ()), *waiting], key=lambda f: f["path"])
         status["files_total"] = len(status["files"])
         status["counts"] = {**status.get("counts", {}), "waiting": len(waiting)}
+
+
+def with_notes_of(found: list[Any], hits: list[Any]) -> list[Any]:
+    """`hits` (display copies of `found`) keeping what the search said of the list as a whole."""
+    if not isinstance(found, Hits):
+        return hits
+    out = Hits(hits)
+    out.corrected, out.close = found.corrected, found.close
+    return out
 
 
 def newest_first(hits: list[Any], folder: Path) -> list[Any]:

@@ -68,6 +68,17 @@ class ChipRow(QObject):
         return [b.text() for b in self.buttons if not b.isHidden()]
 
 
+def search_notice(hits: list[Hit]) -> str:
+    """What the list says above its rows (core Hits carry it; a plain list says nothing)."""
+    lines = []
+    corrected = getattr(hits, "corrected", None)
+    if corrected:
+        lines.append(f"Showing results for “{corrected}”")
+    if hits and not getattr(hits, "close", True):
+        lines.append("No close match — nearest notes:")
+    return "\n".join(lines)
+
+
 def _chip_label(group: str, n: int) -> str:
     """A folder's own name, or the last level of a dotted hierarchy ("publish" for dendron.topic.publish)."""
     name = PurePosixPath(group).name
@@ -108,10 +119,17 @@ class ResultsPane(QWidget):
         head.addWidget(self.count)
         head.addWidget(chip_row, 1)
         head.addWidget(self.sort)
+        # Above the list, when it applies: a corrected spelling, and that nothing matches closely, so
+        # the nearest notes are never taken for answers.
+        self.notice = QLabel("")
+        self.notice.setAccessibleName("Search notice")
+        self.notice.setWordWrap(True)
+        self.notice.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addLayout(head)
+        layout.addWidget(self.notice)
         layout.addWidget(results, 1)
         results.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         results.customContextMenuRequested.connect(self._menu)
@@ -123,8 +141,14 @@ class ResultsPane(QWidget):
         # Before the index is open "0 notes" would be untrue: the list's placeholder says why it is empty.
         self.count.setText(f"{n} note{'s' if n != 1 else ''}" if query.strip() and (ready or n) else "")
         self._set_chips(hits, query)
+        self.show_notice(search_notice(hits) if query.strip() else "")
         if not hits:
             self.show_tags({}, query)
+
+    def show_notice(self, text: str) -> None:
+        if self.notice.text() != text:
+            self.notice.setText(text)
+        self.notice.setVisible(bool(text))
 
     def show_tags(self, tags: dict[str, tuple[str, ...]], query: str) -> None:
         """Chips for the tags several results share (they arrive after the results)."""
@@ -135,6 +159,7 @@ class ResultsPane(QWidget):
 
     def show_recent(self, recent: list[Hit]) -> None:
         self.count.setText("Recently opened" if recent else "")
+        self.show_notice("")
         self.show_tags({}, "")
         self._set_chips([], "")
 

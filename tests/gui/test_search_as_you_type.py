@@ -109,3 +109,22 @@ def test_the_real_model_finds_notes_by_meaning(qtbot, make_window, notes_dir: Pa
     type_query(qtbot, window, "vegetables in my backyard")  # no word in common with the garden notes
     paths = result_paths(window)
     assert all(p.startswith("garden/") for p in paths[:2]), paths
+
+
+def test_a_misspelled_word_is_corrected_and_the_list_says_so(qtbot, window) -> None:
+    type_query(qtbot, window, "tomtoes")  # "tomatoes" is in the notes; no note holds "tomtoes"
+    assert result_paths(window)[0].startswith("garden/")
+    assert window.pane.notice.isVisibleTo(window) and "tomatoes" in window.pane.notice.text()
+    type_query(qtbot, window, "tomatoes")
+    assert not window.pane.notice.isVisibleTo(window)
+
+
+def test_the_list_says_when_nothing_is_a_close_match(qtbot, window) -> None:
+    from gte_notes.core.results import Hits
+
+    hits = Hits(window.bridge.engine.search("tomatoes", 5))
+    hits.close = False
+    window.pane.show_results(hits, "tomatoes")
+    assert window.pane.notice.text() == "No close match — nearest notes:"
+    window.pane.show_results(Hits(hits), "tomatoes")
+    assert not window.pane.notice.isVisibleTo(window)
