@@ -31,13 +31,13 @@ class FusionParams:
     # other words (meaning/dendron-site: median 0.35) leaves the ranking to meaning. Chosen by
     # `python -m gte_notes.eval tune` on SciFact train and meaning/dendron-site.tsv together (the mean
     # of their nDCG@10 and MRR@10), never on SciFact test or vaultofknowledge (README "Search quality").
-    keyword_weight: float = 3.0
-    keyword_power: float = 2.0
-    query_power: float = 4.0
+    keyword_weight: float = 2.0
+    keyword_power: float = 3.0
+    query_power: float = 2.0
     # The fused score that reads 0.5 (a "close match") and how steeply the shown score rises around
     # it. Chosen on dendron-site: its meaning queries' correct hits against its half of
     # eval/data/nonsense.tsv (best balanced accuracy); vaultofknowledge's half is only reported.
-    close_match: float = 0.5
+    close_match: float = 0.49
     spread: float = 0.15
 
 

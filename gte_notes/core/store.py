@@ -402,21 +402,9 @@ class Store:
         Reads straight into one numpy array: no per-vector Python objects are kept.
         """
         if chunk_ids is not None:
-            ids_out: list[np.ndarray] = []
-            mats: list[np.ndarray] = []
-            ids = list(chunk_ids)
-            for start in range(0, len(ids), 900):
-                part = ids[start:start + 900]
-                marks = ",".join("?" * len(part))
-                i, m = self._read_vectors(
-                    f"SELECT c.id, v.vector FROM chunks c JOIN vectors v ON v.text_hash = c.text_hash "
-                    f"AND v.model_id = ? WHERE c.id IN ({marks}) ORDER BY c.id", [model_id, *part], dim,
-                )
-                ids_out.append(i)
-                mats.append(m)
-            if not ids_out:
-                return np.zeros(0, dtype=np.int64), np.zeros((0, dim), dtype=np.float32)
-            return np.concatenate(ids_out), np.concatenate(mats)
+            return self._vectors_in(
+                "SELECT c.id, v.vector FROM chunks c JOIN vectors v ON v.text_hash = c.text_hash "
+                "AND v.model_id = ? WHERE c.id IN ({marks}) ORDER BY c.id", model_id, chunk_ids, dim)
         return self._read_vectors(
             "SELECT c.id, v.vector FROM chunks c JOIN vectors v ON v.text_hash = c.text_hash "
             "AND v.model_id = ? WHERE c.id > ? ORDER BY c.id", [model_id, after_id], dim,
@@ -435,17 +423,21 @@ class Store:
 
     def title_vectors(self, model_id: str, dim: int, note_ids: Sequence[int]) -> dict[int, np.ndarray]:
         """Each of these notes' title vector, for those that have one of this model."""
-        out: dict[int, np.ndarray] = {}
-        ids = list(note_ids)
+        found, mat = self._vectors_in(
+            "SELECT n.id, v.vector FROM notes n JOIN vectors v ON v.text_hash = n.title_hash "
+            "AND v.model_id = ? WHERE n.id IN ({marks})", model_id, note_ids, dim)
+        return dict(zip(found.tolist(), mat))
+
+    def _vectors_in(self, sql: str, model_id: str, ids: Sequence[int], dim: int) -> tuple[np.ndarray, np.ndarray]:
+        """`_read_vectors` for rows whose id is one of `ids`, in batches SQLite's parameter limit allows."""
+        ids = list(ids)
+        got, mats = [np.zeros(0, dtype=np.int64)], [np.zeros((0, dim), dtype=np.float32)]
         for start in range(0, len(ids), 900):
             part = ids[start:start + 900]
-            marks = ",".join("?" * len(part))
-            found, mat = self._read_vectors(
-                f"SELECT n.id, v.vector FROM notes n JOIN vectors v ON v.text_hash = n.title_hash "
-                f"AND v.model_id = ? WHERE n.id IN ({marks})", [model_id, *part], dim,
-            )
-            out.update(zip(found.tolist(), mat))
-        return out
+            i, m = self._read_vectors(sql.format(marks=",".join("?" * len(part))), [model_id, *part], dim)
+            got.append(i)
+            mats.append(m)
+        return np.concatenate(got), np.concatenate(mats)
 
     def vector_count(self, model_id: str) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM vectors WHERE model_id = ?", (model_id,)).fetchone()[0]
