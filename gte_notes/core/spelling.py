@@ -20,8 +20,10 @@ from dataclasses import dataclass
 MIN_LENGTH = 5
 # Corrections tried, most frequent first, before giving up on a word.
 MAX_CHECKED = 5
-# A correction must be a word of at least this many passages: a typo in one note is not a word.
+# A correction must be a word of at least this many passages (a typo in one note is not a word),
+# once the index is large enough that real words recur; in a small folder every word is rare.
 MIN_ROWS = 2
+SMALL_INDEX_ROWS = 500
 _LETTERS = string.ascii_lowercase
 
 
@@ -30,6 +32,7 @@ class _Vocabulary:
     generation: int
     doc_counts: dict[str, int]  # stem -> rows containing it
     prefixes: set[str]  # first three letters of every stem: a cheap filter before stemming
+    rows: int  # passages in the index
 
 
 # Per database file, shared by every Speller (a Searcher is made per request): reading the whole
@@ -64,7 +67,8 @@ class Speller:
         self.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.gte_vocab USING fts5vocab(main, chunks_fts, row)")
         counts = {term: doc for term, doc in self.conn.execute("SELECT term, doc FROM temp.gte_vocab")
                   if term.isalpha()}
-        vocab = _Vocabulary(self.generation, counts, {t[:3] for t in counts})
+        rows = self.conn.execute("SELECT count(*) FROM chunks_fts").fetchone()[0]
+        vocab = _Vocabulary(self.generation, counts, {t[:3] for t in counts}, rows)
         with _VOCAB_LOCK:
             _VOCAB[self.db_key] = vocab
         return vocab
@@ -98,12 +102,13 @@ class Speller:
         if len(word) < MIN_LENGTH or not word.isalpha() or not word.isascii() or is_known(word, known):
             return None
         vocab = self._vocabulary()
+        min_rows = MIN_ROWS if vocab.rows >= SMALL_INDEX_ROWS else 1
         options = sorted(e for e in edits(word) if e[:3] in vocab.prefixes)
         ranked = sorted(((vocab.doc_counts.get(stem, 0), option) for option, stem in zip(options, self.stems(options))),
                         reverse=True)
         for count, option in ranked[:MAX_CHECKED]:
             # Stems collide ("repoing" and "repo" share one): the word itself must be in a note.
-            if count >= MIN_ROWS and self._written(option):
+            if count >= min_rows and self._written(option):
                 return option
         return None
 
