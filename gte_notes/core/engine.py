@@ -165,7 +165,17 @@ class Engine(EngineReads, EngineWorker):
 
     def search(self, query: str, limit: int = 20) -> list[Hit]:
         """Never waits behind indexing: its own read connection and the ANN's short lock."""
-        return self._search(query, limit) if self.ready else []
+        return self.search_with_mode(query, limit)[0]
+
+    def search_with_mode(self, query: str, limit: int = 20) -> tuple[list[Hit], str]:
+        """The hits and what found them: "hybrid" once the model and the ANN are loaded; before that
+        "keyword" (FTS5 needs no model, so results come while the model loads, or when it is missing);
+        "" once stopped or before start."""
+        if self.ready:
+            return self._search(query, limit), "hybrid"
+        if self._thread is None or self._stop.is_set():
+            return [], ""
+        return self._keyword_search(query, limit), "keyword"
 
     def related(self, path: str, limit: int = 10) -> list[Hit]:
         """Notes related to `path`; empty until the note is indexed."""

@@ -207,11 +207,14 @@ class EngineBridge(QObject):
 
     def _search_job(self, gen: int, query: str, limit: int) -> None:
         hits: list[Any] = []
+        mode = ""
         engine = self.engine
         if gen == self.search_generation and not self._closed and engine is not None:
-            hits = self._guarded("Search failed", lambda: engine.search(query, limit), [])
+            # Before the model is loaded the engine answers from the keyword index alone ("keyword");
+            # `ready` tells the window those results will be re-ranked once meaning joins.
+            hits, mode = self._guarded("Search failed", lambda: engine.search_with_mode(query, limit), ([], ""))
             self._prepare(hits)
-        self._emit_result(self._search_result, gen, query, hits, engine is not None and engine.ready)
+        self._emit_result(self._search_result, gen, query, hits, mode == "hybrid")
 
     def _deliver_search(self, gen: int, query: str, hits: list[Any], ready: bool) -> None:
         self._inflight -= 1

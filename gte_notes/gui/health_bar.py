@@ -11,7 +11,7 @@ from gte_notes.core.indexer import Progress
 
 STATE_TEXT = {
     "starting": "Opening the index…",
-    "loading model": "Loading the model…",
+    "loading model": "Keyword-only results while the model loads…",
     "scanning": "Looking for changed notes…",
     "indexing": "Indexing…",
     "idle": "Up to date",

@@ -312,7 +312,10 @@ class MainWindow(QMainWindow):
             self.progress = None
             self._status_soon()
             self.note.indexing_done()
-        if self.search.text().strip() and (not self.results.hits.rowCount() or not self.ready):
+        if self.search.text().strip() and not self.ready and state not in ("starting", "loading model"):
+            # The model is ready (or failed): re-rank the keyword-only results in place now.
+            self._search_timer.start()
+        elif self.search.text().strip() and not self.results.hits.rowCount():
             self._refresh_timer.start()
         elif not self.search.text().strip():
             self.results.set_placeholder(self._type_to_search())
