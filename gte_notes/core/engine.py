@@ -108,13 +108,18 @@ class Engine(EngineReads, EngineWorker):
                                         daemon=True)
         self._thread.start()
 
-    def stop(self, timeout: float = 2.0) -> None:
-        """Cancel the batch being indexed (its finished transactions stay), save the ANN, release the lock."""
+    def stop(self, timeout: float = 2.0) -> bool:
+        """Cancel the batch being indexed (its finished transactions stay), save the ANN, release the lock.
+
+        Waits up to `timeout` for the worker and says whether it ended. A worker still inside a forward
+        pass (or the model load) ends on its own later; a process that exits meanwhile loses only the
+        uncommitted batch, and the next start catches the ANN up from the database."""
         self._stop.set()
         self.queue.wake.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
         self.close_readers()
+        return self._thread is None or not self._thread.is_alive()
 
     def wait_idle(self, timeout: float) -> bool:
         """True once nothing is queued or being indexed (or the worker has ended); False on timeout."""

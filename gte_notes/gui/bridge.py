@@ -31,7 +31,10 @@ from gte_notes.gui.tasks import Task
 
 log = logging.getLogger(__name__)
 
-STOP_TIMEOUT_S = 5.0
+STOP_TIMEOUT_S = 5.0  # switching folders: the old engine must free its folder before the new one starts
+# Quitting waits this long for the worker to finish its batch and save the ANN. After that the process
+# may exit anyway: the running batch was never committed, and the next start catches up from SQLite.
+QUIT_WAIT_S = 0.5
 
 
 class EngineBridge(QObject):
@@ -184,15 +187,16 @@ class EngineBridge(QObject):
         """Requests are on their way (the screenshot mode waits for none)."""
         return self._inflight > 0
 
-    def shutdown(self) -> None:
-        """Stop answering, let running reads finish, stop the engine (saves the ANN, frees the lock)."""
+    def shutdown(self, wait_s: float = QUIT_WAIT_S) -> bool:
+        """Stop answering and stop the engine (cancels its batch, saves the ANN, frees the lock), waiting
+        at most `wait_s`: a read stuck on a slow disk or a forward pass must not hold up quitting.
+        True if the engine's worker ended in that time."""
         self._closed = True
         self._token += 1
         for pool in (self._search_pool, self._read_pool, self.control_pool):
-            pool.shutdown(wait=True, cancel_futures=True)
-        if self.engine is not None:
-            self.engine.stop(STOP_TIMEOUT_S)
-            self.engine = None
+            pool.shutdown(wait=False, cancel_futures=True)
+        engine, self.engine = self.engine, None
+        return engine.stop(wait_s) if engine is not None else True
 
     # ---- searches -----------------------------------------------------------------------------
 
