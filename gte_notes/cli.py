@@ -14,6 +14,7 @@ from gte_notes.cli_output import ProgressBar, print_hits, print_status
 from gte_notes.core.config import Settings
 from gte_notes.core.errors import KnownError
 from gte_notes.core.notes import NoteFilter
+from gte_notes.core.paths import data_home
 from gte_notes.core.status import folder_status
 from gte_notes.core.workspace import Workspace
 
@@ -68,7 +69,8 @@ def _workspace(args: argparse.Namespace, settings: Settings) -> Workspace:
 def _embedder(args: argparse.Namespace, settings: Settings):
     from gte_notes.core.embedder import load_embedder
 
-    return load_embedder(settings.model_name(args.model), args.precision or settings.precision)
+    return load_embedder(settings.model_name(args.model), args.precision or settings.precision,
+                         data_home(args.data_dir))
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:

@@ -57,6 +57,7 @@ class Engine(EngineReads, EngineWorker):
         self.watch = watch
         self.state = "stopped"
         self.model_note = ""
+        self.load_times: dict[str, float] = {}  # seconds per phase of the model's load, once loaded
         self.queue = WorkQueue(rescan_s=self.settings.rescan_minutes * 60)
         self.poll_interval = 5.0
         self.force_polling = False  # poll even where inotify works (network shares, tests)
@@ -87,7 +88,7 @@ class Engine(EngineReads, EngineWorker):
     def _default_factory(self) -> object:
         from gte_notes.core.embedder import load_embedder
 
-        return load_embedder(self.settings.model_name(), self.settings.precision)
+        return load_embedder(self.settings.model_name(), self.settings.precision, self.ws.home)
 
     # ---- life cycle ---------------------------------------------------------------------------
 

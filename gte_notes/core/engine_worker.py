@@ -42,6 +42,7 @@ class EngineWorker:
     watch: bool
     state: str
     model_note: str
+    load_times: dict[str, float]
     queue: WorkQueue
     poll_interval: float
     force_polling: bool
@@ -85,6 +86,7 @@ class EngineWorker:
 
     def _load(self) -> bool:
         self._set_state("loading model")
+        started = time.perf_counter()
         try:
             embedder = self._embedder if self._embedder is not None else self._factory()
         except KnownError as err:
@@ -92,11 +94,17 @@ class EngineWorker:
             self._dead = True
             return False
         assert self._store is not None
+        # Where the wait before meaning search goes (tests/bench/startup.py prints it).
+        self.load_times = dict(getattr(embedder, "load_times", {}) or {"model": time.perf_counter() - started})
         self.model_note = str(getattr(embedder, "precision_note", ""))
         prepare = getattr(embedder, "prepare_queries", None)
         if prepare is not None:
+            mark = time.perf_counter()
             prepare()  # searches typed from now on take the fast path
+            self.load_times["query graph"] = time.perf_counter() - mark
+        mark = time.perf_counter()
         ann = self.ws.open_ann(self._store, embedder)  # type: ignore[arg-type]
+        self.load_times["ann"] = time.perf_counter() - mark
         self._indexer = self.ws.indexer(self._store, ann, embedder)  # type: ignore[arg-type]
         self._embedder, self._ann = embedder, ann
         if self.watch:

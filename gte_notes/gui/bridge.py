@@ -26,6 +26,7 @@ from gte_notes.core.engine import Engine, EngineListener
 from gte_notes.core.errors import KnownError, ModelMissingError
 from gte_notes.core.links import LinkIndex
 from gte_notes.core.markdown_meta import parse_meta
+from gte_notes.core.paths import data_home
 from gte_notes.gui.snippet import snippet_for
 from gte_notes.gui.tasks import Task
 
@@ -139,7 +140,7 @@ class EngineBridge(QObject):
         from gte_notes.core.embedder import load_embedder
 
         try:
-            embedder = load_embedder(self.model, self.precision)
+            embedder = load_embedder(self.model, self.precision, data_home(self.home))
         except ModelMissingError as err:
             if token == self._token and not self._closed:
                 self._missing_message = str(err)
