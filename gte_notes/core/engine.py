@@ -11,6 +11,7 @@ engine_reads.py. This module is the API the faces use.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from gte_notes.core.engine_reads import EngineReads
 from gte_notes.core.engine_worker import ANN_SAVE_MIN_S, FOLDER_RETRY_S, STORE_RETRY_S, EngineWorker
 from gte_notes.core.indexer import Indexer, Progress, ReconcileStats
 from gte_notes.core.note_filter import NoteFilter
+from gte_notes.core.query_encoder import QueryNeedsModel
 from gte_notes.core.results import Hit
 from gte_notes.core.store import Store
 from gte_notes.core.watcher import FolderWatcher
@@ -86,9 +88,9 @@ class Engine(EngineReads, EngineWorker):
         self._idle = threading.Condition()
 
     def _default_factory(self) -> object:
-        from gte_notes.core.embedder import load_embedder
+        from gte_notes.core.query_encoder import open_embedder
 
-        return load_embedder(self.settings.model_name(), self.settings.precision, self.ws.home)
+        return open_embedder(self.settings.model_name(), self.settings.precision, self.ws.home)
 
     # ---- life cycle ---------------------------------------------------------------------------
 
@@ -178,7 +180,8 @@ class Engine(EngineReads, EngineWorker):
         "keyword" (FTS5 needs no model, so results come while the model loads, or when it is missing);
         "" once stopped or before start."""
         if self.ready:
-            return self._search(query, limit), "hybrid"
+            with contextlib.suppress(QueryNeedsModel):  # a long query while only the saved encoder is loaded
+                return self._search(query, limit), "hybrid"
         if self._thread is None or self._stop.is_set():
             return [], ""
         return self._keyword_search(query, limit), "keyword"

@@ -137,10 +137,10 @@ class EngineBridge(QObject):
         return None
 
     def _load_embedder(self, token: int) -> object:
-        from gte_notes.core.embedder import load_embedder
+        from gte_notes.core.query_encoder import open_embedder
 
         try:
-            embedder = load_embedder(self.model, self.precision, data_home(self.home))
+            embedder = open_embedder(self.model, self.precision, data_home(self.home))
         except ModelMissingError as err:
             if token == self._token and not self._closed:
                 self._missing_message = str(err)
