@@ -226,6 +226,8 @@ class QuickEmbedder:
 
     def encode(self, texts: Sequence[str], token_counts: Sequence[int] | None = None,
                cancel: Callable[[], bool] | None = None) -> np.ndarray:
+        if not texts:  # nothing to embed is no reason to load the model
+            return np.zeros((0, self.dim), dtype=np.float32)
         return self.full().encode(texts, token_counts, cancel)
 
     def full(self) -> embedder_module.Embedder:

@@ -144,7 +144,8 @@ def main() -> int:
     rounds = [launch(folder, model, data_dir, args.query) for _ in range(args.rounds)]
     median = {k: statistics.median(float(r[k]) for r in rounds if k in r) for k in KEYS
               if any(k in r for r in rounds)}
-    load = {k: statistics.median(float(r["load"].get(k, 0.0)) for r in rounds) for k in rounds[0].get("load", {})}
+    phases = list(dict.fromkeys(k for r in rounds for k in r.get("load", {})))
+    load = {k: statistics.median(float(r["load"][k]) for r in rounds if k in r.get("load", {})) for k in phases}
     if args.json:
         print(json.dumps({**median, "load": load, "rounds": rounds}))
         return 0
@@ -154,8 +155,10 @@ def main() -> int:
     print(table(["round", "window s", "first keyword s", "first hybrid s", "RSS MB", "peak RSS MB", "quit s"],
                 [[n + 1, *(r.get(k, "—") for k in KEYS)] for n, r in enumerate(rounds)]
                 + [["median", *(round(median[k], 3) if k in median else "—" for k in KEYS)]]))
-    print("\nModel load by phase (median s, inside the indexing worker, after the window is up):")
-    print(table(["phase", "s"], [[k, f"{v:.2f}"] for k, v in load.items()]))
+    print("\nModel load by phase, s (in the engine's worker, which starts once the window is up; a first\n"
+          "launch loads the full model and saves the query encoder, later ones load only that):")
+    print(table(["phase", *(f"round {n + 1}" for n in range(len(rounds)))],
+                [[k, *(f"{r['load'][k]:.2f}" if k in r.get("load", {}) else "—" for r in rounds)] for k in phases]))
     return 0
 
 

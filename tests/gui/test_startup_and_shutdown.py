@@ -33,12 +33,13 @@ def test_missing_model_shows_a_dialog_then_downloads_and_works(qtbot, make_windo
     bugs: list[str] = []
     window = make_window(notes_dir)
     window.reporter.bug.connect(lambda summary, _details: bugs.append(summary))
-    qtbot.waitUntil(lambda: dialog_shown(window), timeout=WAIT_MS)
+    # The dialog and the engine's state arrive as two queued signals: wait for both.
+    qtbot.waitUntil(lambda: dialog_shown(window) and "not on this computer" in window.health.activity.text(),
+                    timeout=WAIT_MS)
 
     dialog = window.config.model_dialog
     assert "thenlper/gte-small" in dialog.details.text() and "not on this computer" in dialog.details.text()
     assert dialog.download.isEnabled()
-    assert "not on this computer" in window.health.activity.text()
     dialog.download.click()
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT_MS)
     wait_idle(qtbot, window)
