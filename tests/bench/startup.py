@@ -1,6 +1,6 @@
 """Start-up and quit of the desktop app on an indexed folder, as a user sees them.
 
-    python tests/bench/startup.py FOLDER [--model gte-small-shaped|minilm|PATH] [--rounds 3] [--json]
+    python tests/bench/startup.py FOLDER [--model gte-small-shaped|minilm|PATH] [--precision int8] [--rounds 3] [--json]
 
 Each round launches a fresh process running the real main window, bridge, engine and model
 (offscreen Qt) with a query already typed, and times from the launch (before the interpreter starts):
@@ -47,7 +47,7 @@ def model_path(choice: str) -> str:
 
 # ---- the child: one launch of the app ---------------------------------------------------------------
 
-def child(folder: str, model: str, data_dir: str, query: str, t0: float) -> None:
+def child(folder: str, model: str, precision: str, data_dir: str, query: str, t0: float) -> None:
     """Runs in the launched process; prints one JSON line of times since `t0` (the parent's clock)."""
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
@@ -66,7 +66,7 @@ def child(folder: str, model: str, data_dir: str, query: str, t0: float) -> None
     app: QApplication = make_app()
     tune_interpreter()
     settings = Settings(folders=[folder], model=model)
-    bridge = EngineBridge(settings, home=data_dir, model=model)
+    bridge = EngineBridge(settings, home=data_dir, model=model, precision=precision)
     state = QSettings(str(Path(data_dir) / "bench-window.ini"), QSettings.Format.IniFormat)
     window = MainWindow(bridge, settings, state=state, persist=False)
 
@@ -99,18 +99,19 @@ def child(folder: str, model: str, data_dir: str, query: str, t0: float) -> None
 
 # ---- the parent -------------------------------------------------------------------------------------
 
-def ensure_indexed(folder: Path, model: str, data_dir: Path) -> None:
+def ensure_indexed(folder: Path, model: str, precision: str, data_dir: Path) -> None:
     """Index the folder once with the app's CLI (not timed): start-up is measured on an existing index."""
     env = dict(os.environ, GTE_NOTES_CONFIG=str(data_dir / "config"))
-    subprocess.run([sys.executable, "-m", "gte_notes", "--model", model, "--data-dir", str(data_dir),
-                    "index", str(folder)], check=True, env=env, stdout=subprocess.DEVNULL)
+    subprocess.run([sys.executable, "-m", "gte_notes", "--model", model, "--precision", precision,
+                    "--data-dir", str(data_dir), "index", str(folder)], check=True, env=env, stdout=subprocess.DEVNULL)
 
 
-def launch(folder: Path, model: str, data_dir: Path, query: str) -> dict:
+def launch(folder: Path, model: str, precision: str, data_dir: Path, query: str) -> dict:
     env = dict(os.environ, GTE_NOTES_CONFIG=str(data_dir / "config"))
     t0 = time.time()
     proc = subprocess.Popen([sys.executable, __file__, "--child", str(folder), "--model", model,
-                             "--data-dir", str(data_dir), "--query", query, "--t0", repr(t0)],
+                             "--precision", precision, "--data-dir", str(data_dir), "--query", query,
+                             "--t0", repr(t0)],
                             env=env, stdout=subprocess.PIPE, text=True)
     line = proc.stdout.readline() if proc.stdout is not None else ""
     proc.wait()
@@ -127,6 +128,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("folder")
     ap.add_argument("--model", default="gte-small-shaped")
+    ap.add_argument("--precision", default="int8", choices=["auto", "fp32", "bf16", "int8"],
+                    help="int8 by default: the precision auto picks on CPUs without native bf16")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--query", default=QUERY)
     ap.add_argument("--data-dir", default=None)
@@ -135,13 +138,13 @@ def main() -> int:
     ap.add_argument("--t0", type=float, default=0.0, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        child(args.folder, args.model, args.data_dir, args.query, args.t0)
+        child(args.folder, args.model, args.precision, args.data_dir, args.query, args.t0)
         return 0
     model = model_path(args.model)
     folder = Path(args.folder).resolve()
     data_dir = Path(args.data_dir or CACHE / "startup" / Path(model).name).resolve()
-    ensure_indexed(folder, model, data_dir)
-    rounds = [launch(folder, model, data_dir, args.query) for _ in range(args.rounds)]
+    ensure_indexed(folder, model, args.precision, data_dir)
+    rounds = [launch(folder, model, args.precision, data_dir, args.query) for _ in range(args.rounds)]
     median = {k: statistics.median(float(r[k]) for r in rounds if k in r) for k in KEYS
               if any(k in r for r in rounds)}
     phases = list(dict.fromkeys(k for r in rounds for k in r.get("load", {})))
