@@ -114,11 +114,15 @@ class EngineBridge(QObject):
                         embedder_factory=lambda: self._load_embedder(token), listener=self._listener(token),
                         watch=self.watch)
         engine.start()
+        if token != self._token or self._closed:
+            # Quit (or another folder) came while it started: shutdown no longer waits for this thread.
+            engine.stop(STOP_TIMEOUT_S)
+            return None
         self.engine = engine
         return engine
 
     def _engine_started(self, engine: Engine | None) -> None:
-        if engine is not None and self.folder is not None:
+        if engine is not None and self.folder is not None and not self._closed:
             self.started.emit(self.folder)
             self.refresh_status()
 
@@ -205,7 +209,7 @@ class EngineBridge(QObject):
         """Ask for `query`'s results; returns its generation. An empty query only makes older ones stale."""
         self.search_generation += 1
         gen = self.search_generation
-        if query.strip():
+        if query.strip() and not self._closed:
             self._inflight += 1
             self._search_pool.submit(self._search_job, gen, query, limit)
         return gen
@@ -229,6 +233,8 @@ class EngineBridge(QObject):
     # ---- related notes and previews -----------------------------------------------------------
 
     def related(self, path: str, limit: int) -> None:
+        if self._closed:  # the pools are shut down: a late click or timer after quitting asks nothing
+            return
         self._related_gen += 1
         self._inflight += 1
         self._read_pool.submit(self._related_job, self._related_gen, path, limit)
@@ -249,6 +255,8 @@ class EngineBridge(QObject):
             self.related_done.emit(path, hits, links)
 
     def preview(self, path: str) -> None:
+        if self._closed:
+            return
         self._preview_gen += 1
         self._inflight += 1
         self._read_pool.submit(self._preview_job, self._preview_gen, path)
@@ -268,6 +276,8 @@ class EngineBridge(QObject):
 
     def resolve_link(self, target: str, from_path: str) -> None:
         """Find the note a link in `from_path` points at; `link_resolved` answers ("" if none)."""
+        if self._closed:
+            return
         self._inflight += 1
         self._read_pool.submit(self._link_job, target, from_path)
 
@@ -294,7 +304,7 @@ class EngineBridge(QObject):
         if self._status_running:
             self._status_again = True
             return
-        if self.engine is None:
+        if self.engine is None or self._closed:
             return
         self._status_running = True
         self._inflight += 1
