@@ -66,10 +66,12 @@ def open_embedder(name: str, precision: str, data_dir: Path) -> Any:
             return quick
     full = embedder_module.load_embedder(name, precision, data_dir)
     if isinstance(full, embedder_module.Embedder):
+        mark = time.perf_counter()
         try:
             save_query_encoder(full, precision, Path(data_dir))
         except Exception:
             log.exception("could not save the query encoder")
+        full.load_times["trace, check and save the query encoder (first start)"] = time.perf_counter() - mark
     return full
 
 
