@@ -65,13 +65,21 @@ def open_embedder(name: str, precision: str, data_dir: Path) -> Any:
         if quick is not None:
             return quick
     full = embedder_module.load_embedder(name, precision, data_dir)
-    if isinstance(full, embedder_module.Embedder):
+    if isinstance(full, embedder_module.Embedder) and path is not None:
         mark = time.perf_counter()
         try:
-            save_query_encoder(full, precision, Path(data_dir))
+            saved = save_query_encoder(full, precision, Path(data_dir))
         except Exception:
             log.exception("could not save the query encoder")
+            saved = False
+        quick = load_query_encoder(name, path, precision, Path(data_dir)) if saved else None
         full.load_times["trace, check and save the query encoder (first start)"] = time.perf_counter() - mark
+        if quick is not None:
+            # Queries through the graph just checked (the engine need not trace the model again),
+            # notes through the model already loaded.
+            quick._full = full
+            quick.load_times = full.load_times
+            return quick
     return full
 
 

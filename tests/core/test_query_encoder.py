@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gte_notes.core.embedder import Embedder
+from gte_notes.core.embedder import Embedder, load_embedder
 from gte_notes.core.query_encoder import ENCODER_DIR, QueryNeedsModel, QuickEmbedder, open_embedder
 
 REPO = Path(__file__).resolve().parents[2]
@@ -21,16 +21,17 @@ NOTE = "# Growing tomatoes\n\nStake the tomato plants early; water them in the m
 @pytest.fixture(scope="module")
 def saved(minilm_path: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Embedder]:
     data = tmp_path_factory.mktemp("data")
-    full = open_embedder(str(minilm_path), "fp32", data)
-    assert isinstance(full, Embedder)
+    first = open_embedder(str(minilm_path), "fp32", data)
+    # A first start loads the model, saves the encoder and queries through it from then on.
+    assert isinstance(first, QuickEmbedder) and isinstance(first._full, Embedder)
     assert list((data / ENCODER_DIR).glob("*.pt"))
-    return data, full
+    return data, load_embedder(str(minilm_path), "fp32")  # the reference: the model, loaded apart
 
 
 def test_a_restart_embeds_queries_like_the_model_without_loading_it(minilm_path: Path, saved) -> None:
     data, full = saved
     quick = open_embedder(str(minilm_path), "fp32", data)
-    assert isinstance(quick, QuickEmbedder)
+    assert isinstance(quick, QuickEmbedder) and quick._full is None  # the model is not loaded
     assert (quick.model_id, quick.dim, quick.max_tokens) == (full.model_id, full.dim, full.max_tokens)
     for query in QUERIES:
         assert np.allclose(quick.encode_query(query), full.encode_query(query), atol=1e-5)
@@ -64,13 +65,14 @@ def test_a_damaged_saved_encoder_falls_back_to_the_model(minilm_path: Path, save
     for file in (data / ENCODER_DIR).glob("*.pt"):
         (copy / ENCODER_DIR / file.name).write_bytes(file.read_bytes()[:1000])
     again = open_embedder(str(minilm_path), "fp32", copy)
-    assert isinstance(again, Embedder) and again.model_id == full.model_id
-    assert isinstance(open_embedder(str(minilm_path), "fp32", copy), QuickEmbedder)  # saved anew
+    assert isinstance(again._full, Embedder) and again.model_id == full.model_id  # it had to load the model
+    assert open_embedder(str(minilm_path), "fp32", copy)._full is None  # saved anew
 
 
 def test_another_precision_is_another_encoder(minilm_path: Path, saved) -> None:
     data, _full = saved
-    assert isinstance(open_embedder(str(minilm_path), "int8", data), Embedder)
+    other = open_embedder(str(minilm_path), "int8", data)
+    assert isinstance(other._full, Embedder) and other.precision == "int8"
 
 
 def test_a_query_longer_than_the_checked_length_waits_for_the_model(minilm_path: Path, saved) -> None:
