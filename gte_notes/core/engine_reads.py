@@ -35,7 +35,7 @@ class EngineReads:
     def _reader(self) -> Store:
         store = getattr(self._local, "store", None)
         if store is None:
-            store = Store(self.ws.db_path, create=False)
+            store = Store(self.ws.db_path, create=False, check=False)  # the writer checked it at start
             self._local.store = store
             with self._readers_lock:
                 self._readers.append(store)
