@@ -10,6 +10,8 @@ import pytest
 from gte_notes.core import precision_cache
 from gte_notes.core.embedder import Embedder, load_embedder
 
+pytestmark = pytest.mark.model
+
 
 @pytest.fixture
 def checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:

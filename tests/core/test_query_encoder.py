@@ -13,6 +13,8 @@ import pytest
 from gte_notes.core.embedder import Embedder, load_embedder
 from gte_notes.core.query_encoder import ENCODER_DIR, QueryNeedsModel, QuickEmbedder, open_embedder
 
+pytestmark = pytest.mark.model
+
 REPO = Path(__file__).resolve().parents[2]
 QUERIES = ["tomatoes", "how do I publish my notes as a website", "SQLite write-ahead logging and readers"]
 NOTE = "# Growing tomatoes\n\nStake the tomato plants early; water them in the morning."
@@ -84,3 +86,35 @@ def test_a_query_longer_than_the_checked_length_waits_for_the_model(minilm_path:
     quick.full()
     assert np.allclose(quick.encode_query("a query with rather more words than four"),
                        full.encode_query("a query with rather more words than four"), atol=1e-5)
+
+
+def test_an_engine_restarted_on_an_unchanged_folder_never_loads_the_model(minilm_path: Path, saved,
+                                                                           tmp_path: Path) -> None:
+    from gte_notes.core.engine import Engine
+    from tests.core.live_helpers import wait_until, write
+
+    data, _full = saved
+    notes = tmp_path / "notes"
+    write(notes, "garden/tomatoes.md", "# Tomatoes\n\nStake the plants early and water them in the morning.\n")
+    write(notes, "tech/db.md", "# Databases\n\nSQLite keeps the whole index in one file.\n")
+
+    def start() -> Engine:
+        engine = Engine(notes, home=tmp_path / "home", watch=False,
+                        embedder_factory=lambda: open_embedder(str(minilm_path), "fp32", data))
+        engine.start()
+        assert engine.wait_idle(120)
+        return engine
+
+    start().stop()
+    engine = start()
+    try:
+        quick = engine._embedder
+        assert isinstance(quick, QuickEmbedder) and quick._full is None  # nothing changed: nothing embedded
+        hits, mode = engine.search_with_mode("growing vegetables in the garden", 2)
+        assert mode == "hybrid" and hits[0].path == "garden/tomatoes.md"
+        write(notes, "tech/db.md", "# Databases\n\nPostgres replicates to a standby server.\n")
+        engine.reindex(["tech/db.md"])
+        wait_until(lambda: "standby" in engine.search("standby replication", 1)[0].passage, 120, "the edit")
+        assert quick._full is not None  # the edit needed the model, loaded on the indexing thread
+    finally:
+        engine.stop()
