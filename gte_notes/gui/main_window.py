@@ -223,6 +223,7 @@ class MainWindow(QMainWindow):
             self.results_shown.emit("")
 
     def _search_done(self, _gen: int, query: str, hits: list[Hit], ready: bool) -> None:
+        meaning_joined = ready and not self.ready  # these results are the first with the model
         self.ready = ready
         # A new query selects its best result (what Enter opens); a refresh of the same query after the
         # index changed keeps the note the user was looking at.
@@ -234,6 +235,8 @@ class MainWindow(QMainWindow):
         self._same_note = row >= 0  # a refresh that keeps the note: leave its preview (and scroll) alone
         self.results.select_row(max(row, 0) if hits else -1)
         self._by_typing = self._same_note = False
+        if meaning_joined:
+            self.note.meaning_ready()
         if not hits:
             self.results.set_placeholder(self._empty_text(query))
             self.note.clear(related_message="")

@@ -45,6 +45,8 @@ def test_keyword_results_come_before_the_model_and_the_selection_survives_the_re
         assert window.shown_query == "tomatoes"
         assert window.selected_hit() is not None and window.selected_hit().path == chosen
         assert "keyword-only" not in window.health.activity.text().lower()
+        # Related notes need the model: the selected note's list fills in once it is there.
+        qtbot.waitUntil(lambda: window.related.path == chosen and bool(window.related.shown()), timeout=WAIT_MS)
     finally:
         release.set()
 
