@@ -16,6 +16,7 @@ from gte_notes.core.ann import AnnIndex
 from gte_notes.core.config import Settings
 from gte_notes.core.errors import AlreadyRunningError, FolderError, KnownError
 from gte_notes.core.notes import NoteFilter
+from gte_notes.core.paths import data_home
 from gte_notes.core.status import folder_status
 from gte_notes.core.store import Store, read_error
 from gte_notes.core.workspace import Workspace
@@ -95,7 +96,8 @@ def _read_store(args: argparse.Namespace, settings: Settings) -> tuple[Workspace
 def _embedder(args: argparse.Namespace, settings: Settings):
     from gte_notes.core.embedder import load_embedder
 
-    return load_embedder(settings.model_name(args.model), args.precision or settings.precision)
+    return load_embedder(settings.model_name(args.model), args.precision or settings.precision,
+                         data_home(args.data_dir))
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:

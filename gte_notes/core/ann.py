@@ -113,6 +113,7 @@ class AnnIndex:
         self.dirty = False
         self.needs_rebuild = ""  # why the saved file could not be used, when load(rebuild=False) left it
         self.last_event = ""  # what load() did, for status and tests: "loaded", "rebuilt (reason)"
+        self.last_ef = 0  # the graph search width the last query ran with (0: exact search)
 
     @property
     def kind(self) -> str:
@@ -400,14 +401,16 @@ class AnnIndex:
         backend = self._backend
         return backend.count if backend is not None else 0
 
-    def query(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k (chunk ids, cosine similarities), best first. k is clamped to the live count."""
+    def query(self, vector: np.ndarray, k: int, ef: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k (chunk ids, cosine similarities), best first. k is clamped to the live count. `ef`
+        overrides the graph's search width (benchmarks); `last_ef` says what the last query ran with."""
         vec = unit_rows(vector, self.dim)[0]
         with self._lock:
             backend = self._backend
             if backend is None or backend.count == 0 or k <= 0:
                 return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-            ids, sims = backend.query(vec, min(k, backend.count))
+            ids, sims = backend.query(vec, min(k, backend.count), ef)
+            self.last_ef = int(getattr(backend, "last_ef", 0))
         return ids.astype(np.int64), sims.astype(np.float32)
 
     def vectors_of(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

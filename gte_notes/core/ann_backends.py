@@ -80,8 +80,8 @@ class Exact:
             self.row[int(self.ids[r])] = r
         self.n = last
 
-    def query(self, vec: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        # einsum runs its own single-threaded loop: a BLAS matrix-vector product would wake BLAS's
+    def query(self, vec: np.ndarray, k: int, ef: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        # ef: exact search has no such knob. einsum runs its own single-threaded loop: a BLAS matrix-vector product would wake BLAS's
         # thread pool, which on a busy machine (the model embedding beside it) waits for cores and
         # turns a 3 ms scan into 60 ms.
         sims = np.einsum("ij,j->i", self.mat[: self.n], vec)
@@ -116,6 +116,7 @@ class Graph:
         self.index = index
         self.live = live
         self.n = int(np.count_nonzero(live))
+        self.last_ef = 0
 
     @classmethod
     def empty(cls, dim: int, capacity: int) -> Graph:
@@ -152,11 +153,13 @@ class Graph:
         self.live[label] = False
         self.n -= 1
 
-    def query(self, vec: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        ef = search_ef(self.n, k)
+    def query(self, vec: np.ndarray, k: int, ef: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """`ef` overrides search_ef (benchmarks sweep it); `last_ef` is what the search finally ran with."""
+        ef = max(ef, k) if ef is not None else search_ef(self.n, k)
         widest = 8 * ef
         while True:
             self.index.set_ef(ef)
+            self.last_ef = ef
             try:
                 labels, dists = self.index.knn_query(vec.reshape(1, -1), k=k, num_threads=1)
                 return labels[0].astype(np.int64), (1.0 - dists[0]).astype(np.float32)

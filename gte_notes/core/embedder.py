@@ -23,6 +23,7 @@ import inspect
 import logging
 import os
 import re
+import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -32,6 +33,7 @@ import numpy as np
 
 from gte_notes.core.errors import KnownError, ModelMissingError
 from gte_notes.core.model_files import DEFAULT_MODEL, model_fingerprint, resolve_model_path
+from gte_notes.core.precision_cache import PrecisionCache, check_key
 
 if TYPE_CHECKING:
     import torch
@@ -123,7 +125,8 @@ class Embedder:
     precision_note: str
     model_id: str
 
-    def __init__(self, name: str, path: Path, model: SentenceTransformer, precision: str = "auto") -> None:
+    def __init__(self, name: str, path: Path, model: SentenceTransformer, precision: str = "auto",
+                 cache: PrecisionCache | None = None) -> None:
         first = model[0]
         inner = getattr(first, "auto_model", None)
         tokenizer = getattr(first, "tokenizer", None)
@@ -147,10 +150,22 @@ class Embedder:
         self._known_words: frozenset[str] | None = None
 
         self._inner = inner.eval()
-        reference = self._calibration_vectors(self._inner)
-        self.dim = int(reference.shape[1])
-        self.precision, self.precision_note = self._choose_precision(precision, reference)
-        self.model_id = f"{_short_name(name)}:{model_fingerprint(path)[:12]}:{self.precision}:{self.dim}"
+        fingerprint = model_fingerprint(path)
+        key = check_key(fingerprint, precision, MIN_CALIBRATION_COSINE) if cache is not None else ""
+        known = cache.get(key) if cache is not None else None
+        if known is not None:
+            self.dim, self.precision = known["dim"], known["precision"]
+            self.precision_note = f"{known['note']}; checked on an earlier start"
+            if self.precision != "fp32":
+                self._adopt(_convert(self._inner, self.precision))
+        else:
+            reference = self._calibration_vectors(self._inner)
+            self.dim = int(reference.shape[1])
+            self.precision, self.precision_note = self._choose_precision(precision, reference)
+            if cache is not None:
+                cache.put(key, self.precision, self.precision_note, self.dim)
+        self.model_id = f"{_short_name(name)}:{fingerprint[:12]}:{self.precision}:{self.dim}"
+        self.load_times: dict[str, float] = {}
         self._query_graph: torch.jit.ScriptModule | None = None
 
     # -- tokens -------------------------------------------------------------------------------------
@@ -214,7 +229,7 @@ class Embedder:
         """The whole words of the model's vocabulary: a dictionary of common words, so a spelling
         correction never "fixes" a real word that the notes happen not to contain."""
         if self._known_words is None:
-            self._known_words = frozenset(w for w in self._query_tok.get_vocab() if w.isalpha() and len(w) > 1)
+            self._known_words = whole_words(self._query_tok)
         return self._known_words
 
     def encode_query(self, text: str) -> np.ndarray:
@@ -356,6 +371,11 @@ def _convert(inner: torch.nn.Module, precision: str) -> torch.nn.Module:
     raise ValueError(precision)
 
 
+def whole_words(tokenizer: Tokenizer) -> frozenset[str]:
+    """The words a WordPiece vocabulary holds whole (not "##" pieces, not single letters)."""
+    return frozenset(w for w in tokenizer.get_vocab() if w.isalpha() and len(w) > 1)
+
+
 def _fresh_tokenizer(backend: Tokenizer, max_length: int | None) -> Tokenizer:
     from tokenizers import Tokenizer
 
@@ -399,23 +419,35 @@ def _release_freed_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-def load_embedder(name_or_path: str = DEFAULT_MODEL, precision: str = "auto") -> Embedder:
+def load_embedder(name_or_path: str = DEFAULT_MODEL, precision: str = "auto",
+                  data_dir: Path | None = None) -> Embedder:
     """Find the model offline, load it on the CPU and settle its precision.
 
     `precision` is "auto" (the fastest this CPU runs well that stays within MIN_CALIBRATION_COSINE
-    of fp32) or one of "fp32", "bf16", "int8" to force it. Raises ModelMissingError when the model
-    is absent or its folder cannot be loaded.
+    of fp32) or one of "fp32", "bf16", "int8" to force it. With `data_dir`, the precision check's
+    outcome is remembered there (precision_cache.py) and later loads skip it. Raises
+    ModelMissingError when the model is absent or its folder cannot be loaded.
+    `Embedder.load_times` says where the load's seconds went.
     """
     if precision not in ("auto", *PRECISIONS):
         raise KnownError(f'Unknown precision "{precision}": use auto, fp32, bf16 or int8.')
     path = resolve_model_path(name_or_path)
+    times: dict[str, float] = {}
+    mark = time.perf_counter()
     try:
         from sentence_transformers import SentenceTransformer
 
+        times["import torch, transformers, sentence-transformers"] = time.perf_counter() - mark
+        mark = time.perf_counter()
         with _quiet_loading():
             model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
-        embedder = Embedder(name_or_path, path, model, precision)
+        times["read weights, build the model"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        cache = PrecisionCache(data_dir) if data_dir is not None else None
+        embedder = Embedder(name_or_path, path, model, precision, cache)
         _release_freed_memory()
+        times["precision (check or cached) and conversion"] = time.perf_counter() - mark
+        embedder.load_times = times
         return embedder
     except KnownError:
         raise

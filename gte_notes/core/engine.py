@@ -11,6 +11,7 @@ engine_reads.py. This module is the API the faces use.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from gte_notes.core.engine_reads import EngineReads
 from gte_notes.core.engine_worker import ANN_SAVE_MIN_S, FOLDER_RETRY_S, STORE_RETRY_S, EngineWorker
 from gte_notes.core.indexer import Indexer, Progress, ReconcileStats
 from gte_notes.core.note_filter import NoteFilter
+from gte_notes.core.query_encoder import QueryNeedsModel
 from gte_notes.core.results import Hit
 from gte_notes.core.store import Store
 from gte_notes.core.watcher import FolderWatcher
@@ -57,6 +59,7 @@ class Engine(EngineReads, EngineWorker):
         self.watch = watch
         self.state = "stopped"
         self.model_note = ""
+        self.load_times: dict[str, float] = {}  # seconds per phase of the model's load, once loaded
         self.queue = WorkQueue(rescan_s=self.settings.rescan_minutes * 60)
         self.poll_interval = 5.0
         self.force_polling = False  # poll even where inotify works (network shares, tests)
@@ -85,9 +88,9 @@ class Engine(EngineReads, EngineWorker):
         self._idle = threading.Condition()
 
     def _default_factory(self) -> object:
-        from gte_notes.core.embedder import load_embedder
+        from gte_notes.core.query_encoder import open_embedder
 
-        return load_embedder(self.settings.model_name(), self.settings.precision)
+        return open_embedder(self.settings.model_name(), self.settings.precision, self.ws.home)
 
     # ---- life cycle ---------------------------------------------------------------------------
 
@@ -108,13 +111,18 @@ class Engine(EngineReads, EngineWorker):
                                         daemon=True)
         self._thread.start()
 
-    def stop(self, timeout: float = 2.0) -> None:
-        """Cancel the batch being indexed (its finished transactions stay), save the ANN, release the lock."""
+    def stop(self, timeout: float = 2.0) -> bool:
+        """Cancel the batch being indexed (its finished transactions stay), save the ANN, release the lock.
+
+        Waits up to `timeout` for the worker and says whether it ended. A worker still inside a forward
+        pass (or the model load) ends on its own later; a process that exits meanwhile loses only the
+        uncommitted batch, and the next start catches the ANN up from the database."""
         self._stop.set()
         self.queue.wake.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
         self.close_readers()
+        return self._thread is None or not self._thread.is_alive()
 
     def wait_idle(self, timeout: float) -> bool:
         """True once nothing is queued or being indexed (or the worker has ended); False on timeout."""
@@ -165,7 +173,18 @@ class Engine(EngineReads, EngineWorker):
 
     def search(self, query: str, limit: int = 20) -> list[Hit]:
         """Never waits behind indexing: its own read connection and the ANN's short lock."""
-        return self._search(query, limit) if self.ready else []
+        return self.search_with_mode(query, limit)[0]
+
+    def search_with_mode(self, query: str, limit: int = 20) -> tuple[list[Hit], str]:
+        """The hits and what found them: "hybrid" once the model and the ANN are loaded; before that
+        "keyword" (FTS5 needs no model, so results come while the model loads, or when it is missing);
+        "" once stopped or before start."""
+        if self.ready:
+            with contextlib.suppress(QueryNeedsModel):  # a long query while only the saved encoder is loaded
+                return self._search(query, limit), "hybrid"
+        if self._thread is None or self._stop.is_set():
+            return [], ""
+        return self._keyword_search(query, limit), "keyword"
 
     def related(self, path: str, limit: int = 10) -> list[Hit]:
         """Notes related to `path`; empty until the note is indexed."""

@@ -16,6 +16,7 @@ from gte_notes.core.errors import KnownError, StoreError
 from gte_notes.core.links import LinkIndex
 from gte_notes.core.notes import read_note
 from gte_notes.core.results import Hit
+from gte_notes.core.search import Searcher
 from gte_notes.core.status import folder_status
 from gte_notes.core.store import Store
 from gte_notes.core.workspace import Workspace
@@ -34,7 +35,7 @@ class EngineReads:
     def _reader(self) -> Store:
         store = getattr(self._local, "store", None)
         if store is None:
-            store = Store(self.ws.db_path, create=False)
+            store = Store(self.ws.db_path, create=False, check=False)  # the writer checked it at start
             self._local.store = store
             with self._readers_lock:
                 self._readers.append(store)
@@ -51,6 +52,11 @@ class EngineReads:
     def _search(self, query: str, limit: int) -> list[Hit]:
         assert self._ann is not None
         return Workspace.searcher(self._reader(), self._ann, self._embedder).search(query, limit)
+
+    def _keyword_search(self, query: str, limit: int) -> list[Hit]:
+        """FTS5 alone: the keyword index is on disk and needs neither the model nor the ANN, so a
+        restarted app answers from it while the model loads."""
+        return Searcher(self._reader(), None, _no_model).search(query, limit, mode="keyword")  # type: ignore[arg-type]
 
     def _related(self, path: str, limit: int) -> list[Hit]:
         assert self._ann is not None
@@ -95,3 +101,7 @@ class EngineReads:
         except StoreError:
             return {"folder": str(self.ws.folder), "index_dir": str(self.ws.dir), "counts": {}, "files": [],
                     "files_total": 0, "chunks": 0, "vectors": 0}
+
+
+def _no_model(_text: str) -> Any:
+    raise RuntimeError("a keyword-only search asked for a query vector")

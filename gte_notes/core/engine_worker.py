@@ -42,6 +42,7 @@ class EngineWorker:
     watch: bool
     state: str
     model_note: str
+    load_times: dict[str, float]
     queue: WorkQueue
     poll_interval: float
     force_polling: bool
@@ -72,11 +73,14 @@ class EngineWorker:
     # ---- the worker ---------------------------------------------------------------------------
 
     def _run(self) -> None:
-        lower_this_thread()  # before the model runs here, so torch's workers for this thread inherit it
         try:
             if self._store is not None and self._store.notice:
                 self._emit("on_notice", self._store.notice)
-            if self._load():
+            loaded = self._load()
+            # Only now: the user waits for the load, not for indexing. Still before this thread runs the
+            # model itself, so the torch workers it makes for indexing inherit the lower priority.
+            lower_this_thread()
+            if loaded:
                 self._loop()
         except BaseException as err:  # noqa: BLE001 - the worker must report, never vanish silently
             self._bug("The indexer stopped after an unexpected error", err)
@@ -85,24 +89,55 @@ class EngineWorker:
 
     def _load(self) -> bool:
         self._set_state("loading model")
+        started = time.perf_counter()
         try:
-            embedder = self._embedder if self._embedder is not None else self._factory()
+            embedder, graph_s = self._on_loader_thread(self._load_model)
         except KnownError as err:
             self._known(str(err))
             self._dead = True
             return False
         assert self._store is not None
+        # Where the wait before meaning search goes (tests/bench/startup.py prints it).
+        self.load_times = dict(getattr(embedder, "load_times", {}) or {"model": time.perf_counter() - started})
+        self.load_times["query graph"] = graph_s
         self.model_note = str(getattr(embedder, "precision_note", ""))
-        prepare = getattr(embedder, "prepare_queries", None)
-        if prepare is not None:
-            prepare()  # searches typed from now on take the fast path
-        self.ws.dense_scale(embedder)  # measured here, so the first search does not wait for it
+        mark = time.perf_counter()
         ann = self.ws.open_ann(self._store, embedder)  # type: ignore[arg-type]
+        self.load_times["ann"] = time.perf_counter() - mark
         self._indexer = self.ws.indexer(self._store, ann, embedder)  # type: ignore[arg-type]
         self._embedder, self._ann = embedder, ann
         if self.watch:
             self._start_watcher()
         return not self._stop.is_set()
+
+    def _load_model(self) -> tuple[Any, float]:
+        embedder = self._embedder if self._embedder is not None else self._factory()
+        mark = time.perf_counter()
+        prepare = getattr(embedder, "prepare_queries", None)
+        if prepare is not None:
+            prepare()  # searches typed from now on take the fast path
+        self.ws.dense_scale(embedder)  # measured here, so the first search does not wait for it
+        return embedder, time.perf_counter() - mark
+
+    @staticmethod
+    def _on_loader_thread(fn: Any) -> Any:
+        """Run `fn` on a thread of its own at this thread's (normal) priority: torch makes its workers
+        per calling thread, so the model's load and checks use normal-priority workers that end with
+        that thread, and this worker's own, made later for indexing, inherit the lower priority."""
+        box: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                box["result"] = fn()
+            except BaseException as err:  # noqa: BLE001 - handed to the worker, which reports it
+                box["error"] = err
+
+        loader = threading.Thread(target=run, name="gte-notes model load", daemon=True)
+        loader.start()
+        loader.join()
+        if "error" in box:
+            raise box["error"]
+        return box["result"]
 
     def _loop(self) -> None:
         while not self._stop.is_set():

@@ -153,8 +153,11 @@ def read_error(db_path: Path, err: sqlite3.DatabaseError) -> StoreError:
 class Store:
     """One connection to the database. Create one per thread; only the writer calls the mutators."""
 
-    def __init__(self, db_path: Path, *, create: bool = True) -> None:
+    def __init__(self, db_path: Path, *, create: bool = True, check: bool = True) -> None:
+        """`check=False` skips the integrity check: for the engine's extra read connections, opened after
+        its writer checked the same file (on a large index the check reads it all, per connection)."""
         self.path = db_path
+        self._check = check
         self.notice = ""  # something the user should be told about opening, e.g. a database moved aside
         if not create and not db_path.exists():
             raise StoreError(f"No index for this folder yet ({db_path}). Run \"gte-notes index FOLDER\" first.")
@@ -176,7 +179,7 @@ class Store:
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA busy_timeout = 30000")
-            check = conn.execute("PRAGMA quick_check").fetchone()[0]
+            check = conn.execute("PRAGMA quick_check").fetchone()[0] if self._check else "ok"
             if check != "ok":
                 raise sqlite3.DatabaseError(f"database disk image is malformed: {check}")
             self._migrate(conn)

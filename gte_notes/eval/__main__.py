@@ -8,6 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from gte_notes.core.errors import KnownError
 from gte_notes.eval.harness import load_model
 from gte_notes.eval.report import print_report
 
@@ -65,6 +66,14 @@ def _meaning_pairs(vaults: list[Path] | None, queries: list[Path] | None) -> lis
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except KnownError as err:  # e.g. the cached index is being written by another run: no numbers
+        print(f"gte_notes.eval: {err}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     embedder = load_model(args.model, args.precision)
     meta = {"benchmark": args.benchmark, "model": embedder.name, "precision": embedder.precision}
     with tempfile.TemporaryDirectory(prefix="gte-notes-eval-") as tmp:

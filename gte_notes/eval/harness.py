@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from gte_notes.core.ann import AnnIndex
-from gte_notes.core.errors import AlreadyRunningError
+from gte_notes.core.errors import AlreadyRunningError, KnownError
 from gte_notes.core.related import Related
 from gte_notes.core.search import Searcher
 from gte_notes.core.store import Store
@@ -26,6 +26,10 @@ from gte_notes.core.workspace import Workspace
 
 if TYPE_CHECKING:
     from gte_notes.core.embedder import Embedder
+
+
+class IndexBusyError(KnownError):
+    """Another process holds the writer lock of the folder an evaluation wants to score."""
 
 
 def cache_root() -> Path:
@@ -121,13 +125,13 @@ def index_folder(folder: Path, home: Path, embedder: object, *, quiet: bool = Fa
             ann = ws.open_ann(store, embedder)  # type: ignore[arg-type]
             stats = ws.indexer(store, ann, embedder).reconcile(progress=progress)  # type: ignore[arg-type]
             ann.save(store)
-    except AlreadyRunningError:
-        # Another evaluation is indexing this cached folder: read the index as it is, like a search would.
-        if not quiet:
-            print(f"  {folder.name} is being indexed by another process; reading it as it is", file=sys.stderr)
-        store = ws.open_store(create=False)
-        ann = ws.open_ann(store, embedder)  # type: ignore[arg-type]
-        return Indexed(ws, store, ann, embedder, time.monotonic() - started, 0)
+    except AlreadyRunningError as err:
+        # Scoring the index while another process is still writing it would report a half-built index's
+        # numbers as the app's: refuse, whatever the output format.
+        raise IndexBusyError(
+            f"{folder} is being indexed by another process ({err}). Its scores would be those of a "
+            "half-built index: wait for that process to finish, or use --fresh for a private copy."
+        ) from err
     return Indexed(ws, store, ann, embedder, time.monotonic() - started, stats.embedded_chunks)
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
@@ -52,11 +55,11 @@ def make_app() -> QApplication:
     return app
 
 
-def run_gui(args: argparse.Namespace, settings: Settings) -> int:
+def run_gui(args: argparse.Namespace, settings: Settings) -> NoReturn:
     problem = xcb_problem() if QApplication.instance() is None else ""
     if problem:  # instead of Qt's own abort, which does not say what to install
         print(problem, file=sys.stderr)
-        return 1
+        raise SystemExit(1)
     app = make_app()
     tune_interpreter()
     reporter = ErrorReporter()
@@ -90,7 +93,18 @@ def run_gui(args: argparse.Namespace, settings: Settings) -> int:
         code = app.exec()
     finally:
         reporter.uninstall()
-    if controller is not None:
-        return controller.exit_code
-    return int(code)
+    finish_process(controller.exit_code if controller is not None else int(code))
+
+
+def finish_process(code: int) -> NoReturn:
+    """End the process now that the window has closed and the bridge has shut down.
+
+    Settings and window state are already synced to disk, and every index write is a committed SQLite
+    transaction or none. The interpreter's own teardown would wait for pool threads still inside a read
+    and take a second or more to unload torch, so the app exits directly instead."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    logging.shutdown()
+    os._exit(code)
 

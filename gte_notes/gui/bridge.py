@@ -25,6 +25,7 @@ from gte_notes.core.errors import KnownError, ModelMissingError
 from gte_notes.core.links import LinkIndex
 from gte_notes.core.note_display import readable_title
 from gte_notes.core.notes import scan_folder
+from gte_notes.core.paths import data_home
 from gte_notes.core.results import Hits
 from gte_notes.gui.hit_titles import display_hits
 from gte_notes.gui.model_name import model_display_name
@@ -34,7 +35,10 @@ from gte_notes.gui.tasks import Task
 
 log = logging.getLogger(__name__)
 
-STOP_TIMEOUT_S = 5.0
+STOP_TIMEOUT_S = 5.0  # switching folders: the old engine must free its folder before the new one starts
+# Quitting waits this long for the worker to finish its batch and save the ANN. After that the process
+# may exit anyway: the running batch was never committed, and the next start catches up from SQLite.
+QUIT_WAIT_S = 0.5
 
 
 class EngineBridge(QObject):
@@ -116,11 +120,15 @@ class EngineBridge(QObject):
                         embedder_factory=lambda: self._load_embedder(token), listener=self._listener(token),
                         watch=self.watch)
         engine.start()
+        if token != self._token or self._closed:
+            # Quit (or another folder) came while it started: shutdown no longer waits for this thread.
+            engine.stop(STOP_TIMEOUT_S)
+            return None
         self.engine = engine
         return engine
 
     def _engine_started(self, engine: Engine | None) -> None:
-        if engine is not None and self.folder is not None:
+        if engine is not None and self.folder is not None and not self._closed:
             self.started.emit(self.folder)
             self.refresh_status()
 
@@ -139,10 +147,10 @@ class EngineBridge(QObject):
         return None
 
     def _load_embedder(self, token: int) -> object:
-        from gte_notes.core.embedder import load_embedder
+        from gte_notes.core.query_encoder import open_embedder
 
         try:
-            embedder = load_embedder(self.model, self.precision)
+            embedder = open_embedder(self.model, self.precision, data_home(self.home))
         except ModelMissingError as err:
             if token == self._token and not self._closed:
                 self._missing_message = str(err)
@@ -195,15 +203,16 @@ class EngineBridge(QObject):
         """Requests are on their way (the screenshot mode waits for none)."""
         return self._inflight > 0
 
-    def shutdown(self) -> None:
-        """Stop answering, let running reads finish, stop the engine (saves the ANN, frees the lock)."""
+    def shutdown(self, wait_s: float = QUIT_WAIT_S) -> bool:
+        """Stop answering and stop the engine (cancels its batch, saves the ANN, frees the lock), waiting
+        at most `wait_s`: a read stuck on a slow disk or a forward pass must not hold up quitting.
+        True if the engine's worker ended in that time."""
         self._closed = True
         self._token += 1
         for pool in (self._search_pool, self._read_pool, self.control_pool):
-            pool.shutdown(wait=True, cancel_futures=True)
-        if self.engine is not None:
-            self.engine.stop(STOP_TIMEOUT_S)
-            self.engine = None
+            pool.shutdown(wait=False, cancel_futures=True)
+        engine, self.engine = self.engine, None
+        return engine.stop(wait_s) if engine is not None else True
 
     # ---- searches -----------------------------------------------------------------------------
 
@@ -211,21 +220,24 @@ class EngineBridge(QObject):
         """Ask for `query`'s results; returns its generation. An empty query only makes older ones stale."""
         self.search_generation += 1
         gen = self.search_generation
-        if query.strip():
+        if query.strip() and not self._closed:
             self._inflight += 1
             self._search_pool.submit(self._search_job, gen, query, limit)
         return gen
 
     def _search_job(self, gen: int, query: str, limit: int) -> None:
         hits: list[Any] = []
+        mode = ""
         engine = self.engine
         if gen == self.search_generation and not self._closed and engine is not None:
-            found = self._guarded("Search failed", lambda: engine.search(query, limit), [])
+            # Before the model is loaded the engine answers from the keyword index alone ("keyword");
+            # `ready` tells the window those results will be re-ranked once meaning joins.
+            found, mode = self._guarded("Search failed", lambda: engine.search_with_mode(query, limit), ([], ""))
             hits = self._prepare(found)
             if self.sort_by_date:
                 hits = newest_first(hits, engine.ws.folder)
             hits = with_notes_of(found, hits)
-        self._emit_result(self._search_result, gen, query, hits, engine is not None and engine.ready)
+        self._emit_result(self._search_result, gen, query, hits, mode == "hybrid")
 
     def _deliver_search(self, gen: int, query: str, hits: list[Any], ready: bool) -> None:
         self._inflight -= 1
@@ -235,6 +247,8 @@ class EngineBridge(QObject):
     # ---- related notes and previews -----------------------------------------------------------
 
     def related(self, path: str, limit: int) -> None:
+        if self._closed:  # the pools are shut down: a late click or timer after quitting asks nothing
+            return
         self._related_gen += 1
         self._inflight += 1
         self._read_pool.submit(self._related_job, self._related_gen, path, limit)
@@ -255,6 +269,8 @@ class EngineBridge(QObject):
             self.related_done.emit(path, hits, links)
 
     def preview(self, path: str) -> None:
+        if self._closed:
+            return
         self._preview_gen += 1
         self._inflight += 1
         self._read_pool.submit(self._preview_job, self._preview_gen, path)
@@ -278,6 +294,8 @@ class EngineBridge(QObject):
 
     def resolve_link(self, target: str, from_path: str) -> None:
         """Find the note a link in `from_path` points at; `link_resolved` answers ("" if none)."""
+        if self._closed:
+            return
         self._inflight += 1
         self._read_pool.submit(self._link_job, target, from_path)
 
@@ -304,7 +322,7 @@ class EngineBridge(QObject):
         if self._status_running:
             self._status_again = True
             return
-        if self.engine is None:
+        if self.engine is None or self._closed:
             return
         self._status_running = True
         self._inflight += 1

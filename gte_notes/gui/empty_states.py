@@ -25,6 +25,8 @@ def no_results(query: str, ready: bool, engine_state: str, progress: Progress | 
     if engine_state == "no folder":
         return NO_FOLDER
     counts = f"Indexing {progress.done:,}/{progress.total:,}…" if indexing and progress is not None else ""
+    if not ready and engine_state == "loading model":
+        return f"No note contains the words “{query}”.\nSearch by meaning joins when the model is loaded."
     if not ready:
         state = STARTING_TEXT.get(engine_state)
         return (state or counts or "The index is not ready yet.") + "\nResults appear as soon as it is."

@@ -12,7 +12,7 @@ from gte_notes.gui.index_progress import SessionProgress
 
 STATE_TEXT = {
     "starting": "Opening the index…",
-    "loading model": "Loading the model…",
+    "loading model": "Keyword-only results while the model loads…",
     "scanning": "Looking for changed notes…",
     "indexing": "Indexing…",
     "idle": "Up to date",

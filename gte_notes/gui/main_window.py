@@ -238,6 +238,7 @@ class MainWindow(QMainWindow):
         self.search.setFocus()
 
     def _search_done(self, _gen: int, query: str, hits: list[Hit], ready: bool) -> None:
+        meaning_joined = ready and not self.ready  # these results are the first with the model
         self.ready = ready
         # A new query selects its best result (what Enter opens). A refresh of the same query after the
         # index changed keeps the note the user picked (arrows, a click) if it is still there; a
@@ -257,6 +258,8 @@ class MainWindow(QMainWindow):
         self._same_note = kept >= 0 and kept == row
         self.results.select_row(row if hits else -1)
         self._by_typing = self._same_note = False
+        if meaning_joined:
+            self.note.meaning_ready()
         if not hits:
             self._user_chose = False
             self.results.set_placeholder(self._empty_text(query))
@@ -340,7 +343,10 @@ class MainWindow(QMainWindow):
             self.progress = None
             self._status_soon()
             self.note.indexing_done()
-        if self.search.text().strip() and (not self.results.hits.rowCount() or not self.ready):
+        if self.search.text().strip() and not self.ready and state not in ("starting", "loading model"):
+            # The model is ready (or failed): re-rank the keyword-only results in place now.
+            self._search_timer.start()
+        elif self.search.text().strip() and not self.results.hits.rowCount():
             self._refresh_timer.start()
         elif not self.search.text().strip():
             self.results.set_placeholder(self._type_to_search())

@@ -61,6 +61,11 @@ class SelectedNote(QObject):
             self.related.loading(hit.path, hit.title)
             self.bridge.related(hit.path, FETCH)
 
+    def meaning_ready(self) -> None:
+        """Related notes need the model: ask again for the note that was selected while it loaded."""
+        if self.related.path is not None:
+            self.bridge.related(self.related.path, FETCH)
+
     def clear(self, related_message: str | None = None) -> None:
         self.hit = self.shown = None
         self.preview.clear()

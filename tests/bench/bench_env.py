@@ -25,10 +25,29 @@ def cpu_model() -> str:
     return platform.processor() or "unknown CPU"
 
 
+# The flags that decide which kernels run (int8 dot products, bf16, wide vectors): a number from one
+# machine says little about another without them.
+SPEED_FLAGS = ("avx", "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx_vnni",
+               "avx512_bf16", "amx_bf16", "amx_int8", "amx_tile", "asimd", "sve")
+
+
+def cpu_flags() -> str:
+    """The speed-relevant CPU flags lscpu would list (from /proc/cpuinfo), present ones only."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith(("flags", "Features")):
+                have = set(line.split(":", 1)[1].split())
+                return " ".join(f for f in SPEED_FLAGS if f in have) or "none of " + " ".join(SPEED_FLAGS)
+    except OSError:
+        pass
+    return "unknown"
+
+
 def header(name: str) -> str:
     now = datetime.datetime.now().isoformat(timespec="minutes")
     return (f"{name}  {now}\nmachine: {cpu_model()}; {os.cpu_count()} cores; "
-            f"{total_ram_gb():.0f} GB RAM; Python {platform.python_version()}\nload average: {load()}")
+            f"{total_ram_gb():.0f} GB RAM; Python {platform.python_version()}\nCPU flags: {cpu_flags()}\n"
+            f"load average: {load()}")
 
 
 def load() -> str:

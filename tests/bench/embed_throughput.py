@@ -32,6 +32,7 @@ import numpy as np
 
 from gte_notes.core import embedder as embedder_module
 from gte_notes.core.embedder import Embedder, load_embedder
+from tests.bench.bench_env import cpu_flags
 from tests.bench.gte_small_shaped import gte_small_shaped_path
 
 SHARED = REPO_ROOT.parent / "shared"
@@ -152,7 +153,7 @@ def main() -> None:
     parser.add_argument("--precisions", default="fp32,bf16,int8,auto", help="comma-separated app paths")
     args = parser.parse_args()
     print(f"embed_throughput  {datetime.datetime.now().isoformat(timespec='minutes')}")
-    print(f"machine: {machine()}")
+    print(f"machine: {machine()}\nCPU flags: {cpu_flags()}")
     try:
         print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     except OSError:

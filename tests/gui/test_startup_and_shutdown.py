@@ -17,7 +17,7 @@ def test_missing_model_shows_a_dialog_then_downloads_and_works(qtbot, make_windo
                                                                monkeypatch) -> None:
     available = threading.Event()
 
-    def load_embedder(name: str, precision: str = "auto"):
+    def load_embedder(name: str, precision: str = "auto", data_dir=None):
         if not available.is_set():
             raise ModelMissingError(f'Model "{name}" is not on this computer.')
         return FakeEmbedder()
@@ -33,12 +33,13 @@ def test_missing_model_shows_a_dialog_then_downloads_and_works(qtbot, make_windo
     bugs: list[str] = []
     window = make_window(notes_dir)
     window.reporter.bug.connect(lambda summary, _details: bugs.append(summary))
-    qtbot.waitUntil(lambda: dialog_shown(window), timeout=WAIT_MS)
+    # The dialog and the engine's state arrive as two queued signals: wait for both.
+    qtbot.waitUntil(lambda: dialog_shown(window) and "not on this computer" in window.health.activity.text(),
+                    timeout=WAIT_MS)
 
     dialog = window.config.model_dialog
     assert "thenlper/gte-small" in dialog.details.text() and "not on this computer" in dialog.details.text()
     assert dialog.download.isEnabled()
-    assert "not on this computer" in window.health.activity.text()
     dialog.download.click()
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT_MS)
     wait_idle(qtbot, window)
@@ -100,7 +101,7 @@ def test_closing_the_window_while_indexing_exits_cleanly(qtbot, make_window, tmp
     window.close()
 
     assert window.bridge.engine is None
-    assert not thread.is_alive()
+    qtbot.waitUntil(lambda: not thread.is_alive(), timeout=WAIT_MS)  # the cancel lands between batches
     assert bugs == []
     # The writer lock is free and the index is usable: the next start carries on where this one stopped.
     again = Engine(folder, home=tmp_path / "data", embedder=FakeEmbedder(), watch=False)

@@ -1,0 +1,262 @@
+"""Search by meaning seconds after launch: the query side of the model, saved once, loaded with torch
+and `tokenizers` alone.
+
+Loading the model through sentence-transformers imports transformers and sentence-transformers and,
+through them, SciPy, scikit-learn and sympy: most of a ten-second start and some 200 MB that a session
+which embeds nothing never uses. A query needs much less: the tokenizer and one forward pass with the
+model's pooling and normalisation. So after a full load the app traces that whole path for one row
+(TorchScript), checks it against the model at several query lengths, and saves it with the tokenizer
+in the data dir. The next start loads it (`QuickEmbedder`) and searches at once; the full model is
+loaded only when notes need embedding, on the indexing thread.
+
+A saved encoder is found by the same key as the precision check (model content, torch version, CPU
+flags, precision asked for), so it is never used with another model or another torch, and its
+vectors carry the full model's model id.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import threading
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gte_notes.core import embedder as embedder_module  # first: it sets OMP_WAIT_POLICY before torch loads
+from gte_notes.core.errors import KnownError
+from gte_notes.core.model_files import model_fingerprint, resolve_model_path
+from gte_notes.core.precision_cache import check_key
+
+log = logging.getLogger(__name__)
+
+ENCODER_DIR = "query-encoders"
+_CHECK_LENGTHS = (1, 2, 7, 16, 64, 128, 256, 512)
+_MIN_CHECKED = 16  # an encoder for shorter queries than this is not worth saving
+_MAX_ABS_DIFF = 1e-4
+
+
+class QueryNeedsModel(Exception):
+    """The query is longer than the saved encoder was checked for: only the full model may embed it."""
+
+
+def encoder_file(data_dir: Path, name: str, path: Path, requested: str) -> Path:
+    key = check_key(model_fingerprint(path), requested, embedder_module.MIN_CALIBRATION_COSINE)
+    return Path(data_dir) / ENCODER_DIR / f"{hashlib.sha256(f'{name}|{key}'.encode()).hexdigest()[:24]}.pt"
+
+
+def open_embedder(name: str, precision: str, data_dir: Path) -> Any:
+    """What the app's engine runs on: the saved query encoder when there is one, else the full model
+    (then saving its query encoder for the next start)."""
+    try:
+        path: Path | None = resolve_model_path(name)
+    except KnownError:
+        path = None  # load_embedder says what is missing, in the words the GUI expects
+    if path is not None:
+        quick = load_query_encoder(name, path, precision, Path(data_dir))
+        if quick is not None:
+            return quick
+    full = embedder_module.load_embedder(name, precision, data_dir)
+    if isinstance(full, embedder_module.Embedder) and path is not None:
+        mark = time.perf_counter()
+        try:
+            saved = save_query_encoder(full, precision, Path(data_dir))
+        except Exception:
+            log.exception("could not save the query encoder")
+            saved = False
+        quick = load_query_encoder(name, path, precision, Path(data_dir)) if saved else None
+        full.load_times["trace, check and save the query encoder (first start)"] = time.perf_counter() - mark
+        if quick is not None:
+            # Queries through the graph just checked (the engine need not trace the model again),
+            # notes through the model already loaded.
+            quick._full = full
+            quick.load_times = full.load_times
+            return quick
+    return full
+
+
+# ---- saving -----------------------------------------------------------------------------------------
+
+def save_query_encoder(full: embedder_module.Embedder, requested: str, data_dir: Path) -> bool:
+    import torch
+
+    target = encoder_file(data_dir, full.name, full.path, requested)
+    if target.is_file():
+        return True
+    query_path = _query_path_class()(full._inner, full._rest, full._takes_token_types).eval()
+    vocab = int(getattr(getattr(full._inner, "config", None), "vocab_size", 30000) or 30000)
+    checked = 0
+    with torch.inference_mode(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the tracer warns about shape-dependent branches; the check counts
+        traced = torch.jit.trace(query_path, _example(8, vocab), check_trace=False)
+        for n in (n for n in _CHECK_LENGTHS if n <= full.max_tokens):
+            x = _example(n, vocab)
+            if not (traced(*x) - query_path(*x)).abs().max().item() <= _MAX_ABS_DIFF:  # also catches NaN
+                break
+            checked = n
+    if checked < _MIN_CHECKED:
+        log.warning("the traced query encoder differs from the model: not saved")
+        return False
+    meta = {"name": full.name, "path": str(full.path), "dim": full.dim, "max_tokens": full.max_tokens,
+            "precision": full.precision, "note": full.precision_note, "model_id": full.model_id,
+            "checked_tokens": checked}
+    files = {"meta.json": json.dumps(meta), "tokenizer.json": full._span_tok.to_str()}
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+    os.close(fd)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # TorchScript: still what loads without Python deps
+            torch.jit.save(traced, tmp, _extra_files=files)
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+    return True
+
+
+def _example(n: int, vocab: int) -> tuple[Any, Any]:
+    import torch
+
+    ids = (torch.arange(n, dtype=torch.int64).reshape(1, n) * 7919 + 1000) % max(vocab - 1, 2) + 1
+    return ids, torch.ones_like(ids)
+
+
+def _query_path_class() -> type:
+    import torch
+
+    class QueryPath(torch.nn.Module):
+        """Token ids of one query -> its normalised vector: the model, its pooling, normalisation."""
+
+        def __init__(self, inner: Any, rest: list[Any], token_types: bool) -> None:
+            super().__init__()
+            self.inner = inner
+            self.rest = torch.nn.ModuleList(rest)
+            self.token_types = token_types
+
+        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
+            kwargs: dict[str, Any] = {"input_ids": input_ids, "attention_mask": attention_mask}
+            if self.token_types:
+                kwargs["token_type_ids"] = torch.zeros_like(input_ids)
+            hidden = self.inner(**kwargs, return_dict=True).last_hidden_state
+            features: dict[str, Any] = {"input_ids": input_ids, "attention_mask": attention_mask,
+                                        "token_embeddings": hidden.float()}
+            for module in self.rest:
+                features = module(features)
+            return torch.nn.functional.normalize(features["sentence_embedding"].float(), p=2, dim=1)
+
+    return QueryPath
+
+
+# ---- loading ----------------------------------------------------------------------------------------
+
+def load_query_encoder(name: str, path: Path, requested: str, data_dir: Path) -> QuickEmbedder | None:
+    started = time.perf_counter()
+    import torch
+
+    imported = time.perf_counter()
+    file = encoder_file(data_dir, name, path, requested)
+    if not file.is_file():
+        return None
+    files = {"meta.json": "", "tokenizer.json": ""}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            graph = torch.jit.load(str(file), map_location="cpu", _extra_files=files)
+        text = {k: v.decode() if isinstance(v, bytes) else v for k, v in files.items()}
+        meta = json.loads(text["meta.json"])
+        quick = QuickEmbedder(graph.eval(), meta, text["tokenizer.json"], requested, data_dir)
+    except Exception as err:  # noqa: BLE001 - a damaged file costs the fast start, nothing else
+        log.warning("saved query encoder %s not usable (%r): loading the model", file, err)
+        with contextlib.suppress(OSError):
+            file.unlink()
+        return None
+    embedder_module._release_freed_memory()  # the file's bytes, read and unpacked, are garbage now
+    quick.load_times = {"import torch": imported - started,
+                        "load the saved query encoder": time.perf_counter() - imported}
+    return quick
+
+
+class QuickEmbedder:
+    """The embedder the engine starts on: queries through the saved encoder, tokens through the
+    model's tokenizer, and `encode` (notes) through the full model, loaded on first use."""
+
+    def __init__(self, graph: Any, meta: dict[str, Any], tokenizer_json: str, requested: str,
+                 data_dir: Path) -> None:
+        from tokenizers import Tokenizer
+
+        self.name, self.path = str(meta["name"]), Path(meta["path"])
+        self.dim, self.max_tokens = int(meta["dim"]), int(meta["max_tokens"])
+        self.precision, self.model_id = str(meta["precision"]), str(meta["model_id"])
+        self.precision_note = str(meta["note"])
+        self.load_times: dict[str, float] = {}
+        self._graph = graph
+        self._checked_tokens = int(meta["checked_tokens"])
+        backend = Tokenizer.from_str(tokenizer_json)
+        self._span_tok = embedder_module._fresh_tokenizer(backend, None)
+        self._query_tok = embedder_module._fresh_tokenizer(backend, self.max_tokens)
+        self._known_words: frozenset[str] | None = None
+        # The same precision the saved vectors were made with, so the model id cannot change under them.
+        self._full_precision = self.precision if requested == "auto" else requested
+        self._data_dir = data_dir
+        self._full: embedder_module.Embedder | None = None
+        self._lock = threading.Lock()
+
+    def token_offsets(self, text: str) -> list[tuple[int, int]]:
+        return list(self._span_tok.encode_batch([text], add_special_tokens=False)[0].offsets)  # GIL: embedder.py
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._span_tok.encode_batch([text], add_special_tokens=True)[0].ids)
+
+    def known_words(self) -> frozenset[str]:
+        """The tokenizer's whole words, as Embedder.known_words (spelling correction's dictionary)."""
+        if self._known_words is None:
+            self._known_words = embedder_module.whole_words(self._query_tok)
+        return self._known_words
+
+    def prepare_queries(self) -> bool:
+        return True
+
+    def encode_query(self, text: str) -> np.ndarray:
+        import torch
+
+        row = self._query_tok.encode_batch([text])[0].ids
+        if len(row) > self._checked_tokens:
+            if self._full is None:
+                raise QueryNeedsModel(text)
+            return self._full.encode_query(text)
+        ids = torch.tensor([row], dtype=torch.int64)
+        before = torch.get_num_threads()
+        torch.set_num_threads(1)  # as Embedder.encode_query: a short query must not wait for a busy core
+        try:
+            # Without the executor's profiling and re-optimising runs the first queries take 60 ms, not
+            # 300 + 200 ms, and steady queries measured no slower: the graph is a plain chain of kernels.
+            with torch.inference_mode(), torch.jit.optimized_execution(False):
+                return self._graph(ids, torch.ones_like(ids))[0].numpy()
+        finally:
+            torch.set_num_threads(before)
+
+    def encode(self, texts: Sequence[str], token_counts: Sequence[int] | None = None,
+               cancel: Callable[[], bool] | None = None) -> np.ndarray:
+        if not texts:  # nothing to embed is no reason to load the model
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self.full().encode(texts, token_counts, cancel)
+
+    def full(self) -> embedder_module.Embedder:
+        """The full model, loaded once (seconds: the imports the fast start skipped)."""
+        with self._lock:
+            if self._full is None:
+                full = embedder_module.load_embedder(self.name, self._full_precision, self._data_dir)
+                if full.model_id != self.model_id:
+                    raise KnownError(f"The model in {self.path} changed while gte-notes was running; "
+                                     "restart gte-notes to use it.")
+                self._full = full
+            return self._full

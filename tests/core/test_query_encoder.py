@@ -1,0 +1,120 @@
+"""The saved query encoder: a restart searches by meaning without loading sentence-transformers."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gte_notes.core.embedder import Embedder, load_embedder
+from gte_notes.core.query_encoder import ENCODER_DIR, QueryNeedsModel, QuickEmbedder, open_embedder
+
+pytestmark = pytest.mark.model
+
+REPO = Path(__file__).resolve().parents[2]
+QUERIES = ["tomatoes", "how do I publish my notes as a website", "SQLite write-ahead logging and readers"]
+NOTE = "# Growing tomatoes\n\nStake the tomato plants early; water them in the morning."
+
+
+@pytest.fixture(scope="module")
+def saved(minilm_path: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Embedder]:
+    data = tmp_path_factory.mktemp("data")
+    first = open_embedder(str(minilm_path), "fp32", data)
+    # A first start loads the model, saves the encoder and queries through it from then on.
+    assert isinstance(first, QuickEmbedder) and isinstance(first._full, Embedder)
+    assert list((data / ENCODER_DIR).glob("*.pt"))
+    return data, load_embedder(str(minilm_path), "fp32")  # the reference: the model, loaded apart
+
+
+def test_a_restart_embeds_queries_like_the_model_without_loading_it(minilm_path: Path, saved) -> None:
+    data, full = saved
+    quick = open_embedder(str(minilm_path), "fp32", data)
+    assert isinstance(quick, QuickEmbedder) and quick._full is None  # the model is not loaded
+    assert (quick.model_id, quick.dim, quick.max_tokens) == (full.model_id, full.dim, full.max_tokens)
+    for query in QUERIES:
+        assert np.allclose(quick.encode_query(query), full.encode_query(query), atol=1e-5)
+    assert quick.count_tokens(NOTE) == full.count_tokens(NOTE)
+    assert quick.token_offsets(NOTE) == full.token_offsets(NOTE)
+
+
+def test_notes_are_embedded_by_the_full_model_loaded_on_first_use(minilm_path: Path, saved) -> None:
+    data, full = saved
+    quick = open_embedder(str(minilm_path), "fp32", data)
+    assert np.allclose(quick.encode([NOTE, "Another note."]), full.encode([NOTE, "Another note."]), atol=1e-5)
+    assert quick.full().model_id == full.model_id
+
+
+def test_the_fast_start_imports_neither_transformers_nor_sentence_transformers(minilm_path: Path, saved) -> None:
+    data, _full = saved
+    code = (f"import sys, json; sys.path.insert(0, {str(REPO)!r})\n"
+            "from gte_notes.core.query_encoder import open_embedder\n"
+            f"e = open_embedder({str(minilm_path)!r}, 'fp32', {str(data)!r})\n"
+            "e.encode_query('tomatoes')\n"
+            "heavy = ('transformers', 'sentence_transformers', 'scipy', 'sklearn', 'sympy')\n"
+            "print(json.dumps([type(e).__name__, [m for m in heavy if m in sys.modules]]))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == ["QuickEmbedder", []]
+
+
+def test_a_damaged_saved_encoder_falls_back_to_the_model(minilm_path: Path, saved, tmp_path: Path) -> None:
+    data, full = saved
+    copy = tmp_path / "data"
+    (copy / ENCODER_DIR).mkdir(parents=True)
+    for file in (data / ENCODER_DIR).glob("*.pt"):
+        (copy / ENCODER_DIR / file.name).write_bytes(file.read_bytes()[:1000])
+    again = open_embedder(str(minilm_path), "fp32", copy)
+    assert isinstance(again._full, Embedder) and again.model_id == full.model_id  # it had to load the model
+    assert open_embedder(str(minilm_path), "fp32", copy)._full is None  # saved anew
+
+
+def test_another_precision_is_another_encoder(minilm_path: Path, saved) -> None:
+    data, _full = saved
+    other = open_embedder(str(minilm_path), "int8", data)
+    assert isinstance(other._full, Embedder) and other.precision == "int8"
+
+
+def test_a_query_longer_than_the_checked_length_waits_for_the_model(minilm_path: Path, saved) -> None:
+    data, full = saved
+    quick = open_embedder(str(minilm_path), "fp32", data)
+    quick._checked_tokens = 4  # as if the trace had been checked only for short queries
+    with pytest.raises(QueryNeedsModel):
+        quick.encode_query("a query with rather more words than four")
+    quick.full()
+    assert np.allclose(quick.encode_query("a query with rather more words than four"),
+                       full.encode_query("a query with rather more words than four"), atol=1e-5)
+
+
+def test_an_engine_restarted_on_an_unchanged_folder_never_loads_the_model(minilm_path: Path, saved,
+                                                                           tmp_path: Path) -> None:
+    from gte_notes.core.engine import Engine
+    from tests.core.live_helpers import wait_until, write
+
+    data, _full = saved
+    notes = tmp_path / "notes"
+    write(notes, "garden/tomatoes.md", "# Tomatoes\n\nStake the plants early and water them in the morning.\n")
+    write(notes, "tech/db.md", "# Databases\n\nSQLite keeps the whole index in one file.\n")
+
+    def start() -> Engine:
+        engine = Engine(notes, home=tmp_path / "home", watch=False,
+                        embedder_factory=lambda: open_embedder(str(minilm_path), "fp32", data))
+        engine.start()
+        assert engine.wait_idle(120)
+        return engine
+
+    start().stop()
+    engine = start()
+    try:
+        quick = engine._embedder
+        assert isinstance(quick, QuickEmbedder) and quick._full is None  # nothing changed: nothing embedded
+        hits, mode = engine.search_with_mode("growing vegetables in the garden", 2)
+        assert mode == "hybrid" and hits[0].path == "garden/tomatoes.md"
+        write(notes, "tech/db.md", "# Databases\n\nPostgres replicates to a standby server.\n")
+        engine.reindex(["tech/db.md"])
+        wait_until(lambda: "standby" in engine.search("standby replication", 1)[0].passage, 120, "the edit")
+        assert quick._full is not None  # the edit needed the model, loaded on the indexing thread
+    finally:
+        engine.stop()
