@@ -140,7 +140,11 @@ def fuse(c: Candidates, params: FusionParams = DEFAULT_PARAMS, mode: str = "hybr
     if len(c) == 0:
         return best_per_note(c.note_ids, c.chunk_ids, c.dense)
     raw = dense_scaled(c) if mode == "dense" else fused(c, params)
-    return best_per_note(c.note_ids, c.chunk_ids, display(raw, params).astype(np.float32))
+    # Ranked on the fused score itself: the shown score is a curve that flattens at both ends, and
+    # two strong matches must not tie because both read 1.00.
+    ranked = best_per_note(c.note_ids, c.chunk_ids, raw)
+    ranked.scores = display(ranked.scores, params).astype(np.float32)
+    return ranked
 
 
 def bm25_idf(n_rows: int, doc_freq: int) -> float:

@@ -171,7 +171,7 @@ def _fill(disk: Path, leave: int) -> Path:
 
 
 def test_9_index_on_a_really_full_disk_says_so_and_catches_up_after(tmp_path: Path, small_disk) -> None:
-    disk = small_disk("8m")
+    disk = small_disk("16m")  # room for the index once the filler is gone, titles included
     notes, home = tmp_path / "notes", disk / "home"
     for i in range(400):
         write(notes, f"n/{i:04}.md", note_text(i) * 3)
