@@ -8,6 +8,7 @@ the real indexer, asserting the hybrid never falls below its own dense side.
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
 from pathlib import Path
@@ -103,3 +104,24 @@ def test_hybrid_is_not_below_dense_on_a_sample_of_the_meaning_queries(minilm_emb
     hybrid, dense = scores(ranks["hybrid"]), scores(ranks["dense"])
     assert hybrid["hit@10"] >= dense["hit@10"]
     assert hybrid["mrr@10"] >= dense["mrr@10"] - 1.0
+
+
+def test_meaning_evaluation_command_prints_the_agreed_json(tmp_path: Path, capsys, monkeypatch) -> None:
+    from gte_notes.eval.__main__ import main
+
+    monkeypatch.setenv("GTE_NOTES_EVAL_CACHE", str(tmp_path / "cache"))
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    for rel, text in NOTES.items():
+        (folder / rel).write_text(text, encoding="utf-8")
+    queries = tmp_path / "q.tsv"
+    queries.write_text("salamander that regenerates lost legs\tbiology.axolotl.md\n"
+                       "what to pack for a trip\ttravel.packing.md|kitchen.bread.md\n", encoding="utf-8")
+    assert main(["--json", "meaning", "--vault", str(folder), "--queries", str(queries)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    [one] = report["sets"]
+    assert one["name"] == "q" and one["queries"] == 2
+    rows = {r["system"]: r for r in one["rows"]}
+    assert set(rows) == {"hybrid", "dense", "keyword"}
+    assert set(rows["hybrid"]) == {"system", "hit@1", "hit@10", "mrr@10"}
+    assert rows["hybrid"]["hit@1"] == 100.0  # both queries find their note first
