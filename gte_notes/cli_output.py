@@ -8,6 +8,7 @@ import sys
 import time
 from typing import Any, TextIO
 
+from gte_notes.core.note_display import readable_title
 from gte_notes.core.path_text import display, is_exact, raw_b64
 from gte_notes.core.results import Hit, Hits
 
@@ -55,7 +56,8 @@ def print_hits(hits: list[Hit], *, as_json: bool, out: TextIO | None = None, not
         out.write(display(line) + "\n")
     width = shutil.get_terminal_size((100, 20)).columns
     for n, h in enumerate(hits, start=1):
-        out.write(f"{n:2}. {h.score:.3f}  {display(h.title)}  ({display(h.path)}:{h.line})\n")
+        title = readable_title(h.title, h.path)  # "Release 0.08", not a bare "0.08"
+        out.write(f"{n:2}. {h.score:.3f}  {display(title)}  ({display(h.path)}:{h.line})\n")
         passage = display(" ".join(h.passage.split()))
         out.write(f"      {passage[: max(20, width - 8)]}\n")
 
