@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 from gte_notes import __version__
-from gte_notes.cli_output import ProgressBar, print_hits, print_status, search_notes
+from gte_notes.cli_output import ProgressBar, print_hits, print_status
 from gte_notes.core.ann import AnnIndex
 from gte_notes.core.config import Settings
 from gte_notes.core.errors import AlreadyRunningError, FolderError, KnownError
@@ -159,7 +159,7 @@ def _rebuild_ann(ws: Workspace, store: Store, ann: AnnIndex) -> None:
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     _, store, ann, embedder = _reader(args, settings)
     hits = Workspace.searcher(store, ann, embedder).search(" ".join(args.query), args.limit)
-    print_hits(hits, as_json=args.json, notes=search_notes(hits))
+    print_hits(hits, as_json=args.json, notes=hits.notices())
     return 0
 
 

@@ -10,7 +10,7 @@ from typing import Any, TextIO
 
 from gte_notes.core.note_display import readable_title
 from gte_notes.core.path_text import display, is_exact, raw_b64
-from gte_notes.core.results import Hit, Hits
+from gte_notes.core.results import Hit
 
 
 def _shown(value: Any) -> Any:
@@ -32,16 +32,8 @@ def _hit_json(hit: Hit) -> dict[str, Any]:
     return _shown(data)
 
 
-def search_notes(hits: Hits) -> list[str]:
-    """What to say above a result list: a corrected spelling, and that nothing matches closely."""
-    notes = [f"Showing results for: {hits.corrected}"] if hits.corrected else []
-    if not hits.close:
-        notes.append("No close match. Nearest notes:")
-    return notes
-
-
 def print_hits(hits: list[Hit], *, as_json: bool, out: TextIO | None = None, notes: list[str] = ()) -> None:
-    """The result list; `notes` (see search_notes) go above it, or to stderr beside JSON."""
+    """The result list; `notes` (Hits.notices) go above it, or to stderr beside JSON."""
     out = out or sys.stdout  # looked up at call time, so a redirected stdout is honoured
     if as_json:
         for line in notes:

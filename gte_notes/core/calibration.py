@@ -53,9 +53,10 @@ _SCALES: dict[str, DenseScale] = {}
 _LOCK = threading.Lock()
 
 
-def measure(encode: Callable[[list[str]], np.ndarray]) -> DenseScale:
-    firsts = encode([a for a, _ in PARAPHRASES])
-    seconds = encode([b for _, b in PARAPHRASES])
+def measure(encode_query: Callable[[str], np.ndarray]) -> DenseScale:
+    """The scale through the query path (queries are what the scale is applied to)."""
+    firsts = np.stack([encode_query(a) for a, _ in PARAPHRASES])
+    seconds = np.stack([encode_query(b) for _, b in PARAPHRASES])
     a = firsts / np.linalg.norm(firsts, axis=1, keepdims=True)
     b = seconds / np.linalg.norm(seconds, axis=1, keepdims=True)
     sims = a @ b.T
@@ -63,12 +64,12 @@ def measure(encode: Callable[[list[str]], np.ndarray]) -> DenseScale:
     return DenseScale(unrelated=float(sims[off].mean()), paraphrase=float(np.diag(sims).mean()))
 
 
-def dense_scale(model_id: str, encode: Callable[[list[str]], np.ndarray]) -> DenseScale:
-    """The scale of the model `model_id`, measured with `encode` (a batch encoder) the first time."""
+def dense_scale(model_id: str, encode_query: Callable[[str], np.ndarray]) -> DenseScale:
+    """The scale of the model `model_id`, measured with `encode_query` the first time."""
     with _LOCK:
         found = _SCALES.get(model_id)
     if found is None:
-        found = measure(encode)
+        found = measure(encode_query)
         with _LOCK:
             _SCALES[model_id] = found
     return found

@@ -8,8 +8,8 @@ so a weak keyword hit cannot outrank a strong meaning match only because it was 
   score: the share of the query's information its words cover. One common word of five scores near
   0; a passage that holds all the rare words of the query scores near 1.
 The fused score adds keyword evidence in proportion to how lexical the query is (FusionParams); a
-note ranks by its best passage. A logistic curve turns it into the 0..1 score the user sees, 0.5 where a result
-stops being a close match (`display`). All of it is numpy over the candidates only.
+note ranks by its best passage. `display` turns it into the 0..1 score the user sees, 0.5 where a
+result stops being a close match. All of it is numpy over the candidates only.
 """
 
 from __future__ import annotations

@@ -322,14 +322,14 @@ class Indexer:
             new_chunks.append(NewChunk(c.seq, c.start, c.end, c.line, c.heading, c.text, h, c.n_tokens))
             texts[h] = c.embed_text
             tokens[h] = c.n_tokens
-        missing = self.store.missing_vectors(texts, self.embedder.model_id)
-        stats.reused_chunks += len(texts) - len(missing)
-        texts = {h: t for h, t in texts.items() if h in missing}
         # The note's title vector (related notes): its place and name in the folder, one short text,
-        # embedded only when it is new.
+        # embedded only when it is new. Looked up with the chunks' vectors, in one query.
         title_text = title_of_path(rel)
         title_hash = _hash_text(title_text)
-        if title_hash not in texts and self.store.missing_vectors([title_hash], self.embedder.model_id):
+        missing = self.store.missing_vectors([*texts, title_hash], self.embedder.model_id)
+        stats.reused_chunks += sum(1 for h in texts if h not in missing)
+        texts = {h: t for h, t in texts.items() if h in missing}
+        if title_hash in missing and title_hash not in texts:
             texts[title_hash] = title_text
             tokens[title_hash] = min(len(self.embedder.token_offsets(title_text)) + 2, self.embedder.max_tokens)
         return _Pending(rel, read, meta.title, meta.tags, meta.links, new_chunks, texts, tokens, title_hash)

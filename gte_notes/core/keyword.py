@@ -87,9 +87,14 @@ def title_expression(words: Sequence[str]) -> str:
 @dataclass
 class _DocFreqs:
     generation: int = -1
-    rows: int = -1
+    rows: int = -1  # passages in the index (FTS rows), -1 until counted
     values: dict[tuple[str, int], int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def follow(self, generation: int) -> None:
+        """Forget what was counted for an older index (hold `lock`)."""
+        if self.generation != generation:
+            self.generation, self.values, self.rows = generation, {}, -1
 
 
 # Per database, shared by every KeywordIndex (a Searcher is cheap and often made per query); while the
@@ -114,8 +119,7 @@ class KeywordIndex:
         """How many chunks match the FTS5 string `term`, counted up to `probe_limit` (cached)."""
         generation = self.store.generation()
         with self._df.lock:
-            if self._df.generation != generation:
-                self._df.generation, self._df.values, self._df.rows = generation, {}, -1
+            self._df.follow(generation)
             found = self._df.values.get((term, self.probe_limit))
         if found is not None:
             return found
@@ -154,13 +158,13 @@ class KeywordIndex:
     def row_count(self) -> int:
         generation = self.store.generation()
         with self._df.lock:
-            if self._df.generation == generation and self._df.rows >= 0:
+            self._df.follow(generation)
+            if self._df.rows >= 0:
                 return self._df.rows
         n = self.store.chunk_count()
         with self._df.lock:
-            if self._df.generation != generation:
-                self._df.generation, self._df.values = generation, {}
-            self._df.rows = n
+            if self._df.generation == generation:
+                self._df.rows = n
         return n
 
     def expression(self, terms: Sequence[str], phrases: Sequence[Sequence[str]] = (),

@@ -8,8 +8,6 @@ answer: otherwise every note built from one template would be "related" to all t
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 
 from gte_notes.core.ann import AnnIndex
@@ -28,9 +26,6 @@ COVERAGE = 0.5
 # _in_context). Chosen on dendron-site's links (0, 0.3, 0.6, 0.8, 1.0 tried: recall@10 34.9, 37.4,
 # 38.0, 37.7, 36.9); vaultofknowledge's are only reported (README "Search quality").
 TITLE_CONTEXT = 0.6
-# Title vectors per (database, model), shared by every Related (one is made per request).
-_TITLES: dict[tuple[str, str], tuple[int, dict[int, np.ndarray]]] = {}
-_TITLES_LOCK = threading.Lock()
 
 
 class Related:
@@ -93,9 +88,12 @@ class Related:
         This is what embedding "title + passage" together would measure, without embedding it: the
         title has a vector of its own, so a rename costs one short title, never the note.
         """
-        titles = self._titles()
+        if self.title_context <= 0 or not sims.size:
+            return sims, floors
+        # Only the titles of the notes in play: this note and its passages' neighbours' notes.
+        titles = self.store.title_vectors(self.model_id, self.dim, [note_id, *set(note_of.tolist()) - {-1}])
         own = titles.get(note_id)
-        if self.title_context <= 0 or own is None or not sims.size:
+        if own is None:
             return sims, floors
         src_vec = {int(i): _unit(v + self.title_context * own) for i, v in zip(ids.tolist(), vecs)}
         held, held_vecs = self.ann.vectors_of(np.unique(tgt))
@@ -111,20 +109,6 @@ class Related:
                 out[n] = float(src_vec[s] @ tgt_vec[t])
         new_floors = {s: float(out[src == s].min()) if (src == s).any() else f for s, f in floors.items()}
         return out, new_floors
-
-    def _titles(self) -> dict[int, np.ndarray]:
-        """Every note's title vector, read once per index generation (a few MB even at 10k notes)."""
-        key = (str(self.store.path), self.model_id)
-        generation = self.store.generation()
-        with _TITLES_LOCK:
-            cached = _TITLES.get(key)
-        if cached is not None and cached[0] == generation:
-            return cached[1]
-        ids = self.store.indexed_note_ids()
-        titles = self.store.title_vectors(self.model_id, self.dim, ids)
-        with _TITLES_LOCK:
-            _TITLES[key] = (generation, titles)
-        return titles
 
     def _rank(self, src: np.ndarray, note_of: np.ndarray, sims: np.ndarray, floors: dict[int, float]) -> Ranked:
         """Notes by their best passage pair, blended with how well they match the whole note.

@@ -45,3 +45,10 @@ class Hits(list[Hit]):
 
     corrected: str | None = None  # the query as searched, when a misspelled word was corrected
     close: bool = True  # False when even the best row is not a close match (fusion.close_match_score)
+
+    def notices(self) -> list[str]:
+        """The lines above the rows, in the app and on the command line alike."""
+        lines = [f"Showing results for “{self.corrected}”"] if self.corrected else []
+        if self and not self.close:
+            lines.append("No close match — nearest notes:")
+        return lines

@@ -62,7 +62,6 @@ class Searcher:
         self.scale = scale  # the model's cosine scale; measured on first use when not given
         self.known_words = known_words  # real words never "corrected" (spelling.py)
         self.spelling = spelling
-        self.corrected: str | None = None  # the query as searched, when a misspelling was corrected
 
     def search(self, query: str, limit: int = 10, mode: str = "hybrid") -> Hits:
         """Up to `limit` notes, best first. `mode` "dense" or "keyword" uses one side only.
@@ -74,40 +73,36 @@ class Searcher:
         q = parse_query(query)
         if q.is_empty or limit <= 0:
             return Hits()
-        self.corrected = None
-        if self.spelling:
-            q = self._spelled(q)
+        spelled = self._spelled(q) if self.spelling else q
+        corrected, q = (spelled.text if spelled is not q else None), spelled
         allowed = allowed_chunks(self.store, self.keyword, q)
         if not q.text:  # filters only: list what they let through
             return self._listing(q, allowed, limit)
         cands = self.candidates(q, limit, mode, allowed)
         ranked = self._titles_first(q, fuse(cands, self.params, mode), allowed)
         hits = self._hits(q, ranked, limit)
-        hits.corrected = self.corrected
+        hits.corrected = corrected
         hits.close = not hits or mode == "keyword" or hits[0].score >= close_match_score()
         return hits
 
     def _spelled(self, q: Query) -> Query:
-        """`q` with each word that no note contains replaced by the note word it most likely meant.
-
-        `self.corrected` then holds the query as searched, for a "showing results for" line.
-        """
+        """`q` with each word that no note contains replaced by the note word it most likely meant
+        (`q` itself when nothing was corrected)."""
         phrase_words = {w for p in q.phrases for w in p}
         fixes = {}
+        speller = None
         for n, term in enumerate(q.terms):
             if term in phrase_words or len(term) < MIN_LENGTH or self.keyword.doc_freq(quote(term)):
                 continue
             if q.open_end and n == len(q.terms) - 1 and self.keyword.doc_freq(quote(term) + "*"):
                 continue  # still being typed, and a word of the notes starts with it
-            speller = Speller(self.store.conn, str(self.store.path), self.store.generation())
+            speller = speller or Speller(self.store.conn, str(self.store.path), self.store.generation(),
+                                         self.keyword.row_count())
             if (fix := speller.correct(term, self.known_words)) is not None:
                 fixes[term] = fix
         if not fixes:
             return q
-        raw = re.sub(r"\w+", lambda m: fixes.get(m.group(0).lower(), m.group(0)), q.raw)
-        fixed = parse_query(raw)
-        self.corrected = fixed.text
-        return fixed
+        return parse_query(re.sub(r"\w+", lambda m: fixes.get(m.group(0).lower(), m.group(0)), q.raw))
 
     # ---- candidates ---------------------------------------------------------------------------
 
@@ -149,8 +144,7 @@ class Searcher:
 
     def dense_scale(self) -> DenseScale:
         if self.scale is None:
-            self.scale = dense_scale(self.ann.model_id,
-                                     lambda texts: np.stack([self.encode_query(t) for t in texts]))
+            self.scale = dense_scale(self.ann.model_id, self.encode_query)
         return self.scale
 
     def _dense(self, qvec: np.ndarray, k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:

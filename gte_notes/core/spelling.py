@@ -32,7 +32,6 @@ class _Vocabulary:
     generation: int
     doc_counts: dict[str, int]  # stem -> rows containing it
     prefixes: set[str]  # first three letters of every stem: a cheap filter before stemming
-    rows: int  # passages in the index
 
 
 # Per database file, shared by every Speller (a Searcher is made per request): reading the whole
@@ -53,10 +52,11 @@ def edits(word: str) -> set[str]:
 
 
 class Speller:
-    def __init__(self, conn: sqlite3.Connection, db_key: str, generation: int) -> None:
+    def __init__(self, conn: sqlite3.Connection, db_key: str, generation: int, rows: int) -> None:
         self.conn = conn
         self.db_key = db_key
         self.generation = generation
+        self.rows = rows  # passages in the index
         self._probe_ready = False
 
     def _vocabulary(self) -> _Vocabulary:
@@ -67,8 +67,7 @@ class Speller:
         self.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.gte_vocab USING fts5vocab(main, chunks_fts, row)")
         counts = {term: doc for term, doc in self.conn.execute("SELECT term, doc FROM temp.gte_vocab")
                   if term.isalpha()}
-        rows = self.conn.execute("SELECT count(*) FROM chunks_fts").fetchone()[0]
-        vocab = _Vocabulary(self.generation, counts, {t[:3] for t in counts}, rows)
+        vocab = _Vocabulary(self.generation, counts, {t[:3] for t in counts})
         with _VOCAB_LOCK:
             _VOCAB[self.db_key] = vocab
         return vocab
@@ -102,7 +101,7 @@ class Speller:
         if len(word) < MIN_LENGTH or not word.isalpha() or not word.isascii() or is_known(word, known):
             return None
         vocab = self._vocabulary()
-        min_rows = MIN_ROWS if vocab.rows >= SMALL_INDEX_ROWS else 1
+        min_rows = MIN_ROWS if self.rows >= SMALL_INDEX_ROWS else 1
         options = sorted(e for e in edits(word) if e[:3] in vocab.prefixes)
         ranked = sorted(((vocab.doc_counts.get(stem, 0), option) for option, stem in zip(options, self.stems(options))),
                         reverse=True)

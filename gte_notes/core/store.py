@@ -280,9 +280,6 @@ class Store:
                 out[r["id"]] = _note_row(r)
         return out
 
-    def indexed_note_ids(self) -> list[int]:
-        return [r[0] for r in self.conn.execute("SELECT id FROM notes WHERE status = 'indexed'")]
-
     def upsert_note(self, path: str, **fields: object) -> int:
         """Insert or update the note row; returns its id. Must run inside a transaction."""
         for key, value in fields.items():

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-
-import numpy as np
+from typing import Any
 
 from gte_notes.core.ann import AnnIndex
 from gte_notes.core.calibration import DenseScale, dense_scale
@@ -50,16 +49,18 @@ class Workspace:
         return Indexer(self.folder, store, ann, embedder, self.filter, self.max_bytes)
 
     @staticmethod
-    def searcher(store: Store, ann: AnnIndex, embedder: EmbedderLike) -> Searcher:
+    def searcher(store: Store, ann: AnnIndex, embedder: EmbedderLike, **options: Any) -> Searcher:
+        """The app's searcher for this embedder: its cosine scale and its dictionary of real words
+        (spelling) filled in; `options` go to Searcher as they are."""
         known = getattr(embedder, "known_words", None)
-        return Searcher(store, ann, embedder.encode_query,  # type: ignore[attr-defined]
-                        scale=Workspace.dense_scale(embedder), known_words=known() if known else frozenset())
+        options.setdefault("scale", Workspace.dense_scale(embedder))
+        options.setdefault("known_words", known() if known else frozenset())
+        return Searcher(store, ann, embedder.encode_query, **options)  # type: ignore[attr-defined]
 
     @staticmethod
     def dense_scale(embedder: EmbedderLike) -> DenseScale:
         """The model's cosine scale (calibration.py): measured once per process, on the query path."""
-        encode = embedder.encode_query  # type: ignore[attr-defined]
-        return dense_scale(embedder.model_id, lambda texts: np.stack([encode(t) for t in texts]))
+        return dense_scale(embedder.model_id, embedder.encode_query)  # type: ignore[attr-defined]
 
     @staticmethod
     def related(store: Store, ann: AnnIndex, embedder: EmbedderLike) -> Related:

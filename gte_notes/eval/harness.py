@@ -94,10 +94,7 @@ class Indexed:
     embedded: int
 
     def searcher(self, **kwargs: object) -> Searcher:
-        base = Workspace.searcher(self.store, self.ann, self.embedder)  # type: ignore[arg-type]
-        kwargs.setdefault("scale", base.scale)
-        kwargs.setdefault("known_words", base.known_words)
-        return Searcher(self.store, self.ann, self.embedder.encode_query, **kwargs)  # type: ignore[attr-defined]
+        return Workspace.searcher(self.store, self.ann, self.embedder, **kwargs)  # type: ignore[arg-type]
 
     def related(self) -> Related:
         return Workspace.related(self.store, self.ann, self.embedder)  # type: ignore[arg-type]

@@ -16,7 +16,8 @@ import numpy as np
 
 from gte_notes.core.markdown_meta import parse_meta
 from gte_notes.core.notes import read_note
-from gte_notes.eval.harness import Indexed, cache_root, cached_vectors, index_folder
+from gte_notes.eval.harness import Indexed, cached_vectors, index_folder
+from gte_notes.eval.meaning import vault_workdir
 from gte_notes.eval.metrics import percentile
 
 
@@ -67,7 +68,7 @@ def _recall(found: dict[str, list[str]], edges: dict[str, set[str]], k: int) -> 
 def evaluate_links(vault: Path, embedder: object, workdir: Path | None = None, k: int = 10,
                    quiet: bool = False) -> dict[str, object]:
     notes_dir, edges_file = vault_dirs(vault)
-    workdir = workdir or cache_root() / f"links-{notes_dir.parent.name}"
+    workdir = workdir or vault_workdir(notes_dir)
     ix = index_folder(notes_dir, workdir / "home", embedder, quiet=quiet)
     try:
         indexed = sorted(p for p, n in ix.store.notes().items() if n.status == "indexed")

@@ -42,6 +42,12 @@ def vault_workdir(notes_dir: Path) -> Path:
     return cache_root() / f"links-{name}"
 
 
+def index_vault(vault: Path, embedder: object, workdir: Path | None = None, quiet: bool = False) -> Indexed:
+    """A vault (or notes folder) indexed by the app's indexer into its cached evaluation index."""
+    notes_dir = notes_folder(vault)
+    return index_folder(notes_dir, (workdir or vault_workdir(notes_dir)) / "home", embedder, quiet=quiet)
+
+
 def rank_of(found: list[str], wanted: set[str]) -> int | None:
     """1-based rank of the first wanted path in `found`, or None."""
     return next((i for i, p in enumerate(found, start=1) if p in wanted), None)
@@ -66,9 +72,9 @@ def run_queries(ix: Indexed, queries: list[tuple[str, set[str]]], modes: tuple[s
 
 def evaluate_meaning(vault: Path, queries_file: Path, embedder: object, workdir: Path | None = None,
                      quiet: bool = False) -> dict[str, object]:
-    notes_dir = notes_folder(vault)
     queries = load_queries(queries_file)
-    ix = index_folder(notes_dir, (workdir or vault_workdir(notes_dir)) / "home", embedder, quiet=quiet)
+    ix = index_vault(vault, embedder, workdir, quiet)
+    notes_dir = ix.ws.folder
     try:
         known = set(ix.store.notes())
         missing = sorted({p for _, w in queries for p in w} - known)

@@ -13,8 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from gte_notes.core.fusion import close_match_score
-from gte_notes.eval.harness import index_folder
-from gte_notes.eval.meaning import load_queries, notes_folder, vault_workdir
+from gte_notes.eval.meaning import index_vault, load_queries
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -38,8 +37,7 @@ def auc(real: list[float], noise: list[float]) -> float:
 
 def evaluate_separation(vault: Path, queries_file: Path, nonsense: list[str], embedder: object,
                         quiet: bool = False) -> dict[str, object]:
-    notes_dir = notes_folder(vault)
-    ix = index_folder(notes_dir, vault_workdir(notes_dir) / "home", embedder, quiet=quiet)
+    ix = index_vault(vault, embedder, quiet=quiet)
     try:
         s = ix.searcher()
         real = []

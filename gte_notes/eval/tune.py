@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from gte_notes.core.fusion import DEFAULT_PARAMS, Candidates, FusionParams, fuse, fused
+from gte_notes.core.fusion import DEFAULT_PARAMS, Candidates, FusionParams, best_per_note, fuse, fused
 from gte_notes.core.query import parse_query
-from gte_notes.eval.harness import Indexed, index_folder
-from gte_notes.eval.meaning import load_queries, notes_folder, rank_of, scores, vault_workdir
+from gte_notes.eval.harness import Indexed
+from gte_notes.eval.meaning import index_vault, load_queries, rank_of, scores
 from gte_notes.eval.metrics import ndcg_at
 from gte_notes.eval.report import table
 from gte_notes.eval.scifact import SciFact, default_workdir, index_scifact, load_scifact
@@ -76,15 +76,12 @@ def top_scores(g: Gathered, params: FusionParams, wanted: list[set[str]] | None 
         if not len(cands):
             out.append(-10.0)
             continue
-        raw = fused(cands, params)
-        by_note: dict[int, float] = {}
-        for n, r in zip(cands.note_ids.tolist(), raw.tolist()):
-            by_note[n] = max(by_note.get(n, -1e9), r)
-        ranked = sorted(by_note.items(), key=lambda kv: -kv[1])[:10]
+        ranked = best_per_note(cands.note_ids, cands.chunk_ids, fused(cands, params))
+        top = list(zip(ranked.note_ids[:10].tolist(), ranked.scores[:10].tolist()))
         if wanted is None:
-            out.append(ranked[0][1])
+            out.append(top[0][1])
         else:
-            out.extend(r for n, r in ranked if names.get(n) in wanted[i])
+            out.extend(r for n, r in top if names.get(n) in wanted[i])
     return out
 
 
@@ -103,8 +100,7 @@ def tune(data: Path, embedder: object, shared: Path, quiet: bool = False) -> dic
     six = index_scifact(train, embedder, default_workdir(train), quiet=quiet)
     sets = {}
     for name in ("dendron-site", "vaultofknowledge"):
-        notes = notes_folder(shared / "vaults" / name)
-        sets[name] = (index_folder(notes, vault_workdir(notes) / "home", embedder, quiet=quiet),
+        sets[name] = (index_vault(shared / "vaults" / name, embedder, quiet=quiet),
                       load_queries(shared / "eval" / "meaning" / f"{name}.tsv"))
     nonsense = load_nonsense()
     try:

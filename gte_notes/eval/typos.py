@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gte_notes.eval.harness import Indexed, index_folder
-from gte_notes.eval.meaning import MODES, notes_folder, rank_of, scores, vault_workdir
+from gte_notes.eval.harness import Indexed
+from gte_notes.eval.meaning import MODES, index_vault, rank_of, scores
 from gte_notes.eval.scifact import default_workdir, index_scifact, load_scifact
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -30,8 +30,7 @@ def evaluate_typos(shared: Path, embedder: object, quiet: bool = False) -> dict[
                 sf = load_scifact(shared / "eval" / "scifact", "test")
                 indexes[vault] = index_scifact(sf, embedder, default_workdir(sf), quiet=quiet)
             else:
-                notes = notes_folder(shared / "vaults" / vault)
-                indexes[vault] = index_folder(notes, vault_workdir(notes) / "home", embedder, quiet=quiet)
+                indexes[vault] = index_vault(shared / "vaults" / vault, embedder, quiet=quiet)
         searchers = {v: ix.searcher() for v, ix in indexes.items()}
         ranks: dict[str, list[int | None]] = {m: [] for m in MODES}
         per_query = []

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gte_notes.core.results import Hit
+from gte_notes.core.results import Hit, Hits
 from gte_notes.gui.hit_list import HitList
 from gte_notes.gui.style import quiet
 
@@ -70,13 +70,7 @@ class ChipRow(QObject):
 
 def search_notice(hits: list[Hit]) -> str:
     """What the list says above its rows (core Hits carry it; a plain list says nothing)."""
-    lines = []
-    corrected = getattr(hits, "corrected", None)
-    if corrected:
-        lines.append(f"Showing results for “{corrected}”")
-    if hits and not getattr(hits, "close", True):
-        lines.append("No close match — nearest notes:")
-    return "\n".join(lines)
+    return "\n".join(hits.notices()) if isinstance(hits, Hits) else ""
 
 
 def _chip_label(group: str, n: int) -> str:

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from gte_notes.cli_output import search_notes
 from gte_notes.core.fusion import close_match_score
 from gte_notes.eval.harness import index_folder
 from gte_notes.eval.meaning import load_queries, run_queries, scores
@@ -68,7 +67,7 @@ def test_exact_title_and_quoted_phrase_still_win(vault) -> None:
 def test_a_query_nothing_answers_reads_as_no_close_match(vault) -> None:
     hits = vault.searcher().search("torque specification for the lug nuts of a pickup truck", 5)
     assert hits and hits[0].score < close_match_score() and not hits.close
-    assert search_notes(hits) == ["No close match. Nearest notes:"]
+    assert hits.notices() == ["No close match — nearest notes:"]
     assert vault.searcher().search("an animal that grows back its legs", 5).close
 
 
@@ -76,13 +75,12 @@ def test_misspelled_words_are_corrected_from_the_notes(vault) -> None:
     s = vault.searcher()
     hits = s.search("pubish", 3)
     assert hits[0].path == "notes.publishing.md" and hits.corrected == "publish"
-    assert search_notes(hits)[0] == "Showing results for: publish"
-    assert s.search("temlates", 3)[0].path == "notes.templates.md" and s.corrected == "templates"
+    assert hits.notices()[0] == "Showing results for “publish”"
+    hits = s.search("temlates", 3)
+    assert hits[0].path == "notes.templates.md" and hits.corrected == "templates"
     # A word the notes have is never "corrected", and neither is a word with no close neighbour.
-    s.search("sourdough starter", 3)
-    assert s.corrected is None
-    s.search("salamander", 3)
-    assert s.corrected is None
+    assert s.search("sourdough starter", 3).corrected is None
+    assert s.search("salamander", 3).corrected is None
 
 
 def test_hybrid_is_not_below_dense_on_a_sample_of_the_meaning_queries(minilm_embedder, shared_dir: Path,
