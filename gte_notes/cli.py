@@ -12,14 +12,14 @@ from pathlib import Path
 
 from gte_notes import __version__
 from gte_notes.cli_output import ProgressBar, print_hits, print_status
-from gte_notes.core.ann import AnnIndex
-from gte_notes.core.config import Settings
 from gte_notes.core.errors import AlreadyRunningError, FolderError, KnownError
-from gte_notes.core.notes import NoteFilter
-from gte_notes.core.paths import data_home
-from gte_notes.core.status import folder_status
-from gte_notes.core.store import Store, read_error
-from gte_notes.core.workspace import Workspace
+from gte_notes.core.files.config import Settings
+from gte_notes.core.files.notes import NoteFilter
+from gte_notes.core.files.paths import data_home
+from gte_notes.core.index.ann import AnnIndex
+from gte_notes.core.index.status import folder_status
+from gte_notes.core.index.store import Store, read_error
+from gte_notes.core.live.workspace import Workspace
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -94,7 +94,7 @@ def _read_store(args: argparse.Namespace, settings: Settings) -> tuple[Workspace
 
 
 def _embedder(args: argparse.Namespace, settings: Settings):
-    from gte_notes.core.embedder import load_embedder
+    from gte_notes.core.model.embedder import load_embedder
 
     return load_embedder(settings.model_name(args.model), args.precision or settings.precision,
                          data_home(args.data_dir))
@@ -187,7 +187,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_model(args: argparse.Namespace, settings: Settings) -> int:
-    from gte_notes.core import model_files
+    from gte_notes.core.model import model_files
 
     name = settings.model_name(args.model)
     if args.action == "download":

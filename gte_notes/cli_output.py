@@ -8,9 +8,9 @@ import sys
 import time
 from typing import Any, TextIO
 
-from gte_notes.core.note_display import readable_title
-from gte_notes.core.path_text import display, is_exact, raw_b64
-from gte_notes.core.results import Hit
+from gte_notes.core.files.path_text import display, is_exact, raw_b64
+from gte_notes.core.markdown.note_display import readable_title
+from gte_notes.core.search.results import Hit
 
 
 def _shown(value: Any) -> Any:

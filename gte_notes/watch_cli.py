@@ -11,10 +11,10 @@ from typing import TextIO
 
 from gte_notes import cli
 from gte_notes.cli_output import ProgressBar
-from gte_notes.core.config import Settings
-from gte_notes.core.engine import Engine, EngineListener
-from gte_notes.core.indexer import Progress, ReconcileStats
-from gte_notes.core.path_text import display
+from gte_notes.core.files.config import Settings
+from gte_notes.core.files.path_text import display
+from gte_notes.core.index.indexer import Progress, ReconcileStats
+from gte_notes.core.live.engine import Engine, EngineListener
 
 STOP_TIMEOUT_S = 2.0
 

@@ -83,7 +83,7 @@ fi
 step "Model"
 rm -rf "$BUNDLE/models"
 if [ -n "$MODEL_DIR" ]; then
-  # core/model_files.py looks for models/thenlper--gte-small next to the executable in a frozen app.
+  # core/model/model_files.py looks for models/thenlper--gte-small next to the executable in a frozen app.
   python3 "$HERE/copy_model.py" "$MODEL_DIR" "$BUNDLE/models/thenlper--gte-small"
 else
   echo "no --model-dir: the installed app will use the Hugging Face cache"

@@ -25,7 +25,7 @@ os.environ["GTE_NOTES_HOME"] = tempfile.mkdtemp(prefix="gte-notes-test-data-")
 from tests.fakes import FakeEmbedder
 
 if TYPE_CHECKING:
-    from gte_notes.core.embedder import Embedder
+    from gte_notes.core.model.embedder import Embedder
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DIR = REPO_ROOT.parent / "shared"
@@ -61,6 +61,6 @@ def minilm_path() -> Path:
 @pytest.fixture(scope="session")
 def minilm_embedder(minilm_path: Path) -> Iterator[Embedder]:
     """The stand-in model loaded once per session, in fp32 so results are exact and reproducible."""
-    from gte_notes.core.embedder import load_embedder
+    from gte_notes.core.model.embedder import load_embedder
 
     yield load_embedder(str(minilm_path), precision="fp32")

@@ -34,7 +34,7 @@ class SlowFakeEmbedder(FakeEmbedder):
 
 
 if os.environ.get("GTE_NOTES_TEST_FAKE_EMBEDDER") == "1":
-    import gte_notes.core.embedder as embedder_module
+    import gte_notes.core.model.embedder as embedder_module
 
     _delay = float(os.environ.get("GTE_NOTES_TEST_ENCODE_DELAY", "0") or 0)
     embedder_module.load_embedder = lambda *args, **kwargs: SlowFakeEmbedder(_delay)  # type: ignore[assignment]

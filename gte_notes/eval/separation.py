@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gte_notes.core.fusion import close_match_score
+from gte_notes.core.search.fusion import close_match_score
 from gte_notes.eval.meaning import index_vault, load_queries
 
 DATA = Path(__file__).resolve().parent / "data"

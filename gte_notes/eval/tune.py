@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from gte_notes.core.fusion import DEFAULT_PARAMS, Candidates, FusionParams, best_per_note, fuse, fused
-from gte_notes.core.query import parse_query
+from gte_notes.core.search.fusion import DEFAULT_PARAMS, Candidates, FusionParams, best_per_note, fuse, fused
+from gte_notes.core.search.query import parse_query
 from gte_notes.eval.harness import Indexed
 from gte_notes.eval.meaning import index_vault, load_queries, rank_of, scores
 from gte_notes.eval.metrics import ndcg_at

@@ -13,7 +13,7 @@ from typing import NoReturn
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from gte_notes.core.config import Settings
+from gte_notes.core.files.config import Settings
 from gte_notes.gui.bridge import EngineBridge
 from gte_notes.gui.crash import ErrorReporter
 from gte_notes.gui.main_window import MainWindow

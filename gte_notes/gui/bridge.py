@@ -19,14 +19,14 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from gte_notes.core.config import Settings
-from gte_notes.core.engine import Engine, EngineListener
 from gte_notes.core.errors import KnownError, ModelMissingError
-from gte_notes.core.links import LinkIndex
-from gte_notes.core.note_display import readable_title
-from gte_notes.core.notes import scan_folder
-from gte_notes.core.paths import data_home
-from gte_notes.core.results import Hits
+from gte_notes.core.files.config import Settings
+from gte_notes.core.files.notes import scan_folder
+from gte_notes.core.files.paths import data_home
+from gte_notes.core.live.engine import Engine, EngineListener
+from gte_notes.core.markdown.links import LinkIndex
+from gte_notes.core.markdown.note_display import readable_title
+from gte_notes.core.search.results import Hits
 from gte_notes.gui.hit_titles import display_hits
 from gte_notes.gui.model_name import model_display_name
 from gte_notes.gui.preview_markdown import markdown_for_preview
@@ -147,7 +147,7 @@ class EngineBridge(QObject):
         return None
 
     def _load_embedder(self, token: int) -> object:
-        from gte_notes.core.query_encoder import open_embedder
+        from gte_notes.core.model.query_encoder import open_embedder
 
         try:
             embedder = open_embedder(self.model, self.precision, data_home(self.home))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog
 
-from gte_notes.core.config import Settings
+from gte_notes.core.files.config import Settings
 from gte_notes.gui.model_dialog import ModelMissingDialog
 from gte_notes.gui.settings_dialog import SettingsDialog, needs_restart
 from gte_notes.gui.tasks import Task

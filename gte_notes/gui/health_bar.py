@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar, QToolButton, QWidget
 
-from gte_notes.core.indexer import Progress
+from gte_notes.core.index.indexer import Progress
 from gte_notes.gui.index_progress import SessionProgress
 
 STATE_TEXT = {

@@ -8,8 +8,8 @@ import dataclasses
 import re
 from typing import Any
 
-from gte_notes.core.note_display import clean_passage, distinguishers, readable_title
-from gte_notes.core.results import Hit
+from gte_notes.core.markdown.note_display import clean_passage, distinguishers, readable_title
+from gte_notes.core.search.results import Hit
 from gte_notes.gui.snippet import clean
 
 _SPACE = re.compile(r"\s+")

@@ -12,9 +12,9 @@ from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
-from gte_notes.core.config import Settings
 from gte_notes.core.errors import KnownError
-from gte_notes.core.results import Hit
+from gte_notes.core.files.config import Settings
+from gte_notes.core.search.results import Hit
 from gte_notes.gui import window_state
 from gte_notes.gui.bridge import EngineBridge
 from gte_notes.gui.config_flow import ConfigFlow

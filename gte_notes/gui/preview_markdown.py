@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from gte_notes.core.markdown_meta import split_frontmatter
-from gte_notes.core.note_display import clean_link_target, fill_templates
+from gte_notes.core.markdown.markdown_meta import split_frontmatter
+from gte_notes.core.markdown.note_display import clean_link_target, fill_templates
 
 _FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)

@@ -18,8 +18,8 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QTextBlock, QTextCharFormat, QTextCursor, QTextDocument
 from PySide6.QtWidgets import QTextEdit
 
-from gte_notes.core.highlight import highlight
-from gte_notes.core.query import parse_query
+from gte_notes.core.search.highlight import highlight
+from gte_notes.core.search.query import parse_query
 from gte_notes.gui.snippet import Utf16, clean, worth_marking
 
 MAX_CANDIDATES = 50  # occurrences of a passage's first line weighed against each other

@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from gte_notes.core.results import Hit
+from gte_notes.core.search.results import Hit
 from gte_notes.gui.hit_list import HitList
 
 FETCH = 40  # related notes asked for, before filtering

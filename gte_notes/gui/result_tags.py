@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from gte_notes.core.markdown_meta import parse_meta
+from gte_notes.core.markdown.markdown_meta import parse_meta
 
 MAX_CACHED = 4000
 

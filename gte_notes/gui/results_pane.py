@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gte_notes.core.results import Hit, Hits
+from gte_notes.core.search.results import Hit, Hits
 from gte_notes.gui.hit_list import HitList
 from gte_notes.gui.style import quiet
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gte_notes.core.config import DEFAULT_MODEL, Settings
+from gte_notes.core.files.config import DEFAULT_MODEL, Settings
 from gte_notes.gui.style import quiet
 
 # Changing one of these means another index (folder) or re-embedding/re-filtering (model, globs).

@@ -14,7 +14,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gte_notes.core.note_display import readable_span
+from gte_notes.core.markdown.note_display import readable_span
 
 # One alternation, tried left to right at each position; group names say what to keep.
 _MARKUP = re.compile(

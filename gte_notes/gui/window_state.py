@@ -11,7 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QMainWindow, QSplitter
 
-from gte_notes.core.paths import config_dir
+from gte_notes.core.files.paths import config_dir
 
 
 def state_store(path: Path | None = None) -> QSettings:

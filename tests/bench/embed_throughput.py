@@ -30,8 +30,8 @@ sys.path.insert(0, str(REPO_ROOT))
 
 import numpy as np
 
-from gte_notes.core import embedder as embedder_module
-from gte_notes.core.embedder import Embedder, load_embedder
+from gte_notes.core.model import embedder as embedder_module
+from gte_notes.core.model.embedder import Embedder, load_embedder
 from tests.bench.bench_env import cpu_flags
 from tests.bench.gte_small_shaped import gte_small_shaped_path
 
@@ -64,13 +64,13 @@ def passages(tokenizer: Embedder, count: int) -> tuple[list[str], str]:
     found: list[str] = []
     source = "blank-line paragraphs"
     try:
-        from gte_notes.core.chunking import chunk_note
-        from gte_notes.core.markdown_meta import parse_meta
+        from gte_notes.core.markdown.chunking import chunk_note
+        from gte_notes.core.markdown.markdown_meta import parse_meta
 
         for note in notes:
             text = note.read_text(encoding="utf-8", errors="replace")
             found.extend(c.embed_text for c in chunk_note(text, parse_meta(text, note.stem), tokenizer))
-        source = "gte_notes.core.chunking chunks"
+        source = "gte_notes.core.markdown.chunking chunks"
     except ImportError:
         for note in notes:
             for para in re.split(r"\n\s*\n", note.read_text(encoding="utf-8", errors="replace")):

@@ -36,7 +36,7 @@ from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, Qt, QTimer, qIn
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from gte_notes.core.config import Settings
+from gte_notes.core.files.config import Settings
 from gte_notes.gui.app import tune_interpreter
 from gte_notes.gui.bridge import EngineBridge
 from gte_notes.gui.main_window import MainWindow

@@ -34,8 +34,8 @@ VAULTS = REPO_ROOT.parent / "shared" / "vaults"
 
 def run_child(vault: str, home: Path, precision: str, phase: str) -> dict:
     """Index (phase "cold") or re-open and reconcile (phase "restart") in a fresh process."""
-    from gte_notes.core.embedder import load_embedder
-    from gte_notes.core.workspace import Workspace
+    from gte_notes.core.live.workspace import Workspace
+    from gte_notes.core.model.embedder import load_embedder
     from tests.bench.gte_small_shaped import gte_small_shaped_path
 
     started = time.perf_counter()

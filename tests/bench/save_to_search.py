@@ -27,8 +27,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from gte_notes.core.embedder import load_embedder
-from gte_notes.core.engine import Engine, EngineListener
+from gte_notes.core.live.engine import Engine, EngineListener
+from gte_notes.core.model.embedder import load_embedder
 from tests.bench.bench_env import CACHE, header
 from tests.bench.gte_small_shaped import gte_small_shaped_path
 

@@ -31,11 +31,11 @@ sys.path.insert(0, str(REPO_ROOT))
 
 import numpy as np
 
-from gte_notes.core import ann as ann_module
-from gte_notes.core import ann_backends
-from gte_notes.core.ann import AnnIndex
-from gte_notes.core.search import Searcher
-from gte_notes.core.store import Store
+from gte_notes.core.index import ann as ann_module
+from gte_notes.core.index import ann_backends
+from gte_notes.core.index.ann import AnnIndex
+from gte_notes.core.index.store import Store
+from gte_notes.core.search.search import Searcher
 from tests.bench import synthetic_store as synth
 from tests.bench.bench_env import CACHE, header, load, peak_rss_mb, private_mb, rss_mb, table
 
@@ -232,7 +232,7 @@ def rss_probe(size: int, n_queries: int) -> dict:
     """In a fresh process: the app's model + the cached store and ANN, as the app holds them. The model
     comes the way the app's engine gets it (query_encoder.open_embedder): the full model on a first
     start, the saved query encoder on every later one."""
-    from gte_notes.core.query_encoder import open_embedder
+    from gte_notes.core.model.query_encoder import open_embedder
     from tests.bench.gte_small_shaped import gte_small_shaped_path
 
     base = rss_mb()

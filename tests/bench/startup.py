@@ -41,7 +41,7 @@ def child(folder: str, model: str, precision: str, data_dir: str, query: str, t0
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from gte_notes.core.config import Settings
+    from gte_notes.core.files.config import Settings
     from gte_notes.gui.app import finish_process, make_app, tune_interpreter
     from gte_notes.gui.bridge import EngineBridge
     from gte_notes.gui.main_window import MainWindow

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gte_notes.core.store import NewChunk, Store
+from gte_notes.core.index.store import NewChunk, Store
 from tests.bench.bench_env import CACHE, load
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"

@@ -19,12 +19,12 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from gte_notes.core.config import Settings
-from gte_notes.core.engine import Engine, EngineListener
-from gte_notes.core.indexer import ReconcileStats
-from gte_notes.core.notes import read_note, scan_folder
-from gte_notes.core.path_text import from_db
-from gte_notes.core.store import Store
+from gte_notes.core.files.config import Settings
+from gte_notes.core.files.notes import read_note, scan_folder
+from gte_notes.core.files.path_text import from_db
+from gte_notes.core.index.indexer import ReconcileStats
+from gte_notes.core.index.store import Store
+from gte_notes.core.live.engine import Engine, EngineListener
 from tests.fakes import FakeEmbedder
 
 REPO = Path(__file__).resolve().parents[2]

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gte_notes.core import ann as ann_module
-from gte_notes.core.ann import AnnIndex
-from gte_notes.core.store import NewChunk, Store
+from gte_notes.core.index import ann as ann_module
+from gte_notes.core.index.ann import AnnIndex
+from gte_notes.core.index.store import NewChunk, Store
 
 DIM = 384
 MODEL = "test-model:0:fp32:384"
@@ -268,7 +268,7 @@ def test_queries_while_the_writer_adds_see_consistent_results(tmp_path: Path, sm
 
 
 def test_bigger_graphs_search_wider_and_never_below_k() -> None:
-    from gte_notes.core.ann_backends import search_ef
+    from gte_notes.core.index.ann_backends import search_ef
 
     efs = [search_ef(n, 10) for n in (1_000, 100_000, 1_000_000)]
     assert efs == sorted(efs) and efs[0] < efs[-1]

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from gte_notes.core.chunking import DEFAULT_TARGET_TOKENS, Chunk, chunk_note
-from gte_notes.core.markdown_meta import parse_meta
+from gte_notes.core.markdown.chunking import DEFAULT_TARGET_TOKENS, Chunk, chunk_note
+from gte_notes.core.markdown.markdown_meta import parse_meta
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 

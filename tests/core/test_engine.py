@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from gte_notes.core.ann import AnnIndex
-from gte_notes.core.engine import Engine, EngineListener
 from gte_notes.core.errors import KnownError, ModelMissingError
-from gte_notes.core.workspace import Workspace
+from gte_notes.core.index.ann import AnnIndex
+from gte_notes.core.live.engine import Engine, EngineListener
+from gte_notes.core.live.workspace import Workspace
 from tests.core.live_helpers import (
     REPO,
     LineReader,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from gte_notes.core.engine import Engine, EngineListener
 from gte_notes.core.errors import ModelMissingError
+from gte_notes.core.live.engine import Engine, EngineListener
 from tests.core.live_helpers import note_text, wait_until, write
 from tests.fakes import FakeEmbedder
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gte_notes.core.workspace import Workspace
+from gte_notes.core.live.workspace import Workspace
 from gte_notes.eval import __main__ as eval_main
 from gte_notes.eval.harness import IndexBusyError, index_folder, write_notes
 from tests.fakes import FakeEmbedder

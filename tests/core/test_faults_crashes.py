@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from gte_notes.core.ann import AnnIndex
 from gte_notes.core.errors import AlreadyRunningError
-from gte_notes.core.store import Store
-from gte_notes.core.workspace import Workspace
+from gte_notes.core.index.ann import AnnIndex
+from gte_notes.core.index.store import Store
+from gte_notes.core.live.workspace import Workspace
 from tests.core.live_helpers import (
     REPO,
     LineReader,
@@ -191,7 +191,7 @@ def _restart_and_check(make_live, expect: str) -> Live:
 _SAVE_LOOP = textwrap.dedent("""
     import sys
     sys.path.insert(0, {repo!r})
-    from gte_notes.core.workspace import Workspace
+    from gte_notes.core.live.workspace import Workspace
     from tests.fakes import FakeEmbedder
     ws = Workspace({notes!r}, home={home!r})
     store = ws.open_store()

@@ -20,11 +20,11 @@ from typing import Any
 
 import pytest
 
-from gte_notes.core.ann import EXACT_BELOW, AnnIndex
 from gte_notes.core.errors import StoreError
-from gte_notes.core.indexer import Indexer
-from gte_notes.core.status import folder_status
-from gte_notes.core.workspace import Workspace
+from gte_notes.core.index.ann import EXACT_BELOW, AnnIndex
+from gte_notes.core.index.indexer import Indexer
+from gte_notes.core.index.status import folder_status
+from gte_notes.core.live.workspace import Workspace
 from tests.core.live_helpers import check_consistent, fake_cli, fake_env, live_factory, note_text, write
 from tests.core.other_user import NOBODY, as_nobody, shared_tmp_dir
 from tests.fakes import FakeEmbedder
@@ -321,7 +321,7 @@ def test_32_file_deleted_while_being_read_leaves_the_index(tmp_path: Path, monke
     indexer.reconcile()
     write(notes, "n/3.md", note_text(3, "edited"))  # changed, so it is read again ...
 
-    import gte_notes.core.indexer as indexer_module
+    import gte_notes.core.index.indexer as indexer_module
 
     real_read = indexer_module.read_note
 

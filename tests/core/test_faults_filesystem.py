@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from watchdog.observers import Observer
 
-from gte_notes.core import watcher as watcher_module
+from gte_notes.core.live import watcher as watcher_module
 from tests.core.live_helpers import check_consistent, live_factory, note_text, wait_until, write
 
 make_live = pytest.fixture(live_factory)

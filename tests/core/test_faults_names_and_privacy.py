@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from gte_notes.core.config import Settings
-from gte_notes.core.path_text import ESC, display, from_db, to_db
-from gte_notes.core.workspace import Workspace
+from gte_notes.core.files.config import Settings
+from gte_notes.core.files.path_text import ESC, display, from_db, to_db
+from gte_notes.core.live.workspace import Workspace
 from tests.core.live_helpers import check_consistent, fake_cli, fake_env, live_factory, write
 
 make_live = pytest.fixture(live_factory)

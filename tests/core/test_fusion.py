@@ -6,9 +6,9 @@ import sqlite3
 
 import numpy as np
 
-from gte_notes.core.calibration import DenseScale
-from gte_notes.core.fusion import Candidates, QueryStats, close_match_score, fuse
-from gte_notes.core.keyword import KeywordIndex
+from gte_notes.core.model.calibration import DenseScale
+from gte_notes.core.search.fusion import Candidates, QueryStats, close_match_score, fuse
+from gte_notes.core.search.keyword import KeywordIndex
 
 
 def _cands(dense: list[float], keyword: list[float], full: float = 10.0) -> Candidates:

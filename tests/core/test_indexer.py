@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gte_notes.core.errors import AlreadyRunningError, FolderError
-from gte_notes.core.workspace import Workspace
+from gte_notes.core.live.workspace import Workspace
 from tests.fakes import FakeEmbedder
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from gte_notes.core.links import LinkIndex, resolve_link
-from gte_notes.core.markdown_meta import parse_meta
-from gte_notes.core.notes import NoteFilter, read_note, scan_folder
+from gte_notes.core.files.notes import NoteFilter, read_note, scan_folder
+from gte_notes.core.markdown.links import LinkIndex, resolve_link
+from gte_notes.core.markdown.markdown_meta import parse_meta
 
 SHARED_VAULTS = Path(__file__).resolve().parents[3] / "shared" / "vaults"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from gte_notes.core import markdown_meta
-from gte_notes.core.markdown_lines import BLANK, FENCE, HEADING, TEXT, split_lines
-from gte_notes.core.markdown_meta import parse_meta, split_frontmatter
+from gte_notes.core.markdown import markdown_meta
+from gte_notes.core.markdown.markdown_lines import BLANK, FENCE, HEADING, TEXT, split_lines
+from gte_notes.core.markdown.markdown_meta import parse_meta, split_frontmatter
 
 DENDRON_NOTE = """---
 id: 7i0ha2drav4aadk9r2c1ote

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gte_notes.core import model_files
 from gte_notes.core.errors import KnownError, ModelMissingError
-from gte_notes.core.model_files import DEFAULT_MODEL, model_fingerprint, resolve_model_path
+from gte_notes.core.model import model_files
+from gte_notes.core.model.model_files import DEFAULT_MODEL, model_fingerprint, resolve_model_path
 
 REV = "0123456789abcdef0123456789abcdef01234567"
 
@@ -56,7 +56,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 def test_default_model_is_found_in_the_hf_cache_and_embeds(
     clean_env: Path, minilm_path: Path, minilm_embedder
 ) -> None:
-    from gte_notes.core.embedder import load_embedder
+    from gte_notes.core.model.embedder import load_embedder
 
     snapshot = lay_out_hub_cache(clean_env, DEFAULT_MODEL, minilm_path)
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from gte_notes.core.ignore import is_ignored_dir, is_ignored_name, is_ignored_relpath
-from gte_notes.core.notes import NoteFilter, scan_folder
+from gte_notes.core.files.ignore import is_ignored_dir, is_ignored_name, is_ignored_relpath
+from gte_notes.core.files.notes import NoteFilter, scan_folder
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from gte_notes.core.errors import FolderError, KnownError
-from gte_notes.core.notes import DEFAULT_MAX_BYTES, NoteFilter, check_folder, read_note, scan_folder
+from gte_notes.core.files.notes import DEFAULT_MAX_BYTES, NoteFilter, check_folder, read_note, scan_folder
 from tests.core.other_user import NOBODY, as_nobody, shared_tmp_dir
 
 

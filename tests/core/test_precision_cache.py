@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gte_notes.core import precision_cache
-from gte_notes.core.embedder import Embedder, load_embedder
+from gte_notes.core.model import precision_cache
+from gte_notes.core.model.embedder import Embedder, load_embedder
 
 pytestmark = pytest.mark.model
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gte_notes.core.embedder import Embedder, load_embedder
-from gte_notes.core.query_encoder import ENCODER_DIR, QueryNeedsModel, QuickEmbedder, open_embedder
+from gte_notes.core.model.embedder import Embedder, load_embedder
+from gte_notes.core.model.query_encoder import ENCODER_DIR, QueryNeedsModel, QuickEmbedder, open_embedder
 
 pytestmark = pytest.mark.model
 
@@ -51,7 +51,7 @@ def test_notes_are_embedded_by_the_full_model_loaded_on_first_use(minilm_path: P
 def test_the_fast_start_imports_neither_transformers_nor_sentence_transformers(minilm_path: Path, saved) -> None:
     data, _full = saved
     code = (f"import sys, json; sys.path.insert(0, {str(REPO)!r})\n"
-            "from gte_notes.core.query_encoder import open_embedder\n"
+            "from gte_notes.core.model.query_encoder import open_embedder\n"
             f"e = open_embedder({str(minilm_path)!r}, 'fp32', {str(data)!r})\n"
             "e.encode_query('tomatoes')\n"
             "heavy = ('transformers', 'sentence_transformers', 'scipy', 'sklearn', 'sympy')\n"
@@ -90,7 +90,7 @@ def test_a_query_longer_than_the_checked_length_waits_for_the_model(minilm_path:
 
 def test_an_engine_restarted_on_an_unchanged_folder_never_loads_the_model(minilm_path: Path, saved,
                                                                            tmp_path: Path) -> None:
-    from gte_notes.core.engine import Engine
+    from gte_notes.core.live.engine import Engine
     from tests.core.live_helpers import wait_until, write
 
     data, _full = saved

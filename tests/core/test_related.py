@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gte_notes.core.boilerplate import Boilerplate
+from gte_notes.core.index.boilerplate import Boilerplate
 from gte_notes.eval.harness import Indexed, index_folder, write_notes
 from tests.fakes import FakeEmbedder
 

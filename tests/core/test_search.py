@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gte_notes.core.results import Hit
-from gte_notes.core.search import Searcher
+from gte_notes.core.search.results import Hit
+from gte_notes.core.search.search import Searcher
 from gte_notes.eval.harness import Indexed, index_folder, write_notes
 from tests.fakes import FakeEmbedder
 

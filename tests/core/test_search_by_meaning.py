@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from gte_notes.core.fusion import close_match_score
+from gte_notes.core.search.fusion import close_match_score
 from gte_notes.eval.harness import index_folder
 from gte_notes.eval.meaning import load_queries, run_queries, scores
 

@@ -7,9 +7,9 @@ import sqlite3
 
 import pytest
 
-from gte_notes.core.highlight import highlight, sentences
-from gte_notes.core.keyword import match_expression, title_expression
-from gte_notes.core.query import normalize_title, parse_query
+from gte_notes.core.search.highlight import highlight, sentences
+from gte_notes.core.search.keyword import match_expression, title_expression
+from gte_notes.core.search.query import normalize_title, parse_query
 
 
 def test_parse_plain_words_phrases_and_filters() -> None:

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from watchdog.observers import Observer
 
-from gte_notes.core import watcher as watcher_module
-from gte_notes.core.debounce import Debouncer
-from gte_notes.core.note_filter import NoteFilter
-from gte_notes.core.watcher import FolderWatcher
-from gte_notes.core.work_queue import Job, WorkQueue, collapse
+from gte_notes.core.files.note_filter import NoteFilter
+from gte_notes.core.live import watcher as watcher_module
+from gte_notes.core.live.debounce import Debouncer
+from gte_notes.core.live.watcher import FolderWatcher
+from gte_notes.core.live.work_queue import Job, WorkQueue, collapse
 from tests.core.live_helpers import wait_until, write
 
 

@@ -15,7 +15,7 @@ pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import QSettings
 
-from gte_notes.core.config import Settings
+from gte_notes.core.files.config import Settings
 from gte_notes.gui.bridge import EngineBridge
 from gte_notes.gui.crash import ErrorReporter
 from gte_notes.gui.main_window import MainWindow

@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from gte_notes.core import embedder as embedder_module
-from gte_notes.core.engine import Engine
+from gte_notes.core.live.engine import Engine
+from gte_notes.core.model import embedder as embedder_module
 from tests.fakes import FakeEmbedder
 from tests.gui.conftest import WAIT_MS, result_paths, type_query
 

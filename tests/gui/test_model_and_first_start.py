@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QDialogButtonBox
 
-from gte_notes.core.config import Settings
+from gte_notes.core.files.config import Settings
 from gte_notes.gui import config_flow
 from gte_notes.gui.bridge import EngineBridge
 from gte_notes.gui.crash import ErrorReporter

@@ -9,7 +9,7 @@ import sys
 import threading
 from pathlib import Path
 
-from gte_notes.core.engine import Engine
+from gte_notes.core.live.engine import Engine
 from tests.core.live_helpers import check_consistent
 from tests.fakes import FakeEmbedder
 from tests.gui.conftest import WAIT_MS, write_notes
@@ -75,7 +75,7 @@ CHILD = r"""
 import sys
 sys.path.insert(0, {repo!r})
 from PySide6.QtCore import QSettings, QTimer
-from gte_notes.core.config import Settings
+from gte_notes.core.files.config import Settings
 from gte_notes.gui.app import finish_process, make_app
 from gte_notes.gui.bridge import EngineBridge
 from gte_notes.gui.main_window import MainWindow

@@ -63,7 +63,7 @@ def test_the_preview_fills_frontmatter_templates(qtbot, make_window, tmp_path: P
 
 
 def test_headings_in_rows_lose_their_link_markup() -> None:
-    from gte_notes.core.results import Hit
+    from gte_notes.core.search.results import Hit
     from gte_notes.gui.hit_titles import display_hits
 
     hit = Hit(path="changelog.md", title="Changelog", score=0.5, passage="x", line=1, start=0, end=0,

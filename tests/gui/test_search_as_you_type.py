@@ -120,7 +120,7 @@ def test_a_misspelled_word_is_corrected_and_the_list_says_so(qtbot, window) -> N
 
 
 def test_the_list_says_when_nothing_is_a_close_match(qtbot, window) -> None:
-    from gte_notes.core.results import Hits
+    from gte_notes.core.search.results import Hits
 
     hits = Hits(window.bridge.engine.search("tomatoes", 5))
     hits.close = False

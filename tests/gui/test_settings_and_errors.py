@@ -8,8 +8,8 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
-from gte_notes.core.config import Settings
 from gte_notes.core.errors import KnownError
+from gte_notes.core.files.config import Settings
 from gte_notes.gui.editor import editor_args
 from gte_notes.gui.snippet import make_snippet
 from gte_notes.gui.tasks import Task

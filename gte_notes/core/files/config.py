@@ -10,8 +10,8 @@ import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from gte_notes.core.paths import config_dir
-from gte_notes.core.private_files import private_dir, private_file
+from gte_notes.core.files.paths import config_dir
+from gte_notes.core.files.private_files import private_dir, private_file
 
 DEFAULT_MODEL = "thenlper/gte-small"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Self
 
 from gte_notes.core.errors import AlreadyRunningError
-from gte_notes.core.private_files import narrow, private_dir
+from gte_notes.core.files.private_files import narrow, private_dir
 
 
 class WriterLock:

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from gte_notes.core.ignore import is_ignored_dir, is_ignored_relpath
+from gte_notes.core.files.ignore import is_ignored_dir, is_ignored_relpath
 
 DEFAULT_EXTENSIONS = (".md", ".markdown", ".txt")
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gte_notes.core.errors import FolderError
-from gte_notes.core.ignore import is_ignored_name
-from gte_notes.core.note_filter import DEFAULT_EXTENSIONS, NoteFilter
+from gte_notes.core.files.ignore import is_ignored_name
+from gte_notes.core.files.note_filter import DEFAULT_EXTENSIONS, NoteFilter
 
 __all__ = [
     "DEFAULT_EXTENSIONS",

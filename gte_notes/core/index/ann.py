@@ -32,7 +32,9 @@ from pathlib import Path
 
 import numpy as np
 
-from gte_notes.core.ann_backends import (
+from gte_notes.core.errors import StoreError
+from gte_notes.core.files.private_files import private_dir, private_file
+from gte_notes.core.index.ann_backends import (
     EF_CONSTRUCTION,
     EF_SEARCH,
     Exact,
@@ -42,9 +44,7 @@ from gte_notes.core.ann_backends import (
     hnsw_file_problem,
     unit_rows,
 )
-from gte_notes.core.errors import StoreError
-from gte_notes.core.private_files import private_dir, private_file
-from gte_notes.core.store import Store
+from gte_notes.core.index.store import Store
 
 __all__ = ["EF_CONSTRUCTION", "EF_SEARCH", "EXACT_BELOW", "AnnIndex", "M", "Manifest"]
 

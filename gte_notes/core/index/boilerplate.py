@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gte_notes.core.store import Store
+from gte_notes.core.index.store import Store
 
 # A line is boilerplate when this many notes contain it, or this share of all notes, whichever is more.
 MIN_NOTES = 5

@@ -19,13 +19,20 @@ from typing import Protocol
 
 import numpy as np
 
-from gte_notes.core.ann import AnnIndex
-from gte_notes.core.chunking import chunk_note
 from gte_notes.core.errors import FolderError
-from gte_notes.core.ignore import is_ignored_relpath
-from gte_notes.core.markdown_meta import parse_meta
-from gte_notes.core.notes import FileRead, NoteFilter, check_folder, os_error_reason, read_note, scan_folder
-from gte_notes.core.store import NewChunk, NoteRow, Store
+from gte_notes.core.files.ignore import is_ignored_relpath
+from gte_notes.core.files.notes import (
+    FileRead,
+    NoteFilter,
+    check_folder,
+    os_error_reason,
+    read_note,
+    scan_folder,
+)
+from gte_notes.core.index.ann import AnnIndex
+from gte_notes.core.index.store import NewChunk, NoteRow, Store
+from gte_notes.core.markdown.chunking import chunk_note
+from gte_notes.core.markdown.markdown_meta import parse_meta
 
 # A file that could not be read this time is looked at again on the next reconcile even if its
 # size and mtime did not change (permissions may have been fixed).

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from gte_notes.core.ann import AnnIndex
-from gte_notes.core.path_text import from_db
-from gte_notes.core.store import Store
+from gte_notes.core.files.path_text import from_db
+from gte_notes.core.index.ann import AnnIndex
+from gte_notes.core.index.store import Store
 
 
 def folder_status(ws: Any, store: Store) -> dict[str, Any]:

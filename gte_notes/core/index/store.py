@@ -19,8 +19,8 @@ import numpy as np
 import sqlite_utils
 
 from gte_notes.core.errors import StoreError
-from gte_notes.core.path_text import display, from_db, to_db
-from gte_notes.core.private_files import private_dir, private_file
+from gte_notes.core.files.path_text import display, from_db, to_db
+from gte_notes.core.files.private_files import private_dir, private_file
 
 SCHEMA_VERSION = 3
 

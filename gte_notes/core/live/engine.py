@@ -18,17 +18,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gte_notes.core.config import Settings
-from gte_notes.core.engine_reads import EngineReads
-from gte_notes.core.engine_worker import ANN_SAVE_MIN_S, FOLDER_RETRY_S, STORE_RETRY_S, EngineWorker
-from gte_notes.core.indexer import Indexer, Progress, ReconcileStats
-from gte_notes.core.note_filter import NoteFilter
-from gte_notes.core.query_encoder import QueryNeedsModel
-from gte_notes.core.results import Hit
-from gte_notes.core.store import Store
-from gte_notes.core.watcher import FolderWatcher
-from gte_notes.core.work_queue import WorkQueue
-from gte_notes.core.workspace import Workspace
+from gte_notes.core.files.config import Settings
+from gte_notes.core.files.note_filter import NoteFilter
+from gte_notes.core.index.indexer import Indexer, Progress, ReconcileStats
+from gte_notes.core.index.store import Store
+from gte_notes.core.live.engine_reads import EngineReads
+from gte_notes.core.live.engine_worker import ANN_SAVE_MIN_S, FOLDER_RETRY_S, STORE_RETRY_S, EngineWorker
+from gte_notes.core.live.watcher import FolderWatcher
+from gte_notes.core.live.work_queue import WorkQueue
+from gte_notes.core.live.workspace import Workspace
+from gte_notes.core.model.query_encoder import QueryNeedsModel
+from gte_notes.core.search.results import Hit
 
 
 @dataclass
@@ -88,7 +88,7 @@ class Engine(EngineReads, EngineWorker):
         self._idle = threading.Condition()
 
     def _default_factory(self) -> object:
-        from gte_notes.core.query_encoder import open_embedder
+        from gte_notes.core.model.query_encoder import open_embedder
 
         return open_embedder(self.settings.model_name(), self.settings.precision, self.ws.home)
 

@@ -11,15 +11,15 @@ import threading
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from gte_notes.core.ann import AnnIndex
 from gte_notes.core.errors import KnownError, StoreError
-from gte_notes.core.links import LinkIndex
-from gte_notes.core.notes import read_note
-from gte_notes.core.results import Hit
-from gte_notes.core.search import Searcher
-from gte_notes.core.status import folder_status
-from gte_notes.core.store import Store
-from gte_notes.core.workspace import Workspace
+from gte_notes.core.files.notes import read_note
+from gte_notes.core.index.ann import AnnIndex
+from gte_notes.core.index.status import folder_status
+from gte_notes.core.index.store import Store
+from gte_notes.core.live.workspace import Workspace
+from gte_notes.core.markdown.links import LinkIndex
+from gte_notes.core.search.results import Hit
+from gte_notes.core.search.search import Searcher
 
 
 class EngineReads:

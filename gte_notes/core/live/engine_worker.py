@@ -18,15 +18,15 @@ import traceback
 from typing import TYPE_CHECKING, Any
 
 from gte_notes.core.errors import FolderError, KnownError
-from gte_notes.core.indexer import Indexer, Progress, ReconcileStats
-from gte_notes.core.store import Store
-from gte_notes.core.thread_priority import lower_this_thread
-from gte_notes.core.watcher import FolderWatcher
-from gte_notes.core.work_queue import Job, WorkQueue
+from gte_notes.core.index.indexer import Indexer, Progress, ReconcileStats
+from gte_notes.core.index.store import Store
+from gte_notes.core.live.watcher import FolderWatcher
+from gte_notes.core.live.work_queue import Job, WorkQueue
+from gte_notes.core.model.thread_priority import lower_this_thread
 
 if TYPE_CHECKING:
-    from gte_notes.core.ann import AnnIndex
-    from gte_notes.core.workspace import Workspace
+    from gte_notes.core.index.ann import AnnIndex
+    from gte_notes.core.live.workspace import Workspace
 
 log = logging.getLogger(__name__)
 

@@ -36,8 +36,8 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserverVFS
 
-from gte_notes.core.ignore import is_ignored_relpath
-from gte_notes.core.note_filter import NoteFilter
+from gte_notes.core.files.ignore import is_ignored_relpath
+from gte_notes.core.files.note_filter import NoteFilter
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from gte_notes.core.debounce import MAX_WAIT_S, QUIET_S, Debouncer
+from gte_notes.core.live.debounce import MAX_WAIT_S, QUIET_S, Debouncer
 
 
 @dataclass(frozen=True)

@@ -5,16 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from gte_notes.core.ann import AnnIndex
-from gte_notes.core.calibration import DenseScale, dense_scale
-from gte_notes.core.indexer import EmbedderLike, Indexer
-from gte_notes.core.lock import WriterLock
-from gte_notes.core.notes import NoteFilter, check_folder
-from gte_notes.core.paths import data_home, index_dir
-from gte_notes.core.private_files import tighten
-from gte_notes.core.related import Related
-from gte_notes.core.search import Searcher
-from gte_notes.core.store import Store
+from gte_notes.core.files.lock import WriterLock
+from gte_notes.core.files.notes import NoteFilter, check_folder
+from gte_notes.core.files.paths import data_home, index_dir
+from gte_notes.core.files.private_files import tighten
+from gte_notes.core.index.ann import AnnIndex
+from gte_notes.core.index.indexer import EmbedderLike, Indexer
+from gte_notes.core.index.store import Store
+from gte_notes.core.model.calibration import DenseScale, dense_scale
+from gte_notes.core.search.related import Related
+from gte_notes.core.search.search import Searcher
 
 
 class Workspace:

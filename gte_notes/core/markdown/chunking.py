@@ -31,8 +31,8 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from gte_notes.core.markdown_lines import BLANK, HEADING, Line, split_lines
-from gte_notes.core.markdown_meta import NoteMeta
+from gte_notes.core.markdown.markdown_lines import BLANK, HEADING, Line, split_lines
+from gte_notes.core.markdown.markdown_meta import NoteMeta
 
 DEFAULT_TARGET_TOKENS = 256
 SPECIAL_TOKENS = 2  # [CLS] and [SEP], added by the model around every passage

@@ -17,7 +17,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterable
 
-from gte_notes.core.note_filter import DEFAULT_EXTENSIONS
+from gte_notes.core.files.note_filter import DEFAULT_EXTENSIONS
 
 
 class LinkIndex:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from gte_notes.core.markdown_lines import FENCE, HEADING, Line, split_lines
+from gte_notes.core.markdown.markdown_lines import FENCE, HEADING, Line, split_lines
 
 try:  # PyYAML arrives with transformers; the fallback keeps core importable without it.
     import yaml

@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from gte_notes.core.errors import KnownError, ModelMissingError
-from gte_notes.core.model_files import DEFAULT_MODEL, model_fingerprint, resolve_model_path
-from gte_notes.core.precision_cache import PrecisionCache, check_key
+from gte_notes.core.model.model_files import DEFAULT_MODEL, model_fingerprint, resolve_model_path
+from gte_notes.core.model.precision_cache import PrecisionCache, check_key
 
 if TYPE_CHECKING:
     import torch
@@ -219,7 +219,7 @@ class Embedder:
     def prepare_queries(self) -> bool:
         """Trace the model for search-as-you-type (query_graph.py): about a second, once, so the app
         does it in the background after loading; a one-off CLI search does not. True if traced."""
-        from gte_notes.core.query_graph import trace_query_graph  # imports torch
+        from gte_notes.core.model.query_graph import trace_query_graph  # imports torch
 
         if self._query_graph is None:
             self._query_graph = trace_query_graph(self._inner, self._takes_token_types)
@@ -236,7 +236,7 @@ class Embedder:
         """Embed one query: float32 (dim,), normalised. Runs at once, alongside any indexing encode."""
         import torch
 
-        from gte_notes.core.query_graph import MAX_TRACED_TOKENS
+        from gte_notes.core.model.query_graph import MAX_TRACED_TOKENS
 
         row = self._query_tok.encode_batch([text])[0].ids  # a pasted page must not hold the GIL
         if len(row) > MAX_TRACED_TOKENS:

@@ -31,10 +31,10 @@ from typing import Any
 
 import numpy as np
 
-from gte_notes.core import embedder as embedder_module  # first: it sets OMP_WAIT_POLICY before torch loads
 from gte_notes.core.errors import KnownError
-from gte_notes.core.model_files import model_fingerprint, resolve_model_path
-from gte_notes.core.precision_cache import check_key
+from gte_notes.core.model import embedder as embedder_module  # sets OMP_WAIT_POLICY before torch loads
+from gte_notes.core.model.model_files import model_fingerprint, resolve_model_path
+from gte_notes.core.model.precision_cache import check_key
 
 log = logging.getLogger(__name__)
 

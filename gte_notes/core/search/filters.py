@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from gte_notes.core.keyword import KeywordIndex, quote
-from gte_notes.core.path_text import to_db
-from gte_notes.core.query import Query
-from gte_notes.core.store import Store
+from gte_notes.core.files.path_text import to_db
+from gte_notes.core.index.store import Store
+from gte_notes.core.search.keyword import KeywordIndex, quote
+from gte_notes.core.search.query import Query
 
 
 def _like_escape(text: str) -> str:

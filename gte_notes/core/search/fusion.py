@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gte_notes.core.calibration import DenseScale
+from gte_notes.core.model.calibration import DenseScale
 
 
 @dataclass(frozen=True)

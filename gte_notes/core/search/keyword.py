@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gte_notes.core.fusion import bm25_idf
-from gte_notes.core.store import Store
+from gte_notes.core.index.store import Store
+from gte_notes.core.search.fusion import bm25_idf
 
 # bm25() column weights for (title, heading, text). Tuned on SciFact train (gte_notes/eval/tune.py):
 # with the fusion, extra title weight did not help (1, 2, 3, 5 tried). Titles still matter: they are

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from gte_notes.core.ann import AnnIndex
-from gte_notes.core.boilerplate import Boilerplate
 from gte_notes.core.errors import KnownError
-from gte_notes.core.fusion import Ranked, best_per_note
-from gte_notes.core.results import Hit
-from gte_notes.core.store import Store
+from gte_notes.core.index.ann import AnnIndex
+from gte_notes.core.index.boilerplate import Boilerplate
+from gte_notes.core.index.store import Store
+from gte_notes.core.search.fusion import Ranked, best_per_note
+from gte_notes.core.search.results import Hit
 
 NEIGHBOURS_PER_CHUNK = 24
 # A passage with at least this share of boilerplate characters is left out.

@@ -16,10 +16,11 @@ from collections.abc import Callable
 
 import numpy as np
 
-from gte_notes.core.ann import AnnIndex
-from gte_notes.core.calibration import DenseScale, dense_scale
-from gte_notes.core.filters import allowed_chunks
-from gte_notes.core.fusion import (
+from gte_notes.core.index.ann import AnnIndex
+from gte_notes.core.index.store import Store
+from gte_notes.core.model.calibration import DenseScale, dense_scale
+from gte_notes.core.search.filters import allowed_chunks
+from gte_notes.core.search.fusion import (
     DEFAULT_PARAMS,
     Candidates,
     FusionParams,
@@ -29,12 +30,11 @@ from gte_notes.core.fusion import (
     close_match_score,
     fuse,
 )
-from gte_notes.core.highlight import highlight
-from gte_notes.core.keyword import KeywordIndex, quote
-from gte_notes.core.query import Query, normalize_title, parse_query, words
-from gte_notes.core.results import Hit, Hits
-from gte_notes.core.spelling import MIN_LENGTH, Speller
-from gte_notes.core.store import Store
+from gte_notes.core.search.highlight import highlight
+from gte_notes.core.search.keyword import KeywordIndex, quote
+from gte_notes.core.search.query import Query, normalize_title, parse_query, words
+from gte_notes.core.search.results import Hit, Hits
+from gte_notes.core.search.spelling import MIN_LENGTH, Speller
 
 MODES = ("hybrid", "dense", "keyword")
 # Chunks each side brings, at least; more when more notes are asked for.
