@@ -98,7 +98,8 @@ def _syntax_error(err: sqlite3.OperationalError, expr: str) -> bool:
     """Whether FTS5 rejected the expression itself. Expressions are built from quoted strings only,
     so this is a bug here, logged; a search box must still not show a traceback for what the user
     typed. Anything else (a locked or damaged database, a missing table) is not "no results"."""
-    if not str(err).startswith("fts5: syntax error"):
+    text = str(err)
+    if not (text.startswith("fts5: ") or text == "unterminated string"):  # FTS5's parse errors
         return False
     log.warning("FTS5 rejected the keyword expression %r: %s", expr, err)
     return True
