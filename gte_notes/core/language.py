@@ -35,12 +35,9 @@ def _hits(text: str | list[str]) -> tuple[dict[str, int], int]:
     """Function words of each candidate language among the first words of `text`, and the words read."""
     counts = dict.fromkeys(_CANDIDATES, 0)
     words = folded_words(text, _WORDS_READ)
-    get = _BY_WORD.get
-    for w in words:
-        langs = get(w)
-        if langs:
-            for lang in langs:
-                counts[lang] += 1
+    for langs in filter(None, map(_BY_WORD.get, words)):
+        for lang in langs:
+            counts[lang] += 1
     latin = sum(1 for w in words if "a" <= w[0] <= "z")
     return counts, latin
 

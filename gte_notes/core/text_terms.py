@@ -19,6 +19,7 @@ spaces, so words are made into terms here and FTS5 only splits the result on spa
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 import unicodedata
@@ -171,14 +172,14 @@ def words(text: str) -> list[str]:
 
 def terms(text: str | list[str], lang: str) -> list[str]:
     """Every term of `text` (or of its `words`), in order: what the keyword index stores for it."""
+    # Runs over every word of every passage when the index is built: the loops stay in C (map, chain)
+    # and Python only works on words not seen before.
     cache = _cache.get(lang) or _cache.setdefault(lang, {})
-    get = cache.get
-    out: list[str] = []
-    extend = out.extend
-    for w in words(text) if isinstance(text, str) else text:  # the loop runs for every word of every passage: kept lean
-        found = get(w)
-        extend(found if found is not None else _word_terms(w, lang))
-    return out
+    found_words = words(text) if isinstance(text, str) else text
+    found = list(map(cache.get, found_words))
+    if None in found:
+        found = [f if f is not None else _word_terms(w, lang) for f, w in zip(found, found_words)]
+    return list(itertools.chain.from_iterable(found))
 
 
 def index_text(text: str, lang: str) -> str:
@@ -202,7 +203,10 @@ def tokens(text: str, lang: str) -> list[tuple[int, int, str]]:
 def folded_words(text: str | list[str], limit: int) -> list[str]:
     """The first `limit` words of `text` (or of its `words`), folded, for guessing its language."""
     found = words(text[: limit * 12]) if isinstance(text, str) else text
-    return [w.lower() if w.isascii() else fold(w) for w in found[:limit]]
+    found = found[:limit]
+    if all(map(str.isascii, found)):
+        return list(map(str.lower, found))
+    return [w.lower() if w.isascii() else fold(w) for w in found]
 
 
 @dataclass(frozen=True)
