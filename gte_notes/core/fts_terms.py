@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 
-from gte_notes.core.language import chunk_languages
+from gte_notes.core.language import chunk_languages, without_links
 from gte_notes.core.text_terms import index_text, terms, words
 
 CREATE_FTS = "CREATE VIRTUAL TABLE chunks_fts USING fts5(title, heading, text, tokenize = 'ascii')"
@@ -19,7 +19,8 @@ _BATCH = 2000  # chunks written at a time while rebuilding
 def fts_rows(title: str, chunks: Sequence[tuple[str, str]]) -> list[tuple[str, tuple[str, str, str]]]:
     """For each (heading, text) of one note: its language and its (title, heading, text) columns."""
     found = [words(text) for _, text in chunks]  # split once, for the language guess and the terms
-    langs = chunk_languages(found)
+    # A passage with links is read again without them for the guess.
+    langs = chunk_languages([w if (clean := without_links(t)) is t else clean for w, (_, t) in zip(found, chunks)])
     titles: dict[str, str] = {}
     out = []
     for lang, (heading, _), text_words in zip(langs, chunks, found):

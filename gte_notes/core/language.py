@@ -8,6 +8,7 @@ inflected forms, never the word as written.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from gte_notes.core.stopwords import STOPWORDS
@@ -22,8 +23,11 @@ _WORDS_READ = 400
 _OWN_EVIDENCE = 6
 # Text this long with almost no function word of a known language is in another language: its words
 # are folded but not stemmed (Porter would mangle Polish or Turkish words).
-_UNKNOWN_MIN_WORDS = 20
-_UNKNOWN_MAX_RATE = 0.08
+_UNKNOWN_MIN_WORDS = 40
+_UNKNOWN_MAX_RATE = 0.05
+# Links say nothing about the language and their pieces look like function words ("com" is Portuguese
+# for "with", "io" Italian for "I"): left out of the guess.
+_LINK = re.compile(r"\w+://\S+|www\.\S+|\S+\.(?:com|org|net|io|de|fr|es)\b\S*")
 
 _BY_WORD: dict[str, list[str]] = {}
 for _lang in _CANDIDATES:
@@ -31,9 +35,16 @@ for _lang in _CANDIDATES:
         _BY_WORD.setdefault(_w, []).append(_lang)
 
 
+def without_links(text: str) -> str:
+    """`text` with its URLs blanked out (cheaply: most passages have none)."""
+    return _LINK.sub(" ", text) if "://" in text or "www." in text or ".com" in text else text
+
+
 def _hits(text: str | list[str]) -> tuple[dict[str, int], int]:
     """Function words of each candidate language among the first words of `text`, and the words read."""
     counts = dict.fromkeys(_CANDIDATES, 0)
+    if isinstance(text, str):
+        text = without_links(text)
     words = folded_words(text, _WORDS_READ)
     for langs in filter(None, map(_BY_WORD.get, words)):
         for lang in langs:

@@ -12,6 +12,7 @@ import pytest
 import sqlite_utils
 
 from gte_notes.core.keyword import KeywordIndex
+from gte_notes.core.language import chunk_languages, language_of
 from gte_notes.core.results import Hit
 from gte_notes.core.store import MIGRATIONS, Store
 from gte_notes.eval.harness import Indexed, index_folder, write_notes
@@ -182,3 +183,17 @@ def test_only_an_fts5_syntax_error_means_no_results(tmp_path: Path, caplog: pyte
             kw.matching_ids('"oven"')
     finally:
         store.close()
+
+
+def test_links_do_not_make_english_notes_portuguese() -> None:
+    # "com" is Portuguese for "with", and every link has one.
+    text = ("- [Daria](https://github.com/gereleth)\n  - Being a professional bug catcher\n"
+            + "".join(f"  - <https://github.com/dendronhq/dendron/issues/{n}>\n" for n in range(12)))
+    assert language_of(text) == "en"
+    assert chunk_languages([text]) == ["en"]
+    # A note's passages share its language unless one says clearly otherwise.
+    german = ("Die Häuser in unserer Straße sind sehr alt, und wir wohnen nicht weit von der Kirche, die seit "
+              "dem Mittelalter auf dem Platz steht.")
+    english = "The houses in our street are old, and we live not far from the church that has stood there."
+    assert chunk_languages([german, text]) == ["de", "de"]
+    assert chunk_languages([english * 3, german]) == ["en", "de"]
