@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QTextBlock, QTextCharFormat, QTextCursor, QTextDocument
 from PySide6.QtWidgets import QTextEdit
 
+from gte_notes.core.markdown.language import language_of
 from gte_notes.core.search.highlight import highlight
 from gte_notes.core.search.query import parse_query
 from gte_notes.gui.snippet import Utf16, clean, worth_marking
@@ -97,6 +98,7 @@ class WordMarker(QObject):
         begin = first if first is not None and first.isValid() else doc.begin()
         state = _Scan(q.terms, q.phrases, q.terms[-1] if q.open_end and q.terms else "", fixed, begin,
                       doc.begin(), self._format())
+        state.lang = language_of(_sample(begin))
         gen = self._gen
         QTimer.singleShot(0, self, lambda: self._step(gen, state))
 
@@ -124,6 +126,17 @@ class WordMarker(QObject):
             QTimer.singleShot(0, self, lambda: self._step(gen, state))
 
 
+def _sample(block: QTextBlock, chars: int = 3000) -> str:
+    """Text from `block` on, enough to guess the note's language (the keyword index stemmed it so)."""
+    parts: list[str] = []
+    size = 0
+    while block.isValid() and size < chars:
+        parts.append(block.text())
+        size += len(parts[-1])
+        block = block.next()
+    return "\n".join(parts)
+
+
 class _Scan:
     """Where the word marking is: from the passage's block to the end, then from the top to the passage."""
 
@@ -136,6 +149,7 @@ class _Scan:
         self.top = top
         self.wrapped = False
         self.finished = False
+        self.lang = "en"  # the note's language: words are marked as the index stemmed them
 
     def next_block(self) -> QTextBlock | None:
         block = self.block
@@ -153,13 +167,13 @@ class _Scan:
 
     def mark(self, block: QTextBlock) -> bool:
         text = block.text()
-        spans = highlight(text, self.terms, self.phrases, prefix=self.prefix)[0] if text else []
+        spans = highlight(text, self.terms, self.phrases, prefix=self.prefix, lang=self.lang)[0] if text else []
         if not spans:
             return False
         units = Utf16(text)
         added = False
         for a, b in spans:
-            if not worth_marking(text[a:b]):
+            if not worth_marking(text[a:b], self.lang):
                 continue
             cursor = QTextCursor(block)
             cursor.setPosition(block.position() + units.to_qt(a))

@@ -14,7 +14,10 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from gte_notes.core.markdown.language import language_of
 from gte_notes.core.markdown.note_display import readable_span
+from gte_notes.core.markdown.stopwords import STOPWORDS
+from gte_notes.core.markdown.text_terms import fold
 
 # One alternation, tried left to right at each position; group names say what to keep.
 _MARKUP = re.compile(
@@ -30,17 +33,13 @@ _MARKUP = re.compile(
 )
 LEAD = 60  # characters of context kept before the first marked word when there is no best sentence
 _HEADING_LINE = re.compile(r"[ \t]*#{1,6}[ \t][^\n]*\n+")
-# Marking every "a" and "the" in a passage hides the words that matter; phrases keep theirs.
-STOPWORDS = frozenset({
-    "a", "an", "and", "are", "as", "at", "be", "but", "by", "do", "for", "from", "has", "have", "how", "i",
-    "if", "in", "into", "is", "it", "its", "my", "no", "not", "of", "on", "or", "our", "so", "than", "that",
-    "the", "their", "them", "then", "there", "these", "they", "this", "to", "was", "we", "were", "what",
-    "when", "where", "which", "who", "why", "will", "with", "you", "your"
-})
 
 
-def worth_marking(word: str) -> bool:
-    return " " in word.strip() or (len(word) > 1 and word.lower() not in STOPWORDS)
+def worth_marking(word: str, lang: str = "en") -> bool:
+    """Marking every "a" and "the" (the function words of the passage's language, stopwords.py) hides
+    the words that matter; phrases keep theirs. One character of Chinese or Japanese is a word."""
+    return " " in word.strip() or ((len(word) > 1 or not word.isascii())
+                                   and fold(word) not in STOPWORDS.get(lang, frozenset()))
 
 
 @dataclass(frozen=True)
@@ -136,7 +135,8 @@ def make_snippet(passage: str, highlights: Sequence[Sequence[int]], sentence: Se
     spans = sorted((int(a) - skip, int(b) - skip) for a, b in highlights
                    if int(b) > int(a) and int(a) >= skip)
     passage = passage[skip:]
-    spans = [(a, b) for a, b in spans if worth_marking(passage[a:b])]
+    lang = language_of(passage) if spans else "en"
+    spans = [(a, b) for a, b in spans if worth_marking(passage[a:b], lang)]
     has_sentence = bool(sentence) and len(sentence) == 2 and sentence[1] > sentence[0]  # type: ignore[arg-type]
     anchor = max(int(sentence[0]) - skip, 0) if has_sentence else (spans[0][0] if spans else 0)  # type: ignore[index]
 

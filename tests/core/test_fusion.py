@@ -63,6 +63,9 @@ class _FakeStore:
     def generation(self) -> int:
         return 1
 
+    def chunk_languages(self) -> list[str]:
+        return ["en"]  # the passages above are English; FTS5's porter stems them as text_terms does
+
 
 def test_function_words_are_left_out_when_other_words_remain() -> None:
     kw = KeywordIndex(_FakeStore())  # type: ignore[arg-type]

@@ -21,8 +21,9 @@ import sqlite_utils
 from gte_notes.core.errors import StoreError
 from gte_notes.core.files.path_text import display, from_db, to_db
 from gte_notes.core.files.private_files import private_dir, private_file
+from gte_notes.core.index.fts_terms import fts_rows, rebuild_fts
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _migration_1(db: sqlite_utils.Database) -> None:
@@ -95,7 +96,16 @@ def _migration_3(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE notes ADD COLUMN title_hash TEXT NOT NULL DEFAULT ''")
 
 
-MIGRATIONS = [_migration_1, _migration_2, _migration_3]
+def _migration_4(db: sqlite_utils.Database) -> None:
+    # Keyword search for every language (fts_terms.py): the table holds terms made in Python, stemmed
+    # by each passage's language, which the chunks table records. Rebuilt from the stored chunks; no
+    # note is read or embedded again.
+    db.execute("ALTER TABLE chunks ADD COLUMN lang TEXT NOT NULL DEFAULT 'en'")
+    db.execute("CREATE INDEX chunks_lang ON chunks(lang)")
+    rebuild_fts(db.conn)
+
+
+MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4]
 
 
 @dataclass(frozen=True)
@@ -339,17 +349,16 @@ class Store:
         """Swap a note's chunks for new ones. Returns (removed ids, added ids). Inside a transaction."""
         removed = self._delete_chunks(note_id)
         added: list[int] = []
-        for c in chunks:
+        rows = fts_rows(display(title), [(c.heading, c.text) for c in chunks])
+        for c, (lang, fts) in zip(chunks, rows):
             cur = self.conn.execute(
-                'INSERT INTO chunks(note_id, seq, start, "end", line, heading, text, text_hash, n_tokens) '
-                "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (note_id, c.seq, c.start, c.end, c.line, c.heading, c.text, c.text_hash, c.n_tokens),
+                'INSERT INTO chunks(note_id, seq, start, "end", line, heading, text, text_hash, n_tokens, lang) '
+                "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (note_id, c.seq, c.start, c.end, c.line, c.heading, c.text, c.text_hash, c.n_tokens, lang),
             )
             chunk_id = int(cur.lastrowid)
-            self.conn.execute(
-                "INSERT INTO chunks_fts(rowid, title, heading, text) VALUES(?, ?, ?, ?)",
-                (chunk_id, display(title), c.heading, c.text),
-            )
+            self.conn.execute("INSERT INTO chunks_fts(rowid, title, heading, text) VALUES(?, ?, ?, ?)",
+                              (chunk_id, *fts))
             added.append(chunk_id)
         return removed, added
 
@@ -371,6 +380,14 @@ class Store:
 
     def chunk_count(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+
+    def chunk_languages(self) -> list[str]:
+        """The distinct languages of the passages. Asked again after every indexing batch, so it jumps
+        from one language to the next on chunks_lang (a few lookups) instead of walking every row."""
+        return [r[0] for r in self.conn.execute(
+            "WITH RECURSIVE l(x) AS (SELECT MIN(lang) FROM chunks UNION ALL "
+            "SELECT (SELECT MIN(lang) FROM chunks WHERE lang > x) FROM l WHERE x IS NOT NULL) "
+            "SELECT x FROM l WHERE x IS NOT NULL")]
 
     # ---- vectors ------------------------------------------------------------------------------
 

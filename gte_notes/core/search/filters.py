@@ -6,7 +6,7 @@ import numpy as np
 
 from gte_notes.core.files.path_text import to_db
 from gte_notes.core.index.store import Store
-from gte_notes.core.search.keyword import KeywordIndex, quote
+from gte_notes.core.search.keyword import KeywordIndex
 from gte_notes.core.search.query import Query
 
 
@@ -25,7 +25,7 @@ def allowed_chunks(store: Store, keyword: KeywordIndex, q: Query) -> np.ndarray 
         return None
     ids: np.ndarray | None = None
     if q.phrases:
-        ids = np.unique(keyword.matching_ids(" AND ".join(quote(" ".join(p)) for p in q.phrases)))
+        ids = np.unique(keyword.matching_ids(keyword.phrase_filter(q.phrases)))
     if q.tags or q.paths:
         where, params = [], []
         for tag in q.tags:

@@ -1,45 +1,23 @@
 """What to mark in a result's passage: the query's words and phrases, and the sentence that matched best.
 
 Spans are character offsets into the passage text, so the GUI can mark them and the JSON output can
-carry them. Words are compared the way the keyword index compares them: case and accents ignored.
+carry them. Words are compared as the keyword index compares them, through the same terms
+(text_terms.py): case and accents ignored, inflections by the passage's stemmer, and in scripts
+without spaces the character pairs a query shares with the passage.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from bisect import bisect_right
-from collections.abc import Mapping, Sequence
-from functools import lru_cache
+from collections.abc import Collection, Mapping, Sequence
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+from gte_notes.core.markdown.language import language_of
+from gte_notes.core.markdown.text_terms import fold, phrase_groups, query_groups, tokens
+
 # A sentence ends after . ! ? (and closing quotes or brackets) before a space, or at a line break:
-# Markdown lists and headings are one "sentence" per line.
-_SENTENCE_END = re.compile(r"[.!?\u2026\u3002]+[\"')\]\u201d\u2019]*(?=\s)|\r\n?|\n")
-
-
-def fold(word: str) -> str:
-    """Lower case without accents, like FTS5's unicode61 tokenizer with remove_diacritics."""
-    word = word.lower()
-    if word.isascii():
-        return word
-    return "".join(ch for ch in unicodedata.normalize("NFKD", word) if not unicodedata.combining(ch))
-
-
-@lru_cache(maxsize=65536)  # a search marks ~20 passages of ~100 words each, mostly the same words
-def light_stem(word: str) -> str:
-    """A folded word without common English inflections, so "ovens" and "baked" mark for "oven" and
-    "bake" as the (Porter-stemmed) keyword index matched them. Deliberately light: marks, not ranks."""
-    w = word
-    if len(w) > 4 and w.endswith("ies"):
-        return w[:-3] + "y"
-    for suffix in ("ing", "ed", "es", "s", "ly"):
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3 and not w.endswith("ss"):
-            w = w[: -len(suffix)]
-            break
-    if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lsz":
-        w = w[:-1]  # running -> runn -> run
-    return w.rstrip("e") or w
+# Markdown lists and headings are one "sentence" per line. Chinese and Japanese full stops need no space.
+_SENTENCE_END = re.compile(r"[.!?\u2026\u3002]+[\"')\]\u201d\u2019]*(?=\s)|[\u3002\uff01\uff1f]+|\r\n?|\n")
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -70,40 +48,59 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
-def _tokens(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, folded word) of every word; ASCII text (the common case) is folded in one go."""
-    if text.isascii():
-        return [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text.lower())]
-    return [(m.start(), m.end(), fold(m.group())) for m in _WORD.finditer(text)]
+def _passage_terms(text: str, langs: Sequence[str]) -> list[tuple[int, int, frozenset[str]]]:
+    """(start, end, the word's terms under each of `langs`) of every term of `text`."""
+    if len(langs) == 1:
+        return [(a, b, frozenset((t,))) for a, b, t in tokens(text, langs[0])]
+    per_lang = [tokens(text, lang) for lang in langs]  # the same words in the same places, by language
+    return [(same[0][0], same[0][1], frozenset(t[2] for t in same)) for same in zip(*per_lang)]
 
 
 def highlight(text: str, terms: Sequence[str], phrases: Sequence[Sequence[str]] = (),
-              weights: Mapping[str, float] | None = None,
-              prefix: str = "") -> tuple[list[tuple[int, int]], tuple[int, int] | None]:
+              weights: Mapping[str, float] | None = None, prefix: str = "", *,
+              lang: str | None = None,
+              languages: Collection[str] = ()) -> tuple[list[tuple[int, int]], tuple[int, int] | None]:
     """(spans of query words and phrases, span of the best sentence or None).
 
-    The best sentence is the one holding the most weight of distinct query words (`weights`, e.g.
-    IDF, default 1 each), phrases counting as all their words; None when no sentence has any.
-    `prefix`, the word still being typed, also marks words that start with it.
+    `lang` is the language the index stemmed the passage in and `languages` those it holds (a query
+    word matches under each); without `lang` (a note's text in the preview) the passage is read in
+    its guessed language and in each of `languages`. The best sentence is the one holding the most
+    weight of distinct query words (`weights`, e.g. IDF, default 1 each), phrases counting as all
+    their words; None when no sentence has any. `prefix`, the word still being typed, also marks
+    words that start with it.
     """
-    wanted = {light_stem(fold(t)) for t in terms}
+    doc_langs = [lang] if lang is not None else sorted({language_of(text), *languages})
+    query_langs = set(languages) | set(doc_langs)
+    wanted: dict[str, set[str]] = {}  # term -> the query words it stands for
+    chars: dict[str, str] = {}  # a lone character of a script without spaces -> its query word
+    for word in terms:
+        for g in query_groups(word, query_langs):
+            if g.char:
+                chars[g.alternatives[0]] = word
+            for t in g.alternatives:
+                wanted.setdefault(t, set()).add(word)
     prefix = fold(prefix) if len(prefix) >= 2 else ""
-    tokens = _tokens(text)
-    hits = [(a, b, s) for a, b, w in tokens
-            if (s := light_stem(w)) in wanted or (prefix and w.startswith(prefix))]
+    toks = _passage_terms(text, doc_langs)
+    hits: list[tuple[int, int, str]] = []
+    for a, b, ts in toks:
+        found = {w for t in ts for w in wanted.get(t, ())}
+        if not found and chars:
+            found = {chars[t[0]] for t in ts if t[:1] in chars}
+            b = a + 1 if found else b  # the character itself, not the pair it starts
+        if not found and prefix and fold(text[a:b]).startswith(prefix):
+            found = {prefix}
+        hits += [(a, b, w) for w in found]
     phrase_spans: list[tuple[int, int, int]] = []
-    if phrases:
-        folded = [w for _, _, w in tokens]
-        for phrase in phrases:
-            p = [fold(w) for w in phrase]
-            n = len(p)
-            for i in range(len(folded) - n + 1) if n else ():
-                if folded[i] == p[0] and folded[i:i + n] == p:
-                    phrase_spans.append((tokens[i][0], tokens[i + n - 1][1], n))
+    for phrase in phrases:
+        groups = [set(g) for g in phrase_groups(phrase, query_langs)]
+        n = len(groups)
+        for i in range(len(toks) - n + 1) if n else ():
+            if all(toks[i + k][2] & groups[k] for k in range(n)):
+                phrase_spans.append((toks[i][0], toks[i + n - 1][1], len(phrase)))
     spans = _merge([(a, b) for a, b, _ in hits] + [(a, b) for a, b, _ in phrase_spans])
     if not spans:
         return [], None
-    weight = {light_stem(fold(k)): v for k, v in (weights or {}).items()}
+    weight = dict(weights or {})
     bounds = sentences(text)
     starts = [a for a, _ in bounds]
     words_in: list[set[str]] = [set() for _ in bounds]

@@ -1,21 +1,29 @@
 """Keyword search: SQLite FTS5 BM25 over chunks_fts (columns title, heading, text).
 
-User input never reaches FTS5's query language as written: it is cut into words and every word is
+The table holds each passage's terms (text_terms.py: folded, stemmed by the note's language, scripts
+without spaces as character pairs), and a query is made into the same terms under every language the
+index holds (term_query.py). User input never reaches FTS5's query language as written: every term is
 sent as a quoted string, so quotes, hyphens, colons, stars, parentheses or words such as OR and NEAR
 in a query can never raise or change the meaning. The only operators are the ones built here.
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from gte_notes.core.index.store import Store
+from gte_notes.core.markdown.stopwords import stopwords_of
+from gte_notes.core.markdown.text_terms import DEFAULT_LANGUAGE, fold
 from gte_notes.core.search.fusion import bm25_idf
+from gte_notes.core.search.term_query import phrase_string, title_string, word_strings
+
+log = logging.getLogger(__name__)
 
 # bm25() column weights for (title, heading, text). Tuned on SciFact train (gte_notes/eval/tune.py):
 # with the fusion, extra title weight did not help (1, 2, 3, 5 tried). Titles still matter: they are
@@ -33,43 +41,45 @@ POSTINGS_BUDGET = 20_000
 # postings of thousands of words.
 MIN_PREFIX = 4
 _DF_CACHE_SIZE = 4096
-# Function words match almost every chunk, so they add noise to BM25 (and cost) without saying what
-# the user is looking for. They are left out of the keyword query when other words remain; a query
-# of only such words ("the who") keeps them. Quoted phrases keep every word.
-STOPWORDS = frozenset({
-    "a", "an", "and", "are", "as", "at", "be", "but", "by", "do", "does", "for", "from", "has", "have",
-    "how", "i", "if", "in", "into", "is", "it", "its", "of", "on", "or", "so", "than", "that", "the",
-    "their", "them", "then", "there", "these", "they", "this", "those", "to", "was", "we", "were", "what",
-    "when", "where", "which", "who", "why", "will", "with",
-})
+# Function words (stopwords.py, the lists of the languages in the index) match almost every chunk, so
+# they add noise to BM25 (and cost) without saying what the user is looking for. They are left out of
+# the keyword query when other words remain; a query of only such words ("the who") keeps them.
+# Quoted phrases keep every word.
+_ENGLISH = frozenset({DEFAULT_LANGUAGE})
 
 
-def quote(text: str) -> str:
-    """`text` as an FTS5 string: FTS5 tokenizes it itself, so any characters are safe inside."""
-    return '"' + text.replace('"', '""') + '"'
+def word_parts(terms: Sequence[str], prefix_last: bool = False,
+               languages: Collection[str] = _ENGLISH) -> list[tuple[str, str]]:
+    """(query word, FTS5 string) of each position of each word, without repeats; the last word as a
+    prefix query when it is being typed."""
+    out: dict[str, str] = {}
+    for n, word in enumerate(terms):
+        prefix = prefix_last and n == len(terms) - 1 and len(word) >= MIN_PREFIX
+        for part in word_strings(word, languages, prefix):
+            out.setdefault(part, word)
+    return [(w, p) for p, w in out.items()]
 
 
-def term_strings(terms: Sequence[str], prefix_last: bool = False) -> list[str]:
-    """Each term as an FTS5 string; the last one as a prefix query when it is being typed."""
-    out = [quote(t) for t in terms]
-    if prefix_last and terms and len(terms[-1]) >= MIN_PREFIX:
-        out[-1] += "*"
-    return out
+def term_strings(terms: Sequence[str], prefix_last: bool = False,
+                 languages: Collection[str] = _ENGLISH) -> list[str]:
+    """Each query position as an FTS5 string; the last word as a prefix query when it is being typed."""
+    return [p for _, p in word_parts(terms, prefix_last, languages)]
 
 
 def match_expression(terms: Sequence[str], phrases: Sequence[Sequence[str]] = (),
-                     prefix_last: bool = False) -> str:
+                     prefix_last: bool = False, languages: Collection[str] = _ENGLISH) -> str:
     """An FTS5 MATCH expression: every phrase must occur, and at least one term (any of them).
 
     Terms are OR'ed because BM25 already rewards rows that contain more of them, and a natural-language
     query whose every word must appear finds almost nothing. `prefix_last` lets the word being typed
     match as a prefix ("embedd" finds "embedding").
     """
-    return _combine(term_strings(terms, prefix_last), phrases)
+    return _combine(term_strings(terms, prefix_last, languages), phrases, languages)
 
 
-def _combine(parts: Sequence[str], phrases: Sequence[Sequence[str]]) -> str:
-    required = [quote(" ".join(p)) for p in phrases if p]
+def _combine(parts: Sequence[str], phrases: Sequence[Sequence[str]],
+             languages: Collection[str] = _ENGLISH) -> str:
+    required = [s for p in phrases if p and (s := phrase_string(p, languages))]
     if not parts and not required:
         return ""
     if not required:
@@ -79,22 +89,34 @@ def _combine(parts: Sequence[str], phrases: Sequence[Sequence[str]]) -> str:
     return " AND ".join(required) + " AND (" + " OR ".join(parts) + ")"
 
 
-def title_expression(words: Sequence[str]) -> str:
+def title_expression(words: Sequence[str], languages: Collection[str] = _ENGLISH) -> str:
     """Rows whose title column starts with these words: candidates for an exact title match."""
-    return "title : ^ " + quote(" ".join(words)) if words else ""
+    return title_string(words, languages) if words else ""
+
+
+def _syntax_error(err: sqlite3.OperationalError, expr: str) -> bool:
+    """Whether FTS5 rejected the expression itself. Expressions are built from quoted strings only,
+    so this is a bug here, logged; a search box must still not show a traceback for what the user
+    typed. Anything else (a locked or damaged database, a missing table) is not "no results"."""
+    text = str(err)
+    if not (text.startswith("fts5: ") or text == "unterminated string"):  # FTS5's parse errors
+        return False
+    log.warning("FTS5 rejected the keyword expression %r: %s", expr, err)
+    return True
 
 
 @dataclass
 class _DocFreqs:
     generation: int = -1
     rows: int = -1  # passages in the index (FTS rows), -1 until counted
+    languages: frozenset[str] | None = None  # the languages of the passages, None until read
     values: dict[tuple[str, int], int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def follow(self, generation: int) -> None:
         """Forget what was counted for an older index (hold `lock`)."""
         if self.generation != generation:
-            self.generation, self.values, self.rows = generation, {}, -1
+            self.generation, self.values, self.rows, self.languages = generation, {}, -1, None
 
 
 # Per database, shared by every KeywordIndex (a Searcher is cheap and often made per query); while the
@@ -128,7 +150,9 @@ class KeywordIndex:
                 "SELECT count(*) FROM (SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)",
                 [term, self.probe_limit],
             ).fetchone()[0]
-        except sqlite3.OperationalError:
+        except sqlite3.OperationalError as err:
+            if not _syntax_error(err, term):
+                raise
             n = 0
         with self._df.lock:
             if len(self._df.values) >= _DF_CACHE_SIZE:
@@ -136,12 +160,32 @@ class KeywordIndex:
             self._df.values[(term, self.probe_limit)] = n
         return n
 
+    def languages(self) -> frozenset[str]:
+        """The languages the index's passages were stemmed in (a query is matched under each)."""
+        generation = self.store.generation()
+        with self._df.lock:
+            self._df.follow(generation)
+            if self._df.languages is not None:
+                return self._df.languages
+        langs = frozenset(self.store.chunk_languages()) or _ENGLISH
+        with self._df.lock:
+            if self._df.generation == generation:
+                self._df.languages = langs
+        return langs
+
+    def word_freq(self, word: str, prefix: bool = False) -> int:
+        """How many chunks hold the query word (all its positions), as `doc_freq` counts."""
+        parts = word_strings(word, self.languages(), prefix and len(word) >= MIN_PREFIX)
+        return self.doc_freq(" AND ".join(parts)) if parts else 0
+
     def content_parts(self, terms: Sequence[str], prefix_last: bool = False) -> list[str]:
         """The FTS5 strings of the query's content words: function words left out when others remain."""
-        parts = term_strings(terms, prefix_last)
+        languages = self.languages()
+        parts = word_parts(terms, prefix_last, languages)
+        stop = stopwords_of(languages)
         # The word being typed may still grow into another word ("when" -> "whenever"): it stays.
-        content = [p for t, p in zip(terms, parts) if t not in STOPWORDS or p.endswith("*")]
-        return content or parts
+        content = [p for w, p in parts if fold(w) not in stop or p.endswith("*")]
+        return content or [p for _, p in parts]
 
     def full_score(self, terms: Sequence[str], prefix_last: bool = False) -> float:
         """The BM25 of a passage of average length holding each content word of the query once.
@@ -180,14 +224,18 @@ class KeywordIndex:
                 break
             kept.add(p)
             total += freqs[p]
-        return _combine([p for p in parts if p in kept], phrases)
+        return _combine([p for p in parts if p in kept], phrases, self.languages())
 
-    def _run(self, sql: str, params: list[object]) -> tuple[np.ndarray, np.ndarray]:
+    def phrase_filter(self, phrases: Sequence[Sequence[str]]) -> str:
+        """Rows holding every one of these phrases (for the "quoted phrase" filter)."""
+        return _combine([], phrases, self.languages())
+
+    def _run(self, sql: str, params: list[object], expr: str) -> tuple[np.ndarray, np.ndarray]:
         try:
             rows = self.store.conn.execute(sql, params).fetchall()
-        except sqlite3.OperationalError:
-            # The expression is built from quoted strings only, so this is not expected; a search
-            # box must still never show a traceback for what the user typed.
+        except sqlite3.OperationalError as err:
+            if not _syntax_error(err, expr):
+                raise
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         scores = np.fromiter((-r[1] for r in rows), dtype=np.float32, count=len(rows))
@@ -202,7 +250,7 @@ class KeywordIndex:
         if limit is not None:
             sql += " LIMIT ?"
             params.append(int(limit))
-        return self._run(sql, params)
+        return self._run(sql, params, expr)
 
     def matching_ids(self, expr: str) -> np.ndarray:
         """Every chunk matching `expr`, unranked (for phrase filters)."""
@@ -211,13 +259,15 @@ class KeywordIndex:
         try:
             rows = self.store.conn.execute("SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ?",
                                            [expr]).fetchall()
-        except sqlite3.OperationalError:
+        except sqlite3.OperationalError as err:
+            if not _syntax_error(err, expr):
+                raise
             return np.zeros(0, dtype=np.int64)
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
     def title_candidates(self, words: Sequence[str], limit: int = 200) -> list[tuple[int, str]]:
         """(note id, title) of notes whose title starts with `words`; the caller checks equality."""
-        expr = title_expression(words)
+        expr = title_expression(words, self.languages())
         if not expr:
             return []
         try:
@@ -225,6 +275,8 @@ class KeywordIndex:
                 "SELECT DISTINCT c.note_id, n.title FROM chunks_fts f JOIN chunks c ON c.id = f.rowid "
                 "JOIN notes n ON n.id = c.note_id WHERE chunks_fts MATCH ? LIMIT ?", [expr, limit],
             ).fetchall()
-        except sqlite3.OperationalError:
+        except sqlite3.OperationalError as err:
+            if not _syntax_error(err, expr):
+                raise
             return []
         return [(r[0], r[1]) for r in rows]

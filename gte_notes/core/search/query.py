@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+from gte_notes.core.markdown.text_terms import WORD
+
 # A filter value may be quoted (path:"My Projects") or run up to the next space.
 _TOKEN = re.compile(
     r'(?P<filter>\b(?P<key>tag|path):(?:"(?P<qval>[^"]*)"?|(?P<val>\S*)))'
@@ -21,8 +22,9 @@ _TOKEN = re.compile(
 
 
 def words(text: str) -> list[str]:
-    """The lower-cased words of `text`, as the keyword index splits them (roughly FTS5 unicode61)."""
-    return [w.lower() for w in _WORD.findall(text)]
+    """The lower-cased words of `text`, as the keyword index splits them (text_terms.py; a run of a
+    script without spaces stays one word here and becomes character pairs there)."""
+    return [w.lower() for w in WORD.findall(text)]
 
 
 def normalize_title(text: str) -> str:
@@ -77,6 +79,6 @@ def parse_query(raw: str) -> Query:
             last_is_word = True
     text = " ".join(p.strip() for p in text_parts if p.strip())
     terms = tuple(dict.fromkeys(words(text)))
-    open_end = last_is_word and bool(raw) and bool(_WORD.fullmatch(raw[-1]))
+    open_end = last_is_word and bool(raw) and bool(WORD.fullmatch(raw[-1]))
     return Query(raw=raw, text=text, terms=terms, phrases=tuple(phrases), tags=tuple(tags),
                  paths=tuple(paths), open_end=open_end)

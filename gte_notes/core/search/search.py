@@ -31,7 +31,7 @@ from gte_notes.core.search.fusion import (
     fuse,
 )
 from gte_notes.core.search.highlight import highlight
-from gte_notes.core.search.keyword import KeywordIndex, quote
+from gte_notes.core.search.keyword import KeywordIndex
 from gte_notes.core.search.query import Query, normalize_title, parse_query, words
 from gte_notes.core.search.results import Hit, Hits
 from gte_notes.core.search.spelling import MIN_LENGTH, Speller
@@ -92,12 +92,12 @@ class Searcher:
         fixes = {}
         speller = None
         for n, term in enumerate(q.terms):
-            if term in phrase_words or len(term) < MIN_LENGTH or self.keyword.doc_freq(quote(term)):
+            if term in phrase_words or len(term) < MIN_LENGTH or self.keyword.word_freq(term):
                 continue
-            if q.open_end and n == len(q.terms) - 1 and self.keyword.doc_freq(quote(term) + "*"):
+            if q.open_end and n == len(q.terms) - 1 and self.keyword.word_freq(term, prefix=True):
                 continue  # still being typed, and a word of the notes starts with it
             speller = speller or Speller(self.store.conn, str(self.store.path), self.store.generation(),
-                                         self.keyword.row_count())
+                                         self.keyword.row_count(), self.keyword.languages())
             if (fix := speller.correct(term, self.known_words)) is not None:
                 fixes[term] = fix
         if not fixes:
@@ -257,15 +257,17 @@ class Searcher:
         notes = self.store.notes_by_id(note_ids)
         rows = self.store.chunks_by_id(chunk_ids)
         # Rarer words weigh more when choosing the sentence to mark (document frequencies are cached).
-        weights = {t: math.log1p(self.keyword.probe_limit / (1 + self.keyword.doc_freq(quote(t))))
+        weights = {t: math.log1p(self.keyword.probe_limit / (1 + self.keyword.word_freq(t)))
                    for t in q.terms}
+        languages = self.keyword.languages()
         prefix = q.terms[-1] if q.open_end and self.prefix_last and q.terms else ""
         hits = Hits()
         for note_id, chunk_id, score in zip(note_ids, chunk_ids, ranked.scores[:limit].tolist()):
             note, row = notes.get(note_id), rows.get(chunk_id)
             if note is None or row is None:
                 continue
-            spans, sentence = highlight(row["text"], q.terms, q.phrases, weights, prefix)
+            spans, sentence = highlight(row["text"], q.terms, q.phrases, weights, prefix,
+                                        lang=row["lang"], languages=languages)
             hits.append(Hit(
                 path=note.path, title=note.title, score=float(score), passage=row["text"], line=row["line"],
                 start=row["start"], end=row["end"], heading=row["heading"], chunk_id=chunk_id,

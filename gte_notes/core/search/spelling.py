@@ -2,11 +2,11 @@
 
 "pubish" finds nothing by keyword and embeds as a different token string from "publish"; one letter
 dropped, added, swapped or changed (Damerau distance 1) from a word that is in the notes is
-almost always what was meant. Words are compared the way the keyword index stores them (SQLite's
-own Porter stemmer, through a temporary FTS5 table), so "temlates" finds "templates" through the
+almost always what was meant. Words are compared the way the keyword index stores them
+(text_terms.py, under each language the index holds), so "temlates" finds "templates" through the
 stem "templat". Only words of five letters or more are corrected: shorter ones have too many
-neighbours to pick from. Nothing here writes to the index: the probe table lives in the temp schema
-of the reading connection.
+neighbours to pick from. Nothing here writes to the index: the vocabulary table lives in the temp
+schema of the reading connection.
 """
 
 from __future__ import annotations
@@ -15,7 +15,11 @@ import re
 import sqlite3
 import string
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass
+
+from gte_notes.core.markdown.text_terms import term
+from gte_notes.core.search.term_query import quote
 
 MIN_LENGTH = 5
 # Corrections tried, most frequent first, before giving up on a word.
@@ -52,12 +56,13 @@ def edits(word: str) -> set[str]:
 
 
 class Speller:
-    def __init__(self, conn: sqlite3.Connection, db_key: str, generation: int, rows: int) -> None:
+    def __init__(self, conn: sqlite3.Connection, db_key: str, generation: int, rows: int,
+                 languages: Collection[str] = ("en",)) -> None:
         self.conn = conn
         self.db_key = db_key
         self.generation = generation
         self.rows = rows  # passages in the index
-        self._probe_ready = False
+        self.languages = sorted(languages) or ["en"]
 
     def _vocabulary(self) -> _Vocabulary:
         with _VOCAB_LOCK:
@@ -72,24 +77,9 @@ class Speller:
             _VOCAB[self.db_key] = vocab
         return vocab
 
-    def stems(self, words: list[str]) -> list[str]:
-        """Each word as the keyword index stores it ("" for a word that is not one token)."""
-        if not self._probe_ready:
-            self.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.gte_stem USING fts5("
-                              "w, tokenize = 'porter unicode61 remove_diacritics 2')")
-            self.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.gte_stem_vocab "
-                              "USING fts5vocab(temp, gte_stem, instance)")
-            self._probe_ready = True
-        self.conn.execute("DELETE FROM temp.gte_stem")
-        self.conn.executemany("INSERT INTO temp.gte_stem(rowid, w) VALUES (?, ?)",
-                              [(i + 1, w) for i, w in enumerate(words)])
-        out = [""] * len(words)
-        seen: dict[int, int] = {}
-        for term, doc in self.conn.execute("SELECT term, doc FROM temp.gte_stem_vocab"):
-            seen[doc] = seen.get(doc, 0) + 1
-            out[doc - 1] = term
-        self.conn.execute("DELETE FROM temp.gte_stem")
-        return [t if seen.get(i + 1) == 1 else "" for i, t in enumerate(out)]
+    def stems(self, word: str) -> list[str]:
+        """The word as the keyword index stores it, under each of its languages."""
+        return list(dict.fromkeys(term(word, lang) for lang in self.languages))
 
     def correct(self, word: str, known: frozenset[str] = frozenset()) -> str | None:
         """The word of the notes that `word` (found in no note) was most likely meant to be.
@@ -103,8 +93,8 @@ class Speller:
         vocab = self._vocabulary()
         min_rows = MIN_ROWS if self.rows >= SMALL_INDEX_ROWS else 1
         options = sorted(e for e in edits(word) if e[:3] in vocab.prefixes)
-        ranked = sorted(((vocab.doc_counts.get(stem, 0), option) for option, stem in zip(options, self.stems(options))),
-                        reverse=True)
+        ranked = sorted(((max(vocab.doc_counts.get(stem, 0) for stem in self.stems(option)), option)
+                         for option in options), reverse=True)
         for count, option in ranked[:MAX_CHECKED]:
             # Stems collide ("repoing" and "repo" share one): the word itself must be in a note.
             if count >= min_rows and self._written(option):
@@ -113,8 +103,10 @@ class Speller:
 
     def _written(self, word: str) -> bool:
         pattern = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE)
-        rows = self.conn.execute("SELECT title, text FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT 50",
-                                 ['"' + word + '"'])
+        expr = " OR ".join(quote(stem) for stem in self.stems(word))
+        rows = self.conn.execute(
+            "SELECT n.title, c.text FROM chunks_fts f JOIN chunks c ON c.id = f.rowid "
+            "JOIN notes n ON n.id = c.note_id WHERE chunks_fts MATCH ? LIMIT 50", [expr])
         return any(pattern.search(title) or pattern.search(text) for title, text in rows)
 
 
