@@ -7,6 +7,7 @@ Each note is written in one transaction, so a crash leaves it with its old chunk
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import re
@@ -20,7 +21,7 @@ from typing import Protocol
 import numpy as np
 
 from gte_notes.core.ann import AnnIndex
-from gte_notes.core.chunking import chunk_note
+from gte_notes.core.chunking import Chunk, chunk_note, passage_target
 from gte_notes.core.errors import FolderError
 from gte_notes.core.ignore import is_ignored_relpath
 from gte_notes.core.markdown_meta import parse_meta
@@ -104,6 +105,17 @@ def title_of_path(rel: str) -> str:
     return " › ".join(p.strip() for p in re.split(r"[/.]", stem) if p.strip())
 
 
+def truncation_warning(chunks: list[Chunk], title_tokens: int, max_tokens: int) -> str:
+    """What of a note the model could not read whole, in words ("" when everything fit)."""
+    parts = []
+    cut = sum(1 for c in chunks if c.truncated)
+    if cut:
+        parts.append(f"{cut} passage{'s' if cut > 1 else ''} cut to the model's {max_tokens}-token limit")
+    if title_tokens > max_tokens:
+        parts.append(f"its path is longer than the model's {max_tokens}-token limit and was cut for related notes")
+    return "; ".join(parts)
+
+
 def _hash_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
@@ -134,6 +146,8 @@ class Indexer:
         root = check_folder(self.root)
         known = self.store.notes()
         pipeline = f"chunking {CHUNKING_VERSION}; {self.embedder.model_id}; max {self.embedder.max_tokens}"
+        if getattr(self.embedder, "passage_tokens", None):  # a chosen passage size: re-chunk when it changes
+            pipeline += f"; passage {passage_target(self.embedder)}"
         self._force = self.store.get_meta("pipeline") != pipeline
         if self._force:
             paths = None  # a new model or chunker: every note must be looked at again
@@ -326,12 +340,16 @@ class Indexer:
         # embedded only when it is new. Looked up with the chunks' vectors, in one query.
         title_text = title_of_path(rel)
         title_hash = _hash_text(title_text)
+        title_tokens = len(self.embedder.token_offsets(title_text)) + 2
+        cut = truncation_warning(chunks, title_tokens, self.embedder.max_tokens)
+        if cut:  # nothing is cut silently: the note says so in its status
+            read = dataclasses.replace(read, warning="; ".join(w for w in (read.warning, cut) if w))
         missing = self.store.missing_vectors([*texts, title_hash], self.embedder.model_id)
         stats.reused_chunks += sum(1 for h in texts if h not in missing)
         texts = {h: t for h, t in texts.items() if h in missing}
         if title_hash in missing and title_hash not in texts:
             texts[title_hash] = title_text
-            tokens[title_hash] = min(len(self.embedder.token_offsets(title_text)) + 2, self.embedder.max_tokens)
+            tokens[title_hash] = min(title_tokens, self.embedder.max_tokens)
         return _Pending(rel, read, meta.title, meta.tags, meta.links, new_chunks, texts, tokens, title_hash)
 
     def _write_status(self, rel: str, read: FileRead, old: NoteRow | None, stats: ReconcileStats, *,

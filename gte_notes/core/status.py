@@ -5,14 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from gte_notes.core.ann import AnnIndex
+from gte_notes.core.dims import dims_of
 from gte_notes.core.path_text import from_db
 from gte_notes.core.store import Store
+
+
+def index_model_id(store: Store) -> str:
+    """The model id the index's vectors were made with ("" before the first index)."""
+    pipeline = store.get_meta("pipeline")
+    return pipeline.split("; ")[1] if pipeline.count("; ") >= 1 else ""
 
 
 def folder_status(ws: Any, store: Store) -> dict[str, Any]:
     """Reads only the database and the ANN manifest: no model is loaded for a status."""
     pipeline = store.get_meta("pipeline")
-    model_id = pipeline.split("; ")[1] if pipeline.count("; ") >= 1 else ""
+    model_id = index_model_id(store)
     manifest = AnnIndex(ws.dir, 0, model_id).read_manifest()
     files = [
         {"path": from_db(r["path"]), "status": r["status"], "reason": r["reason"], "warning": r["warning"],
@@ -23,6 +30,7 @@ def folder_status(ws: Any, store: Store) -> dict[str, Any]:
         "folder": str(ws.folder),
         "index_dir": str(ws.dir),
         "model": model_id,
+        "dims": dims_of(model_id) if model_id else None,  # the vector size stored (dims.py)
         "pipeline": pipeline,
         "counts": store.status_counts(),
         "files_total": len(files),
