@@ -82,6 +82,9 @@ def catalogue_json() -> list[dict[str, object]]:
 
 # ---- remote code ------------------------------------------------------------------------------------
 
+REFUSAL_MARK = "remote code is code"  # in every refusal; the app's model dialog recognises it by this
+
+
 class RemoteCodeRefused(ModelMissingError):
     """The model would run its own Python code and nobody agreed to it: nothing was loaded."""
 
@@ -137,7 +140,7 @@ def check_remote_code(name: str, path: Path, consent: CodeConsent | None) -> boo
     files = ", ".join(p.name for p in sorted(path.glob("*.py"))) or "code from another repository"
     raise RemoteCodeRefused(
         f'The model "{name}" ships its own Python code ({files}), which would run on this computer with '
-        "your permissions: remote code is code. gte-notes runs it only for the models it knows, or when "
+        f"your permissions: {REFUSAL_MARK}. gte-notes runs it only for the models it knows, or when "
         "you agree for this model: pass --trust-remote-code (remembered for this model until its code "
         "changes), or choose the model in Settings and confirm. Nothing of the model was loaded."
     )
