@@ -142,3 +142,37 @@ def test_download_offline_says_what_to_do(tmp_path: Path, capsys) -> None:
     assert "approx. 610 MB" in err and "Traceback" not in err
     code, _, err = _run(capsys, "--data-dir", str(tmp_path / "d"), "model", "download", str(tmp_path))
     assert code == 1 and "needs no download" in err
+
+
+@pytest.mark.model
+def test_the_apps_engine_loads_the_chosen_size(tmp_path: Path, minilm_path: Path) -> None:
+    """The app's own path (saved query encoder, then the full model for notes) with the dims setting."""
+    from gte_notes.core.config import Settings
+    from gte_notes.core.engine import Engine
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for name, text in NOTES.items():
+        (notes / name).write_text(text)
+    settings = Settings(model=str(minilm_path), precision="fp32", dims=128)
+    engine = Engine(notes, home=tmp_path / "home", settings=settings, watch=False)
+    engine.start()
+    try:
+        assert engine.wait_idle(300)
+        assert engine.status()["dims"] == 128
+        assert engine.search("oiling a chain", 1)[0].path == "bikes.md"
+    finally:
+        engine.stop()
+    settings.dims = 64  # a size the model cannot give: a clear error, the index as it was
+    errors: list[str] = []
+    from gte_notes.core.engine import EngineListener
+
+    bad = Engine(notes, home=tmp_path / "home", settings=settings, watch=False,
+                 listener=EngineListener(on_error=lambda message, *_: errors.append(message)))
+    bad.start()
+    try:
+        bad.wait_idle(300)
+        assert errors and "choose from 128 to 384" in errors[0]
+        assert bad.status()["dims"] == 128
+    finally:
+        bad.stop()
