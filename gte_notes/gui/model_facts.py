@@ -21,7 +21,7 @@ def facts_text(name: str) -> str:
     size = (f"{facts.dim} dimensions" if not facts.elastic
             else f"{facts.min_dim}–{facts.dim} dimensions (elastic)")
     code = "runs its own code (known, allowed)" if facts.needs_remote_code else "no code of its own"
-    return (f"<b>{html.escape(facts.key)}</b>: {html.escape(facts.languages)}, {facts.pooling.upper()} "
+    return (f"<b>{html.escape(facts.key)}</b>: {html.escape(facts.languages)}, {facts.pooling} "
             f"pooling, up to {facts.max_tokens} tokens, {size}, {html.escape(facts.license)} license, "
             f"download approx. {facts.download_mb} MB, {code}. {html.escape(facts.notes)}")
 

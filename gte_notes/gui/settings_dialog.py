@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 
 from gte_notes.core.chunking import DEFAULT_TARGET_TOKENS, MIN_PASSAGE_TOKENS
 from gte_notes.core.config import DEFAULT_MODEL, Settings
-from gte_notes.core.dims import MIN_DIMS
-from gte_notes.core.model_catalog import KNOWN_MODELS, known
+from gte_notes.core.dims import MIN_DIMS, quality_warning
+from gte_notes.core.model_catalog import KNOWN_MODELS, canonical_name, known
 from gte_notes.gui.model_facts import facts_text
 from gte_notes.gui.style import quiet
 
@@ -68,6 +68,10 @@ class SettingsDialog(QDialog):
         self.passage.setSingleStep(64)
         self.passage.setSpecialValueText(f"default ({DEFAULT_TARGET_TOKENS} tokens)")
         self.passage.setValue(settings.passage_tokens)
+        self.dims_note = self._hint("")
+        self.dims.valueChanged.connect(self._update_dims_note)
+        self.model.textChanged.connect(self._update_dims_note)
+        self._update_dims_note()
         self.problem = QLabel("")
         self.problem.setWordWrap(True)
         self.include = QPlainTextEdit("\n".join(settings.include))
@@ -97,9 +101,9 @@ class SettingsDialog(QDialog):
                                    "re-embeds every note; until that is done, search finds notes by their "
                                    "words only."))
         form.addRow("Vector size", self.dims)
-        form.addRow("", self._hint("Keep only this many of the model's dimensions (from 128): a smaller "
-                                   "index, a little faster. gte-multilingual-base is trained for it; other "
-                                   "models find less (README, Models). Changing it re-embeds every note."))
+        form.addRow("", self.dims_note)
+        form.addRow("", self._hint("Keep only the first dimensions (from 128): a smaller index. Changing it "
+                                   "re-embeds every note."))
         form.addRow("Passage size", self.passage)
         form.addRow("", self._hint("Tokens per passage, capped at the model's own limit. Longer passages "
                                    "give fewer, broader results. Changing it re-reads every note."))
@@ -138,6 +142,13 @@ class SettingsDialog(QDialog):
         button.clicked.connect(slot)
         row.addWidget(button)
         return box
+
+    def _update_dims_note(self) -> None:
+        name = canonical_name(self.model.text().strip() or DEFAULT_MODEL)
+        facts = known(name)
+        warning = quality_warning(name, self.dims.value(), facts.dim if facts else 1 << 16) if self.dims.value() else ""
+        self.dims_note.setText(f"⚠ {html.escape(warning, quote=False)}" if warning else "")
+        self.dims_note.setVisible(bool(warning))
 
     def _pick_known(self, index: int) -> None:
         repo_id = self.known.itemData(index)

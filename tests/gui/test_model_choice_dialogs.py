@@ -22,7 +22,7 @@ def test_known_models_show_their_facts_and_sizes_are_checked(qtbot) -> None:
     dialog.known.setCurrentIndex(index)
     dialog.known.activated.emit(index)
     assert dialog.model.text() == "Alibaba-NLP/gte-multilingual-base"
-    for fact in ("CLS pooling", "8192 tokens", "128–768 dimensions", "Apache-2.0", "approx. 610 MB"):
+    for fact in ("cls pooling", "8192 tokens", "128–768 dimensions", "Apache-2.0", "approx. 610 MB"):
         assert fact in dialog.facts.text()
 
     accepted: list[bool] = []
@@ -34,6 +34,10 @@ def test_known_models_show_their_facts_and_sizes_are_checked(qtbot) -> None:
     dialog.accept()
     assert not accepted and "not possible" in dialog.problem.text()
     dialog.dims.setValue(256)
+    assert not dialog.dims_note.isVisibleTo(dialog)  # trained for it: no warning
+    dialog.model.setText("thenlper/gte-small")
+    assert "quality drops" in dialog.dims_note.text() and dialog.dims_note.isVisibleTo(dialog)
+    dialog.model.setText("Alibaba-NLP/gte-multilingual-base")
     dialog.passage.setValue(1024)
     dialog.accept()
     assert accepted
