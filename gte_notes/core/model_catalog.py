@@ -99,7 +99,9 @@ def needs_remote_code(path: Path) -> bool:
 
 
 def code_digest(path: Path) -> str:
-    """What the user agreed to: the folder's Python files and its auto_map, by content."""
+    """What the user agreed to: the folder's Python files and its auto_map, by content. Code that an
+    auto_map fetches from another repository is bound only by that reference (its name and revision as
+    written), which is why the known models' own second repositories are named in the catalogue."""
     digest = hashlib.sha256()
     try:
         digest.update(json.dumps(json.loads((path / "config.json").read_text(encoding="utf-8"))

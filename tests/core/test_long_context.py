@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from gte_notes.core.chunking import DEFAULT_TARGET_TOKENS, chunk_note
+from gte_notes.core.errors import KnownError
 from gte_notes.core.indexer import truncation_warning
 from gte_notes.core.markdown_meta import parse_meta
+from gte_notes.core.model_choice import check_passage_tokens
 from gte_notes.core.status import folder_status
 from tests.core.test_indexer import Index
 from tests.fakes import FakeEmbedder
@@ -79,3 +83,9 @@ def test_truncation_warning_words() -> None:
     assert truncation_warning(chunks, 10, 512) == ""
     cut = [chunks[0].__class__(**{**chunks[0].__dict__, "truncated": True})]
     assert truncation_warning(cut, 10, 512) == "1 passage cut to the model's 512-token limit"
+
+
+def test_a_passage_size_too_small_is_a_clear_error() -> None:
+    assert check_passage_tokens(0) == 0 and check_passage_tokens(1024) == 1024
+    with pytest.raises(KnownError, match="at least 32 tokens"):
+        check_passage_tokens(10)
