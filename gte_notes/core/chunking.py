@@ -145,6 +145,17 @@ def passage_target(tokenizer: Tokenizer, target_tokens: int | None = None) -> in
     return max(min(int(wanted), tokenizer.max_tokens), SPECIAL_TOKENS + 1)
 
 
+def truncation_warning(chunks: list[Chunk], title_tokens: int, max_tokens: int) -> str:
+    """What of a note the model could not read whole, in words ("" when everything fit)."""
+    parts = []
+    cut = sum(1 for c in chunks if c.truncated)
+    if cut:
+        parts.append(f"{cut} passage{'s' if cut > 1 else ''} cut to the model's {max_tokens}-token limit")
+    if title_tokens > max_tokens:
+        parts.append(f"its path is longer than the model's {max_tokens}-token limit and was cut for related notes")
+    return "; ".join(parts)
+
+
 def _sections(lines: list[Line]) -> list[_Section]:
     sections = [_Section(())]
     stack: list[tuple[int, str]] = []

@@ -21,7 +21,7 @@ from typing import Protocol
 import numpy as np
 
 from gte_notes.core.ann import AnnIndex
-from gte_notes.core.chunking import Chunk, chunk_note, passage_target
+from gte_notes.core.chunking import chunk_note, passage_target, truncation_warning
 from gte_notes.core.errors import FolderError
 from gte_notes.core.ignore import is_ignored_relpath
 from gte_notes.core.markdown_meta import parse_meta
@@ -103,17 +103,6 @@ def title_of_path(rel: str) -> str:
     context a note's author gave it; the explicit title is already embedded with every passage."""
     stem = rel.rsplit(".", 1)[0] if "." in rel.rsplit("/", 1)[-1] else rel
     return " › ".join(p.strip() for p in re.split(r"[/.]", stem) if p.strip())
-
-
-def truncation_warning(chunks: list[Chunk], title_tokens: int, max_tokens: int) -> str:
-    """What of a note the model could not read whole, in words ("" when everything fit)."""
-    parts = []
-    cut = sum(1 for c in chunks if c.truncated)
-    if cut:
-        parts.append(f"{cut} passage{'s' if cut > 1 else ''} cut to the model's {max_tokens}-token limit")
-    if title_tokens > max_tokens:
-        parts.append(f"its path is longer than the model's {max_tokens}-token limit and was cut for related notes")
-    return "; ".join(parts)
 
 
 def _hash_text(text: str) -> str:

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from gte_notes.core.chunking import DEFAULT_TARGET_TOKENS, chunk_note
+from gte_notes.core.chunking import DEFAULT_TARGET_TOKENS, chunk_note, truncation_warning
 from gte_notes.core.errors import KnownError
-from gte_notes.core.indexer import truncation_warning
 from gte_notes.core.markdown_meta import parse_meta
 from gte_notes.core.model_choice import check_passage_tokens
 from gte_notes.core.status import folder_status
