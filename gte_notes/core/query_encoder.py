@@ -68,7 +68,7 @@ def open_embedder(name: str, precision: str, data_dir: Path, consent: CodeConsen
         if quick is not None:
             quick._consent = consent
             return quick
-    full = embedder_module.load_embedder(name, precision, data_dir, consent)
+    full = embedder_module.load_embedder(name, precision, data_dir, consent=consent)
     if isinstance(full, embedder_module.Embedder) and path is not None:
         mark = time.perf_counter()
         try:
@@ -261,7 +261,7 @@ class QuickEmbedder:
         with self._lock:
             if self._full is None:
                 full = embedder_module.load_embedder(self.name, self._full_precision, self._data_dir,
-                                                     self._consent)
+                                                     consent=self._consent)
                 if full.model_id != self.model_id:
                     raise KnownError(f"The model in {self.path} changed while gte-notes was running; "
                                      "restart gte-notes to use it.")
