@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import sqlite3
 import sys
@@ -15,9 +14,8 @@ from gte_notes.cli_output import ProgressBar, print_hits, print_status
 from gte_notes.core.errors import AlreadyRunningError, FolderError, KnownError
 from gte_notes.core.files.config import Settings
 from gte_notes.core.files.notes import NoteFilter
-from gte_notes.core.files.paths import data_home
 from gte_notes.core.index.ann import AnnIndex
-from gte_notes.core.index.status import folder_status
+from gte_notes.core.index.status import folder_status, index_model_id
 from gte_notes.core.index.store import Store, read_error
 from gte_notes.core.live.workspace import Workspace
 
@@ -29,6 +27,13 @@ def _parser() -> argparse.ArgumentParser:
                                    "[default: $GTE_NOTES_MODEL, the settings file, or thenlper/gte-small]")
     p.add_argument("--precision", choices=["auto", "fp32", "bf16", "int8"], help="embedding precision")
     p.add_argument("--data-dir", help="where indexes are kept [default: $GTE_NOTES_HOME or the user data dir]")
+    p.add_argument("--dims", type=int, help="keep N of the model's vector dimensions (128 up to its size; "
+                                            "0 = all) [default: the settings file, else all]")
+    p.add_argument("--passage-tokens", type=int, help="passage size in tokens (at most the model's limit) "
+                                                      "[default: the settings file, else 256]")
+    p.add_argument("--trust-remote-code", action="store_true",
+                   help="allow a model that is not on the known list to run its own Python code "
+                        "(remembered for that model until its code changes)")
     sub = p.add_subparsers(dest="command")
 
     s = sub.add_parser("index", help="index a notes folder (only new and changed notes are embedded)")
@@ -56,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("model", help="show or download the embedding model")
     s.add_argument("action", choices=["info", "download"])
+    s.add_argument("name", nargs="?", help="download: gte-small, gte-multilingual-base or any hub name "
+                                           "[default: the model in use]")
+    s.add_argument("--json", action="store_true", help="info: the known models and their facts, as JSON")
 
     s = sub.add_parser("gui", help="start the desktop app (the default)")
     s.add_argument("folder", nargs="?")
@@ -93,11 +101,11 @@ def _read_store(args: argparse.Namespace, settings: Settings) -> tuple[Workspace
     return ws, store, problem
 
 
-def _embedder(args: argparse.Namespace, settings: Settings):
-    from gte_notes.core.model.embedder import load_embedder
+def _embedder(args: argparse.Namespace, settings: Settings, store: Store | None = None):
+    from gte_notes.cli_models import open_for_cli
 
-    return load_embedder(settings.model_name(args.model), args.precision or settings.precision,
-                         data_home(args.data_dir))
+    # A reader opens the model the way its index was built (the vector size it recorded).
+    return open_for_cli(args, settings, index_model_id(store) if store is not None else "")
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
@@ -109,7 +117,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
             store = ws.open_store()
             if store.notice:
                 print(store.notice, file=sys.stderr)
-            embedder = _embedder(args, settings)
+            embedder = _embedder(args, settings, store)
             ann = ws.open_ann(store, embedder)
             bar = ProgressBar(sys.stderr)
             stats = ws.indexer(store, ann, embedder).reconcile(progress=bar.update, cancel=stop.is_set)
@@ -127,7 +135,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
 def _reader(args: argparse.Namespace, settings: Settings):
     ws, store, _ = _read_store(args, settings)
-    embedder = _embedder(args, settings)
+    embedder = _embedder(args, settings, store)
     ann = AnnIndex(ws.dir, embedder.dim, embedder.model_id)
     ann.load(store, rebuild=False)  # rebuilding a big graph takes minutes: not without saving it
     if ann.needs_rebuild:
@@ -187,20 +195,9 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_model(args: argparse.Namespace, settings: Settings) -> int:
-    from gte_notes.core.model import model_files
+    from gte_notes.cli_models import model_download, model_info
 
-    name = settings.model_name(args.model)
-    if args.action == "download":
-        bar = ProgressBar(sys.stderr, unit="MB")
-        path = model_files.download_model(name, progress=bar.update_bytes)
-        bar.close()
-        print(f"{name} is ready at {path}")
-        return 0
-    path = model_files.resolve_model_path(name)
-    embedder = _embedder(args, settings)
-    print(json.dumps({"model": name, "path": str(path), "model_id": embedder.model_id, "dim": embedder.dim,
-                      "max_tokens": embedder.max_tokens, "precision": embedder.precision_note}, indent=1))
-    return 0
+    return (model_download if args.action == "download" else model_info)(args, settings)
 
 
 def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:

@@ -68,7 +68,8 @@ def print_status(status: dict[str, Any], *, as_json: bool, everything: bool, out
     out.write(f"Folder: {status['folder']}\n")
     if status.get("folder_problem"):
         out.write(f"        {status['folder_problem']} Showing the index as it was last updated.\n")
-    out.write(f"Index:  {status['index_dir']}\nModel:  {status['model'] or '—'}\n")
+    dims = f" ({status['dims']} dimensions)" if status.get("dims") else ""
+    out.write(f"Index:  {status['index_dir']}\nModel:  {status['model'] or '—'}{dims}\n")
     out.write(f"Files:  {status['files_total']} ({counts})\nChunks: {status['chunks']}, "
               f"vectors: {status['vectors']}\n")
     shown = [f for f in status["files"] if everything or f["status"] != "indexed" or f["warning"]]

@@ -21,6 +21,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Tests never read or write the real user's settings or indexes.
 os.environ["GTE_NOTES_CONFIG"] = tempfile.mkdtemp(prefix="gte-notes-test-config-")
 os.environ["GTE_NOTES_HOME"] = tempfile.mkdtemp(prefix="gte-notes-test-data-")
+# Code that a test model ships (remote-code tests) is copied here by transformers, not to the user's cache.
+os.environ["HF_MODULES_CACHE"] = tempfile.mkdtemp(prefix="gte-notes-test-hf-modules-")
 
 from tests.fakes import FakeEmbedder
 

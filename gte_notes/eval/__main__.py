@@ -19,6 +19,8 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m gte_notes.eval", description=__doc__)
     p.add_argument("--model", help="model name or folder [default: the stand-in MiniLM when installed]")
     p.add_argument("--precision", default="fp32", choices=["auto", "fp32", "bf16", "int8"])
+    p.add_argument("--dims", type=int, default=0, help="keep N of the model's vector dimensions, as the "
+                                                       "app's --dims does (0 = all)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--fresh", action="store_true",
                    help="index into a new temporary folder instead of the cache (~/.cache/gte-notes-eval)")
@@ -74,8 +76,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    embedder = load_model(args.model, args.precision)
-    meta = {"benchmark": args.benchmark, "model": embedder.name, "precision": embedder.precision}
+    embedder = load_model(args.model, args.precision, args.dims)
+    meta = {"benchmark": args.benchmark, "model": embedder.name, "precision": embedder.precision,
+            "dims": embedder.dim}
     with tempfile.TemporaryDirectory(prefix="gte-notes-eval-") as tmp:
         workdir = Path(tmp) if args.fresh else None
         if args.benchmark == "scifact":

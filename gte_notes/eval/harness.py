@@ -49,12 +49,14 @@ def default_model() -> str:
         return DEFAULT_MODEL
 
 
-def load_model(name: str | None, precision: str) -> Embedder:
+def load_model(name: str | None, precision: str, dims: int = 0) -> Embedder:
+    """The model as the app loads it; `dims` cuts its vectors as `--dims` does (dims.py)."""
+    from gte_notes.core.model.dims import with_dims
     from gte_notes.core.model.embedder import load_embedder
 
     embedder = load_embedder(name or default_model(), precision)
     embedder.prepare_queries()  # the app's query path, so the reported query latency is the app's
-    return embedder
+    return with_dims(embedder, dims)
 
 
 def note_text(title: str, body: str) -> str:

@@ -72,6 +72,10 @@ def run_gui(args: argparse.Namespace, settings: Settings) -> NoReturn:
         # A folder named on the command line becomes the one plain `gte-notes` opens next time.
         settings.folders = [folder] + [f for f in settings.folders if f != folder]
         settings.save()
+    # --dims and --passage-tokens act as the Settings fields of the same name (saved with them if edited).
+    for field in ("dims", "passage_tokens"):
+        if getattr(args, field, None) is not None:
+            setattr(settings, field, getattr(args, field))
     bridge = EngineBridge(settings, home=getattr(args, "data_dir", None), model=getattr(args, "model", None),
                          precision=getattr(args, "precision", None))
     # A screenshot must not depend on (or change) the user's saved window layout.

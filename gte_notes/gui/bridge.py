@@ -24,6 +24,7 @@ from gte_notes.core.files.config import Settings
 from gte_notes.core.files.notes import scan_folder
 from gte_notes.core.files.paths import data_home
 from gte_notes.core.live.engine import Engine, EngineListener
+from gte_notes.core.live.model_choice import choice_key, open_for_settings
 from gte_notes.core.markdown.links import LinkIndex
 from gte_notes.core.markdown.note_display import readable_title
 from gte_notes.core.search.results import Hits
@@ -142,21 +143,21 @@ class EngineBridge(QObject):
     def _embedder_for_start(self) -> object | None:
         if self._given_embedder is not None:
             return self._given_embedder
-        if self._loaded is not None and self._loaded[:2] == (self.model, self.precision):
+        if self._loaded is not None and self._loaded[:2] == (self.model, choice_key(self.settings, self.precision)):
             return self._loaded[2]
         return None
 
     def _load_embedder(self, token: int) -> object:
-        from gte_notes.core.model.query_encoder import open_embedder
 
         try:
-            embedder = open_embedder(self.model, self.precision, data_home(self.home))
+            embedder = open_for_settings(self.settings, data_home(self.home), model=self.model,
+                                         precision=self.precision)
         except ModelMissingError as err:
             if token == self._token and not self._closed:
                 self._missing_message = str(err)
                 self.model_missing.emit(str(err))
             raise
-        self._loaded = (self.model, self.precision, embedder)
+        self._loaded = (self.model, choice_key(self.settings, self.precision), embedder)
         return embedder
 
     @property

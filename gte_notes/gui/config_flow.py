@@ -46,7 +46,7 @@ class ConfigFlow:
     def model_missing(self, message: str) -> None:
         if self.model_dialog is not None and self.model_dialog.isVisible():
             return
-        dialog = ModelMissingDialog(self.bridge.model, message, self.window)
+        dialog = ModelMissingDialog(self.bridge.model, message, self.window, settings=self.settings)
         dialog.model_ready.connect(self._model_chosen)
         dialog.rejected.connect(self.window.close)
         self.model_dialog = dialog

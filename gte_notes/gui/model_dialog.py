@@ -17,7 +17,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gte_notes.core.files.config import DEFAULT_MODEL
+from gte_notes.core.errors import KnownError
+from gte_notes.core.files.config import DEFAULT_MODEL, Settings
+from gte_notes.gui.model_facts import allow_code, is_code_refusal
 from gte_notes.gui.style import quiet
 from gte_notes.gui.tasks import NewThread, Task, call_in_gui
 
@@ -39,9 +41,11 @@ def _check_folder(path: str) -> str:
 class ModelMissingDialog(QDialog):
     model_ready = Signal(str)  # the model name or folder to use now
 
-    def __init__(self, model: str, message: str, parent: QWidget | None = None) -> None:
+    def __init__(self, model: str, message: str, parent: QWidget | None = None,
+                 settings: Settings | None = None) -> None:
         super().__init__(parent)
         self.model = model
+        self.settings = settings
         self.setWindowTitle("The embedding model is missing")
         self.setMinimumWidth(520)
         size = " (about 70 MB, once)" if model == DEFAULT_MODEL else ""
@@ -65,9 +69,19 @@ class ModelMissingDialog(QDialog):
             self.download.setToolTip("Only a Hugging Face model name can be downloaded")
         self.choose = QPushButton("Choose model folder…")
         self.quit = QPushButton("Quit")
+        # The model is here but would run its own code: the one way on is the user's explicit yes.
+        self.run_code = QPushButton("Run its code…")
+        self.run_code.setVisible(is_code_refusal(message) and settings is not None)
+        if self.run_code.isVisible() or is_code_refusal(message):
+            self.setWindowTitle("The model wants to run its own code")
+            intro.setText(f"<p><b>The model “{_esc(model)}” ships Python code of its own, and gte-notes "
+                          "runs such code only when you agree.</b></p><p>Remote code is code: agree only if "
+                          "you trust where the model came from, or choose another model.</p>")
+            self.download.hide()
         buttons = QHBoxLayout()
         buttons.addWidget(self.quit)
         buttons.addStretch(1)
+        buttons.addWidget(self.run_code)
         buttons.addWidget(self.choose)
         buttons.addWidget(self.download)
         layout = QVBoxLayout(self)
@@ -78,6 +92,7 @@ class ModelMissingDialog(QDialog):
         layout.addLayout(buttons)
         self.download.clicked.connect(self._download)
         self.choose.clicked.connect(self._choose)
+        self.run_code.clicked.connect(self._allow_code)
         self.quit.clicked.connect(self.reject)
 
     def _busy(self, on: bool) -> None:
@@ -114,6 +129,16 @@ class ModelMissingDialog(QDialog):
         self.feedback.setText("Checking the folder…")
         Task(_check_folder, folder).on_done(lambda _path: self._ready(folder)).on_error(self._failed) \
             .start(NewThread())
+
+    def _allow_code(self) -> None:
+        assert self.settings is not None
+        try:
+            agreed = allow_code(self, self.settings, self.model)
+        except KnownError as err:  # the folder vanished meanwhile
+            self.feedback.setText(f"⚠ {err}")
+            return
+        if agreed:
+            self._ready(self.model)
 
     def _ready(self, model: str) -> None:
         self.progress.hide()

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from gte_notes.core.model.dims import dims_of
+
 _H1 = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
 GENERIC = {"model", "models", "snapshot", "snapshots", "main", "weights"}
 
@@ -38,5 +40,5 @@ def describe_model(name: str, model_id: str) -> str:
     parts = model_id.split(":")
     details = [name or (parts[0] if parts else "")]
     if len(parts) >= 4:
-        details += [parts[2], f"{parts[3]} dimensions"]
+        details += [parts[2], f"{dims_of(model_id)} dimensions"]  # a cut size (":d256") is the one in use
     return " · ".join(d for d in details if d)

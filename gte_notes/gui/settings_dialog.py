@@ -1,4 +1,5 @@
-"""Settings: notes folder, model, include/exclude globs, open-in-editor command, result count."""
+"""Settings: notes folder, model (with the known models' facts), vector and passage size,
+include/exclude globs, open-in-editor command, result count."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import dataclasses
 import html
 
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -21,10 +23,14 @@ from PySide6.QtWidgets import (
 )
 
 from gte_notes.core.files.config import DEFAULT_MODEL, Settings
+from gte_notes.core.markdown.chunking import DEFAULT_TARGET_TOKENS, MIN_PASSAGE_TOKENS
+from gte_notes.core.model.dims import MIN_DIMS, quality_warning
+from gte_notes.core.model.model_catalog import KNOWN_MODELS, canonical_name, known
+from gte_notes.gui.model_facts import facts_text
 from gte_notes.gui.style import quiet
 
 # Changing one of these means another index (folder) or re-embedding/re-filtering (model, globs).
-RESTART_FIELDS = ("folders", "model", "precision", "include", "exclude", "max_file_mb")
+RESTART_FIELDS = ("folders", "model", "precision", "include", "exclude", "max_file_mb", "dims", "passage_tokens")
 
 
 def _globs(edit: QPlainTextEdit) -> list[str]:
@@ -45,6 +51,29 @@ class SettingsDialog(QDialog):
         self.folder = QLineEdit(settings.folders[0] if settings.folders else "")
         self.model = QLineEdit(self._in_use)
         self.model.setPlaceholderText(DEFAULT_MODEL)
+        self.known = QComboBox()  # fills the field above with a known model's name
+        self.known.addItem("Known models…", "")
+        for facts in KNOWN_MODELS:
+            self.known.addItem(f"{facts.key} ({facts.languages}, approx. {facts.download_mb} MB)", facts.repo_id)
+        self.known.activated.connect(self._pick_known)
+        self.facts = self._hint("")
+        self.model.textChanged.connect(lambda text: self.facts.setText(facts_text(text or DEFAULT_MODEL)))
+        self.facts.setText(facts_text(self._in_use))
+        self.dims = QSpinBox()
+        self.dims.setRange(0, 8192)
+        self.dims.setSpecialValueText("all (the model's own size)")
+        self.dims.setValue(settings.dims)
+        self.passage = QSpinBox()
+        self.passage.setRange(0, 8192)
+        self.passage.setSingleStep(64)
+        self.passage.setSpecialValueText(f"default ({DEFAULT_TARGET_TOKENS} tokens)")
+        self.passage.setValue(settings.passage_tokens)
+        self.dims_note = self._hint("")
+        self.dims.valueChanged.connect(self._update_dims_note)
+        self.model.textChanged.connect(self._update_dims_note)
+        self._update_dims_note()
+        self.problem = QLabel("")
+        self.problem.setWordWrap(True)
         self.include = QPlainTextEdit("\n".join(settings.include))
         self.include.setPlaceholderText("every .md, .markdown and .txt file\n"
                                         "(one glob a line, e.g. journal/**)")
@@ -62,12 +91,22 @@ class SettingsDialog(QDialog):
         form = QFormLayout()
         form.addRow("Notes folder", self._with_button(self.folder, "Choose…", self._choose_folder))
         form.addRow("Model", self._with_button(self.model, "Folder…", self._choose_model))
+        form.addRow("", self.known)
+        form.addRow("", self.facts)
         in_use = html.escape(model_name or self._in_use)
         given = ("" if self._in_use == settings.model else
                  f" (given at start; the saved setting is {html.escape(settings.model)})")
         form.addRow("", self._hint(f"In use now: <b>{in_use}</b>{given}. A Hugging Face model name "
                                    "(downloaded once) or a sentence-transformers model folder. Changing it "
+                                   "re-embeds every note; until that is done, search finds notes by their "
+                                   "words only."))
+        form.addRow("Vector size", self.dims)
+        form.addRow("", self.dims_note)
+        form.addRow("", self._hint("Keep only the first dimensions (from 128): a smaller index. Changing it "
                                    "re-embeds every note."))
+        form.addRow("Passage size", self.passage)
+        form.addRow("", self._hint("Tokens per passage, capped at the model's own limit. Longer passages "
+                                   "give fewer, broader results. Changing it re-reads every note."))
         form.addRow("Include", self.include)
         form.addRow("Exclude", self.exclude)
         form.addRow("Open notes with", self.editor)
@@ -83,6 +122,7 @@ class SettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.problem)
         layout.addWidget(buttons)
 
     @staticmethod
@@ -102,6 +142,32 @@ class SettingsDialog(QDialog):
         button.clicked.connect(slot)
         row.addWidget(button)
         return box
+
+    def _update_dims_note(self) -> None:
+        name = canonical_name(self.model.text().strip() or DEFAULT_MODEL)
+        facts = known(name)
+        warning = quality_warning(name, self.dims.value(), facts.dim if facts else 1 << 16) if self.dims.value() else ""
+        self.dims_note.setText(f"⚠ {html.escape(warning, quote=False)}" if warning else "")
+        self.dims_note.setVisible(bool(warning))
+
+    def _pick_known(self, index: int) -> None:
+        repo_id = self.known.itemData(index)
+        if repo_id:
+            self.model.setText(repo_id)
+
+    def accept(self) -> None:
+        # Checked here so a wrong size is fixed in the dialog, not found later as a failed start.
+        dims, passage = self.dims.value(), self.passage.value()
+        facts = known(self.model.text().strip() or DEFAULT_MODEL)
+        if dims and (dims < MIN_DIMS or facts is not None and dims > facts.dim):
+            top = facts.dim if facts is not None else "the model's size"
+            self.problem.setText(f"⚠ Vector size {dims} is not possible: choose from {MIN_DIMS} to {top}, "
+                                 "or “all”.")
+            return
+        if passage and passage < MIN_PASSAGE_TOKENS:
+            self.problem.setText(f"⚠ Passage size {passage} is too small: at least {MIN_PASSAGE_TOKENS} tokens.")
+            return
+        super().accept()
 
     def _choose_folder(self) -> None:
         chosen = QFileDialog.getExistingDirectory(self, "Choose your notes folder", self.folder.text())
@@ -128,7 +194,8 @@ class SettingsDialog(QDialog):
         return dataclasses.replace(
             self._original, folders=folders, model=self._edited_model(),
             include=_globs(self.include), exclude=_globs(self.exclude),
-            editor_command=self.editor.text().strip(), result_count=self.results.value())
+            editor_command=self.editor.text().strip(), result_count=self.results.value(),
+            dims=self.dims.value(), passage_tokens=self.passage.value())
 
 
 def needs_restart(old: Settings, new: Settings) -> bool:

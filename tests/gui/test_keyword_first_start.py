@@ -23,7 +23,7 @@ def test_keyword_results_come_before_the_model_and_the_selection_survives_the_re
     _index(notes_dir, tmp_path / "data")
     release = threading.Event()
 
-    def slow_model(name: str, precision: str = "auto", data_dir=None) -> FakeEmbedder:
+    def slow_model(name: str, precision: str = "auto", data_dir=None, consent=None) -> FakeEmbedder:
         assert release.wait(WAIT_MS / 1000), "the test never let the model load"
         return FakeEmbedder()
 
@@ -56,7 +56,7 @@ def test_a_query_no_note_contains_says_meaning_search_is_coming(qtbot, make_wind
     _index(notes_dir, tmp_path / "data")
     release = threading.Event()
 
-    def slow_model(name: str, precision: str = "auto", data_dir=None) -> FakeEmbedder:
+    def slow_model(name: str, precision: str = "auto", data_dir=None, consent=None) -> FakeEmbedder:
         assert release.wait(WAIT_MS / 1000)
         return FakeEmbedder()
 

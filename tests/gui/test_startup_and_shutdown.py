@@ -17,7 +17,7 @@ def test_missing_model_shows_a_dialog_then_downloads_and_works(qtbot, make_windo
                                                                monkeypatch) -> None:
     available = threading.Event()
 
-    def load_embedder(name: str, precision: str = "auto", data_dir=None):
+    def load_embedder(name: str, precision: str = "auto", data_dir=None, consent=None):
         if not available.is_set():
             raise ModelMissingError(f'Model "{name}" is not on this computer.')
         return FakeEmbedder()

@@ -27,6 +27,10 @@ class Settings:
     editor_command: str = ""  # e.g. "code -g {path}:{line}"; empty = the system's default application
     result_count: int = 20
     rescan_minutes: float = 10.0
+    dims: int = 0  # vector size kept (dims.py); 0 = the model's own
+    passage_tokens: int = 0  # passage size the chunker aims for (chunking.py); 0 = its default
+    # Models whose own Python code the user agreed to run: name -> digest of that code (model_catalog.py).
+    trusted_code: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:

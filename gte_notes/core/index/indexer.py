@@ -7,6 +7,7 @@ Each note is written in one transaction, so a crash leaves it with its old chunk
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import re
@@ -31,7 +32,7 @@ from gte_notes.core.files.notes import (
 )
 from gte_notes.core.index.ann import AnnIndex
 from gte_notes.core.index.store import NewChunk, NoteRow, Store
-from gte_notes.core.markdown.chunking import chunk_note
+from gte_notes.core.markdown.chunking import chunk_note, passage_target, truncation_warning
 from gte_notes.core.markdown.markdown_meta import parse_meta
 
 # A file that could not be read this time is looked at again on the next reconcile even if its
@@ -141,6 +142,8 @@ class Indexer:
         root = check_folder(self.root)
         known = self.store.notes()
         pipeline = f"chunking {CHUNKING_VERSION}; {self.embedder.model_id}; max {self.embedder.max_tokens}"
+        if getattr(self.embedder, "passage_tokens", None):  # a chosen passage size: re-chunk when it changes
+            pipeline += f"; passage {passage_target(self.embedder)}"
         self._force = self.store.get_meta("pipeline") != pipeline
         if self._force:
             paths = None  # a new model or chunker: every note must be looked at again
@@ -333,12 +336,16 @@ class Indexer:
         # embedded only when it is new. Looked up with the chunks' vectors, in one query.
         title_text = title_of_path(rel)
         title_hash = _hash_text(title_text)
+        title_tokens = len(self.embedder.token_offsets(title_text)) + 2
+        cut = truncation_warning(chunks, title_tokens, self.embedder.max_tokens)
+        if cut:  # nothing is cut silently: the note says so in its status
+            read = dataclasses.replace(read, warning="; ".join(w for w in (read.warning, cut) if w))
         missing = self.store.missing_vectors([*texts, title_hash], self.embedder.model_id)
         stats.reused_chunks += sum(1 for h in texts if h not in missing)
         texts = {h: t for h, t in texts.items() if h in missing}
         if title_hash in missing and title_hash not in texts:
             texts[title_hash] = title_text
-            tokens[title_hash] = min(len(self.embedder.token_offsets(title_text)) + 2, self.embedder.max_tokens)
+            tokens[title_hash] = min(title_tokens, self.embedder.max_tokens)
         return _Pending(rel, read, meta.title, meta.tags, meta.links, new_chunks, texts, tokens, title_hash)
 
     def _write_status(self, rel: str, read: FileRead, old: NoteRow | None, stats: ReconcileStats, *,

@@ -7,12 +7,19 @@ from typing import Any
 from gte_notes.core.files.path_text import from_db
 from gte_notes.core.index.ann import AnnIndex
 from gte_notes.core.index.store import Store
+from gte_notes.core.model.dims import dims_of
+
+
+def index_model_id(store: Store) -> str:
+    """The model id the index's vectors were made with ("" before the first index)."""
+    pipeline = store.get_meta("pipeline")
+    return pipeline.split("; ")[1] if pipeline.count("; ") >= 1 else ""
 
 
 def folder_status(ws: Any, store: Store) -> dict[str, Any]:
     """Reads only the database and the ANN manifest: no model is loaded for a status."""
     pipeline = store.get_meta("pipeline")
-    model_id = pipeline.split("; ")[1] if pipeline.count("; ") >= 1 else ""
+    model_id = index_model_id(store)
     manifest = AnnIndex(ws.dir, 0, model_id).read_manifest()
     files = [
         {"path": from_db(r["path"]), "status": r["status"], "reason": r["reason"], "warning": r["warning"],
@@ -23,6 +30,7 @@ def folder_status(ws: Any, store: Store) -> dict[str, Any]:
         "folder": str(ws.folder),
         "index_dir": str(ws.dir),
         "model": model_id,
+        "dims": dims_of(model_id) if model_id else None,  # the vector size stored (dims.py)
         "pipeline": pipeline,
         "counts": store.status_counts(),
         "files_total": len(files),

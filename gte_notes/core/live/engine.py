@@ -88,9 +88,9 @@ class Engine(EngineReads, EngineWorker):
         self._idle = threading.Condition()
 
     def _default_factory(self) -> object:
-        from gte_notes.core.model.query_encoder import open_embedder
+        from gte_notes.core.live.model_choice import open_for_settings
 
-        return open_embedder(self.settings.model_name(), self.settings.precision, self.ws.home)
+        return open_for_settings(self.settings, self.ws.home)
 
     # ---- life cycle ---------------------------------------------------------------------------
 

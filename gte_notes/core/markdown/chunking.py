@@ -35,6 +35,7 @@ from gte_notes.core.markdown.markdown_lines import BLANK, HEADING, Line, split_l
 from gte_notes.core.markdown.markdown_meta import NoteMeta
 
 DEFAULT_TARGET_TOKENS = 256
+MIN_PASSAGE_TOKENS = 32  # a smaller passage says too little to embed well
 SPECIAL_TOKENS = 2  # [CLS] and [SEP], added by the model around every passage
 LONG_TOKEN_CHARS = 24
 _CONTEXT_SEP = "\n\n"
@@ -72,6 +73,9 @@ class Chunk:
     line: int  # 1-based line of `start`
     heading: str  # heading path where the chunk starts, " > " joined
     n_tokens: int  # tokens of embed_text including the 2 special tokens; <= max_tokens
+    # True when even a one-token span measured over the limit and its end had to be dropped (_truncate):
+    # the indexer says so on the note, because that text cannot be found by meaning.
+    truncated: bool = False
 
 
 @dataclass
@@ -123,7 +127,7 @@ def chunk_note(
     if not text[meta.body_start :].strip():
         return []
     max_tokens = tokenizer.max_tokens
-    target = max(min(target_tokens or DEFAULT_TARGET_TOKENS, max_tokens), SPECIAL_TOKENS + 1)
+    target = passage_target(tokenizer, target_tokens)
     lines = split_lines(text, meta.body_start)
     tokens = _Tokens(tokenizer.token_offsets(text[meta.body_start :]), meta.body_start)
     context = _Context(meta, tokenizer, target)
@@ -131,6 +135,25 @@ def chunk_note(
     packer = _Packer(text, tokens, context, sections, target)
     spans = packer.pack()
     return _finish(text, spans, sections, context, tokenizer, max_tokens, tokens)
+
+
+def passage_target(tokenizer: Tokenizer, target_tokens: int | None = None) -> int:
+    """Tokens a passage aims for: the size asked for (else the tokenizer's `passage_tokens`, else the
+    default), never over the model's limit. A long-context model (8192 tokens) still gets passage-sized
+    passages by default: its limit only caps the size, it does not set it."""
+    wanted = target_tokens or getattr(tokenizer, "passage_tokens", None) or DEFAULT_TARGET_TOKENS
+    return max(min(int(wanted), tokenizer.max_tokens), SPECIAL_TOKENS + 1)
+
+
+def truncation_warning(chunks: list[Chunk], title_tokens: int, max_tokens: int) -> str:
+    """What of a note the model could not read whole, in words ("" when everything fit)."""
+    parts = []
+    cut = sum(1 for c in chunks if c.truncated)
+    if cut:
+        parts.append(f"{cut} passage{'s' if cut > 1 else ''} cut to the model's {max_tokens}-token limit")
+    if title_tokens > max_tokens:
+        parts.append(f"its path is longer than the model's {max_tokens}-token limit and was cut for related notes")
+    return "; ".join(parts)
 
 
 def _sections(lines: list[Line]) -> list[_Section]:
@@ -345,7 +368,11 @@ def _finish(
             if len(pieces) > 1:
                 todo.extend(reversed([_Span(a, b, span.first_section, span.common) for a, b in pieces]))
                 continue
+            whole = len(body)
             body, embed_text, n_tokens = _truncate(body, prefix, tokenizer, max_tokens)
+            cut = len(body) < whole
+        else:
+            cut = False
         chunks.append(
             Chunk(
                 seq=len(chunks),
@@ -356,6 +383,7 @@ def _finish(
                 line=bisect_right(breaks, span.start) + 1,
                 heading=_PATH_SEP.join(sections[span.first_section].path),
                 n_tokens=n_tokens,
+                truncated=cut,
             )
         )
     return chunks

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from gte_notes.core.errors import KnownError, ModelMissingError
+from gte_notes.core.model.model_catalog import CodeConsent, check_remote_code
 from gte_notes.core.model.model_files import DEFAULT_MODEL, model_fingerprint, resolve_model_path
 from gte_notes.core.model.precision_cache import PrecisionCache, check_key
 
@@ -420,18 +421,20 @@ def _release_freed_memory() -> None:
 
 
 def load_embedder(name_or_path: str = DEFAULT_MODEL, precision: str = "auto",
-                  data_dir: Path | None = None) -> Embedder:
+                  data_dir: Path | None = None, consent: CodeConsent | None = None) -> Embedder:
     """Find the model offline, load it on the CPU and settle its precision.
 
     `precision` is "auto" (the fastest this CPU runs well that stays within MIN_CALIBRATION_COSINE
     of fp32) or one of "fp32", "bf16", "int8" to force it. With `data_dir`, the precision check's
     outcome is remembered there (precision_cache.py) and later loads skip it. Raises
-    ModelMissingError when the model is absent or its folder cannot be loaded.
+    ModelMissingError when the model is absent or its folder cannot be loaded, and RemoteCodeRefused
+    (before anything is imported from the model) when it ships code that `consent` does not cover.
     `Embedder.load_times` says where the load's seconds went.
     """
     if precision not in ("auto", *PRECISIONS):
         raise KnownError(f'Unknown precision "{precision}": use auto, fp32, bf16 or int8.')
     path = resolve_model_path(name_or_path)
+    runs_code = check_remote_code(name_or_path, path, consent)
     times: dict[str, float] = {}
     mark = time.perf_counter()
     try:
@@ -440,7 +443,8 @@ def load_embedder(name_or_path: str = DEFAULT_MODEL, precision: str = "auto",
         times["import torch, transformers, sentence-transformers"] = time.perf_counter() - mark
         mark = time.perf_counter()
         with _quiet_loading():
-            model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+            model = SentenceTransformer(str(path), device="cpu", local_files_only=True,
+                                        trust_remote_code=runs_code)
         times["read weights, build the model"] = time.perf_counter() - mark
         mark = time.perf_counter()
         cache = PrecisionCache(data_dir) if data_dir is not None else None

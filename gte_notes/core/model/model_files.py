@@ -36,7 +36,12 @@ MODEL_FILE_PATTERNS = [
     "*.model",
     "model.safetensors",
     "*/model.safetensors",
+    # A model with code of its own (config.json auto_map) needs it to load offline; fetching it runs
+    # nothing: model_catalog.check_remote_code decides whether it may run.
+    "*.py",
 ]
+# A repository that holds only another model's code (gte-multilingual-base's lives in a second one).
+CODE_FILE_PATTERNS = ["*.py", "*.json"]
 _FALLBACK_WEIGHT_PATTERNS = ["pytorch_model.bin", "*/pytorch_model.bin"]
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth")
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
@@ -167,14 +172,14 @@ def model_fingerprint(path: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def _remote_total_bytes(repo_id: str, endpoint: str | None) -> int:
+def _remote_total_bytes(repo_id: str, endpoint: str | None, patterns: list[str]) -> int:
     """Bytes the download will fetch, for the progress total; 0 when unknown."""
     from huggingface_hub import HfApi
     from huggingface_hub.utils import filter_repo_objects
 
     info = HfApi(endpoint=endpoint).model_info(repo_id, files_metadata=True)
     sizes = {s.rfilename: s.size or 0 for s in info.siblings or []}
-    wanted = set(filter_repo_objects(sizes, allow_patterns=MODEL_FILE_PATTERNS))
+    wanted = set(filter_repo_objects(sizes, allow_patterns=patterns))
     if not any(name.endswith(".safetensors") for name in wanted):
         wanted |= set(filter_repo_objects(sizes, allow_patterns=_FALLBACK_WEIGHT_PATTERNS))
     return sum(sizes[name] for name in wanted)
@@ -191,21 +196,24 @@ def _blob_bytes(blobs: Path) -> int:
     return total
 
 
-def download_model(repo_id: str, progress: Callable[[int, int], None] | None = None) -> Path:
+def download_model(repo_id: str, progress: Callable[[int, int], None] | None = None, *,
+                   patterns: list[str] | None = None) -> Path:
     """Fetch `repo_id` into the local hub cache and return its snapshot folder.
 
     The only function in gte-notes that uses the network. `progress(done, total)` is called from a
     helper thread about four times a second with bytes written so far and bytes expected (total is 0
     when the hub did not say). Bytes are read off the cache's blob folder rather than from
-    huggingface_hub's progress bars, whose shape changes between its releases.
+    huggingface_hub's progress bars, whose shape changes between its releases. `patterns`: fetch only
+    these files, and do not expect a model (a repository of code, CODE_FILE_PATTERNS).
     """
+    wanted = patterns or MODEL_FILE_PATTERNS
     from huggingface_hub import snapshot_download
 
     cache = hub_cache_dir()
     endpoint = os.environ.get("HF_ENDPOINT") or None
     blobs = cache / f"models--{repo_id.replace('/', '--')}" / "blobs"
     try:
-        total = _remote_total_bytes(repo_id, endpoint)
+        total = _remote_total_bytes(repo_id, endpoint, wanted)
         start = _blob_bytes(blobs)
         done_event = threading.Event()
 
@@ -221,10 +229,10 @@ def download_model(repo_id: str, progress: Callable[[int, int], None] | None = N
         try:
             folder = Path(
                 snapshot_download(
-                    repo_id, cache_dir=str(cache), allow_patterns=MODEL_FILE_PATTERNS, endpoint=endpoint
+                    repo_id, cache_dir=str(cache), allow_patterns=wanted, endpoint=endpoint
                 )
             )
-            if not any(folder.glob("*.safetensors")):
+            if patterns is None and not any(folder.glob("*.safetensors")):
                 # Older repos ship only pickled weights; fetch those rather than fail.
                 folder = Path(
                     snapshot_download(
@@ -247,7 +255,7 @@ def download_model(repo_id: str, progress: Callable[[int, int], None] | None = N
     if progress is not None:
         final = _blob_bytes(blobs) - start
         progress(total or final, total or final)
-    if not is_model_folder(folder):
+    if patterns is None and not is_model_folder(folder):
         raise KnownError(f'The download of "{repo_id}" did not contain a model (no config.json in {folder}).')
     return folder
 

@@ -33,6 +33,7 @@ import numpy as np
 
 from gte_notes.core.errors import KnownError
 from gte_notes.core.model import embedder as embedder_module  # sets OMP_WAIT_POLICY before torch loads
+from gte_notes.core.model.model_catalog import CodeConsent, check_remote_code
 from gte_notes.core.model.model_files import model_fingerprint, resolve_model_path
 from gte_notes.core.model.precision_cache import check_key
 
@@ -53,18 +54,21 @@ def encoder_file(data_dir: Path, name: str, path: Path, requested: str) -> Path:
     return Path(data_dir) / ENCODER_DIR / f"{hashlib.sha256(f'{name}|{key}'.encode()).hexdigest()[:24]}.pt"
 
 
-def open_embedder(name: str, precision: str, data_dir: Path) -> Any:
+def open_embedder(name: str, precision: str, data_dir: Path, consent: CodeConsent | None = None) -> Any:
     """What the app's engine runs on: the saved query encoder when there is one, else the full model
-    (then saving its query encoder for the next start)."""
+    (then saving its query encoder for the next start). `consent`: see model_catalog.check_remote_code;
+    it is asked before a saved encoder too, so a model's code never gets around a refusal that way."""
     try:
         path: Path | None = resolve_model_path(name)
     except KnownError:
         path = None  # load_embedder says what is missing, in the words the GUI expects
     if path is not None:
+        check_remote_code(name, path, consent)
         quick = load_query_encoder(name, path, precision, Path(data_dir))
         if quick is not None:
+            quick._consent = consent
             return quick
-    full = embedder_module.load_embedder(name, precision, data_dir)
+    full = embedder_module.load_embedder(name, precision, data_dir, consent=consent)
     if isinstance(full, embedder_module.Embedder) and path is not None:
         mark = time.perf_counter()
         try:
@@ -78,6 +82,7 @@ def open_embedder(name: str, precision: str, data_dir: Path) -> Any:
             # Queries through the graph just checked (the engine need not trace the model again),
             # notes through the model already loaded.
             quick._full = full
+            quick._consent = consent
             quick.load_times = full.load_times
             return quick
     return full
@@ -208,6 +213,7 @@ class QuickEmbedder:
         self._full_precision = self.precision if requested == "auto" else requested
         self._data_dir = data_dir
         self._full: embedder_module.Embedder | None = None
+        self._consent: CodeConsent | None = None  # what open_embedder was given, for the full load
         self._lock = threading.Lock()
 
     def token_offsets(self, text: str) -> list[tuple[int, int]]:
@@ -254,7 +260,8 @@ class QuickEmbedder:
         """The full model, loaded once (seconds: the imports the fast start skipped)."""
         with self._lock:
             if self._full is None:
-                full = embedder_module.load_embedder(self.name, self._full_precision, self._data_dir)
+                full = embedder_module.load_embedder(self.name, self._full_precision, self._data_dir,
+                                                     consent=self._consent)
                 if full.model_id != self.model_id:
                     raise KnownError(f"The model in {self.path} changed while gte-notes was running; "
                                      "restart gte-notes to use it.")

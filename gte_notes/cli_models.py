@@ -1,0 +1,110 @@
+"""The CLI's model side: opening the chosen model (--model, --dims, --passage-tokens,
+--trust-remote-code), `gte-notes model info [--json]` and `gte-notes model download [NAME]`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from gte_notes.core.errors import KnownError
+from gte_notes.core.files.config import Settings
+from gte_notes.core.files.paths import data_home
+from gte_notes.core.model.dims import quality_warning
+from gte_notes.core.model.model_catalog import (
+    KNOWN_MODELS,
+    canonical_name,
+    catalogue_json,
+    known,
+    needs_remote_code,
+)
+
+_HUB_NAME = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+
+
+def _note(text: str) -> None:
+    print(f"gte-notes: {text}", file=sys.stderr)
+
+
+def open_for_cli(args: argparse.Namespace, settings: Settings, index_model_id: str = "") -> Any:
+    """The model as --model/--dims/--passage-tokens/--trust-remote-code and the settings choose it.
+
+    Without --dims or a dims setting, an index built with cut vectors of this same model is searched at
+    its own size, so `search` after `index --dims 256` needs no repeating (--dims 0 asks for all).
+    """
+    from gte_notes.core.live.model_choice import consent_of, open_chosen, remember_consent
+    from gte_notes.core.model.dims import with_dims
+
+    name = canonical_name(settings.model_name(args.model))
+    passage = args.passage_tokens if args.passage_tokens is not None else settings.passage_tokens
+    dims = args.dims if args.dims is not None else settings.dims
+    embedder = open_chosen(name, args.precision or settings.precision, data_home(args.data_dir),
+                           dims=dims, passage_tokens=passage,
+                           consent=consent_of(settings, args.trust_remote_code), quick=False)
+    base, _, cut = index_model_id.rpartition(":d")
+    chosen = args.dims is not None or bool(settings.dims)  # --dims 0 is a choice too: all of them
+    if not chosen and cut.isdigit() and base == embedder.model_id:
+        embedder = with_dims(embedder, int(cut))
+        embedder.passage_tokens = passage or None
+    agreed_now = args.trust_remote_code and needs_remote_code(embedder.path) and known(name) is None
+    if agreed_now and remember_consent(settings, name, embedder.path):
+        settings.save()
+        _note(f"{name} runs its own code; your consent is remembered for it until that code changes.")
+    warning = quality_warning(name, embedder.dim, getattr(embedder, "full_dim", embedder.dim))
+    if warning:
+        _note(warning)
+    return embedder
+
+
+def _current(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    from gte_notes.core import model_files
+
+    name = canonical_name(settings.model_name(args.model))
+    path = model_files.resolve_model_path(name)
+    embedder = open_for_cli(args, settings)
+    facts = known(name)
+    return {"model": name, "path": str(path), "model_id": embedder.model_id, "dim": embedder.dim,
+            "dims": embedder.dim, "full_dim": getattr(embedder, "full_dim", embedder.dim),
+            "max_tokens": embedder.max_tokens, "precision": embedder.precision_note,
+            "runs_own_code": needs_remote_code(path), "known": facts.key if facts else None}
+
+
+def model_info(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.json:
+        print(json.dumps(_current(args, settings), indent=1))  # the model in use, as before
+        return 0
+    # --json: every known model with its facts, and the one in use (or why it cannot be loaded).
+    try:
+        current: dict[str, Any] = _current(args, settings)
+    except KnownError as err:
+        current = {"model": canonical_name(settings.model_name(args.model)), "error": str(err)}
+    print(json.dumps({"current": current, "known": catalogue_json()}, indent=1, ensure_ascii=False))
+    return 0
+
+
+def model_download(args: argparse.Namespace, settings: Settings) -> int:
+    from gte_notes.cli_output import ProgressBar
+    from gte_notes.core import model_files
+
+    name = canonical_name(args.name or settings.model_name(args.model))
+    if not _HUB_NAME.match(name) or Path(name).expanduser().is_dir():
+        keys = ", ".join(f.key for f in KNOWN_MODELS)
+        raise KnownError(f'"{name}" is not a model name on the hub (a folder needs no download). Known models: '
+                         f"{keys}; or any sentence-transformers model's hub name, such as thenlper/gte-small.")
+    facts = known(name)
+    if facts is not None:
+        _note(f"{name}: approx. {facts.download_mb} MB, {facts.license} license.")
+    bar = ProgressBar(sys.stderr, unit="MB")
+    path = model_files.download_model(name, progress=bar.update_bytes)
+    bar.close()
+    for repo in facts.code_repos if facts else ():
+        # Its code lives in another repository: fetched now, so it loads offline later.
+        model_files.download_model(repo, patterns=model_files.CODE_FILE_PATTERNS)
+    print(f"{name} is ready at {path}")
+    if facts is None and needs_remote_code(path):
+        _note(f"{name} ships its own Python code: it runs only after you agree (--trust-remote-code, or "
+              "confirm in Settings). Remote code is code: read it first.")
+    return 0
