@@ -27,7 +27,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"gte-notes {__version__}")
     p.add_argument("--model", help="model name (Hugging Face id) or a local model folder "
                                    "[default: $GTE_NOTES_MODEL, the settings file, or thenlper/gte-small]")
-    p.add_argument("--precision", choices=["auto", "fp32", "bf16", "int8", "onnx-fp32", "onnx-int8"], help="embedding precision")
+    p.add_argument("--precision", choices=["auto", "fp32", "bf16", "int8", "onnx-fp32", "onnx-int8"],
+                   help="embedding precision")
     p.add_argument("--data-dir", help="where indexes are kept [default: $GTE_NOTES_HOME or the user data dir]")
     sub = p.add_subparsers(dest="command")
 
