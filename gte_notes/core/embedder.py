@@ -237,10 +237,10 @@ class Embedder:
     def prepare_queries(self) -> bool:
         """Trace the model for search-as-you-type (query_graph.py): about a second, once, so the app
         does it in the background after loading; a one-off CLI search does not. True if traced."""
-        from gte_notes.core.query_graph import trace_query_graph  # imports torch
-
         if isinstance(self._inner, OnnxModel):
             return True  # the exported graph is already one C++ call per query
+        from gte_notes.core.query_graph import trace_query_graph  # imports torch
+
         if self._query_graph is None:
             self._query_graph = trace_query_graph(self._inner, self._takes_token_types)
         return self._query_graph is not None
