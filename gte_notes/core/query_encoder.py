@@ -95,8 +95,11 @@ def save_query_encoder(full: embedder_module.Embedder, requested: str, data_dir:
     meta = {"name": full.name, "path": str(full.path), "dim": full.dim, "max_tokens": full.max_tokens,
             "precision": full.precision, "note": full.precision_note, "model_id": full.model_id}
     # ONNX first, where it reproduces the model: a restart then needs no torch (onnx_query_encoder.py).
-    if save_onnx_encoder(full, target, meta, _CHECK_LENGTHS, _MAX_ABS_DIFF):
-        return True
+    try:
+        if save_onnx_encoder(full, target, meta, _CHECK_LENGTHS, _MAX_ABS_DIFF):
+            return True
+    except Exception as err:  # noqa: BLE001 - a runtime that fails to export leaves the TorchScript path
+        log.warning("could not save an ONNX query encoder (%r): trying TorchScript", err)
     if isinstance(full._inner, OnnxModel):
         return False  # an ONNX model that failed its own check: no torch graph to trace either
     import torch
