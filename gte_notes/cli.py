@@ -25,7 +25,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"gte-notes {__version__}")
     p.add_argument("--model", help="model name (Hugging Face id) or a local model folder "
                                    "[default: $GTE_NOTES_MODEL, the settings file, or thenlper/gte-small]")
-    p.add_argument("--precision", choices=["auto", "fp32", "bf16", "int8"], help="embedding precision")
+    p.add_argument("--precision", choices=["auto", "fp32", "bf16", "int8", "onnx-fp32", "onnx-int8"],
+                   help="embedding precision")
     p.add_argument("--data-dir", help="where indexes are kept [default: $GTE_NOTES_HOME or the user data dir]")
     p.add_argument("--dims", type=int, help="keep N of the model's vector dimensions (128 up to its size; "
                                             "0 = all) [default: the settings file, else all]")

@@ -18,7 +18,7 @@ SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m gte_notes.eval", description=__doc__)
     p.add_argument("--model", help="model name or folder [default: the stand-in MiniLM when installed]")
-    p.add_argument("--precision", default="fp32", choices=["auto", "fp32", "bf16", "int8"])
+    p.add_argument("--precision", default="fp32", choices=["auto", "fp32", "bf16", "int8", "onnx-fp32", "onnx-int8"])
     p.add_argument("--dims", type=int, default=0, help="keep N of the model's vector dimensions, as the "
                                                        "app's --dims does (0 = all)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")

@@ -76,6 +76,8 @@ def passages(tokenizer: Embedder, count: int) -> tuple[list[str], str]:
             for para in re.split(r"\n\s*\n", note.read_text(encoding="utf-8", errors="replace")):
                 if len(para.strip()) >= 40:
                     found.append(para.strip())
+    if count <= 0:  # the whole vault: every chunk a cold index embeds
+        return found, source
     step = max(1, len(found) // count)
     return found[::step][:count], source
 
@@ -100,6 +102,8 @@ def speed_table(path: Path, count: int, repeats: int, precisions: list[str]) -> 
     for precision in precisions:
         app = fp32 if precision == "fp32" else load_embedder(str(path), precision=precision)
         paths.append((f"Embedder.encode {precision} -> {app.precision}", app.encode))
+        if precision == "auto":
+            print(f"auto chose: {app.precision_note}\n")
     for _, encode in paths:
         encode(texts[:8])  # first calls pay one-off kernel set-up; keep it out of the timings
     # Rounds interleave the paths, so a neighbour's load on a shared machine hits all of them alike.
@@ -140,7 +144,7 @@ def quality_table() -> None:
     print(f"\nQuality on the trained MiniLM stand-in, {len(sentences)} STS-B test sentences, cosine to fp32:\n")
     print(f"| {'precision':<9} | min cos | mean cos | note |")
     print("|-----------|---------|----------|------|")
-    for precision in ("bf16", "int8", "auto"):
+    for precision in ("bf16", "int8", "onnx-fp32", "onnx-int8", "auto"):
         emb = load_embedder(path, precision=precision)
         low, mean = cosines(emb.encode(sentences), reference)
         print(f"| {precision:<9} | {low:.4f} | {mean:.4f} | {emb.precision_note} |")
@@ -148,9 +152,10 @@ def quality_table() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--passages", type=int, default=512)
+    parser.add_argument("--passages", type=int, default=512, help="0: every chunk of the vault")
     parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--precisions", default="fp32,bf16,int8,auto", help="comma-separated app paths")
+    parser.add_argument("--precisions", default="fp32,bf16,int8,onnx-fp32,onnx-int8,auto",
+                        help="comma-separated app paths")
     args = parser.parse_args()
     print(f"embed_throughput  {datetime.datetime.now().isoformat(timespec='minutes')}")
     print(f"machine: {machine()}\nCPU flags: {cpu_flags()}")
@@ -158,8 +163,13 @@ def main() -> None:
         print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     except OSError:
         pass
-    print(f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', '(unset)')}")
+    print(f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', '(unset)')}; "
+          f"onnxruntime {embedder_module.runtime_version() or 'not installed'}")
     speed_table(gte_small_shaped_path(), args.passages, args.repeats, args.precisions.split(","))
+    try:
+        print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    except OSError:
+        pass
     quality_table()
 
 

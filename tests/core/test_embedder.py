@@ -202,19 +202,75 @@ def test_auto_precision_picks_the_fast_path_this_cpu_has(minilm_path: Path) -> N
         assert auto.precision == "bf16"
         assert note_cosine(auto.precision_note) >= embedder_module.MIN_CALIBRATION_COSINE
     else:
-        # Without native bf16, int8 is tried; it is kept only if it passed the check.
+        # Without native bf16, int8 (torch and ONNX) and ONNX fp32 are tried; only those that passed
+        # the check race fp32, and the fastest is kept.
         assert "no native bf16 on this CPU" in auto.precision_note
-        assert auto.precision in ("int8", "fp32")
-        if auto.precision == "fp32":
+        assert auto.precision in ("int8", "onnx-int8", "onnx-fp32", "fp32")
+        if auto.precision in ("fp32", "onnx-fp32"):
             assert "int8 failed the check" in auto.precision_note
     assert auto.precision_note.startswith(f"{auto.precision} (auto:")
 
 
+def test_auto_keeps_the_fastest_path_that_passed(minilm_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    raced: list[set[str]] = []
+
+    def race(self: Embedder, variants: dict[str, object]) -> dict[str, float]:
+        raced.append(set(variants))
+        return {name: {"fp32": 1.0, "onnx-fp32": 0.5}.get(name, 2.0) for name in variants}
+
+    monkeypatch.setattr(Embedder, "_race", race)
+    auto = load_embedder(str(minilm_path), precision="auto")
+    assert auto.precision == "onnx-fp32" and auto.model_id.endswith(":onnx-fp32:384")
+    assert "onnx-fp32 2.00x" in auto.precision_note
+    # MiniLM fails int8 in both runtimes: neither may race, however fast.
+    assert raced == [{"fp32", "onnx-fp32"}]
+    texts = MIXED[:3]
+    reference = load_embedder(str(minilm_path), precision="fp32")
+    assert np.allclose(auto.encode(texts), reference.encode(texts), atol=1e-4)
+    assert np.allclose(auto.encode_query(texts[0]), reference.encode_query(texts[0]), atol=1e-4)
+
+
+def test_auto_stays_on_fp32_when_nothing_else_is_faster(minilm_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Embedder, "_race", lambda self, variants: {n: 1.0 if n == "fp32" else 1.5 for n in variants})
+    auto = load_embedder(str(minilm_path), precision="auto")
+    assert auto.precision == "fp32" and "onnx-fp32 0.67x" in auto.precision_note
+
+
+def test_without_onnx_runtime_auto_says_so_and_forcing_it_is_a_clear_error(
+        minilm_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gte_notes.core import onnx_model
+
+    monkeypatch.setattr(onnx_model, "runtime_version", lambda: None)
+    monkeypatch.setattr(embedder_module, "runtime_version", lambda: None)
+    auto = load_embedder(str(minilm_path), precision="auto")
+    assert auto.precision in ("fp32", "int8", "bf16") and "ONNX Runtime not installed" in auto.precision_note
+    with pytest.raises(KnownError, match="needs ONNX Runtime, which is not installed"):
+        load_embedder(str(minilm_path), precision="onnx-int8")
+
+
+def test_onnx_precisions_embed_like_the_model(by_precision: dict[str, Embedder], minilm_path: Path,
+                                              sts_sentences: list[str]) -> None:
+    reference = by_precision["fp32"].encode(sts_sentences)
+    exported = load_embedder(str(minilm_path), precision="onnx-fp32")
+    assert np.allclose(exported.encode(sts_sentences), reference, atol=1e-4)
+    assert np.allclose(exported.encode_query(MIXED[2]), by_precision["fp32"].encode_query(MIXED[2]), atol=1e-4)
+    int8 = load_embedder(str(minilm_path), precision="onnx-int8")
+    vectors = int8.encode(sts_sentences)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    calibrated = note_cosine(int8.precision_note)  # the note tells the truth about the check
+    assert ("below" in int8.precision_note) == (calibrated < 0.99)
+    assert float(np.mean(np.sum(vectors * reference, axis=1))) > 0.9
+
+
 def test_auto_prefers_native_bf16_when_it_passes(minilm_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(embedder_module, "cpu_has_native_bf16", lambda: True)
+    # As timed where bf16 is native (this CPU may only emulate it, and emulated bf16 is slow).
+    monkeypatch.setattr(Embedder, "_race", lambda self, variants: {n: 0.3 if n == "bf16" else 1.0 for n in variants})
     auto = load_embedder(str(minilm_path), precision="auto")
     assert auto.precision == "bf16"
-    assert re.fullmatch(r"bf16 \(auto: cosine to fp32 0\.99\d\d on calibration set\)", auto.precision_note)
+    assert re.fullmatch(r"bf16 \(auto: .*bf16 3\.33x.*; cosine to fp32 0\.99\d\d on calibration set\)",
+                        auto.precision_note)
 
 
 def test_failed_check_falls_back_and_says_so(minilm_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -223,8 +279,8 @@ def test_failed_check_falls_back_and_says_so(minilm_path: Path, monkeypatch: pyt
     auto = load_embedder(str(minilm_path), precision="auto")
     assert auto.precision == "fp32"
     assert auto.model_id.endswith(":fp32:384")
-    assert "bf16 failed the check" in auto.precision_note
-    assert "int8 failed the check" in auto.precision_note
+    for name in ("bf16", "int8", "onnx-fp32", "onnx-int8"):
+        assert f"{name} failed the check" in auto.precision_note
 
 
 def test_forced_precisions_work_and_stay_close_to_fp32(

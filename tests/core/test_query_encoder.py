@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from gte_notes.core.model.embedder import Embedder, load_embedder
+from gte_notes.core.model.onnx_model import OnnxModel
 from gte_notes.core.model.query_encoder import ENCODER_DIR, QueryNeedsModel, QuickEmbedder, open_embedder
 
 pytestmark = pytest.mark.model
@@ -26,7 +27,8 @@ def saved(minilm_path: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[
     first = open_embedder(str(minilm_path), "fp32", data)
     # A first start loads the model, saves the encoder and queries through it from then on.
     assert isinstance(first, QuickEmbedder) and isinstance(first._full, Embedder)
-    assert list((data / ENCODER_DIR).glob("*.pt"))
+    # fp32 is saved as an ONNX model (onnx_query_encoder.py): a restart needs no torch.
+    assert list((data / ENCODER_DIR).glob("*.onnx")) and list((data / ENCODER_DIR).glob("*.json"))
     return data, load_embedder(str(minilm_path), "fp32")  # the reference: the model, loaded apart
 
 
@@ -48,13 +50,13 @@ def test_notes_are_embedded_by_the_full_model_loaded_on_first_use(minilm_path: P
     assert quick.full().model_id == full.model_id
 
 
-def test_the_fast_start_imports_neither_transformers_nor_sentence_transformers(minilm_path: Path, saved) -> None:
+def test_the_fast_start_imports_neither_torch_nor_transformers(minilm_path: Path, saved) -> None:
     data, _full = saved
     code = (f"import sys, json; sys.path.insert(0, {str(REPO)!r})\n"
             "from gte_notes.core.model.query_encoder import open_embedder\n"
             f"e = open_embedder({str(minilm_path)!r}, 'fp32', {str(data)!r})\n"
             "e.encode_query('tomatoes')\n"
-            "heavy = ('transformers', 'sentence_transformers', 'scipy', 'sklearn', 'sympy')\n"
+            "heavy = ('torch', 'transformers', 'sentence_transformers', 'scipy', 'sklearn', 'sympy')\n"
             "print(json.dumps([type(e).__name__, [m for m in heavy if m in sys.modules]]))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == ["QuickEmbedder", []]
@@ -64,8 +66,9 @@ def test_a_damaged_saved_encoder_falls_back_to_the_model(minilm_path: Path, save
     data, full = saved
     copy = tmp_path / "data"
     (copy / ENCODER_DIR).mkdir(parents=True)
-    for file in (data / ENCODER_DIR).glob("*.pt"):
-        (copy / ENCODER_DIR / file.name).write_bytes(file.read_bytes()[:1000])
+    for file in (data / ENCODER_DIR).iterdir():
+        (copy / ENCODER_DIR / file.name).write_bytes(file.read_bytes()[:1000] if file.suffix == ".onnx"
+                                                     else file.read_bytes())
     again = open_embedder(str(minilm_path), "fp32", copy)
     assert isinstance(again._full, Embedder) and again.model_id == full.model_id  # it had to load the model
     assert open_embedder(str(minilm_path), "fp32", copy)._full is None  # saved anew
@@ -75,6 +78,20 @@ def test_another_precision_is_another_encoder(minilm_path: Path, saved) -> None:
     data, _full = saved
     other = open_embedder(str(minilm_path), "int8", data)
     assert isinstance(other._full, Embedder) and other.precision == "int8"
+    # torch int8 has no ONNX twin: its encoder is the TorchScript trace, and it still matches the model.
+    assert list((data / ENCODER_DIR).glob("*.pt"))
+    again = open_embedder(str(minilm_path), "int8", data)
+    assert again._full is None and not isinstance(again._graph, OnnxModel)
+    assert np.allclose(again.encode_query(QUERIES[1]), other._full.encode_query(QUERIES[1]), atol=1e-4)
+
+
+def test_an_onnx_precision_saves_its_own_model_as_the_encoder(minilm_path: Path, tmp_path: Path) -> None:
+    first = open_embedder(str(minilm_path), "onnx-fp32", tmp_path)
+    assert isinstance(first._full._inner, OnnxModel)
+    again = open_embedder(str(minilm_path), "onnx-fp32", tmp_path)
+    assert again._full is None and again.model_id == first.model_id and again.model_id.endswith(":onnx-fp32:384")
+    for query in QUERIES:
+        assert np.allclose(again.encode_query(query), first._full.encode_query(query), atol=1e-4)
 
 
 def test_a_query_longer_than_the_checked_length_waits_for_the_model(minilm_path: Path, saved) -> None:

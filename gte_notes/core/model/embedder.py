@@ -23,6 +23,7 @@ import inspect
 import logging
 import os
 import re
+import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -34,6 +35,14 @@ import numpy as np
 from gte_notes.core.errors import KnownError, ModelMissingError
 from gte_notes.core.model.model_catalog import CodeConsent, check_remote_code
 from gte_notes.core.model.model_files import DEFAULT_MODEL, model_fingerprint, resolve_model_path
+from gte_notes.core.model.onnx_model import (
+    MODEL_DIR,
+    ONNX_PRECISIONS,
+    OnnxModel,
+    export_model,
+    model_file,
+    runtime_version,
+)
 from gte_notes.core.model.precision_cache import PrecisionCache, check_key
 
 if TYPE_CHECKING:
@@ -49,7 +58,7 @@ log = logging.getLogger(__name__)
 # torch is first imported, which this module never does at import time; a user's setting wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-PRECISIONS = ("fp32", "bf16", "int8")
+PRECISIONS = ("fp32", "bf16", "int8", *ONNX_PRECISIONS)
 # A reduced precision is kept only if every calibration sentence stays this close to fp32.
 MIN_CALIBRATION_COSINE = 0.99
 # Tokens (rows x padded length) per forward pass. On 2 idle AVX-512 cores throughput is flat from 512
@@ -150,21 +159,30 @@ class Embedder:
         self._query_tok = _fresh_tokenizer(backend, self.max_tokens)
         self._known_words: frozenset[str] | None = None
 
-        self._inner = inner.eval()
+        self._inner: Any = inner.eval()  # a torch module, or an OnnxModel once an ONNX precision is adopted
         fingerprint = model_fingerprint(path)
+        self._fingerprint = fingerprint
+        # ONNX exports are kept beside the precision check, so a restart loads instead of exporting;
+        # without a data dir they go to a temporary folder, read into memory once a precision is chosen.
+        scratch = tempfile.TemporaryDirectory(prefix="gte-notes-onnx-") if cache is None else None
+        self._onnx_dir = cache.path.parent / MODEL_DIR if cache is not None else Path(scratch.name)
         key = check_key(fingerprint, precision, MIN_CALIBRATION_COSINE) if cache is not None else ""
         known = cache.get(key) if cache is not None else None
         if known is not None:
             self.dim, self.precision = known["dim"], known["precision"]
             self.precision_note = f"{known['note']}; checked on an earlier start"
             if self.precision != "fp32":
-                self._adopt(_convert(self._inner, self.precision))
+                self._adopt(self._variant(self.precision))
         else:
             reference = self._calibration_vectors(self._inner)
             self.dim = int(reference.shape[1])
             self.precision, self.precision_note = self._choose_precision(precision, reference)
             if cache is not None:
                 cache.put(key, self.precision, self.precision_note, self.dim)
+        if scratch is not None:
+            if isinstance(self._inner, OnnxModel):
+                self._inner.into_memory()
+            scratch.cleanup()
         self.model_id = f"{_short_name(name)}:{fingerprint[:12]}:{self.precision}:{self.dim}"
         self.load_times: dict[str, float] = {}
         self._query_graph: torch.jit.ScriptModule | None = None
@@ -220,6 +238,8 @@ class Embedder:
     def prepare_queries(self) -> bool:
         """Trace the model for search-as-you-type (query_graph.py): about a second, once, so the app
         does it in the background after loading; a one-off CLI search does not. True if traced."""
+        if isinstance(self._inner, OnnxModel):
+            return True  # the exported graph is already one C++ call per query
         from gte_notes.core.model.query_graph import trace_query_graph  # imports torch
 
         if self._query_graph is None:
@@ -240,6 +260,8 @@ class Embedder:
         from gte_notes.core.model.query_graph import MAX_TRACED_TOKENS
 
         row = self._query_tok.encode_batch([text])[0].ids  # a pasted page must not hold the GIL
+        if isinstance(self._inner, OnnxModel):
+            return self._inner.query_vector(row)
         if len(row) > MAX_TRACED_TOKENS:
             return self._forward(self._inner, [row])[0]
         # A short query gains little from a second core, and while an indexing batch holds the other
@@ -252,17 +274,19 @@ class Embedder:
         finally:
             torch.set_num_threads(before)
 
-    def _forward(self, inner: torch.nn.Module, rows: list[list[int]],
+    def _forward(self, inner: Any, rows: list[list[int]],
                  graph: torch.jit.ScriptModule | None = None) -> np.ndarray:
         """Vectors of `rows` (token ids): through `graph` (the traced single-query model) when given."""
-        import torch
-
         width = max(len(row) for row in rows)
         ids = np.zeros((len(rows), width), dtype=np.int64)
         mask = np.zeros((len(rows), width), dtype=np.int64)
         for r, row in enumerate(rows):
             ids[r, : len(row)] = row
             mask[r, : len(row)] = 1
+        if isinstance(inner, OnnxModel):
+            return inner.vectors(ids, mask)
+        import torch
+
         input_ids = torch.from_numpy(ids)
         attention_mask = torch.from_numpy(mask)
         kwargs: dict[str, Any] = {"input_ids": input_ids, "attention_mask": attention_mask}
@@ -286,7 +310,7 @@ class Embedder:
 
     # -- precision ----------------------------------------------------------------------------------
 
-    def _calibration_vectors(self, inner: torch.nn.Module) -> np.ndarray:
+    def _calibration_vectors(self, inner: Any) -> np.ndarray:
         rows = [enc.ids for enc in self._batch_tok.encode_batch(list(CALIBRATION_SENTENCES))]
         return self._forward(inner, rows)
 
@@ -294,8 +318,8 @@ class Embedder:
         native_bf16 = cpu_has_native_bf16()
         if requested == "fp32":
             return "fp32", "fp32 (forced; the reference precision)"
-        if requested in ("bf16", "int8"):
-            variant = _convert(self._inner, requested)
+        if requested in PRECISIONS:
+            variant = self._variant(requested)
             cosine = self._min_cosine(variant, reference)
             self._adopt(variant)
             note = f"{requested} (forced; cosine to fp32 {cosine:.4f} on calibration set"
@@ -305,9 +329,11 @@ class Embedder:
                 note += "; this CPU has no native bf16, expect it to be slow"
             return requested, note + ")"
 
-        # auto: fastest first. On 2 cores with gte-small's shape, bf16 on a CPU with native bf16 runs ~2.8x
-        # fp32 and dynamic int8 ~1.5x; emulated bf16 runs ~3x slower than fp32, so it is never picked.
-        # Dynamic int8 often fails the check on trained models (outlier activations), hence the check.
+        # auto: every path this machine has that passes the check, then the fastest of them and fp32,
+        # timed here: which one wins depends on the CPU's kernels (native bf16 ~2.8x fp32 where it
+        # exists; on an AVX2-only EPYC ONNX Runtime int8 2.4x and torch int8 1.4x; emulated bf16 is
+        # slower than fp32, so it is not tried). Dynamic int8 often fails the check on trained models
+        # (outlier activations), hence the check.
         reasons: list[str] = []
         candidates: list[str] = []
         if native_bf16:
@@ -318,24 +344,69 @@ class Embedder:
             candidates.append("int8")
         else:
             reasons.append("no int8 kernels in this torch build")
+        if runtime_version() is not None:
+            candidates.extend(ONNX_PRECISIONS)
+        else:
+            reasons.append("ONNX Runtime not installed")
+        passed: dict[str, Any] = {"fp32": self._inner}
+        cosines: dict[str, float] = {}
         for candidate in candidates:
-            variant = _convert(self._inner, candidate)
+            try:
+                variant = self._variant(candidate)
+            except Exception as err:  # noqa: BLE001 - a path that cannot be built is one fewer choice
+                reasons.append(f"{candidate} unavailable ({type(err).__name__})")
+                log.warning("precision %s unavailable: %r", candidate, err)
+                continue
             cosine = self._min_cosine(variant, reference)
             if cosine >= MIN_CALIBRATION_COSINE:
-                self._adopt(variant)
-                reasons.append(f"cosine to fp32 {cosine:.4f} on calibration set")
-                return candidate, f"{candidate} (auto: {'; '.join(reasons)})"
-            reasons.append(f"{candidate} failed the check, cosine {cosine:.4f} < {MIN_CALIBRATION_COSINE}")
-            log.warning("precision %s rejected: min cosine to fp32 %.4f", candidate, cosine)
-        return "fp32", f"fp32 (auto: {'; '.join(reasons)})"
+                passed[candidate], cosines[candidate] = variant, cosine
+            else:
+                reasons.append(f"{candidate} failed the check, cosine {cosine:.4f} < {MIN_CALIBRATION_COSINE}")
+                log.warning("precision %s rejected: min cosine to fp32 %.4f", candidate, cosine)
+        seconds = self._race(passed) if len(passed) > 1 else {"fp32": 1.0}
+        best = min(seconds, key=seconds.__getitem__)
+        if len(seconds) > 1:
+            reasons.append("speed vs fp32 here: " + ", ".join(
+                f"{name} {seconds['fp32'] / secs:.2f}x" for name, secs in seconds.items()))
+        if best != "fp32":
+            self._adopt(passed[best])
+            reasons.append(f"cosine to fp32 {cosines[best]:.4f} on calibration set")
+        return best, f"{best} (auto: {'; '.join(reasons)})"
 
-    def _min_cosine(self, variant: torch.nn.Module, reference: np.ndarray) -> float:
+    def _race(self, variants: dict[str, Any]) -> dict[str, float]:
+        """Seconds per pass of each variant over a batch shaped like an indexing batch (4 rows of 256
+        tokens), best of three interleaved rounds, so a neighbour's load hits every path alike."""
+        text = " ".join(CALIBRATION_SENTENCES * 8)
+        row = self._batch_tok.encode_batch([text])[0].ids[:256]
+        rows = [row] * 4
+        best = dict.fromkeys(variants, float("inf"))
+        for name, variant in variants.items():
+            self._forward(variant, rows)  # first passes set up kernels and sessions: not timed
+        for _ in range(3):
+            for name, variant in variants.items():
+                mark = time.perf_counter()
+                self._forward(variant, rows)
+                best[name] = min(best[name], time.perf_counter() - mark)
+        return best
+
+    def _variant(self, precision: str) -> Any:
+        """The model in `precision`: a converted torch module, or an ONNX export (saved in the data dir
+        beside the precision check, so a restart loads it instead of exporting again)."""
+        if precision in ONNX_PRECISIONS:
+            target = model_file(self._onnx_dir, self._fingerprint, precision)
+            return export_model(self._inner, self._rest, self._takes_token_types, precision, target)
+        return _convert(self._inner, precision)
+
+    def _min_cosine(self, variant: Any, reference: np.ndarray) -> float:
         vectors = self._calibration_vectors(variant)
         return float(np.min(np.sum(vectors * reference, axis=1)))
 
-    def _adopt(self, variant: torch.nn.Module) -> None:
-        # Swap it into the SentenceTransformer too, so the fp32 weights can be freed.
+    def _adopt(self, variant: Any) -> None:
         self._inner = variant
+        if isinstance(variant, OnnxModel):
+            self._st = self._first = None  # nothing runs the torch model any more: let it be freed
+            return
+        # Swap it into the SentenceTransformer too, so the fp32 weights can be freed.
         for attr in ("model", "auto_model"):
             if attr in self._first._modules:
                 setattr(self._first, attr, variant)
@@ -432,7 +503,7 @@ def load_embedder(name_or_path: str = DEFAULT_MODEL, precision: str = "auto",
     `Embedder.load_times` says where the load's seconds went.
     """
     if precision not in ("auto", *PRECISIONS):
-        raise KnownError(f'Unknown precision "{precision}": use auto, fp32, bf16 or int8.')
+        raise KnownError(f'Unknown precision "{precision}": use auto, {", ".join(PRECISIONS)}.')
     path = resolve_model_path(name_or_path)
     runs_code = check_remote_code(name_or_path, path, consent)
     times: dict[str, float] = {}

@@ -1,4 +1,4 @@
-"""What the precision check decided, remembered per (model, torch version, CPU flags) in the data dir.
+"""What the precision check decided, remembered per (model, torch and onnxruntime versions, CPU flags) in the data dir.
 
 The check runs the calibration sentences through the fp32 model and through each reduced precision:
 about a second of every start for an answer that only changes when the model, torch or the CPU does.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.metadata
 import json
 import os
 import platform
@@ -32,10 +33,18 @@ def cpu_flags() -> list[str]:
 
 
 def check_key(model_fingerprint: str, requested: str, min_cosine: float) -> str:
-    import torch
-
     flags = hashlib.sha256(" ".join([platform.machine(), *cpu_flags()]).encode()).hexdigest()[:16]
-    return f"{model_fingerprint}|torch {torch.__version__}|cpu {flags}|{requested}|min cosine {min_cosine}"
+    # Versions from the installed metadata, not the modules: a start that runs on ONNX Runtime alone
+    # must find its saved encoder without importing torch. A runtime installed or removed checks again.
+    runtimes = " ".join(f"{dist} {installed_version(dist)}" for dist in ("torch", "onnxruntime"))
+    return f"{model_fingerprint}|{runtimes}|cpu {flags}|{requested}|min cosine {min_cosine}"
+
+
+def installed_version(dist: str) -> str | None:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return None
 
 
 class PrecisionCache:

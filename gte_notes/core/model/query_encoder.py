@@ -1,16 +1,17 @@
-"""Search by meaning seconds after launch: the query side of the model, saved once, loaded with torch
-and `tokenizers` alone.
+"""Search by meaning seconds after launch: the query side of the model, saved once, loaded with ONNX
+Runtime (or torch) and `tokenizers` alone.
 
 Loading the model through sentence-transformers imports transformers and sentence-transformers and,
 through them, SciPy, scikit-learn and sympy: most of a ten-second start and some 200 MB that a session
 which embeds nothing never uses. A query needs much less: the tokenizer and one forward pass with the
-model's pooling and normalisation. So after a full load the app traces that whole path for one row
-(TorchScript), checks it against the model at several query lengths, and saves it with the tokenizer
-in the data dir. The next start loads it (`QuickEmbedder`) and searches at once; the full model is
+model's pooling and normalisation. So after a full load the app saves that whole path: as an ONNX
+model where ONNX Runtime reproduces the model's precision (onnx_query_encoder.py; a restart then
+imports no torch either), else traced for one row (TorchScript). Either is checked against the model
+at several query lengths and saved with the tokenizer in the data dir. The next start loads it (`QuickEmbedder`) and searches at once; the full model is
 loaded only when notes need embedding, on the indexing thread.
 
-A saved encoder is found by the same key as the precision check (model content, torch version, CPU
-flags, precision asked for), so it is never used with another model or another torch, and its
+A saved encoder is found by the same key as the precision check (model content, runtime versions, CPU
+flags, precision asked for), so it is never used with another model or another runtime, and its
 vectors carry the full model's model id.
 """
 
@@ -35,6 +36,8 @@ from gte_notes.core.errors import KnownError
 from gte_notes.core.model import embedder as embedder_module  # sets OMP_WAIT_POLICY before torch loads
 from gte_notes.core.model.model_catalog import CodeConsent, check_remote_code
 from gte_notes.core.model.model_files import model_fingerprint, resolve_model_path
+from gte_notes.core.model.onnx_model import OnnxModel
+from gte_notes.core.model.onnx_query_encoder import load_onnx_encoder, remove_onnx_encoder, save_onnx_encoder
 from gte_notes.core.model.precision_cache import check_key
 
 log = logging.getLogger(__name__)
@@ -91,12 +94,22 @@ def open_embedder(name: str, precision: str, data_dir: Path, consent: CodeConsen
 # ---- saving -----------------------------------------------------------------------------------------
 
 def save_query_encoder(full: embedder_module.Embedder, requested: str, data_dir: Path) -> bool:
+    target = encoder_file(data_dir, full.name, full.path, requested)
+    if target.is_file() or target.with_suffix(".json").is_file():
+        return True
+    meta = {"name": full.name, "path": str(full.path), "dim": full.dim, "max_tokens": full.max_tokens,
+            "precision": full.precision, "note": full.precision_note, "model_id": full.model_id}
+    # ONNX first, where it reproduces the model: a restart then needs no torch (onnx_query_encoder.py).
+    try:
+        if save_onnx_encoder(full, target, meta, _CHECK_LENGTHS, _MAX_ABS_DIFF):
+            return True
+    except Exception as err:  # noqa: BLE001 - a runtime that fails to export leaves the TorchScript path
+        log.warning("could not save an ONNX query encoder (%r): trying TorchScript", err)
+    if isinstance(full._inner, OnnxModel):
+        return False  # an ONNX model that failed its own check: no torch graph to trace either
     import torch
 
-    target = encoder_file(data_dir, full.name, full.path, requested)
-    if target.is_file():
-        return True
-    query_path = _query_path_class()(full._inner, full._rest, full._takes_token_types).eval()
+    query_path = query_path_class()(full._inner, full._rest, full._takes_token_types).eval()
     vocab = int(getattr(getattr(full._inner, "config", None), "vocab_size", 30000) or 30000)
     checked = 0
     with torch.inference_mode(), warnings.catch_warnings():
@@ -110,9 +123,7 @@ def save_query_encoder(full: embedder_module.Embedder, requested: str, data_dir:
     if checked < _MIN_CHECKED:
         log.warning("the traced query encoder differs from the model: not saved")
         return False
-    meta = {"name": full.name, "path": str(full.path), "dim": full.dim, "max_tokens": full.max_tokens,
-            "precision": full.precision, "note": full.precision_note, "model_id": full.model_id,
-            "checked_tokens": checked}
+    meta["checked_tokens"] = checked
     files = {"meta.json": json.dumps(meta), "tokenizer.json": full._span_tok.to_str()}
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
@@ -135,7 +146,7 @@ def _example(n: int, vocab: int) -> tuple[Any, Any]:
     return ids, torch.ones_like(ids)
 
 
-def _query_path_class() -> type:
+def query_path_class() -> type:
     import torch
 
     class QueryPath(torch.nn.Module):
@@ -164,13 +175,25 @@ def _query_path_class() -> type:
 # ---- loading ----------------------------------------------------------------------------------------
 
 def load_query_encoder(name: str, path: Path, requested: str, data_dir: Path) -> QuickEmbedder | None:
+    file = encoder_file(data_dir, name, path, requested)
+    started = time.perf_counter()
+    try:
+        found = load_onnx_encoder(file)
+    except Exception as err:  # noqa: BLE001 - a damaged file costs the fast start, nothing else
+        log.warning("saved ONNX query encoder %s not usable (%r): loading the model", file, err)
+        remove_onnx_encoder(file)
+        found = None
+    if found is not None:
+        model, meta = found
+        quick = QuickEmbedder(model, meta, str(meta["tokenizer"]), requested, data_dir)
+        quick.load_times = {"load the saved ONNX query encoder (no torch)": time.perf_counter() - started}
+        return quick
+    if not file.is_file():
+        return None
     started = time.perf_counter()
     import torch
 
     imported = time.perf_counter()
-    file = encoder_file(data_dir, name, path, requested)
-    if not file.is_file():
-        return None
     files = {"meta.json": "", "tokenizer.json": ""}
     try:
         with warnings.catch_warnings():
@@ -232,13 +255,15 @@ class QuickEmbedder:
         return True
 
     def encode_query(self, text: str) -> np.ndarray:
-        import torch
-
         row = self._query_tok.encode_batch([text])[0].ids
         if len(row) > self._checked_tokens:
             if self._full is None:
                 raise QueryNeedsModel(text)
             return self._full.encode_query(text)
+        if isinstance(self._graph, OnnxModel):
+            return self._graph.query_vector(row)  # on one thread, for the reason below
+        import torch
+
         ids = torch.tensor([row], dtype=torch.int64)
         before = torch.get_num_threads()
         torch.set_num_threads(1)  # as Embedder.encode_query: a short query must not wait for a busy core
