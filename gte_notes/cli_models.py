@@ -60,7 +60,7 @@ def open_for_cli(args: argparse.Namespace, settings: Settings, index_model_id: s
 
 
 def _current(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
-    from gte_notes.core import model_files
+    from gte_notes.core.model import model_files
 
     name = canonical_name(settings.model_name(args.model))
     path = model_files.resolve_model_path(name)
@@ -87,7 +87,7 @@ def model_info(args: argparse.Namespace, settings: Settings) -> int:
 
 def model_download(args: argparse.Namespace, settings: Settings) -> int:
     from gte_notes.cli_output import ProgressBar
-    from gte_notes.core import model_files
+    from gte_notes.core.model import model_files
 
     name = canonical_name(args.name or settings.model_name(args.model))
     if not _HUB_NAME.match(name) or Path(name).expanduser().is_dir():

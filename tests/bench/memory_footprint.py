@@ -38,7 +38,7 @@ def build_graph(chunks: int, ef_construction: int) -> Path:
     """A saved hnswlib graph of `chunks` random unit vectors in 384 dimensions (cached)."""
     import numpy as np
 
-    from gte_notes.core import ann_backends
+    from gte_notes.core.index import ann_backends
 
     target = CACHE / f"memory-graph-{chunks}-m{ann_backends.M}.bin"
     if target.is_file():

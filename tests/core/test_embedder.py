@@ -239,7 +239,7 @@ def test_auto_stays_on_fp32_when_nothing_else_is_faster(minilm_path: Path,
 
 def test_without_onnx_runtime_auto_says_so_and_forcing_it_is_a_clear_error(
         minilm_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from gte_notes.core import onnx_model
+    from gte_notes.core.model import onnx_model
 
     monkeypatch.setattr(onnx_model, "runtime_version", lambda: None)
     monkeypatch.setattr(embedder_module, "runtime_version", lambda: None)
