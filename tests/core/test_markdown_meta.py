@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
-from gte_notes.core.markdown import markdown_meta
 from gte_notes.core.markdown.markdown_lines import BLANK, FENCE, HEADING, TEXT, split_lines
 from gte_notes.core.markdown.markdown_meta import parse_meta, split_frontmatter
 
@@ -105,7 +102,7 @@ def test_wikilinks_in_both_pipe_orders_and_with_headings() -> None:
     )
     assert parse_meta(text, "n").links == (
         "Plain Note",
-        "Target Note|shown text",  # which side is the note is decided by links.resolve_link
+        "Target Note|shown text",  # which side is the note is decided by links.LinkIndex.resolve
         "embedded",
         "alias|dendron.topic.lookup",
         "Digital Communications|PCM",
@@ -136,14 +133,6 @@ def test_links_inside_code_are_ignored() -> None:
 def test_inline_code_masking_stays_linear_on_a_huge_line_of_backticks() -> None:
     text = "`x " * 100_000 + "[[after]]"
     assert parse_meta(text, "n").links == ("after",)
-
-
-def test_tolerant_parser_when_pyyaml_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(markdown_meta, "yaml", None)
-    text = '---\ntitle: "Quoted: title"\ntags:\n  - one\n  - two\naliases: [x, y]\n---\nBody\n'
-    meta = parse_meta(text, "n")
-    assert (meta.title, meta.tags) == ("Quoted: title", ("one", "two"))
-    assert text[meta.body_start :] == "Body\n"
 
 
 def test_split_lines_classifies_headings_fences_and_blanks() -> None:

@@ -25,6 +25,11 @@ from gte_notes.core.files.private_files import private_dir, private_file
 SCHEMA_VERSION = 3
 
 
+def like_escape(text: str) -> str:
+    """`text` as a literal inside a `LIKE ? ESCAPE '\\'` pattern."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _migration_1(db: sqlite_utils.Database) -> None:
     db["meta"].create({"key": str, "value": str}, pk="key")
     db.execute(
@@ -317,7 +322,7 @@ class Store:
     def paths_under(self, prefix: str) -> list[str]:
         """Notes at `prefix` or inside the folder `prefix/` (for folder deletes and moves)."""
         prefix = to_db(prefix)
-        like = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"
+        like = like_escape(prefix) + "/%"
         rows = self.conn.execute(
             "SELECT path FROM notes WHERE path = ? OR path LIKE ? ESCAPE '\\'", (prefix, like)
         )
@@ -365,9 +370,6 @@ class Store:
             for r in self.conn.execute(f"SELECT * FROM chunks WHERE id IN ({marks})", part):
                 out[r["id"]] = r
         return out
-
-    def max_chunk_id(self) -> int:
-        return self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM chunks").fetchone()[0]
 
     def chunk_count(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
@@ -456,6 +458,3 @@ class Store:
 
     def status_counts(self) -> dict[str, int]:
         return {r[0]: r[1] for r in self.conn.execute("SELECT status, COUNT(*) FROM notes GROUP BY status")}
-
-    def integrity_ok(self) -> bool:
-        return self.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

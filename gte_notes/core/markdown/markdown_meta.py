@@ -1,7 +1,7 @@
 """A note's metadata: YAML frontmatter, title, tags and raw link targets.
 
 Links are returned raw (as written, minus headings and block refs) and resolved to files later by
-`links.resolve_link`, because resolution depends on which notes exist, which changes without this
+`links.LinkIndex.resolve`, because resolution depends on which notes exist, which changes without this
 note changing.
 """
 
@@ -12,15 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
+import yaml
+
 from gte_notes.core.markdown.markdown_lines import FENCE, HEADING, Line, split_lines
 
-try:  # PyYAML arrives with transformers; the fallback keeps core importable without it.
-    import yaml
-
-    _YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-except ImportError:  # pragma: no cover - exercised only in stripped-down installs
-    yaml = None  # type: ignore[assignment]
-    _YAML_LOADER = None
+_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _FM_OPEN = re.compile(r"---[ \t]*(?:\r\n?|\n)")
 _FM_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*(?:\r\n?|\n|\Z)", re.MULTILINE)
@@ -45,7 +41,7 @@ class NoteMeta:
     tags: tuple[str, ...]  # frontmatter tags + inline #tags, without '#', first-seen order
     # Raw link targets, headings stripped. A piped wikilink whose target side is ambiguous is kept as
     # "left|right": Obsidian writes [[target|alias]], Dendron [[alias|target]], and only the set of
-    # existing notes can tell which side is the note; `links.resolve_link` decides.
+    # existing notes can tell which side is the note; `links.LinkIndex.resolve` decides.
     links: tuple[str, ...]
     body_start: int  # offset where the body starts, after any frontmatter block
 
@@ -95,36 +91,10 @@ def split_frontmatter(text: str) -> tuple[dict[str, Any], int]:
 
 
 def _load_yaml(block: str) -> Any:
-    if yaml is None:
-        return _tolerant_yaml(block)
     try:
         return yaml.load(block, Loader=_YAML_LOADER)
     except yaml.YAMLError as err:
         raise ValueError(str(err)) from None
-
-
-def _tolerant_yaml(block: str) -> dict[str, Any]:
-    """`key: value` lines and `- item` lists under a key; enough for title and tags without PyYAML."""
-    data: dict[str, Any] = {}
-    key = None
-    for raw in block.splitlines():
-        line = raw.rstrip()
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        if line.lstrip().startswith("- ") and key is not None:
-            if not isinstance(data.get(key), list):
-                data[key] = []
-            data[key].append(line.lstrip()[2:].strip().strip("\"'"))
-        elif ":" in line and not line[0].isspace():
-            key, _, value = line.partition(":")
-            key, value = key.strip(), value.strip()
-            if value.startswith("[") and value.endswith("]"):
-                data[key] = [v.strip().strip("\"'") for v in value[1:-1].split(",") if v.strip()]
-            else:
-                data[key] = value.strip("\"'") or None
-        else:
-            raise ValueError(f"not a key: value line: {line!r}")
-    return data
 
 
 def _scalar(value: Any) -> str:
