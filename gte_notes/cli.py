@@ -11,11 +11,11 @@ import threading
 from pathlib import Path
 
 from gte_notes import __version__
+from gte_notes.cli_embedder import embedder_for
 from gte_notes.cli_output import ProgressBar, print_hits, print_status
 from gte_notes.core.errors import AlreadyRunningError, FolderError, KnownError
 from gte_notes.core.files.config import Settings
 from gte_notes.core.files.notes import NoteFilter
-from gte_notes.core.files.paths import data_home
 from gte_notes.core.index.ann import AnnIndex
 from gte_notes.core.index.status import folder_status
 from gte_notes.core.index.store import Store, read_error
@@ -93,13 +93,6 @@ def _read_store(args: argparse.Namespace, settings: Settings) -> tuple[Workspace
     return ws, store, problem
 
 
-def _embedder(args: argparse.Namespace, settings: Settings):
-    from gte_notes.core.model.embedder import load_embedder
-
-    return load_embedder(settings.model_name(args.model), args.precision or settings.precision,
-                         data_home(args.data_dir))
-
-
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     ws = _workspace(args, settings)
     stop = threading.Event()
@@ -109,7 +102,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
             store = ws.open_store()
             if store.notice:
                 print(store.notice, file=sys.stderr)
-            embedder = _embedder(args, settings)
+            embedder = embedder_for(args, settings)
             ann = ws.open_ann(store, embedder)
             bar = ProgressBar(sys.stderr)
             stats = ws.indexer(store, ann, embedder).reconcile(progress=bar.update, cancel=stop.is_set)
@@ -127,7 +120,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
 def _reader(args: argparse.Namespace, settings: Settings):
     ws, store, _ = _read_store(args, settings)
-    embedder = _embedder(args, settings)
+    embedder = embedder_for(args, settings)
     ann = AnnIndex(ws.dir, embedder.dim, embedder.model_id)
     ann.load(store, rebuild=False)  # rebuilding a big graph takes minutes: not without saving it
     if ann.needs_rebuild:
@@ -197,7 +190,7 @@ def cmd_model(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{name} is ready at {path}")
         return 0
     path = model_files.resolve_model_path(name)
-    embedder = _embedder(args, settings)
+    embedder = embedder_for(args, settings)
     print(json.dumps({"model": name, "path": str(path), "model_id": embedder.model_id, "dim": embedder.dim,
                       "max_tokens": embedder.max_tokens, "precision": embedder.precision_note}, indent=1))
     return 0
