@@ -26,10 +26,10 @@ from gte_notes.core.files.paths import data_home
 from gte_notes.core.live.engine import Engine, EngineListener
 from gte_notes.core.markdown.links import LinkIndex
 from gte_notes.core.markdown.note_display import readable_title
+from gte_notes.core.markdown.preview_text import markdown_for_preview
 from gte_notes.core.search.results import Hits
 from gte_notes.gui.hit_titles import display_hits
 from gte_notes.gui.model_name import model_display_name
-from gte_notes.gui.preview_markdown import markdown_for_preview
 from gte_notes.gui.snippet import snippet_for
 from gte_notes.gui.tasks import Task
 

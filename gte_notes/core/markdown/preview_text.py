@@ -1,4 +1,6 @@
-"""The note as Qt's Markdown renderer should see it (made on a worker, never on the GUI thread).
+"""The note as the preview's Markdown renderer (Qt's md4c) should see it; pure text, no Qt here.
+
+The GUI makes it on a worker, never on the GUI thread.
 
 Qt's renderer (md4c) hands raw HTML to its HTML importer, which does not recover from what notes
 often hold: an `<a>` opened in one HTML block and closed in another swallowed the heading and list
