@@ -155,3 +155,17 @@ def test_split_lines_classifies_headings_fences_and_blanks() -> None:
     ]
     lines = split_lines(text)
     assert text[lines[-2].start : lines[-2].end] == "#tag" and lines[-2].next == lines[-1].start
+
+
+def test_frontmatter_edge_cases_the_header_rule_handles() -> None:
+    # Closed at the very end of the note, no newline after the closing line: all header, no body.
+    assert split_frontmatter("---\ntitle: x\n---") == ({"title": "x"}, len("---\ntitle: x\n---"))
+    # Spaces after the markers.
+    assert split_frontmatter("--- \ntitle: x\n---  \nBody") == ({"title": "x"}, len("--- \ntitle: x\n---  \n"))
+    # Keys are case-insensitive.
+    assert split_frontmatter("---\nTitle: Big\n---\n")[0] == {"title": "Big"}
+    # Only a block that opens on the first line with exactly three dashes is frontmatter.
+    assert split_frontmatter("\n---\ntitle: x\n---\nBody") == ({}, 0)
+    assert split_frontmatter("----\ntitle: x\n----\nBody") == ({}, 0)
+    # A closing line must start at the margin; an indented one is YAML text, so this block never closes.
+    assert split_frontmatter("---\ntitle: x\n  ---\nBody\n") == ({}, 0)

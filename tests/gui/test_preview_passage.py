@@ -38,7 +38,7 @@ def visible_text(view: NotePreview) -> str:
     return "\n".join(lines)
 
 
-def test_raw_html_does_not_swallow_the_heading_after_it() -> None:
+def test_raw_html_does_not_swallow_the_heading_after_it(qapp) -> None:  # fonts need the application
     doc = QTextDocument()
     doc.setMarkdown(markdown_for_preview(TODOS), QTextDocument.MarkdownFeature.MarkdownDialectGitHub)
     text = doc.toPlainText()

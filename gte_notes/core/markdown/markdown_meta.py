@@ -15,12 +15,12 @@ from urllib.parse import unquote
 import yaml
 
 from gte_notes.core.markdown.markdown_lines import FENCE, HEADING, Line, split_lines
+from gte_notes.core.markdown.wikilinks import WIKILINK, link_target
 
 _YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _FM_OPEN = re.compile(r"---[ \t]*(?:\r\n?|\n)")
 _FM_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*(?:\r\n?|\n|\Z)", re.MULTILINE)
-_WIKILINK = re.compile(r"!?\[\[([^\[\]\n]+?)\]\]")
 _MDLINK = re.compile(
     r"(!?)\[(?:[^\[\]\n]|\[[^\[\]\n]*\])*\]"
     r"\(\s*(<[^<>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)"
@@ -28,7 +28,6 @@ _MDLINK = re.compile(
 _TAG = re.compile(r"(?:^|(?<=\s))#([\w][\w/\-]*)", re.MULTILINE)
 _BACKTICKS = re.compile(r"`+")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
-_DENDRON_SCHEME = re.compile(r"dendron://[^/]*/")
 _TAG_SPLIT = re.compile(r"[,\s]+")
 
 
@@ -39,9 +38,7 @@ class NoteMeta:
     # embedded context, so renaming a note's file never changes its vectors.
     title_is_explicit: bool
     tags: tuple[str, ...]  # frontmatter tags + inline #tags, without '#', first-seen order
-    # Raw link targets, headings stripped. A piped wikilink whose target side is ambiguous is kept as
-    # "left|right": Obsidian writes [[target|alias]], Dendron [[alias|target]], and only the set of
-    # existing notes can tell which side is the note; `links.LinkIndex.resolve` decides.
+    # Raw link targets, headings stripped; a piped wikilink may be "left|right" (wikilinks.link_target).
     links: tuple[str, ...]
     body_start: int  # offset where the body starts, after any frontmatter block
 
@@ -162,8 +159,8 @@ def _mask_inline_code(line: str) -> str:
 
 def _links(masked: str) -> list[str]:
     found: list[tuple[int, str]] = []
-    for m in _WIKILINK.finditer(masked):
-        target = _wikilink_target(m.group(1))
+    for m in WIKILINK.finditer(masked):
+        target = link_target(m.group(2))
         if target:
             found.append((m.start(), target))
     for m in _MDLINK.finditer(masked):
@@ -174,25 +171,6 @@ def _links(masked: str) -> list[str]:
             found.append((m.start(), target))
     found.sort()
     return [t for _, t in found]
-
-
-def _clean_wiki(part: str) -> str:
-    part = _DENDRON_SCHEME.sub("", part.strip())
-    for sep in ("#", "^"):
-        part = part.split(sep, 1)[0]
-    return part.strip().rstrip("\\").strip()
-
-
-def _wikilink_target(inner: str) -> str:
-    if "|" not in inner:
-        return _clean_wiki(inner)
-    left, right = inner.split("|", 1)[0], inner.rsplit("|", 1)[1]
-    if _DENDRON_SCHEME.match(right.strip()):  # dendron://vault/note: unambiguously the target
-        return _clean_wiki(right)
-    left, right = _clean_wiki(left), _clean_wiki(right)
-    if not left or not right or left == right:
-        return left or right
-    return f"{left}|{right}"
 
 
 def _mdlink_target(raw: str) -> str:
