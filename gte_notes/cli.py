@@ -10,12 +10,13 @@ import threading
 from pathlib import Path
 
 from gte_notes import __version__
+from gte_notes.cli_embedder import embedder_for
 from gte_notes.cli_output import ProgressBar, print_hits, print_status
 from gte_notes.core.errors import AlreadyRunningError, FolderError, KnownError
 from gte_notes.core.files.config import Settings
 from gte_notes.core.files.notes import NoteFilter
 from gte_notes.core.index.ann import AnnIndex
-from gte_notes.core.index.status import folder_status, index_model_id
+from gte_notes.core.index.status import folder_status
 from gte_notes.core.index.store import Store, read_error
 from gte_notes.core.live.workspace import Workspace
 
@@ -102,13 +103,6 @@ def _read_store(args: argparse.Namespace, settings: Settings) -> tuple[Workspace
     return ws, store, problem
 
 
-def _embedder(args: argparse.Namespace, settings: Settings, store: Store | None = None):
-    from gte_notes.cli_models import open_for_cli
-
-    # A reader opens the model the way its index was built (the vector size it recorded).
-    return open_for_cli(args, settings, index_model_id(store) if store is not None else "")
-
-
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     ws = _workspace(args, settings)
     stop = threading.Event()
@@ -118,7 +112,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
             store = ws.open_store()
             if store.notice:
                 print(store.notice, file=sys.stderr)
-            embedder = _embedder(args, settings, store)
+            embedder = embedder_for(args, settings, store)
             ann = ws.open_ann(store, embedder)
             bar = ProgressBar(sys.stderr)
             stats = ws.indexer(store, ann, embedder).reconcile(progress=bar.update, cancel=stop.is_set)
@@ -136,7 +130,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
 def _reader(args: argparse.Namespace, settings: Settings):
     ws, store, _ = _read_store(args, settings)
-    embedder = _embedder(args, settings, store)
+    embedder = embedder_for(args, settings, store)
     ann = AnnIndex(ws.dir, embedder.dim, embedder.model_id)
     ann.load(store, rebuild=False)  # rebuilding a big graph takes minutes: not without saving it
     if ann.needs_rebuild:

@@ -9,7 +9,7 @@ import threading
 import time
 from typing import TextIO
 
-from gte_notes import cli
+from gte_notes.cli_embedder import embedder_for
 from gte_notes.cli_output import ProgressBar
 from gte_notes.core.files.config import Settings
 from gte_notes.core.files.path_text import display
@@ -78,7 +78,7 @@ class _Printer:
 def run_watch(args: argparse.Namespace, settings: Settings) -> int:
     printer = _Printer()
     engine = Engine(args.folder, home=args.data_dir, settings=settings,
-                    embedder_factory=lambda: cli._embedder(args, settings), listener=printer.listener())
+                    embedder_factory=lambda: embedder_for(args, settings), listener=printer.listener())
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: object) -> None:

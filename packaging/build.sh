@@ -107,8 +107,7 @@ cp -al "$BUNDLE" "$STAGE/usr/lib/gte-notes" 2>/dev/null || cp -a "$BUNDLE" "$STA
 # Relative, so the link also works in a tree unpacked with `dpkg -x` somewhere other than /.
 ln -s ../lib/gte-notes/gte-notes "$STAGE/usr/bin/gte-notes"
 
-# The GUI engineer's resources when they exist; the placeholders under packaging/ until then.
-res() { if [ -f "$REPO/resources/$1" ]; then echo "$REPO/resources/$1"; else echo "$HERE/placeholder/$1"; fi; }
+res() { echo "$REPO/resources/$1"; }
 install -m 644 "$(res gte-notes.desktop)" "$STAGE/usr/share/applications/gte-notes.desktop"
 install -m 644 "$(res gte-notes.svg)" "$STAGE/usr/share/icons/hicolor/scalable/apps/gte-notes.svg"
 if [ -f "$REPO/resources/gte-notes.png" ]; then

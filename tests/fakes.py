@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gte_notes.core.model.embedder import Cancelled
+from gte_notes.core.errors import Cancelled
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 _WORD = re.compile(r"\w+")

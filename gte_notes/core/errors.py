@@ -5,6 +5,10 @@ instance): its message is shown as-is and tells the user what to do. Any other e
 """
 
 
+class Cancelled(Exception):
+    """Work stopped on request (a cancel callback said so); not an error, nothing to show."""
+
+
 class KnownError(Exception):
     """A problem the user can act on; `str(err)` is the whole message."""
 

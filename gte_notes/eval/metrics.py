@@ -1,4 +1,4 @@
-"""The standard retrieval and correlation metrics, as BEIR/MTEB compute them."""
+"""The standard retrieval metrics, as BEIR/MTEB compute them (Spearman comes from scipy.stats)."""
 
 from __future__ import annotations
 
@@ -21,26 +21,6 @@ def recall_at(ranked: Sequence[str], relevant: Mapping[str, int] | set[str], k: 
     if not wanted:
         return 0.0
     return len(wanted.intersection(ranked[:k])) / len(wanted)
-
-
-def _ranks(values: np.ndarray) -> np.ndarray:
-    """Ranks with ties averaged, as Spearman's correlation needs."""
-    order = np.argsort(values, kind="mergesort")
-    ranks = np.empty(len(values), dtype=np.float64)
-    sorted_vals = values[order]
-    i = 0
-    while i < len(values):
-        j = i
-        while j + 1 < len(values) and sorted_vals[j + 1] == sorted_vals[i]:
-            j += 1
-        ranks[order[i:j + 1]] = (i + j) / 2.0 + 1.0
-        i = j + 1
-    return ranks
-
-
-def spearman(a: Sequence[float], b: Sequence[float]) -> float:
-    ra, rb = _ranks(np.asarray(a, dtype=np.float64)), _ranks(np.asarray(b, dtype=np.float64))
-    return float(np.corrcoef(ra, rb)[0, 1])
 
 
 def percentile(values: Sequence[float], q: float) -> float:

@@ -9,8 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-
-from gte_notes.eval.metrics import spearman
+from scipy.stats import spearmanr
 
 
 def load_pairs(data: Path, split: str) -> list[tuple[str, str, float]]:
@@ -31,4 +30,4 @@ def evaluate_stsb(data: Path, embedder: object, split: str = "test") -> dict[str
     b = embedder.encode([p[1] for p in pairs])  # type: ignore[attr-defined]
     cos = np.sum(a * b, axis=1)
     return {"split": split, "pairs": len(pairs),
-            "rows": [{"system": "app embedder", "spearman": 100 * spearman(cos, [p[2] for p in pairs])}]}
+            "rows": [{"system": "app embedder", "spearman": 100 * float(spearmanr(cos, [p[2] for p in pairs]).statistic)}]}

@@ -21,18 +21,17 @@ from PySide6.QtCore import QObject, Signal
 
 from gte_notes.core.errors import KnownError, ModelMissingError
 from gte_notes.core.files.config import Settings
-from gte_notes.core.files.notes import scan_folder
 from gte_notes.core.files.paths import data_home
 from gte_notes.core.live.engine import Engine, EngineListener
 from gte_notes.core.live.model_choice import choice_key, open_for_settings
 from gte_notes.core.markdown.links import LinkIndex
 from gte_notes.core.markdown.note_display import readable_title
-from gte_notes.core.search.results import Hits
+from gte_notes.core.markdown.preview_text import markdown_for_preview
 from gte_notes.gui.hit_titles import display_hits
 from gte_notes.gui.model_name import model_display_name
-from gte_notes.gui.preview_markdown import markdown_for_preview
 from gte_notes.gui.snippet import snippet_for
 from gte_notes.gui.tasks import Task
+from gte_notes.gui.worker_results import add_waiting_files, newest_first, with_notes_of
 
 log = logging.getLogger(__name__)
 
@@ -387,35 +386,3 @@ class EngineBridge(QObject):
         details = "".join(traceback.format_exception(err))
         log.error("%s\n%s", what, details)
         self.error.emit(f"{what}: {err!r}", True, details)
-
-
-def add_waiting_files(status: dict[str, Any], engine: Engine) -> None:
-    """While indexing, the index knows only the files done so far: list the others as waiting, so
-    Index health shows every file in the folder from the start (a folder listing, on this worker)."""
-    known = {f["path"] for f in status.get("files", ())}
-    waiting = [{"path": rel, "status": "waiting", "reason": "not indexed yet", "warning": "", "title": ""}
-               for rel, _st in scan_folder(engine.ws.folder, engine.ws.filter) if rel not in known]
-    if waiting:
-        status["files"] = sorted([*status.get("files", ()), *waiting], key=lambda f: f["path"])
-        status["files_total"] = len(status["files"])
-        status["counts"] = {**status.get("counts", {}), "waiting": len(waiting)}
-
-
-def with_notes_of(found: list[Any], hits: list[Any]) -> list[Any]:
-    """`hits` (display copies of `found`) keeping what the search said of the list as a whole."""
-    if not isinstance(found, Hits):
-        return hits
-    out = Hits(hits)
-    out.corrected, out.close = found.corrected, found.close
-    return out
-
-
-def newest_first(hits: list[Any], folder: Path) -> list[Any]:
-    """The same hits, most recently modified first (a stat per hit, on the search worker)."""
-    def mtime(hit: Any) -> float:
-        try:
-            return (folder / PurePosixPath(hit.path)).stat().st_mtime
-        except OSError:
-            return 0.0
-
-    return sorted(hits, key=mtime, reverse=True)

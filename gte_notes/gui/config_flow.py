@@ -4,24 +4,35 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QWidget
 
 from gte_notes.core.files.config import Settings
+from gte_notes.gui.bridge import EngineBridge
 from gte_notes.gui.model_dialog import ModelMissingDialog
 from gte_notes.gui.settings_dialog import SettingsDialog, needs_restart
 from gte_notes.gui.tasks import Task
 
-if TYPE_CHECKING:
-    from gte_notes.gui.main_window import MainWindow
+
+class ConfigHost(Protocol):
+    """What the flow asks of the window (MainWindow's public methods); it touches none of its widgets."""
+
+    def open_folder(self, folder: str) -> None: ...
+    def no_folder(self) -> None: ...
+    def refresh_results(self) -> None: ...
+    def known_error(self, message: str) -> None: ...
+    def show_problem(self, message: str) -> None: ...
+    def set_result_count(self, count: int) -> None: ...
+    def close(self) -> bool: ...
 
 
 class ConfigFlow:
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: ConfigHost, parent: QWidget, settings: Settings, bridge: EngineBridge) -> None:
         self.window = window
-        self.settings = window.settings
-        self.bridge = window.bridge
+        self.parent = parent  # of the dialogs
+        self.settings = settings
+        self.bridge = bridge
         self.model_dialog: ModelMissingDialog | None = None
         self.settings_dialog: SettingsDialog | None = None
 
@@ -32,7 +43,7 @@ class ConfigFlow:
 
     def choose_folder(self) -> None:
         start = self.bridge.folder or str(Path.home())
-        chosen = QFileDialog.getExistingDirectory(self.window, "Choose your notes folder", start)
+        chosen = QFileDialog.getExistingDirectory(self.parent, "Choose your notes folder", start)
         if chosen:
             self.remember_folder(chosen)
             self.window.open_folder(chosen)
@@ -46,24 +57,24 @@ class ConfigFlow:
     def model_missing(self, message: str) -> None:
         if self.model_dialog is not None and self.model_dialog.isVisible():
             return
-        dialog = ModelMissingDialog(self.bridge.model, message, self.window, settings=self.settings)
+        dialog = ModelMissingDialog(self.bridge.model, message, self.parent, settings=self.settings)
         dialog.model_ready.connect(self._model_chosen)
         dialog.rejected.connect(self.window.close)
         self.model_dialog = dialog
         # The specific message (not a generic one): the engine's error state may arrive before or after this.
-        self.window.health.show_problem(message or "The embedding model is missing")
+        self.window.show_problem(message or "The embedding model is missing")
         dialog.open()
 
     def _model_chosen(self, model: str) -> None:
         self.settings.model = model
         self.save()
         self.bridge.set_model(model)
-        self.window.health.show_problem("")
+        self.window.show_problem("")
         if self.bridge.folder:
             self.window.open_folder(self.bridge.folder)
 
     def edit_settings(self) -> None:
-        dialog = SettingsDialog(self.settings, self.window, model_in_use=self.bridge.model,
+        dialog = SettingsDialog(self.settings, self.parent, model_in_use=self.bridge.model,
                                 model_name=self.bridge.model_name)
         dialog.accepted.connect(lambda: self.apply_settings(dialog.edited()))
         dialog.finished.connect(dialog.deleteLater)
@@ -76,7 +87,7 @@ class ConfigFlow:
             self.bridge.set_model(new.model_name())
         for field in vars(new):
             setattr(self.settings, field, getattr(new, field))
-        self.window.related.limit = new.result_count
+        self.window.set_result_count(new.result_count)
         self.save()
         if restart and new.folders:
             self.window.open_folder(new.folders[0])

@@ -68,7 +68,7 @@ class MainWindow(QMainWindow):
         self._same_note = False
         self._user_chose = False  # the user moved the selection since the query was typed
         self._changed: set[str] = set()  # notes re-indexed since the last refresh
-        self.config = ConfigFlow(self)
+        self.config = ConfigFlow(self, self, settings, bridge)
         self._build()
         self._wire()
         if not (persist and window_state.restore(self.state, self, self._splitters())):
@@ -385,8 +385,15 @@ class MainWindow(QMainWindow):
         else:
             self.known_error(message)
 
-    def known_error(self, message: str) -> None:
+    def show_problem(self, message: str) -> None:
+        """What keeps the index from working, in the status bar ("" clears it)."""
         self.health.show_problem(message)
+
+    def set_result_count(self, count: int) -> None:
+        self.related.limit = count
+
+    def known_error(self, message: str) -> None:
+        self.show_problem(message)
         self.messages.show_message(message, warning=True)
 
     # ---- closing ------------------------------------------------------------------------------

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gte_notes.core.errors import KnownError, ModelMissingError
+from gte_notes.core.errors import Cancelled, KnownError, ModelMissingError
 from gte_notes.core.model import embedder as embedder_module
-from gte_notes.core.model.embedder import Cancelled, Embedder, load_embedder, plan_batches
+from gte_notes.core.model.embedder import Embedder, load_embedder, plan_batches
 
 pytestmark = pytest.mark.model
 

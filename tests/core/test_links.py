@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from gte_notes.core.files.notes import NoteFilter, read_note, scan_folder
-from gte_notes.core.markdown.links import LinkIndex, resolve_link
+from gte_notes.core.markdown.links import LinkIndex
 from gte_notes.core.markdown.markdown_meta import parse_meta
 
 SHARED_VAULTS = Path(__file__).resolve().parents[3] / "shared" / "vaults"
@@ -48,7 +48,7 @@ OBSIDIAN = [
     ],
 )
 def test_obsidian_style_resolution(target: str, from_relpath: str, expected: str | None) -> None:
-    assert resolve_link(target, from_relpath, OBSIDIAN) == expected
+    assert LinkIndex(OBSIDIAN).resolve(target, from_relpath) == expected
 
 
 def test_dendron_style_folder_prefers_the_right_side_of_a_pipe() -> None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
-from gte_notes.core.markdown import markdown_meta
 from gte_notes.core.markdown.markdown_lines import BLANK, FENCE, HEADING, TEXT, split_lines
 from gte_notes.core.markdown.markdown_meta import parse_meta, split_frontmatter
 
@@ -105,7 +102,7 @@ def test_wikilinks_in_both_pipe_orders_and_with_headings() -> None:
     )
     assert parse_meta(text, "n").links == (
         "Plain Note",
-        "Target Note|shown text",  # which side is the note is decided by links.resolve_link
+        "Target Note|shown text",  # which side is the note is decided by links.LinkIndex.resolve
         "embedded",
         "alias|dendron.topic.lookup",
         "Digital Communications|PCM",
@@ -138,14 +135,6 @@ def test_inline_code_masking_stays_linear_on_a_huge_line_of_backticks() -> None:
     assert parse_meta(text, "n").links == ("after",)
 
 
-def test_tolerant_parser_when_pyyaml_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(markdown_meta, "yaml", None)
-    text = '---\ntitle: "Quoted: title"\ntags:\n  - one\n  - two\naliases: [x, y]\n---\nBody\n'
-    meta = parse_meta(text, "n")
-    assert (meta.title, meta.tags) == ("Quoted: title", ("one", "two"))
-    assert text[meta.body_start :] == "Body\n"
-
-
 def test_split_lines_classifies_headings_fences_and_blanks() -> None:
     text = "# H1\n\ntext\n```py\n# not heading\n\n```\n~~~\n```\n~~~\n####### seven\n#tag\r\nlast"
     kinds = [(ln.kind, ln.level, ln.title) for ln in split_lines(text)]
@@ -166,3 +155,17 @@ def test_split_lines_classifies_headings_fences_and_blanks() -> None:
     ]
     lines = split_lines(text)
     assert text[lines[-2].start : lines[-2].end] == "#tag" and lines[-2].next == lines[-1].start
+
+
+def test_frontmatter_edge_cases_the_header_rule_handles() -> None:
+    # Closed at the very end of the note, no newline after the closing line: all header, no body.
+    assert split_frontmatter("---\ntitle: x\n---") == ({"title": "x"}, len("---\ntitle: x\n---"))
+    # Spaces after the markers.
+    assert split_frontmatter("--- \ntitle: x\n---  \nBody") == ({"title": "x"}, len("--- \ntitle: x\n---  \n"))
+    # Keys are case-insensitive.
+    assert split_frontmatter("---\nTitle: Big\n---\n")[0] == {"title": "Big"}
+    # Only a block that opens on the first line with exactly three dashes is frontmatter.
+    assert split_frontmatter("\n---\ntitle: x\n---\nBody") == ({}, 0)
+    assert split_frontmatter("----\ntitle: x\n----\nBody") == ({}, 0)
+    # A closing line must start at the margin; an indented one is YAML text, so this block never closes.
+    assert split_frontmatter("---\ntitle: x\n  ---\nBody\n") == ({}, 0)

@@ -54,4 +54,3 @@ def test_boilerplate_lines_are_those_in_many_notes(vault: Indexed) -> None:
     assert bp.share("Tomatoes need full sun, deep watering and rich compost soil.") == 0.0
     mixed = "Tomatoes need full sun.\n## Weekly links"
     assert 0.0 < bp.share(mixed) < 1.0
-    assert bp.strip(mixed) == "Tomatoes need full sun."

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from PySide6.QtGui import QTextDocument
 
+from gte_notes.core.markdown.preview_text import markdown_for_preview
 from gte_notes.gui.preview import NotePreview
-from gte_notes.gui.preview_markdown import markdown_for_preview
 from tests.gui.conftest import NOTES, WAIT_MS, type_query, wait_idle, write_notes
 
 FILLER = "".join(f"Paragraph {i} is about something else entirely, like kites.\n\n" for i in range(80))
@@ -38,7 +38,7 @@ def visible_text(view: NotePreview) -> str:
     return "\n".join(lines)
 
 
-def test_raw_html_does_not_swallow_the_heading_after_it() -> None:
+def test_raw_html_does_not_swallow_the_heading_after_it(qapp) -> None:  # fonts need the application
     doc = QTextDocument()
     doc.setMarkdown(markdown_for_preview(TODOS), QTextDocument.MarkdownFeature.MarkdownDialectGitHub)
     text = doc.toPlainText()

@@ -2,55 +2,36 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
+
+from pathspec import GitIgnoreSpec
 
 from gte_notes.core.files.ignore import is_ignored_dir, is_ignored_relpath
 
 DEFAULT_EXTENSIONS = (".md", ".markdown", ".txt")
 
 
-def glob_to_regex(pattern: str) -> re.Pattern[str]:
-    """Compile a gitignore-style glob for POSIX relpaths.
+def glob_spec(patterns: Iterable[str]) -> GitIgnoreSpec | None:
+    """The user's include or exclude globs as one gitignore-style matcher for POSIX relpaths; None if empty.
 
     `*` and `?` stay within one folder, `**` crosses folders (`archive/**`, `**/*.draft.md`). A pattern
     without a slash matches at any depth, and a pattern that matches a folder also matches everything
     under it, so `archive` and `archive/**` both exclude a whole folder, the way users expect from
-    .gitignore. Matching is case-sensitive, like the POSIX paths it runs on.
+    .gitignore. Matching is case-sensitive, like the POSIX paths it runs on. Unlike .gitignore, a
+    leading or trailing `/` and a leading `./` are dropped, `\\` is a folder separator, and a leading
+    `!` or `#` is part of the name (each pattern stands alone: no negation, no comments).
     """
-    pat = pattern.strip().replace("\\", "/")
-    while pat.startswith("./"):
-        pat = pat[2:]
-    pat = pat.strip("/")
-    if "/" not in pat:
-        pat = "**/" + pat
-    out: list[str] = []
-    i, n = 0, len(pat)
-    while i < n:
-        c = pat[i]
-        if pat.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pat.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif c == "*":
-            out.append("[^/]*")
-            i += 1
-        elif c == "?":
-            out.append("[^/]")
-            i += 1
-        elif c == "[" and (close := pat.find("]", i + 2)) != -1:
-            body = pat[i + 1 : close]
-            if body.startswith("!"):
-                body = "^" + body[1:]
-            out.append("[" + body.replace("\\", "\\\\") + "]")
-            i = close + 1
-        else:
-            out.append(re.escape(c))
-            i += 1
-    return re.compile("".join(out) + "(?:/.*)?", re.DOTALL)
+    lines = []
+    for raw in patterns:
+        pat = raw.strip().replace("\\", "/")
+        while pat.startswith("./"):
+            pat = pat[2:]
+        pat = pat.strip("/")
+        if pat:
+            lines.append("\\" + pat if pat[0] in "!#" else pat)
+    return GitIgnoreSpec.from_lines(lines) if lines else None
 
 
 @dataclass(frozen=True)
@@ -68,12 +49,12 @@ class NoteFilter:
         object.__setattr__(self, "extensions", tuple(e.lower() for e in self.extensions))
 
     @cached_property
-    def _include_res(self) -> tuple[re.Pattern[str], ...]:
-        return tuple(glob_to_regex(p) for p in self.include if p.strip())
+    def _include_spec(self) -> GitIgnoreSpec | None:
+        return glob_spec(self.include)
 
     @cached_property
-    def _exclude_res(self) -> tuple[re.Pattern[str], ...]:
-        return tuple(glob_to_regex(p) for p in self.exclude if p.strip())
+    def _exclude_spec(self) -> GitIgnoreSpec | None:
+        return glob_spec(self.exclude)
 
     def has_note_extension(self, name: str) -> bool:
         # Case-insensitive: Note.MD written on Windows or macOS is still a note.
@@ -83,11 +64,11 @@ class NoteFilter:
         """True when the POSIX relpath names a note the user wants indexed."""
         if not relpath or is_ignored_relpath(relpath) or not self.has_note_extension(relpath):
             return False
-        if self._include_res and not any(r.fullmatch(relpath) for r in self._include_res):
+        if self._include_spec is not None and not self._include_spec.match_file(relpath):
             return False
-        return not any(r.fullmatch(relpath) for r in self._exclude_res)
+        return self._exclude_spec is None or not self._exclude_spec.match_file(relpath)
 
     def prunes_dir(self, reldir: str) -> bool:
         """True when nothing under this folder can match, so a scan need not enter it."""
         name = reldir.rsplit("/", 1)[-1]
-        return is_ignored_dir(name) or any(r.fullmatch(reldir) for r in self._exclude_res)
+        return is_ignored_dir(name) or (self._exclude_spec is not None and self._exclude_spec.match_file(reldir))

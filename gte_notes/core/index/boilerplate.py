@@ -102,9 +102,3 @@ class Boilerplate:
             common = sum(len(line) for line in lines if hash(line) in known)
             out.append(common / total if total else 1.0)
         return out
-
-    def strip(self, text: str) -> str:
-        """`text` without its boilerplate lines (for embedding what is left)."""
-        known = self._common()
-        kept = [raw for raw in text.splitlines() if hash(_SPACE.sub(" ", raw).strip().lower()) not in known]
-        return "\n".join(kept).strip()

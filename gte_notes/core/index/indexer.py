@@ -20,7 +20,7 @@ from typing import Protocol
 
 import numpy as np
 
-from gte_notes.core.errors import FolderError
+from gte_notes.core.errors import Cancelled, FolderError
 from gte_notes.core.files.ignore import is_ignored_relpath
 from gte_notes.core.files.notes import (
     FileRead,
@@ -85,10 +85,6 @@ class ReconcileStats:
     changed: list[tuple[str, str, str]] = field(default_factory=list)
     # every note whose chunks were written or dropped (committed), so views showing it can refresh
     indexed: list[str] = field(default_factory=list)
-
-
-class Cancelled(Exception):
-    pass
 
 
 @dataclass
@@ -379,12 +375,7 @@ class Indexer:
         hashes = list(texts)
         vectors: dict[str, np.ndarray] = {}
         if hashes:
-            try:
-                mat = self.embedder.encode([texts[h] for h in hashes], [tokens[h] for h in hashes], cancel=cancel)
-            except Exception as err:
-                if type(err).__name__ == "Cancelled":
-                    raise Cancelled from err
-                raise
+            mat = self.embedder.encode([texts[h] for h in hashes], [tokens[h] for h in hashes], cancel=cancel)
             vectors = dict(zip(hashes, mat))
             chunk_hashes = {c.text_hash for p in batch for c in p.chunks}
             stats.embedded_chunks += sum(1 for h in hashes if h in chunk_hashes)

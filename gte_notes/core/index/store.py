@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import sqlite_utils
 
 from gte_notes.core.errors import StoreError
 from gte_notes.core.files.path_text import display, from_db, to_db
@@ -26,8 +25,13 @@ from gte_notes.core.index.fts_terms import fts_rows, rebuild_fts
 SCHEMA_VERSION = 4
 
 
-def _migration_1(db: sqlite_utils.Database) -> None:
-    db["meta"].create({"key": str, "value": str}, pk="key")
+def like_escape(text: str) -> str:
+    """`text` as a literal inside a `LIKE ? ESCAPE '\\'` pattern."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _migration_1(db: sqlite3.Connection) -> None:
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
     db.execute(
         """CREATE TABLE notes (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -76,7 +80,7 @@ def _migration_1(db: sqlite_utils.Database) -> None:
     )
 
 
-def _migration_2(db: sqlite_utils.Database) -> None:
+def _migration_2(db: sqlite3.Connection) -> None:
     # Porter stemming in the keyword index ("cancers" finds "cancer"): +2.8 BM25 and +1.4 hybrid nDCG@10
     # on SciFact train (README "Search quality"). The table is rebuilt from the chunks it indexes.
     db.execute("DROP TABLE IF EXISTS chunks_fts")
@@ -90,7 +94,7 @@ def _migration_2(db: sqlite_utils.Database) -> None:
     )
 
 
-def _migration_3(db: sqlite_utils.Database) -> None:
+def _migration_3(db: sqlite3.Connection) -> None:
     # Each note's title has a vector of its own (related notes compare titles), keyed like chunk
     # texts, so renaming a note embeds one short title and nothing else.
     db.execute("ALTER TABLE notes ADD COLUMN title_hash TEXT NOT NULL DEFAULT ''")
@@ -214,12 +218,15 @@ class Store:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version >= len(MIGRATIONS):
             return
-        db = sqlite_utils.Database(conn)
+        # Plain sqlite3, no sqlite-utils: every table here needs SQL that its create() cannot write (FTS5
+        # with porter, AUTOINCREMENT, foreign keys with ON DELETE CASCADE), and its migrations live in a
+        # separate package; this loop is the whole migration system: PRAGMA user_version, one step at a
+        # time, all in one IMMEDIATE transaction so two processes never migrate at once.
         conn.execute("BEGIN IMMEDIATE")
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
-                step(db)
+                step(conn)
                 conn.execute(f"PRAGMA user_version = {number}")
             conn.execute("COMMIT")
         except BaseException:
@@ -327,7 +334,7 @@ class Store:
     def paths_under(self, prefix: str) -> list[str]:
         """Notes at `prefix` or inside the folder `prefix/` (for folder deletes and moves)."""
         prefix = to_db(prefix)
-        like = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"
+        like = like_escape(prefix) + "/%"
         rows = self.conn.execute(
             "SELECT path FROM notes WHERE path = ? OR path LIKE ? ESCAPE '\\'", (prefix, like)
         )
@@ -374,9 +381,6 @@ class Store:
             for r in self.conn.execute(f"SELECT * FROM chunks WHERE id IN ({marks})", part):
                 out[r["id"]] = r
         return out
-
-    def max_chunk_id(self) -> int:
-        return self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM chunks").fetchone()[0]
 
     def chunk_count(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
@@ -473,6 +477,3 @@ class Store:
 
     def status_counts(self) -> dict[str, int]:
         return {r[0]: r[1] for r in self.conn.execute("SELECT status, COUNT(*) FROM notes GROUP BY status")}
-
-    def integrity_ok(self) -> bool:
-        return self.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

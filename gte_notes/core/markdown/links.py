@@ -94,8 +94,3 @@ class LinkIndex:
             key=lambda c: (posixpath.dirname(c) != here, c.count("/"), len(c), c),
         )
 
-
-def resolve_link(target: str, from_relpath: str, all_relpaths: Iterable[str] | LinkIndex) -> str | None:
-    """Resolve one raw link; pass a `LinkIndex` when resolving many, to build the tables once."""
-    index = all_relpaths if isinstance(all_relpaths, LinkIndex) else LinkIndex(all_relpaths)
-    return index.resolve(target, from_relpath)

@@ -1,7 +1,7 @@
 """A note's metadata: YAML frontmatter, title, tags and raw link targets.
 
 Links are returned raw (as written, minus headings and block refs) and resolved to files later by
-`links.resolve_link`, because resolution depends on which notes exist, which changes without this
+`links.LinkIndex.resolve`, because resolution depends on which notes exist, which changes without this
 note changing.
 """
 
@@ -12,19 +12,15 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
+import yaml
+
 from gte_notes.core.markdown.markdown_lines import FENCE, HEADING, Line, split_lines
+from gte_notes.core.markdown.wikilinks import WIKILINK, link_target
 
-try:  # PyYAML arrives with transformers; the fallback keeps core importable without it.
-    import yaml
-
-    _YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-except ImportError:  # pragma: no cover - exercised only in stripped-down installs
-    yaml = None  # type: ignore[assignment]
-    _YAML_LOADER = None
+_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _FM_OPEN = re.compile(r"---[ \t]*(?:\r\n?|\n)")
 _FM_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*(?:\r\n?|\n|\Z)", re.MULTILINE)
-_WIKILINK = re.compile(r"!?\[\[([^\[\]\n]+?)\]\]")
 _MDLINK = re.compile(
     r"(!?)\[(?:[^\[\]\n]|\[[^\[\]\n]*\])*\]"
     r"\(\s*(<[^<>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)"
@@ -32,7 +28,6 @@ _MDLINK = re.compile(
 _TAG = re.compile(r"(?:^|(?<=\s))#([\w][\w/\-]*)", re.MULTILINE)
 _BACKTICKS = re.compile(r"`+")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
-_DENDRON_SCHEME = re.compile(r"dendron://[^/]*/")
 _TAG_SPLIT = re.compile(r"[,\s]+")
 
 
@@ -43,9 +38,7 @@ class NoteMeta:
     # embedded context, so renaming a note's file never changes its vectors.
     title_is_explicit: bool
     tags: tuple[str, ...]  # frontmatter tags + inline #tags, without '#', first-seen order
-    # Raw link targets, headings stripped. A piped wikilink whose target side is ambiguous is kept as
-    # "left|right": Obsidian writes [[target|alias]], Dendron [[alias|target]], and only the set of
-    # existing notes can tell which side is the note; `links.resolve_link` decides.
+    # Raw link targets, headings stripped; a piped wikilink may be "left|right" (wikilinks.link_target).
     links: tuple[str, ...]
     body_start: int  # offset where the body starts, after any frontmatter block
 
@@ -95,36 +88,10 @@ def split_frontmatter(text: str) -> tuple[dict[str, Any], int]:
 
 
 def _load_yaml(block: str) -> Any:
-    if yaml is None:
-        return _tolerant_yaml(block)
     try:
         return yaml.load(block, Loader=_YAML_LOADER)
     except yaml.YAMLError as err:
         raise ValueError(str(err)) from None
-
-
-def _tolerant_yaml(block: str) -> dict[str, Any]:
-    """`key: value` lines and `- item` lists under a key; enough for title and tags without PyYAML."""
-    data: dict[str, Any] = {}
-    key = None
-    for raw in block.splitlines():
-        line = raw.rstrip()
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        if line.lstrip().startswith("- ") and key is not None:
-            if not isinstance(data.get(key), list):
-                data[key] = []
-            data[key].append(line.lstrip()[2:].strip().strip("\"'"))
-        elif ":" in line and not line[0].isspace():
-            key, _, value = line.partition(":")
-            key, value = key.strip(), value.strip()
-            if value.startswith("[") and value.endswith("]"):
-                data[key] = [v.strip().strip("\"'") for v in value[1:-1].split(",") if v.strip()]
-            else:
-                data[key] = value.strip("\"'") or None
-        else:
-            raise ValueError(f"not a key: value line: {line!r}")
-    return data
 
 
 def _scalar(value: Any) -> str:
@@ -192,8 +159,8 @@ def _mask_inline_code(line: str) -> str:
 
 def _links(masked: str) -> list[str]:
     found: list[tuple[int, str]] = []
-    for m in _WIKILINK.finditer(masked):
-        target = _wikilink_target(m.group(1))
+    for m in WIKILINK.finditer(masked):
+        target = link_target(m.group(2))
         if target:
             found.append((m.start(), target))
     for m in _MDLINK.finditer(masked):
@@ -204,25 +171,6 @@ def _links(masked: str) -> list[str]:
             found.append((m.start(), target))
     found.sort()
     return [t for _, t in found]
-
-
-def _clean_wiki(part: str) -> str:
-    part = _DENDRON_SCHEME.sub("", part.strip())
-    for sep in ("#", "^"):
-        part = part.split(sep, 1)[0]
-    return part.strip().rstrip("\\").strip()
-
-
-def _wikilink_target(inner: str) -> str:
-    if "|" not in inner:
-        return _clean_wiki(inner)
-    left, right = inner.split("|", 1)[0], inner.rsplit("|", 1)[1]
-    if _DENDRON_SCHEME.match(right.strip()):  # dendron://vault/note: unambiguously the target
-        return _clean_wiki(right)
-    left, right = _clean_wiki(left), _clean_wiki(right)
-    if not left or not right or left == right:
-        return left or right
-    return f"{left}|{right}"
 
 
 def _mdlink_target(raw: str) -> str:

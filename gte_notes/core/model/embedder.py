@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from gte_notes.core.errors import KnownError, ModelMissingError
+from gte_notes.core.errors import Cancelled, KnownError, ModelMissingError
 from gte_notes.core.model.model_catalog import CodeConsent, check_remote_code
 from gte_notes.core.model.model_files import DEFAULT_MODEL, model_fingerprint, resolve_model_path
 from gte_notes.core.model.onnx_model import (
@@ -91,10 +91,6 @@ CALIBRATION_SENTENCES = (
         "pilot first, with a full evaluation planned for the following spring."
     ),
 )
-
-
-class Cancelled(Exception):
-    """`Embedder.encode` stopped between batches because its `cancel` callback said so."""
 
 
 def cpu_has_native_bf16() -> bool:

@@ -23,8 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from gte_notes.core.errors import KnownError, ModelMissingError
+from gte_notes.core.files.config import DEFAULT_MODEL
 
-DEFAULT_MODEL = "thenlper/gte-small"
 BUNDLED_MODEL_ENV = "GTE_NOTES_BUNDLED_MODEL"
 
 # What sentence-transformers needs to load a BERT-style model, and nothing else: the hub repo of

@@ -5,13 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from gte_notes.core.files.path_text import to_db
-from gte_notes.core.index.store import Store
+from gte_notes.core.index.store import Store, like_escape
 from gte_notes.core.search.keyword import KeywordIndex
 from gte_notes.core.search.query import Query
-
-
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def allowed_chunks(store: Store, keyword: KeywordIndex, q: Query) -> np.ndarray | None:
@@ -31,7 +27,7 @@ def allowed_chunks(store: Store, keyword: KeywordIndex, q: Query) -> np.ndarray 
         for tag in q.tags:
             where.append("EXISTS (SELECT 1 FROM json_each(n.tags) t WHERE lower(t.value) = ? "
                          "OR lower(t.value) LIKE ? ESCAPE '\\')")
-            params += [tag, _like_escape(tag) + "/%"]
+            params += [tag, like_escape(tag) + "/%"]
         for part in q.paths:
             where.append("(instr(lower(n.path), ?) > 0 OR instr(n.path, ?) > 0)")
             params += [to_db(part).lower(), to_db(part)]  # paths are stored escaped (path_text.py)

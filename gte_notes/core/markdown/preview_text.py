@@ -1,4 +1,6 @@
-"""The note as Qt's Markdown renderer should see it (made on a worker, never on the GUI thread).
+"""The note as the preview's Markdown renderer (Qt's md4c) should see it; pure text, no Qt here.
+
+The GUI makes it on a worker, never on the GUI thread.
 
 Qt's renderer (md4c) hands raw HTML to its HTML importer, which does not recover from what notes
 often hold: an `<a>` opened in one HTML block and closed in another swallowed the heading and list
@@ -13,13 +15,13 @@ import re
 from urllib.parse import quote
 
 from gte_notes.core.markdown.markdown_meta import split_frontmatter
-from gte_notes.core.markdown.note_display import clean_link_target, fill_templates
+from gte_notes.core.markdown.note_display import fill_templates
+from gte_notes.core.markdown.wikilinks import WIKILINK, label_and_target
 
 _FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 _INLINE_CODE = re.compile(r"(`+)(?:.+?)\1")
-_WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
 
 
 def markdown_for_preview(text: str) -> str:
@@ -71,15 +73,9 @@ def _clean(text: str, frontmatter: dict) -> str:
     if "<" in text:
         text = _TAG.sub("", text)
     text = fill_templates(text, frontmatter)
-    return _WIKILINK.sub(_link, text)
+    return WIKILINK.sub(_link, text)
 
 
 def _link(m: re.Match[str]) -> str:
-    inner = m.group(2).strip()
-    left, _, right = inner.partition("|")
-    # Dendron writes [[alias|dotted.name]], Obsidian [[target|alias]]: show the human side.
-    dendron = right and " " not in right.strip() and "." in right and (" " in left or "." not in left)
-    label = left if not right or dendron else right
-    label = clean_link_target(label).split("#", 1)[0].strip() or inner
-    target = clean_link_target(right if dendron else left) if right else clean_link_target(inner)
+    label, target = label_and_target(m.group(2))
     return f"[{label.replace(']', '')}](note:{quote(target, safe='')})"
