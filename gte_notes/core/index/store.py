@@ -100,13 +100,13 @@ def _migration_3(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE notes ADD COLUMN title_hash TEXT NOT NULL DEFAULT ''")
 
 
-def _migration_4(db: sqlite_utils.Database) -> None:
+def _migration_4(db: sqlite3.Connection) -> None:
     # Keyword search for every language (fts_terms.py): the table holds terms made in Python, stemmed
     # by each passage's language, which the chunks table records. Rebuilt from the stored chunks; no
     # note is read or embedded again.
     db.execute("ALTER TABLE chunks ADD COLUMN lang TEXT NOT NULL DEFAULT 'en'")
     db.execute("CREATE INDEX chunks_lang ON chunks(lang)")
-    rebuild_fts(db.conn)
+    rebuild_fts(db)
 
 
 MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4]
