@@ -55,3 +55,4 @@ def test_boilerplate_lines_are_those_in_many_notes(vault: Indexed) -> None:
     mixed = "Tomatoes need full sun.\n## Weekly links"
     assert 0.0 < bp.share(mixed) < 1.0
     assert bp.strip(mixed) == "Tomatoes need full sun."
+
