@@ -51,6 +51,9 @@ class Related:
         self.boilerplate_share = boilerplate_share
         self.title_context = title_context
         self.title_mention = title_mention
+        # Every note's title vector, read once per index generation: a long-lived Related (one per
+        # reading thread) answers the next note without reading them again (86 ms for 2,453 titles).
+        self._titles: tuple[int, np.ndarray, np.ndarray] | None = None
 
     def related(self, path: str, limit: int = 10) -> list[Hit]:
         note = self.store.note(path)
@@ -98,13 +101,19 @@ class Related:
         MENTION_CANDIDATES notes this note names best."""
         if self.title_mention <= 0 or not vecs.size:
             return {}, []
-        note_ids, titles = self.store.all_title_vectors(self.model_id, self.dim)
+        note_ids, titles = self._all_titles()
         if not note_ids.size:
             return {}, []
         best = (vecs @ titles.T).max(axis=0)
         best[note_ids == note_id] = -np.inf
         named = [int(n) for n in note_ids[np.argsort(-best, kind="stable")[:MENTION_CANDIDATES]] if n != note_id]
         return dict(zip(note_ids.tolist(), best.tolist())), named
+
+    def _all_titles(self) -> tuple[np.ndarray, np.ndarray]:
+        generation = self.store.generation()
+        if self._titles is None or self._titles[0] != generation:
+            self._titles = (generation, *self.store.all_title_vectors(self.model_id, self.dim))
+        return self._titles[1], self._titles[2]
 
     def _add_named(self, named: list[int], ids: np.ndarray, vecs: np.ndarray, src: np.ndarray, tgt: np.ndarray,
                    sims: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
