@@ -372,6 +372,18 @@ class Store:
     def chunks_of(self, note_id: int) -> list[sqlite3.Row]:
         return self.conn.execute('SELECT * FROM chunks WHERE note_id = ? ORDER BY seq', (note_id,)).fetchall()
 
+    def chunk_ids_of(self, note_ids: Sequence[int]) -> dict[int, list[int]]:
+        """Each of these notes' chunk ids, in note order."""
+        out: dict[int, list[int]] = {}
+        ids = list(note_ids)
+        for start in range(0, len(ids), 900):
+            part = ids[start:start + 900]
+            marks = ",".join("?" * len(part))
+            for r in self.conn.execute(
+                    f"SELECT note_id, id FROM chunks WHERE note_id IN ({marks}) ORDER BY note_id, seq", part):
+                out.setdefault(r[0], []).append(r[1])
+        return out
+
     def chunks_by_id(self, ids: Sequence[int]) -> dict[int, sqlite3.Row]:
         out: dict[int, sqlite3.Row] = {}
         ids = list(ids)
@@ -448,6 +460,12 @@ class Store:
             "SELECT n.id, v.vector FROM notes n JOIN vectors v ON v.text_hash = n.title_hash "
             "AND v.model_id = ? WHERE n.id IN ({marks})", model_id, note_ids, dim)
         return dict(zip(found.tolist(), mat))
+
+    def all_title_vectors(self, model_id: str, dim: int) -> tuple[np.ndarray, np.ndarray]:
+        """(note ids, their title vectors) of every note with a title vector of this model."""
+        return self._read_vectors(
+            "SELECT n.id, v.vector FROM notes n JOIN vectors v ON v.text_hash = n.title_hash "
+            "AND v.model_id = ? ORDER BY n.id", [model_id], dim)
 
     def _vectors_in(self, sql: str, model_id: str, ids: Sequence[int], dim: int) -> tuple[np.ndarray, np.ndarray]:
         """`_read_vectors` for rows whose id is one of `ids`, in batches SQLite's parameter limit allows."""
