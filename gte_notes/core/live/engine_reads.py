@@ -63,7 +63,14 @@ class EngineReads:
         store = self._reader()
         if store.note(path) is None:
             return []
-        return Workspace.related(store, self._ann, self._embedder).related(path, limit)
+        # One Related per reading thread, kept while its connection, the ANN and the model stay the
+        # same: it keeps every note's title vector per index generation (related.py).
+        key = (id(store), id(self._ann), self._embedder.model_id)
+        kept = getattr(self._local, "related", None)
+        if kept is None or kept[0] != key:
+            kept = (key, Workspace.related(store, self._ann, self._embedder))
+            self._local.related = kept
+        return kept[1].related(path, limit)
 
     def _note_path(self, path: str) -> Path:
         rel = PurePosixPath(path)
