@@ -375,24 +375,21 @@ class Store:
     def chunk_ids_of(self, note_ids: Sequence[int]) -> dict[int, list[int]]:
         """Each of these notes' chunk ids, in note order."""
         out: dict[int, list[int]] = {}
-        ids = list(note_ids)
-        for start in range(0, len(ids), 900):
-            part = ids[start:start + 900]
-            marks = ",".join("?" * len(part))
-            for r in self.conn.execute(
-                    f"SELECT note_id, id FROM chunks WHERE note_id IN ({marks}) ORDER BY note_id, seq", part):
-                out.setdefault(r[0], []).append(r[1])
+        for r in self._rows_in("SELECT note_id, id FROM chunks WHERE note_id IN ({marks}) ORDER BY note_id, seq",
+                               note_ids):
+            out.setdefault(r[0], []).append(r[1])
         return out
 
     def chunks_by_id(self, ids: Sequence[int]) -> dict[int, sqlite3.Row]:
-        out: dict[int, sqlite3.Row] = {}
+        return {r["id"]: r for r in self._rows_in("SELECT * FROM chunks WHERE id IN ({marks})", ids)}
+
+    def _rows_in(self, sql: str, ids: Sequence[object]) -> Iterator[sqlite3.Row]:
+        """Rows of `sql` (with `{marks}` for its IN list) for all of `ids`, in batches SQLite's parameter
+        limit allows."""
         ids = list(ids)
         for start in range(0, len(ids), 900):
             part = ids[start:start + 900]
-            marks = ",".join("?" * len(part))
-            for r in self.conn.execute(f"SELECT * FROM chunks WHERE id IN ({marks})", part):
-                out[r["id"]] = r
-        return out
+            yield from self.conn.execute(sql.format(marks=",".join("?" * len(part))), part)
 
     def chunk_count(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
