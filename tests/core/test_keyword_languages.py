@@ -9,7 +9,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-import sqlite_utils
 
 from gte_notes.core.index.store import MIGRATIONS, Store
 from gte_notes.core.markdown.language import chunk_languages, language_of
@@ -146,9 +145,8 @@ def test_an_index_made_before_languages_is_rebuilt_from_its_chunks(tmp_path: Pat
     # A version-3 database: English Porter over FTS5's own tokenizer, no language column.
     db_path = tmp_path / "index.db"
     conn = sqlite3.connect(db_path, isolation_level=None)
-    db = sqlite_utils.Database(conn)
     for step in MIGRATIONS[:3]:
-        step(db)
+        step(conn)
     conn.execute("PRAGMA user_version = 3")
     conn.execute("INSERT INTO notes(id, path, title, status) VALUES (1, 'a.md', 'Wohnen', 'indexed')")
     conn.execute("INSERT INTO chunks(id, note_id, seq, start, \"end\", line, heading, text, text_hash, n_tokens) "
