@@ -323,6 +323,9 @@ class Store:
         )
         return [from_db(r[0]) for r in rows]
 
+    def note_count(self) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM notes").fetchone()[0]
+
     def all_paths(self) -> list[str]:
         return [from_db(r[0]) for r in self.conn.execute("SELECT path FROM notes")]
 

@@ -85,7 +85,11 @@ def title_expression(words: Sequence[str]) -> str:
 
 
 @dataclass
-class _DocFreqs:
+class DocFreqs:
+    """Document frequencies and the passage count of one index, at one generation. While the user
+    types, the same words are looked up again and again; one of these lives as long as the index is
+    open (search/caches.py) and is shared by every KeywordIndex reading that index."""
+
     generation: int = -1
     rows: int = -1  # passages in the index (FTS rows), -1 until counted
     values: dict[tuple[str, int], int] = field(default_factory=dict)
@@ -97,23 +101,18 @@ class _DocFreqs:
             self.generation, self.values, self.rows = generation, {}, -1
 
 
-# Per database, shared by every KeywordIndex (a Searcher is cheap and often made per query); while the
-# user types, the same words are looked up again and again.
-_DF: dict[str, _DocFreqs] = {}
-_DF_LOCK = threading.Lock()
-
-
 class KeywordIndex:
     """BM25 queries on one Store connection. Scores are -bm25(), so larger is better and > 0."""
 
     def __init__(self, store: Store, weights: tuple[float, float, float] | None = None,
-                 budget: int = POSTINGS_BUDGET, probe_limit: int = PROBE_LIMIT) -> None:
+                 budget: int = POSTINGS_BUDGET, probe_limit: int = PROBE_LIMIT,
+                 freqs: DocFreqs | None = None) -> None:
+        """`freqs`: the counts of this index shared with other readers of it (a fresh cache if None)."""
         self.store = store
         self.weights = weights or (TITLE_WEIGHT, HEADING_WEIGHT, TEXT_WEIGHT)
         self.budget = budget
         self.probe_limit = probe_limit
-        with _DF_LOCK:
-            self._df = _DF.setdefault(str(store.path), _DocFreqs())
+        self._df = freqs if freqs is not None else DocFreqs()
 
     def doc_freq(self, term: str) -> int:
         """How many chunks match the FTS5 string `term`, counted up to `probe_limit` (cached)."""

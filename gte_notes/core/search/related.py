@@ -14,6 +14,7 @@ from gte_notes.core.errors import KnownError
 from gte_notes.core.index.ann import AnnIndex
 from gte_notes.core.index.boilerplate import Boilerplate
 from gte_notes.core.index.store import Store
+from gte_notes.core.search.caches import IndexCaches
 from gte_notes.core.search.fusion import Ranked, best_per_note
 from gte_notes.core.search.results import Hit
 
@@ -31,12 +32,15 @@ TITLE_CONTEXT = 0.6
 class Related:
     def __init__(self, store: Store, ann: AnnIndex, model_id: str, dim: int, *,
                  boilerplate: Boilerplate | None = None, coverage: float = COVERAGE,
-                 boilerplate_share: float = BOILERPLATE_SHARE, title_context: float = TITLE_CONTEXT) -> None:
+                 boilerplate_share: float = BOILERPLATE_SHARE, title_context: float = TITLE_CONTEXT,
+                 caches: IndexCaches | None = None) -> None:
+        """`caches`: the index's boilerplate counts shared with its other readers (fresh ones if None)."""
         self.store = store
         self.ann = ann
         self.model_id = model_id
         self.dim = dim
-        self.boilerplate = boilerplate or Boilerplate(store)
+        counts = caches.boilerplate if caches is not None else None
+        self.boilerplate = boilerplate or Boilerplate(store, counts=counts)
         self.coverage = coverage
         self.boilerplate_share = boilerplate_share
         self.title_context = title_context

@@ -18,7 +18,8 @@ import numpy as np
 
 from gte_notes.core.index.ann import AnnIndex
 from gte_notes.core.index.store import Store
-from gte_notes.core.model.calibration import DenseScale, dense_scale
+from gte_notes.core.model.calibration import DenseScale
+from gte_notes.core.search.caches import IndexCaches
 from gte_notes.core.search.filters import allowed_chunks
 from gte_notes.core.search.fusion import (
     DEFAULT_PARAMS,
@@ -52,12 +53,15 @@ class Searcher:
                  params: FusionParams = DEFAULT_PARAMS,
                  keyword_weights: tuple[float, float, float] | None = None,
                  prefix_last: bool = True, scale: DenseScale | None = None,
-                 known_words: frozenset[str] = frozenset(), spelling: bool = True) -> None:
+                 known_words: frozenset[str] = frozenset(), spelling: bool = True,
+                 caches: IndexCaches | None = None) -> None:
+        """`caches`: what reading this index has learned, shared with its other readers (a fresh set if None)."""
+        self.caches = caches if caches is not None else IndexCaches()
         self.store = store
         self.ann = ann
         self.encode_query = encode_query
         self.params = params
-        self.keyword = KeywordIndex(store, keyword_weights)
+        self.keyword = KeywordIndex(store, keyword_weights, freqs=self.caches.doc_freqs)
         self.prefix_last = prefix_last
         self.scale = scale  # the model's cosine scale; measured on first use when not given
         self.known_words = known_words  # real words never "corrected" (spelling.py)
@@ -96,7 +100,7 @@ class Searcher:
                 continue
             if q.open_end and n == len(q.terms) - 1 and self.keyword.doc_freq(quote(term) + "*"):
                 continue  # still being typed, and a word of the notes starts with it
-            speller = speller or Speller(self.store.conn, str(self.store.path), self.store.generation(),
+            speller = speller or Speller(self.store.conn, self.caches.vocabulary, self.store.generation(),
                                          self.keyword.row_count())
             if (fix := speller.correct(term, self.known_words)) is not None:
                 fixes[term] = fix
@@ -144,7 +148,7 @@ class Searcher:
 
     def dense_scale(self) -> DenseScale:
         if self.scale is None:
-            self.scale = dense_scale(self.ann.model_id, self.encode_query)
+            self.scale = self.caches.dense_scale(self.ann.model_id, self.encode_query)
         return self.scale
 
     def _dense(self, qvec: np.ndarray, k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:

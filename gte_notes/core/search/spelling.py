@@ -34,10 +34,14 @@ class _Vocabulary:
     prefixes: set[str]  # first three letters of every stem: a cheap filter before stemming
 
 
-# Per database file, shared by every Speller (a Searcher is made per request): reading the whole
-# vocabulary costs tens of milliseconds, the same for every query while nothing changes.
-_VOCAB: dict[str, _Vocabulary] = {}
-_VOCAB_LOCK = threading.Lock()
+class VocabularyCache:
+    """The vocabulary of one index at its latest generation, shared by the Spellers of every reader of
+    that index (search/caches.py): reading it costs tens of milliseconds, the same for every query
+    while nothing changes."""
+
+    def __init__(self) -> None:
+        self.value: _Vocabulary | None = None
+        self.lock = threading.Lock()
 
 
 def edits(word: str) -> set[str]:
@@ -52,24 +56,24 @@ def edits(word: str) -> set[str]:
 
 
 class Speller:
-    def __init__(self, conn: sqlite3.Connection, db_key: str, generation: int, rows: int) -> None:
+    def __init__(self, conn: sqlite3.Connection, cache: VocabularyCache, generation: int, rows: int) -> None:
         self.conn = conn
-        self.db_key = db_key
+        self.cache = cache
         self.generation = generation
         self.rows = rows  # passages in the index
         self._probe_ready = False
 
     def _vocabulary(self) -> _Vocabulary:
-        with _VOCAB_LOCK:
-            cached = _VOCAB.get(self.db_key)
+        with self.cache.lock:
+            cached = self.cache.value
         if cached is not None and cached.generation == self.generation:
             return cached
         self.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.gte_vocab USING fts5vocab(main, chunks_fts, row)")
         counts = {term: doc for term, doc in self.conn.execute("SELECT term, doc FROM temp.gte_vocab")
                   if term.isalpha()}
         vocab = _Vocabulary(self.generation, counts, {t[:3] for t in counts})
-        with _VOCAB_LOCK:
-            _VOCAB[self.db_key] = vocab
+        with self.cache.lock:
+            self.cache.value = vocab
         return vocab
 
     def stems(self, words: list[str]) -> list[str]:
