@@ -200,7 +200,7 @@ def ann_matches_exact(live: Live, query: str, k: int = 10) -> bool:
     store = live.store()
     try:
         emb = live.embedder
-        ids, vecs = store.chunk_vectors(emb.model_id, emb.dim)
+        ids, vecs = store.vectors.of_chunks(emb.model_id, emb.dim)
         q = np.asarray(emb.encode_query(query), dtype=np.float32)
         sims = vecs @ q / np.maximum(np.linalg.norm(vecs, axis=1), 1e-12)
         ann = live.engine.writer.ann

@@ -73,7 +73,7 @@ class Boilerplate:
         # Hashes, not strings, and one note at a time: memory stays small on a large index.
         per_note: list[np.ndarray] = []
         note, lines = None, set()
-        rows = self.store.conn.execute("SELECT note_id, text FROM chunks ORDER BY note_id")
+        rows = self.store.chunk_texts_by_note()
         for note_id, text in itertools.chain(rows, [(None, "")]):
             if note_id != note:
                 if lines:

@@ -25,6 +25,7 @@ from gte_notes.core.errors import FolderError, KnownError
 from gte_notes.core.index.ann import AnnIndex
 from gte_notes.core.index.indexer import Indexer, Progress, ReconcileStats
 from gte_notes.core.index.store import Store
+from gte_notes.core.live.model_load import load_model
 from gte_notes.core.live.watcher import FolderWatcher
 from gte_notes.core.live.work_queue import Job, WorkQueue
 from gte_notes.core.live.workspace import Workspace
@@ -149,7 +150,7 @@ class IndexWriter:
         self._set_state("loading model")
         started = time.perf_counter()
         try:
-            embedder, graph_s = self._on_loader_thread(self._load_model)
+            embedder, graph_s = load_model(self.embedder, self._factory, self.caches)
         except KnownError as err:
             self._known(str(err))
             self._dead = True
@@ -167,35 +168,6 @@ class IndexWriter:
         if self.watch:
             self._start_watcher()
         return not self._stop.is_set()
-
-    def _load_model(self) -> tuple[Any, float]:
-        embedder = self.embedder if self.embedder is not None else self._factory()
-        mark = time.perf_counter()
-        prepare = getattr(embedder, "prepare_queries", None)
-        if prepare is not None:
-            prepare()  # searches typed from now on take the fast path
-        self.caches.dense_scale(embedder.model_id, embedder.encode_query)  # measured here, so the first search does not wait for it
-        return embedder, time.perf_counter() - mark
-
-    @staticmethod
-    def _on_loader_thread(fn: Any) -> Any:
-        """Run `fn` on a thread of its own at this thread's (normal) priority: torch makes its workers
-        per calling thread, so the model's load and checks use normal-priority workers that end with
-        that thread, and this worker's own, made later for indexing, inherit the lower priority."""
-        box: dict[str, Any] = {}
-
-        def run() -> None:
-            try:
-                box["result"] = fn()
-            except BaseException as err:  # noqa: BLE001 - handed to the worker, which reports it
-                box["error"] = err
-
-        loader = threading.Thread(target=run, name="gte-notes model load", daemon=True)
-        loader.start()
-        loader.join()
-        if "error" in box:
-            raise box["error"]
-        return box["result"]
 
     def _loop(self) -> None:
         while not self._stop.is_set():

@@ -50,7 +50,7 @@ class Related:
         if note is None:
             raise KnownError(f"{path} is not in the index (is it a note inside the folder, and indexed?)")
         chunks = {r["id"]: r for r in self.store.chunks_of(note.id)}
-        ids, vecs = self.store.chunk_vectors(self.model_id, self.dim, chunk_ids=list(chunks))
+        ids, vecs = self.store.vectors.of_chunks(self.model_id, self.dim, chunk_ids=list(chunks))
         if not ids.size or limit <= 0:
             return []
         shares = np.asarray(self.boilerplate.shares(chunks[i]["text"] for i in ids.tolist()))
@@ -95,7 +95,7 @@ class Related:
         if self.title_context <= 0 or not sims.size:
             return sims, floors
         # Only the titles of the notes in play: this note and its passages' neighbours' notes.
-        titles = self.store.title_vectors(self.model_id, self.dim, [note_id, *set(note_of.tolist()) - {-1}])
+        titles = self.store.vectors.of_titles(self.model_id, self.dim, [note_id, *set(note_of.tolist()) - {-1}])
         own = titles.get(note_id)
         if own is None:
             return sims, floors

@@ -155,7 +155,7 @@ class Searcher:
         if allowed is None:
             return self.ann.query(qvec, k)
         if allowed.size <= EXACT_FILTER_MAX:
-            ids, vecs = self.store.chunk_vectors(self.ann.model_id, self.ann.dim, chunk_ids=allowed.tolist())
+            ids, vecs = self.store.vectors.of_chunks(self.ann.model_id, self.ann.dim, chunk_ids=allowed.tolist())
             sims = vecs @ qvec
             top = np.argsort(-sims, kind="stable")[:k]
             return ids[top], sims[top].astype(np.float32)
@@ -174,7 +174,7 @@ class Searcher:
             got, vecs = self.ann.vectors_of(only_kw)
             missing = only_kw[~np.isin(only_kw, got)]
             if missing.size:
-                more, more_vecs = self.store.chunk_vectors(self.ann.model_id, self.ann.dim,
+                more, more_vecs = self.store.vectors.of_chunks(self.ann.model_id, self.ann.dim,
                                                            chunk_ids=missing.tolist())
                 got, vecs = np.concatenate([got, more]), np.concatenate([vecs, more_vecs])
             order = np.argsort(ids)
@@ -192,12 +192,8 @@ class Searcher:
         out = np.full(chunk_ids.size, -1, dtype=np.int64)
         if not chunk_ids.size:
             return out
-        found: dict[int, int] = {}
         ids = chunk_ids.tolist()
-        for start in range(0, len(ids), 900):
-            part = ids[start:start + 900]
-            marks = ",".join("?" * len(part))
-            found.update(self.store.conn.execute(f"SELECT id, note_id FROM chunks WHERE id IN ({marks})", part))
+        found = self.store.note_ids_of_chunks(ids)
         for n, c in enumerate(ids):
             out[n] = found.get(c, -1)
         return out
@@ -227,10 +223,7 @@ class Searcher:
         )
 
     def _first_chunks(self, note_ids: list[int], allowed: np.ndarray | None) -> dict[int, int]:
-        marks = ",".join("?" * len(note_ids))
-        rows = self.store.conn.execute(
-            f"SELECT note_id, id FROM chunks WHERE note_id IN ({marks}) ORDER BY note_id, seq", note_ids
-        ).fetchall()
+        rows = self.store.chunk_ids_of_notes(note_ids)
         out: dict[int, int] = {}
         allowed_set = None if allowed is None else set(allowed.tolist())
         for note_id, chunk_id in rows:
