@@ -378,7 +378,10 @@ class IndexWriter:
             ann.save(store)
         except KnownError as err:  # a full disk: says itself what was kept and what to do
             self._emit("on_error", str(err), False, "")
-        except Exception as err:  # noqa: BLE001 - a bug, reported; the ANN is a cache, rebuilt on the next start
+        except OSError as err:  # the ANN is a cache: losing a save costs a rebuild on the next start
+            self._emit("on_error", f"Could not save the search index ({err}); it will be rebuilt from the "
+                                   "database on the next start.", False, "")
+        except Exception as err:  # noqa: BLE001 - a bug, reported; the next start rebuilds the ANN if need be
             self._bug("Could not save the search index", err)
         self._last_save = time.monotonic()
         self._save_cost = self._last_save - now
