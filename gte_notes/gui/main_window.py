@@ -87,11 +87,11 @@ class MainWindow(QMainWindow):
         self.search = SearchField()
         self.search.history = lambda: self.memory.searches
         self.messages = MessageBar()
-        self.results = HitList(passage_lines=2)
+        self.results = HitList(passage_lines=2, snippets=self.bridge.snippets)
         self.results.setAccessibleName("Search results")
         self.results.set_placeholder(self._type_to_search())
         self.preview = PreviewPane()
-        self.related = RelatedPanel()
+        self.related = RelatedPanel(snippets=self.bridge.snippets)
         self.related.limit = self.settings.result_count
         self.note = SelectedNote(self.bridge, self.preview, self.related, lambda: self.shown_query)
         self.preview_shown = self.note.preview_shown
