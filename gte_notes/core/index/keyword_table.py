@@ -12,7 +12,8 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 
 _MATCH = "FROM chunks_fts WHERE chunks_fts MATCH ?"
-_NOTES = "FROM chunks_fts f JOIN chunks c ON c.id = f.rowid JOIN notes n ON n.id = c.note_id WHERE chunks_fts MATCH ?"
+_NOTES = ("FROM chunks_fts f JOIN chunks c ON c.id = f.rowid JOIN notes n ON n.id = c.note_id "
+          "WHERE chunks_fts MATCH ?")
 
 
 class KeywordTable:
@@ -21,7 +22,8 @@ class KeywordTable:
 
     def count(self, expr: str, limit: int) -> int:
         """How many passages match `expr`, counted up to `limit`."""
-        return self.conn.execute(f"SELECT count(*) FROM (SELECT rowid {_MATCH} LIMIT ?)", [expr, limit]).fetchone()[0]
+        sql = f"SELECT count(*) FROM (SELECT rowid {_MATCH} LIMIT ?)"
+        return self.conn.execute(sql, [expr, limit]).fetchone()[0]
 
     def ranked(self, expr: str, weights: Sequence[float], limit: int | None) -> list[tuple[int, float]]:
         """(chunk id, bm25) of the passages matching `expr`, best (lowest bm25) first; every one when
@@ -39,15 +41,17 @@ class KeywordTable:
 
     def note_titles(self, expr: str, limit: int) -> list[tuple[int, str]]:
         """(note id, title) of up to `limit` notes with a passage matching `expr`."""
-        rows = self.conn.execute(f"SELECT DISTINCT c.note_id, n.title {_NOTES} LIMIT ?", [expr, limit]).fetchall()
-        return [(r[0], r[1]) for r in rows]
+        rows = self.conn.execute(f"SELECT DISTINCT c.note_id, n.title {_NOTES} LIMIT ?", [expr, limit])
+        return [(r[0], r[1]) for r in rows.fetchall()]
 
     def passage_texts(self, expr: str, limit: int) -> list[tuple[str, str]]:
         """(note title, passage text) of up to `limit` passages matching `expr`."""
-        return [(r[0], r[1]) for r in self.conn.execute(f"SELECT n.title, c.text {_NOTES} LIMIT ?", [expr, limit])]
+        rows = self.conn.execute(f"SELECT n.title, c.text {_NOTES} LIMIT ?", [expr, limit])
+        return [(r[0], r[1]) for r in rows.fetchall()]
 
     def vocabulary(self) -> Iterator[tuple[str, int]]:
         """(term, passages holding it) of every term in the table. Its fts5vocab view lives in the temp
         schema of this connection: reading it writes nothing to the index."""
-        self.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.gte_vocab USING fts5vocab(main, chunks_fts, row)")
+        self.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.gte_vocab "
+                          "USING fts5vocab(main, chunks_fts, row)")
         return ((r[0], r[1]) for r in self.conn.execute("SELECT term, doc FROM temp.gte_vocab"))

@@ -274,16 +274,14 @@ class IndexWriter:
         if self.watcher is not None:
             self.watcher.stop()
         self.watcher = FolderWatcher(self.ws.folder, self.ws.filter, on_paths=self.queue.add_dirty,
-                                      on_lost=self._events_lost, on_notice=self._watcher_notice,
+                                      on_lost=self._events_lost,
+                                      on_notice=lambda text: self._emit("on_notice", text),
                                       poll_interval=self.poll_interval, force_polling=self.force_polling)
         try:
             self.watcher.start()
         except OSError as err:
             self._folder_unreachable(f"The notes folder {self.ws.folder} cannot be watched: {err}")
         self._next_health = time.monotonic() + HEALTH_CHECK_S
-
-    def _watcher_notice(self, text: str) -> None:
-        self._emit("on_notice", text)
 
     def _events_lost(self, reason: str) -> None:
         # Called from watchdog's thread: only queue the rescan, the worker does the rest.

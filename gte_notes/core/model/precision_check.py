@@ -85,7 +85,8 @@ def int8_supported() -> bool:
 class PrecisionCheck:
     """The check and the race for one loaded model."""
 
-    def __init__(self, fp32: Any, variant: Callable[[str], Any], tokenize: Callable[[list[str]], list[list[int]]],
+    def __init__(self, fp32: Any, variant: Callable[[str], Any],
+                 tokenize: Callable[[list[str]], list[list[int]]],
                  forward: Callable[[Any, list[list[int]]], np.ndarray]) -> None:
         self.fp32 = fp32  # the model as loaded: the reference
         self.variant = variant  # the model in another precision (precision_variants.py)
