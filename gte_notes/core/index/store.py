@@ -1,8 +1,9 @@
 """The SQLite database of one notes folder: the source of truth for notes, chunks and vectors.
 
 The hnswlib file is only a cache of what is here. One process writes (see lock.py); any number read.
-Vectors are keyed by (hash of the embedded text, model id), so a renamed note or an unchanged
-paragraph reuses its vector, and vectors of different models or precisions never mix.
+The notes and chunks tables are read and written here, each query a named method; the vectors table
+is `Store.vectors` (vectors.py), the keyword table's reads `Store.fts` (keyword_table.py), the schema
+migrations.py's, and every `IN (…)` list is batched by batches.py.
 """
 
 from __future__ import annotations
