@@ -168,3 +168,18 @@ def test_a_restarted_engine_starts_with_fresh_counts(make_live: Callable[..., Li
     assert len(second.engine.search("kettles", 10)) == 3
     counted = second.engine.caches.doc_freqs
     assert counted.rows == 3, (counted.rows, generation)
+
+
+def test_a_reading_thread_keeps_its_searcher_and_related_while_the_model_stays(live: Live) -> None:
+    """Related keeps every note's title vector per index generation, so it lives as long as its thread's
+    connection, the ANN and the model; a new model or ANN gets a new one."""
+    engine = live.engine
+    writer = engine.writer
+    with engine.readers.reading() as reader:
+        related, searcher = reader.related(writer.ann, writer.embedder), reader.searcher(writer.ann, writer.embedder)
+        assert reader.related(writer.ann, writer.embedder) is related
+        assert reader.searcher(writer.ann, writer.embedder) is searcher
+        other = type("OtherModel", (), {"model_id": "other:1", "dim": writer.embedder.dim,
+                                        "encode_query": writer.embedder.encode_query})()
+        assert reader.related(writer.ann, other) is not related
+        assert reader.searcher(writer.ann, other) is not searcher
