@@ -290,3 +290,17 @@ def test_one_note_written_in_one_transaction(index: Index, notes: Path, monkeypa
     assert index.store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     index.reconcile()
     assert index.search("totally new nothing like before")[0].path == "garden.md"
+
+
+def test_the_index_names_the_model_it_was_built_with(index: Index) -> None:
+    """Status and the CLI read the model id the indexer records; an index written before it recorded one
+    is named by its ANN manifest; a folder never indexed names none."""
+    from gte_notes.core.index.status import index_model_id
+
+    assert index_model_id(index.store) == ""
+    index.reconcile()
+    assert index_model_id(index.store) == index.embedder.model_id
+    with index.store.transaction():
+        index.store.conn.execute("DELETE FROM meta WHERE key = 'model_id'")
+    assert index.store.get_meta("model_id") == ""
+    assert index_model_id(index.store) == index.embedder.model_id  # from ann.json beside the database
