@@ -11,7 +11,7 @@ import os
 import sys
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +21,7 @@ from gte_notes.core.errors import AlreadyRunningError, KnownError
 from gte_notes.core.index.ann import AnnIndex
 from gte_notes.core.index.store import Store
 from gte_notes.core.live.workspace import Workspace
+from gte_notes.core.search.caches import IndexCaches
 from gte_notes.core.search.related import Related
 from gte_notes.core.search.search import Searcher
 
@@ -94,12 +95,13 @@ class Indexed:
     embedder: object
     seconds: float
     embedded: int
+    caches: IndexCaches = field(default_factory=IndexCaches)  # shared by its searchers, as in the app
 
     def searcher(self, **kwargs: object) -> Searcher:
-        return Workspace.searcher(self.store, self.ann, self.embedder, **kwargs)  # type: ignore[arg-type]
+        return Workspace.searcher(self.store, self.ann, self.embedder, self.caches, **kwargs)  # type: ignore[arg-type]
 
     def related(self) -> Related:
-        return Workspace.related(self.store, self.ann, self.embedder)  # type: ignore[arg-type]
+        return Workspace.related(self.store, self.ann, self.embedder, self.caches)  # type: ignore[arg-type]
 
     def close(self) -> None:
         self.store.close()

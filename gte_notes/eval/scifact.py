@@ -113,7 +113,8 @@ def app_runs(ix: Indexed, sf: SciFact, modes: Iterable[str], k: int = 100,
         return vecs[text] if text in vecs else ix.embedder.encode_query(text)  # type: ignore[attr-defined]
 
     s = Searcher(s.store, s.ann, encode, params=s.params, keyword_weights=s.keyword.weights,
-                 prefix_last=s.prefix_last, scale=s.dense_scale(), known_words=s.known_words)
+                 prefix_last=s.prefix_last, scale=s.dense_scale(), known_words=s.known_words,
+                 caches=s.caches)
     runs: dict[str, dict[str, list[str]]] = {}
     for mode in modes:
         runs[mode] = {qid: [_doc_id(h.path) for h in s.search(text, k, mode=mode)] for qid, text in sf.queries.items()}

@@ -29,7 +29,7 @@ from gte_notes.core.markdown.note_display import readable_title
 from gte_notes.core.markdown.preview_text import markdown_for_preview
 from gte_notes.gui.hit_titles import display_hits
 from gte_notes.gui.model_name import model_display_name
-from gte_notes.gui.snippet import snippet_for
+from gte_notes.gui.snippet import SnippetCache
 from gte_notes.gui.tasks import Task
 from gte_notes.gui.worker_results import add_waiting_files, newest_first, with_notes_of
 
@@ -87,6 +87,7 @@ class EngineBridge(QObject):
         self._paths: list[str] = []
         self.sort_by_date = False  # results newest first instead of best first
         self._titles: dict[str, str] = {}  # path → title, from the last status (for link targets)
+        self.snippets = SnippetCache()  # the delivered hits' snippets, made on the workers for the painters
         self._model_label = ("", "")  # (model, its readable name), made on the status worker
         # Searches get a thread of their own so a slow related-notes query never delays typing.
         self._search_pool = ThreadPoolExecutor(1, thread_name_prefix="gte-notes search")
@@ -354,13 +355,12 @@ class EngineBridge(QObject):
 
     # ---- helpers ------------------------------------------------------------------------------
 
-    @staticmethod
-    def _prepare(hits: list[Any]) -> list[Any]:
+    def _prepare(self, hits: list[Any]) -> list[Any]:
         """Readable titles (copies: the engine may keep its hits) and the rows' snippets, made here, off
-        the GUI thread (snippets are cached for the painter)."""
+        the GUI thread (kept in `snippets` for the painters)."""
         hits = display_hits(hits)
         for hit in hits:
-            snippet_for(hit)
+            self.snippets.get(hit)
         return hits
 
     def _emit_result(self, signal: Any, *args: object) -> None:

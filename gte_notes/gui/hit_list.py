@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
 from gte_notes.gui.hit_delegate import HitDelegate
 from gte_notes.gui.hits_model import HitsModel
+from gte_notes.gui.snippet import SnippetCache
 from gte_notes.gui.style import mix
 
 
@@ -16,9 +17,10 @@ class HitList(QListView):
     typed = Signal(str)  # printable keys typed while the list has focus, for the search field
     escaped = Signal()  # Esc: back to an empty search field
 
-    def __init__(self, parent: QWidget | None = None, passage_lines: int = 2) -> None:
+    def __init__(self, parent: QWidget | None = None, passage_lines: int = 2,
+                 snippets: SnippetCache | None = None) -> None:
         super().__init__(parent)
-        self.hits = HitsModel(self)
+        self.hits = HitsModel(self, snippets)
         self.setModel(self.hits)
         self.setItemDelegate(HitDelegate(self, passage_lines))
         self.setUniformItemSizes(True)  # every row has the same height: no per-row sizeHint while typing

@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
 from gte_notes.core.search.results import Hit
-from gte_notes.gui.snippet import Snippet, snippet_for
+from gte_notes.gui.snippet import Snippet, SnippetCache
 
 HIT_ROLE = Qt.ItemDataRole.UserRole + 1
 SNIPPET_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -17,8 +17,10 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 class HitsModel(QAbstractListModel):
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: Any = None, snippets: SnippetCache | None = None) -> None:
+        """`snippets`: the bridge's, which made the snippets of the hits it delivered (fresh if None)."""
         super().__init__(parent)
+        self._made = snippets if snippets is not None else SnippetCache()
         self._hits: list[Hit] = []
         self._snippets: dict[int, Snippet] = {}  # made when a row is first painted
         self._linked: set[str] = set()
@@ -64,7 +66,7 @@ class HitsModel(QAbstractListModel):
     def _snippet(self, row: int, hit: Hit) -> Snippet:
         snip = self._snippets.get(row)
         if snip is None:
-            snip = self._snippets[row] = snippet_for(hit)
+            snip = self._snippets[row] = self._made.get(hit)
         return snip
 
     @staticmethod

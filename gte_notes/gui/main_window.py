@@ -33,6 +33,7 @@ from gte_notes.gui.search_field import SearchField
 from gte_notes.gui.search_memory import SearchMemory
 from gte_notes.gui.selected_note import SelectedNote
 from gte_notes.gui.window_menus import build_menus
+from gte_notes.gui.window_wiring import wire_window
 
 # 0: the search starts on the next pass of the event loop, which still folds the edits of one paste into
 # one search. Keys typed while a search runs need no timer: the one search thread skips every query
@@ -70,7 +71,7 @@ class MainWindow(QMainWindow):
         self._changed: set[str] = set()  # notes re-indexed since the last refresh
         self.config = ConfigFlow(self, self, settings, bridge)
         self._build()
-        self._wire()
+        wire_window(self)
         if not (persist and window_state.restore(self.state, self, self._splitters())):
             self.resize(1280, 820)
             self.hsplit.setSizes([540, 740])
@@ -87,11 +88,11 @@ class MainWindow(QMainWindow):
         self.search = SearchField()
         self.search.history = lambda: self.memory.searches
         self.messages = MessageBar()
-        self.results = HitList(passage_lines=2)
+        self.results = HitList(passage_lines=2, snippets=self.bridge.snippets)
         self.results.setAccessibleName("Search results")
         self.results.set_placeholder(self._type_to_search())
         self.preview = PreviewPane()
-        self.related = RelatedPanel()
+        self.related = RelatedPanel(snippets=self.bridge.snippets)
         self.related.limit = self.settings.result_count
         self.note = SelectedNote(self.bridge, self.preview, self.related, lambda: self.shown_query)
         self.preview_shown = self.note.preview_shown
@@ -131,37 +132,6 @@ class MainWindow(QMainWindow):
 
     def _splitters(self) -> dict[str, QSplitter]:
         return {"main": self.hsplit, "right": self.vsplit}
-
-    def _wire(self) -> None:
-        b = self.bridge
-        b.started.connect(self._started)
-        b.state_changed.connect(self._state)
-        b.progress.connect(self._progress)
-        b.files_changed.connect(lambda _files: self._status_soon())
-        b.indexed.connect(self._indexed)
-        b.error.connect(self._error)
-        b.notice.connect(lambda text: self.messages.show_message(text))
-        b.model_missing.connect(self.config.model_missing)
-        b.search_done.connect(self._search_done)
-        b.status_done.connect(self._status_done)
-        self.reporter.known.connect(self.known_error)
-        self.search.textChanged.connect(lambda _text: self._search_timer.start())
-        self.search.textChanged.connect(self.memory.typed)
-        self.pane.open_hit.connect(self.open_hit)
-        self.pane.add_filter.connect(self._add_filter)
-        self.pane.sort_changed.connect(lambda how: (setattr(b, "sort_by_date", how == "Date modified"),
-                                                    self.refresh_results()))
-        self.tags.done.connect(lambda _gen, tags: self.pane.show_tags(tags, self.shown_query))
-        self.search.move.connect(self.results.move)
-        self.search.accepted.connect(self.open_selected)
-        self.results.selectionModel().currentChanged.connect(self._selection_moved)
-        self.results.activated_hit.connect(lambda row: self.open_hit(self.results.hits.hit(row)))
-        self.results.typed.connect(self._typed_in_list)
-        self.results.escaped.connect(lambda: (self.search.clear(), self.search.setFocus()))
-        self.note.open_hit.connect(self.open_hit)
-        self.note.message.connect(lambda text: self.health.showMessage(text, 4000))
-        self.health.pause_toggled.connect(lambda on: b.pause() if on else b.resume())
-        self.health.show_files.connect(self.show_health)
 
     # ---- starting -----------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel, QV
 
 from gte_notes.core.search.results import Hit
 from gte_notes.gui.hit_list import HitList
+from gte_notes.gui.snippet import SnippetCache
 
 FETCH = 40  # related notes asked for, before filtering
 
@@ -20,7 +21,7 @@ class RelatedPanel(QWidget):
     open_hit = Signal(object)  # Hit: open it in the editor
     filters_changed = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, snippets: SnippetCache | None = None) -> None:
         super().__init__(parent)
         self.path: str | None = None
         self.title = ""
@@ -43,7 +44,7 @@ class RelatedPanel(QWidget):
         self.min_score.setPrefix("min score ")
         self.min_score.setToolTip("Hide notes less similar than this")
         # One line of passage: the title and where say most, and five or more notes fit in view.
-        self.list = HitList(self, passage_lines=1)
+        self.list = HitList(self, passage_lines=1, snippets=snippets)
         self.list.setAccessibleName("Related notes")
 
         bar = QHBoxLayout()

@@ -18,10 +18,12 @@ from gte_notes.core.markdown.language import language_of
 from gte_notes.core.markdown.note_display import readable_span
 from gte_notes.core.markdown.stopwords import STOPWORDS
 from gte_notes.core.markdown.text_terms import fold
+from gte_notes.core.markdown.wikilinks import WIKILINK, label_span
 
-# One alternation, tried left to right at each position; group names say what to keep.
+# One alternation, tried left to right at each position; group names say what to keep. A wikilink is
+# the one rule of wikilinks.py: its second group is the inside.
 _MARKUP = re.compile(
-    r"(?P<wiki>!?\[\[(?P<wtext>[^\[\]\n]+?)\]\])"
+    "(?P<wiki>" + WIKILINK.pattern + ")"
     r"|(?P<link>!?\[(?P<ltext>[^\]\n]*)\]\([^)\n]*\))"
     r"|(?P<html></?[A-Za-z][^>\n]*>|<!--.*?-->)"
     r"|(?P<template>\{\{[^{}\n]*\}\})"  # Dendron/Handlebars template markup: {{fm.desc}}
@@ -31,6 +33,7 @@ _MARKUP = re.compile(
     # Single spaces stay inside the copied pieces; only runs and other whitespace become one space.
     r"|(?P<space>[ ]{2,}|[ ]*[\t\n\r\f\v]\s*)"
 )
+_WIKI_INSIDE = _MARKUP.groupindex["wiki"] + 2
 LEAD = 60  # characters of context kept before the first marked word when there is no best sentence
 _HEADING_LINE = re.compile(r"[ \t]*#{1,6}[ \t][^\n]*\n+")
 
@@ -46,15 +49,6 @@ def worth_marking(word: str, lang: str = "en") -> bool:
 class Snippet:
     text: str
     marks: tuple[tuple[int, int], ...]  # (start, length) in `text`
-
-
-def _wiki_label(inner: str) -> tuple[int, int]:
-    """Offsets of the human side of a [[wikilink]]'s inside (see bridge.markdown_for_preview)."""
-    left, bar, right = inner.partition("|")
-    if not bar:
-        return 0, len(inner)
-    dendron = " " not in right.strip() and "." in right and (" " in left or "." not in left)
-    return (0, len(left)) if dendron else (len(left) + 1, len(inner))
 
 
 @dataclass
@@ -100,9 +94,9 @@ def clean(passage: str) -> Cleaned:
         keep(pos, m.start())
         pos = m.end()
         if m.group("wiki"):
-            inner_start = m.start("wtext")
-            a, b = _wiki_label(m.group("wtext"))
-            c, d = readable_span(m.group("wtext")[a:b])  # no dendron://vault/ or #summary,1:#*
+            inner_start, inner = m.start(_WIKI_INSIDE), m.group(_WIKI_INSIDE)
+            a, b = label_span(inner)
+            c, d = readable_span(inner[a:b])  # no dendron://vault/ or #summary,1:#*
             keep(inner_start + a + c, inner_start + a + d)
         elif m.group("link"):
             keep(m.start("ltext"), m.end("ltext"))
@@ -201,25 +195,32 @@ class Utf16:
         return min(bisect_left(self.units, q), len(self.units) - 1)  # units rise: the first >= q
 
 
-_cache: dict[tuple, Snippet] = {}
-_cache_lock = threading.Lock()
 CACHE_SIZE = 512
 
 
-def snippet_for(hit: object) -> Snippet:
-    """The snippet of a search or related hit, made once: the bridge makes it on its worker thread
-    before handing results over, so painting a new result row costs the GUI thread a dict lookup."""
-    sentence = getattr(hit, "sentence", None)
-    best = tuple(sentence) if isinstance(sentence, tuple | list) and len(sentence) == 2 else None
-    highlights = tuple(tuple(span) for span in getattr(hit, "highlights", ()))
-    passage: str = getattr(hit, "passage", "")
-    key = (passage, highlights, best)
-    with _cache_lock:
-        snip = _cache.get(key)
-    if snip is None:
-        snip = make_snippet(passage, highlights, best)
-        with _cache_lock:
-            if len(_cache) >= CACHE_SIZE:
-                _cache.pop(next(iter(_cache)))
-            _cache[key] = snip
-    return snip
+class SnippetCache:
+    """The snippets of the hits one EngineBridge delivers, each made once: the bridge makes them on its
+    worker thread before handing results over (and owns this cache), so painting a new result row
+    costs the GUI thread a dict lookup. Thread-safe; past `size` the oldest go first."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self.size = size
+        self._made: dict[tuple, Snippet] = {}
+        self._lock = threading.Lock()
+
+    def get(self, hit: object) -> Snippet:
+        """The snippet of a search or related hit."""
+        sentence = getattr(hit, "sentence", None)
+        best = tuple(sentence) if isinstance(sentence, tuple | list) and len(sentence) == 2 else None
+        highlights = tuple(tuple(span) for span in getattr(hit, "highlights", ()))
+        passage: str = getattr(hit, "passage", "")
+        key = (passage, highlights, best)
+        with self._lock:
+            snip = self._made.get(key)
+        if snip is None:
+            snip = make_snippet(passage, highlights, best)
+            with self._lock:
+                if len(self._made) >= self.size:
+                    self._made.pop(next(iter(self._made)))
+                self._made[key] = snip
+        return snip

@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 import numpy as np
 
-from gte_notes.core.model import embedder as embedder_module
+from gte_notes.core.model import precision_check
 from gte_notes.core.model.embedder import Embedder, load_embedder
 from tests.bench.bench_env import cpu_flags
 from tests.bench.gte_small_shaped import gte_small_shaped_path
@@ -51,7 +51,7 @@ def machine() -> str:
         pass
     import torch
 
-    bf16 = "native bf16" if embedder_module.cpu_has_native_bf16() else "no native bf16"
+    bf16 = "native bf16" if precision_check.cpu_has_native_bf16() else "no native bf16"
     return (
         f"{model}; {os.cpu_count()} cores; torch {torch.__version__} with {torch.get_num_threads()} threads; "
         f"{torch.backends.cpu.get_cpu_capability()}, {bf16}"
@@ -164,7 +164,7 @@ def main() -> None:
     except OSError:
         pass
     print(f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', '(unset)')}; "
-          f"onnxruntime {embedder_module.runtime_version() or 'not installed'}")
+          f"onnxruntime {precision_check.runtime_version() or 'not installed'}")
     speed_table(gte_small_shaped_path(), args.passages, args.repeats, args.precisions.split(","))
     try:
         print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

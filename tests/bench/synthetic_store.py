@@ -175,7 +175,7 @@ def build_store(path: Path, total_chunks: int, vectors: VectorModel, seed: int =
         vecs = vectors.around(rng, centres[topics])
         topics.clear()
         with store.transaction():
-            store.put_vectors(MODEL_ID, zip((c.text_hash for _, _, cs in batch for c in cs), vecs, strict=True))
+            store.vectors.put(MODEL_ID, zip((c.text_hash for _, _, cs in batch for c in cs), vecs, strict=True))
             for note_path, title, chunks in batch:
                 body = "\n\n".join(c.text for c in chunks)
                 note_id = store.upsert_note(

@@ -120,7 +120,7 @@ class Live:
         if quiet is not None:
             self.engine.queue.dirty.quiet = quiet
         for key, value in tunables.items():
-            setattr(self.engine, key, value)
+            setattr(self.engine.writer, key, value)
 
     def start(self, *, idle: bool = True) -> Live:
         self.engine.start()
@@ -200,10 +200,10 @@ def ann_matches_exact(live: Live, query: str, k: int = 10) -> bool:
     store = live.store()
     try:
         emb = live.embedder
-        ids, vecs = store.chunk_vectors(emb.model_id, emb.dim)
+        ids, vecs = store.vectors.of_chunks(emb.model_id, emb.dim)
         q = np.asarray(emb.encode_query(query), dtype=np.float32)
         sims = vecs @ q / np.maximum(np.linalg.norm(vecs, axis=1), 1e-12)
-        ann = live.engine._ann
+        ann = live.engine.writer.ann
         assert ann is not None and ann.count == len(ids), f"ANN holds {ann and ann.count}, SQLite {len(ids)}"
         got_ids, got_sims = ann.query(q, k)
         want = np.sort(sims)[::-1][:k]

@@ -57,7 +57,7 @@ def fill(store: Store, vecs: np.ndarray, note: str = "n.md", tag: str = "") -> n
     hashes = [f"{tag}{note}-{i}" for i in range(len(vecs))]
     chunks = [NewChunk(i, 0, 1, 1, "", f"chunk {i}", h, 3) for i, h in enumerate(hashes)]
     with store.transaction():
-        store.put_vectors(MODEL, zip(hashes, vecs, strict=True))
+        store.vectors.put(MODEL, zip(hashes, vecs, strict=True))
         note_id = store.upsert_note(note, title=note, status="indexed")
         _, added = store.replace_chunks(note_id, note, chunks)
     return np.asarray(added, dtype=np.int64)
@@ -200,7 +200,7 @@ def test_a_manifest_that_does_not_match_means_a_rebuild(tmp_path: Path, store: S
         model = "another-model:1:fp32:384"
         fill(store, vecs, "a-other.md", "m-")
         with store.transaction():
-            store.put_vectors(model, ((f"m-a-other.md-{i}", v) for i, v in enumerate(vecs)))
+            store.vectors.put(model, ((f"m-a-other.md-{i}", v) for i, v in enumerate(vecs)))
     elif change == "dim":
         manifest["dim"] = 768
     elif change == "format":

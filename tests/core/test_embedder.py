@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 
 from gte_notes.core.errors import Cancelled, KnownError, ModelMissingError
-from gte_notes.core.model import embedder as embedder_module
+from gte_notes.core.model import precision_check
 from gte_notes.core.model.embedder import Embedder, load_embedder, plan_batches
+from gte_notes.core.model.precision_check import PrecisionCheck
 
 pytestmark = pytest.mark.model
 
@@ -198,9 +199,9 @@ def test_token_offsets_of_a_one_megabyte_line(minilm_embedder: Embedder, caplog:
 
 def test_auto_precision_picks_the_fast_path_this_cpu_has(minilm_path: Path) -> None:
     auto = load_embedder(str(minilm_path), precision="auto")
-    if embedder_module.cpu_has_native_bf16():
+    if precision_check.cpu_has_native_bf16():
         assert auto.precision == "bf16"
-        assert note_cosine(auto.precision_note) >= embedder_module.MIN_CALIBRATION_COSINE
+        assert note_cosine(auto.precision_note) >= precision_check.MIN_CALIBRATION_COSINE
     else:
         # Without native bf16, int8 (torch and ONNX) and ONNX fp32 are tried; only those that passed
         # the check race fp32, and the fastest is kept.
@@ -214,11 +215,11 @@ def test_auto_precision_picks_the_fast_path_this_cpu_has(minilm_path: Path) -> N
 def test_auto_keeps_the_fastest_path_that_passed(minilm_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     raced: list[set[str]] = []
 
-    def race(self: Embedder, variants: dict[str, object]) -> dict[str, float]:
+    def race(self: PrecisionCheck, variants: dict[str, object]) -> dict[str, float]:
         raced.append(set(variants))
         return {name: {"fp32": 1.0, "onnx-fp32": 0.5}.get(name, 2.0) for name in variants}
 
-    monkeypatch.setattr(Embedder, "_race", race)
+    monkeypatch.setattr(PrecisionCheck, "race", race)
     auto = load_embedder(str(minilm_path), precision="auto")
     assert auto.precision == "onnx-fp32" and auto.model_id.endswith(":onnx-fp32:384")
     assert "onnx-fp32 2.00x" in auto.precision_note
@@ -232,7 +233,7 @@ def test_auto_keeps_the_fastest_path_that_passed(minilm_path: Path, monkeypatch:
 
 def test_auto_stays_on_fp32_when_nothing_else_is_faster(minilm_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(Embedder, "_race", lambda self, variants: {n: 1.0 if n == "fp32" else 1.5 for n in variants})
+    monkeypatch.setattr(PrecisionCheck, "race", lambda self, variants: {n: 1.0 if n == "fp32" else 1.5 for n in variants})
     auto = load_embedder(str(minilm_path), precision="auto")
     assert auto.precision == "fp32" and "onnx-fp32 0.67x" in auto.precision_note
 
@@ -242,7 +243,7 @@ def test_without_onnx_runtime_auto_says_so_and_forcing_it_is_a_clear_error(
     from gte_notes.core.model import onnx_model
 
     monkeypatch.setattr(onnx_model, "runtime_version", lambda: None)
-    monkeypatch.setattr(embedder_module, "runtime_version", lambda: None)
+    monkeypatch.setattr(precision_check, "runtime_version", lambda: None)
     auto = load_embedder(str(minilm_path), precision="auto")
     assert auto.precision in ("fp32", "int8", "bf16") and "ONNX Runtime not installed" in auto.precision_note
     with pytest.raises(KnownError, match="needs ONNX Runtime, which is not installed"):
@@ -264,9 +265,9 @@ def test_onnx_precisions_embed_like_the_model(by_precision: dict[str, Embedder],
 
 
 def test_auto_prefers_native_bf16_when_it_passes(minilm_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(embedder_module, "cpu_has_native_bf16", lambda: True)
+    monkeypatch.setattr(precision_check, "cpu_has_native_bf16", lambda: True)
     # As timed where bf16 is native (this CPU may only emulate it, and emulated bf16 is slow).
-    monkeypatch.setattr(Embedder, "_race", lambda self, variants: {n: 0.3 if n == "bf16" else 1.0 for n in variants})
+    monkeypatch.setattr(PrecisionCheck, "race", lambda self, variants: {n: 0.3 if n == "bf16" else 1.0 for n in variants})
     auto = load_embedder(str(minilm_path), precision="auto")
     assert auto.precision == "bf16"
     assert re.fullmatch(r"bf16 \(auto: .*bf16 3\.33x.*; cosine to fp32 0\.99\d\d on calibration set\)",
@@ -274,8 +275,8 @@ def test_auto_prefers_native_bf16_when_it_passes(minilm_path: Path, monkeypatch:
 
 
 def test_failed_check_falls_back_and_says_so(minilm_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(embedder_module, "cpu_has_native_bf16", lambda: True)
-    monkeypatch.setattr(embedder_module, "MIN_CALIBRATION_COSINE", 1.01)
+    monkeypatch.setattr(precision_check, "cpu_has_native_bf16", lambda: True)
+    monkeypatch.setattr(precision_check, "MIN_CALIBRATION_COSINE", 1.01)
     auto = load_embedder(str(minilm_path), precision="auto")
     assert auto.precision == "fp32"
     assert auto.model_id.endswith(":fp32:384")

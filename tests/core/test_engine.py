@@ -74,7 +74,7 @@ def test_an_edit_is_committed_announced_and_searchable(tmp_path: Path, make_live
 def test_search_never_waits_for_an_indexing_batch(tmp_path: Path, make_live, monkeypatch) -> None:
     _notes(tmp_path)
     live = make_live().start()
-    store = live.engine._store
+    store = live.engine.writer.store
     inside, release = threading.Event(), threading.Event()
     original = store.replace_chunks
 
@@ -276,7 +276,7 @@ def test_indexing_runs_at_a_lower_priority_than_searches(tmp_path: Path, make_li
 
     _notes(tmp_path, 3)
     live = make_live().start()
-    worker = live.engine._thread
+    worker = live.engine.writer.thread
     assert worker is not None and worker.native_id is not None
     ours = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
     if ours >= 19:

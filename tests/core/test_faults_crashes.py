@@ -165,7 +165,7 @@ def test_1_kill_9_of_watch_mid_batch_then_the_engine_converges(tmp_path: Path, m
     live.settle()
     counts = check_consistent(db, FakeEmbedder().model_id)
     assert counts["notes"] == N_NOTES
-    assert live.engine._ann.count == counts["chunks"]
+    assert live.engine.writer.ann.count == counts["chunks"]
     assert live.search_paths("word123", 1) == ["n/0123.md"]
 
 
@@ -282,7 +282,7 @@ def test_5_ann_count_differing_from_the_database_is_rebuilt_or_caught_up(tmp_pat
         store.delete_notes(["n/0042.md"])
     store.close()
     third = make_live().start()
-    assert third.engine._ann.count == check_consistent(live.engine.ws.db_path)["chunks"]
+    assert third.engine.writer.ann.count == check_consistent(live.engine.ws.db_path)["chunks"]
     # The start-up reconcile puts the note back from disk; what matters is that nothing stale is served.
     assert ann_matches_exact(third, "word42 topic0")
 
@@ -404,7 +404,7 @@ def test_10_model_change_reembeds_everything_and_never_mixes_vectors(tmp_path: P
     chunks = check_consistent(db, other.model_id)["chunks"]
     distinct = count_rows(db, "SELECT COUNT(DISTINCT text_hash) FROM chunks")
     assert live.rec.embedded() == distinct
-    assert live.engine._ann.count == chunks and live.engine._ann.dim == other.dim
+    assert live.engine.writer.ann.count == chunks and live.engine.writer.ann.dim == other.dim
     assert ann_matches_exact(live, "word12 topic5")
 
 

@@ -120,7 +120,7 @@ def test_3_damaged_hnswlib_file_is_never_handed_to_hnswlib(big: Path, how: str) 
     assert ann.needs_rebuild and ann.last_event.startswith("exact from the database")
     assert ann.count == BIG_NOTES * PARAS
     for chunk_id in (1, 777, 20_999):  # exact: each stored vector finds its own chunk first
-        _, vecs = store.chunk_vectors(emb.model_id, emb.dim, chunk_ids=[chunk_id])
+        _, vecs = store.vectors.of_chunks(emb.model_id, emb.dim, chunk_ids=[chunk_id])
         ids, sims = ann.query(vecs[0], 3)
         assert int(ids[0]) == chunk_id and sims[0] > 0.999
     store.close()

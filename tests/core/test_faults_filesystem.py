@@ -113,7 +113,7 @@ def test_16_five_thousand_files_at_once_take_a_bounded_number_of_flushes(tmp_pat
     live.settle(timeout=180)
     counts = check_consistent(live.engine.ws.db_path)
     assert counts["notes"] == 5010
-    assert live.engine._ann.count == counts["chunks"]
+    assert live.engine.writer.ann.count == counts["chunks"]
     # One batch per burst (a few more on a slow machine, where writing 5,000 files outlasts the
     # 5 s cap), never one per file.
     assert 1 <= len(live.rec.partial_batches()) <= 10, [s.scanned for s in live.rec.partial_batches()]
@@ -122,14 +122,14 @@ def test_16_five_thousand_files_at_once_take_a_bounded_number_of_flushes(tmp_pat
 
 def test_17_observer_thread_dead_is_noticed_restarted_and_reconciled(tmp_path: Path, make_live) -> None:
     live = _started(make_live, tmp_path)
-    watcher = live.engine._watcher
+    watcher = live.engine.writer.watcher
     assert watcher is not None and watcher.alive
     watcher._observer.stop()  # what a crash of watchdog's thread looks like from outside
     watcher._observer.join(5)
     write(live.folder, "while-dead.md", NEW)  # no event will ever come for this
     wait_until(lambda: any("file watcher stopped" in n for n in live.rec.notices), 30, "the notice")
     live.settle()
-    assert live.engine._watcher.alive
+    assert live.engine.writer.watcher.alive
     write(live.folder, "after.md", "# After\n\nwatching again: tidal pools\n")
     live.wait_indexed("after.md")
 

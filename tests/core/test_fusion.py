@@ -6,6 +6,7 @@ import sqlite3
 
 import numpy as np
 
+from gte_notes.core.index.keyword_table import KeywordTable
 from gte_notes.core.model.calibration import DenseScale
 from gte_notes.core.search.fusion import Candidates, QueryStats, close_match_score, fuse
 from gte_notes.core.search.keyword import KeywordIndex
@@ -50,7 +51,7 @@ def test_model_scale_maps_unrelated_to_zero_and_paraphrase_to_one() -> None:
 
 
 class _FakeStore:
-    """Just enough of Store for KeywordIndex.expression: an FTS5 table and a generation."""
+    """Just enough of Store for KeywordIndex.expression: an FTS5 table, its reads and a generation."""
 
     def __init__(self) -> None:
         self.path = ":memory:fusion-test"
@@ -59,6 +60,7 @@ class _FakeStore:
                           "tokenize = 'porter unicode61 remove_diacritics 2')")
         for text in ("the oven in the kitchen", "the release in the spring", "the who played in the hall"):
             self.conn.execute("INSERT INTO chunks_fts VALUES ('', '', ?)", [text])
+        self.fts = KeywordTable(self.conn)
 
     def generation(self) -> int:
         return 1

@@ -178,7 +178,7 @@ def test_model_change_reembeds_everything_and_keeps_old_vectors(notes: Path, tmp
     assert second.ann.count == 0  # the old model's ANN is never used for the new one
     assert second.reconcile().embedded_chunks == n
     # A way back without re-embedding: every chunk and title vector of the old model is kept.
-    assert second.store.vector_count("fake-a:0:fp32:384") == n + titles
+    assert second.store.vectors.count("fake-a:0:fp32:384") == n + titles
     second.close()
     back = Index(notes, tmp_path / "data", FakeEmbedder(model_id="fake-a:0:fp32:384"))
     again = back.reconcile()
@@ -188,7 +188,7 @@ def test_model_change_reembeds_everything_and_keeps_old_vectors(notes: Path, tmp
 
 def _exact(index: Index, query: str) -> dict[str, float]:
     """Brute force over every chunk vector in SQLite: each note's best cosine similarity."""
-    ids, vecs = index.store.chunk_vectors(index.embedder.model_id, index.embedder.dim)
+    ids, vecs = index.store.vectors.of_chunks(index.embedder.model_id, index.embedder.dim)
     sims = vecs @ index.embedder.encode_query(query)
     rows = index.store.chunks_by_id([int(i) for i in ids])
     notes = index.store.notes_by_id(r["note_id"] for r in rows.values())
@@ -290,3 +290,17 @@ def test_one_note_written_in_one_transaction(index: Index, notes: Path, monkeypa
     assert index.store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     index.reconcile()
     assert index.search("totally new nothing like before")[0].path == "garden.md"
+
+
+def test_the_index_names_the_model_it_was_built_with(index: Index) -> None:
+    """Status and the CLI read the model id the indexer records; an index written before it recorded one
+    is named by its ANN manifest; a folder never indexed names none."""
+    from gte_notes.core.index.status import index_model_id
+
+    assert index_model_id(index.store) == ""
+    index.reconcile()
+    assert index_model_id(index.store) == index.embedder.model_id
+    with index.store.transaction():
+        index.store.conn.execute("DELETE FROM meta WHERE key = 'model_id'")
+    assert index.store.get_meta("model_id") == ""
+    assert index_model_id(index.store) == index.embedder.model_id  # from ann.json beside the database

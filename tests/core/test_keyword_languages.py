@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from gte_notes.core.index.store import MIGRATIONS, Store
+from gte_notes.core.index.migrations import MIGRATIONS
+from gte_notes.core.index.store import Store
 from gte_notes.core.markdown.language import chunk_languages, language_of
 from gte_notes.core.search.keyword import KeywordIndex
 from gte_notes.core.search.results import Hit

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from gte_notes.core.model import precision_cache
-from gte_notes.core.model.embedder import Embedder, load_embedder
+from gte_notes.core.model.embedder import load_embedder
+from gte_notes.core.model.precision_check import PrecisionCheck
 
 pytestmark = pytest.mark.model
 
@@ -17,13 +18,13 @@ pytestmark = pytest.mark.model
 def checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts the calibration passes (the precision check) of every load."""
     counted: list[int] = []
-    real = Embedder._calibration_vectors
+    real = PrecisionCheck.calibration_vectors
 
-    def counting(self: Embedder, inner: object) -> np.ndarray:
+    def counting(self: PrecisionCheck, model: object) -> np.ndarray:
         counted.append(1)
-        return real(self, inner)
+        return real(self, model)
 
-    monkeypatch.setattr(Embedder, "_calibration_vectors", counting)
+    monkeypatch.setattr(PrecisionCheck, "calibration_vectors", counting)
     return counted
 
 

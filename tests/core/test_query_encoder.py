@@ -125,7 +125,7 @@ def test_an_engine_restarted_on_an_unchanged_folder_never_loads_the_model(minilm
     start().stop()
     engine = start()
     try:
-        quick = engine._embedder
+        quick = engine.writer.embedder
         assert isinstance(quick, QuickEmbedder) and quick._full is None  # nothing changed: nothing embedded
         hits, mode = engine.search_with_mode("growing vegetables in the garden", 2)
         assert mode == "hybrid" and hits[0].path == "garden/tomatoes.md"

@@ -7,8 +7,10 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 
+from gte_notes.core.markdown.wikilinks import label_and_target
+from gte_notes.core.search.results import Hit
 from gte_notes.gui.hits_model import SNIPPET_ROLE
-from gte_notes.gui.snippet import make_snippet
+from gte_notes.gui.snippet import SnippetCache, make_snippet
 from tests.gui.conftest import WAIT_MS, type_query, wait_idle, write_notes
 
 NOTES = {
@@ -32,6 +34,28 @@ def test_snippets_drop_templates_and_vault_urls() -> None:
     text = make_snippet(passage, []).text
     assert "{{" not in text and "dendron://" not in text and "#summary" not in text and "<!--" not in text
     assert "Join Dendronites and dendron.topic.pod.custom" in text
+
+
+def test_snippets_show_the_label_the_preview_shows() -> None:
+    """One wikilink rule (wikilinks.py) for the preview and the result rows."""
+    for inner in ("target", "Target|the label", "The label|dendron.topic.note", "Alpha|", "note.a|note.b"):
+        label = label_and_target(inner)[0]
+        assert make_snippet(f"See [[{inner}]] here.", []).text == f"See {label} here."
+
+
+def test_each_bridge_keeps_the_snippets_it_made(make_window, tmp_path: Path, fake_embedder) -> None:
+    hit = Hit(path="a.md", title="A", score=1.0, passage="Bake the **bread** in a hot oven.", line=1, start=0,
+              end=33, highlights=[(11, 16)])
+    window = make_window(None, embedder=fake_embedder, start=False)
+    made = window.bridge.snippets.get(hit)
+    assert made.text == "Bake the bread in a hot oven." and made.marks == ((9, 5),)
+    assert window.bridge.snippets.get(hit) is made  # made once, then looked up by the painters
+    # The window's lists read the bridge's snippets; a list of its own makes its own.
+    assert window.results.hits._made is window.bridge.snippets is window.related.list.hits._made
+    other = SnippetCache(size=1)
+    assert other.get(hit) is not made and other.get(hit) == made
+    other.get(Hit(path="b.md", title="B", score=1.0, passage="Other text.", line=1, start=0, end=11))
+    assert len(other._made) == 1  # the oldest goes past its size
 
 
 def test_rows_show_readable_distinct_titles_and_clean_passages(qtbot, make_window, tmp_path: Path,

@@ -96,7 +96,7 @@ def test_closing_the_window_while_indexing_exits_cleanly(qtbot, make_window, tmp
     qtbot.waitUntil(lambda: window.progress is not None, timeout=WAIT_MS)
     assert window.health.bar.isVisible()
     engine = window.bridge.engine
-    thread = engine._thread
+    thread = engine.writer.thread
 
     window.close()
 

@@ -7,10 +7,9 @@ only turns back into a matrix when it is loaded at under half the threshold, so 
 back and forth around the line.
 
 hnswlib can crash the process (not raise) on a damaged file, so a file is loaded only after its
-manifest vouches for it: size and sha256 match, same model, dimension and format, and a few of its
-labels still name the same chunk texts in this database (a database rebuilt from scratch reuses
-chunk ids). Anything doubtful is rebuilt from SQLite. Files are written to a temporary name and
-os.replace'd, index first and manifest last, so a crash in between leaves a mismatch: a rebuild.
+manifest vouches for it (ann_files.py); anything doubtful is rebuilt from SQLite. Files are written
+to a temporary name and os.replace'd, index first and manifest last, so a crash in between leaves a
+mismatch: a rebuild.
 
 hnswlib's add_items and mark_deleted are not safe alongside knn_query, so queries and mutations take
 one lock; mutations hold it for small slices, so a query waits for one slice, never for a batch.
@@ -20,83 +19,44 @@ Only one writer mutates; it may read its own state without the lock.
 from __future__ import annotations
 
 import contextlib
-import errno
-import hashlib
-import json
 import os
 import threading
 import zlib
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from gte_notes.core.errors import StoreError
 from gte_notes.core.files.private_files import private_dir, private_file
 from gte_notes.core.index.ann_backends import (
     EF_CONSTRUCTION,
     EF_SEARCH,
     Exact,
     Graph,
-    IncompleteWrite,
     M,
     hnsw_file_problem,
     unit_rows,
+)
+from gte_notes.core.index.ann_files import (
+    Manifest,
+    probe,
+    probe_problem,
+    read_manifest,
+    save_error,
+    sha256,
+    verify,
+    write_manifest,
 )
 from gte_notes.core.index.store import Store
 
 __all__ = ["EF_CONSTRUCTION", "EF_SEARCH", "EXACT_BELOW", "AnnIndex", "M", "Manifest"]
 
-FORMAT = 2
 # Below this many vectors a brute-force scan is exact and about as fast as the graph (~3 ms at 20k).
 EXACT_BELOW = 20_000
 # Vectors added to the graph per hold of the lock: one slice costs a waiting query a few ms.
 ADD_SLICE = 16
 # Rebuilds read SQLite in slices of this many vectors, so no full copy sits in Python memory.
 READ_SLICE = 50_000
-PROBES = 16
-
-
-@dataclass(frozen=True)
-class Manifest:
-    sha256: str
-    size: int
-    count: int
-    max_label: int
-    dim: int
-    model_id: str
-    generation: int
-    format: int = FORMAT
-    kind: str = "hnsw"  # "exact": int64 ids then float32 rows; "hnsw": an hnswlib file
-    live: str = ""  # hnsw only: base64(zlib(packbits)) of live labels; the file keeps deleted ones
-    probe: list = field(default_factory=list)  # [label, text_hash] of a few live chunks
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    private_file(tmp)
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
-def _no_room(directory: Path) -> bool:
-    try:
-        st = os.statvfs(directory)
-    except OSError:
-        return False
-    return st.f_bavail * st.f_frsize < 1 << 20
 
 
 class AnnIndex:
@@ -123,27 +83,11 @@ class AnnIndex:
     # ---- loading ------------------------------------------------------------------------------
 
     def read_manifest(self) -> Manifest | None:
-        try:
-            return Manifest(**json.loads(self.manifest_file.read_text()))
-        except (OSError, ValueError, TypeError):
-            return None
+        return read_manifest(self.manifest_file)
 
     def verify(self) -> tuple[Manifest | None, str]:
         """Check the saved file against its manifest without handing it to hnswlib."""
-        manifest = self.read_manifest()
-        if manifest is None:
-            return None, "manifest missing or unreadable"
-        if manifest.format != FORMAT or manifest.dim != self.dim or manifest.model_id != self.model_id:
-            return None, "index made for another model or format"
-        try:
-            size = self.file.stat().st_size
-        except OSError:
-            return None, "index file missing"
-        if size != manifest.size:
-            return None, f"index file size {size} != {manifest.size}"
-        if _sha256(self.file) != manifest.sha256:
-            return None, "index file checksum mismatch"
-        return manifest, ""
+        return verify(self.file, self.manifest_file, self.dim, self.model_id)
 
     def load(self, store: Store, *, rebuild: bool = True) -> None:
         """Load the saved index if it checks out, bring it up to the database's state, else rebuild.
@@ -154,7 +98,7 @@ class AnnIndex:
         """
         manifest, problem = self.verify()
         if manifest is not None:
-            problem = self._probe_problem(store, manifest)
+            problem = probe_problem(store, manifest)
         if manifest is not None and not problem and manifest.kind == "hnsw":
             problem = hnsw_file_problem(self.file)  # a short file from an unnoticed full disk
         if manifest is None or problem:
@@ -198,20 +142,9 @@ class AnnIndex:
         self.needs_rebuild = problem or "index file missing"
         self.last_event = f"exact from the database ({self.needs_rebuild})"
 
-    def _probe_problem(self, store: Store, manifest: Manifest) -> str:
-        """A database made again from scratch reuses chunk ids for other texts: check a few."""
-        if not manifest.probe:
-            return ""
-        labels = [int(label) for label, _ in manifest.probe]
-        marks = ",".join("?" * len(labels))
-        now = dict(store.conn.execute(f"SELECT id, text_hash FROM chunks WHERE id IN ({marks})", labels))
-        if any(now.get(int(label), text_hash) != text_hash for label, text_hash in manifest.probe):
-            return "index file belongs to another database"
-        return ""
-
     def catch_up(self, store: Store, max_label: int) -> None:
         """Add chunks written after the file was saved and drop the ones deleted since."""
-        ids, vecs = store.chunk_vectors(self.model_id, self.dim, after_id=max_label)
+        ids, vecs = store.vectors.of_chunks(self.model_id, self.dim, after_id=max_label)
         self.add(ids, vecs)
         missing = np.setdiff1d(self._ids_in_db(store), self._live_labels(), assume_unique=True)
         if missing.size > max(1000, self.count // 4):
@@ -229,7 +162,7 @@ class AnnIndex:
         missing = np.setdiff1d(in_db, live, assume_unique=True)
         self.remove(gone)
         if missing.size:
-            ids, vecs = store.chunk_vectors(self.model_id, self.dim, chunk_ids=missing.tolist())
+            ids, vecs = store.vectors.of_chunks(self.model_id, self.dim, chunk_ids=missing.tolist())
             self.add(ids, vecs)
         return int(missing.size), int(gone.size)
 
@@ -238,27 +171,16 @@ class AnnIndex:
         return backend.labels() if backend is not None else np.zeros(0, dtype=np.int64)
 
     def _ids_in_db(self, store: Store) -> np.ndarray:
-        rows = store.conn.execute(
-            "SELECT c.id FROM chunks c JOIN vectors v ON v.text_hash = c.text_hash AND v.model_id = ? "
-            "ORDER BY c.id", (self.model_id,),
-        )
-        return np.fromiter((r[0] for r in rows), dtype=np.int64)
+        return store.vectors.chunk_ids(self.model_id)
 
     def _read_slices(self, store: Store) -> tuple[int, Iterator[tuple[np.ndarray, np.ndarray]]]:
         """(how many vectors, an iterator of (ids, vectors) slices in id order)."""
-        total = store.conn.execute(
-            "SELECT COUNT(*) FROM chunks c JOIN vectors v ON v.text_hash = c.text_hash AND v.model_id = ?",
-            (self.model_id,),
-        ).fetchone()[0]
+        total = store.vectors.chunk_count(self.model_id)
 
         def slices() -> Iterator[tuple[np.ndarray, np.ndarray]]:
             after = 0
             while True:
-                rows = store.conn.execute(
-                    "SELECT c.id, v.vector FROM chunks c JOIN vectors v ON v.text_hash = c.text_hash "
-                    "AND v.model_id = ? WHERE c.id > ? ORDER BY c.id LIMIT ?",
-                    (self.model_id, after, READ_SLICE),
-                ).fetchall()
+                rows = store.vectors.chunk_slice(self.model_id, after, READ_SLICE)
                 if not rows:
                     return
                 after = rows[-1][0]
@@ -361,38 +283,19 @@ class AnnIndex:
             labels = backend.labels()
             live = backend.live_bits() if isinstance(backend, Graph) else ""
             manifest = Manifest(
-                sha256=_sha256(tmp), size=tmp.stat().st_size, count=backend.count,
+                sha256=sha256(tmp), size=tmp.stat().st_size, count=backend.count,
                 max_label=int(labels.max()) if labels.size else 0, dim=self.dim, model_id=self.model_id,
-                generation=store.generation(), kind=backend.kind, live=live, probe=self._probe(store, labels),
+                generation=store.generation(), kind=backend.kind, live=live, probe=probe(store, labels),
             )
             os.replace(tmp, self.file)
-            _write_atomic(self.manifest_file, json.dumps(asdict(manifest)).encode())
+            write_manifest(self.manifest_file, manifest)
         except OSError as err:
-            known = self._save_error(err)  # before the temp files go: their space is the evidence
+            known = save_error(self.dir, err)  # before the temp files go: their space is the evidence
             for leftover in (tmp, self.manifest_file.with_name(self.manifest_file.name + ".tmp")):
                 with contextlib.suppress(OSError):
                     leftover.unlink()
             raise known from err
         self.dirty = False
-
-    def _save_error(self, err: OSError) -> StoreError:
-        # A short file with no error (IncompleteWrite) on a disk with no room left is a full disk too.
-        full = err.errno in (errno.ENOSPC, errno.EDQUOT) or (isinstance(err, IncompleteWrite) and _no_room(self.dir))
-        kept = ("Nothing was lost: your notes and the index database are intact, and the search index is "
-                "rebuilt from the database when it is next opened.")
-        if full:
-            return StoreError(f"The disk is full: could not save the search index in {self.dir}. {kept} "
-                              "Free some space and it will be saved again.")
-        return StoreError(f"Could not save the search index in {self.dir} ({err.strerror or err}). {kept}")
-
-    @staticmethod
-    def _probe(store: Store, labels: np.ndarray) -> list:
-        if not labels.size:
-            return []
-        picks = np.unique(labels[np.linspace(0, labels.size - 1, min(PROBES, labels.size)).astype(int)])
-        marks = ",".join("?" * picks.size)
-        rows = store.conn.execute(f"SELECT id, text_hash FROM chunks WHERE id IN ({marks})", picks.tolist())
-        return [[r[0], r[1]] for r in rows]
 
     # ---- queries ------------------------------------------------------------------------------
 

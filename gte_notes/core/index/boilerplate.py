@@ -38,28 +38,25 @@ def _lines(text: str) -> list[str]:
 
 
 @dataclass
-class _Counts:
+class BoilerplateCounts:
+    """The boilerplate lines of one index, shared by every Boilerplate reading it (search/caches.py)."""
+
     common: set[int] = field(default_factory=set)  # hashes of boilerplate lines
     generation: int = -1
     built_at: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-# One entry per index database, shared by every Boilerplate (callers create a Related per request).
-_SHARED: dict[str, _Counts] = {}
-_SHARED_LOCK = threading.Lock()
-
-
 class Boilerplate:
-    """Which lines are boilerplate in one index; thread-safe, computed lazily, shared per database."""
+    """Which lines are boilerplate in one index; thread-safe, computed lazily. `counts` shares what was
+    counted with the other readers of the index (made with the same thresholds); a fresh one if None."""
 
-    def __init__(self, store: Store, min_notes: int = MIN_NOTES, min_share: float = MIN_SHARE) -> None:
+    def __init__(self, store: Store, min_notes: int = MIN_NOTES, min_share: float = MIN_SHARE,
+                 counts: BoilerplateCounts | None = None) -> None:
         self.store = store
         self.min_notes = min_notes
         self.min_share = min_share
-        with _SHARED_LOCK:
-            key = f"{store.path}|{min_notes}|{min_share}"
-            self._counts = _SHARED.setdefault(key, _Counts())
+        self._counts = counts if counts is not None else BoilerplateCounts()
 
     def _common(self) -> set[int]:
         c = self._counts
@@ -76,7 +73,7 @@ class Boilerplate:
         # Hashes, not strings, and one note at a time: memory stays small on a large index.
         per_note: list[np.ndarray] = []
         note, lines = None, set()
-        rows = self.store.conn.execute("SELECT note_id, text FROM chunks ORDER BY note_id")
+        rows = self.store.chunk_texts_by_note()
         for note_id, text in itertools.chain(rows, [(None, "")]):
             if note_id != note:
                 if lines:

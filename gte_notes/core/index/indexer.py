@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
 import os
 import re
-import stat
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -21,19 +21,19 @@ from typing import Protocol
 import numpy as np
 
 from gte_notes.core.errors import Cancelled, FolderError
-from gte_notes.core.files.ignore import is_ignored_relpath
 from gte_notes.core.files.notes import (
     FileRead,
     NoteFilter,
     check_folder,
-    os_error_reason,
     read_note,
-    scan_folder,
 )
 from gte_notes.core.index.ann import AnnIndex
+from gte_notes.core.index.folder_scan import FolderScan, clean_relpath
 from gte_notes.core.index.store import NewChunk, NoteRow, Store
 from gte_notes.core.markdown.chunking import chunk_note, passage_target, truncation_warning
 from gte_notes.core.markdown.markdown_meta import parse_meta
+
+log = logging.getLogger(__name__)
 
 # A file that could not be read this time is looked at again on the next reconcile even if its
 # size and mtime did not change (permissions may have been fixed).
@@ -124,7 +124,7 @@ class Indexer:
         self.filter = flt or NoteFilter()
         self.max_bytes = max_bytes
         self._force = False
-        self._unreadable: dict[str, str] = {}  # folder relpath -> why it could not be listed, this reconcile
+        self._scan = FolderScan(self.filter)
 
     # ---- entry points -------------------------------------------------------------------------
 
@@ -134,7 +134,7 @@ class Indexer:
         """Full scan when `paths` is None, else only those relative paths (files or folders)."""
         started = time.monotonic()
         stats = ReconcileStats()
-        self._unreadable = {}
+        self._scan = FolderScan(self.filter)
         root = check_folder(self.root)
         known = self.store.notes()
         pipeline = f"chunking {CHUNKING_VERSION}; {self.embedder.model_id}; max {self.embedder.max_tokens}"
@@ -144,7 +144,7 @@ class Indexer:
         if self._force:
             paths = None  # a new model or chunker: every note must be looked at again
         if paths is None:
-            on_disk = self._scan(root, "")
+            on_disk = self._scan.tree(root, "")
             if not on_disk and known:
                 # An unmounted drive or an emptied sync folder looks like "every note deleted".
                 # Never act on that from one look: keep the index and say why.
@@ -155,16 +155,16 @@ class Indexer:
             gone = [p for p in known if p not in on_disk]
         else:
             on_disk, gone = {}, []
-            for rel in {self._clean(p) for p in paths}:
+            for rel in {clean_relpath(p) for p in paths}:
                 if not rel:
                     continue
-                found = self._scan_path(root, rel)
+                found = self._scan.path(root, rel)
                 on_disk.update(found)
                 gone += [p for p in self.store.paths_under(rel) if p not in found]
         stats.scanned = len(on_disk)
-        if self._unreadable:
+        if self._scan.unreadable:
             # A folder that cannot be listed has not lost its notes: keep them, and say why in its own row.
-            gone = [p for p in gone if not any(p.startswith(f"{d}/") for d in self._unreadable)]
+            gone = [p for p in gone if not any(p.startswith(f"{d}/") for d in self._scan.unreadable)]
             self._mark_unreadable(known, stats)
         if gone:
             self._remove(gone, stats)
@@ -178,37 +178,16 @@ class Indexer:
         if paths is None and not stats.cancelled:
             with self.store.transaction():
                 self.store.set_meta("pipeline", pipeline)
-                self.store.gc_vectors(self.embedder.model_id)
+                self.store.set_meta("model_id", self.embedder.model_id)
+                self.store.vectors.gc(self.embedder.model_id)
         stats.seconds = time.monotonic() - started
         return stats
 
     # ---- scanning -----------------------------------------------------------------------------
 
-    @staticmethod
-    def _clean(rel: str) -> str:
-        return rel.replace(os.sep, "/").strip("/")
-
-    def _scan(self, root: Path, sub: str) -> dict[str, os.stat_result]:
-        errors: list[str] = []
-        try:
-            return self._scan_into(root, sub, errors)
-        finally:
-            for rel in errors:
-                full = f"{sub}/{rel}".strip("/") if sub else rel
-                if full and os.path.isdir(root / full):
-                    self._unreadable[full] = self._why_unreadable(root / full)
-
-    @staticmethod
-    def _why_unreadable(folder: Path) -> str:
-        try:
-            with os.scandir(folder):
-                return "could not be listed"
-        except OSError as err:
-            return os_error_reason(err)
-
     def _mark_unreadable(self, known: dict[str, NoteRow], stats: ReconcileStats) -> None:
         """One status row per unreadable folder, named "folder/"; it goes once the folder can be read."""
-        for rel, why in sorted(self._unreadable.items()):
+        for rel, why in sorted(self._scan.unreadable.items()):
             path, reason = f"{rel}/", f"folder cannot be read ({why}); the notes in it are not updated"
             old = known.get(path)
             if old is not None and old.reason == reason:
@@ -217,34 +196,6 @@ class Indexer:
                 self.store.upsert_note(path, title=Path(rel).name, status="unreadable", reason=reason)
             stats.failed += 1
             stats.changed.append((path, "unreadable", reason))
-
-    def _scan_into(self, root: Path, sub: str, errors: list[str]) -> dict[str, os.stat_result]:
-        if not sub:
-            found = dict(scan_folder(root, self.filter, errors))
-            if "" in errors:
-                raise FolderError(f"The notes folder {root} cannot be read; the index is kept as it is.")
-            return found
-        # Globs are written against paths from the notes folder, so a subtree is scanned with the
-        # extension rule only and filtered here on the full relative path.
-        found: dict[str, os.stat_result] = {}
-        for rel, st in scan_folder(root / sub, NoteFilter(extensions=self.filter.extensions), errors):
-            full = f"{sub}/{rel}"
-            if self.filter.matches(full):
-                found[full] = st
-        return found
-
-    def _scan_path(self, root: Path, rel: str) -> dict[str, os.stat_result]:
-        if is_ignored_relpath(rel):
-            return {}
-        try:
-            st = os.lstat(root / rel)
-        except OSError:
-            return {}
-        if stat.S_ISDIR(st.st_mode):
-            return self._scan(root, rel)
-        if self.filter.matches(rel) and not stat.S_ISLNK(st.st_mode):
-            return {rel: st}
-        return {}
 
     @staticmethod
     def _needs_look(row: NoteRow | None, st: os.stat_result) -> bool:
@@ -313,7 +264,8 @@ class Indexer:
         try:
             meta = parse_meta(read.text or "", Path(rel).stem)
             chunks = chunk_note(read.text or "", meta, self.embedder)
-        except Exception as err:  # noqa: BLE001 - a bug in chunking must cost one file, not the whole index
+        except Exception as err:  # a bug in chunking must cost one file, not the whole index
+            log.exception("could not chunk %s", rel)  # a bug: its traceback goes to the log
             self._write_status(rel, read, old, stats, status="failed", reason=f"could not be chunked: {err!r}")
             return None
         if not chunks:
@@ -336,7 +288,7 @@ class Indexer:
         cut = truncation_warning(chunks, title_tokens, self.embedder.max_tokens)
         if cut:  # nothing is cut silently: the note says so in its status
             read = dataclasses.replace(read, warning="; ".join(w for w in (read.warning, cut) if w))
-        missing = self.store.missing_vectors([*texts, title_hash], self.embedder.model_id)
+        missing = self.store.vectors.missing([*texts, title_hash], self.embedder.model_id)
         stats.reused_chunks += sum(1 for h in texts if h not in missing)
         texts = {h: t for h, t in texts.items() if h in missing}
         if title_hash in missing and title_hash not in texts:
@@ -381,7 +333,7 @@ class Indexer:
             stats.embedded_chunks += sum(1 for h in hashes if h in chunk_hashes)
             stats.embedded_titles += sum(1 for h in hashes if h not in chunk_hashes)
         with self.store.transaction():
-            self.store.put_vectors(self.embedder.model_id, vectors.items())
+            self.store.vectors.put(self.embedder.model_id, vectors.items())
             changes = []
             for p in batch:
                 existed = self.store.note(p.path)
@@ -401,22 +353,9 @@ class Indexer:
                     stats.changed.append((p.path, "indexed", p.read.warning))
         # The ANN follows only after the commit: it may lag the database, never lead it.
         all_hashes = {h for _, _, hs in changes for h in hs}
-        have = self._vectors_for(all_hashes - set(vectors))
+        have = self.store.vectors.by_hash(self.embedder.model_id, all_hashes - set(vectors))
         have.update(vectors)
         for removed, added, hs in changes:
             self.ann.remove(removed)
             if added:
                 self.ann.add(added, np.stack([have[h] for h in hs]).astype(np.float32))
-
-    def _vectors_for(self, hashes: set[str]) -> dict[str, np.ndarray]:
-        out: dict[str, np.ndarray] = {}
-        wanted = list(hashes)
-        for start in range(0, len(wanted), 900):
-            part = wanted[start:start + 900]
-            marks = ",".join("?" * len(part))
-            for h, blob in self.store.conn.execute(
-                f"SELECT text_hash, vector FROM vectors WHERE model_id = ? AND text_hash IN ({marks})",
-                [self.embedder.model_id, *part],
-            ):
-                out[h] = np.frombuffer(blob, dtype=np.float32)
-        return out

@@ -1,8 +1,9 @@
 """The SQLite database of one notes folder: the source of truth for notes, chunks and vectors.
 
 The hnswlib file is only a cache of what is here. One process writes (see lock.py); any number read.
-Vectors are keyed by (hash of the embedded text, model id), so a renamed note or an unchanged
-paragraph reuses its vector, and vectors of different models or precisions never mix.
+The notes and chunks tables are read and written here, each query a named method; the vectors table
+is `Store.vectors` (vectors.py), the keyword table's reads `Store.fts` (keyword_table.py), the schema
+migrations.py's, and every `IN (…)` list is batched by batches.py.
 """
 
 from __future__ import annotations
@@ -15,102 +16,16 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from gte_notes.core.errors import StoreError
 from gte_notes.core.files.path_text import display, from_db, to_db
 from gte_notes.core.files.private_files import private_dir, private_file
-from gte_notes.core.index.fts_terms import fts_rows, rebuild_fts
+from gte_notes.core.index.batches import rows_in
+from gte_notes.core.index.fts_terms import fts_rows
+from gte_notes.core.index.keyword_table import KeywordTable
+from gte_notes.core.index.migrations import SCHEMA_VERSION, migrate
+from gte_notes.core.index.vectors import Vectors
 
-SCHEMA_VERSION = 4
-
-
-def like_escape(text: str) -> str:
-    """`text` as a literal inside a `LIKE ? ESCAPE '\\'` pattern."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _migration_1(db: sqlite3.Connection) -> None:
-    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
-    db.execute(
-        """CREATE TABLE notes (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            path TEXT NOT NULL UNIQUE,
-            title TEXT NOT NULL DEFAULT '',
-            size INTEGER NOT NULL DEFAULT 0,
-            mtime_ns INTEGER NOT NULL DEFAULT 0,
-            content_hash TEXT NOT NULL DEFAULT '',
-            status TEXT NOT NULL,
-            reason TEXT NOT NULL DEFAULT '',
-            warning TEXT NOT NULL DEFAULT '',
-            tags TEXT NOT NULL DEFAULT '[]',
-            links TEXT NOT NULL DEFAULT '[]',
-            indexed_at REAL NOT NULL DEFAULT 0
-        )"""
-    )
-    # AUTOINCREMENT: chunk ids are ANN labels and must never be reused, so "id > the largest id the
-    # ANN file holds" means "added since that file was saved".
-    db.execute(
-        """CREATE TABLE chunks (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            note_id INTEGER NOT NULL REFERENCES notes(id) ON DELETE CASCADE,
-            seq INTEGER NOT NULL,
-            start INTEGER NOT NULL,
-            "end" INTEGER NOT NULL,
-            line INTEGER NOT NULL,
-            heading TEXT NOT NULL DEFAULT '',
-            text TEXT NOT NULL,
-            text_hash TEXT NOT NULL,
-            n_tokens INTEGER NOT NULL
-        )"""
-    )
-    db.execute("CREATE INDEX chunks_note ON chunks(note_id)")
-    db.execute("CREATE INDEX chunks_hash ON chunks(text_hash)")
-    db.execute(
-        """CREATE TABLE vectors (
-            text_hash TEXT NOT NULL,
-            model_id TEXT NOT NULL,
-            vector BLOB NOT NULL,
-            PRIMARY KEY (text_hash, model_id)
-        ) WITHOUT ROWID"""
-    )
-    db.execute(
-        "CREATE VIRTUAL TABLE chunks_fts USING fts5("
-        "title, heading, text, tokenize = 'unicode61 remove_diacritics 2')"
-    )
-
-
-def _migration_2(db: sqlite3.Connection) -> None:
-    # Porter stemming in the keyword index ("cancers" finds "cancer"): +2.8 BM25 and +1.4 hybrid nDCG@10
-    # on SciFact train (README "Search quality"). The table is rebuilt from the chunks it indexes.
-    db.execute("DROP TABLE IF EXISTS chunks_fts")
-    db.execute(
-        "CREATE VIRTUAL TABLE chunks_fts USING fts5("
-        "title, heading, text, tokenize = 'porter unicode61 remove_diacritics 2')"
-    )
-    db.execute(
-        "INSERT INTO chunks_fts(rowid, title, heading, text) "
-        "SELECT c.id, n.title, c.heading, c.text FROM chunks c JOIN notes n ON n.id = c.note_id"
-    )
-
-
-def _migration_3(db: sqlite3.Connection) -> None:
-    # Each note's title has a vector of its own (related notes compare titles), keyed like chunk
-    # texts, so renaming a note embeds one short title and nothing else.
-    db.execute("ALTER TABLE notes ADD COLUMN title_hash TEXT NOT NULL DEFAULT ''")
-
-
-def _migration_4(db: sqlite3.Connection) -> None:
-    # Keyword search for every language (fts_terms.py): the table holds terms made in Python, stemmed
-    # by each passage's language, which the chunks table records. Rebuilt from the stored chunks; no
-    # note is read or embedded again.
-    db.execute("ALTER TABLE chunks ADD COLUMN lang TEXT NOT NULL DEFAULT 'en'")
-    db.execute("CREATE INDEX chunks_lang ON chunks(lang)")
-    rebuild_fts(db)
-
-
-MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4]
-
+__all__ = ["SCHEMA_VERSION", "NewChunk", "NoteRow", "Store", "read_error"]
 
 @dataclass(frozen=True)
 class NoteRow:
@@ -149,6 +64,11 @@ def _note_row(row: sqlite3.Row) -> NoteRow:
     )
 
 
+def like_escape(text: str) -> str:
+    """`text` matched literally by LIKE … ESCAPE '\\'."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _is_corruption(err: sqlite3.DatabaseError) -> bool:
     text = str(err).lower()
     return "malformed" in text or "not a database" in text or "corrupt" in text
@@ -182,6 +102,8 @@ class Store:
                 raise read_error(db_path, err) from err
             self._move_aside(err)
             self.conn = self._connect()
+        self.vectors = Vectors(self.conn)
+        self.fts = KeywordTable(self.conn)
 
     def _connect(self) -> sqlite3.Connection:
         private_dir(self.path.parent)
@@ -196,7 +118,7 @@ class Store:
             check = conn.execute("PRAGMA quick_check").fetchone()[0] if self._check else "ok"
             if check != "ok":
                 raise sqlite3.DatabaseError(f"database disk image is malformed: {check}")
-            self._migrate(conn)
+            migrate(conn)
         except Exception:
             conn.close()
             raise
@@ -212,26 +134,6 @@ class Store:
             f"The index database was damaged ({err}); it was moved aside as "
             f"{self.path.name}.corrupt-{stamp} and the index is being rebuilt from your notes."
         )
-
-    @staticmethod
-    def _migrate(conn: sqlite3.Connection) -> None:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version >= len(MIGRATIONS):
-            return
-        # Plain sqlite3, no sqlite-utils: every table here needs SQL that its create() cannot write (FTS5
-        # with porter, AUTOINCREMENT, foreign keys with ON DELETE CASCADE), and its migrations live in a
-        # separate package; this loop is the whole migration system: PRAGMA user_version, one step at a
-        # time, all in one IMMEDIATE transaction so two processes never migrate at once.
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
-                step(conn)
-                conn.execute(f"PRAGMA user_version = {number}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
 
     def close(self) -> None:
         self.conn.close()
@@ -288,14 +190,7 @@ class Store:
         return _note_row(row) if row else None
 
     def notes_by_id(self, ids: Iterable[int]) -> dict[int, NoteRow]:
-        ids = list(set(ids))
-        out: dict[int, NoteRow] = {}
-        for start in range(0, len(ids), 900):
-            part = ids[start:start + 900]
-            marks = ",".join("?" * len(part))
-            for r in self.conn.execute(f"SELECT * FROM notes WHERE id IN ({marks})", part):
-                out[r["id"]] = _note_row(r)
-        return out
+        return {r["id"]: _note_row(r) for r in rows_in(self.conn, "SELECT * FROM notes WHERE id IN ({marks})", set(ids))}
 
     def upsert_note(self, path: str, **fields: object) -> int:
         """Insert or update the note row; returns its id. Must run inside a transaction."""
@@ -340,6 +235,9 @@ class Store:
         )
         return [from_db(r[0]) for r in rows]
 
+    def note_count(self) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM notes").fetchone()[0]
+
     def all_paths(self) -> list[str]:
         return [from_db(r[0]) for r in self.conn.execute("SELECT path FROM notes")]
 
@@ -375,21 +273,25 @@ class Store:
     def chunk_ids_of(self, note_ids: Sequence[int]) -> dict[int, list[int]]:
         """Each of these notes' chunk ids, in note order."""
         out: dict[int, list[int]] = {}
-        for r in self._rows_in("SELECT note_id, id FROM chunks WHERE note_id IN ({marks}) ORDER BY note_id, seq",
-                               note_ids):
+        for r in rows_in(self.conn, "SELECT note_id, id FROM chunks WHERE note_id IN ({marks}) ORDER BY note_id, seq",
+                         note_ids):
             out.setdefault(r[0], []).append(r[1])
         return out
 
     def chunks_by_id(self, ids: Sequence[int]) -> dict[int, sqlite3.Row]:
-        return {r["id"]: r for r in self._rows_in("SELECT * FROM chunks WHERE id IN ({marks})", ids)}
+        return {r["id"]: r for r in rows_in(self.conn, "SELECT * FROM chunks WHERE id IN ({marks})", ids)}
 
-    def _rows_in(self, sql: str, ids: Sequence[object]) -> Iterator[sqlite3.Row]:
-        """Rows of `sql` (with `{marks}` for its IN list) for all of `ids`, in batches SQLite's parameter
-        limit allows."""
-        ids = list(ids)
-        for start in range(0, len(ids), 900):
-            part = ids[start:start + 900]
-            yield from self.conn.execute(sql.format(marks=",".join("?" * len(part))), part)
+    def note_ids_of_chunks(self, chunk_ids: Iterable[int]) -> dict[int, int]:
+        """chunk id -> its note's id, for the chunks still in the database."""
+        return dict(rows_in(self.conn, "SELECT id, note_id FROM chunks WHERE id IN ({marks})", chunk_ids))
+
+    def chunk_hashes(self, chunk_ids: Iterable[int]) -> dict[int, str]:
+        """chunk id -> the hash of its text, for the chunks still in the database."""
+        return dict(rows_in(self.conn, "SELECT id, text_hash FROM chunks WHERE id IN ({marks})", chunk_ids))
+
+    def chunk_texts_by_note(self) -> Iterator[tuple[int, str]]:
+        """(note id, text) of every chunk, grouped by note (the whole index, read lazily)."""
+        return ((r[0], r[1]) for r in self.conn.execute("SELECT note_id, text FROM chunks ORDER BY note_id"))
 
     def chunk_count(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
@@ -402,93 +304,30 @@ class Store:
             "SELECT (SELECT MIN(lang) FROM chunks WHERE lang > x) FROM l WHERE x IS NOT NULL) "
             "SELECT x FROM l WHERE x IS NOT NULL")]
 
-    # ---- vectors ------------------------------------------------------------------------------
-
-    def missing_vectors(self, hashes: Iterable[str], model_id: str) -> set[str]:
-        wanted = list(set(hashes))
-        have: set[str] = set()
-        for start in range(0, len(wanted), 900):
-            part = wanted[start:start + 900]
-            marks = ",".join("?" * len(part))
-            have.update(
-                r[0] for r in self.conn.execute(
-                    f"SELECT text_hash FROM vectors WHERE model_id = ? AND text_hash IN ({marks})",
-                    [model_id, *part],
-                )
-            )
-        return set(wanted) - have
-
-    def put_vectors(self, model_id: str, items: Iterable[tuple[str, np.ndarray]]) -> None:
-        self.conn.executemany(
-            "INSERT OR REPLACE INTO vectors(text_hash, model_id, vector) VALUES(?, ?, ?)",
-            ((h, model_id, np.asarray(v, dtype=np.float32).tobytes()) for h, v in items),
-        )
-
-    def chunk_vectors(
-        self, model_id: str, dim: int, *, after_id: int = 0, chunk_ids: Sequence[int] | None = None,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """(chunk ids, float32 matrix) for chunks that have a vector of this model.
-
-        Reads straight into one numpy array: no per-vector Python objects are kept.
-        """
-        if chunk_ids is not None:
-            return self._vectors_in(
-                "SELECT c.id, v.vector FROM chunks c JOIN vectors v ON v.text_hash = c.text_hash "
-                "AND v.model_id = ? WHERE c.id IN ({marks}) ORDER BY c.id", model_id, chunk_ids, dim)
-        return self._read_vectors(
-            "SELECT c.id, v.vector FROM chunks c JOIN vectors v ON v.text_hash = c.text_hash "
-            "AND v.model_id = ? WHERE c.id > ? ORDER BY c.id", [model_id, after_id], dim,
-        )
-
-    def _read_vectors(self, sql: str, params: list[object], dim: int) -> tuple[np.ndarray, np.ndarray]:
-        ids: list[int] = []
-        buf = bytearray()
-        for chunk_id, blob in self.conn.execute(sql, params):
-            if len(blob) != dim * 4:
-                continue  # a vector of another shape can only come from a bug; never feed it to the ANN
-            ids.append(chunk_id)
-            buf += blob
-        mat = np.frombuffer(bytes(buf), dtype=np.float32).reshape(len(ids), dim)
-        return np.asarray(ids, dtype=np.int64), mat
-
-    def title_vectors(self, model_id: str, dim: int, note_ids: Sequence[int]) -> dict[int, np.ndarray]:
-        """Each of these notes' title vector, for those that have one of this model."""
-        found, mat = self._vectors_in(
-            "SELECT n.id, v.vector FROM notes n JOIN vectors v ON v.text_hash = n.title_hash "
-            "AND v.model_id = ? WHERE n.id IN ({marks})", model_id, note_ids, dim)
-        return dict(zip(found.tolist(), mat))
-
-    def all_title_vectors(self, model_id: str, dim: int) -> tuple[np.ndarray, np.ndarray]:
-        """(note ids, their title vectors) of every note with a title vector of this model."""
-        return self._read_vectors(
-            "SELECT n.id, v.vector FROM notes n JOIN vectors v ON v.text_hash = n.title_hash "
-            "AND v.model_id = ? ORDER BY n.id", [model_id], dim)
-
-    def _vectors_in(self, sql: str, model_id: str, ids: Sequence[int], dim: int) -> tuple[np.ndarray, np.ndarray]:
-        """`_read_vectors` for rows whose id is one of `ids`, in batches SQLite's parameter limit allows."""
-        ids = list(ids)
-        got, mats = [np.zeros(0, dtype=np.int64)], [np.zeros((0, dim), dtype=np.float32)]
-        for start in range(0, len(ids), 900):
-            part = ids[start:start + 900]
-            i, m = self._read_vectors(sql.format(marks=",".join("?" * len(part))), [model_id, *part], dim)
-            got.append(i)
-            mats.append(m)
-        return np.concatenate(got), np.concatenate(mats)
-
-    def vector_count(self, model_id: str) -> int:
-        return self.conn.execute("SELECT COUNT(*) FROM vectors WHERE model_id = ?", (model_id,)).fetchone()[0]
-
-    def gc_vectors(self, model_id: str) -> int:
-        """Drop this model's vectors that no chunk uses any more. Other models' vectors are kept,
-        so switching back to a previous model does not re-embed everything."""
-        cur = self.conn.execute(
-            "DELETE FROM vectors WHERE model_id = ? AND text_hash NOT IN (SELECT text_hash FROM chunks) "
-            "AND text_hash NOT IN (SELECT title_hash FROM notes)",
-            (model_id,),
-        )
-        return cur.rowcount
-
     # ---- status -------------------------------------------------------------------------------
+
+    def note_statuses(self) -> list[dict[str, str]]:
+        """Every note row's path, status, reason, warning and title, by path (index health)."""
+        rows = self.conn.execute("SELECT path, status, reason, warning, title FROM notes ORDER BY path")
+        return [{"path": from_db(r["path"]), "status": r["status"], "reason": r["reason"], "warning": r["warning"],
+                 "title": r["title"]} for r in rows]
+
+    def chunks_passing(self, tags: Sequence[str], paths: Sequence[str]) -> list[int]:
+        """Ids of the chunks of notes with every one of these tags (or a sub-tag: "project" matches
+        "project/alpha", case-insensitive) and whose path holds every one of these parts."""
+        where: list[str] = []
+        params: list[str] = []
+        for tag in tags:
+            where.append("EXISTS (SELECT 1 FROM json_each(n.tags) t WHERE lower(t.value) = ? "
+                         "OR lower(t.value) LIKE ? ESCAPE '\\')")
+            params += [tag, like_escape(tag) + "/%"]
+        for part in paths:
+            where.append("(instr(lower(n.path), ?) > 0 OR instr(n.path, ?) > 0)")
+            params += [to_db(part).lower(), to_db(part)]  # paths are stored escaped (path_text.py)
+        if not where:
+            return []
+        sql = f"SELECT c.id FROM chunks c JOIN notes n ON n.id = c.note_id WHERE {' AND '.join(where)}"
+        return [r[0] for r in self.conn.execute(sql, params)]
 
     def status_counts(self) -> dict[str, int]:
         return {r[0]: r[1] for r in self.conn.execute("SELECT status, COUNT(*) FROM notes GROUP BY status")}

@@ -12,7 +12,7 @@ from gte_notes.core.files.private_files import tighten
 from gte_notes.core.index.ann import AnnIndex
 from gte_notes.core.index.indexer import EmbedderLike, Indexer
 from gte_notes.core.index.store import Store
-from gte_notes.core.model.calibration import DenseScale, dense_scale
+from gte_notes.core.search.caches import IndexCaches
 from gte_notes.core.search.related import Related
 from gte_notes.core.search.search import Searcher
 
@@ -49,19 +49,17 @@ class Workspace:
         return Indexer(self.folder, store, ann, embedder, self.filter, self.max_bytes)
 
     @staticmethod
-    def searcher(store: Store, ann: AnnIndex, embedder: EmbedderLike, **options: Any) -> Searcher:
+    def searcher(store: Store, ann: AnnIndex, embedder: EmbedderLike, caches: IndexCaches | None = None,
+                 **options: Any) -> Searcher:
         """The app's searcher for this embedder: its cosine scale and its dictionary of real words
-        (spelling) filled in; `options` go to Searcher as they are."""
+        (spelling) filled in; `caches` are the index's (shared by its readers, fresh if None); `options`
+        go to Searcher as they are."""
+        caches = caches if caches is not None else IndexCaches()
         known = getattr(embedder, "known_words", None)
-        options.setdefault("scale", Workspace.dense_scale(embedder))
+        options.setdefault("scale", caches.dense_scale(embedder.model_id, embedder.encode_query))  # type: ignore[attr-defined]
         options.setdefault("known_words", known() if known else frozenset())
-        return Searcher(store, ann, embedder.encode_query, **options)  # type: ignore[attr-defined]
+        return Searcher(store, ann, embedder.encode_query, caches=caches, **options)  # type: ignore[attr-defined]
 
     @staticmethod
-    def dense_scale(embedder: EmbedderLike) -> DenseScale:
-        """The model's cosine scale (calibration.py): measured once per process, on the query path."""
-        return dense_scale(embedder.model_id, embedder.encode_query)  # type: ignore[attr-defined]
-
-    @staticmethod
-    def related(store: Store, ann: AnnIndex, embedder: EmbedderLike) -> Related:
-        return Related(store, ann, embedder.model_id, embedder.dim)
+    def related(store: Store, ann: AnnIndex, embedder: EmbedderLike, caches: IndexCaches | None = None) -> Related:
+        return Related(store, ann, embedder.model_id, embedder.dim, caches=caches)

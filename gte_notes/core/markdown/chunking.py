@@ -13,7 +13,7 @@ How a note is cut:
 4. A tiny chunk (under a quarter of the target) at a section boundary keeps filling with the next
    section when that section is a sibling or descendant of it; otherwise a "# Title" line or a
    two-line section would become a passage too thin to embed well. Nothing smarter than that.
-5. A block too large for one chunk is cut at the last paragraph break, line break, sentence end,
+5. A block too large for one chunk is cut (token_spans.py) at the last paragraph break, line break, sentence end,
    clause end or space in the second half of the allowed window, else between tokens.
 
 The default target is 256 tokens, half the model's 512: shorter passages give sharper vectors and
@@ -27,31 +27,19 @@ model's limit is cut again, so `n_tokens <= tokenizer.max_tokens` holds for ever
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from gte_notes.core.markdown.markdown_lines import BLANK, HEADING, Line, split_lines
 from gte_notes.core.markdown.markdown_meta import NoteMeta
+from gte_notes.core.markdown.token_spans import TokenSpans, split_span
 
 DEFAULT_TARGET_TOKENS = 256
 MIN_PASSAGE_TOKENS = 32  # a smaller passage says too little to embed well
 SPECIAL_TOKENS = 2  # [CLS] and [SEP], added by the model around every passage
-LONG_TOKEN_CHARS = 24
 _CONTEXT_SEP = "\n\n"
 _PATH_SEP = " > "
-# Where to cut an oversized block, best first: each is searched for its last match in the window.
-_CUTS = (
-    (re.compile(r"\n[ \t]*(?:\r\n?|\n)"), 0),  # paragraph break: cut before it
-    (re.compile(r"\r\n?|\n"), 0),  # line break
-    # Sentence end, cut after it; CJK full stops need no space after them.
-    (
-        re.compile(r"[.!?\u2026][)\"'\]\u00bb\u201d\u2019]*(?=\s)|[\u3002\uff01\uff1f][\u300d\u300f\uff09]*"),
-        1,
-    ),
-    (re.compile(r"[;:,][)\"'\]]*(?=\s)"), 1),  # clause end
-    (re.compile(r"\s"), 0),  # any space
-)
 _NEWLINE = re.compile(r"\r\n?|\n")
 
 
@@ -92,34 +80,6 @@ class _Section:
     units: list[_Unit] = field(default_factory=list)
 
 
-class _Tokens:
-    """Token offsets of the whole note, counted between char positions with bisect.
-
-    A token longer than LONG_TOKEN_CHARS (BERT turns any word over 100 chars, such as a base64 blob,
-    into one [UNK]) is counted as several, so such a blob is cut into passages of readable size
-    instead of becoming one megabyte-long "passage" of three tokens. Counts are then only an upper
-    bound, so `inexact` makes every chunk of the note be measured for real.
-    """
-
-    def __init__(self, offsets: list[tuple[int, int]], shift: int) -> None:
-        self.starts: list[int] = []
-        self.ends: list[int] = []
-        self.inexact = False
-        for s, e in offsets:
-            s, e = s + shift, e + shift
-            if e - s > LONG_TOKEN_CHARS:
-                self.inexact = True
-                cuts = range(s, e, LONG_TOKEN_CHARS)
-                self.starts += cuts
-                self.ends += [min(c + LONG_TOKEN_CHARS, e) for c in cuts]
-            else:
-                self.starts.append(s)
-                self.ends.append(e)
-
-    def count(self, a: int, b: int) -> int:
-        return bisect_left(self.starts, b) - bisect_left(self.starts, a)
-
-
 def chunk_note(
     text: str, meta: NoteMeta, tokenizer: Tokenizer, target_tokens: int | None = None
 ) -> list[Chunk]:
@@ -129,7 +89,7 @@ def chunk_note(
     max_tokens = tokenizer.max_tokens
     target = passage_target(tokenizer, target_tokens)
     lines = split_lines(text, meta.body_start)
-    tokens = _Tokens(tokenizer.token_offsets(text[meta.body_start :]), meta.body_start)
+    tokens = TokenSpans(tokenizer.token_offsets(text[meta.body_start :]), meta.body_start)
     context = _Context(meta, tokenizer, target)
     sections = _sections(lines)
     packer = _Packer(text, tokens, context, sections, target)
@@ -217,7 +177,7 @@ class _Span:
 
 class _Packer:
     def __init__(
-        self, text: str, tokens: _Tokens, context: _Context, sections: list[_Section], target: int
+        self, text: str, tokens: TokenSpans, context: _Context, sections: list[_Section], target: int
     ) -> None:
         self.text, self.tokens, self.context, self.sections = text, tokens, context, sections
         self.target = target
@@ -301,40 +261,6 @@ class _Packer:
         self.common = own if len(pieces) > 1 else self.common
 
 
-def split_span(text: str, tokens: _Tokens, a: int, b: int, budget: int) -> list[tuple[int, int]]:
-    """Cut text[a:b] into pieces of at most `budget` tokens at the best boundaries available."""
-    starts, ends = tokens.starts, tokens.ends
-    i, j = bisect_left(starts, a), bisect_left(starts, b)
-    pieces: list[tuple[int, int]] = []
-    piece_start = a
-    budget = max(1, budget)
-    while j - i > budget:
-        hard = i + budget  # first token that cannot be in this piece
-        k = hard
-        cut = _best_cut(text, starts[i + budget // 2], ends[hard - 1])
-        if cut is not None:
-            k = max(i + 1, min(hard, bisect_left(starts, cut, i + 1, hard + 1)))
-        # Tokens sharing a char (byte-level BPE) cannot be separated inside a Python str.
-        while k > i + 1 and starts[k] == starts[k - 1]:
-            k -= 1
-        piece_end = min(ends[k - 1], starts[k])
-        pieces.append((piece_start, max(piece_end, piece_start + 1)))
-        i = k
-        piece_start = starts[i]
-    pieces.append((piece_start, b))
-    return pieces
-
-
-def _best_cut(text: str, lo: int, hi: int) -> int | None:
-    window = text[lo:hi]
-    for pattern, after in _CUTS:
-        matches = list(pattern.finditer(window))  # the window is one chunk long, so this stays small
-        last = matches[-1] if matches else None
-        if last is not None and (last.end() if after else last.start()) > 0:
-            return lo + (last.end() if after else last.start())
-    return None
-
-
 def _finish(
     text: str,
     spans: list[_Span],
@@ -342,7 +268,7 @@ def _finish(
     context: _Context,
     tokenizer: Tokenizer,
     max_tokens: int,
-    tokens: _Tokens,
+    tokens: TokenSpans,
 ) -> list[Chunk]:
     breaks = [m.end() for m in _NEWLINE.finditer(text)]
     margin = max(8, max_tokens // 32)

@@ -42,13 +42,28 @@ def link_target(inner: str) -> str:
     return f"{left}|{right}"
 
 
+def _target_on_right(left: str, right: str) -> bool:
+    """For a reader, who cannot wait for the folder to say which side of a piped link is the note: a
+    right side that looks like a dotted Dendron name is the target ([[label|dendron.name]])."""
+    return bool(right) and " " not in right.strip() and "." in right and (" " in left or "." not in left)
+
+
+def label_span(inner: str) -> tuple[int, int]:
+    """Where in `inner` (a wikilink's inside, as written) the side a reader sees is: the label of a
+    piped link (the left side when the right is the target or empty), else all of it."""
+    left, bar, right = inner.partition("|")
+    if not bar:
+        return 0, len(inner)
+    if _target_on_right(left, right) or not right.strip():
+        return 0, len(left)
+    return len(left) + 1, len(inner)
+
+
 def label_and_target(inner: str) -> tuple[str, str]:
-    """(what to show, what to follow) for a reader, who cannot wait for the folder to say which side is
-    the note: a right side that looks like a dotted Dendron name is the target, else the left is."""
+    """(what to show, what to follow) for a reader: the label as `label_span` finds it."""
     inner = inner.strip()
     left, _, right = inner.partition("|")
-    dendron = right and " " not in right.strip() and "." in right and (" " in left or "." not in left)
-    label = left if not right or dendron else right
-    label = clean_link_target(label).split("#", 1)[0].strip() or inner
-    target = clean_link_target(right if dendron else left) if right else clean_link_target(inner)
+    start, end = label_span(inner)
+    label = clean_link_target(inner[start:end]).split("#", 1)[0].strip() or inner
+    target = clean_link_target((right if _target_on_right(left, right) else left) if right else inner)
     return label, target

@@ -48,11 +48,6 @@ class DenseScale:
         return (np.asarray(cosines, dtype=np.float64) - self.unrelated) / max(self.paraphrase - self.unrelated, 1e-3)
 
 
-# A model gives the same scale every time, so it is measured once per process and model.
-_SCALES: dict[str, DenseScale] = {}
-_LOCK = threading.Lock()
-
-
 def measure(encode_query: Callable[[str], np.ndarray]) -> DenseScale:
     """The scale through the query path (queries are what the scale is applied to)."""
     firsts = np.stack([encode_query(a) for a, _ in PARAPHRASES])
@@ -64,12 +59,20 @@ def measure(encode_query: Callable[[str], np.ndarray]) -> DenseScale:
     return DenseScale(unrelated=float(sims[off].mean()), paraphrase=float(np.diag(sims).mean()))
 
 
-def dense_scale(model_id: str, encode_query: Callable[[str], np.ndarray]) -> DenseScale:
-    """The scale of the model `model_id`, measured with `encode_query` the first time."""
-    with _LOCK:
-        found = _SCALES.get(model_id)
-    if found is None:
-        found = measure(encode_query)
-        with _LOCK:
-            _SCALES[model_id] = found
-    return found
+class ScaleCache:
+    """Scales by model id, measured once each: a model gives the same scale every time. Owned by whoever
+    keeps an index open (search/caches.py), so nothing is shared through the process."""
+
+    def __init__(self) -> None:
+        self._scales: dict[str, DenseScale] = {}
+        self._lock = threading.Lock()
+
+    def get(self, model_id: str, encode_query: Callable[[str], np.ndarray]) -> DenseScale:
+        """The scale of the model `model_id`, measured with `encode_query` the first time."""
+        with self._lock:
+            found = self._scales.get(model_id)
+        if found is None:
+            found = measure(encode_query)
+            with self._lock:
+                found = self._scales.setdefault(model_id, found)
+        return found

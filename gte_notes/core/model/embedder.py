@@ -5,7 +5,8 @@ sentence-transformers loads the model; the forward pass is driven here rather th
 - batches sized by tokens, not by count, after sorting by token length: a count-sized batch of
   long passages pads every row to 512 tokens and spends most of its time on padding;
 - cancellation between batches, which stay under BATCH_TOKENS so a cancel lands within about a second;
-- a reduced precision (bf16 or dynamic int8) checked against fp32 when the model loads.
+- a faster precision (bf16, dynamic int8, an ONNX Runtime export) checked against fp32 and raced
+  when the model loads (precision_check.py; the converted models come from precision_variants.py).
 
 Threads: indexing and queries may call `encode` and `encode_query` at the same time from different
 threads, and neither takes a lock. A forward pass in eval mode under `torch.inference_mode` reads the
@@ -18,14 +19,11 @@ with it is what raises "Already borrowed".
 from __future__ import annotations
 
 import contextlib
-import copy
 import inspect
-import logging
 import os
 import re
 import tempfile
 import time
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,24 +31,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from gte_notes.core.errors import Cancelled, KnownError, ModelMissingError
+from gte_notes.core.model import precision_check
 from gte_notes.core.model.model_catalog import CodeConsent, check_remote_code
 from gte_notes.core.model.model_files import DEFAULT_MODEL, model_fingerprint, resolve_model_path
-from gte_notes.core.model.onnx_model import (
-    MODEL_DIR,
-    ONNX_PRECISIONS,
-    OnnxModel,
-    export_model,
-    model_file,
-    runtime_version,
-)
+from gte_notes.core.model.onnx_model import MODEL_DIR, OnnxModel
 from gte_notes.core.model.precision_cache import PrecisionCache, check_key
+from gte_notes.core.model.precision_check import PRECISIONS, PrecisionCheck
+from gte_notes.core.model.precision_variants import make_variant
 
 if TYPE_CHECKING:
     import torch
     from sentence_transformers import SentenceTransformer
     from tokenizers import Tokenizer
-
-log = logging.getLogger(__name__)
 
 # OpenMP worker threads spin while they wait by default. With a query and an indexing batch running
 # at once, or any other busy program, spinning threads take the cores from the ones with work: at
@@ -58,66 +50,12 @@ log = logging.getLogger(__name__)
 # torch is first imported, which this module never does at import time; a user's setting wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-PRECISIONS = ("fp32", "bf16", "int8", *ONNX_PRECISIONS)
-# A reduced precision is kept only if every calibration sentence stays this close to fp32.
-MIN_CALIBRATION_COSINE = 0.99
 # Tokens (rows x padded length) per forward pass. On 2 idle AVX-512 cores throughput is flat from 512
 # to 2048 and drops beyond; on a busy machine every batch costs extra thread wake-ups, so fewer, larger
 # batches win (4096 beat 1024 by 1.8x at load 12). Queries do not wait for a batch (no lock), so this
 # is a throughput knob only.
 BATCH_TOKENS = 2048
 MAX_BATCH_ROWS = 128
-
-# Short and long, prose, lists, code and markup: roughly what notes contain.
-CALIBRATION_SENTENCES = (
-    "A man is playing a guitar.",
-    "A woman is slicing an onion in the kitchen.",
-    "The cat sat quietly on the warm windowsill all afternoon.",
-    "Stock markets fell sharply after the central bank raised interest rates.",
-    "How do I reset my password if I no longer have access to my email?",
-    "Photosynthesis converts light energy into chemical energy stored in glucose.",
-    "# Meeting notes\n- decide on the release date\n- review open bugs\n- [[project.roadmap]]",
-    "TODO: call the plumber about the leaking pipe under the sink before Friday.",
-    "def add(a, b):\n    return a + b  # simple helper used by the tests",
-    "The treaty was signed in 1648, ending thirty years of war in central Europe.",
-    "Sourdough needs a lively starter, a long cold proof and a very hot oven.",
-    "Kubernetes schedules pods onto nodes based on resource requests and affinity rules.",
-    "She remembered the smell of rain on dry earth from the summers of her childhood.",
-    "Vitamin D deficiency is associated with reduced bone density in older adults.",
-    "Use `git rebase -i HEAD~3` to squash the last three commits into one.",
-    (
-        "The committee reviewed the proposal in detail, weighing the projected costs against the "
-        "long-term benefits for the community, and after a lengthy debate it voted to fund a smaller "
-        "pilot first, with a full evaluation planned for the following spring."
-    ),
-)
-
-
-def cpu_has_native_bf16() -> bool:
-    """True if the CPU computes bf16 in hardware (AVX512-BF16 or AMX); emulated bf16 is slower than fp32."""
-    flags: set[str] = set()
-    with contextlib.suppress(OSError), open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
-        for line in fh:
-            if line.startswith("flags"):
-                flags = set(line.split(":", 1)[1].split())
-                break
-    if flags & {"avx512_bf16", "amx_bf16"}:
-        return True
-    import torch
-
-    # Private helpers, but the only portable probe off Linux; absent in some builds.
-    for probe in ("_is_avx512_bf16_supported", "_is_amx_tile_supported"):
-        fn = getattr(torch.cpu, probe, None)
-        with contextlib.suppress(Exception):
-            if fn is not None and fn():
-                return True
-    return False
-
-
-def int8_supported() -> bool:
-    import torch
-
-    return torch.backends.quantized.engine not in (None, "none")
 
 
 class Embedder:
@@ -162,7 +100,7 @@ class Embedder:
         # without a data dir they go to a temporary folder, read into memory once a precision is chosen.
         scratch = tempfile.TemporaryDirectory(prefix="gte-notes-onnx-") if cache is None else None
         self._onnx_dir = cache.path.parent / MODEL_DIR if cache is not None else Path(scratch.name)
-        key = check_key(fingerprint, precision, MIN_CALIBRATION_COSINE) if cache is not None else ""
+        key = check_key(fingerprint, precision, precision_check.MIN_CALIBRATION_COSINE) if cache is not None else ""
         known = cache.get(key) if cache is not None else None
         if known is not None:
             self.dim, self.precision = known["dim"], known["precision"]
@@ -170,9 +108,12 @@ class Embedder:
             if self.precision != "fp32":
                 self._adopt(self._variant(self.precision))
         else:
-            reference = self._calibration_vectors(self._inner)
+            check = PrecisionCheck(self._inner, self._variant, self._tokenize, self._forward)
+            reference = check.calibration_vectors(self._inner)
             self.dim = int(reference.shape[1])
-            self.precision, self.precision_note = self._choose_precision(precision, reference)
+            self.precision, self.precision_note, chosen = check.choose(precision, reference)
+            if chosen is not self._inner:
+                self._adopt(chosen)
             if cache is not None:
                 cache.put(key, self.precision, self.precision_note, self.dim)
         if scratch is not None:
@@ -304,98 +245,16 @@ class Embedder:
             vectors = torch.nn.functional.normalize(features["sentence_embedding"].float(), p=2, dim=1)
         return vectors.numpy()
 
-    # -- precision ----------------------------------------------------------------------------------
+    # -- precision (precision_check.py decides, precision_variants.py converts) -------------------
 
-    def _calibration_vectors(self, inner: Any) -> np.ndarray:
-        rows = [enc.ids for enc in self._batch_tok.encode_batch(list(CALIBRATION_SENTENCES))]
-        return self._forward(inner, rows)
-
-    def _choose_precision(self, requested: str, reference: np.ndarray) -> tuple[str, str]:
-        native_bf16 = cpu_has_native_bf16()
-        if requested == "fp32":
-            return "fp32", "fp32 (forced; the reference precision)"
-        if requested in PRECISIONS:
-            variant = self._variant(requested)
-            cosine = self._min_cosine(variant, reference)
-            self._adopt(variant)
-            note = f"{requested} (forced; cosine to fp32 {cosine:.4f} on calibration set"
-            if cosine < MIN_CALIBRATION_COSINE:
-                note += f", below {MIN_CALIBRATION_COSINE}"
-            if requested == "bf16" and not native_bf16:
-                note += "; this CPU has no native bf16, expect it to be slow"
-            return requested, note + ")"
-
-        # auto: every path this machine has that passes the check, then the fastest of them and fp32,
-        # timed here: which one wins depends on the CPU's kernels (native bf16 ~2.8x fp32 where it
-        # exists; on an AVX2-only EPYC ONNX Runtime int8 2.4x and torch int8 1.4x; emulated bf16 is
-        # slower than fp32, so it is not tried). Dynamic int8 often fails the check on trained models
-        # (outlier activations), hence the check.
-        reasons: list[str] = []
-        candidates: list[str] = []
-        if native_bf16:
-            candidates.append("bf16")
-        else:
-            reasons.append("no native bf16 on this CPU")
-        if int8_supported():
-            candidates.append("int8")
-        else:
-            reasons.append("no int8 kernels in this torch build")
-        if runtime_version() is not None:
-            candidates.extend(ONNX_PRECISIONS)
-        else:
-            reasons.append("ONNX Runtime not installed")
-        passed: dict[str, Any] = {"fp32": self._inner}
-        cosines: dict[str, float] = {}
-        for candidate in candidates:
-            try:
-                variant = self._variant(candidate)
-            except Exception as err:  # noqa: BLE001 - a path that cannot be built is one fewer choice
-                reasons.append(f"{candidate} unavailable ({type(err).__name__})")
-                log.warning("precision %s unavailable: %r", candidate, err)
-                continue
-            cosine = self._min_cosine(variant, reference)
-            if cosine >= MIN_CALIBRATION_COSINE:
-                passed[candidate], cosines[candidate] = variant, cosine
-            else:
-                reasons.append(f"{candidate} failed the check, cosine {cosine:.4f} < {MIN_CALIBRATION_COSINE}")
-                log.warning("precision %s rejected: min cosine to fp32 %.4f", candidate, cosine)
-        seconds = self._race(passed) if len(passed) > 1 else {"fp32": 1.0}
-        best = min(seconds, key=seconds.__getitem__)
-        if len(seconds) > 1:
-            reasons.append("speed vs fp32 here: " + ", ".join(
-                f"{name} {seconds['fp32'] / secs:.2f}x" for name, secs in seconds.items()))
-        if best != "fp32":
-            self._adopt(passed[best])
-            reasons.append(f"cosine to fp32 {cosines[best]:.4f} on calibration set")
-        return best, f"{best} (auto: {'; '.join(reasons)})"
-
-    def _race(self, variants: dict[str, Any]) -> dict[str, float]:
-        """Seconds per pass of each variant over a batch shaped like an indexing batch (4 rows of 256
-        tokens), best of three interleaved rounds, so a neighbour's load hits every path alike."""
-        text = " ".join(CALIBRATION_SENTENCES * 8)
-        row = self._batch_tok.encode_batch([text])[0].ids[:256]
-        rows = [row] * 4
-        best = dict.fromkeys(variants, float("inf"))
-        for name, variant in variants.items():
-            self._forward(variant, rows)  # first passes set up kernels and sessions: not timed
-        for _ in range(3):
-            for name, variant in variants.items():
-                mark = time.perf_counter()
-                self._forward(variant, rows)
-                best[name] = min(best[name], time.perf_counter() - mark)
-        return best
+    def _tokenize(self, texts: list[str]) -> list[list[int]]:
+        return [enc.ids for enc in self._batch_tok.encode_batch(texts)]
 
     def _variant(self, precision: str) -> Any:
         """The model in `precision`: a converted torch module, or an ONNX export (saved in the data dir
         beside the precision check, so a restart loads it instead of exporting again)."""
-        if precision in ONNX_PRECISIONS:
-            target = model_file(self._onnx_dir, self._fingerprint, precision)
-            return export_model(self._inner, self._rest, self._takes_token_types, precision, target)
-        return _convert(self._inner, precision)
-
-    def _min_cosine(self, variant: Any, reference: np.ndarray) -> float:
-        vectors = self._calibration_vectors(variant)
-        return float(np.min(np.sum(vectors * reference, axis=1)))
+        return make_variant(precision, self._inner, self._rest, self._takes_token_types, self._onnx_dir,
+                            self._fingerprint)
 
     def _adopt(self, variant: Any) -> None:
         self._inner = variant
@@ -423,20 +282,6 @@ def plan_batches(lengths: Sequence[int], budget: int, max_rows: int) -> list[lis
     if current:
         batches.append(current)
     return batches
-
-
-def _convert(inner: torch.nn.Module, precision: str) -> torch.nn.Module:
-    import torch
-
-    if precision == "bf16":
-        # Casting the weights beats torch.autocast here: autocast re-casts every weight on every call.
-        return copy.deepcopy(inner).to(torch.bfloat16).eval()
-    if precision == "int8":
-        with warnings.catch_warnings():
-            # torch deprecates eager-mode quantisation in favour of torchao, which is not a dependency.
-            warnings.simplefilter("ignore")
-            return torch.ao.quantization.quantize_dynamic(inner, {torch.nn.Linear}, dtype=torch.qint8).eval()
-    raise ValueError(precision)
 
 
 def whole_words(tokenizer: Tokenizer) -> frozenset[str]:

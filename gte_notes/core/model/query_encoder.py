@@ -34,6 +34,7 @@ import numpy as np
 
 from gte_notes.core.errors import KnownError
 from gte_notes.core.model import embedder as embedder_module  # sets OMP_WAIT_POLICY before torch loads
+from gte_notes.core.model import precision_check
 from gte_notes.core.model.model_catalog import CodeConsent, check_remote_code
 from gte_notes.core.model.model_files import model_fingerprint, resolve_model_path
 from gte_notes.core.model.onnx_model import OnnxModel
@@ -53,7 +54,7 @@ class QueryNeedsModel(Exception):
 
 
 def encoder_file(data_dir: Path, name: str, path: Path, requested: str) -> Path:
-    key = check_key(model_fingerprint(path), requested, embedder_module.MIN_CALIBRATION_COSINE)
+    key = check_key(model_fingerprint(path), requested, precision_check.MIN_CALIBRATION_COSINE)
     return Path(data_dir) / ENCODER_DIR / f"{hashlib.sha256(f'{name}|{key}'.encode()).hexdigest()[:24]}.pt"
 
 

@@ -106,7 +106,11 @@ def _syntax_error(err: sqlite3.OperationalError, expr: str) -> bool:
 
 
 @dataclass
-class _DocFreqs:
+class DocFreqs:
+    """Document frequencies and the passage count of one index, at one generation. While the user
+    types, the same words are looked up again and again; one of these lives as long as the index is
+    open (search/caches.py) and is shared by every KeywordIndex reading that index."""
+
     generation: int = -1
     rows: int = -1  # passages in the index (FTS rows), -1 until counted
     languages: frozenset[str] | None = None  # the languages of the passages, None until read
@@ -119,23 +123,18 @@ class _DocFreqs:
             self.generation, self.values, self.rows, self.languages = generation, {}, -1, None
 
 
-# Per database, shared by every KeywordIndex (a Searcher is cheap and often made per query); while the
-# user types, the same words are looked up again and again.
-_DF: dict[str, _DocFreqs] = {}
-_DF_LOCK = threading.Lock()
-
-
 class KeywordIndex:
-    """BM25 queries on one Store connection. Scores are -bm25(), so larger is better and > 0."""
+    """BM25 queries on one Store (its keyword table, index/keyword_table.py). Scores are -bm25(), so larger is better and > 0."""
 
     def __init__(self, store: Store, weights: tuple[float, float, float] | None = None,
-                 budget: int = POSTINGS_BUDGET, probe_limit: int = PROBE_LIMIT) -> None:
+                 budget: int = POSTINGS_BUDGET, probe_limit: int = PROBE_LIMIT,
+                 freqs: DocFreqs | None = None) -> None:
+        """`freqs`: the counts of this index shared with other readers of it (a fresh cache if None)."""
         self.store = store
         self.weights = weights or (TITLE_WEIGHT, HEADING_WEIGHT, TEXT_WEIGHT)
         self.budget = budget
         self.probe_limit = probe_limit
-        with _DF_LOCK:
-            self._df = _DF.setdefault(str(store.path), _DocFreqs())
+        self._df = freqs if freqs is not None else DocFreqs()
 
     def doc_freq(self, term: str) -> int:
         """How many chunks match the FTS5 string `term`, counted up to `probe_limit` (cached)."""
@@ -146,10 +145,7 @@ class KeywordIndex:
         if found is not None:
             return found
         try:
-            n = self.store.conn.execute(
-                "SELECT count(*) FROM (SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)",
-                [term, self.probe_limit],
-            ).fetchone()[0]
+            n = self.store.fts.count(term, self.probe_limit)
         except sqlite3.OperationalError as err:
             if not _syntax_error(err, term):
                 raise
@@ -230,9 +226,12 @@ class KeywordIndex:
         """Rows holding every one of these phrases (for the "quoted phrase" filter)."""
         return _combine([], phrases, self.languages())
 
-    def _run(self, sql: str, params: list[object], expr: str) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, expr: str, limit: int | None) -> tuple[np.ndarray, np.ndarray]:
+        """(chunk ids, scores), best first; every matching chunk when `limit` is None."""
+        if not expr:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         try:
-            rows = self.store.conn.execute(sql, params).fetchall()
+            rows = self.store.fts.ranked(expr, self.weights, limit)
         except sqlite3.OperationalError as err:
             if not _syntax_error(err, expr):
                 raise
@@ -241,29 +240,17 @@ class KeywordIndex:
         scores = np.fromiter((-r[1] for r in rows), dtype=np.float32, count=len(rows))
         return ids, scores
 
-    def search(self, expr: str, limit: int | None) -> tuple[np.ndarray, np.ndarray]:
-        """(chunk ids, scores), best first; every matching chunk when `limit` is None."""
-        if not expr:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        sql = "SELECT rowid, bm25(chunks_fts, ?, ?, ?) AS s FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY s"
-        params: list[object] = [*self.weights, expr]
-        if limit is not None:
-            sql += " LIMIT ?"
-            params.append(int(limit))
-        return self._run(sql, params, expr)
-
     def matching_ids(self, expr: str) -> np.ndarray:
         """Every chunk matching `expr`, unranked (for phrase filters)."""
         if not expr:
             return np.zeros(0, dtype=np.int64)
         try:
-            rows = self.store.conn.execute("SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ?",
-                                           [expr]).fetchall()
+            ids = self.store.fts.matching(expr)
         except sqlite3.OperationalError as err:
             if not _syntax_error(err, expr):
                 raise
             return np.zeros(0, dtype=np.int64)
-        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        return np.asarray(ids, dtype=np.int64)
 
     def title_candidates(self, words: Sequence[str], limit: int = 200) -> list[tuple[int, str]]:
         """(note id, title) of notes whose title starts with `words`; the caller checks equality."""
@@ -271,12 +258,8 @@ class KeywordIndex:
         if not expr:
             return []
         try:
-            rows = self.store.conn.execute(
-                "SELECT DISTINCT c.note_id, n.title FROM chunks_fts f JOIN chunks c ON c.id = f.rowid "
-                "JOIN notes n ON n.id = c.note_id WHERE chunks_fts MATCH ? LIMIT ?", [expr, limit],
-            ).fetchall()
+            return self.store.fts.note_titles(expr, limit)
         except sqlite3.OperationalError as err:
             if not _syntax_error(err, expr):
                 raise
             return []
-        return [(r[0], r[1]) for r in rows]

@@ -14,6 +14,7 @@ from gte_notes.core.errors import KnownError
 from gte_notes.core.index.ann import AnnIndex
 from gte_notes.core.index.boilerplate import Boilerplate
 from gte_notes.core.index.store import Store
+from gte_notes.core.search.caches import IndexCaches
 from gte_notes.core.search.fusion import Ranked, best_per_note
 from gte_notes.core.search.results import Hit
 
@@ -41,12 +42,14 @@ class Related:
     def __init__(self, store: Store, ann: AnnIndex, model_id: str, dim: int, *,
                  boilerplate: Boilerplate | None = None, coverage: float = COVERAGE,
                  boilerplate_share: float = BOILERPLATE_SHARE, title_context: float = TITLE_CONTEXT,
-                 title_mention: float = TITLE_MENTION) -> None:
+                 title_mention: float = TITLE_MENTION, caches: IndexCaches | None = None) -> None:
+        """`caches`: the index's boilerplate counts shared with its other readers (fresh ones if None)."""
         self.store = store
         self.ann = ann
         self.model_id = model_id
         self.dim = dim
-        self.boilerplate = boilerplate or Boilerplate(store)
+        counts = caches.boilerplate if caches is not None else None
+        self.boilerplate = boilerplate or Boilerplate(store, counts=counts)
         self.coverage = coverage
         self.boilerplate_share = boilerplate_share
         self.title_context = title_context
@@ -60,7 +63,7 @@ class Related:
         if note is None:
             raise KnownError(f"{path} is not in the index (is it a note inside the folder, and indexed?)")
         chunks = {r["id"]: r for r in self.store.chunks_of(note.id)}
-        ids, vecs = self.store.chunk_vectors(self.model_id, self.dim, chunk_ids=list(chunks))
+        ids, vecs = self.store.vectors.of_chunks(self.model_id, self.dim, chunk_ids=list(chunks))
         if not ids.size or limit <= 0:
             return []
         shares = np.asarray(self.boilerplate.shares(chunks[i]["text"] for i in ids.tolist()))
@@ -112,7 +115,7 @@ class Related:
     def _all_titles(self) -> tuple[np.ndarray, np.ndarray]:
         generation = self.store.generation()
         if self._titles is None or self._titles[0] != generation:
-            self._titles = (generation, *self.store.all_title_vectors(self.model_id, self.dim))
+            self._titles = (generation, *self.store.vectors.all_titles(self.model_id, self.dim))
         return self._titles[1], self._titles[2]
 
     def _add_named(self, named: list[int], ids: np.ndarray, vecs: np.ndarray, src: np.ndarray, tgt: np.ndarray,
@@ -149,7 +152,7 @@ class Related:
         if self.title_context <= 0 or not sims.size:
             return sims, floors
         # Only the titles of the notes in play: this note and its passages' neighbours' notes.
-        titles = self.store.title_vectors(self.model_id, self.dim, [note_id, *set(note_of.tolist()) - {-1}])
+        titles = self.store.vectors.of_titles(self.model_id, self.dim, [note_id, *set(note_of.tolist()) - {-1}])
         own = titles.get(note_id)
         if own is None:
             return sims, floors

@@ -18,7 +18,8 @@ import numpy as np
 
 from gte_notes.core.index.ann import AnnIndex
 from gte_notes.core.index.store import Store
-from gte_notes.core.model.calibration import DenseScale, dense_scale
+from gte_notes.core.model.calibration import DenseScale
+from gte_notes.core.search.caches import IndexCaches
 from gte_notes.core.search.filters import allowed_chunks
 from gte_notes.core.search.fusion import (
     DEFAULT_PARAMS,
@@ -52,12 +53,15 @@ class Searcher:
                  params: FusionParams = DEFAULT_PARAMS,
                  keyword_weights: tuple[float, float, float] | None = None,
                  prefix_last: bool = True, scale: DenseScale | None = None,
-                 known_words: frozenset[str] = frozenset(), spelling: bool = True) -> None:
+                 known_words: frozenset[str] = frozenset(), spelling: bool = True,
+                 caches: IndexCaches | None = None) -> None:
+        """`caches`: what reading this index has learned, shared with its other readers (a fresh set if None)."""
+        self.caches = caches if caches is not None else IndexCaches()
         self.store = store
         self.ann = ann
         self.encode_query = encode_query
         self.params = params
-        self.keyword = KeywordIndex(store, keyword_weights)
+        self.keyword = KeywordIndex(store, keyword_weights, freqs=self.caches.doc_freqs)
         self.prefix_last = prefix_last
         self.scale = scale  # the model's cosine scale; measured on first use when not given
         self.known_words = known_words  # real words never "corrected" (spelling.py)
@@ -96,7 +100,7 @@ class Searcher:
                 continue
             if q.open_end and n == len(q.terms) - 1 and self.keyword.word_freq(term, prefix=True):
                 continue  # still being typed, and a word of the notes starts with it
-            speller = speller or Speller(self.store.conn, str(self.store.path), self.store.generation(),
+            speller = speller or Speller(self.store.fts, self.caches.vocabulary, self.store.generation(),
                                          self.keyword.row_count(), self.keyword.languages())
             if (fix := speller.correct(term, self.known_words)) is not None:
                 fixes[term] = fix
@@ -144,14 +148,14 @@ class Searcher:
 
     def dense_scale(self) -> DenseScale:
         if self.scale is None:
-            self.scale = dense_scale(self.ann.model_id, self.encode_query)
+            self.scale = self.caches.dense_scale(self.ann.model_id, self.encode_query)
         return self.scale
 
     def _dense(self, qvec: np.ndarray, k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         if allowed is None:
             return self.ann.query(qvec, k)
         if allowed.size <= EXACT_FILTER_MAX:
-            ids, vecs = self.store.chunk_vectors(self.ann.model_id, self.ann.dim, chunk_ids=allowed.tolist())
+            ids, vecs = self.store.vectors.of_chunks(self.ann.model_id, self.ann.dim, chunk_ids=allowed.tolist())
             sims = vecs @ qvec
             top = np.argsort(-sims, kind="stable")[:k]
             return ids[top], sims[top].astype(np.float32)
@@ -170,7 +174,7 @@ class Searcher:
             got, vecs = self.ann.vectors_of(only_kw)
             missing = only_kw[~np.isin(only_kw, got)]
             if missing.size:
-                more, more_vecs = self.store.chunk_vectors(self.ann.model_id, self.ann.dim,
+                more, more_vecs = self.store.vectors.of_chunks(self.ann.model_id, self.ann.dim,
                                                            chunk_ids=missing.tolist())
                 got, vecs = np.concatenate([got, more]), np.concatenate([vecs, more_vecs])
             order = np.argsort(ids)
@@ -188,12 +192,8 @@ class Searcher:
         out = np.full(chunk_ids.size, -1, dtype=np.int64)
         if not chunk_ids.size:
             return out
-        found: dict[int, int] = {}
         ids = chunk_ids.tolist()
-        for start in range(0, len(ids), 900):
-            part = ids[start:start + 900]
-            marks = ",".join("?" * len(part))
-            found.update(self.store.conn.execute(f"SELECT id, note_id FROM chunks WHERE id IN ({marks})", part))
+        found = self.store.note_ids_of_chunks(ids)
         for n, c in enumerate(ids):
             out[n] = found.get(c, -1)
         return out
@@ -223,15 +223,12 @@ class Searcher:
         )
 
     def _first_chunks(self, note_ids: list[int], allowed: np.ndarray | None) -> dict[int, int]:
-        marks = ",".join("?" * len(note_ids))
-        rows = self.store.conn.execute(
-            f"SELECT note_id, id FROM chunks WHERE note_id IN ({marks}) ORDER BY note_id, seq", note_ids
-        ).fetchall()
         out: dict[int, int] = {}
         allowed_set = None if allowed is None else set(allowed.tolist())
-        for note_id, chunk_id in rows:
-            if note_id not in out and (allowed_set is None or chunk_id in allowed_set):
-                out[note_id] = chunk_id
+        for note_id, chunk_ids in self.store.chunk_ids_of(note_ids).items():
+            first = next((c for c in chunk_ids if allowed_set is None or c in allowed_set), None)
+            if first is not None:
+                out[note_id] = first
         return out
 
     def _listing(self, q: Query, allowed: np.ndarray | None, limit: int) -> Hits:

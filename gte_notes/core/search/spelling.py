@@ -5,19 +5,19 @@ dropped, added, swapped or changed (Damerau distance 1) from a word that is in t
 almost always what was meant. Words are compared the way the keyword index stores them
 (text_terms.py, under each language the index holds), so "temlates" finds "templates" through the
 stem "templat". Only words of five letters or more are corrected: shorter ones have too many
-neighbours to pick from. Nothing here writes to the index: the vocabulary table lives in the temp
-schema of the reading connection.
+neighbours to pick from. Nothing here writes to the index: the vocabulary is read through a view in
+the temp schema of the reading connection (index/keyword_table.py).
 """
 
 from __future__ import annotations
 
 import re
-import sqlite3
 import string
 import threading
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from gte_notes.core.index.keyword_table import KeywordTable
 from gte_notes.core.markdown.text_terms import term
 from gte_notes.core.search.term_query import quote
 
@@ -38,10 +38,14 @@ class _Vocabulary:
     prefixes: set[str]  # first three letters of every stem: a cheap filter before stemming
 
 
-# Per database file, shared by every Speller (a Searcher is made per request): reading the whole
-# vocabulary costs tens of milliseconds, the same for every query while nothing changes.
-_VOCAB: dict[str, _Vocabulary] = {}
-_VOCAB_LOCK = threading.Lock()
+class VocabularyCache:
+    """The vocabulary of one index at its latest generation, shared by the Spellers of every reader of
+    that index (search/caches.py): reading it costs tens of milliseconds, the same for every query
+    while nothing changes."""
+
+    def __init__(self) -> None:
+        self.value: _Vocabulary | None = None
+        self.lock = threading.Lock()
 
 
 def edits(word: str) -> set[str]:
@@ -56,25 +60,23 @@ def edits(word: str) -> set[str]:
 
 
 class Speller:
-    def __init__(self, conn: sqlite3.Connection, db_key: str, generation: int, rows: int,
+    def __init__(self, table: KeywordTable, cache: VocabularyCache, generation: int, rows: int,
                  languages: Collection[str] = ("en",)) -> None:
-        self.conn = conn
-        self.db_key = db_key
+        self.table = table
+        self.cache = cache
         self.generation = generation
         self.rows = rows  # passages in the index
         self.languages = sorted(languages) or ["en"]
 
     def _vocabulary(self) -> _Vocabulary:
-        with _VOCAB_LOCK:
-            cached = _VOCAB.get(self.db_key)
+        with self.cache.lock:
+            cached = self.cache.value
         if cached is not None and cached.generation == self.generation:
             return cached
-        self.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.gte_vocab USING fts5vocab(main, chunks_fts, row)")
-        counts = {term: doc for term, doc in self.conn.execute("SELECT term, doc FROM temp.gte_vocab")
-                  if term.isalpha()}
+        counts = {term: doc for term, doc in self.table.vocabulary() if term.isalpha()}
         vocab = _Vocabulary(self.generation, counts, {t[:3] for t in counts})
-        with _VOCAB_LOCK:
-            _VOCAB[self.db_key] = vocab
+        with self.cache.lock:
+            self.cache.value = vocab
         return vocab
 
     def stems(self, word: str) -> list[str]:
@@ -104,9 +106,7 @@ class Speller:
     def _written(self, word: str) -> bool:
         pattern = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE)
         expr = " OR ".join(quote(stem) for stem in self.stems(word))
-        rows = self.conn.execute(
-            "SELECT n.title, c.text FROM chunks_fts f JOIN chunks c ON c.id = f.rowid "
-            "JOIN notes n ON n.id = c.note_id WHERE chunks_fts MATCH ? LIMIT 50", [expr])
+        rows = self.table.passage_texts(expr, 50)
         return any(pattern.search(title) or pattern.search(text) for title, text in rows)
 
 

@@ -1,10 +1,12 @@
-"""The engine's indexing worker: the one thread that writes a folder's index.
+"""The engine's writer: the one thread that writes a folder's index.
 
+It owns the write connection, the indexer, the model's load, every ANN mutation and every ANN save.
 It reconciles what the watcher marks dirty, runs a full reconcile at start-up, periodically and
 whenever events may have been lost, saves the ANN after batches (not more often than every few
 seconds, and at shutdown), and keeps going through errors: a problem the user can fix (folder missing,
 disk full) is reported and retried later with the index kept; anything else is reported as a bug and
-the worker carries on with the next batch. A mixin of `Engine`, whose __init__ sets the state used here.
+the writer carries on with the next batch. Its tunables (debounce, retry and save intervals) may be
+changed before `start`.
 """
 
 from __future__ import annotations
@@ -12,21 +14,23 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sqlite3
 import threading
 import time
 import traceback
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 from gte_notes.core.errors import FolderError, KnownError
+from gte_notes.core.index.ann import AnnIndex
 from gte_notes.core.index.indexer import Indexer, Progress, ReconcileStats
 from gte_notes.core.index.store import Store
+from gte_notes.core.live.model_load import load_model
 from gte_notes.core.live.watcher import FolderWatcher
 from gte_notes.core.live.work_queue import Job, WorkQueue
+from gte_notes.core.live.workspace import Workspace
 from gte_notes.core.model.thread_priority import lower_this_thread
-
-if TYPE_CHECKING:
-    from gte_notes.core.index.ann import AnnIndex
-    from gte_notes.core.live.workspace import Workspace
+from gte_notes.core.search.caches import IndexCaches
 
 log = logging.getLogger(__name__)
 
@@ -36,46 +40,101 @@ FOLDER_RETRY_S = 30.0  # a missing or emptied folder is looked at again this oft
 STORE_RETRY_S = (5.0, 300.0)  # first and longest wait before retrying after a database error
 
 
-class EngineWorker:
-    ws: Workspace
-    listener: Any
-    watch: bool
-    state: str
-    model_note: str
-    load_times: dict[str, float]
-    queue: WorkQueue
-    poll_interval: float
-    force_polling: bool
-    folder_retry_s: float
-    store_retry_s: tuple[float, float]
-    ann_save_min_s: float
-    batches: int
-    _ann: AnnIndex | None
-    _embedder: Any
-    _factory: Any
-    _store: Store | None
-    _indexer: Indexer | None
-    _watcher: FolderWatcher | None
-    _stop: threading.Event
-    _paused: bool
-    _busy: bool
-    _dead: bool
-    _problem: str
-    _folder_problem: bool
-    _retry_wait: float
-    _last_save: float
-    _save_cost: float
-    _next_health: float
-    _progress: Progress | None
-    _progress_at: float
-    _idle: threading.Condition
+class IndexWriter:
+    """The indexing thread of one folder. `ann` and `embedder` are None until the model is loaded;
+    from then on readers may use both (the ANN serialises its own calls)."""
+
+    def __init__(self, ws: Workspace, queue: WorkQueue, caches: IndexCaches, listener: Any, *, watch: bool,
+                 embedder: object | None, factory: Callable[[], object]) -> None:
+        self.ws = ws
+        self.queue = queue
+        self.caches = caches
+        self.listener = listener
+        self.watch = watch
+        self.state = "stopped"
+        self.model_note = ""
+        self.load_times: dict[str, float] = {}  # seconds per phase of the model's load, once loaded
+        self.poll_interval = 5.0
+        self.force_polling = False  # poll even where inotify works (network shares, tests)
+        self.folder_retry_s = FOLDER_RETRY_S
+        self.store_retry_s = STORE_RETRY_S
+        self.ann_save_min_s = ANN_SAVE_MIN_S
+        self.batches = 0  # reconciles run, for status and tests
+        self.ann: AnnIndex | None = None
+        self.embedder: Any = embedder
+        self.store: Store | None = None  # the write connection, used on the writer's thread only
+        self.thread: threading.Thread | None = None
+        self.watcher: FolderWatcher | None = None
+        self.paused = False
+        self.busy = False
+        self.problem = ""  # a known error the user is being shown (folder missing, disk full)
+        self.folder_problem = False
+        self.progress: Progress | None = None
+        self._factory = factory
+        self._indexer: Indexer | None = None
+        self._stop = threading.Event()
+        self._dead = False
+        self._retry_wait = STORE_RETRY_S[0]
+        self._last_save = 0.0
+        self._save_cost = 0.0
+        self._next_health = 0.0
+        self._progress_at = 0.0
+        self._idle = threading.Condition()
+
+    # ---- life cycle ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Take the writer lock (AlreadyRunningError here, synchronously) and open the database; the
+        thread then loads the model and the ANN, reconciles and watches."""
+        if self.thread is not None:
+            raise RuntimeError("Engine.start() called twice")
+        self.ws.lock.acquire()
+        try:
+            self.store = self.ws.open_store()
+        except BaseException:
+            self.ws.lock.release()
+            raise
+        self.busy = True
+        self.queue.request_full("start-up")
+        self.thread = threading.Thread(target=self._run, name=f"gte-notes indexer {self.ws.folder.name}",
+                                       daemon=True)
+        self.thread.start()
+
+    def stop(self, timeout: float) -> bool:
+        """Cancel the batch (its finished transactions stay) and wait up to `timeout` for the thread,
+        which saves the ANN and releases the lock on its way out. Says whether it ended."""
+        self._stop.set()
+        self.queue.wake.set()
+        if self.thread is not None and self.thread is not threading.current_thread():
+            self.thread.join(timeout)
+        return self.thread is None or not self.thread.is_alive()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    @property
+    def loaded(self) -> bool:
+        """The model and the ANN are loaded and the writer is not stopping."""
+        return self.ann is not None and self.embedder is not None and not self._stop.is_set()
+
+    def wait_idle(self, timeout: float) -> bool:
+        with self._idle:
+            return self._idle.wait_for(self._is_idle, timeout)
+
+    def _is_idle(self) -> bool:
+        return self._dead or self.thread is None or (not self.busy and (self.paused or not self.queue.pending()))
+
+    def set_paused(self, paused: bool) -> None:
+        self.paused = paused
+        self.queue.wake.set()
 
     # ---- the worker ---------------------------------------------------------------------------
 
     def _run(self) -> None:
         try:
-            if self._store is not None and self._store.notice:
-                self._emit("on_notice", self._store.notice)
+            if self.store is not None and self.store.notice:
+                self._emit("on_notice", self.store.notice)
             loaded = self._load()
             # Only now: the user waits for the load, not for indexing. Still before this thread runs the
             # model itself, so the torch workers it makes for indexing inherit the lower priority.
@@ -91,67 +150,38 @@ class EngineWorker:
         self._set_state("loading model")
         started = time.perf_counter()
         try:
-            embedder, graph_s = self._on_loader_thread(self._load_model)
+            embedder, graph_s = load_model(self.embedder, self._factory, self.caches)
         except KnownError as err:
             self._known(str(err))
             self._dead = True
             return False
-        assert self._store is not None
+        assert self.store is not None
         # Where the wait before meaning search goes (tests/bench/startup.py prints it).
         self.load_times = dict(getattr(embedder, "load_times", {}) or {"model": time.perf_counter() - started})
         self.load_times["query graph"] = graph_s
         self.model_note = str(getattr(embedder, "precision_note", ""))
         mark = time.perf_counter()
-        ann = self.ws.open_ann(self._store, embedder)  # type: ignore[arg-type]
+        ann = self.ws.open_ann(self.store, embedder)  # type: ignore[arg-type]
         self.load_times["ann"] = time.perf_counter() - mark
-        self._indexer = self.ws.indexer(self._store, ann, embedder)  # type: ignore[arg-type]
-        self._embedder, self._ann = embedder, ann
+        self._indexer = self.ws.indexer(self.store, ann, embedder)  # type: ignore[arg-type]
+        self.embedder, self.ann = embedder, ann
         if self.watch:
             self._start_watcher()
         return not self._stop.is_set()
-
-    def _load_model(self) -> tuple[Any, float]:
-        embedder = self._embedder if self._embedder is not None else self._factory()
-        mark = time.perf_counter()
-        prepare = getattr(embedder, "prepare_queries", None)
-        if prepare is not None:
-            prepare()  # searches typed from now on take the fast path
-        self.ws.dense_scale(embedder)  # measured here, so the first search does not wait for it
-        return embedder, time.perf_counter() - mark
-
-    @staticmethod
-    def _on_loader_thread(fn: Any) -> Any:
-        """Run `fn` on a thread of its own at this thread's (normal) priority: torch makes its workers
-        per calling thread, so the model's load and checks use normal-priority workers that end with
-        that thread, and this worker's own, made later for indexing, inherit the lower priority."""
-        box: dict[str, Any] = {}
-
-        def run() -> None:
-            try:
-                box["result"] = fn()
-            except BaseException as err:  # noqa: BLE001 - handed to the worker, which reports it
-                box["error"] = err
-
-        loader = threading.Thread(target=run, name="gte-notes model load", daemon=True)
-        loader.start()
-        loader.join()
-        if "error" in box:
-            raise box["error"]
-        return box["result"]
 
     def _loop(self) -> None:
         while not self._stop.is_set():
             self.queue.wake.clear()
             self._check_health()
             with self._idle:
-                self._busy = True  # before take(): wait_idle must not see "nothing queued, nothing running"
-            job = None if self._paused else self.queue.take()
+                self.busy = True  # before take(): wait_idle must not see "nothing queued, nothing running"
+            job = None if self.paused else self.queue.take()
             if job is None:
                 self._save_ann()
                 self._set_idle()
                 self.queue.wake.wait(self._sleep_time())
                 continue
-            if self._folder_problem and not job.full:
+            if self.folder_problem and not job.full:
                 job = Job(None, "the notes folder was unreachable")
             self._run_job(job)
 
@@ -159,9 +189,9 @@ class EngineWorker:
         now = time.monotonic()
         times = [self._next_health]
         due = self.queue.deadline()
-        if due is not None and not self._paused:
+        if due is not None and not self.paused:
             times.append(due)
-        if self._ann is not None and self._ann.dirty:
+        if self.ann is not None and self.ann.dirty:
             times.append(self._last_save + self._save_interval())
         return min(max(min(times) - now, 0.01), HEALTH_CHECK_S)
 
@@ -193,9 +223,9 @@ class EngineWorker:
         if stats.cancelled and not self._stop.is_set():
             self.queue.put_back(job)  # paused: run it again on resume
         self._retry_wait = self.store_retry_s[0]
-        if self._problem:
-            was_folder = self._folder_problem
-            self._problem, self._folder_problem = "", False
+        if self.problem:
+            was_folder = self.folder_problem
+            self.problem, self.folder_problem = "", False
             if was_folder:
                 self._emit("on_notice", f"The notes folder {self.ws.folder} is back; the index is live again.")
                 self._next_health = 0.0  # re-watch it now if the watch was lost with it
@@ -209,29 +239,29 @@ class EngineWorker:
     def _resync_ann(self) -> None:
         """A batch that failed half-way may have committed notes whose vectors never reached the ANN."""
         try:
-            if self._ann is not None and self._store is not None:
-                self._ann.catch_up(self._store, 0)
+            if self.ann is not None and self.store is not None:
+                self.ann.catch_up(self.store, 0)
         except Exception as err:  # noqa: BLE001 - reported; the next start rebuilds the ANN if need be
             self._bug("Could not bring the search index back in step", err)
 
     def _mass_delete(self, job: Job) -> bool:
         """A batch that would drop half the index or more looks like an unmount or an emptied sync folder:
         look at the whole folder instead, where an empty folder never deletes the index."""
-        assert self._store is not None
-        total = self._store.conn.execute("SELECT COUNT(*) FROM notes").fetchone()[0]
+        assert self.store is not None
+        total = self.store.note_count()
         if not total:
             return False
         gone = 0
         for rel in job.paths or ():
             if not os.path.lexists(self.ws.folder / rel):
-                gone += len(self._store.paths_under(rel))
+                gone += len(self.store.paths_under(rel))
         return gone > 0 and gone * 2 >= total
 
     def _cancelled(self) -> bool:
-        return self._stop.is_set() or self._paused
+        return self._stop.is_set() or self.paused
 
     def _on_progress(self, p: Progress) -> None:
-        self._progress = p
+        self.progress = p
         now = time.monotonic()
         # Per-file progress would flood a GUI's event queue on a big folder; ten a second is smooth.
         if p.done in (0, p.total) or now - self._progress_at >= 0.1:
@@ -241,19 +271,17 @@ class EngineWorker:
     # ---- watching -----------------------------------------------------------------------------
 
     def _start_watcher(self) -> None:
-        if self._watcher is not None:
-            self._watcher.stop()
-        self._watcher = FolderWatcher(self.ws.folder, self.ws.filter, on_paths=self.queue.add_dirty,
-                                      on_lost=self._events_lost, on_notice=self._watcher_notice,
+        if self.watcher is not None:
+            self.watcher.stop()
+        self.watcher = FolderWatcher(self.ws.folder, self.ws.filter, on_paths=self.queue.add_dirty,
+                                      on_lost=self._events_lost,
+                                      on_notice=lambda text: self._emit("on_notice", text),
                                       poll_interval=self.poll_interval, force_polling=self.force_polling)
         try:
-            self._watcher.start()
+            self.watcher.start()
         except OSError as err:
             self._folder_unreachable(f"The notes folder {self.ws.folder} cannot be watched: {err}")
         self._next_health = time.monotonic() + HEALTH_CHECK_S
-
-    def _watcher_notice(self, text: str) -> None:
-        self._emit("on_notice", text)
 
     def _events_lost(self, reason: str) -> None:
         # Called from watchdog's thread: only queue the rescan, the worker does the rest.
@@ -270,12 +298,12 @@ class EngineWorker:
         except OSError:
             identity = None
         if identity is None:
-            if not self._folder_problem:
+            if not self.folder_problem:
                 self.queue.request_full("the notes folder disappeared")
             return
-        if self._folder_problem:
+        if self.folder_problem:
             self.queue.request_full("the notes folder may be back")
-        watcher = self._watcher
+        watcher = self.watcher
         if not self.watch or self._stop.is_set():
             return
         if watcher is None or identity != watcher.identity or not watcher.alive:
@@ -289,9 +317,9 @@ class EngineWorker:
     # ---- reporting ----------------------------------------------------------------------------
 
     def _folder_unreachable(self, message: str) -> None:
-        first = not self._folder_problem
-        self._folder_problem = True
-        self._problem = message
+        first = not self.folder_problem
+        self.folder_problem = True
+        self.problem = message
         self._set_state(f"error: {message}")
         if first:
             self._emit("on_notice", f"{message} Searching the existing index still works; gte-notes looks "
@@ -299,7 +327,7 @@ class EngineWorker:
         self.queue.retry_later(Job(None, "the notes folder was unreachable"), self.folder_retry_s)
 
     def _known(self, message: str) -> None:
-        self._problem = message
+        self.problem = message
         self._set_state(f"error: {message}")
         self._emit("on_error", message, False, "")
 
@@ -314,12 +342,12 @@ class EngineWorker:
             self._emit("on_state", state)
 
     def _set_idle(self) -> None:
-        if self._problem:
-            self._set_state(f"error: {self._problem}")
+        if self.problem:
+            self._set_state(f"error: {self.problem}")
         else:
-            self._set_state("paused" if self._paused else "idle")
+            self._set_state("paused" if self.paused else "idle")
         with self._idle:
-            self._busy = False
+            self.busy = False
             self._idle.notify_all()
 
     def _emit(self, name: str, *args: object) -> None:
@@ -338,7 +366,7 @@ class EngineWorker:
         return max(self.ann_save_min_s, 10 * self._save_cost)
 
     def _save_ann(self, force: bool = False) -> None:
-        ann, store = self._ann, self._store
+        ann, store = self.ann, self.store
         if ann is None or store is None or not ann.dirty:
             return
         now = time.monotonic()
@@ -348,23 +376,25 @@ class EngineWorker:
             ann.save(store)
         except KnownError as err:  # a full disk: says itself what was kept and what to do
             self._emit("on_error", str(err), False, "")
-        except Exception as err:  # noqa: BLE001 - the ANN is a cache: losing a save costs a rebuild later
+        except OSError as err:  # the ANN is a cache: losing a save costs a rebuild on the next start
             self._emit("on_error", f"Could not save the search index ({err}); it will be rebuilt from the "
                                    "database on the next start.", False, "")
+        except Exception as err:  # noqa: BLE001 - a bug, reported; the next start rebuilds the ANN if need be
+            self._bug("Could not save the search index", err)
         self._last_save = time.monotonic()
         self._save_cost = self._last_save - now
 
     def _shutdown(self) -> None:
-        if self._watcher is not None:
-            self._watcher.stop()
+        if self.watcher is not None:
+            self.watcher.stop()
         self._save_ann(force=True)
-        if self._store is not None:
-            with contextlib.suppress(Exception):
-                self._store.close()
+        if self.store is not None:
+            with contextlib.suppress(sqlite3.Error):  # nothing is left to write; the next start checks
+                self.store.close()
         self._dead = True
         self.ws.lock.release()
         if self._stop.is_set() or not self.state.startswith("error"):
             self._set_state("stopped")
         with self._idle:
-            self._busy = False
+            self.busy = False
             self._idle.notify_all()

@@ -1,0 +1,72 @@
+"""Which notes are on disk: the whole folder or the paths the watcher named, and the folders that
+could not be listed (their notes are kept in the index, with a status row saying why)."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from gte_notes.core.errors import FolderError
+from gte_notes.core.files.ignore import is_ignored_relpath
+from gte_notes.core.files.notes import NoteFilter, os_error_reason, scan_folder
+
+
+def clean_relpath(rel: str) -> str:
+    return rel.replace(os.sep, "/").strip("/")
+
+
+class FolderScan:
+    """One reconcile's look at the folder (make a new one per reconcile)."""
+
+    def __init__(self, flt: NoteFilter) -> None:
+        self.filter = flt
+        self.unreadable: dict[str, str] = {}  # folder relpath -> why it could not be listed
+
+    def tree(self, root: Path, sub: str) -> dict[str, os.stat_result]:
+        """The notes under the folder `sub` ("" for the whole notes folder), by relative path."""
+        errors: list[str] = []
+        try:
+            return self._tree_into(root, sub, errors)
+        finally:
+            for rel in errors:
+                full = f"{sub}/{rel}".strip("/") if sub else rel
+                if full and os.path.isdir(root / full):
+                    self.unreadable[full] = self._why_unreadable(root / full)
+
+    @staticmethod
+    def _why_unreadable(folder: Path) -> str:
+        try:
+            with os.scandir(folder):
+                return "could not be listed"
+        except OSError as err:
+            return os_error_reason(err)
+
+    def _tree_into(self, root: Path, sub: str, errors: list[str]) -> dict[str, os.stat_result]:
+        if not sub:
+            found = dict(scan_folder(root, self.filter, errors))
+            if "" in errors:
+                raise FolderError(f"The notes folder {root} cannot be read; the index is kept as it is.")
+            return found
+        # Globs are written against paths from the notes folder, so a subtree is scanned with the
+        # extension rule only and filtered here on the full relative path.
+        found: dict[str, os.stat_result] = {}
+        for rel, st in scan_folder(root / sub, NoteFilter(extensions=self.filter.extensions), errors):
+            full = f"{sub}/{rel}"
+            if self.filter.matches(full):
+                found[full] = st
+        return found
+
+    def path(self, root: Path, rel: str) -> dict[str, os.stat_result]:
+        """The notes at `rel`: the file, or those under the folder."""
+        if is_ignored_relpath(rel):
+            return {}
+        try:
+            st = os.lstat(root / rel)
+        except OSError:
+            return {}
+        if stat.S_ISDIR(st.st_mode):
+            return self.tree(root, rel)
+        if self.filter.matches(rel) and not stat.S_ISLNK(st.st_mode):
+            return {rel: st}
+        return {}

@@ -1,0 +1,41 @@
+"""The main window's signal connections: what each bridge answer and each widget's signal reaches, in
+one place to read them all (as window_menus.py does for the menus)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gte_notes.gui.main_window import MainWindow
+
+
+def wire_window(w: MainWindow) -> None:
+    b = w.bridge
+    b.started.connect(w._started)
+    b.state_changed.connect(w._state)
+    b.progress.connect(w._progress)
+    b.files_changed.connect(lambda _files: w._status_soon())
+    b.indexed.connect(w._indexed)
+    b.error.connect(w._error)
+    b.notice.connect(lambda text: w.messages.show_message(text))
+    b.model_missing.connect(w.config.model_missing)
+    b.search_done.connect(w._search_done)
+    b.status_done.connect(w._status_done)
+    w.reporter.known.connect(w.known_error)
+    w.search.textChanged.connect(lambda _text: w._search_timer.start())
+    w.search.textChanged.connect(w.memory.typed)
+    w.pane.open_hit.connect(w.open_hit)
+    w.pane.add_filter.connect(w._add_filter)
+    w.pane.sort_changed.connect(lambda how: (setattr(b, "sort_by_date", how == "Date modified"),
+                                             w.refresh_results()))
+    w.tags.done.connect(lambda _gen, tags: w.pane.show_tags(tags, w.shown_query))
+    w.search.move.connect(w.results.move)
+    w.search.accepted.connect(w.open_selected)
+    w.results.selectionModel().currentChanged.connect(w._selection_moved)
+    w.results.activated_hit.connect(lambda row: w.open_hit(w.results.hits.hit(row)))
+    w.results.typed.connect(w._typed_in_list)
+    w.results.escaped.connect(lambda: (w.search.clear(), w.search.setFocus()))
+    w.note.open_hit.connect(w.open_hit)
+    w.note.message.connect(lambda text: w.health.showMessage(text, 4000))
+    w.health.pause_toggled.connect(lambda on: b.pause() if on else b.resume())
+    w.health.show_files.connect(w.show_health)
