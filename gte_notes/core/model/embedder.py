@@ -349,28 +349,38 @@ def load_embedder(name_or_path: str = DEFAULT_MODEL, precision: str = "auto",
     runs_code = check_remote_code(name_or_path, path, consent)
     times: dict[str, float] = {}
     mark = time.perf_counter()
-    try:
-        from sentence_transformers import SentenceTransformer
+    from sentence_transformers import SentenceTransformer
 
-        times["import torch, transformers, sentence-transformers"] = time.perf_counter() - mark
-        mark = time.perf_counter()
+    times["import torch, transformers, sentence-transformers"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    try:
         with _quiet_loading():
             model = SentenceTransformer(str(path), device="cpu", local_files_only=True,
                                         trust_remote_code=runs_code)
-        times["read weights, build the model"] = time.perf_counter() - mark
-        mark = time.perf_counter()
-        cache = PrecisionCache(data_dir) if data_dir is not None else None
-        embedder = Embedder(name_or_path, path, model, precision, cache)
-        _release_freed_memory()
-        times["precision (check or cached) and conversion"] = time.perf_counter() - mark
-        embedder.load_times = times
-        return embedder
     except KnownError:
         raise
-    except Exception as err:
+    except _damaged_folder_errors() as err:
         first = str(err).strip().splitlines()[0][:200] if str(err).strip() else "no details"
         raise ModelMissingError(
             f'The model in "{path}" could not be loaded ({type(err).__name__}: {first}). The folder may be '
             'incomplete or damaged: fetch it again with "gte-notes model download", or pass --model PATH '
             "to another sentence-transformers model folder."
         ) from err
+    times["read weights, build the model"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    cache = PrecisionCache(data_dir) if data_dir is not None else None
+    embedder = Embedder(name_or_path, path, model, precision, cache)
+    _release_freed_memory()
+    times["precision (check or cached) and conversion"] = time.perf_counter() - mark
+    embedder.load_times = times
+    return embedder
+
+
+def _damaged_folder_errors() -> tuple[type[BaseException], ...]:
+    """What reading a missing, partial or corrupt model folder raises: a missing or unreadable file
+    (OSError), bad JSON or config values (ValueError, KeyError), weights that do not fit the config
+    (RuntimeError from torch), a truncated safetensors file, model code that imports what is not there.
+    A TypeError or AttributeError is a bug in this code or a library's, and reaches the crash report."""
+    from safetensors import SafetensorError
+
+    return (OSError, ValueError, KeyError, RuntimeError, ImportError, SafetensorError)

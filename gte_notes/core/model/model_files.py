@@ -246,7 +246,7 @@ def download_model(repo_id: str, progress: Callable[[int, int], None] | None = N
             done_event.set()
             if reporter.is_alive():
                 reporter.join()
-    except Exception as err:  # every way a download fails is the environment's fault
+    except _download_errors() as err:  # the network, the disk or the hub said no: the environment's fault
         raise KnownError(
             f'Could not download model "{repo_id}" ({type(err).__name__}: {_first_line(err)}). '
             "Check the internet connection and try again, or copy a sentence-transformers model folder "
@@ -258,6 +258,22 @@ def download_model(repo_id: str, progress: Callable[[int, int], None] | None = N
     if patterns is None and not is_model_folder(folder):
         raise KnownError(f'The download of "{repo_id}" did not contain a model (no config.json in {folder}).')
     return folder
+
+
+def _download_errors() -> tuple[type[BaseException], ...]:
+    """What a failed download raises: the hub's HTTP errors (most are OSError too), a missing file,
+    the HTTP client's transport errors, a bad repo id. Anything else is a bug and is not reworded."""
+    from huggingface_hub import errors
+
+    found: list[type[BaseException]] = [OSError, ValueError, errors.HTTPError, errors.EntryNotFoundError,
+                                        errors.XetDownloadError]
+    try:  # the HTTP client huggingface_hub uses (its name has changed between releases)
+        import httpx2
+
+        found.append(httpx2.HTTPError)
+    except ImportError:
+        pass
+    return tuple(found)
 
 
 def _first_line(err: BaseException) -> str:
