@@ -118,7 +118,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("folder")
     ap.add_argument("--model", default="gte-small-shaped")
-    ap.add_argument("--precision", default="int8", choices=["auto", "fp32", "bf16", "int8"],
+    ap.add_argument("--precision", default="int8",
+                    choices=["auto", "fp32", "bf16", "int8", "onnx-fp32", "onnx-int8"],
                     help="int8 by default: the precision auto picks on CPUs without native bf16")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--query", default=QUERY)
