@@ -12,8 +12,9 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 
@@ -24,6 +25,7 @@ from gte_notes.core.search.fusion import bm25_idf
 from gte_notes.core.search.term_query import phrase_string, title_string, word_strings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # bm25() column weights for (title, heading, text). Tuned on SciFact train (gte_notes/eval/tune.py):
 # with the fusion, extra title weight did not help (1, 2, 3, 5 tried). Titles still matter: they are
@@ -105,6 +107,16 @@ def _syntax_error(err: sqlite3.OperationalError, expr: str) -> bool:
     return True
 
 
+def _unless_rejected(expr: str, run: Callable[[], T], rejected: T) -> T:
+    """`run()`, or `rejected` when FTS5 rejected `expr` itself (see `_syntax_error`); other errors raise."""
+    try:
+        return run()
+    except sqlite3.OperationalError as err:
+        if not _syntax_error(err, expr):
+            raise
+        return rejected
+
+
 @dataclass
 class DocFreqs:
     """Document frequencies and the passage count of one index, at one generation. While the user
@@ -144,12 +156,7 @@ class KeywordIndex:
             found = self._df.values.get((term, self.probe_limit))
         if found is not None:
             return found
-        try:
-            n = self.store.fts.count(term, self.probe_limit)
-        except sqlite3.OperationalError as err:
-            if not _syntax_error(err, term):
-                raise
-            n = 0
+        n = _unless_rejected(term, lambda: self.store.fts.count(term, self.probe_limit), 0)
         with self._df.lock:
             if len(self._df.values) >= _DF_CACHE_SIZE:
                 self._df.values.clear()
@@ -230,12 +237,7 @@ class KeywordIndex:
         """(chunk ids, scores), best first; every matching chunk when `limit` is None."""
         if not expr:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        try:
-            rows = self.store.fts.ranked(expr, self.weights, limit)
-        except sqlite3.OperationalError as err:
-            if not _syntax_error(err, expr):
-                raise
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        rows = _unless_rejected(expr, lambda: self.store.fts.ranked(expr, self.weights, limit), [])
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         scores = np.fromiter((-r[1] for r in rows), dtype=np.float32, count=len(rows))
         return ids, scores
@@ -244,22 +246,11 @@ class KeywordIndex:
         """Every chunk matching `expr`, unranked (for phrase filters)."""
         if not expr:
             return np.zeros(0, dtype=np.int64)
-        try:
-            ids = self.store.fts.matching(expr)
-        except sqlite3.OperationalError as err:
-            if not _syntax_error(err, expr):
-                raise
-            return np.zeros(0, dtype=np.int64)
-        return np.asarray(ids, dtype=np.int64)
+        return np.asarray(_unless_rejected(expr, lambda: self.store.fts.matching(expr), []), dtype=np.int64)
 
     def title_candidates(self, words: Sequence[str], limit: int = 200) -> list[tuple[int, str]]:
         """(note id, title) of notes whose title starts with `words`; the caller checks equality."""
         expr = title_expression(words, self.languages())
         if not expr:
             return []
-        try:
-            return self.store.fts.note_titles(expr, limit)
-        except sqlite3.OperationalError as err:
-            if not _syntax_error(err, expr):
-                raise
-            return []
+        return _unless_rejected(expr, lambda: self.store.fts.note_titles(expr, limit), [])
