@@ -8,10 +8,8 @@ Each note is written in one transaction, so a crash leaves it with its old chunk
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import logging
 import os
-import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -29,9 +27,9 @@ from gte_notes.core.files.notes import (
 )
 from gte_notes.core.index.ann import AnnIndex
 from gte_notes.core.index.folder_scan import FolderScan, clean_relpath
+from gte_notes.core.index.note_texts import note_texts
 from gte_notes.core.index.store import NewChunk, NoteRow, Store
-from gte_notes.core.markdown.chunking import chunk_note, passage_target, truncation_warning
-from gte_notes.core.markdown.markdown_meta import parse_meta
+from gte_notes.core.markdown.chunking import passage_target
 
 log = logging.getLogger(__name__)
 
@@ -100,18 +98,6 @@ class _Pending:
     title_hash: str = ""
 
 
-def title_of_path(rel: str) -> str:
-    """A note's path read as a title: "dendron.topic.publish.md" -> "dendron › topic › publish",
-    "Culture/Food/Tea.md" -> "Culture › Food › Tea". Folders and dotted hierarchies are the
-    context a note's author gave it; the explicit title is already embedded with every passage."""
-    stem = rel.rsplit(".", 1)[0] if "." in rel.rsplit("/", 1)[-1] else rel
-    return " › ".join(p.strip() for p in re.split(r"[/.]", stem) if p.strip())
-
-
-def _hash_text(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-
-
 class Indexer:
     """The single writer of one notes folder's index."""
 
@@ -126,6 +112,13 @@ class Indexer:
         self._force = False
         self._scan = FolderScan(self.filter)
 
+    def pipeline(self) -> str:
+        """What the index's chunks and vectors depend on: every note is looked at again when it changes."""
+        pipeline = f"chunking {CHUNKING_VERSION}; {self.embedder.model_id}; max {self.embedder.max_tokens}"
+        if getattr(self.embedder, "passage_tokens", None):  # a chosen passage size: re-chunk when it changes
+            pipeline += f"; passage {passage_target(self.embedder)}"
+        return pipeline
+
     # ---- entry points -------------------------------------------------------------------------
 
     def reconcile(self, paths: Iterable[str] | None = None,
@@ -137,9 +130,7 @@ class Indexer:
         self._scan = FolderScan(self.filter)
         root = check_folder(self.root)
         known = self.store.notes()
-        pipeline = f"chunking {CHUNKING_VERSION}; {self.embedder.model_id}; max {self.embedder.max_tokens}"
-        if getattr(self.embedder, "passage_tokens", None):  # a chosen passage size: re-chunk when it changes
-            pipeline += f"; passage {passage_target(self.embedder)}"
+        pipeline = self.pipeline()
         self._force = self.store.get_meta("pipeline") != pipeline
         if self._force:
             paths = None  # a new model or chunker: every note must be looked at again
@@ -262,39 +253,25 @@ class Indexer:
             self._write_status(rel, read, old, stats)
             return None
         try:
-            meta = parse_meta(read.text or "", Path(rel).stem)
-            chunks = chunk_note(read.text or "", meta, self.embedder)
+            planned = note_texts(read.text or "", rel, self.embedder)
         except Exception as err:  # a bug in chunking must cost one file, not the whole index
             log.exception("could not chunk %s", rel)  # a bug: its traceback goes to the log
             self._write_status(rel, read, old, stats, status="failed", reason=f"could not be chunked: {err!r}")
             return None
-        if not chunks:
+        if not planned.chunks:
             self._write_status(rel, read, old, stats, status="empty", reason="no text to index",
-                               title=meta.title)
+                               title=planned.title)
             return None
-        new_chunks: list[NewChunk] = []
-        texts: dict[str, str] = {}
-        tokens: dict[str, int] = {}
-        for c in chunks:
-            h = _hash_text(c.embed_text)
-            new_chunks.append(NewChunk(c.seq, c.start, c.end, c.line, c.heading, c.text, h, c.n_tokens))
-            texts[h] = c.embed_text
-            tokens[h] = c.n_tokens
-        # The note's title vector (related notes): its place and name in the folder, one short text,
-        # embedded only when it is new. Looked up with the chunks' vectors, in one query.
-        title_text = title_of_path(rel)
-        title_hash = _hash_text(title_text)
-        title_tokens = len(self.embedder.token_offsets(title_text)) + 2
-        cut = truncation_warning(chunks, title_tokens, self.embedder.max_tokens)
-        if cut:  # nothing is cut silently: the note says so in its status
-            read = dataclasses.replace(read, warning="; ".join(w for w in (read.warning, cut) if w))
-        missing = self.store.vectors.missing([*texts, title_hash], self.embedder.model_id)
-        stats.reused_chunks += sum(1 for h in texts if h not in missing)
-        texts = {h: t for h, t in texts.items() if h in missing}
-        if title_hash in missing and title_hash not in texts:
-            texts[title_hash] = title_text
-            tokens[title_hash] = min(title_tokens, self.embedder.max_tokens)
-        return _Pending(rel, read, meta.title, meta.tags, meta.links, new_chunks, texts, tokens, title_hash)
+        if planned.warning:  # nothing is cut silently: the note says so in its status
+            read = dataclasses.replace(read, warning="; ".join(w for w in (read.warning, planned.warning) if w))
+        # Only texts without a vector of this model are embedded; the title is looked up with the chunks.
+        missing = self.store.vectors.missing(planned.texts, self.embedder.model_id)
+        chunk_hashes = {c.text_hash for c in planned.chunks}
+        stats.reused_chunks += sum(1 for h in chunk_hashes if h not in missing)
+        texts = {h: t for h, t in planned.texts.items() if h in missing}
+        tokens = {h: planned.tokens[h] for h in texts}
+        return _Pending(rel, read, planned.title, planned.tags, planned.links, planned.chunks, texts, tokens,
+                        planned.title_hash)
 
     def _write_status(self, rel: str, read: FileRead, old: NoteRow | None, stats: ReconcileStats, *,
                       status: str | None = None, reason: str | None = None, title: str = "") -> None:

@@ -141,6 +141,20 @@ class Store:
     # ---- transactions -------------------------------------------------------------------------
 
     @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One read transaction: every query inside sees the same committed state (WAL), so a search
+        never joins the keyword index before a writer's commit with the chunks after it."""
+        if self.conn.in_transaction:  # already inside one (a read that calls another)
+            yield
+            return
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
+
+    @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE … COMMIT; any failure rolls back, so a note is never half written."""
         try:

@@ -89,6 +89,23 @@ class Vectors:
         )
         return cur.rowcount
 
+    def notes_lacking(self, model_id: str) -> list[int]:
+        """Ids of the notes with a chunk or a title that has no vector of this model."""
+        rows = self.conn.execute(
+            "SELECT c.note_id FROM chunks c LEFT JOIN vectors v ON v.text_hash = c.text_hash AND v.model_id = ? "
+            "WHERE v.text_hash IS NULL UNION SELECT n.id FROM notes n LEFT JOIN vectors v "
+            "ON v.text_hash = n.title_hash AND v.model_id = ? WHERE n.title_hash != '' AND v.text_hash IS NULL",
+            (model_id, model_id))
+        return sorted(r[0] for r in rows)
+
+    def drop_model(self, model_id: str) -> int:
+        """Every vector of this model: a model change that was cancelled leaves nothing behind."""
+        return self.conn.execute("DELETE FROM vectors WHERE model_id = ?", (model_id,)).rowcount
+
+    def drop_other_models(self, model_id: str) -> int:
+        """Every vector not of this model: after a model change, the old model's vectors go."""
+        return self.conn.execute("DELETE FROM vectors WHERE model_id != ?", (model_id,)).rowcount
+
     @staticmethod
     def _read(rows: Iterable[sqlite3.Row], dim: int) -> tuple[np.ndarray, np.ndarray]:
         ids: list[int] = []

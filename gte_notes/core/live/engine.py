@@ -26,6 +26,7 @@ from gte_notes.core.files.note_filter import NoteFilter
 from gte_notes.core.files.notes import read_note
 from gte_notes.core.index.indexer import Progress, ReconcileStats
 from gte_notes.core.index.status import folder_status
+from gte_notes.core.live.model_switch import ModelChoice
 from gte_notes.core.live.readers import Readers, ReadsClosed
 from gte_notes.core.live.work_queue import WorkQueue
 from gte_notes.core.live.workspace import Workspace
@@ -54,21 +55,33 @@ class Engine:
 
     def __init__(self, folder: str | Path, *, home: str | Path | None = None, settings: Settings | None = None,
                  embedder: object | None = None, embedder_factory: Callable[[], object] | None = None,
-                 listener: EngineListener | None = None, watch: bool = True) -> None:
+                 listener: EngineListener | None = None, watch: bool = True, choice: ModelChoice | None = None,
+                 open_model: Callable[[ModelChoice], object] | None = None) -> None:
+        """`choice`: what the model is, as the user chose it (from the settings when neither `embedder`
+        nor `embedder_factory` is given); with it the index remembers the choice it was built with and
+        a change of choice keeps the old model answering until the new one's vectors are complete
+        (model_switch.py). `open_model` opens a remembered choice (default: as the settings would)."""
         self.settings = settings or Settings()
         flt = NoteFilter(include=tuple(self.settings.include), exclude=tuple(self.settings.exclude))
         self.ws = Workspace(folder, home=home, flt=flt, max_bytes=int(self.settings.max_file_mb * 1024 * 1024))
         self.listener = listener or EngineListener()
         self.queue = WorkQueue(rescan_s=self.settings.rescan_minutes * 60)
         self.caches = IndexCaches()
+        if choice is None and embedder is None and embedder_factory is None:
+            choice = ModelChoice.of_settings(self.settings)
         self.writer = IndexWriter(self.ws, self.queue, self.caches, self.listener, watch=watch,
-                                  embedder=embedder, factory=embedder_factory or self._default_factory)
+                                  embedder=embedder, factory=embedder_factory or self._open_chosen,
+                                  target=choice, open_model=open_model or self._open_choice)
         self.readers = Readers(self.ws, self.caches)
 
-    def _default_factory(self) -> object:
-        from gte_notes.core.live.model_choice import open_for_settings
+    def _open_chosen(self) -> object:
+        return self._open_choice(self.writer.changer.target or ModelChoice.of_settings(self.settings))
 
-        return open_for_settings(self.settings, self.ws.home)
+    def _open_choice(self, choice: ModelChoice) -> object:
+        from gte_notes.core.live.model_choice import consent_of, open_chosen
+
+        return open_chosen(choice.name, choice.precision, self.ws.home, dims=choice.dims,
+                           passage_tokens=choice.passage_tokens, consent=consent_of(self.settings))
 
     # ---- life cycle ---------------------------------------------------------------------------
 
@@ -116,6 +129,21 @@ class Engine:
     def load_times(self) -> dict[str, float]:
         return self.writer.load_times
 
+    def change_model(self, choice: ModelChoice, factory: Callable[[], object] | None = None) -> None:
+        """Embed every note for `choice` in the background while the current model keeps answering,
+        then switch searches to it at once and drop the old vectors. Progress: the state reads
+        "re-embedding for NAME: n/N", `status()["model_change"]` has the numbers. Choosing the model in
+        use again (or `cancel_model_change`) stops a change under way and drops what it embedded."""
+        self.writer.changer.request(choice, factory or (lambda: self._open_choice(choice)))
+
+    def cancel_model_change(self) -> None:
+        self.writer.changer.cancel()
+
+    @property
+    def serving_choice(self) -> ModelChoice | None:
+        """The choice answering searches now (None until loaded, or for an embedder given as it is)."""
+        return self.writer.changer.serving
+
     def pause(self) -> None:
         self.writer.set_paused(True)
 
@@ -140,6 +168,7 @@ class Engine:
             ann_event=w.ann.last_event if w.ann is not None else "",
             progress=w.progress.__dict__ if busy and w.progress is not None else None,
             eta_s=w.progress.eta_s if busy and w.progress is not None else None,
+            model_change=w.changer.progress(),
         )
         return data
 
@@ -166,9 +195,10 @@ class Engine:
             return [], ""
         try:
             with self.readers.reading() as reader:
-                if w.loaded:
+                pair = w.pair  # the ANN and the model in one read: a model change swaps both at once
+                if w.loaded and pair is not None:
                     with contextlib.suppress(QueryNeedsModel):  # a long query while only the saved encoder is loaded
-                        return reader.searcher(w.ann, w.embedder).search(query, limit), "hybrid"  # type: ignore[arg-type]
+                        return reader.searcher(*pair).search(query, limit), "hybrid"
                 if w.stopping:
                     return [], ""
                 return reader.keyword_searcher().search(query, limit, mode="keyword"), "keyword"
@@ -178,13 +208,14 @@ class Engine:
     def related(self, path: str, limit: int = 10) -> list[Hit]:
         """Notes related to `path`; empty until the note is indexed."""
         w = self.writer
-        if not w.loaded:
+        pair = w.pair
+        if not w.loaded or pair is None:
             return []
         try:
             with self.readers.reading() as reader:
                 if reader.store.note(path) is None:
                     return []
-                return reader.related(w.ann, w.embedder).related(path, limit)  # type: ignore[arg-type]
+                return reader.related(*pair).related(path, limit)
         except ReadsClosed:
             return []
 

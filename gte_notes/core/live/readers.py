@@ -103,7 +103,8 @@ class Readers:
                     self._all.append(reader)
             reader.depth += 1
             try:
-                yield reader
+                with reader.store.snapshot():
+                    yield reader
             finally:
                 reader.depth -= 1
         finally:

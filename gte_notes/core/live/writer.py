@@ -25,7 +25,10 @@ from gte_notes.core.errors import FolderError, KnownError
 from gte_notes.core.index.ann import AnnIndex
 from gte_notes.core.index.indexer import Indexer, Progress, ReconcileStats
 from gte_notes.core.index.store import Store
-from gte_notes.core.live.model_load import load_model
+from gte_notes.core.live.ann_saver import AnnSaver
+from gte_notes.core.live.mass_delete import looks_like_mass_delete
+from gte_notes.core.live.model_changer import ModelChanger, OpenModel
+from gte_notes.core.live.model_switch import ModelChoice
 from gte_notes.core.live.watcher import FolderWatcher
 from gte_notes.core.live.work_queue import Job, WorkQueue
 from gte_notes.core.live.workspace import Workspace
@@ -35,7 +38,6 @@ from gte_notes.core.search.caches import IndexCaches
 log = logging.getLogger(__name__)
 
 HEALTH_CHECK_S = 2.0  # how often the watcher and the folder's identity are checked
-ANN_SAVE_MIN_S = 5.0  # the ANN is saved after a batch, but not more often than this
 FOLDER_RETRY_S = 30.0  # a missing or emptied folder is looked at again this often
 STORE_RETRY_S = (5.0, 300.0)  # first and longest wait before retrying after a database error
 
@@ -45,7 +47,8 @@ class IndexWriter:
     from then on readers may use both (the ANN serialises its own calls)."""
 
     def __init__(self, ws: Workspace, queue: WorkQueue, caches: IndexCaches, listener: Any, *, watch: bool,
-                 embedder: object | None, factory: Callable[[], object]) -> None:
+                 embedder: object | None, factory: Callable[[], object], target: ModelChoice | None = None,
+                 open_model: OpenModel | None = None) -> None:
         self.ws = ws
         self.queue = queue
         self.caches = caches
@@ -58,10 +61,13 @@ class IndexWriter:
         self.force_polling = False  # poll even where inotify works (network shares, tests)
         self.folder_retry_s = FOLDER_RETRY_S
         self.store_retry_s = STORE_RETRY_S
-        self.ann_save_min_s = ANN_SAVE_MIN_S
+        self.saver = AnnSaver()
         self.batches = 0  # reconciles run, for status and tests
         self.ann: AnnIndex | None = None
         self.embedder: Any = embedder
+        # (ANN, model) as one value: a reader takes both in one read, so a model change never mixes them.
+        self.pair: tuple[AnnIndex, Any] | None = None
+        self.changer = ModelChanger(self, target, open_model)
         self.store: Store | None = None  # the write connection, used on the writer's thread only
         self.thread: threading.Thread | None = None
         self.watcher: FolderWatcher | None = None
@@ -75,8 +81,6 @@ class IndexWriter:
         self._stop = threading.Event()
         self._dead = False
         self._retry_wait = STORE_RETRY_S[0]
-        self._last_save = 0.0
-        self._save_cost = 0.0
         self._next_health = 0.0
         self._progress_at = 0.0
         self._idle = threading.Condition()
@@ -108,6 +112,14 @@ class IndexWriter:
         if self.thread is not None and self.thread is not threading.current_thread():
             self.thread.join(timeout)
         return self.thread is None or not self.thread.is_alive()
+
+    @property
+    def ann_save_min_s(self) -> float:
+        return self.saver.min_s
+
+    @ann_save_min_s.setter
+    def ann_save_min_s(self, seconds: float) -> None:
+        self.saver.min_s = seconds
 
     @property
     def stopping(self) -> bool:
@@ -142,40 +154,48 @@ class IndexWriter:
             if loaded:
                 self._loop()
         except BaseException as err:  # noqa: BLE001 - the worker must report, never vanish silently
-            self._bug("The indexer stopped after an unexpected error", err)
+            self.report_bug("The indexer stopped after an unexpected error", err)
         finally:
             self._shutdown()
 
     def _load(self) -> bool:
-        self._set_state("loading model")
+        self.set_state("loading model")
         started = time.perf_counter()
         try:
-            embedder, graph_s = load_model(self.embedder, self._factory, self.caches)
+            embedder, graph_s = self.changer.load_serving(self.embedder, self._factory)
         except KnownError as err:
-            self._known(str(err))
+            self.report_known(str(err))
             self._dead = True
             return False
         assert self.store is not None
         # Where the wait before meaning search goes (tests/bench/startup.py prints it).
         self.load_times = dict(getattr(embedder, "load_times", {}) or {"model": time.perf_counter() - started})
         self.load_times["query graph"] = graph_s
-        self.model_note = str(getattr(embedder, "precision_note", ""))
         mark = time.perf_counter()
         ann = self.ws.open_ann(self.store, embedder)  # type: ignore[arg-type]
         self.load_times["ann"] = time.perf_counter() - mark
-        self._indexer = self.ws.indexer(self.store, ann, embedder)  # type: ignore[arg-type]
-        self.embedder, self.ann = embedder, ann
+        self.serve(embedder, ann, self.ws.indexer(self.store, ann, embedder))
         if self.watch:
             self._start_watcher()
         return not self._stop.is_set()
+
+    def serve(self, embedder: Any, ann: AnnIndex, indexer: Indexer) -> None:
+        """From now on searches use this model and ANN, and indexing writes with them."""
+        self._indexer, self.embedder, self.ann = indexer, embedder, ann
+        self.pair = (ann, embedder)
+        self.model_note = str(getattr(embedder, "precision_note", ""))
 
     def _loop(self) -> None:
         while not self._stop.is_set():
             self.queue.wake.clear()
             self._check_health()
+            self.changer.take_requests()
             with self._idle:
                 self.busy = True  # before take(): wait_idle must not see "nothing queued, nothing running"
             job = None if self.paused else self.queue.take()
+            if job is None and self.changer.pending and not self.paused:
+                self.changer.run_step()  # the next model's vectors, between the folder's own batches
+                continue
             if job is None:
                 self._save_ann()
                 self._set_idle()
@@ -192,26 +212,26 @@ class IndexWriter:
         if due is not None and not self.paused:
             times.append(due)
         if self.ann is not None and self.ann.dirty:
-            times.append(self._last_save + self._save_interval())
+            times.append(self.saver.due_at())
         return min(max(min(times) - now, 0.01), HEALTH_CHECK_S)
 
     def _run_job(self, job: Job) -> None:
         assert self._indexer is not None
-        if not job.full and self._mass_delete(job):
+        if not job.full and looks_like_mass_delete(self.store, self.ws.folder, job.paths or ()):
             job = Job(None, "many notes disappeared at once")
-        self._set_state("scanning" if job.full else "indexing")
+        self.set_state("scanning" if job.full else "indexing")
         self.batches += 1
         try:
             stats = self._indexer.reconcile(None if job.full else sorted(job.paths or ()),
-                                            progress=self._on_progress, cancel=self._cancelled)
+                                            progress=self._on_progress, cancel=self.cancelled)
         except FolderError as err:
             self._folder_unreachable(str(err))
         except KnownError as err:
-            self._known(str(err))
+            self.report_known(str(err))
             self.queue.retry_later(job, self._retry_wait)
             self._retry_wait = min(self._retry_wait * 2, self.store_retry_s[1])
         except Exception as err:  # noqa: BLE001 - a bug costs this batch; the next reconcile converges
-            self._bug("Indexing failed", err)
+            self.report_bug("Indexing failed", err)
             self._resync_ann()
         else:
             self._finished(job, stats)
@@ -233,6 +253,7 @@ class IndexWriter:
             self._emit("on_files", list(stats.changed))
         if stats.indexed:
             self._emit("on_indexed", list(dict.fromkeys(stats.indexed)))
+        self.changer.after_reconcile(stats, job.full)
         self._emit("on_batch", stats, job.full)
         self._save_ann()
 
@@ -242,22 +263,9 @@ class IndexWriter:
             if self.ann is not None and self.store is not None:
                 self.ann.catch_up(self.store, 0)
         except Exception as err:  # noqa: BLE001 - reported; the next start rebuilds the ANN if need be
-            self._bug("Could not bring the search index back in step", err)
+            self.report_bug("Could not bring the search index back in step", err)
 
-    def _mass_delete(self, job: Job) -> bool:
-        """A batch that would drop half the index or more looks like an unmount or an emptied sync folder:
-        look at the whole folder instead, where an empty folder never deletes the index."""
-        assert self.store is not None
-        total = self.store.note_count()
-        if not total:
-            return False
-        gone = 0
-        for rel in job.paths or ():
-            if not os.path.lexists(self.ws.folder / rel):
-                gone += len(self.store.paths_under(rel))
-        return gone > 0 and gone * 2 >= total
-
-    def _cancelled(self) -> bool:
+    def cancelled(self) -> bool:
         return self._stop.is_set() or self.paused
 
     def _on_progress(self, p: Progress) -> None:
@@ -320,32 +328,35 @@ class IndexWriter:
         first = not self.folder_problem
         self.folder_problem = True
         self.problem = message
-        self._set_state(f"error: {message}")
+        self.set_state(f"error: {message}")
         if first:
             self._emit("on_notice", f"{message} Searching the existing index still works; gte-notes looks "
                                     f"again every {self.folder_retry_s:g} s.")
         self.queue.retry_later(Job(None, "the notes folder was unreachable"), self.folder_retry_s)
 
-    def _known(self, message: str) -> None:
+    def report_known(self, message: str) -> None:
         self.problem = message
-        self._set_state(f"error: {message}")
+        self.set_state(f"error: {message}")
         self._emit("on_error", message, False, "")
 
-    def _bug(self, message: str, err: BaseException) -> None:
+    def emit_notice(self, text: str) -> None:
+        self._emit("on_notice", text)
+
+    def report_bug(self, message: str, err: BaseException) -> None:
         details = "".join(traceback.format_exception(err))
         log.error("%s\n%s", message, details)
         self._emit("on_error", f"{message}: {err!r}", True, details)
 
-    def _set_state(self, state: str) -> None:
+    def set_state(self, state: str) -> None:
         if state != self.state:
             self.state = state
             self._emit("on_state", state)
 
     def _set_idle(self) -> None:
         if self.problem:
-            self._set_state(f"error: {self.problem}")
+            self.set_state(f"error: {self.problem}")
         else:
-            self._set_state("paused" if self.paused else "idle")
+            self.set_state("paused" if self.paused else "idle")
         with self._idle:
             self.busy = False
             self._idle.notify_all()
@@ -359,30 +370,11 @@ class IndexWriter:
         except Exception:
             log.exception("listener %s failed", name)
 
-    # ---- ANN persistence and shutdown ---------------------------------------------------------
-
-    def _save_interval(self) -> float:
-        # A big index takes a while to write; keep saving to a small share of the worker's time.
-        return max(self.ann_save_min_s, 10 * self._save_cost)
+    # ---- shutdown ---------------------------------------------------------
 
     def _save_ann(self, force: bool = False) -> None:
-        ann, store = self.ann, self.store
-        if ann is None or store is None or not ann.dirty:
-            return
-        now = time.monotonic()
-        if not force and now - self._last_save < self._save_interval():
-            return
-        try:
-            ann.save(store)
-        except KnownError as err:  # a full disk: says itself what was kept and what to do
-            self._emit("on_error", str(err), False, "")
-        except OSError as err:  # the ANN is a cache: losing a save costs a rebuild on the next start
-            self._emit("on_error", f"Could not save the search index ({err}); it will be rebuilt from the "
-                                   "database on the next start.", False, "")
-        except Exception as err:  # noqa: BLE001 - a bug, reported; the next start rebuilds the ANN if need be
-            self._bug("Could not save the search index", err)
-        self._last_save = time.monotonic()
-        self._save_cost = self._last_save - now
+        self.saver.save(self.ann, self.store, problem=lambda text: self._emit("on_error", text, False, ""),
+                        bug=self.report_bug, force=force)
 
     def _shutdown(self) -> None:
         if self.watcher is not None:
@@ -394,7 +386,7 @@ class IndexWriter:
         self._dead = True
         self.ws.lock.release()
         if self._stop.is_set() or not self.state.startswith("error"):
-            self._set_state("stopped")
+            self.set_state("stopped")
         with self._idle:
             self.busy = False
             self._idle.notify_all()

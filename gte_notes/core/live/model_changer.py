@@ -1,0 +1,178 @@
+"""The writer's side of a model change (model_switch.py says how a change works).
+
+Everything here runs on the writer's thread, except `request` and `cancel`, which only leave a note
+for it and wake it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from gte_notes.core.errors import Cancelled, KnownError
+from gte_notes.core.index.ann import AnnIndex
+from gte_notes.core.index.indexer import ReconcileStats
+from gte_notes.core.live.model_load import load_model
+from gte_notes.core.live.model_switch import ModelChoice, ModelSwitch
+
+OpenModel = Callable[[ModelChoice], Any]
+
+
+class ModelChanger:
+    def __init__(self, writer: Any, target: ModelChoice | None, open_model: OpenModel | None) -> None:
+        self.w = writer
+        self.target = target  # the choice the user wants (None: an embedder given as it is, no choices)
+        self.serving: ModelChoice | None = None  # the choice that answers searches now
+        self.open_model = open_model
+        self.switch: ModelSwitch | None = None
+        self._lock = threading.Lock()
+        self._asked: tuple[ModelChoice, Callable[[], Any]] | None = None
+        self._cancel_asked = False
+        self._drop_old = False  # the old model's vectors go after the first full reconcile on the new one
+
+    # ---- any thread ---------------------------------------------------------------------------
+
+    def request(self, choice: ModelChoice, factory: Callable[[], Any]) -> None:
+        with self._lock:
+            self._asked, self._cancel_asked = (choice, factory), False
+        self.w.queue.wake.set()
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._asked, self._cancel_asked = None, True
+        self.w.queue.wake.set()
+
+    def progress(self) -> dict[str, Any] | None:
+        sw = self.switch
+        if sw is None:
+            return None
+        return {"model": sw.choice.name, "done": sw.done, "total": sw.total, "loaded": sw.embedder is not None}
+
+    # ---- the writer's thread --------------------------------------------------------------------
+
+    def load_serving(self, given: Any, chosen_factory: Callable[[], Any]) -> tuple[Any, float]:
+        """The model that answers searches (see model_load.load_model): the index's own while a model
+        change is under way, else the chosen one (`given`, or what `chosen_factory` opens)."""
+        chosen = chosen_factory if given is None else (lambda: given)
+        factory = self.serving_factory(chosen)
+        try:
+            return load_model(None, factory, self.w.caches)
+        except KnownError as err:
+            if factory is chosen:
+                raise
+            self.w.emit_notice(f"The model this index was built with could not be opened ({err}); notes are "
+                               "embedded again for the model chosen now.")
+            return load_model(None, self.fall_back(chosen), self.w.caches)
+
+    def serving_factory(self, target_factory: Callable[[], Any]) -> Callable[[], Any]:
+        """What the writer loads at start: the model the index was built with while the user's choice
+        differs from it and its vectors are there (a change then carries on), else the choice."""
+        store = self.w.store
+        recorded = ModelChoice.from_json(store.get_meta("model_choice"))
+        self.serving = self.target
+        if self.target is None or recorded is None or recorded == self.target or self.open_model is None \
+                or not store.vectors.count(store.get_meta("model_id")):
+            return target_factory
+        self.serving = recorded
+        self.switch = ModelSwitch(self.target, target_factory, self.w.ws.folder, self.w.ws.max_bytes)
+        open_model = self.open_model
+        return lambda: open_model(recorded)
+
+    def fall_back(self, target_factory: Callable[[], Any]) -> Callable[[], Any]:
+        """The recorded model could not be opened: serve the choice at once (re-embedding as before)."""
+        self.switch, self.serving = None, self.target
+        return target_factory
+
+    def take_requests(self) -> None:
+        with self._lock:
+            asked, cancel = self._asked, self._cancel_asked
+            self._asked, self._cancel_asked = None, False
+        if cancel and self.switch is not None:
+            name = self.switch.choice.name
+            self._abandon()
+            self.w.emit_notice(f"Model change cancelled: search keeps using {self._serving_name()}; "
+                               f"nothing of {name} was kept.")
+        if asked is None:
+            return
+        choice, factory = asked
+        if self.switch is not None and self.switch.choice == choice:
+            return
+        self._abandon()
+        if choice != self.serving:
+            self.switch = ModelSwitch(choice, factory, self.w.ws.folder, self.w.ws.max_bytes)
+        self.target = choice
+
+    @property
+    def pending(self) -> bool:
+        return self.switch is not None
+
+    def run_step(self) -> None:
+        """One batch of the change, or the swap once every note has its vector."""
+        sw = self.switch
+        assert sw is not None
+        try:
+            if sw.embedder is None:
+                self.w.set_state(f"loading {sw.choice.name}")
+                sw.load(self.w.store, self.w.caches)
+            self.w.set_state(sw.label)
+            sw.step(self.w.store, self._interrupted)
+        except Cancelled:
+            return  # paused or stopping: the batch is embedded again later
+        except KnownError as err:  # the next model cannot be loaded: keep serving this one
+            self._abandon()
+            self.w.report_known(f"Could not change the model: {err} Search keeps using {self._serving_name()}.")
+            return
+        except Exception as err:  # noqa: BLE001 - a bug costs the change, never the serving model
+            self._abandon()
+            self.w.report_bug(f"The model change stopped; search keeps using {self._serving_name()}", err)
+            return
+        self.w.set_state(sw.label)
+        if sw.finished and not sw.recheck(self.w.store):
+            self._swap(sw)
+
+    def after_reconcile(self, stats: ReconcileStats, full: bool) -> None:
+        """Record the served choice once a full reconcile has made the index its own; after a change,
+        the old model's vectors go then."""
+        if not full or stats.cancelled or self.switch is not None:
+            return
+        store = self.w.store
+        with store.transaction():
+            if self._drop_old:
+                store.vectors.drop_other_models(self.w.embedder.model_id)
+            if self.serving is not None:
+                store.set_meta("model_choice", self.serving.to_json())
+        self._drop_old = False
+
+    # ---- inside ----
+
+    def _interrupted(self) -> bool:
+        """A batch of the change stops for a stop, a pause, a cancel or another choice."""
+        return self.w.cancelled() or self._cancel_asked or self._asked is not None
+
+    def _swap(self, sw: ModelSwitch) -> None:
+        store, new = self.w.store, sw.embedder
+        ann = AnnIndex(self.w.ws.dir, new.dim, new.model_id)
+        ann.rebuild(store, "the model changed")
+        indexer = self.w.ws.indexer(store, ann, new)
+        complete = sw.complete(store)
+        with store.transaction():
+            store.set_meta("model_choice", sw.choice.to_json())
+            store.set_meta("model_id", new.model_id)
+            if complete:  # the index is already the new model's: no re-chunking needed
+                store.set_meta("pipeline", indexer.pipeline())
+        self.w.serve(new, ann, indexer)
+        self.serving, self.switch, self._drop_old = sw.choice, None, True
+        self.w.queue.request_full("the model changed")
+        self.w.emit_notice(f"Search now uses {sw.choice.name} ({sw.embedded:,} passages embedded for it).")
+
+    def _abandon(self) -> None:
+        sw, self.switch = self.switch, None
+        if sw is None or sw.embedder is None:
+            return
+        if sw.embedder.model_id != self.w.embedder.model_id:
+            with self.w.store.transaction():
+                self.w.store.vectors.drop_model(sw.embedder.model_id)
+
+    def _serving_name(self) -> str:
+        return self.serving.name if self.serving is not None else "the current model"

@@ -1,0 +1,153 @@
+"""Changing the model without losing search.
+
+The model the index was built with keeps answering while the next one embeds every note, a batch at
+a time on the writer's thread between the folder's own indexing work (an edit made meanwhile is
+indexed at once, by the model that is serving). Vectors are stored per model id, so the next model's
+vectors go into the same table without touching what search reads; the chunks stay the serving
+model's. When every note has the next model's vectors, the writer builds its ANN and swaps model and
+ANN in one assignment: a search runs wholly on the old pair or wholly on the new. Cancelling drops
+the next model's vectors and nothing else.
+
+The index records the choice it serves (`model_choice` in its meta), so a restart in the middle of a
+change serves the recorded model again and carries on where the change stopped: vectors already
+embedded are kept.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from gte_notes.core.files.config import Settings
+from gte_notes.core.files.notes import read_note
+from gte_notes.core.index.indexer import EMBED_BATCH_CHUNKS
+from gte_notes.core.index.note_texts import note_texts
+from gte_notes.core.index.store import NoteRow, Store
+from gte_notes.core.live.model_load import load_model
+from gte_notes.core.search.caches import IndexCaches
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """What the user chose, as they chose it ("auto" stays "auto"): two choices are the same model
+    exactly when these are equal."""
+
+    name: str
+    precision: str = "auto"
+    dims: int = 0
+    passage_tokens: int = 0
+
+    @classmethod
+    def of_settings(cls, settings: Settings, model: str | None = None, precision: str | None = None) -> ModelChoice:
+        return cls(settings.model_name(model), precision or settings.precision, settings.dims,
+                   settings.passage_tokens)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> ModelChoice | None:
+        """None for an index that recorded none (made before choices were recorded) or a damaged value."""
+        try:
+            data = json.loads(text)
+            return cls(str(data["name"]), str(data["precision"]), int(data["dims"]), int(data["passage_tokens"]))
+        except (ValueError, TypeError, KeyError):
+            return None
+
+
+class ModelSwitch:
+    """The next model's vectors for every indexed note, embedded one batch per `step`."""
+
+    def __init__(self, choice: ModelChoice, factory: Callable[[], Any], root: Path, max_bytes: int) -> None:
+        self.choice = choice
+        self.factory = factory
+        self.root = root
+        self.max_bytes = max_bytes
+        self.embedder: Any = None
+        self.rows: list[NoteRow] | None = None
+        self.done = 0  # notes whose texts have the next model's vectors
+        self.embedded = 0  # texts embedded for it (the rest were already there)
+        # Whether the next model cuts every note into the passages it has now. Then the swap needs no
+        # re-chunking; else a full reconcile after it re-chunks, with the vectors already here.
+        self.same_chunks = True
+        self.rechecked = False
+
+    @property
+    def total(self) -> int:
+        return len(self.rows) if self.rows is not None else 0
+
+    @property
+    def label(self) -> str:
+        return f"re-embedding for {self.choice.name}: {self.done}/{self.total}"
+
+    @property
+    def finished(self) -> bool:
+        return self.rows is not None and self.done >= len(self.rows)
+
+    def recheck(self, store: Store) -> bool:
+        """Once, when every note is done: notes indexed by the serving model meanwhile lack the next
+        model's vectors; queue them. True if there is more to do."""
+        if self.rechecked or not self.finished:
+            return False
+        self.rechecked = True
+        lacking = set(store.vectors.notes_lacking(self.embedder.model_id))
+        more = [r for r in store.notes().values() if r.id in lacking and r.status == "indexed"]
+        assert self.rows is not None
+        self.rows += sorted(more, key=lambda r: r.path)
+        return bool(more)
+
+    def complete(self, store: Store) -> bool:
+        """Every chunk and title of the index has the next model's vector, and the next model cuts the
+        notes as they are cut now: it can serve this index as it is."""
+        return self.same_chunks and not store.vectors.notes_lacking(self.embedder.model_id)
+
+    def load(self, store: Store, caches: IndexCaches) -> None:
+        """Load the next model (KnownError when it cannot be) and list the notes it must embed."""
+        self.embedder, _ = load_model(None, self.factory, caches)
+        self.rows = sorted((r for r in store.notes().values() if r.status == "indexed"), key=lambda r: r.path)
+
+    def step(self, store: Store, cancel: Callable[[], bool]) -> None:
+        """Embed the next batch (after `load`); Cancelled leaves the batch to be embedded again."""
+        assert self.rows is not None and self.embedder is not None
+        end = self.done
+        texts: dict[str, str] = {}
+        tokens: dict[str, int] = {}
+        while end < len(self.rows) and len(texts) < EMBED_BATCH_CHUNKS:
+            wanted = self._texts_of(store, self.rows[end])
+            missing = store.vectors.missing(wanted, self.embedder.model_id)
+            for h in missing:
+                texts[h] = wanted[h][0]
+                tokens[h] = wanted[h][1]
+            end += 1
+        if texts:
+            hashes = list(texts)
+            # Cancelled: nothing of this batch is kept, `done` stays, and the batch is embedded again later.
+            matrix = self.embedder.encode([texts[h] for h in hashes], [tokens[h] for h in hashes], cancel=cancel)
+            with store.transaction():
+                store.vectors.put(self.embedder.model_id, zip(hashes, matrix))
+            self.embedded += len(hashes)
+        self.done = end
+
+    def _texts_of(self, store: Store, row: NoteRow) -> dict[str, tuple[str, int]]:
+        """hash -> (text, tokens) of what the next model embeds for this note as it is on disk now.
+        A note that cannot be read now gets nothing: the folder's next reconcile deals with it."""
+        read = read_note(self.root / row.path, self.max_bytes)
+        if read.status != "ok":
+            return {}
+        try:
+            planned = note_texts(read.text or "", row.path, self.embedder)
+        except Exception:  # a bug in chunking costs this note's head start, not the change
+            log.exception("could not chunk %s for the next model", row.path)
+            self.same_chunks = False
+            return {}
+        if read.content_hash == row.content_hash:  # an edited note is re-chunked by its own reconcile anyway
+            stored = [c["text_hash"] for c in store.chunks_of(row.id)]
+            if stored != [c.text_hash for c in planned.chunks]:
+                self.same_chunks = False
+        return {h: (t, planned.tokens[h]) for h, t in planned.texts.items()}
