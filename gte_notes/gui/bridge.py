@@ -24,6 +24,7 @@ from gte_notes.core.files.config import Settings
 from gte_notes.core.files.paths import data_home
 from gte_notes.core.live.engine import Engine, EngineListener
 from gte_notes.core.live.model_choice import choice_key, open_for_settings
+from gte_notes.core.live.model_switch import ModelChoice
 from gte_notes.core.markdown.links import LinkIndex
 from gte_notes.core.markdown.note_display import readable_title
 from gte_notes.core.markdown.preview_text import markdown_for_preview
@@ -119,7 +120,7 @@ class EngineBridge(QObject):
             return None
         engine = Engine(folder, home=self.home, settings=self.settings, embedder=self._embedder_for_start(),
                         embedder_factory=lambda: self._load_embedder(token), listener=self._listener(token),
-                        watch=self.watch)
+                        watch=self.watch, choice=self.choice())
         engine.start()
         if token != self._token or self._closed:
             # Quit (or another folder) came while it started: shutdown no longer waits for this thread.
@@ -168,6 +169,17 @@ class EngineBridge(QObject):
     def set_model(self, model: str) -> None:
         """Use `model` (a name or folder) from the next `open`."""
         self.model = model
+
+    def choice(self) -> ModelChoice:  # the settings, with a --model given at start in force
+        return ModelChoice.of_settings(self.settings, self.model, self.precision)
+
+    def change_model(self) -> bool:
+        """Move the running engine to `choice()` without a restart: it re-embeds in the background while
+        the current model keeps answering. False when no engine runs (the next `open` uses the choice)."""
+        engine, token = self.engine, self._token
+        if engine is not None:
+            engine.change_model(self.choice(), lambda: self._load_embedder(token))
+        return engine is not None
 
     def _listener(self, token: int) -> EngineListener:
         def live() -> bool:

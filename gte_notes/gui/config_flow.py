@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Protocol
 
@@ -83,13 +84,37 @@ class ConfigFlow:
 
     def apply_settings(self, new: Settings) -> None:
         restart = needs_restart(self.settings, new)
+        model_only = restart and not needs_restart(_with_model_of(self.settings, new), new)
         if new.model != self.settings.model:  # else a --model given at start stays in force
             self.bridge.set_model(new.model_name())
         for field in vars(new):
             setattr(self.settings, field, getattr(new, field))
         self.window.set_result_count(new.result_count)
         self.save()
+        if model_only and self.bridge.change_model():
+            return  # re-embedded in the background; search keeps the current model until then
         if restart and new.folders:
             self.window.open_folder(new.folders[0])
         else:
             self.window.refresh_results()
+
+    def cancel_model_change(self) -> None:
+        """Back to the model answering searches: the settings say it again, so a restart keeps it."""
+        engine = self.bridge.engine
+        if engine is None:
+            return
+        engine.cancel_model_change()  # only leaves a note for the engine's writer: never blocks
+        serving = engine.serving_choice
+        if serving is None:
+            return
+        self.bridge.set_model(serving.name)
+        self.bridge.precision = serving.precision
+        self.settings.model, self.settings.precision = serving.name, serving.precision
+        self.settings.dims, self.settings.passage_tokens = serving.dims, serving.passage_tokens
+        self.save()
+
+
+def _with_model_of(old: Settings, new: Settings) -> Settings:
+    """`old` with `new`'s model fields: what is left to differ needs a restart of its own."""
+    return dataclasses.replace(old, model=new.model, precision=new.precision, dims=new.dims,
+                               passage_tokens=new.passage_tokens)

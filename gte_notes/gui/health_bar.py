@@ -1,7 +1,9 @@
-"""The status bar: what the indexer is doing, how far it is, the counts per status, and a pause button."""
+"""The status bar: what the indexer is doing, how far it is, the counts per status, a pause button, and
+a cancel button while the model changes."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -9,6 +11,9 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar, QTo
 
 from gte_notes.core.index.indexer import Progress
 from gte_notes.gui.index_progress import SessionProgress
+
+# The engine's state during a model change: "re-embedding for NAME: n/N" (or ": loading the model").
+MODEL_CHANGE = re.compile(r"re-embedding for (?P<name>.+): (?:(?P<done>\d+)/(?P<total>\d+)|loading the model)$")
 
 STATE_TEXT = {
     "starting": "Opening the index…",
@@ -44,6 +49,7 @@ def counts_text(counts: dict[str, int], total: int) -> str:
 class HealthBar(QStatusBar):
     pause_toggled = Signal(bool)
     show_files = Signal()
+    cancel_model_change = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -69,9 +75,16 @@ class HealthBar(QStatusBar):
         self.pause.setText("Pause")
         self.pause.setToolTip("Pause or resume indexing (searching keeps working)")
         self.pause.toggled.connect(self._paused)
+        self.cancel_change = QToolButton()
+        self.cancel_change.setAutoRaise(True)
+        self.cancel_change.setText("Cancel model change")
+        self.cancel_change.setToolTip("Keep the current model; what was embedded for the new one is dropped")
+        self.cancel_change.clicked.connect(self.cancel_model_change.emit)
+        self.cancel_change.hide()
         self.addWidget(self.activity, 1)
         self.addPermanentWidget(self.bar)
         self.addPermanentWidget(self.counts)
+        self.addPermanentWidget(self.cancel_change)
         self.addPermanentWidget(self.pause)
         self._problem = ""
         self.session = SessionProgress()
@@ -83,6 +96,11 @@ class HealthBar(QStatusBar):
 
     def set_state(self, state: str) -> None:
         self.state = state
+        changing = MODEL_CHANGE.match(state)
+        self.cancel_change.setVisible(changing is not None)
+        if changing is not None:
+            self._model_change(changing)
+            return
         if state.startswith("error: "):
             self._problem = state[len("error: "):]
         elif state in ("idle", "indexing", "scanning"):
@@ -101,6 +119,19 @@ class HealthBar(QStatusBar):
             self.pause.setText("Resume")
             self.pause.blockSignals(False)
         self._show(STATE_TEXT.get(state, ""))
+
+    def _model_change(self, m: re.Match[str]) -> None:
+        """The engine embeds every note for another model; search keeps the current one meanwhile."""
+        name, done, total = m["name"], m["done"], m["total"]
+        if done is not None and total is not None and int(total) > 0:
+            self.bar.setRange(0, int(total))
+            self.bar.setValue(int(done))
+            self.bar.show()
+            where = f"{int(done):,}/{int(total):,} notes"
+        else:
+            self.bar.hide()
+            where = "loading the model"
+        self._show(f"Re-embedding for {name}: {where} · search uses the current model until it is done")
 
     def set_progress(self, p: Progress) -> None:
         if self.state not in ("indexing", "scanning") or p.total <= 0:

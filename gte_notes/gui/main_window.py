@@ -307,6 +307,8 @@ class MainWindow(QMainWindow):
     # ---- index health and errors ---------------------------------------------------------------
 
     def _state(self, state: str) -> None:
+        if self.engine_state.startswith("re-embedding for ") and not state.startswith("re-embedding for "):
+            self._search_timer.start()  # the change is done (or stopped): results from the model now answering
         self.engine_state = state
         self.health.set_state(state)
         if state == "idle":

@@ -39,3 +39,4 @@ def wire_window(w: MainWindow) -> None:
     w.note.message.connect(lambda text: w.health.showMessage(text, 4000))
     w.health.pause_toggled.connect(lambda on: b.pause() if on else b.resume())
     w.health.show_files.connect(w.show_health)
+    w.health.cancel_model_change.connect(w.config.cancel_model_change)

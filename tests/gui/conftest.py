@@ -64,8 +64,9 @@ def make_window(qtbot, tmp_path: Path) -> Iterator[Callable[..., MainWindow]]:
     made: list[MainWindow] = []
 
     def make(folder: Path | None, *, embedder: object | None = None, model: str | None = None,
-             watch: bool = True, start: bool = True) -> MainWindow:
-        settings = Settings(folders=[str(folder)] if folder else [], model=model or "thenlper/gte-small")
+             watch: bool = True, start: bool = True, precision: str = "auto") -> MainWindow:
+        settings = Settings(folders=[str(folder)] if folder else [], model=model or "thenlper/gte-small",
+                            precision=precision)
         bridge = EngineBridge(settings, home=tmp_path / "data", embedder=embedder, watch=watch)
         state = QSettings(str(tmp_path / "config" / "window.ini"), QSettings.Format.IniFormat)
         window = MainWindow(bridge, settings, state=state, reporter=ErrorReporter())

@@ -113,7 +113,7 @@ class ModelChanger:
         assert sw is not None
         try:
             if sw.embedder is None:
-                self.w.set_state(f"loading {sw.choice.name}")
+                self.w.set_state(f"re-embedding for {sw.choice.name}: loading the model")
                 sw.load(self.w.store, self.w.caches)
             self.w.set_state(sw.label)
             sw.step(self.w.store, self._interrupted)

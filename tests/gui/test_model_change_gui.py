@@ -1,0 +1,58 @@
+"""Changing the model in Settings: no restart, search keeps answering while the notes are re-embedded,
+the status bar says so with a cancel button, and cancelling puts the settings back. Real stand-in model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gte_notes.core.files.config import Settings
+from tests.gui.conftest import WAIT_MS, result_paths, type_query, wait_idle
+
+
+def _window(qtbot, make_window, notes_dir: Path, minilm_path: Path):
+    window = make_window(notes_dir, model=str(minilm_path), precision="fp32")  # exact, and no precision race
+    wait_idle(qtbot, window, timeout=120_000)
+    return window
+
+
+def test_changing_the_vector_size_in_settings_re_embeds_in_the_background(qtbot, make_window, notes_dir: Path,
+                                                                          minilm_path: Path) -> None:
+    window = _window(qtbot, make_window, notes_dir, minilm_path)
+    engine = window.bridge.engine
+    states: list[str] = []
+    window.bridge.state_changed.connect(states.append)
+    type_query(qtbot, window, "when to plant tomato seedlings")
+    assert result_paths(window)
+    window.edit_settings()
+    dialog = window.config.settings_dialog
+    dialog.dims.setValue(128)
+    dialog.accept()
+    qtbot.waitUntil(lambda: engine.serving_choice is not None and engine.serving_choice.dims == 128,
+                    timeout=120_000)
+    wait_idle(qtbot, window)
+    assert window.bridge.engine is engine  # changed in place: no restart
+    shown = [s for s in states if s.startswith("re-embedding for ")]
+    assert shown and shown[-1].endswith("/7"), states
+    assert engine.status()["dims"] == 128
+    type_query(qtbot, window, "when to plant tomato seedlings")
+    assert result_paths(window) and not window.health.cancel_change.isVisible()
+    qtbot.waitUntil(lambda: Settings.load().dims == 128, timeout=WAIT_MS)
+
+
+def test_cancelling_a_model_change_keeps_the_model_and_puts_the_settings_back(qtbot, make_window, notes_dir: Path,
+                                                                             minilm_path: Path) -> None:
+    window = _window(qtbot, make_window, notes_dir, minilm_path)
+    engine = window.bridge.engine
+    window.edit_settings()
+    dialog = window.config.settings_dialog
+    dialog.dims.setValue(128)
+    dialog.accept()
+    window.health.set_state(f"re-embedding for {minilm_path}: 2/7")  # as the engine reports it
+    assert window.health.cancel_change.isVisible()
+    assert "Re-embedding for" in window.health.activity.text() and "2/7 notes" in window.health.activity.text()
+    window.health.cancel_change.click()
+    assert window.settings.dims == 0
+    qtbot.waitUntil(lambda: engine.status()["model_change"] is None, timeout=WAIT_MS)
+    wait_idle(qtbot, window)
+    assert engine.serving_choice.dims == 0 and engine.status()["dims"] == 384
+    qtbot.waitUntil(lambda: Settings.load().dims == 0, timeout=WAIT_MS)
