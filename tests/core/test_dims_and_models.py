@@ -176,3 +176,13 @@ def test_the_apps_engine_loads_the_chosen_size(tmp_path: Path, minilm_path: Path
         assert bad.status()["dims"] == 128
     finally:
         bad.stop()
+
+
+def test_which_vectors_can_be_cut_to_another_size() -> None:
+    from gte_notes.core.model.dims import cut_of
+
+    assert cut_of("m:abc:fp32:384:d256", "m:abc:fp32:384") == 256
+    assert cut_of("m:abc:fp32:768:d256", "m:abc:fp32:768:d512") == 256
+    assert cut_of("m:abc:fp32:768:d512", "m:abc:fp32:768:d256") == 0  # cannot grow
+    assert cut_of("m:abc:fp32:384:d256", "m:abc:int8:384") == 0  # another precision: other vectors
+    assert cut_of("m:abc:fp32:384", "m:abc:fp32:384:d256") == 0

@@ -17,6 +17,7 @@ import pytest
 from gte_notes.core.errors import Cancelled
 from gte_notes.core.live.engine import Engine, EngineListener
 from gte_notes.core.live.model_switch import ModelChoice
+from gte_notes.core.model.dims import with_dims
 from tests.core.live_helpers import check_consistent, note_text, wait_until, write
 from tests.fakes import FakeEmbedder
 
@@ -239,6 +240,24 @@ def test_a_new_model_that_cannot_load_keeps_the_old_one(indexed) -> None:
     wait_until(lambda: errors, 30, "the error")
     assert "Could not change the model" in errors[0] and "not on this computer" in errors[0]
     assert engine.wait_idle(30) and engine.serving_choice == A and _results(engine) == before
+
+
+def test_a_smaller_vector_size_cuts_the_vectors_it_has_instead_of_embedding_again(indexed, tmp_path: Path) -> None:
+    notes, _home, engine, notices = indexed
+    inner = model_b(GatedEmbedder)  # any encode of a passage would wait here for ever: none may happen
+    inner.model_id, inner.dim, inner.max_tokens = "fake-a:0:fp32:384", 384, 128  # model A itself
+    small = ModelChoice("fake-a", "fp32", dims=128)
+    engine.change_model(small, lambda: with_dims(inner, 128))
+    wait_until(lambda: engine.serving_choice == small, 60, "the switch")
+    assert engine.wait_idle(60) and inner.passages == 0
+    assert any("vectors cut to its size" in n for n in notices)
+    fresh = _engine(notes, tmp_path / "fresh-home", small, {"fake-a": with_dims(model_a(), 128)}, [])
+    fresh.start()
+    try:
+        assert fresh.wait_idle(60)
+        assert _results(engine) == _results(fresh)
+    finally:
+        fresh.stop()
 
 
 def test_changing_the_real_models_vector_size_end_to_end(minilm_path: Path, tmp_path: Path) -> None:

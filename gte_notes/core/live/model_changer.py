@@ -114,7 +114,7 @@ class ModelChanger:
         try:
             if sw.embedder is None:
                 self.w.set_state(f"re-embedding for {sw.choice.name}: loading the model")
-                sw.load(self.w.store, self.w.caches)
+                sw.load(self.w.store, self.w.caches, self.w.embedder.model_id)
             self.w.set_state(sw.label)
             sw.step(self.w.store, self._interrupted)
         except Cancelled:
@@ -164,7 +164,9 @@ class ModelChanger:
         self.w.serve(new, ann, indexer)
         self.serving, self.switch, self._drop_old = sw.choice, None, True
         self.w.queue.request_full("the model changed")
-        self.w.emit_notice(f"Search now uses {sw.choice.name} ({sw.embedded:,} passages embedded for it).")
+        made = f"{sw.embedded:,} passages embedded for it" + (f", {sw.cut_count:,} vectors cut to its size"
+                                                               if sw.cut_count else "")
+        self.w.emit_notice(f"Search now uses {sw.choice.name} ({made}).")
 
     def _abandon(self) -> None:
         sw, self.switch = self.switch, None

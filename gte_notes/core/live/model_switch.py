@@ -22,12 +22,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from gte_notes.core.files.config import Settings
 from gte_notes.core.files.notes import read_note
 from gte_notes.core.index.indexer import EMBED_BATCH_CHUNKS
 from gte_notes.core.index.note_texts import note_texts
 from gte_notes.core.index.store import NoteRow, Store
 from gte_notes.core.live.model_load import load_model
+from gte_notes.core.model.dims import cut_of, truncate
 from gte_notes.core.search.caches import IndexCaches
 
 log = logging.getLogger(__name__)
@@ -72,11 +75,13 @@ class ModelSwitch:
         self.embedder: Any = None
         self.rows: list[NoteRow] | None = None
         self.done = 0  # notes whose texts have the next model's vectors
-        self.embedded = 0  # texts embedded for it (the rest were already there)
+        self.embedded = 0  # texts embedded for it (the rest were already there, or cut)
+        self.cut_count = 0  # vectors made by cutting the serving model's
         # Whether the next model cuts every note into the passages it has now. Then the swap needs no
         # re-chunking; else a full reconcile after it re-chunks, with the vectors already here.
         self.same_chunks = True
         self.rechecked = False
+        self.cut: tuple[str, int] = ("", 0)  # (the serving model id, the size to cut its vectors to)
 
     @property
     def total(self) -> int:
@@ -107,9 +112,11 @@ class ModelSwitch:
         notes as they are cut now: it can serve this index as it is."""
         return self.same_chunks and not store.vectors.notes_lacking(self.embedder.model_id)
 
-    def load(self, store: Store, caches: IndexCaches) -> None:
+    def load(self, store: Store, caches: IndexCaches, serving_id: str) -> None:
         """Load the next model (KnownError when it cannot be) and list the notes it must embed."""
         self.embedder, _ = load_model(None, self.factory, caches)
+        # Only the vector size changes: the serving model's vectors, cut, are the next one's. No model runs.
+        self.cut = (serving_id, cut_of(self.embedder.model_id, serving_id))
         self.rows = sorted((r for r in store.notes().values() if r.status == "indexed"), key=lambda r: r.path)
 
     def step(self, store: Store, cancel: Callable[[], bool]) -> None:
@@ -125,6 +132,14 @@ class ModelSwitch:
                 texts[h] = wanted[h][0]
                 tokens[h] = wanted[h][1]
             end += 1
+        if texts and self.cut[1]:
+            have = store.vectors.by_hash(self.cut[0], texts)
+            if have:
+                with store.transaction():
+                    store.vectors.put(self.embedder.model_id,
+                                      zip(have, truncate(np.stack(list(have.values())), self.cut[1])))
+                texts = {h: t for h, t in texts.items() if h not in have}
+                self.cut_count += len(have)
         if texts:
             hashes = list(texts)
             # Cancelled: nothing of this batch is kept, `done` stays, and the batch is embedded again later.

@@ -56,6 +56,20 @@ def dims_of(model_id: str) -> int:
     return int(parts[3]) if len(parts) >= 4 and parts[3].isdigit() else 0
 
 
+def cut_of(new_id: str, old_id: str) -> int:
+    """The size to cut `old_id`'s vectors to for them to be `new_id`'s, 0 when they cannot be.
+
+    "m:abc:fp32:384:d256" is "m:abc:fp32:384" cut to 256, and so is "m:abc:fp32:384:d512" cut further:
+    the first dimensions of a vector, normalised again, are all DimsEmbedder keeps."""
+    base, _, size = new_id.rpartition(":d")
+    if not base or not size.isdigit():
+        return 0
+    old_base, _, old_size = old_id.rpartition(":d")
+    if old_id == base or (old_base == base and old_size.isdigit() and int(old_size) >= int(size)):
+        return int(size)
+    return 0
+
+
 class DimsEmbedder:
     """Any embedder with its vectors cut to `dims`: the same model, its own model id and dim.
 
