@@ -13,7 +13,7 @@ from gte_notes.cli_embedder import embedder_for
 from gte_notes.cli_output import ProgressBar
 from gte_notes.core.files.config import Settings
 from gte_notes.core.files.path_text import display
-from gte_notes.core.index.indexer import Progress, ReconcileStats
+from gte_notes.core.index.progress import Progress, ReconcileStats
 from gte_notes.core.live.engine import Engine, EngineListener
 
 STOP_TIMEOUT_S = 2.0

@@ -9,6 +9,10 @@ class Cancelled(Exception):
     """Work stopped on request (a cancel callback said so); not an error, nothing to show."""
 
 
+class QueryNeedsModel(Exception):
+    """The query is longer than the saved encoder was checked for: only the full model may embed it."""
+
+
 class KnownError(Exception):
     """A problem the user can act on; `str(err)` is the whole message."""
 

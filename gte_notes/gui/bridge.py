@@ -11,28 +11,31 @@ at all, so fast typing never shows an older query's results over a newer one's.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
 from gte_notes.core.errors import KnownError, ModelMissingError
 from gte_notes.core.files.config import Settings
 from gte_notes.core.files.paths import data_home
-from gte_notes.core.live.engine import Engine, EngineListener
-from gte_notes.core.live.model_choice import choice_key, open_for_settings
-from gte_notes.core.live.model_switch import ModelChoice
+from gte_notes.core.live.chosen_model import ModelChoice, choice_key
 from gte_notes.core.markdown.links import LinkIndex
 from gte_notes.core.markdown.note_display import readable_title
 from gte_notes.core.markdown.preview_text import markdown_for_preview
+from gte_notes.gui.engine_events import engine_listener
 from gte_notes.gui.hit_titles import display_hits
 from gte_notes.gui.model_name import model_display_name
 from gte_notes.gui.snippet import SnippetCache
 from gte_notes.gui.tasks import Task
 from gte_notes.gui.worker_results import add_waiting_files, newest_first, with_notes_of
+
+if TYPE_CHECKING:  # imported on the control thread as the engine starts, while the window shows
+    from gte_notes.core.live.engine import Engine
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +86,7 @@ class EngineBridge(QObject):
         self._status_running = False
         self._status_again = False
         self._inflight = 0
-        self._missing_message = ""
+        self.missing_message = ""
         self._closed = False
         self._paths: list[str] = []
         self.sort_by_date = False  # results newest first instead of best first
@@ -99,6 +102,8 @@ class EngineBridge(QObject):
         self._preview_result.connect(self._deliver_preview)
         self._status_result.connect(self._deliver_status)
         self._link_result.connect(self._deliver_link)
+        # The engine's code (numpy, SQLite, the search) is imported here, while the window is being built.
+        self.control_pool.submit(importlib.import_module, "gte_notes.core.live.engine")
 
     # ---- engine life cycle --------------------------------------------------------------------
 
@@ -106,20 +111,26 @@ class EngineBridge(QObject):
         """(Re)start the engine on `folder`; `started` or `error` follows."""
         self._token += 1
         token = self._token
-        self._missing_message = ""
+        self.missing_message = ""
         self.folder = folder
         self.state_changed.emit("starting")
         Task(self._start_engine, folder, token).on_done(self._engine_started).on_error(self._start_failed) \
             .start(self.control_pool)
 
+    def is_current(self, token: int) -> bool:
+        """The engine incarnation `token` is the one running (not replaced, not closed)."""
+        return token == self._token and not self._closed
+
     def _start_engine(self, folder: str, token: int) -> Engine | None:
+        from gte_notes.core.live.engine import Engine
+
         old, self.engine = self.engine, None
         if old is not None:
             old.stop(STOP_TIMEOUT_S)
         if token != self._token or self._closed:
             return None
         engine = Engine(folder, home=self.home, settings=self.settings, embedder=self._embedder_for_start(),
-                        embedder_factory=lambda: self._load_embedder(token), listener=self._listener(token),
+                        embedder_factory=lambda: self._load_embedder(token), listener=engine_listener(self, token),
                         watch=self.watch, choice=self.choice())
         engine.start()
         if token != self._token or self._closed:
@@ -149,13 +160,14 @@ class EngineBridge(QObject):
         return None
 
     def _load_embedder(self, token: int) -> object:
+        from gte_notes.core.live.model_choice import open_for_settings  # with the model, after the window
 
         try:
             embedder = open_for_settings(self.settings, data_home(self.home), model=self.model,
                                          precision=self.precision)
         except ModelMissingError as err:
             if token == self._token and not self._closed:
-                self._missing_message = str(err)
+                self.missing_message = str(err)
                 self.model_missing.emit(str(err))
             raise
         self._loaded = (self.model, choice_key(self.settings, self.precision), embedder)
@@ -180,24 +192,6 @@ class EngineBridge(QObject):
         if engine is not None:
             engine.change_model(self.choice(), lambda: self._load_embedder(token))
         return engine is not None
-
-    def _listener(self, token: int) -> EngineListener:
-        def live() -> bool:
-            return token == self._token and not self._closed
-
-        def on_error(message: str, is_bug: bool, details: str) -> None:
-            # The model-missing dialog already says this; the status bar need not say it twice.
-            if live() and message != self._missing_message:
-                self.error.emit(message, is_bug, details)
-
-        return EngineListener(
-            on_state=lambda s: live() and self.state_changed.emit(s),
-            on_progress=lambda p: live() and self.progress.emit(p),
-            on_files=lambda files: live() and self.files_changed.emit(files),
-            on_indexed=lambda paths: live() and self.indexed.emit(paths),
-            on_error=on_error,
-            on_notice=lambda text: live() and self.notice.emit(text),
-        )
 
     def pause(self) -> None:
         if self.engine is not None:

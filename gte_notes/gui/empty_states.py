@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gte_notes.core.index.indexer import Progress
+from gte_notes.core.index.progress import Progress
 
 STARTING_TEXT = {"loading model": "Loading the model…", "starting": "Opening the index…"}
 TYPE_TO_SEARCH = "Type to search {notes}.\nResults appear as you type; ↑ ↓ to move, Enter to open."

@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar, QToolButton, QWidget
 
-from gte_notes.core.index.indexer import Progress
+from gte_notes.core.index.progress import Progress
 from gte_notes.gui.index_progress import SessionProgress
 
 # The engine's state during a model change: "re-embedding for NAME: n/N" (or ": loading the model").

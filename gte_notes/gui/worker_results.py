@@ -4,11 +4,13 @@ thread): files still waiting added to the status, hits newest first, the search'
 from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gte_notes.core.files.notes import scan_folder
-from gte_notes.core.live.engine import Engine
 from gte_notes.core.search.results import Hits
+
+if TYPE_CHECKING:
+    from gte_notes.core.live.engine import Engine
 
 
 def add_waiting_files(status: dict[str, Any], engine: Engine) -> None:

@@ -31,8 +31,8 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from gte_notes.core.files.config import Settings
+from gte_notes.core.live.chosen_model import ModelChoice
 from gte_notes.core.live.engine import Engine
-from gte_notes.core.live.model_switch import ModelChoice
 from tests.bench.bench_env import header, peak_rss_mb, rss_mb, table
 from tests.bench.gte_small_shaped import bench_model_path
 

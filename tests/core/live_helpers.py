@@ -22,7 +22,7 @@ import numpy as np
 from gte_notes.core.files.config import Settings
 from gte_notes.core.files.notes import read_note, scan_folder
 from gte_notes.core.files.path_text import from_db
-from gte_notes.core.index.indexer import ReconcileStats
+from gte_notes.core.index.progress import ReconcileStats
 from gte_notes.core.index.store import Store
 from gte_notes.core.live.engine import Engine, EngineListener
 from tests.fakes import FakeEmbedder

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from gte_notes.core.errors import Cancelled
+from gte_notes.core.live.chosen_model import ModelChoice
 from gte_notes.core.live.engine import Engine, EngineListener
-from gte_notes.core.live.model_switch import ModelChoice
 from gte_notes.core.model.dims import with_dims
 from tests.core.live_helpers import check_consistent, note_text, wait_until, write
 from tests.fakes import FakeEmbedder

@@ -7,7 +7,7 @@ import itertools
 import threading
 from pathlib import Path
 
-from gte_notes.core.index.indexer import Progress
+from gte_notes.core.index.progress import Progress
 from gte_notes.gui.health_bar import HealthBar
 from tests.fakes import FakeEmbedder
 from tests.gui.conftest import NOTES, WAIT_MS, wait_idle

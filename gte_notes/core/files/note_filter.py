@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-
-from pathspec import GitIgnoreSpec
+from typing import TYPE_CHECKING
 
 from gte_notes.core.files.ignore import is_ignored_dir, is_ignored_relpath
+
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
 
 DEFAULT_EXTENSIONS = (".md", ".markdown", ".txt")
 
@@ -31,7 +33,11 @@ def glob_spec(patterns: Iterable[str]) -> GitIgnoreSpec | None:
         pat = pat.strip("/")
         if pat:
             lines.append("\\" + pat if pat[0] in "!#" else pat)
-    return GitIgnoreSpec.from_lines(lines) if lines else None
+    if not lines:
+        return None
+    from pathspec import GitIgnoreSpec  # only with globs to match: not on the way to the first search
+
+    return GitIgnoreSpec.from_lines(lines)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -28,6 +28,7 @@ from gte_notes.core.files.notes import (
 from gte_notes.core.index.ann import AnnIndex
 from gte_notes.core.index.folder_scan import FolderScan, clean_relpath
 from gte_notes.core.index.note_texts import note_texts
+from gte_notes.core.index.progress import Progress, ReconcileStats
 from gte_notes.core.index.store import NewChunk, NoteRow, Store
 from gte_notes.core.markdown.chunking import passage_target
 
@@ -52,37 +53,6 @@ class EmbedderLike(Protocol):
     def token_offsets(self, text: str) -> list[tuple[int, int]]: ...
     def encode(self, texts: list[str], token_counts: list[int] | None = None,
                cancel: Callable[[], bool] | None = None) -> np.ndarray: ...
-
-
-@dataclass
-class Progress:
-    done: int
-    total: int
-    current: str
-    eta_s: float | None
-    embedded: int
-    reused: int
-
-
-@dataclass
-class ReconcileStats:
-    scanned: int = 0
-    added: int = 0
-    updated: int = 0
-    removed: int = 0
-    unchanged: int = 0
-    skipped: int = 0
-    failed: int = 0
-    embedded_chunks: int = 0
-    embedded_titles: int = 0  # titles embedded for related notes (new or renamed notes only)
-    reused_chunks: int = 0
-    seconds: float = 0.0
-    cancelled: bool = False
-    warnings: list[str] = field(default_factory=list)
-    # (path, status, reason) for every file whose status changed, for per-file status views
-    changed: list[tuple[str, str, str]] = field(default_factory=list)
-    # every note whose chunks were written or dropped (committed), so views showing it can refresh
-    indexed: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -20,18 +20,17 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from gte_notes.core.errors import KnownError, StoreError
+from gte_notes.core.errors import KnownError, QueryNeedsModel, StoreError
 from gte_notes.core.files.config import Settings
 from gte_notes.core.files.note_filter import NoteFilter
 from gte_notes.core.files.notes import read_note
-from gte_notes.core.index.indexer import Progress, ReconcileStats
+from gte_notes.core.index.progress import Progress, ReconcileStats
 from gte_notes.core.index.status import folder_status
-from gte_notes.core.live.model_switch import ModelChoice
+from gte_notes.core.live.chosen_model import ModelChoice
 from gte_notes.core.live.readers import Readers, ReadsClosed
 from gte_notes.core.live.work_queue import WorkQueue
 from gte_notes.core.live.workspace import Workspace
 from gte_notes.core.live.writer import IndexWriter
-from gte_notes.core.model.query_encoder import QueryNeedsModel
 from gte_notes.core.search.caches import IndexCaches
 from gte_notes.core.search.results import Hit
 
@@ -73,6 +72,7 @@ class Engine:
                                   embedder=embedder, factory=embedder_factory or self._open_chosen,
                                   target=choice, open_model=open_model or self._open_choice)
         self.readers = Readers(self.ws, self.caches)
+        self.writer.first_read = self.readers.served
 
     def _open_chosen(self) -> object:
         return self._open_choice(self.writer.changer.target or ModelChoice.of_settings(self.settings))

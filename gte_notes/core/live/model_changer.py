@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gte_notes.core.errors import Cancelled, KnownError
 from gte_notes.core.index.ann import AnnIndex
-from gte_notes.core.index.indexer import ReconcileStats
+from gte_notes.core.index.progress import ReconcileStats
+from gte_notes.core.live.chosen_model import ModelChoice
 from gte_notes.core.live.model_load import load_model
-from gte_notes.core.live.model_switch import ModelChoice, ModelSwitch
+
+if TYPE_CHECKING:  # loaded when a change starts: a start-up without one never imports it
+    from gte_notes.core.live.model_switch import ModelSwitch
 
 OpenModel = Callable[[ModelChoice], Any]
 
@@ -74,6 +77,8 @@ class ModelChanger:
         if self.target is None or recorded is None or recorded == self.target or self.open_model is None \
                 or not store.vectors.count(store.get_meta("model_id")):
             return target_factory
+        from gte_notes.core.live.model_switch import ModelSwitch
+
         self.serving = recorded
         self.switch = ModelSwitch(self.target, target_factory, self.w.ws.folder, self.w.ws.max_bytes)
         open_model = self.open_model
@@ -100,6 +105,8 @@ class ModelChanger:
             return
         self._abandon()
         if choice != self.serving:
+            from gte_notes.core.live.model_switch import ModelSwitch
+
             self.switch = ModelSwitch(choice, factory, self.w.ws.folder, self.w.ws.max_bytes)
         self.target = choice
 

@@ -63,8 +63,3 @@ def open_for_settings(settings: Settings, data_dir: Path, *, model: str | None =
     """The app's model (engine and GUI): as the settings choose it, with their remembered consents."""
     return open_chosen(settings.model_name(model), precision or settings.precision, data_dir,
                        dims=settings.dims, passage_tokens=settings.passage_tokens, consent=consent_of(settings))
-
-
-def choice_key(settings: Settings, precision: str) -> str:
-    """What a loaded embedder depends on besides the model's name: a reload is needed when it changes."""
-    return f"{precision}|{settings.dims}|{settings.passage_tokens}|{sorted(settings.trusted_code.items())}"

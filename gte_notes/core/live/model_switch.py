@@ -15,53 +15,23 @@ embedded are kept.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from gte_notes.core.files.config import Settings
 from gte_notes.core.files.notes import read_note
 from gte_notes.core.index.indexer import EMBED_BATCH_CHUNKS
 from gte_notes.core.index.note_texts import note_texts
 from gte_notes.core.index.store import NoteRow, Store
+from gte_notes.core.live.chosen_model import ModelChoice
 from gte_notes.core.live.model_load import load_model
 from gte_notes.core.model.dims import cut_of, truncate
 from gte_notes.core.search.caches import IndexCaches
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class ModelChoice:
-    """What the user chose, as they chose it ("auto" stays "auto"): two choices are the same model
-    exactly when these are equal."""
-
-    name: str
-    precision: str = "auto"
-    dims: int = 0
-    passage_tokens: int = 0
-
-    @classmethod
-    def of_settings(cls, settings: Settings, model: str | None = None, precision: str | None = None) -> ModelChoice:
-        return cls(settings.model_name(model), precision or settings.precision, settings.dims,
-                   settings.passage_tokens)
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> ModelChoice | None:
-        """None for an index that recorded none (made before choices were recorded) or a damaged value."""
-        try:
-            data = json.loads(text)
-            return cls(str(data["name"]), str(data["precision"]), int(data["dims"]), int(data["passage_tokens"]))
-        except (ValueError, TypeError, KeyError):
-            return None
 
 
 class ModelSwitch:

@@ -84,6 +84,7 @@ class Readers:
         self._inflight = 0
         self._closed = False
         self._links: tuple[int, LinkIndex] | None = None
+        self.served = threading.Event()  # set when the first read has ended (the writer waits for it briefly)
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Reader]:
@@ -108,6 +109,7 @@ class Readers:
             finally:
                 reader.depth -= 1
         finally:
+            self.served.set()
             with self._gate:
                 self._inflight -= 1
                 own = reader is not None and self._closed and reader.depth == 0 and not reader.closed

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gte_notes.core.files.lock import WriterLock
 from gte_notes.core.files.notes import NoteFilter, check_folder
 from gte_notes.core.files.paths import data_home, index_dir
 from gte_notes.core.files.private_files import tighten
 from gte_notes.core.index.ann import AnnIndex
-from gte_notes.core.index.indexer import EmbedderLike, Indexer
 from gte_notes.core.index.store import Store
 from gte_notes.core.search.caches import IndexCaches
 from gte_notes.core.search.related import Related
 from gte_notes.core.search.search import Searcher
+
+if TYPE_CHECKING:  # the indexing code loads on the writer's thread: searches need none of it
+    from gte_notes.core.index.indexer import EmbedderLike, Indexer
 
 
 class Workspace:
@@ -46,6 +48,8 @@ class Workspace:
         return ann
 
     def indexer(self, store: Store, ann: AnnIndex, embedder: EmbedderLike) -> Indexer:
+        from gte_notes.core.index.indexer import Indexer
+
         return Indexer(self.folder, store, ann, embedder, self.filter, self.max_bytes)
 
     @staticmethod

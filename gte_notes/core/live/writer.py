@@ -19,27 +19,34 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gte_notes.core.errors import FolderError, KnownError
 from gte_notes.core.index.ann import AnnIndex
-from gte_notes.core.index.indexer import Indexer, Progress, ReconcileStats
+from gte_notes.core.index.progress import Progress, ReconcileStats
 from gte_notes.core.index.store import Store
 from gte_notes.core.live.ann_saver import AnnSaver
+from gte_notes.core.live.chosen_model import ModelChoice
 from gte_notes.core.live.mass_delete import looks_like_mass_delete
 from gte_notes.core.live.model_changer import ModelChanger, OpenModel
-from gte_notes.core.live.model_switch import ModelChoice
-from gte_notes.core.live.watcher import FolderWatcher
 from gte_notes.core.live.work_queue import Job, WorkQueue
 from gte_notes.core.live.workspace import Workspace
 from gte_notes.core.model.thread_priority import lower_this_thread
 from gte_notes.core.search.caches import IndexCaches
+
+if TYPE_CHECKING:  # imported by the writer's thread when it needs them: not before the first search
+    from gte_notes.core.index.indexer import Indexer
+    from gte_notes.core.live.watcher import FolderWatcher
 
 log = logging.getLogger(__name__)
 
 HEALTH_CHECK_S = 2.0  # how often the watcher and the folder's identity are checked
 FOLDER_RETRY_S = 30.0  # a missing or emptied folder is looked at again this often
 STORE_RETRY_S = (5.0, 300.0)  # first and longest wait before retrying after a database error
+# At start the writer imports the indexing code and loads the model, holding the GIL for long stretches
+# that would double the time of a search typed at launch. It lets the first read (a keyword search from
+# the index on disk) go first, or waits this long when none comes. (tests/bench/startup.py measures it.)
+FIRST_READ_WAIT_S = 0.3
 
 
 class IndexWriter:
@@ -68,6 +75,7 @@ class IndexWriter:
         # (ANN, model) as one value: a reader takes both in one read, so a model change never mixes them.
         self.pair: tuple[AnnIndex, Any] | None = None
         self.changer = ModelChanger(self, target, open_model)
+        self.first_read: threading.Event | None = None  # the engine's readers set it after their first read
         self.store: Store | None = None  # the write connection, used on the writer's thread only
         self.thread: threading.Thread | None = None
         self.watcher: FolderWatcher | None = None
@@ -147,6 +155,8 @@ class IndexWriter:
         try:
             if self.store is not None and self.store.notice:
                 self._emit("on_notice", self.store.notice)
+            if self.first_read is not None:
+                self.first_read.wait(FIRST_READ_WAIT_S)
             loaded = self._load()
             # Only now: the user waits for the load, not for indexing. Still before this thread runs the
             # model itself, so the torch workers it makes for indexing inherit the lower priority.
@@ -279,6 +289,8 @@ class IndexWriter:
     # ---- watching -----------------------------------------------------------------------------
 
     def _start_watcher(self) -> None:
+        from gte_notes.core.live.watcher import FolderWatcher
+
         if self.watcher is not None:
             self.watcher.stop()
         self.watcher = FolderWatcher(self.ws.folder, self.ws.filter, on_paths=self.queue.add_dirty,

@@ -12,12 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-import yaml
-
 from gte_notes.core.markdown.markdown_lines import FENCE, HEADING, Line, split_lines
 from gte_notes.core.markdown.wikilinks import WIKILINK, link_target
-
-_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _FM_OPEN = re.compile(r"---[ \t]*(?:\r\n?|\n)")
 _FM_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*(?:\r\n?|\n|\Z)", re.MULTILINE)
@@ -88,8 +84,10 @@ def split_frontmatter(text: str) -> tuple[dict[str, Any], int]:
 
 
 def _load_yaml(block: str) -> Any:
+    import yaml  # only notes with front matter need it: not imported before the app's first search
+
     try:
-        return yaml.load(block, Loader=_YAML_LOADER)
+        return yaml.load(block, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as err:
         raise ValueError(str(err)) from None
 

@@ -9,12 +9,13 @@ vectors of two sizes never meet in one index, and a change of size re-embeds ins
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from gte_notes.core.errors import KnownError
 from gte_notes.core.model.model_catalog import known
+
+if TYPE_CHECKING:
+    import numpy as np
 
 MIN_DIMS = 128
 
@@ -42,6 +43,7 @@ def quality_warning(name: str, dims: int, full_dim: int) -> str:
 
 def truncate(vectors: np.ndarray, dims: int) -> np.ndarray:
     """The first `dims` components of each row, unit length again (float32, C-contiguous)."""
+    import numpy as np  # here: the settings and the model's name read this module before numpy is needed
     cut = np.ascontiguousarray(vectors[..., :dims], dtype=np.float32)
     norms = np.linalg.norm(cut, axis=-1, keepdims=True)
     return cut / np.maximum(norms, 1e-12)

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from gte_notes.core.errors import KnownError
+from gte_notes.core.errors import KnownError, QueryNeedsModel
 from gte_notes.core.model import embedder as embedder_module  # sets OMP_WAIT_POLICY before torch loads
 from gte_notes.core.model import precision_check
 from gte_notes.core.model.model_catalog import CodeConsent, check_remote_code
@@ -47,10 +47,6 @@ ENCODER_DIR = "query-encoders"
 _CHECK_LENGTHS = (1, 2, 7, 16, 64, 128, 256, 512)
 _MIN_CHECKED = 16  # an encoder for shorter queries than this is not worth saving
 _MAX_ABS_DIFF = 1e-4
-
-
-class QueryNeedsModel(Exception):
-    """The query is longer than the saved encoder was checked for: only the full model may embed it."""
 
 
 def encoder_file(data_dir: Path, name: str, path: Path, requested: str) -> Path:
