@@ -1,11 +1,12 @@
 """A model change on a live engine: how long it takes, and what searching meanwhile costs.
 
     python tests/bench/model_change.py FOLDER [--notes 300] [--model minilm] [--precision fp32]
-                                       [--to-dims 256] [--json]
+                                       [--to-dims 256] [--to-precision P] [--json]
 
 Copies the first --notes notes of FOLDER (sorted by path; FOLDER is never written to) and indexes them
-with the model as chosen; then, on the running engine, changes to the same model at --to-dims (another
-model id, so every passage and title is embedded again: the cost of any model change) while a thread
+with the model as chosen; then, on the running engine, changes to the same model at --to-dims (vectors of
+the model in use are cut, no model runs) or at --to-precision (another model id: every passage and title
+is embedded again, the cost of any model change) while a thread
 searches the meaning queries of eval/meaning (or note titles) back to back. Prints: the change's
 duration and passages embedded, search latency p50/p95 before, during and after the change, how many
 searches were answered by meaning (hybrid) during it (all of them should be), and RSS before, at
@@ -78,6 +79,7 @@ def main() -> int:
     ap.add_argument("--model", default="minilm")
     ap.add_argument("--precision", default="fp32")
     ap.add_argument("--to-dims", type=int, default=256)
+    ap.add_argument("--to-precision", default="", help="change the precision too (every vector is embedded again)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     folder = Path(args.folder).resolve()
@@ -87,7 +89,7 @@ def main() -> int:
         titles = copy_notes(folder, args.notes, work / "notes")
         queries = queries_for(folder, titles)
         before_choice = ModelChoice(model, args.precision)
-        after_choice = ModelChoice(model, args.precision, dims=args.to_dims)
+        after_choice = ModelChoice(model, args.to_precision or args.precision, dims=args.to_dims)
         engine = Engine(work / "notes", home=work / "home", settings=Settings(), choice=before_choice, watch=False)
         engine.start()
         assert engine.wait_idle(3600), "the first index did not finish"
@@ -142,7 +144,8 @@ def main() -> int:
         return 0
     print(header("model change on a live engine"))
     print(f"{result['notes']} notes ({result['chunks']} passages, {result['vectors_before']} vectors) of {folder.name}; "
-          f"{Path(model).name} {args.precision} -> the same at --dims {args.to_dims}; searches: "
+          f"{Path(model).name} {args.precision} -> {args.to_precision or args.precision} at --dims "
+          f"{args.to_dims or 'all'}; searches: "
           f"{len(queries)} queries back to back on one thread\n")
     print(table(["change (s)", "until idle (s)", "searches during", "answered by meaning",
                  "search p50 / p95 ms: before", "during", "after", "RSS MB before / peak / after"],
