@@ -187,11 +187,12 @@ class EngineBridge(QObject):
 
     def change_model(self) -> bool:
         """Move the running engine to `choice()` without a restart: it re-embeds in the background while
-        the current model keeps answering. False when no engine runs (the next `open` uses the choice)."""
+        the current model keeps answering. False when no engine runs (`open` then starts one on the choice)."""
         engine, token = self.engine, self._token
-        if engine is not None:
-            engine.change_model(self.choice(), lambda: self._load_embedder(token))
-        return engine is not None
+        if engine is None or not engine.running:  # none, or its model never loaded: a restart loads the new one
+            return False
+        engine.change_model(self.choice(), lambda: self._load_embedder(token))
+        return True
 
     def pause(self) -> None:
         if self.engine is not None:

@@ -56,3 +56,19 @@ def test_cancelling_a_model_change_keeps_the_model_and_puts_the_settings_back(qt
     wait_idle(qtbot, window)
     assert engine.serving_choice.dims == 0 and engine.status()["dims"] == 384
     qtbot.waitUntil(lambda: Settings.load().dims == 0, timeout=WAIT_MS)
+
+
+def test_choosing_a_model_in_settings_when_none_could_load_starts_the_engine_on_it(qtbot, make_window, notes_dir: Path,
+                                                                                  minilm_path: Path) -> None:
+    window = make_window(notes_dir, precision="fp32")  # the default model is not on this machine
+    qtbot.waitUntil(lambda: window.bridge.engine is not None and not window.bridge.engine.running, timeout=WAIT_MS)
+    if window.config.model_dialog is not None:
+        window.config.model_dialog.hide()  # the user goes to Settings instead
+    window.edit_settings()
+    dialog = window.config.settings_dialog
+    dialog.model.setText(str(minilm_path))
+    dialog.accept()
+    wait_idle(qtbot, window, timeout=120_000)
+    assert window.bridge.engine.running and window.bridge.engine.serving_choice.name == str(minilm_path)
+    type_query(qtbot, window, "when to plant tomato seedlings")
+    assert result_paths(window)
