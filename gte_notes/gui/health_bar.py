@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar, QTo
 
 from gte_notes.core.index.progress import Progress
 from gte_notes.gui.index_progress import SessionProgress
+from gte_notes.gui.model_name import short_model_name
 
 # The engine's state during a model change: "re-embedding for NAME: n/N" (or ": loading the model").
 MODEL_CHANGE = re.compile(r"re-embedding for (?P<name>.+): (?:(?P<done>\d+)/(?P<total>\d+)|loading the model)$")
@@ -122,7 +123,7 @@ class HealthBar(QStatusBar):
 
     def _model_change(self, m: re.Match[str]) -> None:
         """The engine embeds every note for another model; search keeps the current one meanwhile."""
-        name, done, total = m["name"], m["done"], m["total"]
+        name, done, total = short_model_name(m["name"]), m["done"], m["total"]
         if done is not None and total is not None and int(total) > 0:
             self.bar.setRange(0, int(total))
             self.bar.setValue(int(done))

@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from gte_notes.core.live.chosen_model import ModelChoice
 from gte_notes.core.model.dims import dims_of
 
 _H1 = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
-GENERIC = {"model", "models", "snapshot", "snapshots", "main", "weights"}
 
 
-def is_folder_name(model: str) -> bool:
+def is_folder_name(model: str) -> bool:  # the same test as ModelChoice.label's
     return model.startswith(("/", "~", ".")) or "\\" in model or model.count("/") > 1
 
 
@@ -29,10 +29,12 @@ def model_display_name(model: str) -> str:
     except OSError:
         head = ""
     m = _H1.search(head)
-    if m:
-        return m.group(1)
-    names = [p for p in (folder.name, folder.parent.name) if p and p.lower() not in GENERIC]
-    return names[0] if names else str(folder)
+    return m.group(1) if m else short_model_name(model)
+
+
+def short_model_name(model: str) -> str:
+    """Without reading anything (the GUI thread may call it): see ModelChoice.label."""
+    return ModelChoice(model).label
 
 
 def describe_model(name: str, model_id: str) -> str:

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from gte_notes.core.files.config import Settings
+
+GENERIC_FOLDER_NAMES = {"model", "models", "snapshot", "snapshots", "main", "weights"}
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,17 @@ class ModelChoice:
     def of_settings(cls, settings: Settings, model: str | None = None, precision: str | None = None) -> ModelChoice:
         return cls(settings.model_name(model), precision or settings.precision, settings.dims,
                    settings.passage_tokens)
+
+    @property
+    def label(self) -> str:
+        """The name to show: a hub name as it is; a folder by its own name, or its parent's when the
+        folder is called something generic ("…/all-MiniLM-L6-v2/model" → "all-MiniLM-L6-v2")."""
+        name = self.name
+        if not (name.startswith(("/", "~", ".")) or "\\" in name or name.count("/") > 1):
+            return name
+        folder = Path(name).expanduser()
+        names = [p for p in (folder.name, folder.parent.name) if p and p.lower() not in GENERIC_FOLDER_NAMES]
+        return names[0] if names else str(folder)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

@@ -94,7 +94,7 @@ class ModelChanger:
             asked, cancel = self._asked, self._cancel_asked
             self._asked, self._cancel_asked = None, False
         if cancel and self.switch is not None:
-            name = self.switch.choice.name
+            name = self.switch.choice.label
             self._abandon()
             self.w.emit_notice(f"Model change cancelled: search keeps using {self._serving_name()}; "
                                f"nothing of {name} was kept.")
@@ -173,7 +173,7 @@ class ModelChanger:
         self.w.queue.request_full("the model changed")
         made = f"{sw.embedded:,} passages embedded for it" + (f", {sw.cut_count:,} vectors cut to its size"
                                                                if sw.cut_count else "")
-        self.w.emit_notice(f"Search now uses {sw.choice.name} ({made}).")
+        self.w.emit_notice(f"Search now uses {sw.choice.label} ({made}).")
 
     def _abandon(self) -> None:
         sw, self.switch = self.switch, None
@@ -184,4 +184,4 @@ class ModelChanger:
                 self.w.store.vectors.drop_model(sw.embedder.model_id)
 
     def _serving_name(self) -> str:
-        return self.serving.name if self.serving is not None else "the current model"
+        return self.serving.label if self.serving is not None else "the current model"
