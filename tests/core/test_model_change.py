@@ -283,3 +283,26 @@ def test_changing_the_real_models_vector_size_end_to_end(minilm_path: Path, tmp_
     finally:
         engine.stop()
     shutil.rmtree(home)
+
+
+def test_a_restart_whose_previous_model_is_gone_embeds_for_the_chosen_one(indexed, tmp_path: Path) -> None:
+    notes, home, engine, _ = indexed
+    engine.stop()
+    from gte_notes.core.errors import ModelMissingError
+
+    def open_model(c: ModelChoice) -> object:
+        if c.name == "fake-a":
+            raise ModelMissingError("fake-a was deleted.")
+        return model_b()
+
+    notices: list[str] = []
+    again = Engine(notes, home=home, choice=B, embedder_factory=model_b, open_model=open_model, watch=False,
+                   listener=EngineListener(on_notice=notices.append))
+    again.start()
+    try:
+        assert again.wait_idle(60)
+        assert again.serving_choice == B and again.status()["model_change"] is None
+        assert any("could not be opened" in n and "fake-a was deleted" in n for n in notices)
+        assert _results(again) == _fresh_results(notes, tmp_path)
+    finally:
+        again.stop()
