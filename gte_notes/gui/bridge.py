@@ -127,13 +127,13 @@ class EngineBridge(QObject):
         old, self.engine = self.engine, None
         if old is not None:
             old.stop(STOP_TIMEOUT_S)
-        if token != self._token or self._closed:
+        if not self.is_current(token):
             return None
         engine = Engine(folder, home=self.home, settings=self.settings, embedder=self._embedder_for_start(),
                         embedder_factory=lambda: self._load_embedder(token), listener=engine_listener(self, token),
                         watch=self.watch, choice=self.choice())
         engine.start()
-        if token != self._token or self._closed:
+        if not self.is_current(token):
             # Quit (or another folder) came while it started: shutdown no longer waits for this thread.
             engine.stop(STOP_TIMEOUT_S)
             return None
@@ -166,7 +166,7 @@ class EngineBridge(QObject):
             embedder = open_for_settings(self.settings, data_home(self.home), model=self.model,
                                          precision=self.precision)
         except ModelMissingError as err:
-            if token == self._token and not self._closed:
+            if self.is_current(token):
                 self.missing_message = str(err)
                 self.model_missing.emit(str(err))
             raise

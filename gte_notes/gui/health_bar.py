@@ -3,18 +3,15 @@ a cancel button while the model changes."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar, QToolButton, QWidget
 
 from gte_notes.core.index.progress import Progress
+from gte_notes.core.live.chosen_model import read_change_state
 from gte_notes.gui.index_progress import SessionProgress
 from gte_notes.gui.model_name import short_model_name
-
-# The engine's state during a model change: "re-embedding for NAME: n/N" (or ": loading the model").
-MODEL_CHANGE = re.compile(r"re-embedding for (?P<name>.+): (?:(?P<done>\d+)/(?P<total>\d+)|loading the model)$")
 
 STATE_TEXT = {
     "starting": "Opening the index…",
@@ -97,10 +94,10 @@ class HealthBar(QStatusBar):
 
     def set_state(self, state: str) -> None:
         self.state = state
-        changing = MODEL_CHANGE.match(state)
+        changing = read_change_state(state)
         self.cancel_change.setVisible(changing is not None)
         if changing is not None:
-            self._model_change(changing)
+            self._model_change(*changing)
             return
         if state.startswith("error: "):
             self._problem = state[len("error: "):]
@@ -121,18 +118,18 @@ class HealthBar(QStatusBar):
             self.pause.blockSignals(False)
         self._show(STATE_TEXT.get(state, ""))
 
-    def _model_change(self, m: re.Match[str]) -> None:
+    def _model_change(self, model: str, done: int | None, total: int) -> None:
         """The engine embeds every note for another model; search keeps the current one meanwhile."""
-        name, done, total = short_model_name(m["name"]), m["done"], m["total"]
-        if done is not None and total is not None and int(total) > 0:
-            self.bar.setRange(0, int(total))
-            self.bar.setValue(int(done))
+        if done is not None and total > 0:
+            self.bar.setRange(0, total)
+            self.bar.setValue(done)
             self.bar.show()
-            where = f"{int(done):,}/{int(total):,} notes"
+            where = f"{done:,}/{total:,} notes"
         else:
             self.bar.hide()
             where = "loading the model"
-        self._show(f"Re-embedding for {name}: {where} · search uses the current model until it is done")
+        self._show(f"Re-embedding for {short_model_name(model)}: {where} · search uses the current model until it "
+                   "is done")
 
     def set_progress(self, p: Progress) -> None:
         if self.state not in ("indexing", "scanning") or p.total <= 0:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from gte_notes.core.errors import KnownError
 from gte_notes.core.files.config import Settings
+from gte_notes.core.live.chosen_model import read_change_state
 from gte_notes.core.search.results import Hit
 from gte_notes.gui import window_state
 from gte_notes.gui.bridge import EngineBridge
@@ -307,7 +308,7 @@ class MainWindow(QMainWindow):
     # ---- index health and errors ---------------------------------------------------------------
 
     def _state(self, state: str) -> None:
-        if self.engine_state.startswith("re-embedding for ") and not state.startswith("re-embedding for "):
+        if read_change_state(self.engine_state) and not read_change_state(state):
             self._search_timer.start()  # the change is done (or stopped): results from the model now answering
         self.engine_state = state
         self.health.set_state(state)

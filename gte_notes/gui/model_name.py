@@ -9,14 +9,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from gte_notes.core.live.chosen_model import ModelChoice
+from gte_notes.core.live.chosen_model import ModelChoice, is_folder_name
 from gte_notes.core.model.dims import dims_of
 
 _H1 = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
-
-
-def is_folder_name(model: str) -> bool:  # the same test as ModelChoice.label's
-    return model.startswith(("/", "~", ".")) or "\\" in model or model.count("/") > 1
 
 
 def model_display_name(model: str) -> str:

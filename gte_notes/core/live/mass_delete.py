@@ -12,8 +12,10 @@ from gte_notes.core.index.store import Store
 def looks_like_mass_delete(store: Store | None, folder: Path, paths: Iterable[str]) -> bool:
     """True when the paths that are gone would drop half the index or more: the writer then looks at the
     whole folder instead, where an empty folder never deletes the index."""
-    total = store.note_count() if store is not None else 0
-    if not total or store is None:
+    if store is None:
+        return False
+    total = store.note_count()
+    if not total:
         return False
     gone = 0
     for rel in paths:

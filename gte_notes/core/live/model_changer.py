@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from gte_notes.core.errors import Cancelled, KnownError
 from gte_notes.core.index.ann import AnnIndex
 from gte_notes.core.index.progress import ReconcileStats
-from gte_notes.core.live.chosen_model import ModelChoice
+from gte_notes.core.live.chosen_model import ModelChoice, change_state
 from gte_notes.core.live.model_load import load_model
 
 if TYPE_CHECKING:  # loaded when a change starts: a start-up without one never imports it
@@ -120,7 +120,7 @@ class ModelChanger:
         assert sw is not None
         try:
             if sw.embedder is None:
-                self.w.set_state(f"re-embedding for {sw.choice.name}: loading the model")
+                self.w.set_state(change_state(sw.choice.name))
                 sw.load(self.w.store, self.w.caches, self.w.embedder.model_id)
             self.w.set_state(sw.label)
             sw.step(self.w.store, self._interrupted)

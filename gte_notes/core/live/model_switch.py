@@ -26,7 +26,7 @@ from gte_notes.core.files.notes import read_note
 from gte_notes.core.index.indexer import EMBED_BATCH_CHUNKS
 from gte_notes.core.index.note_texts import note_texts
 from gte_notes.core.index.store import NoteRow, Store
-from gte_notes.core.live.chosen_model import ModelChoice
+from gte_notes.core.live.chosen_model import ModelChoice, change_state
 from gte_notes.core.live.model_load import load_model
 from gte_notes.core.model.dims import cut_of, truncate
 from gte_notes.core.search.caches import IndexCaches
@@ -59,7 +59,7 @@ class ModelSwitch:
 
     @property
     def label(self) -> str:
-        return f"re-embedding for {self.choice.name}: {self.done}/{self.total}"
+        return change_state(self.choice.name, self.done, self.total)
 
     @property
     def finished(self) -> bool:
