@@ -383,7 +383,9 @@ def test_9_disk_full_while_saving_the_ann_is_a_warning_not_a_crash(tmp_path: Pat
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(AnnIndex, "save", full)
-    live = make_live(ann_save_min_s=0.0).start()
+    live = make_live()
+    live.engine.writer.saver.min_s = 0.0  # save after every batch
+    live.start()
     assert live.rec.errors and not live.rec.errors[0][1] and "No space" in live.rec.errors[0][0]
     write(live.folder, "extra.md", "# Extra\n\nabout lighthouses\n")
     wait_until(lambda: live.search_paths("lighthouses", 1) == ["extra.md"], 30, "indexing to go on")

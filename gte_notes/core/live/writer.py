@@ -68,7 +68,7 @@ class IndexWriter:
         self.force_polling = False  # poll even where inotify works (network shares, tests)
         self.folder_retry_s = FOLDER_RETRY_S
         self.store_retry_s = STORE_RETRY_S
-        self.saver = AnnSaver()
+        self.saver = AnnSaver()  # saver.min_s: the shortest time between two saves of the ANN
         self.batches = 0  # reconciles run, for status and tests
         self.ann: AnnIndex | None = None
         self.embedder: Any = embedder
@@ -122,14 +122,6 @@ class IndexWriter:
         return self.thread is None or not self.thread.is_alive()
 
     @property
-    def ann_save_min_s(self) -> float:
-        return self.saver.min_s
-
-    @ann_save_min_s.setter
-    def ann_save_min_s(self, seconds: float) -> None:
-        self.saver.min_s = seconds
-
-    @property
     def stopping(self) -> bool:
         return self._stop.is_set()
 
@@ -155,6 +147,7 @@ class IndexWriter:
         try:
             if self.store is not None and self.store.notice:
                 self._emit("on_notice", self.store.notice)
+            self.set_state("loading model")  # from the start: the wait below is part of the load
             if self.first_read is not None:
                 self.first_read.wait(FIRST_READ_WAIT_S)
             loaded = self._load()
@@ -169,7 +162,6 @@ class IndexWriter:
             self._shutdown()
 
     def _load(self) -> bool:
-        self.set_state("loading model")
         started = time.perf_counter()
         try:
             embedder, graph_s = self.changer.load_serving(self.embedder, self._factory)
