@@ -75,14 +75,44 @@ def test_a_damaged_saved_encoder_falls_back_to_the_model(minilm_path: Path, save
 
 
 def test_another_precision_is_another_encoder(minilm_path: Path, saved) -> None:
-    data, _full = saved
+    data, full = saved
     other = open_embedder(str(minilm_path), "int8", data)
     assert isinstance(other._full, Embedder) and other.precision == "int8"
-    # torch int8 has no ONNX twin: its encoder is the TorchScript trace, and it still matches the model.
-    assert list((data / ENCODER_DIR).glob("*.pt"))
+    assert other.model_id != full.model_id and "queries in fp32" in other.precision_note
+    # Notes in torch int8, queries in fp32 through ONNX (fp32_queries.py): the saved encoder is that
+    # ONNX model, so a restart needs no torch, and its vectors are the fp32 model's.
     again = open_embedder(str(minilm_path), "int8", data)
+    assert again._full is None and isinstance(again._graph, OnnxModel) and again.model_id == other.model_id
+    for query in QUERIES:
+        assert np.allclose(again.encode_query(query), full.encode_query(query), atol=1e-4)
+        assert np.allclose(other._full.encode_query(query), full.encode_query(query), atol=1e-4)
+    # The notes themselves are still embedded in int8.
+    assert not np.allclose(other._full.encode([NOTE]), full.encode([NOTE]), atol=1e-3)
+
+
+def test_the_int8_restart_imports_no_torch(minilm_path: Path, saved) -> None:
+    data, _full = saved
+    open_embedder(str(minilm_path), "int8", data)  # a first start in int8 saves its encoder
+    code = (f"import sys, json; sys.path.insert(0, {str(REPO)!r})\n"
+            "from gte_notes.core.model.query_encoder import open_embedder\n"
+            f"e = open_embedder({str(minilm_path)!r}, 'int8', {str(data)!r})\n"
+            "e.encode_query('tomatoes')\n"
+            "print(json.dumps([e.precision, 'torch' in sys.modules]))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == ["int8", False]
+
+
+def test_without_onnx_runtime_int8_queries_run_in_int8_through_torchscript(
+        minilm_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gte_notes.core.model import fp32_queries, onnx_query_encoder
+
+    monkeypatch.setattr(fp32_queries, "runtime_version", lambda: None)
+    monkeypatch.setattr(onnx_query_encoder, "runtime_version", lambda: None)
+    first = open_embedder(str(minilm_path), "int8", tmp_path)
+    assert first._full._fp32_queries is None and list((tmp_path / ENCODER_DIR).glob("*.pt"))
+    again = open_embedder(str(minilm_path), "int8", tmp_path)
     assert again._full is None and not isinstance(again._graph, OnnxModel)
-    assert np.allclose(again.encode_query(QUERIES[1]), other._full.encode_query(QUERIES[1]), atol=1e-4)
+    assert np.allclose(again.encode_query(QUERIES[1]), first._full.encode_query(QUERIES[1]), atol=1e-4)
 
 
 def test_an_onnx_precision_saves_its_own_model_as_the_encoder(minilm_path: Path, tmp_path: Path) -> None:

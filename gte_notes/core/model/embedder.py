@@ -5,15 +5,14 @@ sentence-transformers loads the model; the forward pass is driven here rather th
 - batches sized by tokens, not by count, after sorting by token length: a count-sized batch of
   long passages pads every row to 512 tokens and spends most of its time on padding;
 - cancellation between batches, which stay under BATCH_TOKENS so a cancel lands within about a second;
-- a faster precision (bf16, dynamic int8, an ONNX Runtime export) checked against fp32 and raced
-  when the model loads (precision_check.py; the converted models come from precision_variants.py).
+- a faster precision (bf16, dynamic int8, an ONNX Runtime export) checked against fp32 and raced when
+  the model loads (precision_check.py, precision_variants.py); queries in fp32 (fp32_queries.py).
 
 Threads: indexing and queries may call `encode` and `encode_query` at the same time from different
-threads, and neither takes a lock. A forward pass in eval mode under `torch.inference_mode` reads the
-weights and writes only its own tensors (dynamic int8 computes its activation scales per call), so
-concurrent passes are safe. Each path has its own `tokenizers.Tokenizer` copy, configured once and
-never changed afterwards: changing a shared fast tokenizer's truncation while another thread encodes
-with it is what raises "Already borrowed".
+threads, and neither takes a lock: safe, as a forward pass in eval mode under `torch.inference_mode`
+reads the weights and writes only its own tensors (dynamic int8 computes its activation scales per
+call). Each path has its own `tokenizers.Tokenizer` copy, never changed once configured: changing a
+shared fast tokenizer's truncation while another thread encodes with it raises "Already borrowed".
 """
 
 from __future__ import annotations
@@ -32,6 +31,7 @@ import numpy as np
 
 from gte_notes.core.errors import Cancelled, KnownError, ModelMissingError
 from gte_notes.core.model import precision_check
+from gte_notes.core.model.fp32_queries import REDUCED_TORCH, fp32_query_model
 from gte_notes.core.model.model_catalog import CodeConsent, check_remote_code
 from gte_notes.core.model.model_files import DEFAULT_MODEL, model_fingerprint, resolve_model_path
 from gte_notes.core.model.onnx_model import MODEL_DIR, OnnxModel
@@ -94,6 +94,7 @@ class Embedder:
         self._known_words: frozenset[str] | None = None
 
         self._inner: Any = inner.eval()  # a torch module, or an OnnxModel once an ONNX precision is adopted
+        self._fp32_queries: OnnxModel | None = None  # queries' model when notes run in torch int8/bf16
         fingerprint = model_fingerprint(path)
         self._fingerprint = fingerprint
         # ONNX exports are kept beside the precision check, so a restart loads instead of exporting;
@@ -117,8 +118,9 @@ class Embedder:
             if cache is not None:
                 cache.put(key, self.precision, self.precision_note, self.dim)
         if scratch is not None:
-            if isinstance(self._inner, OnnxModel):
-                self._inner.into_memory()
+            for onnx in (self._inner, self._fp32_queries):
+                if isinstance(onnx, OnnxModel):
+                    onnx.into_memory()
             scratch.cleanup()
         self.model_id = f"{_short_name(name)}:{fingerprint[:12]}:{self.precision}:{self.dim}"
         self.load_times: dict[str, float] = {}
@@ -175,7 +177,7 @@ class Embedder:
     def prepare_queries(self) -> bool:
         """Trace the model for search-as-you-type (query_graph.py): about a second, once, so the app
         does it in the background after loading; a one-off CLI search does not. True if traced."""
-        if isinstance(self._inner, OnnxModel):
+        if isinstance(self._inner, OnnxModel) or self._fp32_queries is not None:
             return True  # the exported graph is already one C++ call per query
         from gte_notes.core.model.query_graph import trace_query_graph  # imports torch
 
@@ -197,8 +199,8 @@ class Embedder:
         from gte_notes.core.model.query_graph import MAX_TRACED_TOKENS
 
         row = self._query_tok.encode_batch([text])[0].ids  # a pasted page must not hold the GIL
-        if isinstance(self._inner, OnnxModel):
-            return self._inner.query_vector(row)
+        if isinstance(self._inner, OnnxModel) or self._fp32_queries is not None:
+            return self.query_row_vector(row)
         if len(row) > MAX_TRACED_TOKENS:
             return self._forward(self._inner, [row])[0]
         # A short query gains little from a second core, and while an indexing batch holds the other
@@ -210,6 +212,11 @@ class Embedder:
             return self._forward(self._inner, [row], graph=self._query_graph)[0]
         finally:
             torch.set_num_threads(before)
+
+    def query_row_vector(self, row: list[int]) -> np.ndarray:
+        """The query vector of token ids `row`, by the model queries run through (fp32_queries.py)."""
+        model = self._fp32_queries or self._inner
+        return model.query_vector(row) if isinstance(model, OnnxModel) else self._forward(model, [row])[0]
 
     def _forward(self, inner: Any, rows: list[list[int]],
                  graph: torch.jit.ScriptModule | None = None) -> np.ndarray:
@@ -257,6 +264,13 @@ class Embedder:
                             self._fingerprint)
 
     def _adopt(self, variant: Any) -> None:
+        if self.precision in REDUCED_TORCH and not isinstance(variant, OnnxModel):
+            fp32 = self._inner  # still the fp32 model: its export and check must come before it is freed
+            self._fp32_queries = fp32_query_model(
+                fp32, self._rest, self._takes_token_types, self._onnx_dir, self._fingerprint,
+                lambda row: self._forward(fp32, [row])[0], len(self._span_tok.get_vocab()), self.max_tokens)
+            if self._fp32_queries is not None:
+                self.precision_note += "; queries in fp32 (ONNX Runtime)"
         self._inner = variant
         if isinstance(variant, OnnxModel):
             self._st = self._first = None  # nothing runs the torch model any more: let it be freed

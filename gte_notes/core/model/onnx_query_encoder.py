@@ -5,8 +5,9 @@ of its memory. Where the full model runs in fp32 or through ONNX Runtime, the qu
 the next start is an ONNX model (`<key>.onnx`) with its metadata and tokenizer beside it
 (`<key>.json`, written last, so its presence means the pair is complete), run by onnxruntime and
 `tokenizers` alone. Before it is saved it must give the full model's vectors (max abs diff 1e-4) for
-queries of 1 to 512 tokens, as the TorchScript encoder must (query_encoder.py), which stays for the
-torch precisions ONNX cannot reproduce (torch int8, bf16).
+queries of 1 to 512 tokens, as the TorchScript encoder must (query_encoder.py). Where the notes run in
+torch int8 or bf16, whose kernels ONNX cannot reproduce, queries run in fp32 through an ONNX export
+(fp32_queries.py), and that file is the encoder; the TorchScript trace stays for when there is none.
 """
 
 from __future__ import annotations
@@ -26,13 +27,13 @@ from gte_notes.core.model.onnx_model import OnnxModel, export_model, runtime_ver
 
 log = logging.getLogger(__name__)
 
-SAVES_AS_ONNX = ("fp32", "onnx-fp32", "onnx-int8")  # the precisions whose queries an ONNX model reproduces
-
-
 def save_onnx_encoder(full: Any, stem: Path, meta: dict[str, Any], check_lengths: Sequence[int],
                       max_abs_diff: float) -> int:
     """Save `full`'s query path at `stem`.onnx/.json; the longest query length checked (0: not saved)."""
-    if full.precision not in SAVES_AS_ONNX or runtime_version() is None:
+    # The ONNX model the queries already run through: the notes' own, or the fp32 one (fp32_queries.py).
+    query_model = full._fp32_queries or full._inner
+    runs_onnx = isinstance(query_model, OnnxModel)
+    if not (runs_onnx or full.precision == "fp32") or runtime_version() is None:
         return 0
     model_path, info_path = stem.with_suffix(".onnx"), stem.with_suffix(".json")
     stem.parent.mkdir(parents=True, exist_ok=True)
@@ -40,12 +41,12 @@ def save_onnx_encoder(full: Any, stem: Path, meta: dict[str, Any], check_lengths
     with contextlib.suppress(OSError):
         staging.unlink()
     try:
-        if isinstance(full._inner, OnnxModel):  # the very model the notes run through
-            source = full._inner.source
+        if runs_onnx:  # the very model the queries run through
+            source = query_model.source
             _link_or_copy(source, staging) if isinstance(source, Path) else staging.write_bytes(source)
         else:
             export_model(full._inner, full._rest, full._takes_token_types, "onnx-fp32", staging)
-        candidate = OnnxModel(staging, full.precision)
+        candidate = OnnxModel(staging, query_model.precision if runs_onnx else full.precision)
         checked = _checked_length(candidate, full, check_lengths, max_abs_diff)
         if checked < min(16, full.max_tokens):
             log.warning("the ONNX query encoder differs from the model: not saved")
@@ -84,7 +85,7 @@ def _checked_length(candidate: OnnxModel, full: Any, lengths: Sequence[int], max
     for n in (n for n in lengths if n <= full.max_tokens):
         # Fixed ids (not random) so a failed check is reproducible.
         row = [int((i * 7919 + 1000) % max(vocab - 1, 2) + 1) for i in range(n)]
-        diff = np.abs(candidate.query_vector(row) - full._forward(full._inner, [row])[0]).max()
+        diff = np.abs(candidate.query_vector(row) - full.query_row_vector(row)).max()
         if not diff <= max_abs_diff:  # also catches NaN
             log.warning("ONNX query encoder differs from the model at %d tokens (%.2g)", n, diff)
             break
