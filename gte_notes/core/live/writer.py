@@ -31,6 +31,7 @@ from gte_notes.core.live.mass_delete import looks_like_mass_delete
 from gte_notes.core.live.model_changer import ModelChanger, OpenModel
 from gte_notes.core.live.work_queue import Job, WorkQueue
 from gte_notes.core.live.workspace import Workspace
+from gte_notes.core.model.heap import release_freed_memory
 from gte_notes.core.model.thread_priority import lower_this_thread
 from gte_notes.core.search.caches import IndexCaches
 
@@ -255,6 +256,7 @@ class IndexWriter:
             self._emit("on_files", list(stats.changed))
         if stats.indexed:
             self._emit("on_indexed", list(dict.fromkeys(stats.indexed)))
+            release_freed_memory()  # the batches' token and vector buffers (glibc keeps them otherwise)
         self.changer.after_reconcile(stats, job.full)
         self._emit("on_batch", stats, job.full)
         self._save_ann()

@@ -32,6 +32,7 @@ import numpy as np
 from gte_notes.core.errors import Cancelled, KnownError, ModelMissingError
 from gte_notes.core.model import precision_check
 from gte_notes.core.model.fp32_queries import REDUCED_TORCH, fp32_query_model
+from gte_notes.core.model.heap import release_freed_memory
 from gte_notes.core.model.model_catalog import CodeConsent, check_remote_code
 from gte_notes.core.model.model_files import DEFAULT_MODEL, model_fingerprint, resolve_model_path
 from gte_notes.core.model.onnx_model import MODEL_DIR, OnnxModel
@@ -337,15 +338,6 @@ def _quiet_loading() -> Iterator[None]:
             hf_logging.enable_progress_bar()
 
 
-def _release_freed_memory() -> None:
-    """Give the heap freed after loading (the fp32 weights a reduced precision replaced, ~80 MB for
-    gte-small) back to the OS: glibc keeps it otherwise, and RSS never comes down. No-op off glibc."""
-    import ctypes
-
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-
-
 def load_embedder(name_or_path: str = DEFAULT_MODEL, precision: str = "auto",
                   data_dir: Path | None = None, consent: CodeConsent | None = None) -> Embedder:
     """Find the model offline, load it on the CPU and settle its precision.
@@ -384,7 +376,7 @@ def load_embedder(name_or_path: str = DEFAULT_MODEL, precision: str = "auto",
     mark = time.perf_counter()
     cache = PrecisionCache(data_dir) if data_dir is not None else None
     embedder = Embedder(name_or_path, path, model, precision, cache)
-    _release_freed_memory()
+    release_freed_memory(cycles=True)  # the fp32 weights a reduced precision replaced, the race's losers
     times["precision (check or cached) and conversion"] = time.perf_counter() - mark
     embedder.load_times = times
     return embedder

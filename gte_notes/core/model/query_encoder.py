@@ -35,6 +35,7 @@ import numpy as np
 from gte_notes.core.errors import KnownError, QueryNeedsModel
 from gte_notes.core.model import embedder as embedder_module  # sets OMP_WAIT_POLICY before torch loads
 from gte_notes.core.model import precision_check
+from gte_notes.core.model.heap import release_freed_memory
 from gte_notes.core.model.model_catalog import CodeConsent, check_remote_code
 from gte_notes.core.model.model_files import model_fingerprint, resolve_model_path
 from gte_notes.core.model.onnx_model import OnnxModel
@@ -77,6 +78,7 @@ def open_embedder(name: str, precision: str, data_dir: Path, consent: CodeConsen
             log.exception("could not save the query encoder")
             saved = False
         quick = load_query_encoder(name, path, precision, Path(data_dir)) if saved else None
+        release_freed_memory(cycles=True)  # the export and its checks: ~0.9 GB of a first start's RSS otherwise
         full.load_times["trace, check and save the query encoder (first start)"] = time.perf_counter() - mark
         if quick is not None:
             # Queries through the graph just checked (the engine need not trace the model again),
@@ -204,7 +206,7 @@ def load_query_encoder(name: str, path: Path, requested: str, data_dir: Path) ->
         with contextlib.suppress(OSError):
             file.unlink()
         return None
-    embedder_module._release_freed_memory()  # the file's bytes, read and unpacked, are garbage now
+    release_freed_memory()  # the file's bytes, read and unpacked, are garbage now
     quick.load_times = {"import torch": imported - started,
                         "load the saved query encoder": time.perf_counter() - imported}
     return quick
