@@ -8,12 +8,13 @@ without spaces the character pairs a query shares with the passage.
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_right
 from collections.abc import Collection, Mapping, Sequence
 
 from gte_notes.core.markdown.language import language_of
-from gte_notes.core.markdown.text_terms import fold, phrase_groups, query_groups, tokens
+from gte_notes.core.markdown.text_terms import Group, fold, phrase_groups, query_groups, tokens
 
 # A sentence ends after . ! ? (and closing quotes or brackets) before a space, or at a line break:
 # Markdown lists and headings are one "sentence" per line. Chinese and Japanese full stops need no space.
@@ -48,12 +49,26 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
-def _passage_terms(text: str, langs: Sequence[str]) -> list[tuple[int, int, frozenset[str]]]:
+def _passage_terms(text: str, langs: Sequence[str]) -> list[tuple[int, int, tuple[str, ...]]]:
     """(start, end, the word's terms under each of `langs`) of every term of `text`."""
     if len(langs) == 1:
-        return [(a, b, frozenset((t,))) for a, b, t in tokens(text, langs[0])]
+        return [(a, b, (t,)) for a, b, t in tokens(text, langs[0])]
     per_lang = [tokens(text, lang) for lang in langs]  # the same words in the same places, by language
-    return [(same[0][0], same[0][1], frozenset(t[2] for t in same)) for same in zip(*per_lang)]
+    return [(same[0][0], same[0][1], tuple(t[2] for t in same)) for same in zip(*per_lang)]
+
+
+@functools.lru_cache(maxsize=4096)
+def _groups(word: str, languages: frozenset[str]) -> tuple[Group, ...]:
+    """query_groups, remembered: every result of a query asks for the same words' terms again."""
+    return tuple(query_groups(word, languages))
+
+
+def _prefix_starts(text: str, prefix: str) -> set[int] | None:
+    """Where in ASCII `text` a word starting with `prefix` may begin (one regex pass, not a fold per
+    word); None when `text` is not ASCII and each word must be folded and compared."""
+    if not text.isascii():
+        return None
+    return {m.start() for m in re.finditer(re.escape(prefix), text, re.IGNORECASE)}
 
 
 def highlight(text: str, terms: Sequence[str], phrases: Sequence[Sequence[str]] = (),
@@ -70,11 +85,11 @@ def highlight(text: str, terms: Sequence[str], phrases: Sequence[Sequence[str]] 
     words that start with it.
     """
     doc_langs = [lang] if lang is not None else sorted({language_of(text), *languages})
-    query_langs = set(languages) | set(doc_langs)
+    query_langs = frozenset(languages) | frozenset(doc_langs)
     wanted: dict[str, set[str]] = {}  # term -> the query words it stands for
     chars: dict[str, str] = {}  # a lone character of a script without spaces -> its query word
     for word in terms:
-        for g in query_groups(word, query_langs):
+        for g in _groups(word, query_langs):
             if g.char:
                 chars[g.alternatives[0]] = word
             for t in g.alternatives:
@@ -82,20 +97,23 @@ def highlight(text: str, terms: Sequence[str], phrases: Sequence[Sequence[str]] 
     prefix = fold(prefix) if len(prefix) >= 2 else ""
     toks = _passage_terms(text, doc_langs)
     hits: list[tuple[int, int, str]] = []
+    wanted_terms = frozenset(wanted)
+    starts = _prefix_starts(text, prefix) if prefix else None
+    # Most words of a passage are not the query's: a set test in C rules each out (this loop runs
+    # over every word of every result shown, while the user types).
     for a, b, ts in toks:
-        found = {w for t in ts for w in wanted.get(t, ())}
-        if not found and chars:
-            found = {chars[t[0]] for t in ts if t[:1] in chars}
-            b = a + 1 if found else b  # the character itself, not the pair it starts
-        if not found and prefix and fold(text[a:b]).startswith(prefix):
-            found = {prefix}
-        hits += [(a, b, w) for w in found]
+        if not wanted_terms.isdisjoint(ts):
+            hits += [(a, b, w) for w in {w for t in ts if t in wanted for w in wanted[t]}]
+        elif chars and (found := {chars[t[0]] for t in ts if t[:1] in chars}):
+            hits += [(a, a + 1, w) for w in found]  # the character itself, not the pair it starts
+        elif prefix and (a in starts if starts is not None else fold(text[a:b]).startswith(prefix)):
+            hits.append((a, b, prefix))
     phrase_spans: list[tuple[int, int, int]] = []
     for phrase in phrases:
-        groups = [set(g) for g in phrase_groups(phrase, query_langs)]
+        groups = [frozenset(g) for g in phrase_groups(phrase, query_langs)]
         n = len(groups)
         for i in range(len(toks) - n + 1) if n else ():
-            if all(toks[i + k][2] & groups[k] for k in range(n)):
+            if all(not groups[k].isdisjoint(toks[i + k][2]) for k in range(n)):
                 phrase_spans.append((toks[i][0], toks[i + n - 1][1], len(phrase)))
     spans = _merge([(a, b) for a, b, _ in hits] + [(a, b) for a, b, _ in phrase_spans])
     if not spans:
