@@ -4,7 +4,7 @@ Run: python tests/bench/memory_footprint.py [--chunks 100000] [--precision onnx-
 
 A first start (its own process) loads the full model and saves the query encoder, as the app's
 first start does (query_encoder.open_embedder). An HNSW graph of `--chunks` unit vectors is built with
-the app's own Graph (M = 16, both cores) and saved, as the app's ann.bin. Then a fresh process does
+the app's own Graph (the app's M, both cores) and saved, as the app's ann.bin. Then a fresh process does
 what a restart does, printing RSS after each step: Qt and the app's GUI modules, the saved query
 encoder, the first query, the graph read from disk, another search; then idle. The graph's memory is
 hnswlib's fixed per-element layout (vector + M0 links + label, plus upper levels), the same whatever
