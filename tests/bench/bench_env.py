@@ -88,7 +88,17 @@ def private_mb() -> float:
 
 
 def peak_rss_mb() -> float:
-    """The most resident memory this process has had, in MB (ru_maxrss is in kB on Linux)."""
+    """The most resident memory this process has had, in MB.
+
+    VmHWM, not getrusage's ru_maxrss: Linux carries the parent's high-water mark into a child it
+    forks and execs (exec records the old address space's peak), so a probe started by a benchmark
+    holding 1 GB reported a 1 GB peak of its own."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
