@@ -88,6 +88,10 @@ def test_another_precision_is_another_encoder(minilm_path: Path, saved) -> None:
         assert np.allclose(other._full.encode_query(query), full.encode_query(query), atol=1e-4)
     # The notes themselves are still embedded in int8.
     assert not np.allclose(other._full.encode([NOTE]), full.encode([NOTE]), atol=1e-3)
+    # A later full load takes the check's answer from the cache and says how queries run once.
+    later = load_embedder(str(minilm_path), "int8", data)
+    assert "checked on an earlier start" in later.precision_note
+    assert later.precision_note.count("queries in fp32") == 1
 
 
 def test_the_int8_restart_imports_no_torch(minilm_path: Path, saved) -> None:

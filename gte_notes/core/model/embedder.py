@@ -113,11 +113,12 @@ class Embedder:
             check = PrecisionCheck(self._inner, self._variant, self._tokenize, self._forward)
             reference = check.calibration_vectors(self._inner)
             self.dim = int(reference.shape[1])
-            self.precision, self.precision_note, chosen = check.choose(precision, reference)
+            self.precision, checked, chosen = check.choose(precision, reference)
+            self.precision_note = checked
             if chosen is not self._inner:
                 self._adopt(chosen)
-            if cache is not None:
-                cache.put(key, self.precision, self.precision_note, self.dim)
+            if cache is not None:  # the check's own words: _adopt adds how queries run, on every start
+                cache.put(key, self.precision, checked, self.dim)
         if scratch is not None:
             for onnx in (self._inner, self._fp32_queries):
                 if isinstance(onnx, OnnxModel):
