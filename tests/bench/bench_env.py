@@ -64,15 +64,21 @@ def total_ram_gb() -> float:
         return 0.0
 
 
-def rss_mb() -> float:
-    """Resident memory now (Linux), in MB."""
+def _status_mb(field: str) -> float | None:
+    """A kB field of /proc/self/status (Linux) in MB; None where there is no such file."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
-    return float("nan")
+    return None
+
+
+def rss_mb() -> float:
+    """Resident memory now (Linux), in MB."""
+    now = _status_mb("VmRSS")
+    return float("nan") if now is None else now
 
 
 def private_mb() -> float:
@@ -93,13 +99,8 @@ def peak_rss_mb() -> float:
     VmHWM, not getrusage's ru_maxrss: Linux carries the parent's high-water mark into a child it
     forks and execs (exec records the old address space's peak), so a probe started by a benchmark
     holding 1 GB reported a 1 GB peak of its own."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = _status_mb("VmHWM")
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 if peak is None else peak
 
 
 def table(headers: list[str], rows: list[list[object]]) -> str:

@@ -190,15 +190,9 @@ def index_text(text: str, lang: str) -> str:
 def tokens(text: str, lang: str) -> list[tuple[int, int, str]]:
     """(start, end, term) of every term of `text`, for marking: a character pair spans two characters."""
     if text.isascii():  # most passages: one term per word, no runs to split (the loop below, faster)
-        cache = _cache.get(lang) or _cache.setdefault(lang, {})  # word -> its terms, as `terms` uses
-        out = []
-        for m in _ASCII_WORD.finditer(text):
-            found = cache.get(m.group())
-            if found is None:
-                found = _word_terms(m.group(), lang)
-            if found:
-                out.append((m.start(), m.end(), found[0]))
-        return out
+        # _word_terms: from the word cache the indexer fills, not stemmed again per passage.
+        return [(m.start(), m.end(), found[0]) for m in _ASCII_WORD.finditer(text)
+                if (found := _word_terms(m.group(), lang))]
     out: list[tuple[int, int, str]] = []
     for m in WORD.finditer(text):
         word, start = m.group(), m.start()

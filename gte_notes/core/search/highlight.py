@@ -97,12 +97,11 @@ def highlight(text: str, terms: Sequence[str], phrases: Sequence[Sequence[str]] 
     prefix = fold(prefix) if len(prefix) >= 2 else ""
     toks = _passage_terms(text, doc_langs)
     hits: list[tuple[int, int, str]] = []
-    wanted_terms = frozenset(wanted)
     starts = _prefix_starts(text, prefix) if prefix else None
     # Most words of a passage are not the query's: a set test in C rules each out (this loop runs
     # over every word of every result shown, while the user types).
     for a, b, ts in toks:
-        if not wanted_terms.isdisjoint(ts):
+        if not wanted.keys().isdisjoint(ts):
             hits += [(a, b, w) for w in {w for t in ts if t in wanted for w in wanted[t]}]
         elif chars and (found := {chars[t[0]] for t in ts if t[:1] in chars}):
             hits += [(a, a + 1, w) for w in found]  # the character itself, not the pair it starts
