@@ -166,6 +166,7 @@ def test_18_renamed_note_and_renamed_folder_keep_their_vectors(tmp_path: Path, m
     live = _started(make_live, tmp_path)
     write(live.folder, "n/deep/inner.md", "# Inner\n\nthe inner note is about beekeeping\n")
     live.wait_indexed("n/deep/inner.md")
+    live.settle()  # the batch's stats reach the listener after its commit: count them before the renames
     embedded = live.rec.embedded()
     os.rename(live.folder / "n/0003.md", live.folder / "n/three renamed.md")
     live.settle()
