@@ -39,15 +39,16 @@ def open_chosen(name: str, precision: str, data_dir: Path, *, dims: int = 0, pas
                 consent: CodeConsent | None = None, quick: bool = True) -> Any:
     """The embedder for `name` with the chosen vector size and passage size.
 
-    quick=True: the app's fast start (a saved query encoder, the full model on first embed);
-    quick=False: the full model at once (the CLI, the evaluations).
+    quick=True: the app's fast start (a saved query encoder; notes embedded by the full model in a
+    process of its own, note_process.py, so the app's memory comes back after indexing);
+    quick=False: the full model at once, in this process (the CLI, the evaluations).
     """
     name = canonical_name(name)
     check_passage_tokens(passage_tokens)
     if quick:
         from gte_notes.core.model.query_encoder import open_embedder
 
-        embedder = open_embedder(name, precision, data_dir, consent)
+        embedder = open_embedder(name, precision, data_dir, consent, notes_apart=True)
     else:
         from gte_notes.core.model.embedder import load_embedder
 

@@ -1,4 +1,5 @@
-"""Loading the writer's model: on a thread of its own, ready for the first search when it returns."""
+"""Loading the writer's model: on a thread of its own, ready for the first search when it returns; and
+stopping the process it embeds notes in."""
 
 from __future__ import annotations
 
@@ -45,3 +46,10 @@ def _on_own_thread(fn: Callable[[], Any]) -> Any:
     if "error" in box:
         raise box["error"]
     return box["result"]
+
+
+def stop_notes_process(embedder: Any) -> None:
+    """Stop the process an app embedder embeds notes in (note_process.py); it starts again if needed."""
+    close = getattr(embedder, "close", None)
+    if close is not None:
+        close()

@@ -29,6 +29,7 @@ from gte_notes.core.live.ann_saver import AnnSaver
 from gte_notes.core.live.chosen_model import ModelChoice
 from gte_notes.core.live.mass_delete import looks_like_mass_delete
 from gte_notes.core.live.model_changer import ModelChanger, OpenModel
+from gte_notes.core.live.model_load import stop_notes_process
 from gte_notes.core.live.work_queue import Job, WorkQueue
 from gte_notes.core.live.workspace import Workspace
 from gte_notes.core.model.heap import release_freed_memory
@@ -118,6 +119,7 @@ class IndexWriter:
         which saves the ANN and releases the lock on its way out. Says whether it ended."""
         self._stop.set()
         self.queue.wake.set()
+        stop_notes_process(self.embedder)  # a batch, or a model load, in it ends now, not in seconds
         if self.thread is not None and self.thread is not threading.current_thread():
             self.thread.join(timeout)
         return self.thread is None or not self.thread.is_alive()
@@ -184,6 +186,8 @@ class IndexWriter:
 
     def serve(self, embedder: Any, ann: AnnIndex, indexer: Indexer) -> None:
         """From now on searches use this model and ANN, and indexing writes with them."""
+        if self.embedder is not None and self.embedder is not embedder:
+            stop_notes_process(self.embedder)  # the model changed: the old one's memory goes now
         self._indexer, self.embedder, self.ann = indexer, embedder, ann
         self.pair = (ann, embedder)
         self.model_note = str(getattr(embedder, "precision_note", ""))
@@ -288,7 +292,7 @@ class IndexWriter:
         if self.watcher is not None:
             self.watcher.stop()
         self.watcher = FolderWatcher(self.ws.folder, self.ws.filter, on_paths=self.queue.add_dirty,
-                                      on_lost=self._events_lost,
+                                      on_lost=self.queue.request_full,  # watchdog's thread only queues a rescan
                                       on_notice=lambda text: self._emit("on_notice", text),
                                       poll_interval=self.poll_interval, force_polling=self.force_polling)
         try:
@@ -296,10 +300,6 @@ class IndexWriter:
         except OSError as err:
             self._folder_unreachable(f"The notes folder {self.ws.folder} cannot be watched: {err}")
         self._next_health = time.monotonic() + HEALTH_CHECK_S
-
-    def _events_lost(self, reason: str) -> None:
-        # Called from watchdog's thread: only queue the rescan, the worker does the rest.
-        self.queue.request_full(reason)
 
     def _check_health(self) -> None:
         now = time.monotonic()
@@ -396,3 +396,4 @@ class IndexWriter:
         with self._idle:
             self.busy = False
             self._idle.notify_all()
+

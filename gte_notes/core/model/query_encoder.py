@@ -38,6 +38,7 @@ from gte_notes.core.model import precision_check
 from gte_notes.core.model.heap import release_freed_memory
 from gte_notes.core.model.model_catalog import CodeConsent, check_remote_code
 from gte_notes.core.model.model_files import model_fingerprint, resolve_model_path
+from gte_notes.core.model.note_process import NoteProcess
 from gte_notes.core.model.onnx_model import OnnxModel
 from gte_notes.core.model.onnx_query_encoder import load_onnx_encoder, remove_onnx_encoder, save_onnx_encoder
 from gte_notes.core.model.precision_cache import check_key
@@ -55,10 +56,13 @@ def encoder_file(data_dir: Path, name: str, path: Path, requested: str) -> Path:
     return Path(data_dir) / ENCODER_DIR / f"{hashlib.sha256(f'{name}|{key}'.encode()).hexdigest()[:24]}.pt"
 
 
-def open_embedder(name: str, precision: str, data_dir: Path, consent: CodeConsent | None = None) -> Any:
+def open_embedder(name: str, precision: str, data_dir: Path, consent: CodeConsent | None = None,
+                  notes_apart: bool = False) -> Any:
     """What the app's engine runs on: the saved query encoder when there is one, else the full model
     (then saving its query encoder for the next start). `consent`: see model_catalog.check_remote_code;
-    it is asked before a saved encoder too, so a model's code never gets around a refusal that way."""
+    it is asked before a saved encoder too, so a model's code never gets around a refusal that way.
+    `notes_apart`: notes are embedded in a process of their own (note_process.py), the first start's
+    model load and encoder export too, so this process never holds the full model."""
     try:
         path: Path | None = resolve_model_path(name)
     except KnownError:
@@ -68,7 +72,13 @@ def open_embedder(name: str, precision: str, data_dir: Path, consent: CodeConsen
         quick = load_query_encoder(name, path, precision, Path(data_dir))
         if quick is not None:
             quick._consent = consent
+            if notes_apart:
+                quick.embed_notes_apart()
             return quick
+        if notes_apart:
+            quick = _first_start_apart(name, path, precision, Path(data_dir), consent)
+            if quick is not None:
+                return quick
     full = embedder_module.load_embedder(name, precision, data_dir, consent=consent)
     if isinstance(full, embedder_module.Embedder) and path is not None:
         mark = time.perf_counter()
@@ -88,6 +98,34 @@ def open_embedder(name: str, precision: str, data_dir: Path, consent: CodeConsen
             quick.load_times = full.load_times
             return quick
     return full
+
+
+def _first_start_apart(name: str, path: Path, precision: str, data_dir: Path,
+                       consent: CodeConsent | None) -> QuickEmbedder | None:
+    """A first start with notes apart: the child loads the model and saves the query encoder, which
+    this process then loads; the child stays, ready to embed the notes. None: load the model here."""
+    notes = NoteProcess(name, precision, data_dir, consent)
+    started = time.perf_counter()
+    try:
+        ready = notes.start(save_encoder=True)
+    except KnownError:
+        notes.close()
+        raise
+    except Exception:
+        log.exception("the process for the model did not start: loading the model in this one")
+        notes.close()
+        return None
+    quick = load_query_encoder(name, path, precision, data_dir) if ready["saved"] else None
+    if quick is None:
+        notes.close()
+        return None
+    quick._consent = consent
+    quick.embed_notes_apart(notes)
+    times = dict(ready["load_times"])
+    times["start a process for the model (Python and its imports)"] = max(
+        0.0, time.perf_counter() - started - sum(times.values()))
+    quick.load_times = {**times, **quick.load_times}
+    return quick
 
 
 # ---- saving -----------------------------------------------------------------------------------------
@@ -236,7 +274,20 @@ class QuickEmbedder:
         self._data_dir = data_dir
         self._full: embedder_module.Embedder | None = None
         self._consent: CodeConsent | None = None  # what open_embedder was given, for the full load
+        self._notes: NoteProcess | None = None  # notes embedded in a child process (note_process.py)
         self._lock = threading.Lock()
+
+    def embed_notes_apart(self, notes: NoteProcess | None = None) -> None:
+        """From now on `encode` runs in a child process (started on first use unless given running)."""
+        if notes is None:
+            notes = NoteProcess(self.name, self._full_precision, self._data_dir, self._consent)
+        notes.expected_model_id = self.model_id
+        self._notes = notes
+
+    def close(self) -> None:
+        """Stop the notes' process, if any (queries keep working; notes can no longer be embedded)."""
+        if self._notes is not None:
+            self._notes.close()
 
     def token_offsets(self, text: str) -> list[tuple[int, int]]:
         return list(self._span_tok.encode_batch([text], add_special_tokens=False)[0].offsets)  # GIL: embedder.py
@@ -278,6 +329,10 @@ class QuickEmbedder:
                cancel: Callable[[], bool] | None = None) -> np.ndarray:
         if not texts:  # nothing to embed is no reason to load the model
             return np.zeros((0, self.dim), dtype=np.float32)
+        if self._notes is not None:
+            counts = token_counts if token_counts is not None else [
+                len(e.ids) for e in self._query_tok.encode_batch(list(texts))]  # truncated as the model does
+            return self._notes.encode(texts, counts, cancel)
         return self.full().encode(texts, token_counts, cancel)
 
     def full(self) -> embedder_module.Embedder:
