@@ -136,6 +136,11 @@ else
 fi
 
 # --- the window ------------------------------------------------------------------------------------
+# A note written after the index: the window's engine embeds it in its own model process (a spawned
+# child of the frozen app, note_process.py) before the screenshot, which waits for an idle index.
+NEW_NOTE="smoke.axolotl.md"
+printf '# Axolotl\n\nThe axolotl can regrow whole limbs, parts of its heart and even its spinal cord after injury.\n' \
+  > "$VAULT/$NEW_NOTE"
 if [ -f "$REPO/gte_notes/gui/app.py" ]; then
   shot="$TMP/window.png"
   start=$EPOCHREALTIME
@@ -145,6 +150,19 @@ if [ -f "$REPO/gte_notes/gui/app.py" ]; then
     if python3 "$HERE/png_stats.py" "$shot"; then ok "screenshot is not blank"; else bad "screenshot is blank"; fi
   else
     tail -30 "$TMP/gui.err"; bad "gui --screenshot wrote no PNG"
+  fi
+  # No word in common with the note: only its vector, made by the window's model process, can find it.
+  if "$APP" search "$VAULT" "salamander that regenerates lost legs" --json >"$TMP/new.json" 2>"$TMP/new.err" \
+     && python3 - "$TMP/new.json" "$NEW_NOTE" <<'EOF'
+import json, sys
+paths = [h["path"] for h in json.load(open(sys.argv[1]))][:5]
+assert sys.argv[2] in paths, paths
+print(f"  rank {paths.index(sys.argv[2]) + 1} for a query in other words")
+EOF
+  then
+    ok "the window's model process embedded a note written after the index"
+  else
+    tail -20 "$TMP/gui.err" "$TMP/new.err"; bad "a note written after the index was not embedded by the window"
   fi
 else
   echo "SKIP: gte_notes/gui/app.py does not exist yet (GUI step runs once it does)"

@@ -64,10 +64,10 @@ def total_ram_gb() -> float:
         return 0.0
 
 
-def _status_mb(field: str) -> float | None:
-    """A kB field of /proc/self/status (Linux) in MB; None where there is no such file."""
+def _status_mb(field: str, pid: int | str = "self") -> float | None:
+    """A kB field of /proc/PID/status (Linux) in MB; None where there is no such file."""
     try:
-        for line in Path("/proc/self/status").read_text().splitlines():
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     except OSError:
@@ -79,6 +79,21 @@ def rss_mb() -> float:
     """Resident memory now (Linux), in MB."""
     now = _status_mb("VmRSS")
     return float("nan") if now is None else now
+
+
+def children_rss_mb() -> float:
+    """Resident memory of this process's children and theirs (the app's model process), in MB."""
+    return sum(_status_mb("VmRSS", pid) or 0.0 for pid in _descendants(os.getpid()))
+
+
+def _descendants(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            found += [int(c) for c in (task / "children").read_text().split()]
+    except OSError:
+        pass
+    return found + [g for c in found for g in _descendants(c)]
 
 
 def private_mb() -> float:

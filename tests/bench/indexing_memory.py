@@ -31,30 +31,10 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from tests.bench.bench_env import header, table
+from tests.bench.bench_env import children_rss_mb, header, rss_mb, table
 from tests.bench.gte_small_shaped import bench_model_path
 
 QUERY = "publish a site"
-
-
-def rss_of(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-def children_of(pid: int) -> list[int]:
-    out: list[int] = []
-    try:
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            out += [int(c) for c in (task / "children").read_text().split()]
-    except OSError:
-        pass
-    return out + [g for c in out for g in children_of(c)]
 
 
 # ---- the child: the app -----------------------------------------------------------------------------
@@ -73,13 +53,12 @@ def child(folder: str, model: str, precision: str, data_dir: str, mode: str, idl
     if mode == "in-process":  # as before note_process.py: the app loads the full model itself
         opened = query_encoder.open_embedder
         query_encoder.open_embedder = lambda *a, notes_apart=False, **k: opened(*a, **k)
-    me = os.getpid()
     samples: list[tuple[float, float, float]] = []  # (time, app MB, model process MB)
     stop = threading.Event()
 
     def sample() -> None:
         while not stop.wait(0.2):
-            samples.append((time.monotonic(), rss_of(me), sum(rss_of(c) for c in children_of(me))))
+            samples.append((time.monotonic(), rss_mb(), children_rss_mb()))
 
     threading.Thread(target=sample, daemon=True).start()
     app: QApplication = make_app()
@@ -103,7 +82,7 @@ def child(folder: str, model: str, precision: str, data_dir: str, mode: str, idl
             return
         out["index_s"] = round(time.monotonic() - started, 1)
         out["peak"] = peaks(started)
-        out["at_end"] = {"app": rss_of(me), "model": sum(rss_of(c) for c in children_of(me))}
+        out["at_end"] = {"app": rss_mb(), "model": children_rss_mb()}
         out["model_note"] = engine.model_note
         QTimer.singleShot(int((idle_exit + 3) * 1000), after_idle)
 
@@ -114,7 +93,7 @@ def child(folder: str, model: str, precision: str, data_dir: str, mode: str, idl
     def searched(_gen: int, _query: str, hits: list, ready: bool) -> None:
         if "idle" in out or not ready:
             return
-        out["idle"] = {"app": rss_of(me), "model": sum(rss_of(c) for c in children_of(me)), "hits": len(hits)}
+        out["idle"] = {"app": rss_mb(), "model": children_rss_mb(), "hits": len(hits)}
         stop.set()
         print(json.dumps(out), flush=True)
         window.close()

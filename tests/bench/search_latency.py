@@ -39,7 +39,7 @@ from gte_notes.core.index.store import Store
 from gte_notes.core.model.calibration import DenseScale
 from gte_notes.core.search.search import Searcher
 from tests.bench import synthetic_store as synth
-from tests.bench.bench_env import CACHE, header, load, peak_rss_mb, private_mb, rss_mb, table
+from tests.bench.bench_env import CACHE, children_rss_mb, header, load, peak_rss_mb, private_mb, rss_mb, table
 
 # all-MiniLM-L6-v2's cosine scale (calibration.py: unrelated pairs ~0.05, paraphrases ~0.75).
 MINILM_SCALE = DenseScale(0.05, 0.75)
@@ -243,13 +243,14 @@ def exact_vs_graph(model: synth.VectorModel) -> list[list[object]]:
 
 def rss_probe(size: int, n_queries: int) -> dict:
     """In a fresh process: the app's model + the cached store and ANN, as the app holds them. The model
-    comes the way the app's engine gets it (query_encoder.open_embedder): the full model on a first
-    start, the saved query encoder on every later one."""
+    comes the way the app's engine gets it (query_encoder.open_embedder, notes apart): on a first start
+    the full model loads in a process of its own, which saves the query encoder and stays to embed the
+    notes; every later start loads only that encoder."""
     from gte_notes.core.model.query_encoder import open_embedder
     from tests.bench.gte_small_shaped import gte_small_shaped_path
 
     base = rss_mb()
-    embedder = open_embedder(str(gte_small_shaped_path()), "auto", CACHE / "probe-data")
+    embedder = open_embedder(str(gte_small_shaped_path()), "auto", CACHE / "probe-data", notes_apart=True)
     embedder.prepare_queries()  # as the app's engine does after loading
     with_model = rss_mb()
     store = Store(store_dir(size) / "index.db", create=False)
@@ -271,11 +272,12 @@ def rss_probe(size: int, n_queries: int) -> dict:
         searcher.search(text, 10)
         total_ms.append((time.perf_counter() - started) * 1000)
     return {"base": base, "model": with_model - base, "precision": embedder.precision, "rss": rss_mb(),
-            # A first start also returns the saved encoder, with the full model it was checked against
-            # still loaded (`_full`): label it by what the process holds, not by the class.
-            "path": ("first start: full model, encoder saved" if getattr(embedder, "_full", None) is not None
-                     else "restart: saved query encoder" if type(embedder).__name__ == "QuickEmbedder"
-                     else "full model"),
+            # Labelled by what the process holds, not by the class: a first start returns the saved
+            # encoder too, with the full model loaded beside it (here in `_full`, or in its own process).
+            "path": ("first start: full model here, encoder saved" if getattr(embedder, "_full", None) is not None
+                     else f"first start: encoder saved; full model in its own process ({children_rss_mb():.0f} MB)"
+                     if children_rss_mb() else "restart: saved query encoder"
+                     if type(embedder).__name__ == "QuickEmbedder" else "full model"),
             "private": private_mb(), "ann_mb": ann_mb,
             "peak": peak_rss_mb(), "ann_event": ann.last_event, "encode_p50": float(np.percentile(encode_ms, 50)),
             "encode_p95": float(np.percentile(encode_ms, 95)), "total_p50": float(np.percentile(total_ms, 50)),
@@ -326,6 +328,7 @@ def main() -> None:
     if sizes and min(sizes) <= 100_000:
         size = min(sizes)
         probes = []
+        shutil.rmtree(CACHE / "probe-data", ignore_errors=True)  # so the first probe is a first start
         for _ in range(2):  # a first start (full model, saves the query encoder), then a restart
             out = subprocess.run([sys.executable, __file__, "--probe", str(size), "--queries", "50"],
                                  check=True, capture_output=True, text=True)

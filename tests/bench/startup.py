@@ -31,7 +31,8 @@ from tests.bench.bench_env import CACHE, header, table
 from tests.bench.gte_small_shaped import bench_model_path
 
 QUERY = "publish a site"
-KEYS = ("window_s", "index_open_s", "first_keyword_s", "first_hybrid_s", "rss_mb", "peak_rss_mb", "quit_s")
+KEYS = ("window_s", "index_open_s", "first_keyword_s", "first_hybrid_s", "rss_mb", "peak_rss_mb", "model_process_mb",
+        "quit_s")
 
 
 # ---- the child: one launch of the app ---------------------------------------------------------------
@@ -45,7 +46,7 @@ def child(folder: str, model: str, precision: str, data_dir: str, query: str, t0
     from gte_notes.gui.app import finish_process, make_app, tune_interpreter
     from gte_notes.gui.bridge import EngineBridge
     from gte_notes.gui.main_window import MainWindow
-    from tests.bench.bench_env import peak_rss_mb, rss_mb
+    from tests.bench.bench_env import children_rss_mb, peak_rss_mb, rss_mb
 
     out: dict[str, object] = {}
 
@@ -65,6 +66,7 @@ def child(folder: str, model: str, precision: str, data_dir: str, query: str, t0
         if hits and ready and "first_hybrid_s" not in out:
             mark("first_hybrid_s")
             out["rss_mb"] = round(rss_mb())
+            out["model_process_mb"] = round(children_rss_mb())  # a first start's model, embedding notes
             out["peak_rss_mb"] = round(peak_rss_mb())
             engine = bridge.engine
             out["load"] = dict(getattr(engine, "load_times", {})) if engine is not None else {}
@@ -147,7 +149,7 @@ def main() -> int:
     print(f"folder: {folder}; model: {Path(model).name} ({rounds[0].get('model_note', '')}); "
           f"query typed at launch: {args.query!r}; {args.rounds} fresh processes\n")
     print(table(["round", "window s", "index open s", "first keyword s", "first hybrid s", "RSS MB", "peak RSS MB",
-                 "quit s"],
+                 "model process MB", "quit s"],
                 [[n + 1, *(r.get(k, "—") for k in KEYS)] for n, r in enumerate(rounds)]
                 + [["median", *(round(median[k], 3) if k in median else "—" for k in KEYS)]]))
     print("\nModel load by phase, s (in the engine's worker, which starts once the window is up; a first\n"

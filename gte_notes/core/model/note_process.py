@@ -35,10 +35,10 @@ from gte_notes.core.model.model_catalog import CodeConsent
 
 log = logging.getLogger(__name__)
 
-# Not tuned on any query set: long enough that a few minutes of editing keep the model loaded (each
-# restart of the child costs a model load, 3-8 s of CPU), short enough that an app left open gives
-# the memory back soon after its last change.
-IDLE_EXIT_S = 120.0
+# Not tuned on any query set: a trade between memory and the first save after a pause, which waits
+# for the child to load the model again (4-8 s more before it is searchable, instead of ~1 s). Five
+# minutes keep an editing session's saves fast; an app left open gives the memory back soon after.
+IDLE_EXIT_S = 300.0
 _POLL_S = 0.1
 
 
