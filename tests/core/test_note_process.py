@@ -147,3 +147,28 @@ def test_the_engine_indexes_through_the_child_and_stopping_ends_it(minilm_path: 
         engine.stop()
     assert time.monotonic() - started < 5
     wait_until(lambda: not quick._notes.running, 10, "the child to end with the engine")
+
+
+def test_stopping_while_a_first_start_loads_the_model_is_quick_and_no_error(minilm_path: Path,
+                                                                             tmp_path: Path) -> None:
+    import multiprocessing
+
+    from gte_notes.core.live.engine import Engine
+    from tests.core.live_helpers import Recorder
+
+    write(tmp_path / "notes", "a.md", "# A\n\nabout kites\n")
+    rec = Recorder()
+    engine = Engine(tmp_path / "notes", home=tmp_path / "home", watch=False, listener=rec.listener(),
+                    embedder_factory=lambda: open_embedder(str(minilm_path), "fp32", tmp_path / "data",
+                                                           notes_apart=True))
+    engine.start()
+    wait_until(lambda: [p for p in multiprocessing.active_children() if p.name == "gte-notes model"], 30,
+               "the model's process to start")
+    started = time.monotonic()
+    engine.stop()  # waits up to 2 s for the writer, which is still waiting for the model
+    assert time.monotonic() - started < 5
+    # The load finishes for nobody (the app itself exits at once); then the writer stops the process.
+    wait_until(lambda: not [p for p in multiprocessing.active_children() if p.name == "gte-notes model"], 120,
+               "the model's process to end")
+    engine.writer.thread.join(30)
+    assert rec.errors == []  # quitting during the load is no error

@@ -21,7 +21,7 @@ import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from gte_notes.core.errors import FolderError, KnownError
+from gte_notes.core.errors import Cancelled, FolderError, KnownError
 from gte_notes.core.index.ann import AnnIndex
 from gte_notes.core.index.progress import Progress, ReconcileStats
 from gte_notes.core.index.store import Store
@@ -160,7 +160,8 @@ class IndexWriter:
             if loaded:
                 self._loop()
         except BaseException as err:  # noqa: BLE001 - the worker must report, never vanish silently
-            self.report_bug("The indexer stopped after an unexpected error", err)
+            if not (isinstance(err, Cancelled) and self._stop.is_set()):  # stop() ended the model's process
+                self.report_bug("The indexer stopped after an unexpected error", err)
         finally:
             self._shutdown()
 
@@ -369,10 +370,9 @@ class IndexWriter:
 
     def _emit(self, name: str, *args: object) -> None:
         callback = getattr(self.listener, name, None)
-        if callback is None:
-            return
         try:
-            callback(*args)
+            if callback is not None:
+                callback(*args)
         except Exception:
             log.exception("listener %s failed", name)
 
@@ -383,6 +383,7 @@ class IndexWriter:
                         bug=self.report_bug, force=force)
 
     def _shutdown(self) -> None:
+        stop_notes_process(self.embedder)  # a model that finished loading after stop() was asked
         if self.watcher is not None:
             self.watcher.stop()
         self._save_ann(force=True)

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from gte_notes.core.errors import KnownError, QueryNeedsModel
+from gte_notes.core.errors import Cancelled, KnownError, QueryNeedsModel
 from gte_notes.core.model import embedder as embedder_module  # sets OMP_WAIT_POLICY before torch loads
 from gte_notes.core.model import precision_check
 from gte_notes.core.model.heap import release_freed_memory
@@ -108,7 +108,7 @@ def _first_start_apart(name: str, path: Path, precision: str, data_dir: Path,
     started = time.perf_counter()
     try:
         ready = notes.start(save_encoder=True)
-    except KnownError:
+    except (KnownError, Cancelled):
         notes.close()
         raise
     except Exception:
