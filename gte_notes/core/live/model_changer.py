@@ -14,7 +14,7 @@ from gte_notes.core.errors import Cancelled, KnownError
 from gte_notes.core.index.ann import AnnIndex
 from gte_notes.core.index.progress import ReconcileStats
 from gte_notes.core.live.chosen_model import ModelChoice, change_state
-from gte_notes.core.live.model_load import load_model
+from gte_notes.core.live.model_load import load_model, stop_notes_process
 
 if TYPE_CHECKING:  # loaded when a change starts: a start-up without one never imports it
     from gte_notes.core.live.model_switch import ModelSwitch
@@ -179,6 +179,8 @@ class ModelChanger:
         sw, self.switch = self.switch, None
         if sw is None or sw.embedder is None:
             return
+        if sw.embedder is not self.w.embedder:
+            stop_notes_process(sw.embedder)  # the abandoned model's process, if it has one
         if sw.embedder.model_id != self.w.embedder.model_id:
             with self.w.store.transaction():
                 self.w.store.vectors.drop_model(sw.embedder.model_id)
