@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -101,8 +102,6 @@ def test_close_cancels_a_waiting_encode_at_once(minilm_path: Path, saved: Path) 
     notes = quick._notes
     long_notes = [" ".join(f"word{i} about gardens and databases" for i in range(60))] * 400
     quick.encode(NOTES[:1])
-    import threading
-
     threading.Timer(0.3, quick.close).start()
     started = time.monotonic()
     with pytest.raises(Cancelled):
