@@ -165,6 +165,11 @@ def _word_terms(word: str, lang: str) -> tuple[str, ...]:
     return found
 
 
+def ascii_words(text: str) -> list[str]:
+    """The words of ASCII `text`, as `words` and `tokens` read them."""
+    return _ASCII_WORD.findall(text)
+
+
 def words(text: str) -> list[str]:
     """The words of `text` as written (runs without spaces not yet split)."""
     return _ASCII_WORD.findall(text) if text.isascii() else WORD.findall(text)
@@ -172,14 +177,19 @@ def words(text: str) -> list[str]:
 
 def terms(text: str | list[str], lang: str) -> list[str]:
     """Every term of `text` (or of its `words`), in order: what the keyword index stores for it."""
-    # Runs over every word of every passage when the index is built: the loops stay in C (map, chain)
-    # and Python only works on words not seen before.
-    cache = _cache.get(lang) or _cache.setdefault(lang, {})
     found_words = words(text) if isinstance(text, str) else text
+    return list(itertools.chain.from_iterable(terms_by_word(found_words, lang)))
+
+
+def terms_by_word(found_words: list[str], lang: str) -> list[tuple[str, ...]]:
+    """The terms of each of `found_words` (words as written), in order."""
+    # Runs over every word of every passage when the index is built: the loop stays in C (map) and
+    # Python only works on words not seen before.
+    cache = _cache.get(lang) or _cache.setdefault(lang, {})
     found = list(map(cache.get, found_words))
     if None in found:
         found = [f if f is not None else _word_terms(w, lang) for f, w in zip(found, found_words)]
-    return list(itertools.chain.from_iterable(found))
+    return found
 
 
 def index_text(text: str, lang: str) -> str:

@@ -14,7 +14,15 @@ from bisect import bisect_right
 from collections.abc import Collection, Mapping, Sequence
 
 from gte_notes.core.markdown.language import language_of
-from gte_notes.core.markdown.text_terms import Group, fold, phrase_groups, query_groups, tokens
+from gte_notes.core.markdown.text_terms import (
+    Group,
+    ascii_words,
+    fold,
+    phrase_groups,
+    query_groups,
+    terms_by_word,
+    tokens,
+)
 
 # A sentence ends after . ! ? (and closing quotes or brackets) before a space, or at a line break:
 # Markdown lists and headings are one "sentence" per line. Chinese and Japanese full stops need no space.
@@ -71,6 +79,53 @@ def _prefix_starts(text: str, prefix: str) -> set[int] | None:
     return {m.start() for m in re.finditer(re.escape(prefix), text, re.IGNORECASE)}
 
 
+def _hits(text: str, doc_langs: Sequence[str], wanted: Mapping[str, set[str]], chars: Mapping[str, str],
+          prefix: str) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, tuple[str, ...]]]]:
+    """(start, end, query word) of every word of `text` that stands for a query word, a lone
+    character of one, or starts with `prefix`; and every term of `text` with its place."""
+    toks = _passage_terms(text, doc_langs)
+    hits: list[tuple[int, int, str]] = []
+    starts = _prefix_starts(text, prefix) if prefix else None
+    # Most words of a passage are not the query's: a set test in C rules each out.
+    for a, b, ts in toks:
+        if not wanted.keys().isdisjoint(ts):
+            hits += [(a, b, w) for w in {w for t in ts if t in wanted for w in wanted[t]}]
+        elif chars and (found := {chars[t[0]] for t in ts if t[:1] in chars}):
+            hits += [(a, a + 1, w) for w in found]  # the character itself, not the pair it starts
+        elif prefix and (a in starts if starts is not None else fold(text[a:b]).startswith(prefix)):
+            hits.append((a, b, prefix))
+    return hits, toks
+
+
+def _ascii_hits(text: str, lang: str, wanted: Mapping[str, set[str]], prefix: str) -> list[tuple[int, int, str]]:
+    """_hits for ASCII text in one language, most passages: each distinct word is looked at once, and
+    only the few that match are searched for in the text (this runs for every result shown while the
+    user types; a passage has about twice as many words as distinct ones, and few of them match)."""
+    hits: list[tuple[int, int, str]] = []
+    distinct = list(set(ascii_words(text)))
+    for word, found in zip(distinct, terms_by_word(distinct, lang), strict=True):
+        if found and found[0] in wanted:
+            marks = wanted[found[0]]
+        elif prefix and found and word.lower().startswith(prefix):
+            marks = {prefix}
+        else:
+            continue
+        for start in _whole_word_starts(text, word):
+            hits += [(start, start + len(word), w) for w in marks]
+    return hits
+
+
+def _whole_word_starts(text: str, word: str) -> list[int]:
+    """Where `word` stands in ASCII `text` as a whole word: a maximal run of letters and digits, as
+    text_terms reads words."""
+    out, at, n = [], text.find(word), len(word)
+    while at >= 0:
+        if (at == 0 or not text[at - 1].isalnum()) and (at + n == len(text) or not text[at + n].isalnum()):
+            out.append(at)
+        at = text.find(word, at + 1)
+    return out
+
+
 def highlight(text: str, terms: Sequence[str], phrases: Sequence[Sequence[str]] = (),
               weights: Mapping[str, float] | None = None, prefix: str = "", *,
               lang: str | None = None,
@@ -95,18 +150,11 @@ def highlight(text: str, terms: Sequence[str], phrases: Sequence[Sequence[str]] 
             for t in g.alternatives:
                 wanted.setdefault(t, set()).add(word)
     prefix = fold(prefix) if len(prefix) >= 2 else ""
-    toks = _passage_terms(text, doc_langs)
-    hits: list[tuple[int, int, str]] = []
-    starts = _prefix_starts(text, prefix) if prefix else None
-    # Most words of a passage are not the query's: a set test in C rules each out (this loop runs
-    # over every word of every result shown, while the user types).
-    for a, b, ts in toks:
-        if not wanted.keys().isdisjoint(ts):
-            hits += [(a, b, w) for w in {w for t in ts if t in wanted for w in wanted[t]}]
-        elif chars and (found := {chars[t[0]] for t in ts if t[:1] in chars}):
-            hits += [(a, a + 1, w) for w in found]  # the character itself, not the pair it starts
-        elif prefix and (a in starts if starts is not None else fold(text[a:b]).startswith(prefix)):
-            hits.append((a, b, prefix))
+    if not phrases and len(doc_langs) == 1 and text.isascii():
+        hits = _ascii_hits(text, doc_langs[0], wanted, prefix)
+        toks = []
+    else:
+        hits, toks = _hits(text, doc_langs, wanted, chars, prefix)
     phrase_spans: list[tuple[int, int, int]] = []
     for phrase in phrases:
         groups = [frozenset(g) for g in phrase_groups(phrase, query_langs)]
@@ -118,21 +166,26 @@ def highlight(text: str, terms: Sequence[str], phrases: Sequence[Sequence[str]] 
     if not spans:
         return [], None
     weight = dict(weights or {})
-    bounds = sentences(text)
-    starts = [a for a, _ in bounds]
-    words_in: list[set[str]] = [set() for _ in bounds]
-    extra = [0.0] * len(bounds)
+    # Sentences untrimmed, and only those with a hit scored: a blank one never wins, and only the
+    # winner is trimmed (as `sentences` trims them all).
+    starts = [0, *(m.end() for m in _SENTENCE_END.finditer(text))]
+    ends = [*starts[1:], len(text)]
+    words_in: dict[int, set[str]] = {}
+    extra: dict[int, float] = {}
     for a, _, w in hits:
-        i = bisect_right(starts, a) - 1
-        if i >= 0:
-            words_in[i].add(w)
+        words_in.setdefault(bisect_right(starts, a) - 1, set()).add(w)
     for a, b, n in phrase_spans:
         i = bisect_right(starts, a) - 1
-        if i >= 0 and b <= bounds[i][1]:
-            extra[i] += n  # the sentence that holds an exact phrase is the one the user means
+        if b <= ends[i]:
+            extra[i] = extra.get(i, 0.0) + n  # the sentence that holds an exact phrase is the one the user means
     best, best_score = None, 0.0
-    for i, span in enumerate(bounds):
-        score = sum(weight.get(w, 1.0) for w in words_in[i]) + extra[i]
+    for i in sorted(words_in.keys() | extra.keys()):
+        score = sum(weight.get(w, 1.0) for w in words_in.get(i, ())) + extra.get(i, 0.0)
         if score > best_score:
-            best, best_score = span, score
-    return spans, best
+            best, best_score = i, score
+    return spans, None if best is None else _trimmed(text, starts[best], ends[best])
+
+
+def _trimmed(text: str, a: int, b: int) -> tuple[int, int]:
+    piece = text[a:b]
+    return a + len(piece) - len(piece.lstrip()), b - (len(piece) - len(piece.rstrip()))
