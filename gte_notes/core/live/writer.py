@@ -397,4 +397,3 @@ class IndexWriter:
         with self._idle:
             self.busy = False
             self._idle.notify_all()
-

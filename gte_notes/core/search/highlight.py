@@ -39,9 +39,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
     spans.append((start, len(text)))
     out = []
     for a, b in spans:
-        piece = text[a:b]
-        a2 = a + len(piece) - len(piece.lstrip())
-        b2 = b - (len(piece) - len(piece.rstrip()))
+        a2, b2 = _trimmed(text, a, b)
         if b2 > a2:
             out.append((a2, b2))
     return out
@@ -187,5 +185,6 @@ def highlight(text: str, terms: Sequence[str], phrases: Sequence[Sequence[str]] 
 
 
 def _trimmed(text: str, a: int, b: int) -> tuple[int, int]:
+    """(a, b) without the spaces at either end of text[a:b]."""
     piece = text[a:b]
     return a + len(piece) - len(piece.lstrip()), b - (len(piece) - len(piece.rstrip()))
