@@ -26,6 +26,7 @@ pytestmark = pytest.mark.model
 REPO = Path(__file__).resolve().parents[2]
 NOTES = ["# Growing tomatoes\n\nStake the tomato plants early; water them in the morning.",
          "SQLite keeps the whole index in one file.", "short"]
+LONG_NOTES = [" ".join(f"word{i} about gardens and databases" for i in range(60))] * 400
 
 
 @pytest.fixture(scope="module")
@@ -83,16 +84,34 @@ def test_a_restart_starts_the_child_on_the_first_note_and_stops_it_when_idle(
         quick.close()
 
 
-def test_a_killed_child_is_a_known_error_and_the_next_batch_starts_another(
+def test_a_child_killed_mid_batch_is_a_known_error_and_the_next_batch_starts_another(
         minilm_path: Path, saved: Path, reference: Embedder) -> None:
     quick = open_embedder(str(minilm_path), "fp32", saved, notes_apart=True)
     notes = quick._notes
     try:
         quick.encode(NOTES[:1])
+        errors: list[BaseException] = []
+
+        def index() -> None:
+            try:
+                quick.encode(LONG_NOTES)  # many batches: seconds of work
+            except BaseException as err:  # noqa: BLE001 - what the writer would see
+                errors.append(err)
+
+        worker = threading.Thread(target=index)
+        worker.start()
+        time.sleep(0.5)
         os.kill(notes._proc.pid, signal.SIGKILL)  # as the kernel's out-of-memory killer would
-        with pytest.raises(KnownError, match="stopped unexpectedly"):
-            quick.encode(NOTES)
+        worker.join(60)
+        assert len(errors) == 1 and isinstance(errors[0], KnownError)
+        assert "stopped unexpectedly" in str(errors[0])
         assert np.allclose(quick.encode(NOTES), reference.encode(NOTES), atol=1e-5)
+        assert notes.starts == 2
+        # One that dies while idle is simply replaced by the next batch.
+        os.kill(notes._proc.pid, signal.SIGKILL)
+        wait_until(lambda: not notes.running, 10, "the killed child to be gone")
+        assert np.allclose(quick.encode(NOTES), reference.encode(NOTES), atol=1e-5)
+        assert notes.starts == 3
     finally:
         quick.close()
 
@@ -100,12 +119,11 @@ def test_a_killed_child_is_a_known_error_and_the_next_batch_starts_another(
 def test_close_cancels_a_waiting_encode_at_once(minilm_path: Path, saved: Path) -> None:
     quick = open_embedder(str(minilm_path), "fp32", saved, notes_apart=True)
     notes = quick._notes
-    long_notes = [" ".join(f"word{i} about gardens and databases" for i in range(60))] * 400
     quick.encode(NOTES[:1])
     threading.Timer(0.3, quick.close).start()
     started = time.monotonic()
     with pytest.raises(Cancelled):
-        quick.encode(long_notes)  # many batches: seconds of work
+        quick.encode(LONG_NOTES)  # many batches: seconds of work
     assert time.monotonic() - started < 10
     wait_until(lambda: not notes.running, 10, "the child to end")
 
