@@ -40,14 +40,11 @@ QUERY = "publish a site"
 # ---- the child: the app -----------------------------------------------------------------------------
 
 def child(folder: str, model: str, precision: str, data_dir: str, mode: str, idle_exit: float) -> None:
-    from PySide6.QtCore import QSettings, QTimer
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtCore import QTimer
 
-    from gte_notes.core.files.config import Settings
     from gte_notes.core.model import note_process, query_encoder
-    from gte_notes.gui.app import finish_process, make_app, tune_interpreter
-    from gte_notes.gui.bridge import EngineBridge
-    from gte_notes.gui.main_window import MainWindow
+    from gte_notes.gui.app import finish_process
+    from tests.bench.bench_window import open_app
 
     note_process.IDLE_EXIT_S = idle_exit
     if mode == "in-process":  # as before note_process.py: the app loads the full model itself
@@ -61,12 +58,7 @@ def child(folder: str, model: str, precision: str, data_dir: str, mode: str, idl
             samples.append((time.monotonic(), rss_mb(), children_rss_mb()))
 
     threading.Thread(target=sample, daemon=True).start()
-    app: QApplication = make_app()
-    tune_interpreter()
-    settings = Settings(folders=[folder], model=model)
-    bridge = EngineBridge(settings, home=data_dir, model=model, precision=precision)
-    state = QSettings(str(Path(data_dir) / "bench-window.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(bridge, settings, state=state, persist=False)
+    app, bridge, window = open_app(folder, model, precision, data_dir)
     out: dict[str, object] = {"mode": mode}
     started = time.monotonic()
 

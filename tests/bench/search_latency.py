@@ -271,13 +271,17 @@ def rss_probe(size: int, n_queries: int) -> dict:
         started = time.perf_counter()
         searcher.search(text, 10)
         total_ms.append((time.perf_counter() - started) * 1000)
+    # Labelled by what the process holds, not by the class: a first start returns the saved encoder
+    # too, with the full model loaded beside it (here in `_full`, or in its own process).
+    model_process = children_rss_mb()
+    if getattr(embedder, "_full", None) is not None:
+        path = "first start: full model here, encoder saved"
+    elif model_process:
+        path = f"first start: encoder saved; full model in its own process ({model_process:.0f} MB)"
+    else:
+        path = "restart: saved query encoder" if type(embedder).__name__ == "QuickEmbedder" else "full model"
     return {"base": base, "model": with_model - base, "precision": embedder.precision, "rss": rss_mb(),
-            # Labelled by what the process holds, not by the class: a first start returns the saved
-            # encoder too, with the full model loaded beside it (here in `_full`, or in its own process).
-            "path": ("first start: full model here, encoder saved" if getattr(embedder, "_full", None) is not None
-                     else f"first start: encoder saved; full model in its own process ({children_rss_mb():.0f} MB)"
-                     if children_rss_mb() else "restart: saved query encoder"
-                     if type(embedder).__name__ == "QuickEmbedder" else "full model"),
+            "path": path,
             "private": private_mb(), "ann_mb": ann_mb,
             "peak": peak_rss_mb(), "ann_event": ann.last_event, "encode_p50": float(np.percentile(encode_ms, 50)),
             "encode_p95": float(np.percentile(encode_ms, 95)), "total_p50": float(np.percentile(total_ms, 50)),

@@ -39,26 +39,18 @@ KEYS = ("window_s", "index_open_s", "first_keyword_s", "first_hybrid_s", "rss_mb
 
 def child(folder: str, model: str, precision: str, data_dir: str, query: str, t0: float) -> None:
     """Runs in the launched process; prints one JSON line of times since `t0` (the parent's clock)."""
-    from PySide6.QtCore import QSettings, QTimer
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtCore import QTimer
 
-    from gte_notes.core.files.config import Settings
-    from gte_notes.gui.app import finish_process, make_app, tune_interpreter
-    from gte_notes.gui.bridge import EngineBridge
-    from gte_notes.gui.main_window import MainWindow
+    from gte_notes.gui.app import finish_process
     from tests.bench.bench_env import children_rss_mb, peak_rss_mb, rss_mb
+    from tests.bench.bench_window import open_app
 
     out: dict[str, object] = {}
 
     def mark(key: str) -> None:
         out.setdefault(key, round(time.time() - t0, 3))
 
-    app: QApplication = make_app()
-    tune_interpreter()
-    settings = Settings(folders=[folder], model=model)
-    bridge = EngineBridge(settings, home=data_dir, model=model, precision=precision)
-    state = QSettings(str(Path(data_dir) / "bench-window.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(bridge, settings, state=state, persist=False)
+    app, bridge, window = open_app(folder, model, precision, data_dir)
 
     def on_results(_gen: int, _query: str, hits: list, ready: bool) -> None:
         if hits and not ready:
