@@ -135,7 +135,10 @@ class ModelChanger:
             self.w.report_bug(f"The model change stopped; search keeps using {self._serving_name()}", err)
             return
         self.w.set_state(sw.label)
-        if sw.finished and not sw.recheck(self.w.store):
+        # A cancel (or another choice, a pause, a stop) asked while this step ran is taken before the
+        # swap: a change with nothing to embed (vectors cut to a smaller size) finishes in one step,
+        # and swapping then would serve the model the user had just cancelled.
+        if sw.finished and not self._interrupted() and not sw.recheck(self.w.store):
             self._swap(sw)
 
     def after_reconcile(self, stats: ReconcileStats, full: bool) -> None:
