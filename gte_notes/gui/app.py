@@ -14,6 +14,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from gte_notes.core.files.config import Settings
+from gte_notes.core.files.logs import start_logging
 from gte_notes.gui.bridge import EngineBridge
 from gte_notes.gui.crash import ErrorReporter
 from gte_notes.gui.main_window import MainWindow
@@ -60,6 +61,7 @@ def run_gui(args: argparse.Namespace, settings: Settings) -> NoReturn:
     if problem:  # instead of Qt's own abort, which does not say what to install
         print(problem, file=sys.stderr)
         raise SystemExit(1)
+    start_logging("gui", getattr(args, "data_dir", None))
     app = make_app()
     tune_interpreter()
     reporter = ErrorReporter()

@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from gte_notes.core.errors import KnownError
+from gte_notes.core.files.logs import current_logs
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,8 @@ class ErrorReporter(QObject):
             return
         details = "".join(traceback.format_exception(kind, err, tb))
         log.error("Unexpected error\n%s", details)
-        print(details, file=sys.stderr)
+        if current_logs() is None:  # once logging has started, the record above reaches stderr too
+            print(details, file=sys.stderr)
         self.bug.emit(f"{kind.__name__}: {err}", details)  # queued when raised off the GUI thread
 
     def _thread_hook(self, args: threading.ExceptHookArgs) -> None:
@@ -62,8 +64,18 @@ class ErrorReporter(QObject):
         box = QMessageBox(QMessageBox.Icon.Critical, "gte-notes: something went wrong",
                           f"Something went wrong inside gte-notes:\n{summary[:500]}",
                           QMessageBox.StandardButton.Ok, self.parent_widget)
-        box.setInformativeText("This is a bug in gte-notes, not a problem with your notes (they are never "
-                               "written to). The app keeps running. Please report it with the details below.")
+        box.setInformativeText(bug_advice())
         box.setDetailedText(details)
         box.open()
         self._dialog = box
+
+
+def bug_advice() -> str:
+    """What the crash dialog tells the user, naming the files that keep the details after it closes."""
+    text = ("This is a bug in gte-notes, not a problem with your notes (they are never written to). "
+            "The app keeps running. Please report it with the details below.")
+    files = current_logs()
+    if files is not None:
+        text += (f"\n\nThe details are also saved in {files.log}; if the app ever closes by itself, "
+                 f"what it was doing is in {files.crash}.")
+    return text
