@@ -334,6 +334,11 @@ def test_25_symlink_loops_and_links_out_are_not_followed(tmp_path: Path, make_li
     write(live.folder, "n/new.md", "# New\n\nabout lanterns\n")
     live.wait_indexed("n/new.md")
     live.settle()
-    assert set(live.paths()) == {f"n/{i:04}.md" for i in range(5)} | {"n/new.md"}
+    indexed = {p for p, status in live.paths().items() if status == "indexed"}
+    assert indexed == {f"n/{i:04}.md" for i in range(5)} | {"n/new.md"}
     assert not [p for p in live.paths() if "secret" in p or p.startswith(("loop", "outside"))]
     assert not live.rec.errors
+    # Not followed, and not silently missing either: the link named like a note is listed, with why.
+    files = {f["path"]: f for f in live.engine.status()["files"]}
+    assert (files["link.md"]["status"], files["link.md"]["reason"]) == ("not_regular", "symbolic link, not followed")
+    assert set(files) == indexed | {"link.md"}

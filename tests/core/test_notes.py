@@ -161,7 +161,7 @@ def test_symlink_is_not_followed(tmp_path: Path) -> None:
     link = tmp_path / "notes" / "link.md"
     link.symlink_to(outside)
     read = read_note(link)
-    assert (read.status, read.reason) == ("not_regular", "not a regular file (symbolic link)")
+    assert (read.status, read.reason) == ("not_regular", "symbolic link, not followed")
 
 
 def test_file_deleted_between_lstat_and_open_has_vanished(

@@ -43,15 +43,17 @@ class FolderScan:
             return os_error_reason(err)
 
     def _tree_into(self, root: Path, sub: str, errors: list[str]) -> dict[str, os.stat_result]:
+        links: list[tuple[str, os.stat_result]] = []  # listed, with a status saying they are not followed
         if not sub:
-            found = dict(scan_folder(root, self.filter, errors))
+            found = dict(scan_folder(root, self.filter, errors, links))
             if "" in errors:
                 raise FolderError(f"The notes folder {root} cannot be read; the index is kept as it is.")
-            return found
+            return found | dict(links)
         # Globs are written against paths from the notes folder, so a subtree is scanned with the
         # extension rule only and filtered here on the full relative path.
         found: dict[str, os.stat_result] = {}
-        for rel, st in scan_folder(root / sub, NoteFilter(extensions=self.filter.extensions), errors):
+        for rel, st in [*scan_folder(root / sub, NoteFilter(extensions=self.filter.extensions), errors, links),
+                        *links]:
             full = f"{sub}/{rel}"
             if self.filter.matches(full):
                 found[full] = st
@@ -67,6 +69,6 @@ class FolderScan:
             return {}
         if stat.S_ISDIR(st.st_mode):
             return self.tree(root, rel)
-        if self.filter.matches(rel) and not stat.S_ISLNK(st.st_mode):
-            return {rel: st}
+        if self.filter.matches(rel):
+            return {rel: st}  # a symlink too: its status says it is not followed
         return {}
