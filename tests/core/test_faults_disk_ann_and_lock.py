@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -25,7 +26,16 @@ from gte_notes.core.index.ann import EXACT_BELOW, AnnIndex
 from gte_notes.core.index.indexer import Indexer
 from gte_notes.core.index.status import folder_status
 from gte_notes.core.live.workspace import Workspace
-from tests.core.live_helpers import check_consistent, fake_cli, fake_env, live_factory, note_text, write
+from tests.core.live_helpers import (
+    LineReader,
+    check_consistent,
+    fake_cli,
+    fake_env,
+    live_factory,
+    note_text,
+    wait_until,
+    write,
+)
 from tests.core.other_user import NOBODY, as_nobody, shared_tmp_dir
 from tests.fakes import FakeEmbedder
 
@@ -230,6 +240,50 @@ def test_6_partly_overwritten_database_tells_the_user_to_run_index_which_repairs
     repaired = _run(tmp_path, home, "index", str(notes))
     assert repaired.returncode == 0 and "moved aside" in repaired.stderr
     assert _top(_run(tmp_path, home, "search", str(notes), "word17", "--json")) == "n/0017.md"
+
+
+def test_6_empty_database_file_is_damage_a_search_never_writes_and_index_repairs(tmp_path: Path) -> None:
+    notes, home = tmp_path / "notes", tmp_path / "home"
+    for i in range(20):
+        write(notes, f"n/{i:04}.md", note_text(i))
+    assert _run(tmp_path, home, "index", str(notes)).returncode == 0
+    db = Workspace(notes, home=home).db_path
+    db.write_bytes(b"")  # emptied by a failed copy or a truncating tool
+    for part in (db.with_name("index.db-wal"), db.with_name("index.db-shm")):
+        part.unlink(missing_ok=True)
+    for command in (("search", str(notes), "word7"), ("status", str(notes))):
+        found = _run(tmp_path, home, *command)
+        assert found.returncode == 1 and "damaged" in found.stderr and "gte-notes index" in found.stderr
+        assert db.stat().st_size == 0  # a reader wrote no schema into it
+    repaired = _run(tmp_path, home, "index", str(notes))
+    assert repaired.returncode == 0 and "moved aside" in repaired.stderr and "20 new" in repaired.stdout
+    assert _top(_run(tmp_path, home, "search", str(notes), "word7", "--json")) == "n/0007.md"
+
+
+def test_7_wal_deleted_under_a_running_watch_readers_get_advice_and_nothing_is_lost(tmp_path: Path) -> None:
+    notes, home = tmp_path / "notes", tmp_path / "home"
+    for i in range(20):
+        write(notes, f"n/{i:04}.md", note_text(i))
+    db = Workspace(notes, home=home).db_path
+    proc = subprocess.Popen(fake_cli(home, "watch", str(notes)), env=fake_env(tmp_path),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    out = LineReader(proc)
+    try:
+        wait_until(lambda: out.has("idle"), 60, "the watch to index the folder")
+        write(notes, "n/late.md", "# Late\n\nword555 committed to the WAL only\n")
+        wait_until(lambda: _run(tmp_path, home, "search", str(notes), "word555", "--json").stdout.count("late"),
+                   30, "the watch to index the late note")
+        db.with_name("index.db-wal").unlink()
+        found = _run(tmp_path, home, "search", str(notes), "word7")
+        assert found.returncode == 1 and "-wal file may have been deleted" in found.stderr, found.stderr
+        assert "stop \"gte-notes watch\"" in found.stderr
+        proc.send_signal(signal.SIGTERM)  # as advised
+        assert proc.wait(60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert _top(_run(tmp_path, home, "search", str(notes), "word555", "--json")) == "n/late.md"  # nothing lost
+    assert check_consistent(db)["notes"] == 21
 
 
 def test_23_search_and_status_answer_from_the_index_while_the_folder_is_missing(tmp_path: Path) -> None:
