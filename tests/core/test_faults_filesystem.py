@@ -342,3 +342,34 @@ def test_25_symlink_loops_and_links_out_are_not_followed(tmp_path: Path, make_li
     files = {f["path"]: f for f in live.engine.status()["files"]}
     assert (files["link.md"]["status"], files["link.md"]["reason"]) == ("not_regular", "symbolic link, not followed")
     assert set(files) == indexed | {"link.md"}
+
+
+def _deep_folder(top: Path, levels: int) -> str:
+    """Folders nested past PATH_MAX (made through directory descriptors: no path that long can be
+    opened); a note at the bottom. The relative path of the deepest folder."""
+    name = "d" * 200
+    fd = os.open(top, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for _ in range(levels):
+            os.mkdir(name, dir_fd=fd)
+            nxt = os.open(name, os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+            os.close(fd)
+            fd = nxt
+        note = os.open("deep.md", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+        os.write(note, b"# Deep\n\nfar down\n")
+        os.close(note)
+    finally:
+        os.close(fd)
+    return "/".join([name] * levels)
+
+
+def test_a_subtree_past_the_path_limit_gets_an_unreadable_row(tmp_path: Path, make_live) -> None:
+    notes = _folder(tmp_path, 3)
+    deep = _deep_folder(notes, 22)  # 22 x 201 bytes: past Linux's 4,096
+    live = make_live().start()
+    rows = {f["path"]: f for f in live.engine.status()["files"]}
+    too_long = [p for p, f in rows.items() if f["status"] == "unreadable"]
+    assert len(too_long) == 1 and deep.startswith(too_long[0].rstrip("/")), too_long
+    assert "longer than this system allows" in rows[too_long[0]]["reason"]
+    assert {p for p, f in rows.items() if f["status"] == "indexed"} == {f"n/{i:04}.md" for i in range(3)}
+    assert not live.rec.errors

@@ -3,6 +3,7 @@ could not be listed (their notes are kept in the index, with a status row saying
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -31,7 +32,7 @@ class FolderScan:
         finally:
             for rel in errors:
                 full = f"{sub}/{rel}".strip("/") if sub else rel
-                if full and os.path.isdir(root / full):
+                if full and _is_folder(root / full):
                     self.unreadable[full] = self._why_unreadable(root / full)
 
     @staticmethod
@@ -40,6 +41,8 @@ class FolderScan:
             with os.scandir(folder):
                 return "could not be listed"
         except OSError as err:
+            if err.errno == errno.ENAMETOOLONG:
+                return f"its path is longer than this system allows ({os.pathconf('/', 'PC_PATH_MAX')} bytes)"
             return os_error_reason(err)
 
     def _tree_into(self, root: Path, sub: str, errors: list[str]) -> dict[str, os.stat_result]:
@@ -72,3 +75,12 @@ class FolderScan:
         if self.filter.matches(rel):
             return {rel: st}  # a symlink too: its status says it is not followed
         return {}
+
+
+def _is_folder(path: Path) -> bool:
+    """A folder, or a path too long to look at (listed in its parent, so it is there, and it can only
+    be a folder: scandir, not stat, failed on it)."""
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError as err:
+        return err.errno == errno.ENAMETOOLONG
