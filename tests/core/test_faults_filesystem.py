@@ -18,6 +18,7 @@ from watchdog.observers import Observer
 
 from gte_notes.core.live import watcher as watcher_module
 from tests.core.live_helpers import check_consistent, live_factory, note_text, wait_until, write
+from tests.core.other_user import cannot_run
 
 make_live = pytest.fixture(live_factory)
 NEW = "# Revised\n\nthe revised note now talks about harbour cranes\n"
@@ -287,7 +288,7 @@ def test_23_unmounted_drive_is_not_mass_deleted(tmp_path: Path, make_live) -> No
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount_point)],
                              capture_output=True, check=False)
     if mounted.returncode != 0:
-        pytest.skip("mounting a file system needs root (CAP_SYS_ADMIN); the emptied-folder test covers "
+        cannot_run("mounting a file system needs root (CAP_SYS_ADMIN); the emptied-folder test covers "
                     f"what an unmount looks like: {mounted.stderr.decode().strip()}")
     try:
         for i in range(10):
