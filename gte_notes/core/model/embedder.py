@@ -35,7 +35,12 @@ from gte_notes.core.model import precision_check
 from gte_notes.core.model.fp32_queries import REDUCED_TORCH, fp32_query_model
 from gte_notes.core.model.heap import release_freed_memory
 from gte_notes.core.model.model_catalog import CodeConsent, check_remote_code
-from gte_notes.core.model.model_files import DEFAULT_MODEL, model_fingerprint, resolve_model_path
+from gte_notes.core.model.model_files import (
+    DEFAULT_MODEL,
+    check_vocabulary,
+    model_fingerprint,
+    resolve_model_path,
+)
 from gte_notes.core.model.onnx_model import MODEL_DIR, OnnxModel
 from gte_notes.core.model.precision_cache import PrecisionCache, check_key
 from gte_notes.core.model.precision_check import PRECISIONS, PrecisionCheck
@@ -81,7 +86,7 @@ class Embedder:
                 f'"{path}" is not a supported model: gte-notes needs a transformer text model with a fast '
                 "tokenizer (tokenizer.json). Pass --model PATH to a sentence-transformers model folder."
             )
-        _check_vocabulary(path, tokenizer.backend_tokenizer, inner.config)
+        check_vocabulary(path, tokenizer.backend_tokenizer, inner.config)
         self.name = name
         self.path = path
         self._st = model
@@ -386,23 +391,6 @@ def load_embedder(name_or_path: str = DEFAULT_MODEL, precision: str = "auto",
     times["precision (check or cached) and conversion"] = time.perf_counter() - mark
     embedder.load_times = times
     return embedder
-
-
-def _check_vocabulary(path: Path, tokenizer: Tokenizer, config: Any) -> None:
-    """Refuse a tokenizer that cannot spell the model's words. Without tokenizer.json and vocab.txt,
-    transformers still builds a tokenizer - from the special tokens alone - and every word becomes
-    [UNK]: indexing "succeeds" and every note gets the same vector. Models pad their embedding table
-    beyond the tokenizer's vocabulary (to a multiple of 64 or so), so only a tokenizer that knows
-    less than half of it is taken as missing."""
-    expected = getattr(config, "vocab_size", None)
-    have = tokenizer.get_vocab_size(with_added_tokens=True)
-    if isinstance(expected, int) and expected > 0 and have * 2 < expected:
-        raise ModelMissingError(
-            f'The model in "{path}" has no usable tokenizer: it knows {have:,} tokens where the model '
-            f"expects {expected:,} (tokenizer.json or vocab.txt is missing or damaged), so every word "
-            'would be read as "unknown". Fetch the model again with "gte-notes model download", or pass '
-            "--model PATH to a complete sentence-transformers model folder."
-        )
 
 
 def _damaged_folder_errors() -> tuple[type[BaseException], ...]:
