@@ -131,7 +131,7 @@ class EngineBridge(QObject):
             return None
         engine = Engine(folder, home=self.home, settings=self.settings, embedder=self._embedder_for_start(),
                         embedder_factory=lambda: self._load_embedder(token), listener=engine_listener(self, token),
-                        watch=self.watch, choice=self.choice())
+                        watch=self.watch, choice=self.choice(), follow=True)  # beside `gte-notes index`
         engine.start()
         if not self.is_current(token):
             # Quit (or another folder) came while it started: shutdown no longer waits for this thread.

@@ -19,6 +19,7 @@ STATE_TEXT = {
     "scanning": "Looking for changed notes…",
     "indexing": "Indexing…",
     "idle": "Up to date",
+    "following": "Another gte-notes process is indexing this folder; results follow it…",
     "paused": "Indexing paused",
     "stopped": "Stopped",
     "no folder": "No notes folder open",

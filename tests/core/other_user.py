@@ -8,9 +8,22 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
+
+import pytest
 
 NOBODY = 65534
+# Set by CI, which runs as root (.ci/run): there a test that needs root or a mount must run, so not
+# being able to is a failure, not a skip nobody reads.
+PRIVILEGED = os.environ.get("GTE_NOTES_PRIVILEGED_TESTS") == "1"
+
+
+def cannot_run(reason: str) -> NoReturn:
+    """Skip a test that needs root, another user or a mount, saying why (pytest -rs prints it);
+    fail instead where GTE_NOTES_PRIVILEGED_TESTS=1 says it must run."""
+    if PRIVILEGED:
+        pytest.fail(f"GTE_NOTES_PRIVILEGED_TESTS=1 but {reason}")
+    pytest.skip(reason)
 
 
 def shared_tmp_dir() -> Iterator[Path]:

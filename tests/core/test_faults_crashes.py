@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 
 from gte_notes.core.errors import AlreadyRunningError
-from gte_notes.core.index.ann import AnnIndex
 from gte_notes.core.index.store import Store
 from gte_notes.core.live.workspace import Workspace
 from tests.core.live_helpers import (
@@ -373,22 +372,6 @@ def test_9_disk_full_rolls_back_keeps_the_index_warns_and_catches_up(tmp_path: P
     monkeypatch.undo()  # space freed: the retry catches up by itself
     wait_until(lambda: live.search_paths("volcanoes", 1) == ["n/0004.md"], 30, "the retry")
     wait_until(lambda: live.engine.state == "idle", 30, "the warning to clear")
-
-
-def test_9_disk_full_while_saving_the_ann_is_a_warning_not_a_crash(tmp_path: Path, make_live,
-                                                                   monkeypatch) -> None:
-    _folder(tmp_path, 10)
-
-    def full(self, store):
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(AnnIndex, "save", full)
-    live = make_live()
-    live.engine.writer.saver.min_s = 0.0  # save after every batch
-    live.start()
-    assert live.rec.errors and not live.rec.errors[0][1] and "No space" in live.rec.errors[0][0]
-    write(live.folder, "extra.md", "# Extra\n\nabout lighthouses\n")
-    wait_until(lambda: live.search_paths("lighthouses", 1) == ["extra.md"], 30, "indexing to go on")
 
 
 # ---- 10: the model changes --------------------------------------------------------------------

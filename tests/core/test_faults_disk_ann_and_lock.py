@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -25,8 +26,17 @@ from gte_notes.core.index.ann import EXACT_BELOW, AnnIndex
 from gte_notes.core.index.indexer import Indexer
 from gte_notes.core.index.status import folder_status
 from gte_notes.core.live.workspace import Workspace
-from tests.core.live_helpers import check_consistent, fake_cli, fake_env, live_factory, note_text, write
-from tests.core.other_user import NOBODY, as_nobody, shared_tmp_dir
+from tests.core.live_helpers import (
+    LineReader,
+    check_consistent,
+    fake_cli,
+    fake_env,
+    live_factory,
+    note_text,
+    wait_until,
+    write,
+)
+from tests.core.other_user import NOBODY, as_nobody, cannot_run, shared_tmp_dir
 from tests.fakes import FakeEmbedder
 
 make_live = pytest.fixture(live_factory)
@@ -150,7 +160,7 @@ def small_disk() -> Iterator[Any]:
                               capture_output=True, text=True, check=False)
         if done.returncode != 0:
             where.rmdir()
-            pytest.skip(f"cannot mount a small tmpfs to fill: {done.stderr.strip()}")
+            cannot_run(f"cannot mount a small tmpfs to fill (needs root): {done.stderr.strip()}")
         mounted.append(where)
         return where
 
@@ -212,6 +222,39 @@ def test_9_saving_an_hnswlib_graph_on_a_really_full_disk(big: Path, small_disk) 
     store.close()
 
 
+def test_9_disk_full_while_the_running_app_saves_its_ann_warns_keeps_the_old_one_and_goes_on(
+        tmp_path: Path, small_disk, make_live) -> None:
+    # A real full disk under the real AnnIndex.save (was: save replaced by a function that raised).
+    disk = small_disk("8m")
+    for i in range(10):
+        write(tmp_path / "notes", f"n/{i:04}.md", note_text(i))
+    live = make_live(home=disk / "home")
+    live.engine.writer.saver.min_s = 0.0  # save whenever the ANN changed
+    live.start()
+    ws, writer = live.engine.ws, live.engine.writer
+    wait_until(lambda: ws.dir.joinpath("ann.json").exists() and not writer.ann.dirty, 30, "the first save")
+    saved = (ws.dir / "ann.bin").read_bytes()
+
+    filler = _fill(disk, 0)
+    writer.ann.dirty = True  # as after a batch: the next idle turn saves, onto a disk with no room
+    live.engine.queue.wake.set()
+    wait_until(lambda: live.rec.errors, 30, "the failed save to be reported")
+    message, is_bug, _ = live.rec.errors[0]
+    assert not is_bug and "disk is full" in message and "Nothing was lost" in message, message
+    assert not list(ws.dir.glob("*.tmp"))  # the half-written temporary files are gone
+    assert (ws.dir / "ann.bin").read_bytes() == saved and writer.ann.verify()[0] is not None  # old one kept
+    assert live.search_paths("word7", 1) == ["n/0007.md"]  # searching goes on
+
+    filler.unlink()
+    write(live.folder, "extra.md", "# Extra\n\nabout lighthouses\n")
+    wait_until(lambda: live.search_paths("lighthouses", 1) == ["extra.md"], 30, "indexing to go on")
+    wait_until(lambda: not writer.ann.dirty, 30, "the ANN to be saved once there is room")
+    live.stop()
+    again = make_live(home=disk / "home").start()
+    assert again.engine.status()["ann_event"] == "loaded"  # the saved file is whole and current
+    assert again.search_paths("lighthouses", 1) == ["extra.md"]
+
+
 # ---- a partly overwritten database, a missing folder --------------------------------------------
 
 
@@ -230,6 +273,50 @@ def test_6_partly_overwritten_database_tells_the_user_to_run_index_which_repairs
     repaired = _run(tmp_path, home, "index", str(notes))
     assert repaired.returncode == 0 and "moved aside" in repaired.stderr
     assert _top(_run(tmp_path, home, "search", str(notes), "word17", "--json")) == "n/0017.md"
+
+
+def test_6_empty_database_file_is_damage_a_search_never_writes_and_index_repairs(tmp_path: Path) -> None:
+    notes, home = tmp_path / "notes", tmp_path / "home"
+    for i in range(20):
+        write(notes, f"n/{i:04}.md", note_text(i))
+    assert _run(tmp_path, home, "index", str(notes)).returncode == 0
+    db = Workspace(notes, home=home).db_path
+    db.write_bytes(b"")  # emptied by a failed copy or a truncating tool
+    for part in (db.with_name("index.db-wal"), db.with_name("index.db-shm")):
+        part.unlink(missing_ok=True)
+    for command in (("search", str(notes), "word7"), ("status", str(notes))):
+        found = _run(tmp_path, home, *command)
+        assert found.returncode == 1 and "damaged" in found.stderr and "gte-notes index" in found.stderr
+        assert db.stat().st_size == 0  # a reader wrote no schema into it
+    repaired = _run(tmp_path, home, "index", str(notes))
+    assert repaired.returncode == 0 and "moved aside" in repaired.stderr and "20 new" in repaired.stdout
+    assert _top(_run(tmp_path, home, "search", str(notes), "word7", "--json")) == "n/0007.md"
+
+
+def test_7_wal_deleted_under_a_running_watch_readers_get_advice_and_nothing_is_lost(tmp_path: Path) -> None:
+    notes, home = tmp_path / "notes", tmp_path / "home"
+    for i in range(20):
+        write(notes, f"n/{i:04}.md", note_text(i))
+    db = Workspace(notes, home=home).db_path
+    proc = subprocess.Popen(fake_cli(home, "watch", str(notes)), env=fake_env(tmp_path),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    out = LineReader(proc)
+    try:
+        wait_until(lambda: out.has("idle"), 60, "the watch to index the folder")
+        write(notes, "n/late.md", "# Late\n\nword555 committed to the WAL only\n")
+        wait_until(lambda: _run(tmp_path, home, "search", str(notes), "word555", "--json").stdout.count("late"),
+                   30, "the watch to index the late note")
+        db.with_name("index.db-wal").unlink()
+        found = _run(tmp_path, home, "search", str(notes), "word7")
+        assert found.returncode == 1 and "-wal file may have been deleted" in found.stderr, found.stderr
+        assert "stop \"gte-notes watch\"" in found.stderr
+        proc.send_signal(signal.SIGTERM)  # as advised
+        assert proc.wait(60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert _top(_run(tmp_path, home, "search", str(notes), "word555", "--json")) == "n/late.md"  # nothing lost
+    assert check_consistent(db)["notes"] == 21
 
 
 def test_23_search_and_status_answer_from_the_index_while_the_folder_is_missing(tmp_path: Path) -> None:
@@ -280,7 +367,7 @@ shared_tmp = pytest.fixture(shared_tmp_dir)
 
 def test_5_31_unreadable_file_and_folder_show_in_status_and_are_retried_later(shared_tmp: Path) -> None:
     if os.geteuid() != 0:
-        pytest.skip("needs root to drop to another user; as that user, chmod 000 would not stop root")
+        cannot_run("needs root to drop to another user; as that user, chmod 000 would not stop root")
     notes, home = shared_tmp / "notes", shared_tmp / "home"
     write(notes, "open.md", "# Open\n\nanyone may read this\n")
     write(notes, "secret.md", "# Secret\n\nprivate words\n")
@@ -291,7 +378,7 @@ def test_5_31_unreadable_file_and_folder_show_in_status_and_are_retried_later(sh
     home.chmod(0o777)
     first = _reconcile_as_nobody(notes, home)
     if "child_error" in first:
-        pytest.skip(f"cannot run as uid {NOBODY}: {first['child_error']}")
+        cannot_run(f"cannot run as uid {NOBODY}: {first['child_error']}")
     assert {p: s for p, (s, _) in first["files"].items()} == {
         "open.md": "indexed", "secret.md": "indexed", "locked/inside.md": "indexed"}
 

@@ -18,6 +18,7 @@ from watchdog.observers import Observer
 
 from gte_notes.core.live import watcher as watcher_module
 from tests.core.live_helpers import check_consistent, live_factory, note_text, wait_until, write
+from tests.core.other_user import cannot_run
 
 make_live = pytest.fixture(live_factory)
 NEW = "# Revised\n\nthe revised note now talks about harbour cranes\n"
@@ -287,7 +288,7 @@ def test_23_unmounted_drive_is_not_mass_deleted(tmp_path: Path, make_live) -> No
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount_point)],
                              capture_output=True, check=False)
     if mounted.returncode != 0:
-        pytest.skip("mounting a file system needs root (CAP_SYS_ADMIN); the emptied-folder test covers "
+        cannot_run("mounting a file system needs root (CAP_SYS_ADMIN); the emptied-folder test covers "
                     f"what an unmount looks like: {mounted.stderr.decode().strip()}")
     try:
         for i in range(10):
@@ -334,6 +335,42 @@ def test_25_symlink_loops_and_links_out_are_not_followed(tmp_path: Path, make_li
     write(live.folder, "n/new.md", "# New\n\nabout lanterns\n")
     live.wait_indexed("n/new.md")
     live.settle()
-    assert set(live.paths()) == {f"n/{i:04}.md" for i in range(5)} | {"n/new.md"}
+    indexed = {p for p, status in live.paths().items() if status == "indexed"}
+    assert indexed == {f"n/{i:04}.md" for i in range(5)} | {"n/new.md"}
     assert not [p for p in live.paths() if "secret" in p or p.startswith(("loop", "outside"))]
+    assert not live.rec.errors
+    # Not followed, and not silently missing either: the link named like a note is listed, with why.
+    files = {f["path"]: f for f in live.engine.status()["files"]}
+    assert (files["link.md"]["status"], files["link.md"]["reason"]) == ("not_regular", "symbolic link, not followed")
+    assert set(files) == indexed | {"link.md"}
+
+
+def _deep_folder(top: Path, levels: int) -> str:
+    """Folders nested past PATH_MAX (made through directory descriptors: no path that long can be
+    opened); a note at the bottom. The relative path of the deepest folder."""
+    name = "d" * 200
+    fd = os.open(top, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for _ in range(levels):
+            os.mkdir(name, dir_fd=fd)
+            nxt = os.open(name, os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+            os.close(fd)
+            fd = nxt
+        note = os.open("deep.md", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+        os.write(note, b"# Deep\n\nfar down\n")
+        os.close(note)
+    finally:
+        os.close(fd)
+    return "/".join([name] * levels)
+
+
+def test_a_subtree_past_the_path_limit_gets_an_unreadable_row(tmp_path: Path, make_live) -> None:
+    notes = _folder(tmp_path, 3)
+    deep = _deep_folder(notes, 22)  # 22 x 201 bytes: past Linux's 4,096
+    live = make_live().start()
+    rows = {f["path"]: f for f in live.engine.status()["files"]}
+    too_long = [p for p, f in rows.items() if f["status"] == "unreadable"]
+    assert len(too_long) == 1 and deep.startswith(too_long[0].rstrip("/")), too_long
+    assert "longer than this system allows" in rows[too_long[0]]["reason"]
+    assert {p for p, f in rows.items() if f["status"] == "indexed"} == {f"n/{i:04}.md" for i in range(3)}
     assert not live.rec.errors

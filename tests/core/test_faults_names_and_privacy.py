@@ -174,3 +174,43 @@ def test_an_existing_world_readable_index_is_tightened_on_open(tmp_path: Path) -
     assert status.returncode == 0, status.stderr
     assert _mode(ws.dir) == 0o700 and _mode(ws.dir.parent) == 0o700
     assert {p.name: _mode(p) for p in ws.dir.iterdir()} == {p.name: 0o600 for p in ws.dir.iterdir()}
+
+
+# ---- the same names with the real tokenizer (issue 23 item 1) -----------------------------------
+
+
+@pytest.mark.model
+def test_34_undecodable_name_is_indexed_and_found_with_the_real_model(tmp_path: Path, capsys,
+                                                                      minilm_path: Path) -> None:
+    # The fake embedder takes any str; the real (Rust) tokenizer raises TypeError on a lone surrogate,
+    # so the title made from the file name must reach it as valid text.
+    from gte_notes.cli import main
+
+    notes = tmp_path / "notes"
+    write(notes, BAD, "# A\n\nabout lighthouses on rocky coasts\n")
+    write(notes, os.fsdecode(b"caf\xe9/menu.md"), "# Menu\n\nespresso and croissants\n")
+    write(notes, "plain.md", "# Plain\n\ngardening in spring\n")
+    base = ["--model", str(minilm_path), "--precision", "fp32", "--data-dir", str(tmp_path / "d")]
+    code = main([*base, "index", str(notes)])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "3 new" in out and "0 failed" in out and "Traceback" not in err
+    assert main([*base, "search", str(notes), "lighthouses", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["path"] == display(BAD)
+    assert main([*base, "search", str(notes), "coffee and pastries", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["path"] == display(os.fsdecode(b"caf\xe9/menu.md"))
+    assert main([*base, "status", str(notes), "--json", "--all"]) == 0
+    files = {f["path"]: f for f in json.loads(capsys.readouterr().out)["files"]}
+    assert files[display(BAD)]["status"] == "indexed", files[display(BAD)]
+
+
+@pytest.mark.model
+def test_34_undecodable_name_added_while_watching_is_indexed_with_the_real_model(
+        tmp_path: Path, make_live, minilm_embedder) -> None:
+    notes = tmp_path / "notes"
+    write(notes, "plain.md", "# Plain\n\ngardening in spring\n")
+    live = make_live(embedder=minilm_embedder).start()
+    write(notes, BAD, "# A\n\nabout lighthouses on rocky coasts\n")
+    live.wait_indexed(BAD)
+    assert live.paths()[BAD] == "indexed" and not live.rec.errors
+    assert live.search_paths("lighthouses", 1) == [BAD]

@@ -65,3 +65,28 @@ def test_download_failures_are_known_errors_and_bugs_are_not(tmp_path: Path, mon
     monkeypatch.setattr(huggingface_hub, "snapshot_download", bug)
     with pytest.raises(AttributeError):
         model_files.download_model("thenlper/gte-small")
+
+
+@pytest.mark.model
+def test_a_model_without_its_tokenizer_files_is_refused(tmp_path: Path, capsys, minilm_path: Path) -> None:
+    # A real copy of the stand-in model, less tokenizer.json and vocab.txt: transformers still builds a
+    # tokenizer from the special tokens alone (5 tokens), which reads every word as [UNK].
+    import shutil
+
+    from gte_notes.cli import main
+
+    model = tmp_path / "model"
+    shutil.copytree(minilm_path, model)
+    for name in ("tokenizer.json", "vocab.txt"):
+        (model / name).unlink()
+    with pytest.raises(ModelMissingError, match="no usable tokenizer") as err:
+        load_embedder(str(model), "fp32")
+    assert "5 tokens" in str(err.value) and "30,522" in str(err.value)
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text("# A\n\nabout lighthouses\n")
+    code = main(["--model", str(model), "--data-dir", str(tmp_path / "d"), "index", str(notes)])
+    out, stderr = capsys.readouterr()
+    assert code == 2 and "no usable tokenizer" in stderr and "Traceback" not in stderr
+    assert "Indexed" not in out  # nothing was indexed with a model that cannot read

@@ -14,7 +14,7 @@ import pytest
 
 from gte_notes.core.errors import FolderError, KnownError
 from gte_notes.core.files.notes import DEFAULT_MAX_BYTES, NoteFilter, check_folder, read_note, scan_folder
-from tests.core.other_user import NOBODY, as_nobody, shared_tmp_dir
+from tests.core.other_user import NOBODY, as_nobody, cannot_run, shared_tmp_dir
 
 
 def scan(root: Path, flt: NoteFilter | None = None, errors: list[str] | None = None) -> list[str]:
@@ -161,7 +161,7 @@ def test_symlink_is_not_followed(tmp_path: Path) -> None:
     link = tmp_path / "notes" / "link.md"
     link.symlink_to(outside)
     read = read_note(link)
-    assert (read.status, read.reason) == ("not_regular", "not a regular file (symbolic link)")
+    assert (read.status, read.reason) == ("not_regular", "symbolic link, not followed")
 
 
 def test_file_deleted_between_lstat_and_open_has_vanished(
@@ -240,7 +240,7 @@ def test_permission_denied_is_a_status_with_the_reason(shared_tmp: Path) -> None
     # Root reads everything, so as root the check runs in a child that drops to `nobody`.
     result = _permission_probe(shared_tmp) if os.geteuid() != 0 else as_nobody(lambda: _permission_probe(shared_tmp))
     if "child_error" in result:
-        pytest.skip(f"cannot run as uid {NOBODY} to test permissions as non-root: {result['child_error']}")
+        cannot_run(f"cannot run as uid {NOBODY} to test permissions as non-root: {result['child_error']}")
     assert result["secret"] == ["unreadable", "permission denied"]
     assert result["open"] == "ok"
     assert sorted(result["found"]) == ["open.md", "secret.md"]  # listed, so it gets a status

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from gte_notes.core.files.paths import config_dir
-from gte_notes.core.files.private_files import private_dir, private_file
+from gte_notes.core.files.private_files import private_file, tighten_folder
 
 DEFAULT_MODEL = "thenlper/gte-small"
 
@@ -50,7 +50,7 @@ class Settings:
 
     def save(self, path: Path | None = None) -> None:
         path = path or settings_path()
-        private_dir(path.parent)
+        tighten_folder(path.parent)  # also the window state beside it, and a folder an older version left open
         tmp = path.with_name(path.name + ".tmp")
         private_file(tmp)  # folder names and the editor command are nobody else's business
         tmp.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")

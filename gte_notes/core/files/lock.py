@@ -49,11 +49,19 @@ class WriterLock:
             return False
         return True
 
-    def _busy(self) -> AlreadyRunningError:
+    @property
+    def held(self) -> bool:
+        return bool(self._fds)
+
+    def holder(self) -> str:
+        """The pid the writer wrote, for messages ("unknown" when it cannot be read)."""
         try:
-            holder = self.path.read_text(errors="replace").strip()[:64] or "unknown"
+            return self.path.read_text(errors="replace").strip()[:64] or "unknown"
         except OSError:
-            holder = "unknown"
+            return "unknown"
+
+    def _busy(self) -> AlreadyRunningError:
+        holder = self.holder()
         return AlreadyRunningError(
             f"Another gte-notes process (pid {holder}) is already indexing {self.folder}. "
             "Close it first; search and related work alongside it."

@@ -75,6 +75,9 @@ class FileRead:
         return self.status == "ok"
 
 
+SYMLINK_REASON = "symbolic link, not followed"  # a link may lead out of the folder, or loop
+
+
 def _skip(status: str, reason: str, st: os.stat_result | None = None) -> FileRead:
     size = st.st_size if st is not None else 0
     mtime = st.st_mtime_ns if st is not None else 0
@@ -170,6 +173,8 @@ def read_note(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> FileRead:
         return _skip("vanished", "deleted while being read")
     except OSError as err:
         return _skip("unreadable", os_error_reason(err))
+    if stat.S_ISLNK(st.st_mode):
+        return _skip("not_regular", SYMLINK_REASON, st)
     if not stat.S_ISREG(st.st_mode):
         return _skip("not_regular", f"not a regular file ({_kind(st.st_mode)})", st)
     if st.st_size > max_bytes:
@@ -180,7 +185,7 @@ def read_note(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> FileRead:
         return _skip("vanished", "deleted while being read", st)
     except OSError as err:
         if err.errno == errno.ELOOP:  # O_NOFOLLOW met a symlink renamed over the note after lstat
-            return _skip("not_regular", "not a regular file (symbolic link)", st)
+            return _skip("not_regular", SYMLINK_REASON, st)
         return _skip("unreadable", os_error_reason(err), st)
     try:
         # An atomic save may have replaced the file since lstat; what we opened is what is on disk now,
@@ -243,7 +248,8 @@ def check_folder(root: Path) -> Path:
 
 
 def scan_folder(
-    root: Path, flt: NoteFilter, errors: list[str] | None = None
+    root: Path, flt: NoteFilter, errors: list[str] | None = None,
+    links: list[tuple[str, os.stat_result]] | None = None,
 ) -> Iterator[tuple[str, os.stat_result]]:
     """Yield (POSIX relpath, lstat result) for every file whose name makes it a note candidate.
 
@@ -255,6 +261,8 @@ def scan_folder(
     not be read is appended to it, and "" when the root itself could not be listed: an empty scan
     with "" in `errors` means "folder unreachable", not "all notes deleted". Names are kept exactly
     as the OS returns them (no Unicode normalisation), so the relpath always reopens the same file.
+    When `links` is given, every symlink named like a note is appended to it (relpath, its own lstat),
+    so it can be listed as skipped rather than silently missing.
     """
     seen: set[tuple[int, int]] = set()
     stack: list[str] = [""]
@@ -280,6 +288,8 @@ def scan_folder(
             rel = f"{reldir}/{entry.name}" if reldir else entry.name
             try:
                 if entry.is_symlink():
+                    if links is not None and flt.matches(rel):
+                        links.append((rel, entry.stat(follow_symlinks=False)))
                     continue
                 if entry.is_dir(follow_symlinks=False):
                     if not flt.prunes_dir(rel):

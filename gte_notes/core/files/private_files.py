@@ -58,8 +58,15 @@ def tighten(index_dir: Path) -> None:
     if not index_dir.is_dir():
         return
     narrow(index_dir.parent)
-    narrow(index_dir)
-    with contextlib.suppress(OSError), os.scandir(index_dir) as it:
+    tighten_folder(index_dir)
+
+
+def tighten_folder(folder: Path) -> None:
+    """Make `folder` (created 0700 if missing) and every file directly in it owner-only: the config
+    folder of an older version was left 0755 with its files 0644."""
+    private_dir(folder)
+    narrow(folder)
+    with contextlib.suppress(OSError), os.scandir(folder) as it:
         for entry in it:
             if entry.is_file(follow_symlinks=False):
                 narrow(Path(entry.path))

@@ -3,6 +3,7 @@ could not be listed (their notes are kept in the index, with a status row saying
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -31,7 +32,7 @@ class FolderScan:
         finally:
             for rel in errors:
                 full = f"{sub}/{rel}".strip("/") if sub else rel
-                if full and os.path.isdir(root / full):
+                if full and _is_folder(root / full):
                     self.unreadable[full] = self._why_unreadable(root / full)
 
     @staticmethod
@@ -40,18 +41,22 @@ class FolderScan:
             with os.scandir(folder):
                 return "could not be listed"
         except OSError as err:
+            if err.errno == errno.ENAMETOOLONG:
+                return f"its path is longer than this system allows ({os.pathconf('/', 'PC_PATH_MAX')} bytes)"
             return os_error_reason(err)
 
     def _tree_into(self, root: Path, sub: str, errors: list[str]) -> dict[str, os.stat_result]:
+        links: list[tuple[str, os.stat_result]] = []  # listed, with a status saying they are not followed
         if not sub:
-            found = dict(scan_folder(root, self.filter, errors))
+            found = dict(scan_folder(root, self.filter, errors, links))
             if "" in errors:
                 raise FolderError(f"The notes folder {root} cannot be read; the index is kept as it is.")
-            return found
+            return found | dict(links)
         # Globs are written against paths from the notes folder, so a subtree is scanned with the
         # extension rule only and filtered here on the full relative path.
         found: dict[str, os.stat_result] = {}
-        for rel, st in scan_folder(root / sub, NoteFilter(extensions=self.filter.extensions), errors):
+        for rel, st in [*scan_folder(root / sub, NoteFilter(extensions=self.filter.extensions), errors, links),
+                        *links]:
             full = f"{sub}/{rel}"
             if self.filter.matches(full):
                 found[full] = st
@@ -67,6 +72,15 @@ class FolderScan:
             return {}
         if stat.S_ISDIR(st.st_mode):
             return self.tree(root, rel)
-        if self.filter.matches(rel) and not stat.S_ISLNK(st.st_mode):
-            return {rel: st}
+        if self.filter.matches(rel):
+            return {rel: st}  # a symlink too: its status says it is not followed
         return {}
+
+
+def _is_folder(path: Path) -> bool:
+    """A folder, or a path too long to look at (listed in its parent, so it is there, and it can only
+    be a folder: scandir, not stat, failed on it)."""
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError as err:
+        return err.errno == errno.ENAMETOOLONG

@@ -7,7 +7,7 @@ import sqlite3
 
 from gte_notes.core.index.fts_terms import rebuild_fts
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def _migration_1(db: sqlite3.Connection) -> None:
@@ -89,7 +89,31 @@ def _migration_4(db: sqlite3.Connection) -> None:
     rebuild_fts(db)
 
 
-MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4]
+def _migration_5(db: sqlite3.Connection) -> None:
+    # Vectors in a rowid table. A WITHOUT ROWID table keeps its rows in an index b-tree, whose pages
+    # hold at most about 1,000 bytes of a row: every 1,536-byte vector (384 float32) spilled into a
+    # 4 KB overflow page of its own, and the database was three times the size of its vectors. A rowid
+    # table's page holds a row of up to about 4,000 bytes: two 384-dim vectors to a page. The key is a
+    # unique index (model first: counts and drops are per model). The vectors are copied, not embedded
+    # again; the space they took is given back by the VACUUM after the upgrade (migrate).
+    db.execute(
+        """CREATE TABLE vectors_rowid (
+            id INTEGER PRIMARY KEY,
+            model_id TEXT NOT NULL,
+            text_hash TEXT NOT NULL,
+            vector BLOB NOT NULL
+        )"""
+    )
+    db.execute("INSERT INTO vectors_rowid(model_id, text_hash, vector) "
+               "SELECT model_id, text_hash, vector FROM vectors ORDER BY model_id, text_hash")
+    db.execute("DROP TABLE vectors")
+    db.execute("ALTER TABLE vectors_rowid RENAME TO vectors")
+    db.execute("CREATE UNIQUE INDEX vectors_key ON vectors(model_id, text_hash)")
+
+
+MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4, _migration_5]
+# Steps that leave much of the file free: the space goes back to the disk after them.
+_VACUUM_AFTER = {5}
 
 
 def migrate(conn: sqlite3.Connection) -> None:
@@ -111,3 +135,15 @@ def migrate(conn: sqlite3.Connection) -> None:
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+    if version and _VACUUM_AFTER & set(range(version + 1, len(MIGRATIONS) + 1)):
+        _vacuum(conn)
+
+
+def _vacuum(conn: sqlite3.Connection) -> None:
+    """Give the space an upgrade freed back to the disk. Best effort: another process reading, or too
+    little room for the copy VACUUM makes, leaves the free pages to be reused by the next writes."""
+    try:
+        conn.execute("VACUUM")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # into the file now, which shrinks with it
+    except sqlite3.OperationalError:
+        pass

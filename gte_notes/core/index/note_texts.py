@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gte_notes.core.files.path_text import display
 from gte_notes.core.index.store import NewChunk
 from gte_notes.core.markdown.chunking import chunk_note, truncation_warning
 from gte_notes.core.markdown.markdown_meta import parse_meta
@@ -42,8 +43,13 @@ def hash_text(text: str) -> str:
 
 
 def note_texts(text: str, rel: str, embedder: Any) -> NoteTexts:
-    """The note's passages as `embedder` cuts them and its path-title. Chunking errors propagate."""
-    meta = parse_meta(text, Path(rel).stem)
+    """The note's passages as `embedder` cuts them and its path-title. Chunking errors propagate.
+
+    `rel` is the file's exact name (it may hold surrogate-escaped bytes that are not UTF-8); everything
+    made from it here - the fallback title, the path-title - is text a tokenizer, FTS5 and a screen
+    take, so the undecodable bytes show as U+FFFD."""
+    shown = display(rel)
+    meta = parse_meta(text, Path(shown).stem)
     chunks = chunk_note(text, meta, embedder)
     new_chunks: list[NewChunk] = []
     texts: dict[str, str] = {}
@@ -56,7 +62,7 @@ def note_texts(text: str, rel: str, embedder: Any) -> NoteTexts:
     if not chunks:
         return NoteTexts(meta.title, meta.tags, meta.links, [], {}, {}, "", "")
     # The note's title vector (related notes): its place and name in the folder, one short text.
-    title_text = title_of_path(rel)
+    title_text = title_of_path(shown)
     title_hash = hash_text(title_text)
     title_tokens = len(embedder.token_offsets(title_text)) + 2
     if title_hash not in texts:

@@ -74,8 +74,27 @@ def _is_corruption(err: sqlite3.DatabaseError) -> bool:
     return "malformed" in text or "not a database" in text or "corrupt" in text
 
 
+def _not_empty(db_path: Path) -> None:
+    """A database file of 0 bytes was emptied (a failed copy, a truncating tool): SQLite would take it
+    for a new database, and a read-only search would write a schema into it. gte-notes never leaves
+    one (the file gets its header as it is created, journal_mode = WAL), so it is damage."""
+    try:
+        empty = db_path.stat().st_size == 0
+    except OSError:
+        return  # missing: a new index (the writer), or the reader's own "no index yet"
+    if empty:
+        raise sqlite3.DatabaseError("file is not a database: it is empty (0 bytes)")
+
+
 def read_error(db_path: Path, err: sqlite3.DatabaseError) -> StoreError:
     """What a reader (search, related, status) tells the user when the database fails it."""
+    if "disk i/o error" in str(err).lower():
+        return StoreError(
+            f"The index database {db_path} could not be read ({err}). Its -wal file may have been deleted "
+            "while gte-notes was writing it. Close the gte-notes app or stop \"gte-notes watch\" (it writes "
+            "what it holds back as it stops), then search again; if this persists, run \"gte-notes index "
+            "FOLDER\" to repair the index. Your notes are never changed."
+        )
     if _is_corruption(err):
         return StoreError(
             f"The index database {db_path} is damaged ({err}). Run \"gte-notes index FOLDER\" to repair it: "
@@ -96,6 +115,7 @@ class Store:
         if not create and not db_path.exists():
             raise StoreError(f"No index for this folder yet ({db_path}). Run \"gte-notes index FOLDER\" first.")
         try:
+            _not_empty(db_path)
             self.conn = self._connect()
         except sqlite3.DatabaseError as err:
             if not create or not _is_corruption(err):

@@ -55,11 +55,13 @@ class Engine:
     def __init__(self, folder: str | Path, *, home: str | Path | None = None, settings: Settings | None = None,
                  embedder: object | None = None, embedder_factory: Callable[[], object] | None = None,
                  listener: EngineListener | None = None, watch: bool = True, choice: ModelChoice | None = None,
-                 open_model: Callable[[ModelChoice], object] | None = None) -> None:
+                 open_model: Callable[[ModelChoice], object] | None = None, follow: bool = False) -> None:
         """`choice`: what the model is, as the user chose it (from the settings when neither `embedder`
         nor `embedder_factory` is given); with it the index remembers the choice it was built with and
         a change of choice keeps the old model answering until the new one's vectors are complete
-        (model_switch.py). `open_model` opens a remembered choice (default: as the settings would)."""
+        (model_switch.py). `open_model` opens a remembered choice (default: as the settings would).
+        `follow`: when another process is writing this index, `start` does not refuse: the engine reads
+        what that process commits and takes over as the writer when it leaves (follower.py)."""
         self.settings = settings or Settings()
         flt = NoteFilter(include=tuple(self.settings.include), exclude=tuple(self.settings.exclude))
         self.ws = Workspace(folder, home=home, flt=flt, max_bytes=int(self.settings.max_file_mb * 1024 * 1024))
@@ -70,7 +72,7 @@ class Engine:
             choice = ModelChoice.of_settings(self.settings)
         self.writer = IndexWriter(self.ws, self.queue, self.caches, self.listener, watch=watch,
                                   embedder=embedder, factory=embedder_factory or self._open_chosen,
-                                  target=choice, open_model=open_model or self._open_choice)
+                                  target=choice, open_model=open_model or self._open_choice, follow=follow)
         self.readers = Readers(self.ws, self.caches)
         self.writer.first_read = self.readers.served
 
@@ -86,8 +88,9 @@ class Engine:
     # ---- life cycle ---------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Take the writer lock (AlreadyRunningError here, synchronously), open the database, then load
-        the model and the ANN, reconcile and watch in the writer's thread."""
+        """Take the writer lock (AlreadyRunningError here, synchronously, unless the engine follows the
+        writer that holds it), open the database, then load the model and the ANN, reconcile and watch
+        in the writer's thread."""
         self.writer.start()
 
     def stop(self, timeout: float = 2.0) -> bool:
@@ -169,6 +172,7 @@ class Engine:
             progress=w.progress.__dict__ if busy and w.progress is not None else None,
             eta_s=w.progress.eta_s if busy and w.progress is not None else None,
             model_change=w.changer.progress(),
+            following=w.follower.message if w.follower is not None else "",
         )
         return data
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from gte_notes.core.errors import KnownError
 from gte_notes.core.index.ann import AnnIndex
-from gte_notes.core.index.store import Store
+from gte_notes.core.index.store import Store, read_error
 from gte_notes.core.live.workspace import Workspace
 from gte_notes.core.markdown.links import LinkIndex
 from gte_notes.core.search.caches import IndexCaches
@@ -106,6 +106,8 @@ class Readers:
             try:
                 with reader.store.snapshot():
                     yield reader
+            except sqlite3.DatabaseError as err:  # damaged, or its -wal file deleted: say what to do
+                raise read_error(self.ws.db_path, err) from err
             finally:
                 reader.depth -= 1
         finally:

@@ -42,9 +42,10 @@ class Workspace:
                 store.set_meta("folder", str(self.folder))
         return store
 
-    def open_ann(self, store: Store, embedder: EmbedderLike) -> AnnIndex:
+    def open_ann(self, store: Store, embedder: EmbedderLike, *, rebuild: bool = True) -> AnnIndex:
+        """rebuild=False: for a reader, which cannot save a rebuilt graph (AnnIndex.load)."""
         ann = AnnIndex(self.dir, embedder.dim, embedder.model_id)
-        ann.load(store)
+        ann.load(store, rebuild=rebuild)
         return ann
 
     def indexer(self, store: Store, ann: AnnIndex, embedder: EmbedderLike) -> Indexer:

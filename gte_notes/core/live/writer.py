@@ -21,12 +21,13 @@ import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from gte_notes.core.errors import Cancelled, FolderError, KnownError
+from gte_notes.core.errors import AlreadyRunningError, Cancelled, FolderError, KnownError
 from gte_notes.core.index.ann import AnnIndex
 from gte_notes.core.index.progress import Progress, ReconcileStats
 from gte_notes.core.index.store import Store
 from gte_notes.core.live.ann_saver import AnnSaver
 from gte_notes.core.live.chosen_model import ModelChoice
+from gte_notes.core.live.follower import Follower
 from gte_notes.core.live.mass_delete import looks_like_mass_delete
 from gte_notes.core.live.model_changer import ModelChanger, OpenModel
 from gte_notes.core.live.model_load import stop_notes_process
@@ -57,8 +58,9 @@ class IndexWriter:
 
     def __init__(self, ws: Workspace, queue: WorkQueue, caches: IndexCaches, listener: Any, *, watch: bool,
                  embedder: object | None, factory: Callable[[], object], target: ModelChoice | None = None,
-                 open_model: OpenModel | None = None) -> None:
+                 open_model: OpenModel | None = None, follow: bool = False) -> None:
         self.ws = ws
+        self.follow = follow  # another process writing this index: read along and take over when it leaves
         self.queue = queue
         self.caches = caches
         self.listener = listener
@@ -79,6 +81,7 @@ class IndexWriter:
         self.changer = ModelChanger(self, target, open_model)
         self.first_read: threading.Event | None = None  # the engine's readers set it after their first read
         self.store: Store | None = None  # the write connection, used on the writer's thread only
+        self.follower: Follower | None = None  # while another process writes (follower.py); store is read-only
         self.thread: threading.Thread | None = None
         self.watcher: FolderWatcher | None = None
         self.paused = False
@@ -102,12 +105,18 @@ class IndexWriter:
         thread then loads the model and the ANN, reconciles and watches."""
         if self.thread is not None:
             raise RuntimeError("Engine.start() called twice")
-        self.ws.lock.acquire()
         try:
-            self.store = self.ws.open_store()
-        except BaseException:
-            self.ws.lock.release()
-            raise
+            self.ws.lock.acquire()
+        except AlreadyRunningError:
+            if not self.follow:
+                raise
+            self.follower = Follower(self)  # opens the database read-only on the thread, once it is there
+        else:
+            try:
+                self.store = self.ws.open_store()
+            except BaseException:
+                self.ws.lock.release()
+                raise
         self.busy = True
         self.queue.request_full("start-up")
         self.thread = threading.Thread(target=self._run, name=f"gte-notes indexer {self.ws.folder.name}",
@@ -138,7 +147,8 @@ class IndexWriter:
             return self._idle.wait_for(self._is_idle, timeout)
 
     def _is_idle(self) -> bool:
-        return self._dead or self.thread is None or (not self.busy and (self.paused or not self.queue.pending()))
+        return self._dead or self.thread is None or (
+            not self.busy and (self.paused or self.follower is not None or not self.queue.pending()))
 
     def set_paused(self, paused: bool) -> None:
         self.paused = paused
@@ -148,6 +158,8 @@ class IndexWriter:
 
     def _run(self) -> None:
         try:
+            if self.follower is not None and not self.follower.open_store():
+                return  # stopped before the other writer's database appeared
             if self.store is not None and self.store.notice:
                 self._emit("on_notice", self.store.notice)
             self.set_state("loading model")  # from the start: the wait below is part of the load
@@ -157,7 +169,7 @@ class IndexWriter:
             # Only now: the user waits for the load, not for indexing. Still before this thread runs the
             # model itself, so the torch workers it makes for indexing inherit the lower priority.
             lower_this_thread()
-            if loaded:
+            if loaded and (self.follower is None or self.follower.follow()):
                 self._loop()
         except BaseException as err:  # noqa: BLE001 - the worker must report, never vanish silently
             if not (isinstance(err, Cancelled) and self._stop.is_set()):  # stop() ended the model's process
@@ -178,11 +190,11 @@ class IndexWriter:
         self.load_times = dict(getattr(embedder, "load_times", {}) or {"model": time.perf_counter() - started})
         self.load_times["query graph"] = graph_s
         mark = time.perf_counter()
-        ann = self.ws.open_ann(self.store, embedder)  # type: ignore[arg-type]
+        ann = self.ws.open_ann(self.store, embedder, rebuild=self.follower is None)  # type: ignore[arg-type]
         self.load_times["ann"] = time.perf_counter() - mark
         self.serve(embedder, ann, self.ws.indexer(self.store, ann, embedder))
-        if self.watch:
-            self._start_watcher()
+        if self.watch and self.follower is None:
+            self.start_watcher()
         return not self._stop.is_set()
 
     def serve(self, embedder: Any, ann: AnnIndex, indexer: Indexer) -> None:
@@ -287,7 +299,7 @@ class IndexWriter:
 
     # ---- watching -----------------------------------------------------------------------------
 
-    def _start_watcher(self) -> None:
+    def start_watcher(self) -> None:
         from gte_notes.core.live.watcher import FolderWatcher
 
         if self.watcher is not None:
@@ -326,7 +338,7 @@ class IndexWriter:
                 else "the notes folder is back or was replaced"
             if watcher is not None and watcher.identity is not None:
                 self._emit("on_notice", f"Watching {self.ws.folder} again ({why}); rescanning the folder.")
-            self._start_watcher()
+            self.start_watcher()
             self.queue.request_full(why)
 
     # ---- reporting ----------------------------------------------------------------------------
@@ -349,6 +361,12 @@ class IndexWriter:
     def emit_notice(self, text: str) -> None:
         self._emit("on_notice", text)
 
+    def emit_files(self, files: list[tuple[str, str, str]]) -> None:
+        self._emit("on_files", files)
+
+    def emit_indexed(self, paths: list[str]) -> None:
+        self._emit("on_indexed", paths)
+
     def report_bug(self, message: str, err: BaseException) -> None:
         details = "".join(traceback.format_exception(err))
         log.error("%s\n%s", message, details)
@@ -358,6 +376,11 @@ class IndexWriter:
         if state != self.state:
             self.state = state
             self._emit("on_state", state)
+
+    def set_idle_while_following(self) -> None:
+        with self._idle:
+            self.busy = False
+            self._idle.notify_all()
 
     def _set_idle(self) -> None:
         if self.problem:
@@ -379,6 +402,8 @@ class IndexWriter:
     # ---- shutdown ---------------------------------------------------------
 
     def _save_ann(self, force: bool = False) -> None:
+        if self.follower is not None:
+            return  # a reader never saves over the ANN file the other writer keeps
         self.saver.save(self.ann, self.store, problem=lambda text: self._emit("on_error", text, False, ""),
                         bug=self.report_bug, force=force)
 

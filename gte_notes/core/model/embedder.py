@@ -30,11 +30,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from gte_notes.core.errors import Cancelled, KnownError, ModelMissingError
+from gte_notes.core.files.path_text import display
 from gte_notes.core.model import precision_check
 from gte_notes.core.model.fp32_queries import REDUCED_TORCH, fp32_query_model
 from gte_notes.core.model.heap import release_freed_memory
 from gte_notes.core.model.model_catalog import CodeConsent, check_remote_code
-from gte_notes.core.model.model_files import DEFAULT_MODEL, model_fingerprint, resolve_model_path
+from gte_notes.core.model.model_files import (
+    DEFAULT_MODEL,
+    check_vocabulary,
+    model_fingerprint,
+    resolve_model_path,
+)
 from gte_notes.core.model.onnx_model import MODEL_DIR, OnnxModel
 from gte_notes.core.model.precision_cache import PrecisionCache, check_key
 from gte_notes.core.model.precision_check import PRECISIONS, PrecisionCheck
@@ -80,6 +86,7 @@ class Embedder:
                 f'"{path}" is not a supported model: gte-notes needs a transformer text model with a fast '
                 "tokenizer (tokenizer.json). Pass --model PATH to a sentence-transformers model folder."
             )
+        check_vocabulary(path, tokenizer.backend_tokenizer, inner.config)
         self.name = name
         self.path = path
         self._st = model
@@ -134,11 +141,11 @@ class Embedder:
         """Character spans in `text` of the model's tokens, without special tokens or truncation."""
         # encode_batch, not encode: only the batch call releases the GIL, and a long note takes the
         # tokenizer a second, during which the GUI thread could not run a line of Python.
-        return list(self._span_tok.encode_batch([text], add_special_tokens=False)[0].offsets)
+        return list(self._span_tok.encode_batch([display(text)], add_special_tokens=False)[0].offsets)
 
     def count_tokens(self, text: str) -> int:
         """How many tokens the model sees for `text` untruncated, counting [CLS] and [SEP]."""
-        return len(self._span_tok.encode_batch([text], add_special_tokens=True)[0].ids)  # GIL: see above
+        return len(self._span_tok.encode_batch([display(text)], add_special_tokens=True)[0].ids)  # GIL: above
 
     # -- vectors ------------------------------------------------------------------------------------
 
@@ -157,6 +164,9 @@ class Embedder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
+        # The tokenizer raises TypeError on a lone surrogate (a byte of a file name that is not UTF-8);
+        # U+FFFD keeps every offset, so spans computed on the original text still fit.
+        texts = [display(t) for t in texts]
         if token_counts is not None and len(token_counts) != len(texts):
             raise ValueError("token_counts must have one entry per text")
         ids: list[list[int]] | None = None

@@ -21,6 +21,7 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from gte_notes.core.errors import KnownError, ModelMissingError
 from gte_notes.core.files.config import DEFAULT_MODEL
@@ -279,3 +280,20 @@ def _download_errors() -> tuple[type[BaseException], ...]:
 def _first_line(err: BaseException) -> str:
     text = str(err).strip().splitlines()
     return text[0][:200] if text else "no details"
+
+
+def check_vocabulary(path: Path, tokenizer: Any, config: Any) -> None:
+    """Refuse a tokenizer that cannot spell the model's words. Without tokenizer.json and vocab.txt,
+    transformers still builds a tokenizer - from the special tokens alone - and every word becomes
+    [UNK]: indexing "succeeds" and every note gets the same vector. Models pad their embedding table
+    beyond the tokenizer's vocabulary (to a multiple of 64 or so), so only a tokenizer that knows
+    less than half of it is taken as missing."""
+    expected = getattr(config, "vocab_size", None)
+    have = tokenizer.get_vocab_size(with_added_tokens=True)
+    if isinstance(expected, int) and expected > 0 and have * 2 < expected:
+        raise ModelMissingError(
+            f'The model in "{path}" has no usable tokenizer: it knows {have:,} tokens where the model '
+            f"expects {expected:,} (tokenizer.json or vocab.txt is missing or damaged), so every word "
+            'would be read as "unknown". Fetch the model again with "gte-notes model download", or pass '
+            "--model PATH to a complete sentence-transformers model folder."
+        )
