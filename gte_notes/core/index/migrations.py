@@ -7,7 +7,7 @@ import sqlite3
 
 from gte_notes.core.index.fts_terms import rebuild_fts
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def _migration_1(db: sqlite3.Connection) -> None:
@@ -89,7 +89,15 @@ def _migration_4(db: sqlite3.Connection) -> None:
     rebuild_fts(db)
 
 
-MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4]
+def _aliases_column(db: sqlite3.Connection) -> None:
+    # A note's other names from its front matter (`aliases:`), as a JSON list like tags: exact-title
+    # search and related notes' mentions use them. Self-contained: old rows get [] here, and are filled
+    # in by the indexer, whose chunking version changed with it (every note is read again, no vector
+    # is embedded again).
+    db.execute("ALTER TABLE notes ADD COLUMN aliases TEXT NOT NULL DEFAULT '[]'")
+
+
+MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4, _aliases_column]
 
 
 def migrate(conn: sqlite3.Connection) -> None:

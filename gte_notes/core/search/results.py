@@ -23,6 +23,12 @@ class Hit:
     # For related notes: the passage of the open note that this note relates to.
     source_passage: str = ""
     source_line: int = 0
+    # The alias (front matter) the query named exactly, shown as "Title (alias)"; "" otherwise.
+    alias: str = ""
+
+    @property
+    def shown_title(self) -> str:
+        return f"{self.title} ({self.alias})" if self.alias else self.title
 
     @property
     def folder(self) -> str:
@@ -37,6 +43,8 @@ class Hit:
         if not self.source_passage:
             data.pop("source_passage")
             data.pop("source_line")
+        if not self.alias:
+            data.pop("alias")
         return data
 
 
