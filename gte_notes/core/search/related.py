@@ -14,6 +14,7 @@ from gte_notes.core.errors import KnownError
 from gte_notes.core.index.ann import AnnIndex
 from gte_notes.core.index.boilerplate import Boilerplate
 from gte_notes.core.index.store import Store
+from gte_notes.core.markdown.links import LinkIndex
 from gte_notes.core.search.aliases import Aliases
 from gte_notes.core.search.caches import IndexCaches
 from gte_notes.core.search.fusion import Ranked, best_per_note
@@ -63,6 +64,7 @@ class Related:
         # Every note's title vector, read once per index generation: a long-lived Related (one per
         # reading thread) answers the next note without reading them again (86 ms for 2,453 titles).
         self._titles: tuple[int, np.ndarray, np.ndarray] | None = None
+        self._link_index: tuple[int, LinkIndex] | None = None  # the notes' names, per index generation
 
     def related(self, path: str, limit: int = 10) -> list[Hit]:
         note = self.store.note(path)
@@ -92,6 +94,7 @@ class Related:
         src, tgt, sims, note_of = src[ok], tgt[ok], sims[ok], note_of[ok]
         ranked = self._named_first(self._rank(src, note_of, sims, floors), mentions)
         notes = self.store.notes_by_id(ranked.note_ids[:limit].tolist())
+        linked = self._links_of(note.path, note.links)
         hits = []
         for note_id, p, sim in zip(ranked.note_ids[:limit].tolist(), ranked.chunk_ids[:limit].tolist(),
                                    ranked.scores[:limit].tolist()):
@@ -102,9 +105,19 @@ class Related:
             hits.append(Hit(
                 path=other.path, title=other.title, score=float(sim), passage=row["text"], line=row["line"],
                 start=row["start"], end=row["end"], heading=row["heading"], chunk_id=int(tgt[p]),
-                source_passage=source["text"], source_line=source["line"],
+                source_passage=source["text"], source_line=source["line"], linked=other.path in linked,
             ))
         return hits
+
+    def _links_of(self, path: str, links: tuple[str, ...]) -> set[str]:
+        """The notes the note at `path` links to, resolved against the index's notes."""
+        if not links:
+            return set()
+        generation = self.store.generation()
+        if self._link_index is None or self._link_index[0] != generation:
+            self._link_index = (generation, LinkIndex(self.store.all_paths()))
+        index = self._link_index[1]
+        return {p for p in (index.resolve(t, path) for t in links) if p is not None and p != path}
 
     def _mentions(self, note_id: int, vecs: np.ndarray) -> tuple[dict[int, float], list[int]]:
         """Every other note's title against this note's passages (the best cosine per note), and the

@@ -25,6 +25,8 @@ class Hit:
     source_line: int = 0
     # The alias (front matter) the query named exactly, shown as "Title (alias)"; "" otherwise.
     alias: str = ""
+    # For related notes: whether the open note already links to this one (the panel's "↔ linked").
+    linked: bool | None = None
 
     @property
     def shown_title(self) -> str:
@@ -45,6 +47,8 @@ class Hit:
             data.pop("source_line")
         if not self.alias:
             data.pop("alias")
+        if self.linked is None:
+            data.pop("linked")
         return data
 
 
