@@ -15,6 +15,7 @@ from gte_notes.core.files.note_filter import NoteFilter
 from gte_notes.core.files.vault_rules import VaultRules, obsidian_filters
 from gte_notes.core.index.status import folder_status
 from gte_notes.core.live.workspace import Workspace
+from tests.core.live_helpers import live_factory, wait_until
 from tests.fakes import FakeEmbedder
 
 
@@ -130,3 +131,17 @@ def test_a_damaged_app_json_excludes_nothing(tmp_path: Path) -> None:
     write(tmp_path, ".obsidian/app.json", "{not json")
     write(tmp_path, "a.md", "# A\n")
     assert VaultRules(tmp_path).why_excluded("a.md") == ""
+
+
+make_live = pytest.fixture(live_factory)
+
+
+def test_while_watching_an_edited_gitignore_takes_effect_without_a_restart(vault: Path, tmp_path: Path,
+                                                                            make_live) -> None:
+    live = make_live(folder=vault, quiet=0.05).start()
+    assert "drafts/wip.md" not in live.paths()
+    (vault / ".gitignore").write_text("*.private.md\n", encoding="utf-8")  # drafts/ is notes again
+    wait_until(lambda: live.paths().get("drafts/wip.md") == "indexed", 30, "drafts/ to be indexed")
+    write(vault, ".obsidian/app.json", json.dumps({"userIgnoreFilters": ["Projects/"]}))
+    wait_until(lambda: "Projects/plan.md" not in live.paths(), 30, "Projects/ to leave the index")
+    assert live.paths()["Archive/old.md"] == "indexed"  # Archive/ is no longer excluded
