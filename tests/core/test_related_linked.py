@@ -21,7 +21,7 @@ NOTES = {
 
 
 def run(tmp_path: Path, *args: str) -> str:
-    done = subprocess.run(fake_cli(tmp_path / "home", *args), env=fake_env(tmp_path), capture_output=True,
+    done = subprocess.run(fake_cli(tmp_path / "home", *args), env=fake_env(tmp_path), capture_output=True, check=False,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     return done.stdout

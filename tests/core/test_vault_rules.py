@@ -92,7 +92,7 @@ def test_app_globs_come_first_and_name_themselves(vault: Path, tmp_path: Path) -
     flt = NoteFilter(exclude=("drafts",)).for_folder(vault)
     assert flt.why_excluded("drafts/wip.md") == "exclude glob: drafts"  # the app's own rule wins the naming
     assert NoteFilter(include=("Notes/**",)).for_folder(vault).why_excluded("Projects/plan.md") == \
-        "not matched by the include globs"
+        "not matched by the include globs"  # shown as is; a rule is "excluded by <rule>"
 
 
 def test_an_edited_gitignore_counts_from_the_next_reconcile(vault: Path, tmp_path: Path) -> None:

@@ -365,8 +365,8 @@ class Store:
             rows = json.loads(self.get_meta("excluded", "[]"))
         except ValueError:
             return []
-        return [{"path": str(p), "status": "excluded", "reason": f"excluded by {r}", "warning": "", "title": ""}
-                for p, r in rows]
+        return [{"path": str(p), "status": "excluded", "reason": r if r.startswith("not ") else f"excluded by {r}",
+                 "warning": "", "title": ""} for p, r in rows]
 
     def status_counts(self) -> dict[str, int]:
         return {r[0]: r[1] for r in self.conn.execute("SELECT status, COUNT(*) FROM notes GROUP BY status")}
