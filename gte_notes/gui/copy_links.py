@@ -39,7 +39,9 @@ class LinkCopier:
         return self._names[2]
 
     def links(self, hit: Hit, from_rel: str = "") -> NoteLinks:
-        return note_links(self._index(), hit.path, hit.title, from_rel)
+        # A row found by an alias shows "Title (alias)"; the link is labelled with the title alone.
+        title = hit.title.removesuffix(f" ({hit.alias})") if hit.alias else hit.title
+        return note_links(self._index(), hit.path, title, from_rel)
 
     def copy_wikilink(self, hit: Hit | None, from_rel: str = "") -> str:
         return self._copy(hit and self.links(hit, from_rel).wikilink)

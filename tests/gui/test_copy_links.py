@@ -102,3 +102,17 @@ def test_the_vault_rules_checkbox_is_a_setting(qtbot) -> None:
     assert dialog.vault_rules.isChecked()
     dialog.vault_rules.setChecked(False)
     assert dialog.edited().vault_rules is False
+
+
+def test_a_row_found_by_an_alias_links_by_its_title(qtbot, make_window, tmp_path: Path, fake_embedder) -> None:
+    folder = write_notes(tmp_path / "vault", {
+        "tea.md": "---\naliases: [Chanoyu]\n---\n# Japanese tea ceremony\n\nWhisked green tea.\n",
+        "kyoto.md": "# Kyoto\n\nA chanoyu lesson, chanoyu again.\n",
+    })
+    window = make_window(folder, embedder=fake_embedder)
+    wait_idle(qtbot, window)
+    type_query(qtbot, window, "chanoyu")
+    hit = window.results.hits.hit(0)
+    assert (hit.path, hit.title) == ("tea.md", "Japanese tea ceremony (Chanoyu)")  # what the row shows
+    menu_texts(window.pane.menu_for(hit))["Copy Markdown link"].trigger()
+    assert QGuiApplication.clipboard().text() == "[Japanese tea ceremony](tea.md)"
