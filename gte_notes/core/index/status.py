@@ -31,8 +31,8 @@ def folder_status(ws: Any, store: Store) -> dict[str, Any]:
     files = store.note_statuses()
     excluded = store.excluded()  # left out by a rule: never notes rows, listed so the user sees why
     counts = store.status_counts()
-    if excluded:
-        counts["excluded"] = len(excluded)
+    if excluded:  # all of them, though only the first EXCLUDED_KEPT are listed
+        counts["excluded"] = int(store.get_meta("excluded_total", "0") or 0) or len(excluded)
     return {
         "folder": str(ws.folder),
         "index_dir": str(ws.dir),

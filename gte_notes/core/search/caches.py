@@ -1,8 +1,9 @@
 """What reading one index costs to learn and stays true until it changes: one object per open index.
 
 Keyword document frequencies and the passage count, the spelling vocabulary, the boilerplate lines,
-the model's cosine scale and the notes' aliases. Whoever keeps an index open owns one (the engine for the app and `watch`, a
-CLI run, the evaluation harness) and hands it to every Searcher and Related it makes, on any thread;
+the model's cosine scale and the notes' aliases. Whoever keeps an index open owns one (the engine for
+the app and `watch`, a CLI run, the evaluation harness) and hands it to every Searcher and Related it
+makes, on any thread;
 each part has its own lock and follows the store's generation. Nothing is kept per process, so two
 folders open in one process never see each other's counts.
 """

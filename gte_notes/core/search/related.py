@@ -40,7 +40,7 @@ TITLE_MENTION = 0.7
 MENTION_CANDIDATES = 10
 # A passage that names another note's alias (front matter `aliases:`) word for word names that note:
 # its mention counts as this cosine, the most a title vector can get. No shared vault has aliases, so
-# this changes nothing there (README "Search quality").
+# this changes nothing there (gte_notes/eval/README.md, issue 26).
 ALIAS_MENTION = 1.0
 
 
