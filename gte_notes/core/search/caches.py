@@ -3,9 +3,8 @@
 Keyword document frequencies and the passage count, the spelling vocabulary, the boilerplate lines,
 the model's cosine scale and the notes' aliases. Whoever keeps an index open owns one (the engine for
 the app and `watch`, a CLI run, the evaluation harness) and hands it to every Searcher and Related it
-makes, on any thread;
-each part has its own lock and follows the store's generation. Nothing is kept per process, so two
-folders open in one process never see each other's counts.
+makes, on any thread; each part has its own lock and follows the store's generation. Nothing is kept
+per process, so two folders open in one process never see each other's counts.
 """
 
 from __future__ import annotations
