@@ -14,7 +14,6 @@ from gte_notes.cli_embedder import embedder_for
 from gte_notes.cli_output import ProgressBar, print_hits, print_status
 from gte_notes.core.errors import AlreadyRunningError, FolderError, KnownError
 from gte_notes.core.files.config import Settings
-from gte_notes.core.files.notes import NoteFilter
 from gte_notes.core.index.ann import AnnIndex
 from gte_notes.core.index.status import folder_status
 from gte_notes.core.index.store import Store, read_error
@@ -75,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _workspace(args: argparse.Namespace, settings: Settings, *, check: bool = True) -> Workspace:
-    flt = NoteFilter(include=tuple(settings.include), exclude=tuple(settings.exclude))
+    flt = settings.note_filter()
     return Workspace(args.folder, home=args.data_dir, flt=flt, max_bytes=int(settings.max_file_mb * 1024 * 1024),
                      check=check)
 

@@ -49,6 +49,8 @@ def print_hits(hits: list[Hit], *, as_json: bool, out: TextIO | None = None, not
     width = shutil.get_terminal_size((100, 20)).columns
     for n, h in enumerate(hits, start=1):
         title = readable_title(h.title, h.path)  # "Release 0.08", not a bare "0.08"
+        title = f"{title} ({h.alias})" if h.alias else title  # found by this alias
+        title = f"{title}  ↔ linked" if h.linked else title
         out.write(f"{n:2}. {h.score:.3f}  {display(title)}  ({display(h.path)}:{h.line})\n")
         passage = display(" ".join(h.passage.split()))
         out.write(f"      {passage[: max(20, width - 8)]}\n")

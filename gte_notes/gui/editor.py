@@ -14,6 +14,7 @@ import subprocess
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
@@ -22,6 +23,8 @@ from gte_notes.core.errors import KnownError
 from gte_notes.gui.tasks import NewThread, Task
 
 SHELL_SYNTAX = re.compile(r"[|&;<>`$]")
+# "Open notes with" set to this opens notes in Obsidian (offered in Settings when the folder is a vault).
+OBSIDIAN = "obsidian"
 ERROR_WINDOW_S = 3.0  # an editor that is still running after this long has started fine
 
 
@@ -68,9 +71,34 @@ def run_editor(command: str, path: Path, line: int) -> None:
                          "Check “Open notes with” in Settings.")
 
 
+def obsidian_vault(path: Path) -> Path | None:
+    """The Obsidian vault holding `path`: the nearest folder above it with a `.obsidian` folder."""
+    for folder in path.parents:
+        if (folder / ".obsidian").is_dir():
+            return folder
+    return None
+
+
+def obsidian_url(path: Path) -> QUrl:
+    """obsidian://open?vault=NAME&file=PATH for a note inside a vault (PATH from the vault, no .md)."""
+    vault = obsidian_vault(path)
+    if vault is None:
+        raise KnownError(f"{path.name} is not inside an Obsidian vault (no .obsidian folder above it). "
+                         "Choose another way to open notes in Settings.")
+    rel = path.relative_to(vault).as_posix()
+    if rel.lower().endswith(".md"):
+        rel = rel[:-3]
+    return QUrl(f"obsidian://open?vault={quote(vault.name, safe='')}&file={quote(rel, safe='')}")
+
+
 def open_note(path: Path, line: int, command: str = "",
               on_error: Callable[[BaseException], None] | None = None) -> None:
     """Open the note; a failure that shows at once raises KnownError, a later one goes to `on_error`."""
+    if command.strip().lower() == OBSIDIAN:
+        if not QDesktopServices.openUrl(obsidian_url(path)):
+            raise KnownError("Obsidian could not be started to open the note (is it installed?). "
+                             "Choose another way to open notes in Settings.")
+        return
     if not command.strip():
         if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
             raise KnownError(f"No application is set up to open {path.name}. "

@@ -33,7 +33,7 @@ from gte_notes.gui.model_name import describe_model
 Index = QModelIndex | QPersistentModelIndex
 
 # The store's statuses, as the user thinks of them.
-SKIPPED = {"empty", "too_large", "binary", "not_regular", "vanished"}
+SKIPPED = {"empty", "too_large", "binary", "not_regular", "vanished", "excluded"}
 FAILED = {"unreadable", "failed"}
 COLUMNS = ("Status", "File", "Reason")
 FILTERS = ("All files", "Problems only", "Indexed", "Skipped", "Failed")

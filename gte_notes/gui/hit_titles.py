@@ -31,6 +31,8 @@ def display_hits(hits: list[Any]) -> list[Any]:
     for hit, title in zip(hits, titles, strict=True):
         if hit.path in extra:
             title = f"{title} · {extra[hit.path]}"
+        if getattr(hit, "alias", ""):  # found by an alias: "Japanese tea ceremony (Chanoyu)"
+            title = f"{title} ({hit.alias})"
         # A heading can hold links and markup too ("Pods > Implement ([[docs|dendron.topic…]])").
         heading = clean(clean_passage(hit.heading)).text if hit.heading else hit.heading
         if title != hit.title or heading != hit.heading:

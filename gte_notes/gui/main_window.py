@@ -19,6 +19,7 @@ from gte_notes.core.search.results import Hit
 from gte_notes.gui import window_state
 from gte_notes.gui.bridge import EngineBridge
 from gte_notes.gui.config_flow import ConfigFlow
+from gte_notes.gui.copy_links import LinkCopier
 from gte_notes.gui.crash import ErrorReporter
 from gte_notes.gui.editor import open_note
 from gte_notes.gui.empty_states import no_results, type_to_search
@@ -103,6 +104,8 @@ class MainWindow(QMainWindow):
         self.vsplit.addWidget(self.related)
         self.hsplit = QSplitter(Qt.Orientation.Horizontal)
         self.pane = ResultsPane(self.results)
+        self.copier = LinkCopier(lambda: self.bridge.folder)
+        self.pane.copier = self.related.copier = self.copier
         self.tags = ResultTags(self.bridge)
         self.hsplit.addWidget(self.pane)
         self.hsplit.addWidget(self.vsplit)
@@ -285,6 +288,18 @@ class MainWindow(QMainWindow):
             self._refresh_timer.start()
 
     # ---- opening notes ------------------------------------------------------------------------
+
+    def copy_link(self, markdown: bool = False) -> str:
+        """Copy a link to the selected related note when the related list has focus, else to the
+        selected result; a related note's Markdown link is relative to the note it relates to."""
+        if self.related.list.hasFocus():
+            hit, from_rel = self.related.list.hits.hit(self.related.list.current_row()), self.related.path or ""
+        else:
+            hit, from_rel = self.selected_hit(), ""
+        text = (self.copier.copy_markdown if markdown else self.copier.copy_wikilink)(hit, from_rel)
+        if text:
+            self.health.showMessage(f"Copied {text}", 3000)
+        return text
 
     def open_selected(self) -> None:
         self.open_hit(self.selected_hit())

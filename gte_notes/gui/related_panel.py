@@ -6,10 +6,11 @@ instantly: the bridge asks for more notes than are shown to leave room for the f
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel, QMenu, QVBoxLayout, QWidget
 
 from gte_notes.core.search.results import Hit
+from gte_notes.gui.copy_links import LinkCopier
 from gte_notes.gui.hit_list import HitList
 from gte_notes.gui.snippet import SnippetCache
 
@@ -63,6 +64,23 @@ class RelatedPanel(QWidget):
         self.list.clicked.connect(lambda index: self._emit(self.preview_hit, index.row()))
         self.list.activated_hit.connect(lambda row: self._emit(self.open_hit, row))
         self.list.set_placeholder("Select a note to see the notes related to it.")
+        self.copier: LinkCopier | None = None  # copies links to a row's note (the window's)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._menu)
+
+    def _menu(self, pos: QPoint) -> None:
+        index = self.list.indexAt(pos)
+        hit = self.list.hits.hit(index.row()) if index.isValid() else None
+        if hit is not None:
+            self.menu_for(hit).exec(self.list.viewport().mapToGlobal(pos))
+
+    def menu_for(self, hit: Hit) -> QMenu:
+        """Open, and the links to paste into the open note (a Markdown link relative to it)."""
+        menu = QMenu(self)
+        menu.addAction("Open in editor", lambda: self.open_hit.emit(hit))
+        if self.copier is not None:
+            self.copier.add_actions(menu, hit, self.path or "")
+        return menu
 
     def _emit(self, signal: Signal, row: int) -> None:
         hit = self.list.hits.hit(row)

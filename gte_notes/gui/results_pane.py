@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from gte_notes.core.search.results import Hit, Hits
+from gte_notes.gui.copy_links import LinkCopier
 from gte_notes.gui.hit_list import HitList
 from gte_notes.gui.style import quiet
 
@@ -88,6 +89,7 @@ class ResultsPane(QWidget):
         super().__init__(parent)
         self.results = results
         self.folder = ""  # the open notes folder, for copying and revealing
+        self.copier: LinkCopier | None = None  # copies links to a row's note (the window's)
         self.count = QLabel("")
         self.count.setAccessibleName("Result count")
         # Wide enough for any count: a label that changes width on every keystroke re-lays out the column.
@@ -188,6 +190,8 @@ class ResultsPane(QWidget):
         menu = QMenu(self)
         menu.addAction("Open in editor", lambda: self.open_hit.emit(hit))
         menu.addAction("Copy path", lambda: self.copy_path(hit))
+        if self.copier is not None:
+            self.copier.add_actions(menu, hit)
         menu.addAction("Reveal in file manager", lambda: self.reveal(hit))
         for path in getattr(hit, "copies", ()):  # folded near-identical notes stay reachable
             menu.addAction(f"Open the copy {path}", lambda p=path: self.open_hit.emit(

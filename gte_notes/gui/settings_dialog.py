@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import html
+from pathlib import Path
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -26,11 +28,13 @@ from gte_notes.core.files.config import DEFAULT_MODEL, Settings
 from gte_notes.core.markdown.chunking import DEFAULT_TARGET_TOKENS, MIN_PASSAGE_TOKENS
 from gte_notes.core.model.dims import MIN_DIMS, quality_warning
 from gte_notes.core.model.model_catalog import KNOWN_MODELS, canonical_name, known
+from gte_notes.gui.editor import OBSIDIAN, obsidian_vault
 from gte_notes.gui.model_facts import facts_text
 from gte_notes.gui.style import quiet
 
 # Changing one of these means another index (folder) or re-embedding/re-filtering (model, globs).
-RESTART_FIELDS = ("folders", "model", "precision", "include", "exclude", "max_file_mb", "dims", "passage_tokens")
+RESTART_FIELDS = ("folders", "model", "precision", "include", "exclude", "vault_rules", "max_file_mb", "dims",
+                  "passage_tokens")
 
 
 def _globs(edit: QPlainTextEdit) -> list[str]:
@@ -82,8 +86,16 @@ class SettingsDialog(QDialog):
                                         "(one glob a line, e.g. templates/**)")
         for edit in (self.include, self.exclude):
             edit.setFixedHeight(edit.fontMetrics().lineSpacing() * 4 + 12)
+        self.vault_rules = QCheckBox("Skip what the folder's .gitignore files and Obsidian's "
+                                     "“Excluded files” leave out")
+        self.vault_rules.setChecked(settings.vault_rules)
         self.editor = QLineEdit(settings.editor_command)
         self.editor.setPlaceholderText("the system's default application")
+        self.use_obsidian = QPushButton("Obsidian")
+        self.use_obsidian.setToolTip("Open notes in Obsidian (obsidian://open), for a folder that is a vault")
+        self.use_obsidian.clicked.connect(lambda: self.editor.setText(OBSIDIAN))
+        self.folder.textChanged.connect(self._offer_obsidian)
+        self._offer_obsidian()
         self.results = QSpinBox()
         self.results.setRange(5, 200)
         self.results.setValue(settings.result_count)
@@ -109,12 +121,19 @@ class SettingsDialog(QDialog):
                                    "give fewer, broader results. Changing it re-reads every note."))
         form.addRow("Include", self.include)
         form.addRow("Exclude", self.exclude)
-        form.addRow("Open notes with", self.editor)
+        form.addRow("", self.vault_rules)
+        editor_row = QWidget()
+        row = QHBoxLayout(editor_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.editor, 1)
+        row.addWidget(self.use_obsidian)
+        form.addRow("Open notes with", editor_row)
         form.addRow("", self._hint("A command with {path} and {line}, e.g. "
                                    "<code>code -g {path}:{line}</code> or <code>gvim +{line} {path}</code>. "
                                    "With shell syntax (<code>| &gt; &amp;&amp; $</code>) it runs through "
                                    "<code>sh -c</code>, the path quoted for it; else it runs directly. "
-                                   "If it fails, its error is shown in the window."))
+                                   "If it fails, its error is shown in the window. "
+                                   "<code>obsidian</code> opens notes in Obsidian."))
         form.addRow("Results shown", self.results)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                    | QDialogButtonBox.StandardButton.Cancel)
@@ -142,6 +161,11 @@ class SettingsDialog(QDialog):
         button.clicked.connect(slot)
         row.addWidget(button)
         return box
+
+    def _offer_obsidian(self) -> None:
+        """The Obsidian choice is offered when the notes folder is (inside) an Obsidian vault."""
+        folder = self.folder.text().strip()
+        self.use_obsidian.setVisible(bool(folder) and obsidian_vault(Path(folder) / "x") is not None)
 
     def _update_dims_note(self) -> None:
         name = canonical_name(self.model.text().strip() or DEFAULT_MODEL)
@@ -193,7 +217,7 @@ class SettingsDialog(QDialog):
             folders = [folder] + [f for f in folders if f != folder]
         return dataclasses.replace(
             self._original, folders=folders, model=self._edited_model(),
-            include=_globs(self.include), exclude=_globs(self.exclude),
+            include=_globs(self.include), exclude=_globs(self.exclude), vault_rules=self.vault_rules.isChecked(),
             editor_command=self.editor.text().strip(), result_count=self.results.value(),
             dims=self.dims.value(), passage_tokens=self.passage.value())
 

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QAction, QKeySequence
 
+from gte_notes.gui.copy_links import MARKDOWN_KEYS, WIKILINK_KEYS
+
 if TYPE_CHECKING:
     from gte_notes.gui.main_window import MainWindow
 
@@ -28,6 +30,8 @@ def build_menus(w: MainWindow) -> None:
     add(view, "Recent searc&hes", w.search.show_history, "Alt+Down", "Ctrl+H")
     add(view, "Open selected note in &editor", w.open_selected, "Ctrl+E")
     add(view, "&Back in the preview", w.note.back, "Alt+Left")
+    add(view, "Copy [[&link]] to the selected note", lambda: w.copy_link(), WIKILINK_KEYS)
+    add(view, "Copy &Markdown link to the selected note", lambda: w.copy_link(markdown=True), MARKDOWN_KEYS)
     view.addSeparator()
     add(view, "&Index health…", w.show_health, "Ctrl+I")
     add(view, "&Rescan the folder", w.bridge.reindex, "F5")

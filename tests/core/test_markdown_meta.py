@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from gte_notes.core.markdown.markdown_lines import BLANK, FENCE, HEADING, TEXT, split_lines
 from gte_notes.core.markdown.markdown_meta import parse_meta, split_frontmatter
 
@@ -169,3 +171,24 @@ def test_frontmatter_edge_cases_the_header_rule_handles() -> None:
     assert split_frontmatter("----\ntitle: x\n----\nBody") == ({}, 0)
     # A closing line must start at the margin; an indented one is YAML text, so this block never closes.
     assert split_frontmatter("---\ntitle: x\n  ---\nBody\n") == ({}, 0)
+
+
+# ---- aliases -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("front", "aliases"),
+    [
+        ("aliases: [Tea ceremony, chanoyu]", ("Tea ceremony", "chanoyu")),
+        ("aliases:\n  - Tea ceremony\n  - chanoyu", ("Tea ceremony", "chanoyu")),
+        ("aliases: Tea ceremony", ("Tea ceremony",)),
+        ("alias: chanoyu", ("chanoyu",)),
+        ("aliases: [Matcha, matcha, '', 2024]", ("2024",)),  # the title itself and blanks are no alias
+        ("aliases: {a: b}", ()),
+        ("tags: [x]", ()),
+    ],
+)
+def test_frontmatter_aliases(front: str, aliases: tuple[str, ...]) -> None:
+    meta = parse_meta(f"---\ntitle: Matcha\n{front}\n---\nBody.\n", "matcha")
+    assert meta.title == "Matcha"
+    assert meta.aliases == aliases

@@ -10,6 +10,7 @@ import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+from gte_notes.core.files.note_filter import NoteFilter
 from gte_notes.core.files.paths import config_dir
 from gte_notes.core.files.private_files import private_file, tighten_folder
 
@@ -23,6 +24,8 @@ class Settings:
     precision: str = "auto"  # auto | fp32 | bf16 | int8
     include: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
+    # Follow the notes folder's .gitignore files and Obsidian's "Excluded files" (vault_rules.py).
+    vault_rules: bool = True
     max_file_mb: float = 10.0
     editor_command: str = ""  # e.g. "code -g {path}:{line}"; empty = the system's default application
     result_count: int = 20
@@ -55,6 +58,10 @@ class Settings:
         private_file(tmp)  # folder names and the editor command are nobody else's business
         tmp.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
         os.replace(tmp, path)
+
+    def note_filter(self) -> NoteFilter:
+        """Which files are notes, as these settings say (the CLI, watch and the app alike)."""
+        return NoteFilter(include=tuple(self.include), exclude=tuple(self.exclude), vault_rules=self.vault_rules)
 
     def model_name(self, override: str | None = None) -> str:
         return override or os.environ.get("GTE_NOTES_MODEL") or self.model or DEFAULT_MODEL

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gte_notes.core.errors import FolderError
-from gte_notes.core.files.ignore import is_ignored_name
+from gte_notes.core.files.ignore import is_ignored_dir, is_ignored_name, is_ignored_relpath
 from gte_notes.core.files.note_filter import DEFAULT_EXTENSIONS, NoteFilter
 
 __all__ = [
@@ -249,7 +249,7 @@ def check_folder(root: Path) -> Path:
 
 def scan_folder(
     root: Path, flt: NoteFilter, errors: list[str] | None = None,
-    links: list[tuple[str, os.stat_result]] | None = None,
+    links: list[tuple[str, os.stat_result]] | None = None, excluded: dict[str, str] | None = None,
 ) -> Iterator[tuple[str, os.stat_result]]:
     """Yield (POSIX relpath, lstat result) for every file whose name makes it a note candidate.
 
@@ -263,6 +263,8 @@ def scan_folder(
     as the OS returns them (no Unicode normalisation), so the relpath always reopens the same file.
     When `links` is given, every symlink named like a note is appended to it (relpath, its own lstat),
     so it can be listed as skipped rather than silently missing.
+    When `excluded` is given, every folder ("name/") and note file a rule left out is put in it with
+    the rule that did (hidden and tool folders are not: they are never notes).
     """
     seen: set[tuple[int, int]] = set()
     stack: list[str] = [""]
@@ -294,9 +296,13 @@ def scan_folder(
                 if entry.is_dir(follow_symlinks=False):
                     if not flt.prunes_dir(rel):
                         subdirs.append(rel)
+                    elif excluded is not None and not is_ignored_dir(entry.name):
+                        excluded[rel + "/"] = flt.why_excluded(rel, is_dir=True)
                     continue
                 if flt.matches(rel):
                     yield rel, entry.stat(follow_symlinks=False)
+                elif excluded is not None and flt.has_note_extension(rel) and not is_ignored_relpath(rel):
+                    excluded[rel] = flt.why_excluded(rel)
             except FileNotFoundError:
                 continue  # deleted between listing and stat
             except OSError:

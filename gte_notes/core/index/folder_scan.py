@@ -23,6 +23,7 @@ class FolderScan:
     def __init__(self, flt: NoteFilter) -> None:
         self.filter = flt
         self.unreadable: dict[str, str] = {}  # folder relpath -> why it could not be listed
+        self.excluded: dict[str, str] = {}  # relpath ("folder/" for a folder) -> the rule that left it out
 
     def tree(self, root: Path, sub: str) -> dict[str, os.stat_result]:
         """The notes under the folder `sub` ("" for the whole notes folder), by relative path."""
@@ -48,7 +49,7 @@ class FolderScan:
     def _tree_into(self, root: Path, sub: str, errors: list[str]) -> dict[str, os.stat_result]:
         links: list[tuple[str, os.stat_result]] = []  # listed, with a status saying they are not followed
         if not sub:
-            found = dict(scan_folder(root, self.filter, errors, links))
+            found = dict(scan_folder(root, self.filter, errors, links, excluded=self.excluded))
             if "" in errors:
                 raise FolderError(f"The notes folder {root} cannot be read; the index is kept as it is.")
             return found | dict(links)

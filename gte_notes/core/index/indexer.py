@@ -42,7 +42,7 @@ RETRY_STATUSES = {"unreadable", "failed"}
 EMBED_BATCH_CHUNKS = 128
 # Bump when chunking changes what gets embedded: every note is then chunked again (vectors whose
 # text did not change are still reused).
-CHUNKING_VERSION = 3  # 3: each note gets a title vector of its own
+CHUNKING_VERSION = 4  # 3: each note gets a title vector of its own; 4: its aliases are stored
 
 
 class EmbedderLike(Protocol):
@@ -66,6 +66,7 @@ class _Pending:
     texts: dict[str, str]  # text_hash -> embed text, for hashes that still need a vector
     tokens: dict[str, int]
     title_hash: str = ""
+    aliases: tuple[str, ...] = ()
 
 
 class Indexer:
@@ -98,6 +99,7 @@ class Indexer:
         started = time.monotonic()
         stats = ReconcileStats()
         self._scan = FolderScan(self.filter)
+        self.filter.refresh()  # an edited .gitignore or Obsidian setting counts from this reconcile on
         root = check_folder(self.root)
         known = self.store.notes()
         pipeline = self.pipeline()
@@ -140,6 +142,7 @@ class Indexer:
             with self.store.transaction():
                 self.store.set_meta("pipeline", pipeline)
                 self.store.set_meta("model_id", self.embedder.model_id)
+                self.store.set_excluded(self._scan.excluded)
                 self.store.vectors.gc(self.embedder.model_id)
         stats.seconds = time.monotonic() - started
         return stats
@@ -241,7 +244,7 @@ class Indexer:
         texts = {h: t for h, t in planned.texts.items() if h in missing}
         tokens = {h: planned.tokens[h] for h in texts}
         return _Pending(rel, read, planned.title, planned.tags, planned.links, planned.chunks, texts, tokens,
-                        planned.title_hash)
+                        planned.title_hash, planned.aliases)
 
     def _write_status(self, rel: str, read: FileRead, old: NoteRow | None, stats: ReconcileStats, *,
                       status: str | None = None, reason: str | None = None, title: str = "") -> None:
@@ -287,7 +290,7 @@ class Indexer:
                 note_id = self.store.upsert_note(
                     p.path, title=p.title, size=p.read.size, mtime_ns=p.read.mtime_ns,
                     content_hash=p.read.content_hash, status="indexed", reason="", warning=p.read.warning,
-                    tags=p.tags, links=p.links, title_hash=p.title_hash,
+                    tags=p.tags, links=p.links, title_hash=p.title_hash, aliases=p.aliases,
                 )
                 removed, added = self.store.replace_chunks(note_id, p.title, p.chunks)
                 changes.append((removed, added, [c.text_hash for c in p.chunks]))

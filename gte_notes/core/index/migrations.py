@@ -7,7 +7,7 @@ import sqlite3
 
 from gte_notes.core.index.fts_terms import rebuild_fts
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def _migration_1(db: sqlite3.Connection) -> None:
@@ -111,7 +111,15 @@ def _migration_5(db: sqlite3.Connection) -> None:
     db.execute("CREATE UNIQUE INDEX vectors_key ON vectors(model_id, text_hash)")
 
 
-MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4, _migration_5]
+def _aliases_column(db: sqlite3.Connection) -> None:
+    # A note's other names from its front matter (`aliases:`), as a JSON list like tags: exact-title
+    # search and related notes' mentions use them. Self-contained: old rows get [] here, and are filled
+    # in by the indexer, whose chunking version changed with it (every note is read again, no vector
+    # is embedded again).
+    db.execute("ALTER TABLE notes ADD COLUMN aliases TEXT NOT NULL DEFAULT '[]'")
+
+
+MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _aliases_column]
 # Steps that leave much of the file free: the space goes back to the disk after them.
 _VACUUM_AFTER = {5}
 

@@ -28,6 +28,7 @@ class NoteTexts:
     tokens: dict[str, int]  # text_hash -> its token count
     title_hash: str
     warning: str  # what the model's limit cut, "" when nothing
+    aliases: tuple[str, ...] = ()  # the note's other names (front matter)
 
 
 def title_of_path(rel: str) -> str:
@@ -60,7 +61,7 @@ def note_texts(text: str, rel: str, embedder: Any) -> NoteTexts:
         texts[h] = c.embed_text
         tokens[h] = c.n_tokens
     if not chunks:
-        return NoteTexts(meta.title, meta.tags, meta.links, [], {}, {}, "", "")
+        return NoteTexts(meta.title, meta.tags, meta.links, [], {}, {}, "", "", meta.aliases)
     # The note's title vector (related notes): its place and name in the folder, one short text.
     title_text = title_of_path(shown)
     title_hash = hash_text(title_text)
@@ -69,4 +70,5 @@ def note_texts(text: str, rel: str, embedder: Any) -> NoteTexts:
         texts[title_hash] = title_text
         tokens[title_hash] = min(title_tokens, embedder.max_tokens)
     warning = truncation_warning(chunks, title_tokens, embedder.max_tokens)
-    return NoteTexts(meta.title, meta.tags, meta.links, new_chunks, texts, tokens, title_hash, warning)
+    return NoteTexts(meta.title, meta.tags, meta.links, new_chunks, texts, tokens, title_hash, warning,
+                     meta.aliases)

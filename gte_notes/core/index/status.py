@@ -29,17 +29,21 @@ def folder_status(ws: Any, store: Store) -> dict[str, Any]:
     manifest = AnnIndex(ws.dir, 0, "").read_manifest()
     model_id = index_model_id(store, manifest)
     files = store.note_statuses()
+    excluded = store.excluded()  # left out by a rule: never notes rows, listed so the user sees why
+    counts = store.status_counts()
+    if excluded:  # all of them, though only the first EXCLUDED_KEPT are listed
+        counts["excluded"] = int(store.get_meta("excluded_total", "0") or 0) or len(excluded)
     return {
         "folder": str(ws.folder),
         "index_dir": str(ws.dir),
         "model": model_id,
         "dims": dims_of(model_id) if model_id else None,  # the vector size stored (dims.py)
         "pipeline": store.get_meta("pipeline"),
-        "counts": store.status_counts(),
+        "counts": counts,
         "files_total": len(files),
         "chunks": store.chunk_count(),
         "vectors": store.vectors.count(model_id) if model_id else 0,
         "ann": {"count": manifest.count, "generation": manifest.generation} if manifest else None,
         "generation": store.generation(),
-        "files": files,
+        "files": files + excluded,
     }

@@ -25,6 +25,9 @@ from gte_notes.core.index.keyword_table import KeywordTable
 from gte_notes.core.index.migrations import SCHEMA_VERSION, migrate
 from gte_notes.core.index.vectors import Vectors
 
+# How many excluded paths index health lists (a folder left out counts once, whatever it holds).
+EXCLUDED_KEPT = 5000
+
 __all__ = ["SCHEMA_VERSION", "NewChunk", "NoteRow", "Store", "read_error"]
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class NoteRow:
     warning: str
     tags: tuple[str, ...]
     links: tuple[str, ...]
+    aliases: tuple[str, ...] = ()  # other names from front matter (markdown_meta.NoteMeta.aliases)
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ def _note_row(row: sqlite3.Row) -> NoteRow:
         id=row["id"], path=from_db(row["path"]), title=row["title"], size=row["size"], mtime_ns=row["mtime_ns"],
         content_hash=row["content_hash"], status=row["status"], reason=row["reason"],
         warning=row["warning"], tags=tuple(json.loads(row["tags"])), links=tuple(json.loads(row["links"])),
+        aliases=tuple(json.loads(row["aliases"])),
     )
 
 
@@ -229,7 +234,7 @@ class Store:
     def upsert_note(self, path: str, **fields: object) -> int:
         """Insert or update the note row; returns its id. Must run inside a transaction."""
         for key, value in fields.items():
-            if key in ("tags", "links"):
+            if key in ("tags", "links", "aliases"):
                 fields[key] = json.dumps(list(value))  # type: ignore[call-overload]
             elif isinstance(value, str):
                 fields[key] = display(value)  # a title from an undecodable file name
@@ -268,6 +273,11 @@ class Store:
             "SELECT path FROM notes WHERE path = ? OR path LIKE ? ESCAPE '\\'", (prefix, like)
         )
         return [from_db(r[0]) for r in rows]
+
+    def aliases(self) -> list[tuple[int, tuple[str, ...]]]:
+        """(note id, its aliases) of every indexed note that has any."""
+        rows = self.conn.execute("SELECT id, aliases FROM notes WHERE aliases != '[]' AND status = 'indexed'")
+        return [(r[0], tuple(json.loads(r[1]))) for r in rows]
 
     def note_count(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM notes").fetchone()[0]
@@ -362,6 +372,21 @@ class Store:
             return []
         sql = f"SELECT c.id FROM chunks c JOIN notes n ON n.id = c.note_id WHERE {' AND '.join(where)}"
         return [r[0] for r in self.conn.execute(sql, params)]
+
+    def set_excluded(self, excluded: dict[str, str]) -> None:
+        """Remember which files and folders a rule left out, and why (index health). Inside a transaction."""
+        rows = sorted(excluded.items())[:EXCLUDED_KEPT]
+        self.set_meta("excluded", json.dumps(rows, ensure_ascii=False))
+        self.set_meta("excluded_total", str(len(excluded)))
+
+    def excluded(self) -> list[dict[str, str]]:
+        """The files and folders ("name/") the last full scan left out by a rule, each with the rule."""
+        try:
+            rows = json.loads(self.get_meta("excluded", "[]"))
+        except ValueError:
+            return []
+        return [{"path": str(p), "status": "excluded", "reason": r if r.startswith("not ") else f"excluded by {r}",
+                 "warning": "", "title": ""} for p, r in rows]
 
     def status_counts(self) -> dict[str, int]:
         return {r[0]: r[1] for r in self.conn.execute("SELECT status, COUNT(*) FROM notes GROUP BY status")}

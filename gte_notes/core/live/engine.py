@@ -22,7 +22,6 @@ from typing import Any
 
 from gte_notes.core.errors import KnownError, QueryNeedsModel, StoreError
 from gte_notes.core.files.config import Settings
-from gte_notes.core.files.note_filter import NoteFilter
 from gte_notes.core.files.notes import read_note
 from gte_notes.core.index.progress import Progress, ReconcileStats
 from gte_notes.core.index.status import folder_status
@@ -63,7 +62,7 @@ class Engine:
         `follow`: when another process is writing this index, `start` does not refuse: the engine reads
         what that process commits and takes over as the writer when it leaves (follower.py)."""
         self.settings = settings or Settings()
-        flt = NoteFilter(include=tuple(self.settings.include), exclude=tuple(self.settings.exclude))
+        flt = self.settings.note_filter()
         self.ws = Workspace(folder, home=home, flt=flt, max_bytes=int(self.settings.max_file_mb * 1024 * 1024))
         self.listener = listener or EngineListener()
         self.queue = WorkQueue(rescan_s=self.settings.rescan_minutes * 60)

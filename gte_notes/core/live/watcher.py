@@ -38,6 +38,7 @@ from watchdog.observers.polling import PollingObserverVFS
 
 from gte_notes.core.files.ignore import is_ignored_relpath
 from gte_notes.core.files.note_filter import NoteFilter
+from gte_notes.core.files.vault_rules import is_rule_file
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,10 @@ class _Handler(FileSystemEventHandler):
             if not path.startswith(self.root + os.sep):
                 continue  # the far end of a move out of the folder
             rel = path[len(self.root) + 1:].replace(os.sep, "/")
+            if self.filter.vault is not None and is_rule_file(rel):
+                # An edited .gitignore or Obsidian setting may change which files are notes anywhere.
+                self.on_lost("the folder's ignore rules changed")
+                continue
             if self._wanted(rel, event.is_directory):
                 rels.append(rel)
         if rels:

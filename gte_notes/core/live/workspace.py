@@ -30,7 +30,7 @@ class Workspace:
         self.home = data_home(home)
         self.dir = index_dir(self.folder, self.home)
         self.db_path = self.dir / "index.db"
-        self.filter = flt or NoteFilter()
+        self.filter = (flt or NoteFilter()).for_folder(self.folder)  # reads the folder's own ignore rules
         self.max_bytes = max_bytes
         self.lock = WriterLock(self.dir, self.folder)
 

@@ -37,6 +37,9 @@ class NoteMeta:
     # Raw link targets, headings stripped; a piped wikilink may be "left|right" (wikilinks.link_target).
     links: tuple[str, ...]
     body_start: int  # offset where the body starts, after any frontmatter block
+    # Other names of the note from frontmatter `aliases:` / `alias:` (Obsidian, Foam), without the title
+    # itself. Dendron's `title:` is already the note's title above.
+    aliases: tuple[str, ...] = ()
 
 
 def parse_meta(text: str, stem: str) -> NoteMeta:
@@ -54,7 +57,22 @@ def parse_meta(text: str, stem: str) -> NoteMeta:
     tags = [t.lstrip("#") for t in _list_of_str(front.get("tags", front.get("tag")))]
     tags += [m.group(1) for m in _TAG.finditer(masked) if not m.group(1).isdigit()]
     tags = [t for t in tags if t]
-    return NoteMeta(title, explicit, _dedup(tags), _dedup(_links(masked)), body_start)
+    return NoteMeta(title, explicit, _dedup(tags), _dedup(_links(masked)), body_start, _aliases(front, title))
+
+
+def _aliases(front: dict[str, Any], title: str) -> tuple[str, ...]:
+    """`aliases: [a, b]`, `aliases: a` or `alias: a`; each once, the title left out (case-insensitive)."""
+    seen = {title.casefold()}
+    out: list[str] = []
+    for key in ("aliases", "alias"):
+        value = front.get(key)
+        items = value if isinstance(value, (list, tuple)) else [value]
+        for item in items:
+            name = " ".join(_scalar(item).split())  # one line: YAML block scalars keep their newlines
+            if name and name.casefold() not in seen:
+                seen.add(name.casefold())
+                out.append(name)
+    return tuple(out)
 
 
 def split_frontmatter(text: str) -> tuple[dict[str, Any], int]:

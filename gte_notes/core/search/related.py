@@ -14,6 +14,8 @@ from gte_notes.core.errors import KnownError
 from gte_notes.core.index.ann import AnnIndex
 from gte_notes.core.index.boilerplate import Boilerplate
 from gte_notes.core.index.store import Store
+from gte_notes.core.markdown.links import LinkIndex
+from gte_notes.core.search.aliases import Aliases
 from gte_notes.core.search.caches import IndexCaches
 from gte_notes.core.search.fusion import Ranked, best_per_note
 from gte_notes.core.search.results import Hit
@@ -36,6 +38,10 @@ TITLE_MENTION = 0.7
 # passages is a near neighbour (a short concept note rarely is). 0 and 10 tried on dendron-site
 # (42.3 and 46.2 at TITLE_MENTION 0.7); 30 adds nothing.
 MENTION_CANDIDATES = 10
+# A passage that names another note's alias (front matter `aliases:`) word for word names that note:
+# its mention counts as this cosine, the most a title vector can get. No shared vault has aliases, so
+# this changes nothing there (gte_notes/eval/README.md, issue 26).
+ALIAS_MENTION = 1.0
 
 
 class Related:
@@ -49,6 +55,7 @@ class Related:
         self.model_id = model_id
         self.dim = dim
         counts = caches.boilerplate if caches is not None else None
+        self.aliases = caches.aliases if caches is not None else Aliases()
         self.boilerplate = boilerplate or Boilerplate(store, counts=counts)
         self.coverage = coverage
         self.boilerplate_share = boilerplate_share
@@ -57,6 +64,7 @@ class Related:
         # Every note's title vector, read once per index generation: a long-lived Related (one per
         # reading thread) answers the next note without reading them again (86 ms for 2,453 titles).
         self._titles: tuple[int, np.ndarray, np.ndarray] | None = None
+        self._link_index: tuple[int, LinkIndex] | None = None  # the notes' names, per index generation
 
     def related(self, path: str, limit: int = 10) -> list[Hit]:
         note = self.store.note(path)
@@ -73,6 +81,7 @@ class Related:
         src, tgt, sims, floors = self._neighbours(ids, vecs, NEIGHBOURS_PER_CHUNK + len(chunks))
         knn_pairs = sims.size
         mentions, named = self._mentions(note.id, vecs)
+        self._alias_mentions(note.id, [chunks[i]["text"] for i in ids.tolist()], mentions, named)
         src, tgt, sims = self._add_named(named, ids, vecs, src, tgt, sims)
         rows = self.store.chunks_by_id(sorted(set(tgt.tolist())))
         note_of = np.array([rows[c]["note_id"] if c in rows else -1 for c in tgt.tolist()], dtype=np.int64)
@@ -85,6 +94,7 @@ class Related:
         src, tgt, sims, note_of = src[ok], tgt[ok], sims[ok], note_of[ok]
         ranked = self._named_first(self._rank(src, note_of, sims, floors), mentions)
         notes = self.store.notes_by_id(ranked.note_ids[:limit].tolist())
+        linked = self._links_of(note.path, note.links)
         hits = []
         for note_id, p, sim in zip(ranked.note_ids[:limit].tolist(), ranked.chunk_ids[:limit].tolist(),
                                    ranked.scores[:limit].tolist()):
@@ -95,9 +105,19 @@ class Related:
             hits.append(Hit(
                 path=other.path, title=other.title, score=float(sim), passage=row["text"], line=row["line"],
                 start=row["start"], end=row["end"], heading=row["heading"], chunk_id=int(tgt[p]),
-                source_passage=source["text"], source_line=source["line"],
+                source_passage=source["text"], source_line=source["line"], linked=other.path in linked,
             ))
         return hits
+
+    def _links_of(self, path: str, links: tuple[str, ...]) -> set[str]:
+        """The notes the note at `path` links to, resolved against the index's notes."""
+        if not links:
+            return set()
+        generation = self.store.generation()
+        if self._link_index is None or self._link_index[0] != generation:
+            self._link_index = (generation, LinkIndex(self.store.all_paths()))
+        index = self._link_index[1]
+        return {p for p in (index.resolve(t, path) for t in links) if p is not None and p != path}
 
     def _mentions(self, note_id: int, vecs: np.ndarray) -> tuple[dict[int, float], list[int]]:
         """Every other note's title against this note's passages (the best cosine per note), and the
@@ -111,6 +131,15 @@ class Related:
         best[note_ids == note_id] = -np.inf
         named = [int(n) for n in note_ids[np.argsort(-best, kind="stable")[:MENTION_CANDIDATES]] if n != note_id]
         return dict(zip(note_ids.tolist(), best.tolist())), named
+
+    def _alias_mentions(self, note_id: int, texts: list[str], mentions: dict[int, float], named: list[int]) -> None:
+        """Notes whose alias these passages name count as named (and join the candidates)."""
+        if self.title_mention <= 0:
+            return
+        for other in sorted(self.aliases.table(self.store).mentioned_in(texts) - {note_id}):
+            mentions[other] = max(mentions.get(other, 0.0), ALIAS_MENTION)
+            if other not in named:
+                named.append(other)
 
     def _all_titles(self) -> tuple[np.ndarray, np.ndarray]:
         generation = self.store.generation()

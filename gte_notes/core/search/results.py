@@ -23,6 +23,14 @@ class Hit:
     # For related notes: the passage of the open note that this note relates to.
     source_passage: str = ""
     source_line: int = 0
+    # The alias (front matter) the query named exactly, shown as "Title (alias)"; "" otherwise.
+    alias: str = ""
+    # For related notes: whether the open note already links to this one (the panel's "↔ linked").
+    linked: bool | None = None
+
+    @property
+    def shown_title(self) -> str:
+        return f"{self.title} ({self.alias})" if self.alias else self.title
 
     @property
     def folder(self) -> str:
@@ -37,6 +45,10 @@ class Hit:
         if not self.source_passage:
             data.pop("source_passage")
             data.pop("source_line")
+        if not self.alias:
+            data.pop("alias")
+        if self.linked is None:
+            data.pop("linked")
         return data
 
 

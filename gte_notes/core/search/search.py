@@ -83,8 +83,9 @@ class Searcher:
         if not q.text:  # filters only: list what they let through
             return self._listing(q, allowed, limit)
         cands = self.candidates(q, limit, mode, allowed)
-        ranked = self._titles_first(q, fuse(cands, self.params, mode), allowed)
-        hits = self._hits(q, ranked, limit)
+        named_by: dict[int, str] = {}
+        ranked = self._titles_first(q, fuse(cands, self.params, mode), allowed, named_by)
+        hits = self._hits(q, ranked, limit, named_by)
         hits.corrected = corrected
         hits.close = not hits or mode == "keyword" or hits[0].score >= close_match_score()
         return hits
@@ -200,10 +201,16 @@ class Searcher:
 
     # ---- rules on top of the fusion -----------------------------------------------------------
 
-    def _titles_first(self, q: Query, ranked: Ranked, allowed: np.ndarray | None) -> Ranked:
-        """Notes titled exactly as the query go first, whatever the fusion thought."""
+    def _titles_first(self, q: Query, ranked: Ranked, allowed: np.ndarray | None,
+                      named_by: dict[int, str]) -> Ranked:
+        """Notes titled exactly as the query, or with an alias that is, go first, whatever the fusion
+        thought. `named_by` gets the alias of each note that is first by an alias alone."""
         want = normalize_title(q.text)
         matches = [n for n, title in self.keyword.title_candidates(words(q.text)) if normalize_title(title) == want]
+        for note_id, alias in self.caches.aliases.table(self.store).exact(q.text):
+            if note_id not in matches:
+                matches.append(note_id)
+                named_by[note_id] = alias
         if not matches:
             return ranked
         first_chunk = self._first_chunks(matches, allowed)
@@ -248,7 +255,7 @@ class Searcher:
 
     # ---- results ------------------------------------------------------------------------------
 
-    def _hits(self, q: Query, ranked: Ranked, limit: int) -> Hits:
+    def _hits(self, q: Query, ranked: Ranked, limit: int, named_by: dict[int, str] | None = None) -> Hits:
         note_ids = ranked.note_ids[:limit].tolist()
         chunk_ids = ranked.chunk_ids[:limit].tolist()
         notes = self.store.notes_by_id(note_ids)
@@ -268,6 +275,6 @@ class Searcher:
             hits.append(Hit(
                 path=note.path, title=note.title, score=float(score), passage=row["text"], line=row["line"],
                 start=row["start"], end=row["end"], heading=row["heading"], chunk_id=chunk_id,
-                highlights=spans, sentence=sentence,
+                highlights=spans, sentence=sentence, alias=(named_by or {}).get(note_id, ""),
             ))
         return hits
