@@ -49,6 +49,7 @@ def _as_an_older_version_left_it(db: Path) -> None:
         conn.execute("INSERT INTO old_vectors SELECT text_hash, model_id, vector FROM vectors")
         conn.execute("DROP TABLE vectors")
         conn.execute("ALTER TABLE old_vectors RENAME TO vectors")
+        conn.execute("ALTER TABLE notes DROP COLUMN aliases")  # added by a later step
         conn.execute("PRAGMA user_version = 4")
         conn.execute("COMMIT")
         conn.execute("VACUUM")
