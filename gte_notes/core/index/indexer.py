@@ -81,6 +81,7 @@ class Indexer:
         self.max_bytes = max_bytes
         self._force = False
         self._scan = FolderScan(self.filter)
+        self._committed: Callable[[list[str]], None] | None = None
 
     def pipeline(self) -> str:
         """What the index's chunks and vectors depend on: every note is looked at again when it changes."""
@@ -93,9 +94,13 @@ class Indexer:
 
     def reconcile(self, paths: Iterable[str] | None = None,
                   progress: Callable[[Progress], None] | None = None,
-                  cancel: Callable[[], bool] | None = None) -> ReconcileStats:
-        """Full scan when `paths` is None, else only those relative paths (files or folders)."""
+                  cancel: Callable[[], bool] | None = None,
+                  committed: Callable[[list[str]], None] | None = None) -> ReconcileStats:
+        """Full scan when `paths` is None, else only those relative paths (files or folders).
+        `committed` is told the notes of each batch once they are written and searchable, so a face can
+        show them while a long reconcile goes on (the stats list them all again at the end)."""
         started = time.monotonic()
+        self._committed = committed
         stats = ReconcileStats()
         self._scan = FolderScan(self.filter)
         root = check_folder(self.root)
@@ -306,3 +311,5 @@ class Indexer:
             self.ann.remove(removed)
             if added:
                 self.ann.add(added, np.stack([have[h] for h in hs]).astype(np.float32))
+        if self._committed is not None:
+            self._committed([p.path for p in batch])

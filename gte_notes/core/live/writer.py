@@ -231,7 +231,8 @@ class IndexWriter:
         self.batches += 1
         try:
             stats = self._indexer.reconcile(None if job.full else sorted(job.paths or ()),
-                                            progress=self._on_progress, cancel=self.cancelled)
+                                            progress=self._on_progress, cancel=self.cancelled,
+                                            committed=lambda paths: self._emit("on_indexed", paths))
         except FolderError as err:
             self._folder_unreachable(str(err))
         except KnownError as err:
