@@ -27,6 +27,7 @@ from gte_notes.core.files.notes import (
 )
 from gte_notes.core.index.ann import AnnIndex
 from gte_notes.core.index.folder_scan import FolderScan, clean_relpath
+from gte_notes.core.index.keyword_pass import KEYWORDS_ONLY
 from gte_notes.core.index.note_texts import note_texts
 from gte_notes.core.index.progress import Progress, ReconcileStats
 from gte_notes.core.index.store import NewChunk, NoteRow, Store
@@ -165,7 +166,7 @@ class Indexer:
 
     @staticmethod
     def _needs_look(row: NoteRow | None, st: os.stat_result) -> bool:
-        if row is None or row.status in RETRY_STATUSES:
+        if row is None or row.status in RETRY_STATUSES or row.status == KEYWORDS_ONLY:  # no vectors yet
             return True
         return row.size != st.st_size or row.mtime_ns != st.st_mtime_ns
 
