@@ -47,8 +47,11 @@ def test_a_first_start_finds_notes_by_their_words_before_the_model_loads(tmp_pat
     engine.start()
     try:
         # Every note is read while the model is still loading: searchable by its words.
-        hits, mode = wait_until(lambda: (lambda r: r if len(r[0]) >= 10 else None)(
-            engine.search_with_mode("tomatoes", 50)), what="keyword results before the model")
+        def ten_found() -> tuple[list, str] | None:
+            found = engine.search_with_mode("tomatoes", 50)
+            return found if len(found[0]) >= 10 else None
+
+        hits, mode = wait_until(ten_found, what="keyword results before the model")
         assert mode == "keyword" and not engine.ready
         assert all(h.path.startswith("journal/") for h in hits)
         wait_until(lambda: engine.status()["counts"].get(KEYWORDS_ONLY) == len(NOTES), what="every note read")
