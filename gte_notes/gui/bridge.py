@@ -96,6 +96,8 @@ class EngineBridge(QObject):
         # Searches get a thread of their own so a slow related-notes query never delays typing.
         self._search_pool = ThreadPoolExecutor(1, thread_name_prefix="gte-notes search")
         self._read_pool = ThreadPoolExecutor(1, thread_name_prefix="gte-notes reads")
+        # The selected note's text never waits behind a status (which lists every file) or related notes.
+        self._preview_pool = ThreadPoolExecutor(1, thread_name_prefix="gte-notes preview")
         self.control_pool = ThreadPoolExecutor(1, thread_name_prefix="gte-notes control")
         self._search_result.connect(self._deliver_search)
         self._related_result.connect(self._deliver_related)
@@ -217,7 +219,7 @@ class EngineBridge(QObject):
         True if the engine's worker ended in that time."""
         self._closed = True
         self._token += 1
-        for pool in (self._search_pool, self._read_pool, self.control_pool):
+        for pool in (self._search_pool, self._read_pool, self._preview_pool, self.control_pool):
             pool.shutdown(wait=False, cancel_futures=True)
         engine, self.engine = self.engine, None
         return engine.stop(wait_s) if engine is not None else True
@@ -281,7 +283,7 @@ class EngineBridge(QObject):
             return
         self._preview_gen += 1
         self._inflight += 1
-        self._read_pool.submit(self._preview_job, self._preview_gen, path)
+        self._preview_pool.submit(self._preview_job, self._preview_gen, path)
 
     def _preview_job(self, gen: int, path: str) -> None:
         body, text = "", ""

@@ -264,6 +264,7 @@ class MainWindow(QMainWindow):
         if self._same_note:
             self.note.hit = self.selected_hit()
             return
+        self.note.pending(self.selected_hit())
         self._select_timer.start(TYPING_PAUSE_MS if self._by_typing else SELECT_DEBOUNCE_MS)
 
     @property
