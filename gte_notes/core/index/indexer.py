@@ -184,6 +184,8 @@ class Indexer:
                  stats: ReconcileStats, progress: Callable[[Progress], None] | None,
                  cancel: Callable[[], bool] | None) -> None:
         total = len(work)
+        total_bytes = sum(st.st_size for _, st in work)
+        done_bytes = 0
         started = time.monotonic()
         batch: list[_Pending] = []
         need = 0
@@ -193,10 +195,11 @@ class Indexer:
                 return
             elapsed = time.monotonic() - started
             eta = elapsed / done * (total - done) if done else None
-            progress(Progress(done, total, current, eta, stats.embedded_chunks, stats.reused_chunks))
+            progress(Progress(done, total, current, eta, stats.embedded_chunks, stats.reused_chunks,
+                              done_bytes, total_bytes))
 
         report(0, "")
-        for n, (rel, _st) in enumerate(work, start=1):
+        for n, (rel, st) in enumerate(work, start=1):
             if cancel is not None and cancel():
                 self._flush(batch, stats, cancel)
                 raise Cancelled
@@ -207,6 +210,7 @@ class Indexer:
             if need >= EMBED_BATCH_CHUNKS or len(batch) >= 256:
                 self._flush(batch, stats, cancel)
                 batch, need = [], 0
+            done_bytes += st.st_size
             report(n, rel)
         self._flush(batch, stats, cancel)
         report(total, "")
