@@ -91,6 +91,9 @@ class EngineBridge(QObject):
         self._paths: list[str] = []
         self.sort_by_date = False  # results newest first instead of best first
         self._titles: dict[str, str] = {}  # path → title, from the last status (for link targets)
+        # Notes in the index when the last keyword-only search found nothing (None: not asked): set by the
+        # search worker before its answer is queued, so read with that answer on the GUI thread.
+        self.notes_in_index: int | None = None
         self.snippets = SnippetCache()  # the delivered hits' snippets, made on the workers for the painters
         self._model_label = ("", "")  # (model, its readable name), made on the status worker
         # Searches get a thread of their own so a slow related-notes query never delays typing.
@@ -243,6 +246,8 @@ class EngineBridge(QObject):
             # Before the model is loaded the engine answers from the keyword index alone ("keyword");
             # `ready` tells the window those results will be re-ranked once meaning joins.
             found, mode = self._guarded("Search failed", lambda: engine.search_with_mode(query, limit), ([], ""))
+            if not found and mode == "keyword":  # before the model: has any note been read at all?
+                self.notes_in_index = self._guarded("Reading the index failed", engine.note_count, None)
             hits = self._prepare(found)
             if self.sort_by_date:
                 hits = newest_first(hits, engine.ws.folder)

@@ -234,6 +234,8 @@ class MainWindow(QMainWindow):
             self.note.meaning_ready()
         if not hits:
             self._user_chose = False
+            if not ready and self.bridge.notes_in_index is not None:
+                self.notes_read = self.bridge.notes_in_index
             self.results.set_placeholder(self._empty_text(query))
             self.note.clear(related_message="")
         self.results_shown.emit(query)
