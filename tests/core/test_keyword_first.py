@@ -68,3 +68,40 @@ def test_a_first_start_finds_notes_by_their_words_before_the_model_loads(tmp_pat
         release.set()
         engine.stop()
     assert check_consistent(engine.ws.db_path, model_id)["notes"] == len(NOTES)
+
+
+def test_a_first_start_stopped_while_reading_is_finished_by_the_next(tmp_path: Path, minilm_path: Path) -> None:
+    # Quit while the notes are being read and the model never loaded: the next start embeds every note
+    # the first one read, and reads the rest; nothing is left keyword-only or twice in the index.
+    folder = tmp_path / "notes"
+    for rel, text in NOTES.items():
+        write(folder, rel, text)
+    never = threading.Event()
+
+    def stuck_model() -> FakeEmbedder:
+        never.wait(60)
+        return FakeEmbedder()
+
+    first = Engine(folder, home=tmp_path / "data", embedder_factory=stuck_model, watch=False,
+                   choice=ModelChoice(str(minilm_path)))
+    first.start()
+    try:
+        wait_until(lambda: first.status()["counts"].get(KEYWORDS_ONLY, 0) >= 10, what="some notes read")
+    finally:
+        first.stop()
+        never.set()  # the load the writer waits in returns; the writer ends and frees the folder
+        assert first.writer.thread is not None
+        first.writer.thread.join(60)
+    write(folder, "journal/2024-05-01.md", "# Daily journal 1\n\nChanged after the first start: planted beans.\n")
+
+    embedder = FakeEmbedder()
+    second = Engine(folder, home=tmp_path / "data", embedder=embedder, watch=False)
+    second.start()
+    try:
+        assert second.wait_idle(60)
+        assert second.status()["counts"] == {"indexed": len(NOTES)}
+        hits = second.search("planted beans", 5)  # the note changed since it was read: its new text
+        assert any(h.path == "journal/2024-05-01.md" and "planted beans" in h.passage for h in hits)
+    finally:
+        second.stop()
+    assert check_consistent(second.ws.db_path, embedder.model_id)["notes"] == len(NOTES)
