@@ -91,11 +91,16 @@ class EngineBridge(QObject):
         self._paths: list[str] = []
         self.sort_by_date = False  # results newest first instead of best first
         self._titles: dict[str, str] = {}  # path → title, from the last status (for link targets)
+        # Notes in the index when the last keyword-only search found nothing (None: not asked): set by the
+        # search worker before its answer is queued, so read with that answer on the GUI thread.
+        self.notes_in_index: int | None = None
         self.snippets = SnippetCache()  # the delivered hits' snippets, made on the workers for the painters
         self._model_label = ("", "")  # (model, its readable name), made on the status worker
         # Searches get a thread of their own so a slow related-notes query never delays typing.
         self._search_pool = ThreadPoolExecutor(1, thread_name_prefix="gte-notes search")
         self._read_pool = ThreadPoolExecutor(1, thread_name_prefix="gte-notes reads")
+        # The selected note's text never waits behind a status (which lists every file) or related notes.
+        self._preview_pool = ThreadPoolExecutor(1, thread_name_prefix="gte-notes preview")
         self.control_pool = ThreadPoolExecutor(1, thread_name_prefix="gte-notes control")
         self._search_result.connect(self._deliver_search)
         self._related_result.connect(self._deliver_related)
@@ -217,7 +222,7 @@ class EngineBridge(QObject):
         True if the engine's worker ended in that time."""
         self._closed = True
         self._token += 1
-        for pool in (self._search_pool, self._read_pool, self.control_pool):
+        for pool in (self._search_pool, self._read_pool, self._preview_pool, self.control_pool):
             pool.shutdown(wait=False, cancel_futures=True)
         engine, self.engine = self.engine, None
         return engine.stop(wait_s) if engine is not None else True
@@ -241,6 +246,8 @@ class EngineBridge(QObject):
             # Before the model is loaded the engine answers from the keyword index alone ("keyword");
             # `ready` tells the window those results will be re-ranked once meaning joins.
             found, mode = self._guarded("Search failed", lambda: engine.search_with_mode(query, limit), ([], ""))
+            if not found and mode == "keyword":  # before the model: has any note been read at all?
+                self.notes_in_index = self._guarded("Reading the index failed", engine.note_count, None)
             hits = self._prepare(found)
             if self.sort_by_date:
                 hits = newest_first(hits, engine.ws.folder)
@@ -281,7 +288,7 @@ class EngineBridge(QObject):
             return
         self._preview_gen += 1
         self._inflight += 1
-        self._read_pool.submit(self._preview_job, self._preview_gen, path)
+        self._preview_pool.submit(self._preview_job, self._preview_gen, path)
 
     def _preview_job(self, gen: int, path: str) -> None:
         body, text = "", ""

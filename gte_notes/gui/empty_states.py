@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from gte_notes.core.index.progress import Progress
 
-STARTING_TEXT = {"loading model": "Loading the model…", "starting": "Opening the index…"}
+STARTING_TEXT = {"loading model": "Loading the model…", "starting": "Opening the index…",
+                 "reading notes": "Reading your notes for the first time…"}
 TYPE_TO_SEARCH = "Type to search {notes}.\nResults appear as you type; ↑ ↓ to move, Enter to open."
 
 
@@ -20,11 +21,26 @@ def type_to_search(notes_indexed: int, engine_state: str) -> str:
     return f"{starting}\n{text}" if starting else text
 
 
-def no_results(query: str, ready: bool, engine_state: str, progress: Progress | None) -> str:
+def reading_text(progress: Progress | None) -> str:
+    """The first start's keyword pass (the model loads meanwhile), as the list and status bar say it."""
+    where = f": {progress.done:,} / {progress.total:,}" if progress is not None and progress.total else "…"
+    return f"Reading your notes for the first time{where}"
+
+
+def no_results(query: str, ready: bool, engine_state: str, progress: Progress | None,
+               notes_read: int | None = None) -> str:
+    """`notes_read`: notes the index holds in any state (None: not known yet, taken as some)."""
     indexing = engine_state in ("indexing", "scanning") and progress is not None and progress.total
     if engine_state == "no folder":
         return NO_FOLDER
     counts = f"Indexing {progress.done:,}/{progress.total:,}…" if indexing and progress is not None else ""
+    if not ready and engine_state == "reading notes":
+        return (f"No note read so far contains the words “{query}”.\n{reading_text(progress)} — more results "
+                "may appear; search by meaning joins when the model is loaded.")
+    if not ready and engine_state == "loading model" and notes_read == 0:
+        # Nothing has been read yet: "no note contains" would be a guess.
+        return (f"Your notes have not been read yet.\nResults for “{query}” appear as soon as they are, while "
+                "the model loads.")
     if not ready and engine_state == "loading model":
         return f"No note contains the words “{query}”.\nSearch by meaning joins when the model is loaded."
     if not ready:

@@ -10,12 +10,14 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar, QTo
 
 from gte_notes.core.index.progress import Progress
 from gte_notes.core.live.chosen_model import read_change_state
+from gte_notes.gui.empty_states import reading_text
 from gte_notes.gui.index_progress import SessionProgress
 from gte_notes.gui.model_name import short_model_name
 
 STATE_TEXT = {
     "starting": "Opening the index…",
     "loading model": "Keyword-only results while the model loads…",
+    "reading notes": "Reading your notes for the first time… (keyword-only results while the model loads)",
     "scanning": "Looking for changed notes…",
     "indexing": "Indexing…",
     "idle": "Up to date",
@@ -133,6 +135,12 @@ class HealthBar(QStatusBar):
                    "is done")
 
     def set_progress(self, p: Progress) -> None:
+        if self.state == "reading notes" and p.total > 0:
+            self.bar.setRange(0, p.total)
+            self.bar.setValue(p.done)
+            self.bar.setVisible(p.done < p.total)
+            self._show(f"{reading_text(p)} · keyword-only results while the model loads")
+            return
         if self.state not in ("indexing", "scanning") or p.total <= 0:
             return
         self.session.update(p)

@@ -66,6 +66,7 @@ class MainWindow(QMainWindow):
         self.progress: Any = None
         self.shown_query = ""
         self.notes_indexed = 0
+        self.notes_read: int | None = None  # notes the index holds in any state (None until a status came)
         self._health: IndexHealthDialog | None = None
         self._by_typing = False  # the selection is moving because new results arrived
         self._same_note = False
@@ -236,12 +237,14 @@ class MainWindow(QMainWindow):
             self.note.meaning_ready()
         if not hits:
             self._user_chose = False
+            if not ready and self.bridge.notes_in_index is not None:
+                self.notes_read = self.bridge.notes_in_index
             self.results.set_placeholder(self._empty_text(query))
             self.note.clear(related_message="")
         self.results_shown.emit(query)
 
     def _empty_text(self, query: str) -> str:
-        return no_results(query, self.ready, self.engine_state, self.progress)
+        return no_results(query, self.ready, self.engine_state, self.progress, self.notes_read)
 
     def _type_to_search(self) -> str:
         return type_to_search(self.notes_indexed, self.engine_state)
@@ -266,6 +269,7 @@ class MainWindow(QMainWindow):
         if self._same_note:
             self.note.hit = self.selected_hit()
             return
+        self.note.pending(self.selected_hit())
         self._select_timer.start(TYPING_PAUSE_MS if self._by_typing else SELECT_DEBOUNCE_MS)
 
     @property
@@ -284,6 +288,7 @@ class MainWindow(QMainWindow):
         # A bulk re-index reports a batch every second or so: gather them, and refresh the results,
         # the preview and related notes once per REFRESH_MS rather than once per batch.
         self._changed.update(paths)
+        self.notes_read = max(self.notes_read or 0, len(paths))  # before the next status says how many
         if not self._refresh_timer.isActive():
             self._refresh_timer.start()
 
@@ -331,8 +336,9 @@ class MainWindow(QMainWindow):
             self.progress = None
             self._status_soon()
             self.note.indexing_done()
-        if self.search.text().strip() and not self.ready and state not in ("starting", "loading model"):
-            # The model is ready (or failed): re-rank the keyword-only results in place now.
+        if self.search.text().strip() and not self.ready and state != "starting":
+            # The model is ready (or failed), or the first reading of the notes ended: re-rank the
+            # keyword-only results in place now, or list what the last notes read hold.
             self._search_timer.start()
         elif self.search.text().strip() and not self.results.hits.rowCount():
             self._refresh_timer.start()
@@ -353,6 +359,7 @@ class MainWindow(QMainWindow):
     def _status_done(self, status: dict[str, Any]) -> None:
         self.health.set_status(status)
         self.notes_indexed = int(status.get("counts", {}).get("indexed", 0))
+        self.notes_read = int(status.get("files_total", 0))
         if not self.search.text().strip():
             self.results.set_placeholder(self._type_to_search())
         if self._health is not None and self._health.isVisible():

@@ -61,6 +61,14 @@ class SelectedNote(QObject):
             self.related.loading(hit.path, hit.title)
             self.bridge.related(hit.path, FETCH)
 
+    def pending(self, hit: Hit | None) -> None:
+        """The selection moved to `hit`, whose text is asked for after a short wait (typing, arrows):
+        until it comes the preview says so, never showing the note selected before beside this row."""
+        if hit is None or self.preview.view.path in (None, hit.path):
+            return
+        self.preview.set_header(hit.title, hit.path)
+        self.preview.view.clear_note("Loading the note…")
+
     def meaning_ready(self) -> None:
         """Related notes need the model: ask again for the note that was selected while it loaded."""
         if self.related.path is not None:

@@ -1,6 +1,7 @@
 """Start-up and quit of the desktop app on an indexed folder, as a user sees them.
 
     python tests/bench/startup.py FOLDER [--model gte-small-shaped|minilm|PATH] [--precision int8] [--rounds 3] [--json]
+    python tests/bench/startup.py --first-start FOLDER [--model minilm] [--json]    (first_start.py)
 
 Each round launches a fresh process running the real main window, bridge, engine and model
 (offscreen Qt) with a query already typed, and times from the launch (before the interpreter starts):
@@ -27,6 +28,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from tests.bench import first_start
 from tests.bench.bench_env import CACHE, header, table
 from tests.bench.gte_small_shaped import bench_model_path
 
@@ -110,22 +112,35 @@ def launch(folder: Path, model: str, precision: str, data_dir: Path, query: str)
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("folder")
+    ap.add_argument("folder", nargs="?")
+    ap.add_argument("--first-start", metavar="FOLDER",
+                    help="one first start on an empty data dir instead (first_start.py says what it measures)")
     ap.add_argument("--model", default="gte-small-shaped")
-    ap.add_argument("--precision", default="int8",
+    ap.add_argument("--precision", default=None,
                     choices=["auto", "fp32", "bf16", "int8", "onnx-fp32", "onnx-int8"],
-                    help="int8 by default: the precision auto picks on CPUs without native bf16")
+                    help="int8 by default (the precision auto picks on CPUs without native bf16); a first "
+                         "start runs auto, precision check included, unless told otherwise")
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--query", default=QUERY)
+    ap.add_argument("--query", default=None)
     ap.add_argument("--data-dir", default=None)
     ap.add_argument("--json", action="store_true", help="print the median round as one JSON object")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--first-start-child", help=argparse.SUPPRESS)
     ap.add_argument("--t0", type=float, default=0.0, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.first_start_child:
+        first_start.run_child(args)
+        return 0
     if args.child:
         child(args.folder, args.model, args.precision, args.data_dir, args.query, args.t0)
         return 0
     model = bench_model_path(args.model)
+    if args.first_start:
+        return first_start.run(args, model, __file__)
+    if not args.folder:
+        ap.error("FOLDER (or --first-start FOLDER) is needed")
+    args.precision = args.precision or "int8"
+    args.query = args.query or QUERY
     folder = Path(args.folder).resolve()
     data_dir = Path(args.data_dir or CACHE / "startup" / Path(model).name).resolve()
     ensure_indexed(folder, model, args.precision, data_dir)

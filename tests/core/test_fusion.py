@@ -40,9 +40,24 @@ def test_scores_are_absolute_not_relative_to_the_best_candidate() -> None:
     strong = fuse(_cands([0.85, 0.15, 0.10], [0.0, 0.0, 0.0]))
     assert weak.scores[0] < close_match_score() < strong.scores[0]
     assert strong.scores[1] == weak.scores[1]  # the same passage reads the same in both queries
-    # Keyword-only coverage is absolute too: one word of a five-word query is not a full match.
+    # Keyword-only scores are absolute too: one word of a five-word query is not a full match.
     kw = fuse(_cands([0, 0], [2.0, 9.8]), mode="keyword")
-    assert kw.note_ids.tolist() == [2, 1] and kw.scores[1] < 0.3 and kw.scores[0] > 0.9
+    assert kw.note_ids.tolist() == [2, 1] and kw.scores[1] < 0.3 and kw.scores[0] > 0.8
+
+
+def test_keyword_only_scores_are_on_the_hybrid_scale() -> None:
+    # Before the model is loaded only BM25 is known. A passage scores what hybrid gives it with no
+    # meaning evidence, so when meaning joins a score stays or grows, and never starts at 1.00: a
+    # passage saying the query's word five times (BM25 over the full match) is a strong match, not a
+    # perfect one.
+    bm25 = [25.0, 12.0, 9.5, 3.0]
+    kw = fuse(_cands([0, 0, 0, 0], bm25), mode="keyword")
+    no_meaning = fuse(_cands([0, 0, 0, 0], bm25))
+    assert kw.note_ids.tolist() == [1, 2, 3, 4] == no_meaning.note_ids.tolist()
+    assert np.allclose(kw.scores, no_meaning.scores)
+    assert kw.scores.max() < 0.95 and kw.scores[3] < close_match_score() < kw.scores[0]
+    with_meaning = fuse(_cands([0.8, 0.0, 0.0, 0.0], bm25))
+    assert with_meaning.scores[0] > kw.scores[0]
 
 
 def test_model_scale_maps_unrelated_to_zero_and_paraphrase_to_one() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from gte_notes.core.live.engine import Engine
 from gte_notes.core.model import embedder as embedder_module
 from tests.fakes import FakeEmbedder
-from tests.gui.conftest import WAIT_MS, result_paths, type_query
+from tests.gui.conftest import NOTES, WAIT_MS, result_paths, type_query
 
 
 def _index(folder: Path, home: Path) -> None:
@@ -67,5 +67,41 @@ def test_a_query_no_note_contains_says_meaning_search_is_coming(qtbot, make_wind
         type_query(qtbot, window, "zzyzx")
         assert result_paths(window) == [] and window.engine_state == "loading model"
         assert "joins when the model is loaded" in window.results.placeholder()
+    finally:
+        release.set()
+
+
+def test_a_first_start_lists_keyword_results_while_the_model_loads(qtbot, make_window, notes_dir: Path,
+                                                                   minilm_path: Path, monkeypatch) -> None:
+    """No index yet: the notes are read (with the stand-in model's real tokenizer) and listed by their
+    words long before the model is loaded; the list never claims no note holds the words before any
+    note was read."""
+    from gte_notes.core.live import model_choice
+
+    release = threading.Event()
+
+    def slow_model(*_args, **_kwargs) -> FakeEmbedder:
+        assert release.wait(WAIT_MS / 1000), "the test never let the model load"
+        return FakeEmbedder()
+
+    monkeypatch.setattr(model_choice, "open_for_settings", slow_model)
+    window = make_window(notes_dir, model=str(minilm_path), start=False)
+    said: list[str] = []
+    monkeypatch.setattr(window.results, "set_placeholder",
+                        lambda text, real=window.results.set_placeholder: (said.append(text), real(text)))
+    states: list[str] = []
+    window.bridge.state_changed.connect(states.append)
+    try:
+        window.start(str(notes_dir), query="tomatoes")  # typed once, at launch
+        qtbot.waitUntil(lambda: len(result_paths(window)) >= 3, timeout=WAIT_MS)
+        assert not window.ready and window.engine_state in ("reading notes", "loading model")
+        assert "garden/tomatoes.md" in result_paths(window)
+        assert "reading notes" in states
+        assert not any("No note contains" in text for text in said), said
+
+        release.set()
+        qtbot.waitUntil(lambda: window.ready and window.engine_state == "idle", timeout=WAIT_MS)
+        assert window.shown_query == "tomatoes" and "garden/tomatoes.md" in result_paths(window)
+        qtbot.waitUntil(lambda: window.notes_indexed == len(NOTES), timeout=WAIT_MS)
     finally:
         release.set()

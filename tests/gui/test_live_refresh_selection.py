@@ -32,3 +32,25 @@ def test_a_note_the_user_picked_stays_selected(qtbot, window, notes_dir) -> None
     assert picked in NOTES and window.results.current_row() == 1
     _add_best_note_and_wait(qtbot, window, notes_dir)
     assert window.selected_hit().path == picked
+
+
+def test_the_preview_never_shows_another_note_than_the_selected_row(qtbot, window, notes_dir) -> None:
+    # The new best result takes the selection: from that moment the preview shows it (or that it is
+    # loading), never the note that was selected before beside the new row.
+    type_query(qtbot, window, "tomatoes")
+    first = window.selected_hit().path
+    qtbot.waitUntil(lambda: window.preview.view.path == first, timeout=WAIT_MS)
+    mismatches: list[tuple[str, str]] = []
+
+    def check(_query: str) -> None:
+        selected = window.selected_hit()
+        shown = window.preview.view.path
+        if selected is not None and shown is not None and shown != selected.path:
+            mismatches.append((shown, selected.path))
+
+    window.results_shown.connect(check)
+    _add_best_note_and_wait(qtbot, window, notes_dir)
+    assert window.selected_hit().path == "garden/all-about-tomatoes.md"
+    assert mismatches == []
+    assert window.preview.title.text() != "" and first not in window.preview.where.text()
+    qtbot.waitUntil(lambda: window.preview.view.path == "garden/all-about-tomatoes.md", timeout=WAIT_MS)

@@ -27,6 +27,7 @@ from gte_notes.core.files.notes import (
 )
 from gte_notes.core.index.ann import AnnIndex
 from gte_notes.core.index.folder_scan import FolderScan, clean_relpath
+from gte_notes.core.index.keyword_pass import KEYWORDS_ONLY
 from gte_notes.core.index.note_texts import note_texts
 from gte_notes.core.index.progress import Progress, ReconcileStats
 from gte_notes.core.index.store import NewChunk, NoteRow, Store
@@ -82,6 +83,7 @@ class Indexer:
         self.max_bytes = max_bytes
         self._force = False
         self._scan = FolderScan(self.filter)
+        self._committed: Callable[[list[str]], None] | None = None
 
     def pipeline(self) -> str:
         """What the index's chunks and vectors depend on: every note is looked at again when it changes."""
@@ -94,9 +96,13 @@ class Indexer:
 
     def reconcile(self, paths: Iterable[str] | None = None,
                   progress: Callable[[Progress], None] | None = None,
-                  cancel: Callable[[], bool] | None = None) -> ReconcileStats:
-        """Full scan when `paths` is None, else only those relative paths (files or folders)."""
+                  cancel: Callable[[], bool] | None = None,
+                  committed: Callable[[list[str]], None] | None = None) -> ReconcileStats:
+        """Full scan when `paths` is None, else only those relative paths (files or folders).
+        `committed` is told the notes of each batch once they are written and searchable, so a face can
+        show them while a long reconcile goes on (the stats list them all again at the end)."""
         started = time.monotonic()
+        self._committed = committed
         stats = ReconcileStats()
         self._scan = FolderScan(self.filter)
         self.filter.refresh()  # an edited .gitignore or Obsidian setting counts from this reconcile on
@@ -163,7 +169,7 @@ class Indexer:
 
     @staticmethod
     def _needs_look(row: NoteRow | None, st: os.stat_result) -> bool:
-        if row is None or row.status in RETRY_STATUSES:
+        if row is None or row.status in RETRY_STATUSES or row.status == KEYWORDS_ONLY:  # no vectors yet
             return True
         return row.size != st.st_size or row.mtime_ns != st.st_mtime_ns
 
@@ -181,6 +187,8 @@ class Indexer:
                  stats: ReconcileStats, progress: Callable[[Progress], None] | None,
                  cancel: Callable[[], bool] | None) -> None:
         total = len(work)
+        total_bytes = sum(st.st_size for _, st in work)
+        done_bytes = 0
         started = time.monotonic()
         batch: list[_Pending] = []
         need = 0
@@ -190,10 +198,11 @@ class Indexer:
                 return
             elapsed = time.monotonic() - started
             eta = elapsed / done * (total - done) if done else None
-            progress(Progress(done, total, current, eta, stats.embedded_chunks, stats.reused_chunks))
+            progress(Progress(done, total, current, eta, stats.embedded_chunks, stats.reused_chunks,
+                              done_bytes, total_bytes))
 
         report(0, "")
-        for n, (rel, _st) in enumerate(work, start=1):
+        for n, (rel, st) in enumerate(work, start=1):
             if cancel is not None and cancel():
                 self._flush(batch, stats, cancel)
                 raise Cancelled
@@ -204,6 +213,7 @@ class Indexer:
             if need >= EMBED_BATCH_CHUNKS or len(batch) >= 256:
                 self._flush(batch, stats, cancel)
                 batch, need = [], 0
+            done_bytes += st.st_size
             report(n, rel)
         self._flush(batch, stats, cancel)
         report(total, "")
@@ -309,3 +319,5 @@ class Indexer:
             self.ann.remove(removed)
             if added:
                 self.ann.add(added, np.stack([have[h] for h in hs]).astype(np.float32))
+        if self._committed is not None:
+            self._committed([p.path for p in batch])

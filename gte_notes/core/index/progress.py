@@ -14,6 +14,10 @@ class Progress:
     eta_s: float | None
     embedded: int
     reused: int
+    # The size of the files to look at and of those looked at: what the time left follows (notes differ
+    # in size many times over). 0 when not known.
+    bytes_done: int = 0
+    bytes_total: int = 0
 
 
 @dataclass

@@ -208,6 +208,14 @@ class Engine:
         except ReadsClosed:
             return [], ""
 
+    def note_count(self) -> int:
+        """Notes the index holds, in any state (0 before a first start has read any)."""
+        try:
+            with self.readers.reading() as reader:
+                return reader.store.note_count()
+        except (StoreError, ReadsClosed):
+            return 0
+
     def related(self, path: str, limit: int = 10) -> list[Hit]:
         """Notes related to `path`; empty until the note is indexed."""
         w = self.writer

@@ -28,6 +28,7 @@ from gte_notes.core.index.store import Store
 from gte_notes.core.live.ann_saver import AnnSaver
 from gte_notes.core.live.chosen_model import ModelChoice
 from gte_notes.core.live.follower import Follower
+from gte_notes.core.live.keyword_reader import reading_notes
 from gte_notes.core.live.mass_delete import looks_like_mass_delete
 from gte_notes.core.live.model_changer import ModelChanger, OpenModel
 from gte_notes.core.live.model_load import stop_notes_process
@@ -165,7 +166,8 @@ class IndexWriter:
             self.set_state("loading model")  # from the start: the wait below is part of the load
             if self.first_read is not None:
                 self.first_read.wait(FIRST_READ_WAIT_S)
-            loaded = self._load()
+            with reading_notes(self):  # a first start reads and keyword-indexes notes while the model loads
+                loaded = self._load()
             # Only now: the user waits for the load, not for indexing. Still before this thread runs the
             # model itself, so the torch workers it makes for indexing inherit the lower priority.
             lower_this_thread()
@@ -243,7 +245,8 @@ class IndexWriter:
         self.batches += 1
         try:
             stats = self._indexer.reconcile(None if job.full else sorted(job.paths or ()),
-                                            progress=self._on_progress, cancel=self.cancelled)
+                                            progress=self.report_progress, cancel=self.cancelled,
+                                            committed=self.emit_indexed)
         except FolderError as err:
             self._folder_unreachable(str(err))
         except KnownError as err:
@@ -289,7 +292,11 @@ class IndexWriter:
     def cancelled(self) -> bool:
         return self._stop.is_set() or self.paused
 
-    def _on_progress(self, p: Progress) -> None:
+    def emit_indexed(self, paths: list[str]) -> None:
+        """These notes were committed: views showing them (a query's results) refresh."""
+        self._emit("on_indexed", paths)
+
+    def report_progress(self, p: Progress) -> None:
         self.progress = p
         now = time.monotonic()
         # Per-file progress would flood a GUI's event queue on a big folder; ten a second is smooth.

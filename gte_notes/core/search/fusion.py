@@ -117,6 +117,14 @@ def fused(c: Candidates, params: FusionParams = DEFAULT_PARAMS) -> np.ndarray:
     return dense_scaled(c) + params.keyword_weight * lexical * cov ** params.keyword_power
 
 
+def keyword_only(bm25: np.ndarray, keyword_full: float, params: FusionParams = DEFAULT_PARAMS) -> np.ndarray:
+    """The fused score of passages with these BM25 scores and no meaning evidence (a dense side of 0),
+    the query's most lexical passage being the best of them."""
+    cov = np.clip(np.asarray(bm25, dtype=np.float64) / keyword_full, 0.0, 1.0)
+    lexical = float(cov.max(initial=0.0)) ** params.query_power
+    return params.keyword_weight * lexical * cov ** params.keyword_power
+
+
 def display(raw: np.ndarray | float, params: FusionParams = DEFAULT_PARAMS) -> np.ndarray:
     """The score a user sees, 0..1: 0.5 where results stop being close matches.
 
@@ -138,15 +146,20 @@ def close_match_score() -> float:
 def fuse(c: Candidates, params: FusionParams = DEFAULT_PARAMS, mode: str = "hybrid") -> Ranked:
     """Notes ranked by `mode`: "dense" (cosine), "keyword" (BM25) or "hybrid" (fused).
 
-    Scores are the shown 0..1 scores. Dense-only uses the same scale as hybrid (the scaled cosine with no
-    keyword evidence); keyword-only shows coverage, the one absolute thing it has.
+    Scores are the shown 0..1 scores, on one scale in every mode. Dense-only: the scaled cosine with no
+    keyword evidence. Keyword-only (before the model is loaded): what hybrid would show for the passage
+    if it had no meaning evidence, so a result's score only grows when meaning joins, and a passage
+    that repeats the query's word is not shown as a perfect 1.00 match.
     """
     if mode == "keyword":
-        # Ranked by BM25 (its own ranking is the better one alone), shown as BM25's share of a full match.
+        # Ranked by BM25 (its own ranking is the better one alone), scored as hybrid with dense at 0.
         hit = c.keyword > 0
         ranked = best_per_note(c.note_ids[hit], c.chunk_ids[hit], c.keyword[hit])
-        full = c.stats.keyword_full if c.stats.keyword_full > 0 else float(ranked.scores.max(initial=1.0))
-        ranked.scores = np.clip(ranked.scores / full, 0.0, 1.0).astype(np.float32)
+        if c.stats.keyword_full > 0:
+            ranked.scores = display(keyword_only(ranked.scores, c.stats.keyword_full, params), params) \
+                .astype(np.float32)
+        else:  # no content word (an unknown stop-word query): nothing to measure against
+            ranked.scores = np.full(ranked.scores.size, display(0.0, params), dtype=np.float32)
         return ranked
     if len(c) == 0:
         return best_per_note(c.note_ids, c.chunk_ids, c.dense)

@@ -1,0 +1,81 @@
+"""The chosen model's tokenizer on its own, read from the model's folder without the model.
+
+A first start spends tens of seconds loading the model (imports, weights, the precision check) before it
+can embed a note, yet reading, cutting and keyword-indexing the notes needs only the tokenizer: its
+`tokenizer.json` loads with `tokenizers` in a fraction of a second, no torch. The passages cut with it
+are the ones the model cuts (the same tokenizer, limit and passage size), so a note is searchable by
+its words while the model still loads.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gte_notes.core.errors import KnownError
+from gte_notes.core.model.model_catalog import canonical_name
+from gte_notes.core.model.model_files import resolve_model_path
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
+
+FALLBACK_MAX_TOKENS = 512
+
+
+class ModelTokenizer:
+    """What the chunker needs of a model (chunking.Tokenizer): token offsets, the model's limit and the
+    passage size chosen. Used on one thread at a time (a `tokenizers.Tokenizer` is not shared here)."""
+
+    def __init__(self, tokenizer: Tokenizer, max_tokens: int, passage_tokens: int | None = None) -> None:
+        tokenizer.no_padding()
+        tokenizer.no_truncation()
+        self._tok = tokenizer
+        self.max_tokens = max_tokens
+        self.passage_tokens = passage_tokens
+
+    def token_offsets(self, text: str) -> list[tuple[int, int]]:
+        # encode_batch releases the GIL (embedder.py): the GUI thread keeps running through a long note.
+        return list(self._tok.encode_batch([text], add_special_tokens=False)[0].offsets)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._tok.encode_batch([text], add_special_tokens=True)[0].ids)
+
+
+def _json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def model_max_tokens(path: Path) -> int:
+    """The model's input limit as sentence-transformers sets it: `max_seq_length` of its
+    sentence_bert_config.json, else the tokenizer's and the position table's smaller limit."""
+    seq = _json(path / "sentence_bert_config.json").get("max_seq_length")
+    if isinstance(seq, int) and seq > 0:
+        return seq
+    limits = [v for v in (_json(path / "tokenizer_config.json").get("model_max_length"),
+                          _json(path / "config.json").get("max_position_embeddings"))
+              if isinstance(v, int) and 0 < v < 1_000_000]
+    return min(limits) if limits else FALLBACK_MAX_TOKENS
+
+
+def open_model_tokenizer(name: str, passage_tokens: int = 0) -> ModelTokenizer | None:
+    """The tokenizer of the model `name` (a hub name or a folder), or None when the model's folder or its
+    tokenizer.json is not there (the model's load then says what is missing)."""
+    try:
+        path = resolve_model_path(canonical_name(name))
+    except KnownError:
+        return None
+    file = path / "tokenizer.json"
+    if not file.is_file():
+        return None
+    from tokenizers import Tokenizer
+
+    try:
+        tokenizer = Tokenizer.from_file(str(file))
+    except Exception:  # noqa: BLE001 - a damaged file costs the early keyword pass; the model's load reports it
+        return None
+    return ModelTokenizer(tokenizer, model_max_tokens(path), passage_tokens or None)
