@@ -1,12 +1,20 @@
 """The embedder the command-line commands use, from the parsed arguments and settings.
 
-Shared by `cli` and `watch_cli`, so neither imports the other for it.
+Writers (`index`, `watch`) load the full model. `search` needs only the query side: the query encoder
+the app saves after a full load (query_encoder.py), which loads with onnxruntime and `tokenizers`
+alone, no torch: about a second instead of the model's ten. `related` needs no model at all: the
+vectors it compares are in the index. Shared by `cli` and `watch_cli`, so neither imports the other.
 """
 
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
+import numpy as np
+
+from gte_notes.cli_output import say_loading
+from gte_notes.core.errors import QueryNeedsModel
 from gte_notes.core.files.config import Settings
 from gte_notes.core.index.store import Store
 
@@ -16,5 +24,36 @@ def embedder_for(args: argparse.Namespace, settings: Settings, store: Store | No
     from gte_notes.cli_models import open_for_cli
     from gte_notes.core.index.status import index_model_id
 
-    # A reader opens the model the way its index was built (the vector size it recorded).
+    # A writer opens the model the way its index was built (the vector size it recorded).
     return open_for_cli(args, settings, index_model_id(store) if store is not None else "")
+
+
+class QueryModel:
+    """What `search` asks of the model: query vectors and the tokenizer's words. `model_id` and `dim`
+    name the index's vectors the queries are compared with (vectors_to_search in cli.py)."""
+
+    def __init__(self, embedder: Any, model_id: str, dim: int) -> None:
+        self.embedder = embedder
+        self.model_id = model_id
+        self.dim = dim
+
+    def encode_query(self, text: str) -> np.ndarray:
+        try:
+            return self.embedder.encode_query(text)
+        except QueryNeedsModel:
+            # Longer than the saved encoder was checked for (a TorchScript trace): the full model embeds it.
+            say_loading("Loading the model for a long query (~10 s)…")
+            self.embedder.full()
+            return self.embedder.encode_query(text)
+
+    def known_words(self) -> frozenset[str]:
+        known = getattr(self.embedder, "known_words", None)
+        return known() if known is not None else frozenset()
+
+
+def query_embedder_for(args: argparse.Namespace, settings: Settings, store: Store) -> Any:
+    """The query side of the chosen model, at the vector size the index was built with."""
+    from gte_notes.cli_models import open_for_cli
+    from gte_notes.core.index.status import index_model_id
+
+    return open_for_cli(args, settings, index_model_id(store), queries_only=True)

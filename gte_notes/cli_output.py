@@ -54,6 +54,15 @@ def print_hits(hits: list[Hit], *, as_json: bool, out: TextIO | None = None, not
         out.write(f"      {passage[: max(20, width - 8)]}\n")
 
 
+def say_loading(text: str) -> None:
+    """What the command waits for while a model loads (seconds, silent otherwise): said on stderr
+    only when a person is watching it, so logs, pipes and scripts stay as they were."""
+    err = sys.stderr
+    if err is not None and err.isatty():
+        err.write(f"{text}\n")
+        err.flush()
+
+
 def print_status(status: dict[str, Any], *, as_json: bool, everything: bool, out: TextIO | None = None) -> None:
     out = out or sys.stdout
     for f in status["files"]:
