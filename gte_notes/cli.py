@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from gte_notes import __version__
-from gte_notes.cli_embedder import QueryModel, embedder_for, query_embedder_for
+from gte_notes.cli_embedder import QueryModel, embedder_for, query_embedder_for, saved_scale
 from gte_notes.cli_models import same_model
 from gte_notes.cli_output import ProgressBar, print_hits, print_status
 from gte_notes.core.errors import FolderError, KnownError
@@ -189,7 +189,9 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     found = _vectors_to_search(args, embedder, index_model_id(store))
     model_id, dim = found or (embedder.model_id, embedder.dim)
     ann = _reader_ann(ws, store, model_id, dim) if found else AnnIndex(ws.dir, dim, model_id)  # empty: keywords
-    hits = Workspace.searcher(store, ann, QueryModel(embedder, model_id, dim)).search(query, args.limit)
+    model = QueryModel(embedder, model_id, dim)
+    scale = saved_scale(ws.home, embedder, model.encode_query)
+    hits = Workspace.searcher(store, ann, model, scale=scale).search(query, args.limit)
     print_hits(hits, as_json=args.json, notes=hits.notices())
     return 0
 

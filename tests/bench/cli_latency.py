@@ -3,7 +3,8 @@
 Each run is a whole process, timed from start to exit, the way a user waits for it: Python start-up,
 imports, the index and the query side of the model (the saved query encoder when there is one), the
 search, the output. One untimed run of each command comes first; it is reported apart ("first"),
-because the first search after an install loads the whole model and saves its query encoder.
+because the first search after an install loads the whole model and saves its query encoder. Beside the
+wall times: the median CPU time (user + system) of the timed runs.
 
     /work/main/.venv/bin/python tests/bench/cli_latency.py FOLDER --data-dir DIR [--model M]
         [--runs 5] [--query "publish a site"] [--note PATH] [--index] [--repo CHECKOUT] [--json]
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -42,12 +44,17 @@ def lscpu_model() -> str:
     return cpu_model()
 
 
-def run_once(argv: list[str], repo: Path) -> tuple[float, int, str]:
-    """(wall seconds, exit code, stderr) of one whole process."""
+def run_once(argv: list[str], repo: Path) -> tuple[float, float, int, str]:
+    """(wall seconds, CPU seconds, exit code, stderr) of one whole process. The CPU time (user + system)
+    changes less with the machine's load than the wall time does: a busy machine shows in the gap."""
     env = dict(os.environ, PYTHONPATH=str(repo))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(argv, cwd=repo, env=env, capture_output=True, text=True, check=False, timeout=900)
-    return time.perf_counter() - start, done.returncode, done.stderr
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return wall, cpu, done.returncode, done.stderr
 
 
 def main() -> int:
@@ -84,13 +91,15 @@ def main() -> int:
 
     rows = []
     for name, argv in commands.items():
-        first, code, err = run_once(argv, args.repo)
+        first, _, code, err = run_once(argv, args.repo)
         if code != 0:
             print(f"{name} failed ({code}): {err.strip()}", file=sys.stderr)
             return 1
-        times = [run_once(argv, args.repo)[0] for _ in range(args.runs)]
-        rows.append({"command": name, "first_s": round(first, 3), "median_s": round(statistics.median(times), 3),
-                     "min_s": round(min(times), 3), "runs": args.runs, "stderr": err.strip()})
+        runs = [run_once(argv, args.repo) for _ in range(args.runs)]
+        walls, cpus = [r[0] for r in runs], [r[1] for r in runs]
+        rows.append({"command": name, "first_s": round(first, 3), "median_s": round(statistics.median(walls), 3),
+                     "min_s": round(min(walls), 3), "cpu_median_s": round(statistics.median(cpus), 3),
+                     "runs": args.runs, "stderr": err.strip()})
 
     result = {"cpu": lscpu_model(), "cores": os.cpu_count(), "load_average": load(), "folder": args.folder,
               "notes_indexed": len(indexed), "repo": str(args.repo), "query": args.query, "note": note,
@@ -101,9 +110,10 @@ def main() -> int:
     print(f"CLI latency (whole process, wall)  CPU: {result['cpu']}; {result['cores']} cores; "
           f"load average {result['load_average']}")
     print(f"{args.folder}: {len(indexed)} notes indexed; code from {args.repo}")
-    print(f"{'command':<9} {'first s':>8} {'median s':>9} {'min s':>7}  runs")
+    print(f"{'command':<9} {'first s':>8} {'median s':>9} {'min s':>7} {'CPU s':>6}  runs")
     for r in rows:
-        print(f"{r['command']:<9} {r['first_s']:>8.2f} {r['median_s']:>9.2f} {r['min_s']:>7.2f}  {r['runs']}")
+        print(f"{r['command']:<9} {r['first_s']:>8.2f} {r['median_s']:>9.2f} {r['min_s']:>7.2f} "
+              f"{r['cpu_median_s']:>6.2f}  {r['runs']}")
     return 0
 
 
