@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sqlite3
 import sys
@@ -14,7 +13,7 @@ from typing import Any
 from gte_notes import __version__
 from gte_notes.cli_embedder import QueryModel, embedder_for, query_embedder_for, saved_scale
 from gte_notes.cli_models import same_model
-from gte_notes.cli_output import ProgressBar, print_hits, print_status
+from gte_notes.cli_output import ProgressBar, drop_stdout, print_hits, print_status
 from gte_notes.core.errors import FolderError, KnownError
 from gte_notes.core.files.config import Settings
 from gte_notes.core.files.notes import NoteFilter
@@ -278,19 +277,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl+C: stop quietly, as a shell tool does
         return 130
     except BrokenPipeError:  # `| head -1`: the reader has what it wanted
-        _drop_stdout()
+        drop_stdout()
         return 141  # 128 + SIGPIPE, what the shell reports for a tool the pipe stopped
-
-
-def _drop_stdout() -> None:
-    """Point stdout at /dev/null, so the interpreter's own flush at exit does not fail on the closed
-    pipe again (with an 'Exception ignored' message)."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError):  # no real stdout (an embedding program): nothing to flush at exit
-        pass
 
 
 def _db_path(args: argparse.Namespace, settings: Settings) -> Path:
