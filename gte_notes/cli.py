@@ -183,7 +183,8 @@ def _vectors_to_search(args: argparse.Namespace, embedder: Any, index_id: str) -
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     ws, store, _ = _read_store(args, settings)
-    query = _query_text(args.query)
+    query = " ".join(args.query)
+    _say_if_not_utf8(query)
     embedder = query_embedder_for(args, settings, store)
     found = _vectors_to_search(args, embedder, index_model_id(store))
     model_id, dim = found or (embedder.model_id, embedder.dim)
@@ -195,19 +196,14 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _query_text(words: list[str]) -> str:
-    """The query as text a tokenizer takes: bytes that are not UTF-8 reach argv as lone surrogates
-    (a terminal in another encoding, a script), which the tokenizer refuses with a TypeError."""
-    text = " ".join(words)
-    try:
-        raw = text.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:
-        raw = text.encode("utf-8", "surrogatepass")
-    clean = raw.decode("utf-8", "replace")
-    if clean != text:
-        _note("the query has bytes that are not UTF-8 (is the terminal set to UTF-8?); each was searched as "
-              "\N{REPLACEMENT CHARACTER}.")
-    return clean
+def _say_if_not_utf8(query: str) -> None:
+    if _has_surrogates(query):
+        _note("the query has bytes that are not UTF-8 (is the terminal set to UTF-8?): only a path: filter "
+              "can match them (in a file name); the rest of the query is searched as usual.")
+
+
+def _has_surrogates(text: str) -> bool:
+    return any("\ud800" <= ch <= "\udfff" for ch in text)
 
 
 def cmd_related(args: argparse.Namespace, settings: Settings) -> int:

@@ -47,6 +47,7 @@ class QueryModel:
         self.dim = dim
 
     def encode_query(self, text: str) -> np.ndarray:
+        text = tokenizer_text(text)
         try:
             return self.embedder.encode_query(text)
         except QueryNeedsModel:
@@ -58,6 +59,17 @@ class QueryModel:
     def known_words(self) -> frozenset[str]:
         known = getattr(self.embedder, "known_words", None)
         return known() if known is not None else frozenset()
+
+
+def tokenizer_text(text: str) -> str:
+    """`text` as the tokenizer takes it: bytes that are not UTF-8 reach argv as lone surrogates (a
+    terminal in another encoding, a script), which the tokenizer refuses with a TypeError. Each
+    becomes U+FFFD."""
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that no undecodable byte made
+        raw = text.encode("utf-8", "surrogatepass")
+    return raw.decode("utf-8", "replace")
 
 
 def query_embedder_for(args: argparse.Namespace, settings: Settings, store: Store) -> Any:
