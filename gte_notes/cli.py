@@ -262,7 +262,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.load()
     try:
         code = COMMANDS[args.command](args, settings)
-        sys.stdout.flush()  # here, so a reader that went away is seen now and not at exit
+        if sys.stdout is not None:  # None in a windowed build
+            sys.stdout.flush()  # here, so a reader that went away is seen now and not at exit
         return code
     except KnownError as err:
         print(f"gte-notes: {err}", file=sys.stderr)

@@ -75,6 +75,16 @@ def read_until_closed_early(v: dict, *args: str) -> tuple[int, str, str]:
     return proc.wait(timeout=300), first, err
 
 
+def _read_pty(master: int) -> bytes:
+    """What the child wrote to its terminal within 0.2 s; b"" when nothing, or when its side is closed."""
+    if not select.select([master], [], [], 0.2)[0]:
+        return b""
+    try:
+        return os.read(master, 4096)
+    except OSError:  # EIO: the child's side of the terminal is closed
+        return b""
+
+
 def test_ctrl_c_while_the_model_loads_ends_quietly_with_130(vault: dict) -> None:
     shutil.rmtree(vault["home"] / "query-encoders", ignore_errors=True)  # so this search loads the model
     master, slave = pty.openpty()  # stderr on a terminal: the CLI says that it is loading the model
@@ -84,17 +94,10 @@ def test_ctrl_c_while_the_model_loads_ends_quietly_with_130(vault: dict) -> None
     said = b""
     deadline = time.monotonic() + 120
     while b"Loading the model" not in said and time.monotonic() < deadline and proc.poll() is None:
-        if select.select([master], [], [], 0.2)[0]:
-            said += os.read(master, 4096)
+        said += _read_pty(master)
     proc.send_signal(signal.SIGINT)
     code = proc.wait(timeout=120)
-    while select.select([master], [], [], 0.2)[0]:
-        try:
-            chunk = os.read(master, 4096)
-        except OSError:  # EIO: the child's side of the terminal is closed
-            break
-        if not chunk:
-            break
+    while chunk := _read_pty(master):
         said += chunk
     os.close(master)
     text = said.decode(errors="replace")
