@@ -8,16 +8,31 @@ import sqlite3
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 from gte_notes import __version__
-from gte_notes.cli_embedder import embedder_for
-from gte_notes.cli_output import ProgressBar, print_hits, print_status
-from gte_notes.core.errors import AlreadyRunningError, FolderError, KnownError
+from gte_notes.cli_embedder import QueryModel, embedder_for, query_embedder_for, saved_scale
+from gte_notes.cli_models import same_model
+from gte_notes.cli_output import ProgressBar, drop_stdout, print_hits, print_status
+from gte_notes.core.errors import FolderError, KnownError
 from gte_notes.core.files.config import Settings
 from gte_notes.core.index.ann import AnnIndex
-from gte_notes.core.index.status import folder_status
+from gte_notes.core.index.status import folder_status, index_model_id
 from gte_notes.core.index.store import Store, read_error
 from gte_notes.core.live.workspace import Workspace
+from gte_notes.core.model.dims import dims_of
+from gte_notes.core.search.related import Related
+
+
+def _positive(text: str) -> int:
+    """--limit: a count of results, so 1 or more (argparse turns the error into exit 2 and a usage line)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -43,13 +58,13 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("search", help="search a folder's notes")
     s.add_argument("folder")
     s.add_argument("query", nargs="+")
-    s.add_argument("--limit", type=int, default=10)
+    s.add_argument("--limit", type=_positive, default=10, help="at most this many notes [default: 10]")
     s.add_argument("--json", action="store_true")
 
     s = sub.add_parser("related", help="notes related to one note")
     s.add_argument("folder")
     s.add_argument("note", help="the note's path (relative to the folder, or a full path)")
-    s.add_argument("--limit", type=int, default=10)
+    s.add_argument("--limit", type=_positive, default=10, help="at most this many notes [default: 10]")
     s.add_argument("--json", action="store_true")
 
     s = sub.add_parser("status", help="what is indexed, skipped or failed, and why")
@@ -127,46 +142,75 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     return 130 if stats.cancelled else 0
 
 
-def _reader(args: argparse.Namespace, settings: Settings):
-    ws, store, _ = _read_store(args, settings)
-    embedder = embedder_for(args, settings, store)
-    ann = AnnIndex(ws.dir, embedder.dim, embedder.model_id)
-    ann.load(store, rebuild=False)  # rebuilding a big graph takes minutes: not without saving it
+def _reader_ann(ws: Workspace, store: Store, model_id: str, dim: int) -> AnnIndex:
+    """The saved search index, for reading. A reader never saves one: only the writer (index, watch, the
+    app) does, so a search run with other options can never replace what the writer built (issue 23)."""
+    ann = AnnIndex(ws.dir, dim, model_id)
+    ann.load(store, rebuild=False)  # a doubtful file: an exact matrix of the database's vectors instead
     if ann.needs_rebuild:
-        _rebuild_ann(ws, store, ann)
-    return ws, store, ann, embedder
+        _note(f"the saved search index cannot be used ({ann.needs_rebuild}), so this search is answered "
+              "exactly from the database, a little slower. The next `gte-notes index` (or `watch`, or the "
+              "app) saves a new one.")
+    return ann
 
 
-def _rebuild_ann(ws: Workspace, store: Store, ann: AnnIndex) -> None:
-    """The saved search index is damaged or missing: rebuild it once and keep it, if no writer runs."""
-    why = ann.needs_rebuild
-    try:
-        ws.lock.acquire()
-    except AlreadyRunningError:
-        _note(f"the saved search index cannot be used ({why}); another gte-notes process is indexing this "
-              "folder and will save a new one with its next change. Until then searches are answered "
-              "exactly from the database, a little slower.")
-        return
-    try:
-        _note(f"the saved search index cannot be used ({why}); rebuilding it from the database once…")
-        ann.rebuild(store, why)
-        ann.save(store)
-        _note("the search index was rebuilt and saved; later searches are fast again.")
-    except KnownError as err:
-        _note(f"{err} This search is answered from the rebuilt index in memory.")
-    finally:
-        ws.lock.release()
+def _label(model_id: str) -> str:
+    """"all-MiniLM-L6-v2 (fp32, 384 dimensions)" for "all-MiniLM-L6-v2:1a2b…:fp32:384"."""
+    parts = model_id.split(":")
+    if len(parts) < 4:
+        return model_id
+    return f"{parts[0]} ({parts[2]}, {dims_of(model_id)} dimensions)"
+
+
+def _vectors_to_search(args: argparse.Namespace, embedder: Any, index_id: str) -> tuple[str, int] | None:
+    """(model id, size) of the index's vectors that this model's queries can be compared with; None when
+    the index holds none (another model or size), which is said."""
+    if not index_id or embedder.model_id == index_id:
+        return embedder.model_id, embedder.dim
+    if same_model(embedder.model_id, index_id) and dims_of(index_id) == embedder.dim:
+        # The same model in another precision: its vectors, as `index` made them, answer. Queries in
+        # the precision at hand stay within the precision check's tolerance of the index's own.
+        if args.precision:
+            _note(f"this folder was indexed in {index_id.split(':')[2]}, not {args.precision}: searching its "
+                  "vectors as they are.")
+        return index_id, embedder.dim
+    _note(f"this folder's index holds the vectors of {_label(index_id)}, not of {_label(embedder.model_id)}: "
+          "this search uses keywords only. Search without --model/--dims (or with the ones it was indexed "
+          "with), or index the folder again with these.")
+    return None
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
-    _, store, ann, embedder = _reader(args, settings)
-    hits = Workspace.searcher(store, ann, embedder).search(" ".join(args.query), args.limit)
+    ws, store, _ = _read_store(args, settings)
+    query = " ".join(args.query)
+    _say_if_not_utf8(query)
+    embedder = query_embedder_for(args, settings, store)
+    found = _vectors_to_search(args, embedder, index_model_id(store))
+    model_id, dim = found or (embedder.model_id, embedder.dim)
+    ann = _reader_ann(ws, store, model_id, dim) if found else AnnIndex(ws.dir, dim, model_id)  # empty: keywords
+    model = QueryModel(embedder, model_id, dim)
+    scale = saved_scale(ws.home, embedder, model.encode_query)
+    hits = Workspace.searcher(store, ann, model, scale=scale).search(query, args.limit)
     print_hits(hits, as_json=args.json, notes=hits.notices())
     return 0
 
 
+def _say_if_not_utf8(query: str) -> None:
+    if _has_surrogates(query):
+        _note("the query has bytes that are not UTF-8 (is the terminal set to UTF-8?): only a path: filter "
+              "can match them (in a file name); the rest of the query is searched as usual.")
+
+
+def _has_surrogates(text: str) -> bool:
+    return any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
 def cmd_related(args: argparse.Namespace, settings: Settings) -> int:
-    ws, store, ann, embedder = _reader(args, settings)
+    # No model: the note's vectors and its neighbours' are in the index, under the index's model id.
+    ws, store, _ = _read_store(args, settings)
+    model_id = index_model_id(store)
+    dim = dims_of(model_id) if model_id else 0
+    ann = _reader_ann(ws, store, model_id, dim) if model_id else AnnIndex(ws.dir, dim, model_id)
     note = Path(args.note)
     if note.is_absolute() or (Path.cwd() / note).exists() and not (ws.folder / note).exists():
         try:
@@ -175,7 +219,7 @@ def cmd_related(args: argparse.Namespace, settings: Settings) -> int:
             raise KnownError(f"{args.note} is not inside {ws.folder}") from None
     else:
         rel = note.as_posix()
-    hits = Workspace.related(store, ann, embedder).related(rel, args.limit)
+    hits = Related(store, ann, model_id, dim).related(rel, args.limit)
     print_hits(hits, as_json=args.json)
     return 0
 
@@ -216,13 +260,21 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser().parse_args([*(argv if argv is not None else sys.argv[1:]), "gui"])
     settings = Settings.load()
     try:
-        return COMMANDS[args.command](args, settings)
+        code = COMMANDS[args.command](args, settings)
+        if sys.stdout is not None:  # None in a windowed build
+            sys.stdout.flush()  # here, so a reader that went away is seen now and not at exit
+        return code
     except KnownError as err:
         print(f"gte-notes: {err}", file=sys.stderr)
         return err.exit_code
     except sqlite3.DatabaseError as err:  # found damaged while reading, after it opened cleanly
         print(f"gte-notes: {read_error(_db_path(args, settings), err)}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # Ctrl+C: stop quietly, as a shell tool does
+        return 130
+    except BrokenPipeError:  # `| head -1`: the reader has what it wanted
+        drop_stdout()
+        return 141  # 128 + SIGPIPE, what the shell reports for a tool the pipe stopped
 
 
 def _db_path(args: argparse.Namespace, settings: Settings) -> Path:
@@ -230,7 +282,3 @@ def _db_path(args: argparse.Namespace, settings: Settings) -> Path:
         return _workspace(args, settings, check=False).db_path
     except (KnownError, AttributeError):
         return Path("index.db")
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        return 0

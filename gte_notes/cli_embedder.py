@@ -1,14 +1,31 @@
 """The embedder the command-line commands use, from the parsed arguments and settings.
 
-Shared by `cli` and `watch_cli`, so neither imports the other for it.
+Writers (`index`, `watch`) load the full model. `search` needs only the query side: the query encoder
+the app saves after a full load (query_encoder.py), which loads with onnxruntime and `tokenizers`
+alone, no torch: about a second instead of the model's ten. `related` needs no model at all: the
+vectors it compares are in the index. Shared by `cli` and `watch_cli`, so neither imports the other.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
 
+import numpy as np
+
+from gte_notes.cli_output import say_loading
+from gte_notes.core.errors import QueryNeedsModel
 from gte_notes.core.files.config import Settings
 from gte_notes.core.index.store import Store
+from gte_notes.core.model.calibration import DenseScale, measure
+
+SCALES_FILE = "query-scales.json"
+_MAX_SCALES = 50
 
 
 def embedder_for(args: argparse.Namespace, settings: Settings, store: Store | None = None):
@@ -16,5 +33,80 @@ def embedder_for(args: argparse.Namespace, settings: Settings, store: Store | No
     from gte_notes.cli_models import open_for_cli
     from gte_notes.core.index.status import index_model_id
 
-    # A reader opens the model the way its index was built (the vector size it recorded).
+    # A writer opens the model the way its index was built (the vector size it recorded).
     return open_for_cli(args, settings, index_model_id(store) if store is not None else "")
+
+
+class QueryModel:
+    """What `search` asks of the model: query vectors and the tokenizer's words. `model_id` and `dim`
+    name the index's vectors the queries are compared with (vectors_to_search in cli.py)."""
+
+    def __init__(self, embedder: Any, model_id: str, dim: int) -> None:
+        self.embedder = embedder
+        self.model_id = model_id
+        self.dim = dim
+
+    def encode_query(self, text: str) -> np.ndarray:
+        text = tokenizer_text(text)
+        try:
+            return self.embedder.encode_query(text)
+        except QueryNeedsModel:
+            # Longer than the saved encoder was checked for (a TorchScript trace): the full model embeds it.
+            say_loading("Loading the model for a long query (~10 s)…")
+            self.embedder.full()
+            return self.embedder.encode_query(text)
+
+    def known_words(self) -> frozenset[str]:
+        known = getattr(self.embedder, "known_words", None)
+        return known() if known is not None else frozenset()
+
+
+def tokenizer_text(text: str) -> str:
+    """`text` as the tokenizer takes it: bytes that are not UTF-8 reach argv as lone surrogates (a
+    terminal in another encoding, a script), which the tokenizer refuses with a TypeError. Each
+    becomes U+FFFD."""
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that no undecodable byte made
+        raw = text.encode("utf-8", "surrogatepass")
+    return raw.decode("utf-8", "replace")
+
+
+def query_embedder_for(args: argparse.Namespace, settings: Settings, store: Store) -> Any:
+    """The query side of the chosen model, at the vector size the index was built with."""
+    from gte_notes.cli_models import open_for_cli
+    from gte_notes.core.index.status import index_model_id
+
+    return open_for_cli(args, settings, index_model_id(store), queries_only=True)
+
+
+def saved_scale(home: Path, embedder: Any, encode_query: Any) -> DenseScale:
+    """The query model's cosine scale (calibration.py), measured once per model id and kept in the data
+    dir: measuring is 32 query encodings, most of a search's time once the saved encoder is in use.
+    A file that cannot be read or written only costs the measuring."""
+    file = Path(home) / SCALES_FILE
+    scales = _read_scales(file)
+    found = scales.get(embedder.model_id)
+    if isinstance(found, list) and len(found) == 2 and all(isinstance(x, float) for x in found):
+        return DenseScale(*found)
+    scale = measure(encode_query)
+    scales.pop(embedder.model_id, None)
+    scales[embedder.model_id] = [scale.unrelated, scale.paraphrase]
+    with contextlib.suppress(OSError):
+        fd, tmp = tempfile.mkstemp(dir=home, prefix=".query-scales-", suffix=".tmp")  # made 0600
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(dict(list(scales.items())[-_MAX_SCALES:]), fh)
+            os.replace(tmp, file)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+    return scale
+
+
+def _read_scales(file: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from gte_notes.cli_output import say_loading
 from gte_notes.core.errors import KnownError
 from gte_notes.core.files.config import Settings
 from gte_notes.core.files.paths import data_home
@@ -29,24 +30,40 @@ def _note(text: str) -> None:
     print(f"gte-notes: {text}", file=sys.stderr)
 
 
-def open_for_cli(args: argparse.Namespace, settings: Settings, index_model_id: str = "") -> Any:
+def open_for_cli(args: argparse.Namespace, settings: Settings, index_model_id: str = "", *,
+                 queries_only: bool = False) -> Any:
     """The model as --model/--dims/--passage-tokens/--trust-remote-code and the settings choose it.
 
     Without --dims or a dims setting, an index built with cut vectors of this same model is searched at
     its own size, so `search` after `index --dims 256` needs no repeating (--dims 0 asks for all).
+    queries_only (`search`): the query encoder the app saves after a full load, when there is one
+    (about a second, no torch); else the full model, whose encoder is then saved for the next search.
     """
-    from gte_notes.core.live.model_choice import consent_of, open_chosen, remember_consent
+    from gte_notes.core.live.model_choice import (
+        check_passage_tokens,
+        consent_of,
+        open_chosen,
+        remember_consent,
+    )
     from gte_notes.core.model.dims import with_dims
 
     name = canonical_name(settings.model_name(args.model))
     passage = args.passage_tokens if args.passage_tokens is not None else settings.passage_tokens
     dims = args.dims if args.dims is not None else settings.dims
-    embedder = open_chosen(name, args.precision or settings.precision, data_home(args.data_dir),
-                           dims=dims, passage_tokens=passage,
-                           consent=consent_of(settings, args.trust_remote_code), quick=False)
+    precision, home = args.precision or settings.precision, data_home(args.data_dir)
+    consent = consent_of(settings, args.trust_remote_code)
+    if queries_only:
+        check_passage_tokens(passage)
+        embedder = with_dims(_query_side(name, precision, home, consent), dims)
+        embedder.passage_tokens = passage or None
+    else:
+        say_loading(f"Loading the model ({name})…")
+        embedder = open_chosen(name, precision, home, dims=dims, passage_tokens=passage, consent=consent,
+                               quick=False)
     base, _, cut = index_model_id.rpartition(":d")
     chosen = args.dims is not None or bool(settings.dims)  # --dims 0 is a choice too: all of them
-    if not chosen and cut.isdigit() and base == embedder.model_id:
+    follows = same_model(base, embedder.model_id) if queries_only else base == embedder.model_id
+    if not chosen and cut.isdigit() and follows:
         embedder = with_dims(embedder, int(cut))
         embedder.passage_tokens = passage or None
     agreed_now = args.trust_remote_code and needs_remote_code(embedder.path) and known(name) is None
@@ -57,6 +74,33 @@ def open_for_cli(args: argparse.Namespace, settings: Settings, index_model_id: s
     if warning:
         _note(warning)
     return embedder
+
+
+def same_model(a: str, b: str) -> bool:
+    """Two model ids ("name:fingerprint:precision:dim[:dN]") of the same model files and full size: their
+    vectors differ only by the precision they were computed in (which the precision check keeps close)."""
+    pa, pb = a.split(":"), b.split(":")
+    return len(pa) >= 4 and len(pb) >= 4 and pa[:2] == pb[:2] and pa[3] == pb[3]
+
+
+def _query_side(name: str, precision: str, home: Path, consent: Any) -> Any:
+    from gte_notes.core.model.query_encoder import open_embedder
+
+    if not _has_saved_encoder(name, precision, home):
+        say_loading("Loading the model (first search after install, ~10 s)…")
+    return open_embedder(name, precision, home, consent, notes_apart=False)
+
+
+def _has_saved_encoder(name: str, precision: str, home: Path) -> bool:
+    """Whether open_embedder will find a saved query encoder (only to say when it will not)."""
+    from gte_notes.core.model import model_files
+    from gte_notes.core.model.query_encoder import encoder_file
+
+    try:
+        stem = encoder_file(home, name, model_files.resolve_model_path(name), precision)
+    except KnownError:
+        return False  # the load says what is missing
+    return stem.with_suffix(".json").is_file() or stem.is_file()
 
 
 def _current(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
@@ -77,12 +121,14 @@ def model_info(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(_current(args, settings), indent=1))  # the model in use, as before
         return 0
     # --json: every known model with its facts, and the one in use (or why it cannot be loaded).
+    code = 0
     try:
         current: dict[str, Any] = _current(args, settings)
     except KnownError as err:
         current = {"model": canonical_name(settings.model_name(args.model)), "error": str(err)}
+        code = err.exit_code  # a script must not take a missing model for a working one
     print(json.dumps({"current": current, "known": catalogue_json()}, indent=1, ensure_ascii=False))
-    return 0
+    return code
 
 
 def model_download(args: argparse.Namespace, settings: Settings) -> int:

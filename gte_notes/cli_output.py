@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import time
@@ -54,6 +55,26 @@ def print_hits(hits: list[Hit], *, as_json: bool, out: TextIO | None = None, not
         out.write(f"{n:2}. {h.score:.3f}  {display(title)}  ({display(h.path)}:{h.line})\n")
         passage = display(" ".join(h.passage.split()))
         out.write(f"      {passage[: max(20, width - 8)]}\n")
+
+
+def drop_stdout() -> None:
+    """After a broken pipe: point stdout at /dev/null, so the interpreter's own flush at exit does not
+    fail on the closed pipe again (with an 'Exception ignored' message)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real stdout (an embedding program): nothing to flush
+        pass
+
+
+def say_loading(text: str) -> None:
+    """What the command waits for while a model loads (seconds, silent otherwise): said on stderr
+    only when a person is watching it, so logs, pipes and scripts stay as they were."""
+    err = sys.stderr
+    if err is not None and err.isatty():
+        err.write(f"{text}\n")
+        err.flush()
 
 
 def print_status(status: dict[str, Any], *, as_json: bool, everything: bool, out: TextIO | None = None) -> None:

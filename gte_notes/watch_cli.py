@@ -10,7 +10,7 @@ import time
 from typing import TextIO
 
 from gte_notes.cli_embedder import embedder_for
-from gte_notes.cli_output import ProgressBar
+from gte_notes.cli_output import ProgressBar, drop_stdout
 from gte_notes.core.files.config import Settings
 from gte_notes.core.files.path_text import display
 from gte_notes.core.index.progress import Progress, ReconcileStats
@@ -28,12 +28,19 @@ class _Printer:
         self.bar = ProgressBar(err)
         self._lock = threading.Lock()
         self._last_state = ""
+        self.gone = threading.Event()  # stdout's reader went away (a closed pipe)
 
     def line(self, text: str, stream: TextIO | None = None) -> None:
         with self._lock:
+            if self.gone.is_set():
+                return
             stream = stream or self.out
-            stream.write(f"{time.strftime('%H:%M:%S')} {display(text)}\n")  # a name may not be UTF-8
-            stream.flush()
+            try:
+                stream.write(f"{time.strftime('%H:%M:%S')} {display(text)}\n")  # a name may not be UTF-8
+                stream.flush()
+            except BrokenPipeError:  # `watch | head -1`: the reader went away; run_watch stops
+                drop_stdout()
+                self.gone.set()
 
     def state(self, state: str) -> None:
         # Batches print their own summary; "idle" is worth a line only after something else was shown.
@@ -89,7 +96,7 @@ def run_watch(args: argparse.Namespace, settings: Settings) -> int:
         engine.start()  # AlreadyRunningError reaches cli.main, which prints it
         printer.line(f"Watching {engine.ws.folder} (index in {engine.ws.dir}). Press Ctrl+C to stop.")
         # A timed wait, so the signal handler runs promptly on every platform.
-        while not stop.wait(0.5):
+        while not stop.wait(0.5) and not printer.gone.is_set():
             if not engine.running:  # the worker ended by itself: the model could not be loaded
                 engine.stop(STOP_TIMEOUT_S)
                 return 1
@@ -98,5 +105,7 @@ def run_watch(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    if printer.gone.is_set():
+        return 141  # as cli.main for a closed pipe: 128 + SIGPIPE
     printer.line("Stopped.")
     return 0

@@ -99,12 +99,16 @@ def _damage(path: Path, how: str) -> None:
     path.write_bytes(bytes(data))
 
 
-def test_3_4_damaged_hnswlib_file_is_rebuilt_once_by_a_reader_and_kept(big: Path, tmp_path: Path) -> None:
+def test_3_4_damaged_hnswlib_file_is_answered_exactly_by_a_reader_and_rebuilt_by_the_writer(
+        big: Path, tmp_path: Path) -> None:
     ws = Workspace(big / "notes", home=big / "home")
     _damage(ws.dir / "ann.bin", "truncate")
+    damaged = (ws.dir / "ann.bin").read_bytes()
     first = _run(tmp_path, big / "home", "search", str(big / "notes"), "uniq12345", "--json")
     assert _top(first) == "d5/n0587.md"
-    assert "rebuilt and saved" in first.stderr
+    assert "answered exactly from the database" in first.stderr and "gte-notes index" in first.stderr
+    assert (ws.dir / "ann.bin").read_bytes() == damaged  # a reader never saves the index (issue 23)
+    assert _run(tmp_path, big / "home", "index", str(big / "notes")).returncode == 0  # the writer rebuilds it
     again = _run(tmp_path, big / "home", "search", str(big / "notes"), "uniq20999", "--json")
     assert _top(again) == "d9/n0999.md" and again.stderr == ""  # loaded, not rebuilt again
     assert AnnIndex(ws.dir, 384, FakeEmbedder().model_id).verify()[0] is not None

@@ -61,7 +61,8 @@ class Workspace:
         go to Searcher as they are."""
         caches = caches if caches is not None else IndexCaches()
         known = getattr(embedder, "known_words", None)
-        options.setdefault("scale", caches.dense_scale(embedder.model_id, embedder.encode_query))  # type: ignore[attr-defined]
+        if "scale" not in options:  # not setdefault: its argument, 32 query encodings, would run anyway
+            options["scale"] = caches.dense_scale(embedder.model_id, embedder.encode_query)  # type: ignore[attr-defined]
         options.setdefault("known_words", known() if known else frozenset())
         return Searcher(store, ann, embedder.encode_query, caches=caches, **options)  # type: ignore[attr-defined]
 
