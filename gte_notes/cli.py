@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sqlite3
 import sys
@@ -16,12 +17,15 @@ from gte_notes.cli_models import same_model
 from gte_notes.cli_output import ProgressBar, drop_stdout, print_hits, print_status
 from gte_notes.core.errors import FolderError, KnownError
 from gte_notes.core.files.config import Settings
+from gte_notes.core.files.logs import current_logs, start_logging
 from gte_notes.core.index.ann import AnnIndex
 from gte_notes.core.index.status import folder_status, index_model_id
 from gte_notes.core.index.store import Store, read_error
 from gte_notes.core.live.workspace import Workspace
 from gte_notes.core.model.dims import dims_of
 from gte_notes.core.search.related import Related
+
+log = logging.getLogger(__name__)
 
 
 def _positive(text: str) -> int:
@@ -259,6 +263,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         args = _parser().parse_args([*(argv if argv is not None else sys.argv[1:]), "gui"])
     settings = Settings.load()
+    if args.command != "gui":  # the GUI starts its own, named for it
+        start_logging("cli", args.data_dir, quiet=True)
     try:
         code = COMMANDS[args.command](args, settings)
         if sys.stdout is not None:  # None in a windowed build
@@ -275,6 +281,12 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `| head -1`: the reader has what it wanted
         drop_stdout()
         return 141  # 128 + SIGPIPE, what the shell reports for a tool the pipe stopped
+    except Exception:  # a bug: its traceback goes to the terminal and to the log file
+        log.exception("Unexpected error in gte-notes %s", args.command)
+        files = current_logs()
+        where = f"; the details are also in {files.log}" if files else ""
+        print(f"gte-notes: this is a bug in gte-notes, not a problem with your notes{where}", file=sys.stderr)
+        return 1
 
 
 def _db_path(args: argparse.Namespace, settings: Settings) -> Path:

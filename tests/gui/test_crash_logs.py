@@ -73,7 +73,7 @@ def test_an_unwritable_data_dir_does_not_stop_the_app(tmp_path: Path) -> None:
     blocker.write_text("not a folder")
     done = _run("""
         from gte_notes.core.files.logs import start_logging
-        print("FILES:", start_logging("cli"))
+        print("FILES:", start_logging("gui"))
     """, blocker)
     assert done.returncode == 0 and "FILES: None" in done.stdout
     assert "no log file" in done.stderr

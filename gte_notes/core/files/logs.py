@@ -40,11 +40,12 @@ def log_dir(home: str | os.PathLike[str] | None = None) -> Path:
     return data_home(home) / "logs"
 
 
-def start_logging(face: str, home: str | os.PathLike[str] | None = None) -> LogFiles | None:
+def start_logging(face: str, home: str | os.PathLike[str] | None = None, *, quiet: bool = False) -> LogFiles | None:
     """Send this process's log records to `logs/<face>.log` and a hard crash's stacks to `logs/crash.log`.
 
     Called once per process by a face (the GUI, the CLI). Returns None, and logs only to stderr as
-    before, when the data dir cannot be written: a read-only home must not stop the app."""
+    before, when the data dir cannot be written: a read-only home must not stop the app (`quiet`: and
+    says nothing of it, for a command whose output is read by a script)."""
     global _started, _crash_stream
     if _started is not None:
         return _started
@@ -57,7 +58,8 @@ def start_logging(face: str, home: str | os.PathLike[str] | None = None) -> LogF
                                                        encoding="utf-8")
         crash_stream = open(files.crash, "a", encoding="utf-8")  # noqa: SIM115 - must stay open
     except OSError as err:
-        print(f"gte-notes: no log file ({err}); messages go to the terminal only", file=sys.stderr)
+        if not quiet:
+            print(f"gte-notes: no log file ({err}); messages go to the terminal only", file=sys.stderr)
         return None
     handler.setFormatter(logging.Formatter(FORMAT))
     handler.setLevel(logging.INFO)

@@ -371,9 +371,6 @@ class IndexWriter:
     def emit_files(self, files: list[tuple[str, str, str]]) -> None:
         self._emit("on_files", files)
 
-    def emit_indexed(self, paths: list[str]) -> None:
-        self._emit("on_indexed", paths)
-
     def report_bug(self, message: str, err: BaseException) -> None:
         details = "".join(traceback.format_exception(err))
         log.error("%s\n%s", message, details)
