@@ -11,11 +11,12 @@ What each one stops (checked with strace and an empty HOME, tests/core/test_priv
   ~/.cache/Microsoft/DeveloperTools/.onnxruntime/{deviceid,onnxruntime.db} and resolves its event
   collector's name. `onnxruntime.disable_telemetry_events()` does not stop that; ORT_DISABLE_TELEMETRY does.
 - huggingface_hub (and transformers and sentence-transformers, which reach the hub through it) sends
-  usage pings, checks for updates and fetches an "agent harnesses" list unless offline or told not to
-  (HF_HUB_DISABLE_TELEMETRY, DO_NOT_TRACK, HF_HUB_DISABLE_UPDATE_CHECK, HF_HUB_OFFLINE).
+  usage pings with its requests, fetches an "agent harnesses" list and (its CLI) checks for updates,
+  unless offline or told not to (HF_HUB_DISABLE_TELEMETRY, DO_NOT_TRACK, HF_HUB_DISABLE_UPDATE_CHECK).
 - HF_HUB_OFFLINE / TRANSFORMERS_OFFLINE: the app only ever loads a model from disk (model_files.py);
   offline, no library can decide on its own to ask the hub whether a file is newer.
-- torch and tokenizers send nothing (torch's API-usage logging stays in the process) and need no switch.
+- torch and tokenizers have no telemetry to switch off (torch's API-usage logging stays in the process);
+  the strace test sees no socket from them either.
 
 The one time the app goes online is when the user asks for a model to be downloaded
 (`gte-notes model download`, or Download in the GUI's model dialog): `online_for_download()` lifts the
