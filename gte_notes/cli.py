@@ -23,6 +23,7 @@ from gte_notes.core.index.status import folder_status, index_model_id
 from gte_notes.core.index.store import Store, read_error
 from gte_notes.core.live.workspace import Workspace
 from gte_notes.core.model.dims import dims_of
+from gte_notes.core.offline import stay_offline
 from gte_notes.core.search.related import Related
 
 log = logging.getLogger(__name__)
@@ -259,6 +260,7 @@ COMMANDS = {"index": cmd_index, "search": cmd_search, "related": cmd_related, "s
 
 
 def main(argv: list[str] | None = None) -> int:
+    stay_offline()  # before anything imports the model stack: see core/offline.py
     args = _parser().parse_args(argv)
     if args.command is None:
         args = _parser().parse_args([*(argv if argv is not None else sys.argv[1:]), "gui"])

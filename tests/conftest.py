@@ -18,6 +18,10 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The tests load ONNX Runtime and the hub libraries in this process too: their telemetry off, as the app's.
+from gte_notes.core.offline import stay_offline
+
+stay_offline()
 # Tests never read or write the real user's settings or indexes.
 os.environ["GTE_NOTES_CONFIG"] = tempfile.mkdtemp(prefix="gte-notes-test-config-")
 os.environ["GTE_NOTES_HOME"] = tempfile.mkdtemp(prefix="gte-notes-test-data-")

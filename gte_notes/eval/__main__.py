@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from gte_notes.core.errors import KnownError
+from gte_notes.core.offline import stay_offline
 from gte_notes.eval.harness import load_model
 from gte_notes.eval.report import print_report
 
@@ -67,6 +68,7 @@ def _meaning_pairs(vaults: list[Path] | None, queries: list[Path] | None) -> lis
 
 
 def main(argv: list[str] | None = None) -> int:
+    stay_offline()  # before anything imports the model stack: see core/offline.py
     args = _parser().parse_args(argv)
     try:
         return _run(args)

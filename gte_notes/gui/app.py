@@ -15,10 +15,11 @@ from PySide6.QtWidgets import QApplication
 
 from gte_notes.core.files.config import Settings
 from gte_notes.core.files.logs import start_logging
+from gte_notes.core.offline import stay_offline
 from gte_notes.gui.bridge import EngineBridge
 from gte_notes.gui.crash import ErrorReporter
 from gte_notes.gui.main_window import MainWindow
-from gte_notes.gui.system_libs import xcb_problem
+from gte_notes.gui.system_libs import display_problem, xcb_problem
 from gte_notes.gui.theme import follow_system
 
 # In the source tree and in the PyInstaller bundle alike, resources/ sits beside the gte_notes package.
@@ -57,8 +58,9 @@ def make_app() -> QApplication:
 
 
 def run_gui(args: argparse.Namespace, settings: Settings) -> NoReturn:
-    problem = xcb_problem() if QApplication.instance() is None else ""
-    if problem:  # instead of Qt's own abort, which does not say what to install
+    stay_offline()  # before anything imports the model stack: see core/offline.py
+    problem = (display_problem() or xcb_problem()) if QApplication.instance() is None else ""
+    if problem:  # instead of Qt's own abort, which says neither what is missing nor what to do
         print(problem, file=sys.stderr)
         raise SystemExit(1)
     start_logging("gui", getattr(args, "data_dir", None))

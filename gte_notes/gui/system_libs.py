@@ -1,8 +1,9 @@
-"""Before Qt starts on X11: are the xcb libraries its platform plugin needs installed?
+"""Before Qt starts on Linux: is there a display, and are the xcb libraries its platform plugin needs installed?
 
-Without them Qt prints "Could not load the Qt platform plugin "xcb"" and aborts, which tells a user
-nothing about what to install. PySide6 from pip brings Qt but not these system libraries (the .deb
-lists them as dependencies), so a bare system installing with pip is the usual case.
+Without either, Qt prints "Could not load the Qt platform plugin "xcb"" and aborts (exit 134, a core
+dump), which tells a user nothing about what is wrong: with no display (ssh, a server) its hint even
+names xcb-cursor0 when that is installed. PySide6 from pip brings Qt but not the system libraries (the
+.deb lists them as dependencies), so a bare system installing with pip is the usual case.
 """
 
 from __future__ import annotations
@@ -47,6 +48,31 @@ def uses_xcb(env: dict[str, str] | None = None, platform: str = sys.platform) ->
     if asked:
         return asked.split(":")[0] == "xcb" or asked.startswith("xcb;")
     return not env.get("WAYLAND_DISPLAY")
+
+
+# Qt platforms that draw to a display server, and the variable that says where one is.
+_DISPLAY_VARS = {"xcb": ("DISPLAY",), "wayland": ("WAYLAND_DISPLAY",), "wayland-egl": ("WAYLAND_DISPLAY",)}
+
+
+def display_problem(env: dict[str, str] | None = None, platform: str = sys.platform) -> str:
+    """A message saying what to do when there is no display to open the window on, else ""."""
+    env = dict(os.environ) if env is None else env
+    if not platform.startswith("linux"):
+        return ""
+    asked = [p.split(":")[0] for p in env.get("QT_QPA_PLATFORM", "").split(";") if p]
+    if not asked:  # Qt's own choice: Wayland when a compositor is there, else X11
+        asked = ["wayland", "xcb"]
+    for name in asked:
+        needs = _DISPLAY_VARS.get(name)
+        if needs is None or any(env.get(var) for var in needs):
+            return ""  # offscreen, eglfs, vnc…: no display server needed; or one is named
+    return ("gte-notes: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are not set: "
+            "an ssh session or a server?).\n"
+            "- Search from the command line instead: gte-notes index|search|related|watch FOLDER "
+            "(see gte-notes --help).\n"
+            "- A screenshot without a display: QT_QPA_PLATFORM=offscreen gte-notes gui FOLDER --query TEXT "
+            "--screenshot FILE.png\n"
+            "- Or start gte-notes from a desktop session (or ssh -X).")
 
 
 def missing_xcb_packages(loads: Callable[[str], bool] = _loads) -> list[str]:

@@ -1,5 +1,5 @@
 """Tiny real sentence-transformers model folders for tests: random weights, the real gte-small
-tokenizer (../shared), a chosen pooling, and optionally code of their own (config.json auto_map)."""
+tokenizer (shipped in tests/data), a chosen pooling, and optionally code of their own (config.json auto_map)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import shutil
 import textwrap
 from pathlib import Path
 
-SHARED_CONFIG = Path(__file__).resolve().parents[2].parent / "shared" / "models" / "gte-small-config"
-TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
+# gte-small's tokenizer files (MIT), part of the project so the tests need nothing beside a clone.
+TOKENIZER_DIR = Path(__file__).resolve().parents[1] / "data" / "gte-small-tokenizer"
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
 
 
 def tiny_model(folder: Path, *, pooling: str = "mean", hidden: int = 32, max_tokens: int = 128,
@@ -25,7 +26,7 @@ def tiny_model(folder: Path, *, pooling: str = "mean", hidden: int = 32, max_tok
     hf_dir = folder.parent / f"{folder.name}-hf"
     BertModel(config, add_pooling_layer=False).save_pretrained(str(hf_dir))
     for name in TOKENIZER_FILES:
-        shutil.copy2(SHARED_CONFIG / name, hf_dir / name)
+        shutil.copy2(TOKENIZER_DIR / name, hf_dir / name)
     transformer = models.Transformer(str(hf_dir), max_seq_length=max_tokens)
     width = getattr(transformer, "get_embedding_dimension", transformer.get_word_embedding_dimension)()
     pool = models.Pooling(width, pooling_mode=pooling)

@@ -25,6 +25,7 @@ from typing import Any
 
 from gte_notes.core.errors import KnownError, ModelMissingError
 from gte_notes.core.files.config import DEFAULT_MODEL
+from gte_notes.core.offline import online_for_download
 
 BUNDLED_MODEL_ENV = "GTE_NOTES_BUNDLED_MODEL"
 
@@ -197,6 +198,7 @@ def _blob_bytes(blobs: Path) -> int:
     return total
 
 
+@online_for_download()  # the app's one use of the network, asked for by the user
 def download_model(repo_id: str, progress: Callable[[int, int], None] | None = None, *,
                    patterns: list[str] | None = None) -> Path:
     """Fetch `repo_id` into the local hub cache and return its snapshot folder.

@@ -32,6 +32,7 @@ import numpy as np
 from gte_notes.core.errors import Cancelled, KnownError
 from gte_notes.core.model.embedder import BATCH_TOKENS, MAX_BATCH_ROWS, plan_batches  # imports no torch
 from gte_notes.core.model.model_catalog import CodeConsent
+from gte_notes.core.offline import stay_offline
 
 log = logging.getLogger(__name__)
 
@@ -202,6 +203,7 @@ def serve(conn: Any, name: str, precision: str, data_dir: str, consent: CodeCons
           save_encoder: bool) -> None:
     """The child process: load the model, say so, then embed what is sent until told to stop (None),
     or the parent is gone (EOF)."""
+    stay_offline()  # inherited from the parent too; set again before this process imports the model
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), name="gte-notes parent watch",
                      daemon=True).start()
     loaded: dict[str, Any] = {}
