@@ -12,6 +12,11 @@ import platform
 import resource
 from pathlib import Path
 
+from gte_notes.core.offline import stay_offline
+
+# Benchmarks load onnxruntime and the hub libraries in-process: their telemetry off, as in the app.
+stay_offline()
+
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gte-notes-bench"
 
 
