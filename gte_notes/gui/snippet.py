@@ -123,8 +123,9 @@ def make_snippet(passage: str, highlights: Sequence[Sequence[int]], sentence: Se
     """
     skip = 0
     heading = _HEADING_LINE.match(passage)
-    if heading and heading.end() < len(passage):
-        # The row already names the heading above the text; start with the text itself.
+    if heading and heading.end() < len(passage) and clean(passage[heading.end():]).text:
+        # The row already names the heading above the text; start with the text itself (unless the
+        # rest is only markup, such as a video embed: then the heading is all there is to read).
         skip = heading.end()
     spans = sorted((int(a) - skip, int(b) - skip) for a, b in highlights
                    if int(b) > int(a) and int(a) >= skip)
@@ -169,7 +170,21 @@ def make_snippet(passage: str, highlights: Sequence[Sequence[int]], sentence: Se
             marks[-1] = (marks[-1][0], start + (j - i) - marks[-1][0])
         else:
             marks.append((start, j - i))
+    if not text.strip():  # only markup: say what it is rather than show an empty row
+        return Snippet(_what_is_embedded(passage)[:max_chars], ())
     return Snippet(prefix + text[begin:end], tuple(marks))
+
+
+_SRC = re.compile(r"""\b(?:src|href)\s*=\s*["']?(?:https?:)?//([^/"'\s>]+)""", re.IGNORECASE)
+_TAG_NAME = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)")
+
+
+def _what_is_embedded(passage: str) -> str:
+    """A passage with no readable text, in words: "Embedded iframe (www.youtube.com)"."""
+    tag, src = _TAG_NAME.search(passage), _SRC.search(passage)
+    if tag:
+        return f"Embedded {tag.group(1).lower()}" + (f" ({src.group(1)})" if src else "")
+    return " ".join(passage.split()) or "(no text)"
 
 
 class Utf16:

@@ -36,6 +36,14 @@ def test_snippets_drop_templates_and_vault_urls() -> None:
     assert "Join Dendronites and dendron.topic.pod.custom" in text
 
 
+def test_a_passage_of_markup_alone_never_shows_an_empty_snippet() -> None:
+    iframe = ('<iframe width="560" height="315" src="https://www.youtube-nocookie.com/embed/LuoD8ibOazE" '
+              'allow="clipboard-write; picture-in-picture" allowfullscreen></iframe>')
+    assert make_snippet(f"##  Office hours\n\n{iframe}", []).text == "Office hours"
+    assert make_snippet(iframe, []).text == "Embedded iframe (www.youtube-nocookie.com)"
+    assert make_snippet("## Setup\n\nRun it.", []).text == "Run it."  # a heading with text: the text
+
+
 def test_snippets_show_the_label_the_preview_shows() -> None:
     """One wikilink rule (wikilinks.py) for the preview and the result rows."""
     for inner in ("target", "Target|the label", "The label|dendron.topic.note", "Alpha|", "note.a|note.b"):

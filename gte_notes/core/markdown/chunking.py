@@ -15,6 +15,12 @@ How a note is cut:
    two-line section would become a passage too thin to embed well. Nothing smarter than that.
 5. A block too large for one chunk is cut (token_spans.py) at the last paragraph break, line break, sentence end,
    clause end or space in the second half of the allowed window, else between tokens.
+6. A passage with (nearly) no readable text - a video embed, a bare list of links, a heading alone - joins
+   the passage before it (else the one after) when the two fit the model. Embedded alone, its vector
+   stood for markup: a YouTube iframe's `allow="clipboard-write; picture-in-picture"` made five such
+   passages the best hits for "paste a picture from the clipboard", each shown with an empty snippet.
+7. What is embedded is the passage without HTML tags and comments (their text is kept): attributes and
+   URLs inside tags are not what a note says.
 
 The default target is 256 tokens, half the model's 512: shorter passages give sharper vectors and
 let the result list show the part of a note that matched, and the heading context, which also counts,
@@ -41,6 +47,16 @@ SPECIAL_TOKENS = 2  # [CLS] and [SEP], added by the model around every passage
 _CONTEXT_SEP = "\n\n"
 _PATH_SEP = " > "
 _NEWLINE = re.compile(r"\r\n?|\n")
+# HTML as preview_text.py drops it (a tag may span lines), for the embedded text.
+_HTML = re.compile(r"<!--.*?(?:-->|\Z)|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>", re.DOTALL)
+# What a reader does not read as prose: heading lines, embeds and link targets, bare URLs, wikilinks.
+_NOT_PROSE = re.compile(
+    r"^[ \t]*#{1,6}(?:[ \t][^\n]*)?$|!?\[\[[^\]\n]*\]\]|\]\([^)\n]*\)|<?\b(?:https?|ftp)://\S+",
+    re.MULTILINE,
+)
+_BLANKS = re.compile(r"(?:[ \t]*\r?\n){3,}")  # lines a dropped tag left empty
+_WORD = re.compile(r"[^\W\d_]{2,}|[^\x00-\u2e7f]")  # a word of 2+ letters, or one CJK-like character
+MIN_READABLE_WORDS = 2  # fewer than this outside headings, markup and links: a passage that says nothing
 
 
 class Tokenizer(Protocol):
@@ -93,7 +109,7 @@ def chunk_note(
     context = _Context(meta, tokenizer, target)
     sections = _sections(lines)
     packer = _Packer(text, tokens, context, sections, target)
-    spans = packer.pack()
+    spans = _join_thin(text, packer.pack(), tokens, context, max_tokens)
     return _finish(text, spans, sections, context, tokenizer, max_tokens, tokens)
 
 
@@ -114,6 +130,51 @@ def truncation_warning(chunks: list[Chunk], title_tokens: int, max_tokens: int) 
     if title_tokens > max_tokens:
         parts.append(f"its path is longer than the model's {max_tokens}-token limit and was cut for related notes")
     return "; ".join(parts)
+
+
+def readable_words(text: str) -> int:
+    """Words a reader reads in `text`: not in headings, HTML, embeds, link targets or bare URLs."""
+    if "<" in text:
+        text = _HTML.sub(" ", text)
+    return len(_WORD.findall(_NOT_PROSE.sub(" ", text)))
+
+
+def embeddable(text: str) -> str:
+    """`text` as the model should read it: without HTML tags and comments (their text stays)."""
+    if "<" not in text:
+        return text
+    return _BLANKS.sub("\n\n", _HTML.sub("", text)).strip()
+
+
+def _join_thin(text: str, spans: list[_Span], tokens: TokenSpans, context: _Context, max_tokens: int) -> list[_Span]:
+    """Spans with (nearly) no readable text join a neighbour that has some, when both fit the model."""
+    if len(spans) < 2:
+        return spans
+    room = max_tokens - SPECIAL_TOKENS - max(8, max_tokens // 32)
+    thin = [readable_words(text[s.start : s.end]) < MIN_READABLE_WORDS for s in spans]
+    out: list[_Span] = []
+    pending: _Span | None = None  # a thin span waiting for the next one
+    for span, is_thin in zip(spans, thin):
+        if pending is not None:
+            joined = _Span(pending.start, span.end, pending.first_section, span.common)
+            if tokens.count(joined.start, joined.end) + context.get(joined.common)[1] <= room:
+                span, pending = joined, None
+            else:
+                out.append(pending)
+                pending = None
+        if is_thin and out:
+            last = out[-1]
+            # The earlier span keeps its own context: the thin one adds nothing to it worth naming.
+            if tokens.count(last.start, span.end) + context.get(last.common)[1] <= room:
+                out[-1] = _Span(last.start, span.end, last.first_section, last.common)
+                continue
+        if is_thin and span is not spans[-1]:
+            pending = span
+            continue
+        out.append(span)
+    if pending is not None:
+        out.append(pending)
+    return out
 
 
 def _sections(lines: list[Line]) -> list[_Section]:
@@ -278,13 +339,16 @@ def _finish(
         span = todo.pop()
         prefix, prefix_tokens = context.get(span.common)
         body = text[span.start : span.end]
-        embed_text = prefix + body
+        readable = embeddable(body)
+        embed_text = prefix + (readable or body)
         n_tokens = prefix_tokens + tokens.count(span.start, span.end) + SPECIAL_TOKENS
         # The sum of the parts is exact when the chunk's edges fall between words (WordPiece and the
         # like never let a token cross whitespace or punctuation), and that is where cuts are made
         # whenever possible. Measuring every chunk again would double the tokenizing cost, so only
         # chunks near the limit, with an edge inside a word, or from a note with blobs are measured.
-        if tokens.inexact or n_tokens > max_tokens - margin or _inside_word(text, span.start, span.end):
+        # Markup dropped from the embedded text: its size no longer adds up from the note's tokens either.
+        if (tokens.inexact or n_tokens > max_tokens - margin or _inside_word(text, span.start, span.end)
+                or readable != body):
             n_tokens = len(tokenizer.token_offsets(embed_text)) + SPECIAL_TOKENS
         if n_tokens > max_tokens:
             # Tokenizers do not always add up across a seam; measured over, so cut this span again,
