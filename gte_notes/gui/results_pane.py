@@ -73,6 +73,18 @@ def search_notice(hits: list[Hit]) -> str:
     return "\n".join(hits.notices()) if isinstance(hits, Hits) else ""
 
 
+def count_text(hits: list[Hit]) -> str:
+    """The rows as what they are: every match, the best few of more ("20 best of 65"), or, when nothing
+    is a close match, the nearest notes (never "19 notes" beside "No close match")."""
+    n = len(hits)
+    if isinstance(hits, Hits) and n:
+        if not hits.close:
+            return f"{n} nearest"
+        if hits.matching is not None and hits.matching > n:
+            return f"{n} best of {hits.matching}"
+    return f"{n} note{'s' if n != 1 else ''}"
+
+
 def _chip_label(group: str, n: int) -> str:
     """A folder's own name, or the last level of a dotted hierarchy ("publish" for dendron.topic.publish)."""
     name = PurePosixPath(group).name
@@ -131,9 +143,8 @@ class ResultsPane(QWidget):
     # ---- the header ---------------------------------------------------------------------------
 
     def show_results(self, hits: list[Hit], query: str, ready: bool = True) -> None:
-        n = len(hits)
         # Before the index is open "0 notes" would be untrue: the list's placeholder says why it is empty.
-        self.count.setText(f"{n} note{'s' if n != 1 else ''}" if query.strip() and (ready or n) else "")
+        self.count.setText(count_text(hits) if query.strip() and (ready or hits) else "")
         self._set_chips(hits, query)
         self.show_notice(search_notice(hits) if query.strip() else "")
         if not hits:

@@ -30,7 +30,7 @@ def with_notes_of(found: list[Any], hits: list[Any]) -> list[Any]:
     if not isinstance(found, Hits):
         return hits
     out = Hits(hits)
-    out.corrected, out.close = found.corrected, found.close
+    out.corrected, out.close, out.matching = found.corrected, found.close, found.matching
     return out
 
 

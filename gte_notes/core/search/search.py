@@ -87,6 +87,8 @@ class Searcher:
         hits = self._hits(q, ranked, limit)
         hits.corrected = corrected
         hits.close = not hits or mode == "keyword" or hits[0].score >= close_match_score()
+        hits.matching = len(ranked.note_ids) if mode == "keyword" else \
+            max(int((ranked.scores >= close_match_score()).sum()), len(hits) if hits.close else 0)
         return hits
 
     def _spelled(self, q: Query) -> Query:
