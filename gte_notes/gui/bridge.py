@@ -345,7 +345,7 @@ class EngineBridge(QObject):
                 if self._model_label[0] != self.model:
                     self._model_label = (self.model, model_display_name(self.model))
                 data["model_name"] = self._model_label[1]
-            if data is not None and data.get("state") in ("scanning", "indexing"):
+            if data is not None and data.get("state") in ("scanning", "indexing", "paused"):
                 self._guarded("Listing the folder failed", lambda: add_waiting_files(data, engine), None)
         self._emit_result(self._status_result, data)
 
