@@ -178,6 +178,12 @@ class EngineBridge(QObject):
         """The readable name of the model in use, once a status has been read (else what was given)."""
         return self._model_label[1] if self._model_label[0] == self.model else self.model
 
+    @property
+    def model_dim(self) -> int:
+        """Dimensions of the model in use before any cut (0 until it has loaded): Settings warns with it."""
+        loaded = self._loaded[2] if self._loaded and self._loaded[0] == self.model else self._given_embedder
+        return int(getattr(loaded, "full_dim", 0) or getattr(loaded, "dim", 0) or 0)
+
     def set_model(self, model: str) -> None:
         """Use `model` (a name or folder) from the next `open`."""
         self.model = model

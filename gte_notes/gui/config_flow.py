@@ -76,7 +76,7 @@ class ConfigFlow:
 
     def edit_settings(self) -> None:
         dialog = SettingsDialog(self.settings, self.parent, model_in_use=self.bridge.model,
-                                model_name=self.bridge.model_name)
+                                model_name=self.bridge.model_name, model_dim=self.bridge.model_dim)
         dialog.accepted.connect(lambda: self.apply_settings(dialog.edited()))
         dialog.finished.connect(dialog.deleteLater)
         self.settings_dialog = dialog
