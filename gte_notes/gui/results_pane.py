@@ -93,6 +93,7 @@ def _chip_label(group: str, n: int) -> str:
 
 class ResultsPane(QWidget):
     open_hit = Signal(object)  # Hit
+    problem = Signal(str)  # something the user asked for could not be done, in words
     add_filter = Signal(str)  # "path:garden" or "tag:recipes": narrow the query
     sort_changed = Signal(str)  # one of SORTS
 
@@ -213,4 +214,7 @@ class ResultsPane(QWidget):
 
     def reveal(self, hit: Hit) -> None:
         # Opening the folder (not the file) is what every desktop's file manager understands.
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.full_path(hit).parent)))
+        folder = self.full_path(hit).parent
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+            QGuiApplication.clipboard().setText(str(folder))
+            self.problem.emit(f"No file manager is set up to show {folder}; its path was copied to the clipboard.")
