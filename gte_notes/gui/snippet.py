@@ -35,6 +35,7 @@ _MARKUP = re.compile(
 )
 _WIKI_INSIDE = _MARKUP.groupindex["wiki"] + 2
 LEAD = 60  # characters of context kept before the first marked word when there is no best sentence
+_STRAY = re.compile(r"(?:[.,;:!?]+(?:\s+|$))*")
 _HEADING_LINE = re.compile(r"[ \t]*#{1,6}[ \t][^\n]*\n+")
 
 
@@ -158,8 +159,11 @@ def make_snippet(passage: str, highlights: Sequence[Sequence[int]], sentence: Se
         begin = max(0, len(text) - max_chars)
         space = text.find(" ", begin)
         begin = space + 1 if 0 < begin and space >= 0 else begin
+    # Punctuation left where markup went ("{{fm.desc}}." with an empty desc) does not start a row.
+    cut = begin > 0 or lo > 0
+    begin += len(_STRAY.match(text, begin).group(0))
     end = min(len(text), begin + max_chars)
-    prefix = "… " if begin > 0 or lo > 0 else ""
+    prefix = "… " if cut else ""
     marks: list[tuple[int, int]] = []
     for a, b in spans:
         i, j = max(to_text(a), begin), min(to_text(b), end)

@@ -44,6 +44,13 @@ def test_a_passage_of_markup_alone_never_shows_an_empty_snippet() -> None:
     assert make_snippet("## Setup\n\nRun it.", []).text == "Run it."  # a heading with text: the text
 
 
+def test_a_snippet_does_not_start_with_what_removed_markup_left() -> None:
+    snip = make_snippet("## Summary\n\n{{fm.desc}}.\n\nHaving been a college journalist, questions matter.",
+                        [(48, 58)])
+    assert snip.text == "Having been a college journalist, questions matter."
+    assert snip.text[snip.marks[0][0]:sum(snip.marks[0])] == "journalist"
+
+
 def test_snippets_show_the_label_the_preview_shows() -> None:
     """One wikilink rule (wikilinks.py) for the preview and the result rows."""
     for inner in ("target", "Target|the label", "The label|dendron.topic.note", "Alpha|", "note.a|note.b"):
