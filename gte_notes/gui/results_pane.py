@@ -7,7 +7,7 @@ import dataclasses
 from collections import Counter
 from pathlib import Path, PurePosixPath
 
-from PySide6.QtCore import QObject, QPoint, Qt, QUrl, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
@@ -41,13 +41,17 @@ class ChipRow(QObject):
     """A few buttons made once and reused: typing changes their text, never makes widgets."""
 
     chosen = Signal(str)  # the filter to add, e.g. "path:garden"
+    changed = Signal()  # other chips now: fit them again
 
     def __init__(self, size: int, layout: QHBoxLayout) -> None:
         super().__init__()
         self.buttons: list[QToolButton] = []
         self.filters: list[str] = []
+        self.wanted = 0  # chips to show, if they fit (fit_chips)
         for n in range(size):
             button = QToolButton()
+            # Whole or not at all: a chip squeezed to "rele… · 7" names nothing (fit_chips hides the rest).
+            button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
             button.hide()
             button.clicked.connect(lambda _=False, n=n: self.chosen.emit(self.filters[n]))
             layout.addWidget(button)
@@ -56,6 +60,7 @@ class ChipRow(QObject):
     def show_chips(self, chips: list[tuple[str, str, str]]) -> None:
         """(text, tooltip, filter) for each chip to show."""
         self.filters = [f for _t, _tip, f in chips]
+        self.wanted = len(chips)
         for n, button in enumerate(self.buttons):
             if n < len(chips):
                 text, tip, _f = chips[n]
@@ -63,6 +68,7 @@ class ChipRow(QObject):
                     button.setText(text)
                     button.setToolTip(tip)
             button.setVisible(n < len(chips))
+        self.changed.emit()
 
     def texts(self) -> list[str]:
         return [b.text() for b in self.buttons if not b.isHidden()]
@@ -120,6 +126,9 @@ class ResultsPane(QWidget):
         self.tag_chips = ChipRow(MAX_TAG_CHIPS, row)  # tags, once they have been read
         for chips in (self.chips, self.tag_chips):
             chips.chosen.connect(self.add_filter.emit)
+            chips.changed.connect(self.fit_chips)
+        self._chip_row = chip_row
+        chip_row.installEventFilter(self)
         row.addStretch(1)
         head = QHBoxLayout()
         head.setContentsMargins(2, 0, 0, 2)
@@ -185,6 +194,26 @@ class ResultsPane(QWidget):
 
     def chip_texts(self) -> list[str]:
         return self.chips.texts() + self.tag_chips.texts()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._chip_row and event.type() == QEvent.Type.Resize:
+            self.fit_chips()
+        return False
+
+    def fit_chips(self) -> None:
+        """Show the chips, folders first, that fit the row whole; the rest wait for a wider column."""
+        room = self._chip_row.width()
+        spacing = self._chip_row.layout().spacing()
+        used, full = 0, False
+        for chips in (self.chips, self.tag_chips):
+            for n, button in enumerate(chips.buttons):
+                width = button.sizeHint().width()
+                fits = n < chips.wanted and not full and used + width <= room
+                full = full or (n < chips.wanted and not fits)  # in order: none after the first left out
+                if fits:
+                    used += width + spacing
+                if button.isHidden() == fits:
+                    button.setVisible(fits)
 
     # ---- the context menu ---------------------------------------------------------------------
 

@@ -101,12 +101,13 @@ class SettingsDialog(QDialog):
                  f" (given at start; the saved setting is {html.escape(settings.model)})")
         form.addRow("", self._hint(f"In use now: <b>{in_use}</b>{given}. A Hugging Face model name "
                                    "(downloaded once) or a sentence-transformers model folder. Changing it "
-                                   "re-embeds every note; until that is done, search finds notes by their "
-                                   "words only."))
+                                   "re-embeds every note in the background; until that is done, search "
+                                   "keeps using the current model."))
         form.addRow("Vector size", self.dims)
         form.addRow("", self.dims_note)
-        form.addRow("", self._hint("Keep only the first dimensions (from 128): a smaller index. Changing it "
-                                   "re-embeds every note."))
+        form.addRow("", self._hint("Keep only the first dimensions (from 128): a smaller index. Made smaller, "
+                                   "the vectors are cut at once, with no model run; made larger, every note "
+                                   "is re-embedded in the background."))
         form.addRow("Passage size", self.passage)
         form.addRow("", self._hint("Tokens per passage, capped at the model's own limit. Longer passages "
                                    "give fewer, broader results. Changing it re-reads every note."))

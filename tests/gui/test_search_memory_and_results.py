@@ -112,3 +112,16 @@ def test_tag_chips_narrow_to_a_tag(qtbot, make_window, tmp_path: Path, fake_embe
     chip.click()
     qtbot.waitUntil(lambda: window.shown_query == "tomatoes tag:veg", timeout=WAIT_MS)
     assert sorted(result_paths(window)) == ["garden/beans.md", "garden/peas.md"]
+
+
+def test_chips_are_shown_whole_or_not_at_all(qtbot, window) -> None:
+    window.resize(1200, 700)
+    type_query(qtbot, window, "garden soil tomatoes database")
+    wide = window.pane.chip_texts()
+    assert len(wide) >= 2
+    splitter_sizes = window.results.width()
+    window.resize(420, 700)
+    qtbot.waitUntil(lambda: window.results.width() < splitter_sizes, timeout=WAIT_MS)
+    shown = [b for b in window.pane.chips.buttons + window.pane.tag_chips.buttons if b.isVisible()]
+    assert all(b.width() >= b.sizeHint().width() for b in shown)  # never squeezed to a stub
+    assert [b.text() for b in shown] == wide[:len(shown)]  # the first ones, in order

@@ -147,3 +147,12 @@ def test_vector_size_warning_gives_a_model_folder_its_real_size(qtbot, make_wind
     dialog.dims.setValue(fake_embedder.dim + 64)
     dialog.accept()
     assert dialog.isVisible() and f"from 128 to {fake_embedder.dim}" in dialog.problem.text()
+
+
+def test_settings_hints_say_what_a_change_does(qtbot, window) -> None:
+    from PySide6.QtWidgets import QLabel
+    window.edit_settings()
+    hints = " ".join(label.text() for label in window.config.settings_dialog.findChildren(QLabel))
+    assert "words only" not in hints  # meaning search keeps working during a model change
+    assert "keeps using the current model" in hints
+    assert "no model run" in hints  # a smaller vector size is a cut, not a re-embedding
