@@ -49,9 +49,11 @@ _PATH_SEP = " > "
 _NEWLINE = re.compile(r"\r\n?|\n")
 # HTML as preview_text.py drops it (a tag may span lines), for the embedded text.
 _HTML = re.compile(r"<!--.*?(?:-->|\Z)|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>", re.DOTALL)
-# What a reader does not read as prose: heading lines, embeds and link targets, bare URLs, wikilinks.
+# What a reader does not read as prose: heading lines, embeds and link targets, bare URLs, wikilinks,
+# template markup ({{fm.desc}}).
 _NOT_PROSE = re.compile(
-    r"^[ \t]*#{1,6}(?:[ \t][^\n]*)?$|!?\[\[[^\]\n]*\]\]|\]\([^)\n]*\)|<?\b(?:https?|ftp)://\S+",
+    r"^[ \t]*#{1,6}(?:[ \t][^\n]*)?$|!?\[\[[^\]\n]*\]\]|\]\([^)\n]*\)|<?\b(?:https?|ftp)://\S+"
+    r"|\{\{[^{}\n]*\}\}",
     re.MULTILINE,
 )
 _BLANKS = re.compile(r"(?:[ \t]*\r?\n){3,}")  # lines a dropped tag left empty
@@ -109,7 +111,7 @@ def chunk_note(
     context = _Context(meta, tokenizer, target)
     sections = _sections(lines)
     packer = _Packer(text, tokens, context, sections, target)
-    spans = _join_thin(text, packer.pack(), tokens, context, max_tokens)
+    spans = _join_thin(text, packer.pack(), tokens, context, tokenizer)
     return _finish(text, spans, sections, context, tokenizer, max_tokens, tokens)
 
 
@@ -146,34 +148,51 @@ def embeddable(text: str) -> str:
     return _BLANKS.sub("\n\n", _HTML.sub("", text)).strip()
 
 
-def _join_thin(text: str, spans: list[_Span], tokens: TokenSpans, context: _Context, max_tokens: int) -> list[_Span]:
-    """Spans with (nearly) no readable text join a neighbour that has some, when both fit the model."""
+def _join_thin(text: str, spans: list[_Span], tokens: TokenSpans, context: _Context,
+               tokenizer: Tokenizer) -> list[_Span]:
+    """Spans with (nearly) no readable text join a neighbour that has some, when both fit the model.
+
+    A thin span costs the model only what is embedded of it (its markup is not), so an embed whose
+    attributes alone take 200 tokens still joins a full passage."""
     if len(spans) < 2:
         return spans
+    max_tokens = tokenizer.max_tokens
     room = max_tokens - SPECIAL_TOKENS - max(8, max_tokens // 32)
     thin = [readable_words(text[s.start : s.end]) < MIN_READABLE_WORDS for s in spans]
+
+    def cost(span: _Span, is_thin: bool) -> int:
+        body = text[span.start : span.end]
+        if not is_thin or (readable := embeddable(body)) == body:
+            return tokens.count(span.start, span.end)
+        return len(tokenizer.token_offsets(readable))
+
     out: list[_Span] = []
-    pending: _Span | None = None  # a thin span waiting for the next one
+    out_cost: list[int] = []
+    pending: tuple[_Span, int] | None = None  # a thin span waiting for the next one, and its cost
     for span, is_thin in zip(spans, thin):
+        n = cost(span, is_thin)
         if pending is not None:
-            joined = _Span(pending.start, span.end, pending.first_section, span.common)
-            if tokens.count(joined.start, joined.end) + context.get(joined.common)[1] <= room:
-                span, pending = joined, None
+            first, first_cost = pending
+            pending = None
+            if first_cost + n + context.get(span.common)[1] <= room:
+                span, n = _Span(first.start, span.end, first.first_section, span.common), first_cost + n
             else:
-                out.append(pending)
-                pending = None
+                out.append(first)
+                out_cost.append(first_cost)
         if is_thin and out:
             last = out[-1]
             # The earlier span keeps its own context: the thin one adds nothing to it worth naming.
-            if tokens.count(last.start, span.end) + context.get(last.common)[1] <= room:
+            if out_cost[-1] + n + context.get(last.common)[1] <= room:
                 out[-1] = _Span(last.start, span.end, last.first_section, last.common)
+                out_cost[-1] += n
                 continue
-        if is_thin and span is not spans[-1]:
-            pending = span
+        if is_thin and span.end != spans[-1].end:
+            pending = (span, n)
             continue
         out.append(span)
+        out_cost.append(n)
     if pending is not None:
-        out.append(pending)
+        out.append(pending[0])
     return out
 
 
@@ -340,7 +359,8 @@ def _finish(
         prefix, prefix_tokens = context.get(span.common)
         body = text[span.start : span.end]
         readable = embeddable(body)
-        embed_text = prefix + (readable or body)
+        # Markup alone (an embed no neighbour had room for): its context says more than its attributes.
+        embed_text = prefix + readable if readable or prefix else body
         n_tokens = prefix_tokens + tokens.count(span.start, span.end) + SPECIAL_TOKENS
         # The sum of the parts is exact when the chunk's edges fall between words (WordPiece and the
         # like never let a token cross whitespace or punctuation), and that is where cuts are made
