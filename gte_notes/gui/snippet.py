@@ -39,11 +39,19 @@ _STRAY = re.compile(r"(?:[.,;:!?]+(?:\s+|$))*")
 _HEADING_LINE = re.compile(r"[ \t]*#{1,6}[ \t][^\n]*\n+")
 
 
+# Words too common to be worth a mark, beyond the function words every language list has (those lists
+# also guess languages and trim keyword queries, so they stay short): "us" (which "use" stems to), "can".
+_UNMARKED = {"en": frozenset("us can also will would could should may might must just so very more most "
+                             "other some any all each than then there these those such only same".split())}
+
+
 def worth_marking(word: str, lang: str = "en") -> bool:
     """Marking every "a" and "the" (the function words of the passage's language, stopwords.py) hides
     the words that matter; phrases keep theirs. One character of Chinese or Japanese is a word."""
+    folded = fold(word)
     return " " in word.strip() or ((len(word) > 1 or not word.isascii())
-                                   and fold(word) not in STOPWORDS.get(lang, frozenset()))
+                                   and folded not in STOPWORDS.get(lang, frozenset())
+                                   and folded not in _UNMARKED.get(lang, frozenset()))
 
 
 @dataclass(frozen=True)

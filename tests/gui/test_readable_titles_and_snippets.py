@@ -51,6 +51,14 @@ def test_a_snippet_does_not_start_with_what_removed_markup_left() -> None:
     assert snip.text[snip.marks[0][0]:sum(snip.marks[0])] == "journalist"
 
 
+def test_common_words_are_not_marked() -> None:
+    from gte_notes.core.search.highlight import highlight
+    passage = "Let us use the tool. You can also put it in a folder."
+    spans, _ = highlight(passage, ["use", "can", "also", "in", "folder"])
+    snip = make_snippet(passage, spans)
+    assert [snip.text[a:a + n] for a, n in snip.marks] == ["use", "folder"]  # not "us" (use's stem), "can"...
+
+
 def test_snippets_show_the_label_the_preview_shows() -> None:
     """One wikilink rule (wikilinks.py) for the preview and the result rows."""
     for inner in ("target", "Target|the label", "The label|dendron.topic.note", "Alpha|", "note.a|note.b"):

@@ -260,6 +260,8 @@ class Searcher:
                    for t in q.terms}
         languages = self.keyword.languages()
         prefix = q.terms[-1] if q.open_end and self.prefix_last and q.terms else ""
+        if prefix and self.keyword.word_freq(prefix):
+            prefix = ""  # already a word of the notes: "plan" marks plan, not every "planning" too
         hits = Hits()
         for note_id, chunk_id, score in zip(note_ids, chunk_ids, ranked.scores[:limit].tolist()):
             note, row = notes.get(note_id), rows.get(chunk_id)
