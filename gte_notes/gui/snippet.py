@@ -41,8 +41,11 @@ _HEADING_LINE = re.compile(r"[ \t]*#{1,6}[ \t][^\n]*\n+")
 
 # Words too common to be worth a mark, beyond the function words every language list has (those lists
 # also guess languages and trim keyword queries, so they stay short): "us" (which "use" stems to), "can".
-_UNMARKED = {"en": frozenset("us can also will would could should may might must just so very more most "
-                             "other some any all each than then there these those such only same".split())}
+_UNMARKED = {"en": frozenset([
+    "us", "can", "also", "will", "would", "could", "should", "may", "might", "must", "just", "so", "very",
+    "more", "most", "other", "some", "any", "all", "each", "than", "then", "there", "these", "those", "such",
+    "only", "same",
+])}
 
 
 def worth_marking(word: str, lang: str = "en") -> bool:
