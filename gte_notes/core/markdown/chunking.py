@@ -15,7 +15,7 @@ How a note is cut:
    two-line section would become a passage too thin to embed well. Nothing smarter than that.
 5. A block too large for one chunk is cut (token_spans.py) at the last paragraph break, line break, sentence end,
    clause end or space in the second half of the allowed window, else between tokens.
-6. A passage with (nearly) no readable text - a video embed, a bare list of links, a heading alone - joins
+6. A passage with no readable text of its own - a video embed, an embedded note, a heading alone - joins
    the passage before it (else the one after) when the two fit the model. Embedded alone, its vector
    stood for markup: a YouTube iframe's `allow="clipboard-write; picture-in-picture"` made five such
    passages the best hits for "paste a picture from the clipboard", each shown with an empty snippet.
@@ -49,16 +49,17 @@ _PATH_SEP = " > "
 _NEWLINE = re.compile(r"\r\n?|\n")
 # HTML as preview_text.py drops it (a tag may span lines), for the embedded text.
 _HTML = re.compile(r"<!--.*?(?:-->|\Z)|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>", re.DOTALL)
-# What a reader does not read as prose: heading lines, embeds and link targets, bare URLs, wikilinks,
-# template markup ({{fm.desc}}).
+# What says nothing of its own: heading lines (the context line names them anyway), embedded notes and
+# images (![[...]], ![alt](src)), template markup ({{fm.desc}}). Links and bare URLs do say something: a
+# "# Reverse Engineering" section holding one GitHub link was the passage a query about reversing found
+# (vaultofknowledge), and joined to its neighbour it ranked lower.
 _NOT_PROSE = re.compile(
-    r"^[ \t]*#{1,6}(?:[ \t][^\n]*)?$|!?\[\[[^\]\n]*\]\]|\]\([^)\n]*\)|<?\b(?:https?|ftp)://\S+"
-    r"|\{\{[^{}\n]*\}\}",
+    r"^[ \t]*#{1,6}(?:[ \t][^\n]*)?$|!\[\[[^\]\n]*\]\]|!\[[^\]\n]*\]\([^)\n]*\)|\{\{[^{}\n]*\}\}",
     re.MULTILINE,
 )
 _BLANKS = re.compile(r"(?:[ \t]*\r?\n){3,}")  # lines a dropped tag left empty
 _WORD = re.compile(r"[^\W\d_]{2,}|[^\x00-\u2e7f]")  # a word of 2+ letters, or one CJK-like character
-MIN_READABLE_WORDS = 2  # fewer than this outside headings, markup and links: a passage that says nothing
+MIN_READABLE_WORDS = 1  # none outside headings and markup: a passage that says nothing of its own
 
 
 class Tokenizer(Protocol):
@@ -135,7 +136,7 @@ def truncation_warning(chunks: list[Chunk], title_tokens: int, max_tokens: int) 
 
 
 def readable_words(text: str) -> int:
-    """Words a reader reads in `text`: not in headings, HTML, embeds, link targets or bare URLs."""
+    """Words a reader reads in `text`: not in headings, HTML, embedded notes or images, template markup."""
     if "<" in text:
         text = _HTML.sub(" ", text)
     return len(_WORD.findall(_NOT_PROSE.sub(" ", text)))
