@@ -287,3 +287,13 @@ class CharTokenizer(RegexTokenizer):
 
     def count(self, text: str) -> int:
         return len(self.token_offsets(text)) + 2
+
+
+def test_words_of_their_own_decide_what_is_a_thin_passage() -> None:
+    from gte_notes.core.markdown.chunking import readable_words
+    assert readable_words('## Video\n\n<iframe src="https://youtube.com/x" allow="clipboard-write"></iframe>') == 0
+    assert readable_words("## Summary\n\n{{fm.desc}}\n\n![[other.note#part]]\n\n![](/img/a.png)") == 0
+    assert readable_words("# Reverse Engineering\n- https://github.com/deut-erium/RNGeesus") > 0  # a link says something
+    # A whole paragraph on one "heading" line (SciFact abstracts have these) is text, not a heading alone.
+    assert readable_words("### Diabetic retinopathy  Diabetic retinopathy may be the most common microvascular "
+                          "complication of diabetes and a leading cause of new blindness in adults.") > 5

@@ -49,12 +49,13 @@ _PATH_SEP = " > "
 _NEWLINE = re.compile(r"\r\n?|\n")
 # HTML as preview_text.py drops it (a tag may span lines), for the embedded text.
 _HTML = re.compile(r"<!--.*?(?:-->|\Z)|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>", re.DOTALL)
-# What says nothing of its own: heading lines (the context line names them anyway), embedded notes and
+# What says nothing of its own: heading lines (the context line names them anyway; a "heading" of a whole
+# paragraph on one line, as some SciFact abstracts have, is read as text), embedded notes and
 # images (![[...]], ![alt](src)), template markup ({{fm.desc}}). Links and bare URLs do say something: a
 # "# Reverse Engineering" section holding one GitHub link was the passage a query about reversing found
 # (vaultofknowledge), and joined to its neighbour it ranked lower.
 _NOT_PROSE = re.compile(
-    r"^[ \t]*#{1,6}(?:[ \t][^\n]*)?$|!\[\[[^\]\n]*\]\]|!\[[^\]\n]*\]\([^)\n]*\)|\{\{[^{}\n]*\}\}",
+    r"^[ \t]*#{1,6}(?:[ \t][^\n]{0,120})?$|!\[\[[^\]\n]*\]\]|!\[[^\]\n]*\]\([^)\n]*\)|\{\{[^{}\n]*\}\}",
     re.MULTILINE,
 )
 _BLANKS = re.compile(r"(?:[ \t]*\r?\n){3,}")  # lines a dropped tag left empty
