@@ -55,7 +55,7 @@ _HTML = re.compile(r"<!--.*?(?:-->|\Z)|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>"
 # "# Reverse Engineering" section holding one GitHub link was the passage a query about reversing found
 # (vaultofknowledge), and joined to its neighbour it ranked lower.
 _NOT_PROSE = re.compile(
-    r"^[ \t]*#{1,6}(?:[ \t][^\n]{0,120})?$|!\[\[[^\]\n]*\]\]|!\[[^\]\n]*\]\([^)\n]*\)|\{\{[^{}\n]*\}\}",
+    r"^[ \t]*#{1,6}(?:[ \t][^\n]{0,80})?$|!\[\[[^\]\n]*\]\]|!\[[^\]\n]*\]\([^)\n]*\)|\{\{[^{}\n]*\}\}",
     re.MULTILINE,
 )
 _BLANKS = re.compile(r"(?:[ \t]*\r?\n){3,}")  # lines a dropped tag left empty
