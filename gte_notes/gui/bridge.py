@@ -183,6 +183,12 @@ class EngineBridge(QObject):
         """The readable name of the model in use, once a status has been read (else what was given)."""
         return self._model_label[1] if self._model_label[0] == self.model else self.model
 
+    @property
+    def model_dim(self) -> int:
+        """Dimensions of the model in use before any cut (0 until it has loaded): Settings warns with it."""
+        loaded = self._loaded[2] if self._loaded and self._loaded[0] == self.model else self._given_embedder
+        return int(getattr(loaded, "full_dim", 0) or getattr(loaded, "dim", 0) or 0)
+
     def set_model(self, model: str) -> None:
         """Use `model` (a name or folder) from the next `open`."""
         self.model = model
@@ -352,7 +358,7 @@ class EngineBridge(QObject):
                 if self._model_label[0] != self.model:
                     self._model_label = (self.model, model_display_name(self.model))
                 data["model_name"] = self._model_label[1]
-            if data is not None and data.get("state") in ("scanning", "indexing"):
+            if data is not None and data.get("state") in ("scanning", "indexing", "paused"):
                 self._guarded("Listing the folder failed", lambda: add_waiting_files(data, engine), None)
         self._emit_result(self._status_result, data)
 

@@ -36,6 +36,7 @@ class ConfigFlow:
         self.bridge = bridge
         self.model_dialog: ModelMissingDialog | None = None
         self.settings_dialog: SettingsDialog | None = None
+        self._before_change: Settings | None = None  # the saved settings a model change started from
 
     def save(self) -> None:
         Task(self.settings.save) \
@@ -76,7 +77,7 @@ class ConfigFlow:
 
     def edit_settings(self) -> None:
         dialog = SettingsDialog(self.settings, self.parent, model_in_use=self.bridge.model,
-                                model_name=self.bridge.model_name)
+                                model_name=self.bridge.model_name, model_dim=self.bridge.model_dim)
         dialog.accepted.connect(lambda: self.apply_settings(dialog.edited()))
         dialog.finished.connect(dialog.deleteLater)
         self.settings_dialog = dialog
@@ -85,6 +86,7 @@ class ConfigFlow:
     def apply_settings(self, new: Settings) -> None:
         restart = needs_restart(self.settings, new)
         model_only = restart and not needs_restart(_with_model_of(self.settings, new), new)
+        before = dataclasses.replace(self.settings)
         if new.model != self.settings.model:  # else a --model given at start stays in force
             self.bridge.set_model(new.model_name())
         for field in vars(new):
@@ -92,6 +94,7 @@ class ConfigFlow:
         self.window.set_result_count(new.result_count)
         self.save()
         if model_only and self.bridge.change_model():
+            self._before_change = self._before_change or before
             return  # re-embedded in the background; search keeps the current model until then
         if restart and new.folders:
             self.window.open_folder(new.folders[0])
@@ -109,8 +112,13 @@ class ConfigFlow:
             return
         self.bridge.set_model(serving.name)
         self.bridge.precision = serving.precision
-        self.settings.model, self.settings.precision = serving.name, serving.precision
-        self.settings.dims, self.settings.passage_tokens = serving.dims, serving.passage_tokens
+        before, self._before_change = self._before_change, None
+        # The saved settings as they were: the serving model may be a --model given at start, a one-off
+        # that cancelling must not make permanent.
+        back = before if before is not None else serving
+        self.settings.model = back.model if before is not None else serving.name
+        self.settings.precision, self.settings.dims = back.precision, back.dims
+        self.settings.passage_tokens = back.passage_tokens
         self.save()
 
 

@@ -92,19 +92,27 @@ def obsidian_url(path: Path) -> QUrl:
 
 
 def open_note(path: Path, line: int, command: str = "",
-              on_error: Callable[[BaseException], None] | None = None) -> None:
-    """Open the note; a failure that shows at once raises KnownError, a later one goes to `on_error`."""
+              on_error: Callable[[BaseException], None] | None = None,
+              on_done: Callable[[object], None] | None = None) -> bool:
+    """Open the note; a failure that shows at once raises KnownError, a later one goes to `on_error`.
+    True when it is open now; False when the editor command is still starting (`on_done` follows)."""
+    if not path.is_file():
+        # Handed a missing path, most editors create an empty file there: the notes folder is never written to.
+        raise KnownError(f"{path.name} is no longer in the notes folder (deleted or renamed); nothing was opened.")
     if command.strip().lower() == OBSIDIAN:
         if not QDesktopServices.openUrl(obsidian_url(path)):
             raise KnownError("Obsidian could not be started to open the note (is it installed?). "
                              "Choose another way to open notes in Settings.")
-        return
+        return True
     if not command.strip():
         if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
             raise KnownError(f"No application is set up to open {path.name}. "
                              "Set an editor command in Settings.")
-        return
+        return True
     task = Task(run_editor, command, path, line)
     if on_error is not None:
         task.on_error(on_error)
+    if on_done is not None:
+        task.on_done(on_done)
     task.start(NewThread())
+    return False

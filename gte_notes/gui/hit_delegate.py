@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect, QSize, Qt
 from PySide6.QtGui import (
+    QColor,
     QFont,
     QFontMetrics,
     QPainter,
@@ -23,7 +24,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem,
 from gte_notes.core.search.results import Hit
 from gte_notes.gui.hits_model import HIT_ROLE, LINKED_ROLE, SNIPPET_ROLE
 from gte_notes.gui.snippet import Snippet, Utf16
-from gte_notes.gui.style import mark_background, mix
+from gte_notes.gui.style import dimmed, mark_background, mix
 
 LINKED_MARK = "↔ linked ·"  # a related note the shown note already links to
 PAD_X = 10
@@ -33,6 +34,12 @@ GAP = 2
 
 Index = QModelIndex | QPersistentModelIndex
 
+
+def row_colors(pal: QPalette, group: QPalette.ColorGroup, selected: bool) -> tuple[QColor, QColor, QColor]:
+    """A row's text, background and dimmed text (its path and score), selected or not."""
+    fg = pal.color(group, QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
+    bg = pal.color(group, QPalette.ColorRole.Highlight if selected else QPalette.ColorRole.Base)
+    return fg, bg, dimmed(fg, bg)
 
 class HitDelegate(QStyledItemDelegate):
     def __init__(self, parent: QWidget | None = None, passage_lines: int = 2) -> None:
@@ -75,9 +82,7 @@ class HitDelegate(QStyledItemDelegate):
         pal = opt.palette
         group = QPalette.ColorGroup.Active if opt.state & QStyle.StateFlag.State_Active \
             else QPalette.ColorGroup.Inactive
-        fg = pal.color(group, QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
-        bg = pal.color(group, QPalette.ColorRole.Highlight if selected else QPalette.ColorRole.Base)
-        dim = mix(fg, bg, 0.4)
+        fg, bg, dim = row_colors(pal, group, selected)
         title_font, small_font, body_font = self._fonts(opt.font)
         rect = opt.rect.adjusted(PAD_X, PAD_Y, -PAD_X, -PAD_Y)
 

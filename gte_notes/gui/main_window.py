@@ -311,19 +311,30 @@ class MainWindow(QMainWindow):
 
     def open_hit(self, hit: Hit | None) -> None:
         if hit is not None:
-            self.memory.opened(hit)
-            self.open_path(hit.path, hit.line)
+            if self.open_path(hit.path, hit.line):
+                self.memory.opened(hit)
+            elif not (Path(self.bridge.folder) / PurePosixPath(hit.path)).is_file():
+                self.memory.forget(hit.path)  # gone from the folder: gone from recently opened too
+                if not self.search.text().strip():
+                    self._show_recent()
 
-    def open_path(self, relpath: str, line: int = 1) -> None:
+    def open_path(self, relpath: str, line: int = 1) -> bool:
+        """Open a note in the editor; False when it could not be (the reason is shown)."""
         if not self.bridge.folder:
-            return
+            return False
+
+        def failed(err: BaseException) -> None:
+            self.health.clearMessage()  # never "Opened …" beside the error
+            self._error(str(err), not isinstance(err, KnownError), repr(err))
+
         try:
-            open_note(Path(self.bridge.folder) / PurePosixPath(relpath), line, self.settings.editor_command,
-                      on_error=lambda err: self._error(str(err), not isinstance(err, KnownError), repr(err)))
+            opened = open_note(Path(self.bridge.folder) / PurePosixPath(relpath), line, self.settings.editor_command,
+                               on_error=failed, on_done=lambda _r: self.health.showMessage(f"Opened {relpath}", 3000))
         except KnownError as err:
             self.known_error(str(err))
-        else:
-            self.health.showMessage(f"Opened {relpath}", 3000)
+            return False
+        self.health.showMessage(f"Opened {relpath}" if opened else f"Opening {relpath}…", 3000)
+        return True
 
     # ---- index health and errors ---------------------------------------------------------------
 
@@ -358,6 +369,11 @@ class MainWindow(QMainWindow):
 
     def _status_done(self, status: dict[str, Any]) -> None:
         self.health.set_status(status)
+        # Recently opened notes deleted or renamed since: dropped, so Enter never opens a missing path.
+        complete = status.get("state") == "idle" and status.get("files") and not status.get("folder_problem")
+        if complete and self.memory.forget_missing({f["path"] for f in status["files"]}) \
+                and not self.search.text().strip():
+            self._show_recent()
         self.notes_indexed = int(status.get("counts", {}).get("indexed", 0))
         self.notes_read = int(status.get("files_total", 0))
         if not self.search.text().strip():

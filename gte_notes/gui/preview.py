@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from urllib.parse import unquote
 
-from PySide6.QtCore import QEvent, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QColor,
     QDesktopServices,
@@ -19,6 +19,7 @@ from PySide6.QtGui import (
     QKeyEvent,
     QMouseEvent,
     QPalette,
+    QResizeEvent,
     QTextCharFormat,
     QTextCursor,
     QTextDocument,
@@ -46,6 +47,7 @@ class NotePreview(QTextBrowser):
         self.path: str | None = None
         self._words = WordMarker(self, self._word_format)
         self._scroll_gen = 0
+        self._resize_anchor: int | None = None  # where the text at the top was when a resize began
         self._scrolled_to = 0
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
@@ -88,6 +90,25 @@ class NotePreview(QTextBrowser):
         self._mark(passage, query, scroll=keep is None, near=near)
         if keep is not None:
             self.verticalScrollBar().setValue(keep)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        # A narrower or wider view re-wraps the note and the same scroll value shows other text: keep the
+        # text that was at the top there (once per burst of resizes while a window edge is dragged).
+        if self.path is not None and self._resize_anchor is None and self.verticalScrollBar().value() > 0:
+            self._resize_anchor = self.cursorForPosition(QPoint(0, 0)).position()
+            QTimer.singleShot(0, self, self._keep_top)
+        super().resizeEvent(event)
+
+    def _keep_top(self) -> None:
+        anchor, self._resize_anchor = self._resize_anchor, None
+        if anchor is None or self.path is None:
+            return
+        block = self.document().findBlock(anchor)
+        if block.isValid():
+            rect = self.document().documentLayout().blockBoundingRect(block)
+            bar = self.verticalScrollBar()
+            bar.setValue(max(0, int(rect.top()) - 6))
+            self._scrolled_to = bar.value()
 
     def show_passage(self, passage: str, query: str = "", near: float | None = None) -> None:
         self._mark(passage, query, scroll=True, near=near)

@@ -14,7 +14,7 @@ import re
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QRegularExpression, QTimer
 from PySide6.QtGui import QTextBlock, QTextCharFormat, QTextCursor, QTextDocument
 from PySide6.QtWidgets import QTextEdit
 
@@ -96,8 +96,8 @@ class WordMarker(QObject):
         self.done = False
         doc = self.view.document()
         begin = first if first is not None and first.isValid() else doc.begin()
-        state = _Scan(q.terms, q.phrases, q.terms[-1] if q.open_end and q.terms else "", fixed, begin,
-                      doc.begin(), self._format())
+        state = _Scan(q.terms, q.phrases, _still_typed(doc, q.terms[-1]) if q.open_end and q.terms else "",
+                      fixed, begin, doc.begin(), self._format())
         state.lang = language_of(_sample(begin))
         gen = self._gen
         QTimer.singleShot(0, self, lambda: self._step(gen, state))
@@ -124,6 +124,14 @@ class WordMarker(QObject):
             self.done = True
         else:
             QTimer.singleShot(0, self, lambda: self._step(gen, state))
+
+
+def _still_typed(doc: QTextDocument, word: str) -> str:
+    """`word` as a prefix to mark words by, or "" when the note has it as a whole word: then the user most
+    likely typed all of it ("plan" marks plan, not planning and planet), as the result rows do."""
+    whole = QRegularExpression(rf"\b{QRegularExpression.escape(word)}\b",
+                               QRegularExpression.PatternOption.CaseInsensitiveOption)
+    return "" if not doc.find(whole).isNull() else word
 
 
 def _sample(block: QTextBlock, chars: int = 3000) -> str:

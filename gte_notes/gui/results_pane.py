@@ -7,7 +7,7 @@ import dataclasses
 from collections import Counter
 from pathlib import Path, PurePosixPath
 
-from PySide6.QtCore import QObject, QPoint, Qt, QUrl, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
@@ -42,13 +42,17 @@ class ChipRow(QObject):
     """A few buttons made once and reused: typing changes their text, never makes widgets."""
 
     chosen = Signal(str)  # the filter to add, e.g. "path:garden"
+    changed = Signal()  # other chips now: fit them again
 
     def __init__(self, size: int, layout: QHBoxLayout) -> None:
         super().__init__()
         self.buttons: list[QToolButton] = []
         self.filters: list[str] = []
+        self.wanted = 0  # chips to show, if they fit (fit_chips)
         for n in range(size):
             button = QToolButton()
+            # Whole or not at all: a chip squeezed to "rele… · 7" names nothing (fit_chips hides the rest).
+            button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
             button.hide()
             button.clicked.connect(lambda _=False, n=n: self.chosen.emit(self.filters[n]))
             layout.addWidget(button)
@@ -57,6 +61,7 @@ class ChipRow(QObject):
     def show_chips(self, chips: list[tuple[str, str, str]]) -> None:
         """(text, tooltip, filter) for each chip to show."""
         self.filters = [f for _t, _tip, f in chips]
+        self.wanted = len(chips)
         for n, button in enumerate(self.buttons):
             if n < len(chips):
                 text, tip, _f = chips[n]
@@ -64,6 +69,7 @@ class ChipRow(QObject):
                     button.setText(text)
                     button.setToolTip(tip)
             button.setVisible(n < len(chips))
+        self.changed.emit()
 
     def texts(self) -> list[str]:
         return [b.text() for b in self.buttons if not b.isHidden()]
@@ -74,6 +80,18 @@ def search_notice(hits: list[Hit]) -> str:
     return "\n".join(hits.notices()) if isinstance(hits, Hits) else ""
 
 
+def count_text(hits: list[Hit]) -> str:
+    """The rows as what they are: every match, the best few of more ("20 best of 65"), or, when nothing
+    is a close match, the nearest notes (never "19 notes" beside "No close match")."""
+    n = len(hits)
+    if isinstance(hits, Hits) and n:
+        if not hits.close:
+            return f"{n} nearest"
+        if hits.matching is not None and hits.matching > n:
+            return f"{n} best of {hits.matching}"
+    return f"{n} note{'s' if n != 1 else ''}"
+
+
 def _chip_label(group: str, n: int) -> str:
     """A folder's own name, or the last level of a dotted hierarchy ("publish" for dendron.topic.publish)."""
     name = PurePosixPath(group).name
@@ -82,6 +100,7 @@ def _chip_label(group: str, n: int) -> str:
 
 class ResultsPane(QWidget):
     open_hit = Signal(object)  # Hit
+    problem = Signal(str)  # something the user asked for could not be done, in words
     add_filter = Signal(str)  # "path:garden" or "tag:recipes": narrow the query
     sort_changed = Signal(str)  # one of SORTS
 
@@ -109,6 +128,9 @@ class ResultsPane(QWidget):
         self.tag_chips = ChipRow(MAX_TAG_CHIPS, row)  # tags, once they have been read
         for chips in (self.chips, self.tag_chips):
             chips.chosen.connect(self.add_filter.emit)
+            chips.changed.connect(self.fit_chips)
+        self._chip_row = chip_row
+        chip_row.installEventFilter(self)
         row.addStretch(1)
         head = QHBoxLayout()
         head.setContentsMargins(2, 0, 0, 2)
@@ -133,9 +155,8 @@ class ResultsPane(QWidget):
     # ---- the header ---------------------------------------------------------------------------
 
     def show_results(self, hits: list[Hit], query: str, ready: bool = True) -> None:
-        n = len(hits)
         # Before the index is open "0 notes" would be untrue: the list's placeholder says why it is empty.
-        self.count.setText(f"{n} note{'s' if n != 1 else ''}" if query.strip() and (ready or n) else "")
+        self.count.setText(count_text(hits) if query.strip() and (ready or hits) else "")
         self._set_chips(hits, query)
         self.show_notice(search_notice(hits) if query.strip() else "")
         if not hits:
@@ -176,6 +197,26 @@ class ResultsPane(QWidget):
     def chip_texts(self) -> list[str]:
         return self.chips.texts() + self.tag_chips.texts()
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._chip_row and event.type() == QEvent.Type.Resize:
+            self.fit_chips()
+        return False
+
+    def fit_chips(self) -> None:
+        """Show the chips, folders first, that fit the row whole; the rest wait for a wider column."""
+        room = self._chip_row.width()
+        spacing = self._chip_row.layout().spacing()
+        used, full = 0, False
+        for chips in (self.chips, self.tag_chips):
+            for n, button in enumerate(chips.buttons):
+                width = button.sizeHint().width()
+                fits = n < chips.wanted and not full and used + width <= room
+                full = full or (n < chips.wanted and not fits)  # in order: none after the first left out
+                if fits:
+                    used += width + spacing
+                if button.isHidden() == fits:
+                    button.setVisible(fits)
+
     # ---- the context menu ---------------------------------------------------------------------
 
     def _menu(self, pos: QPoint) -> None:
@@ -206,4 +247,7 @@ class ResultsPane(QWidget):
 
     def reveal(self, hit: Hit) -> None:
         # Opening the folder (not the file) is what every desktop's file manager understands.
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.full_path(hit).parent)))
+        folder = self.full_path(hit).parent
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+            QGuiApplication.clipboard().setText(str(folder))
+            self.problem.emit(f"No file manager is set up to show {folder}; its path was copied to the clipboard.")

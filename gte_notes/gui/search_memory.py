@@ -62,12 +62,18 @@ class SearchMemory(QObject):
         del self.notes[MAX_NOTES:]
         self.changed.emit()
 
-    def forget_missing(self, known: set[str]) -> None:
-        """Drop recent notes that are no longer in the folder (after a status read)."""
+    def forget_missing(self, known: set[str]) -> bool:
+        """Drop recent notes that are no longer in the folder (after a status read); True if any went."""
         kept = [n for n in self.notes if n.path in known]
         if len(kept) != len(self.notes):
             self.notes = kept
             self.changed.emit()
+            return True
+        return False
+
+    def forget(self, path: str) -> None:
+        """Drop one recent note (it could not be opened: it is no longer there)."""
+        self.forget_missing({n.path for n in self.notes if n.path != path})
 
     def save(self) -> None:
         """At close, with the window geometry (the caller syncs the store)."""

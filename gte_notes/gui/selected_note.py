@@ -157,9 +157,17 @@ class SelectedNote(QObject):
         self._load_preview(Hit(path=found, title=self.bridge.title_of(found), score=0.0, passage="", line=1,
                                start=0, end=0), keep_scroll=False)
         self.preview.set_back(bool(self.history))
+        self._relate_to(self.shown)
 
     def back(self) -> None:
         """Alt+Left, the mouse's back button or the Back button: the note shown before a followed link."""
         if self.history:
             self._load_preview(self.history.pop(), keep_scroll=False)
+            self._relate_to(self.shown)
         self.preview.set_back(bool(self.history))
+
+    def _relate_to(self, hit: Hit | None) -> None:
+        """Related notes follow the note a link led to (and back): the panel is about the note on show."""
+        if hit is not None and hit.path != self.related.path:
+            self.related.loading(hit.path, hit.title)
+            self.bridge.related(hit.path, FETCH)

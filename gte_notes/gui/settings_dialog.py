@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import os
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -43,7 +44,7 @@ def _globs(edit: QPlainTextEdit) -> list[str]:
 
 class SettingsDialog(QDialog):
     def __init__(self, settings: Settings, parent: QWidget | None = None, *, model_in_use: str = "",
-                 model_name: str = "") -> None:
+                 model_name: str = "", model_dim: int = 0) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setMinimumWidth(560)
@@ -51,6 +52,7 @@ class SettingsDialog(QDialog):
         # The model running now may have come from --model or $GTE_NOTES_MODEL rather than the saved
         # settings: show that one, and keep the saved setting unless the user edits the field.
         self._in_use = model_in_use or settings.model
+        self._in_use_name, self._in_use_dim = model_name or self._in_use, model_dim
 
         self.folder = QLineEdit(settings.folders[0] if settings.folders else "")
         self.model = QLineEdit(self._in_use)
@@ -110,12 +112,13 @@ class SettingsDialog(QDialog):
                  f" (given at start; the saved setting is {html.escape(settings.model)})")
         form.addRow("", self._hint(f"In use now: <b>{in_use}</b>{given}. A Hugging Face model name "
                                    "(downloaded once) or a sentence-transformers model folder. Changing it "
-                                   "re-embeds every note; until that is done, search finds notes by their "
-                                   "words only."))
+                                   "re-embeds every note in the background; until that is done, search "
+                                   "keeps using the current model."))
         form.addRow("Vector size", self.dims)
         form.addRow("", self.dims_note)
-        form.addRow("", self._hint("Keep only the first dimensions (from 128): a smaller index. Changing it "
-                                   "re-embeds every note."))
+        form.addRow("", self._hint("Keep only the first dimensions (from 128): a smaller index. Made smaller, "
+                                   "the vectors are cut at once, with no model run; made larger, every note "
+                                   "is re-embedded in the background."))
         form.addRow("Passage size", self.passage)
         form.addRow("", self._hint("Tokens per passage, capped at the model's own limit. Longer passages "
                                    "give fewer, broader results. Changing it re-reads every note."))
@@ -167,10 +170,25 @@ class SettingsDialog(QDialog):
         folder = self.folder.text().strip()
         self.use_obsidian.setVisible(bool(folder) and obsidian_vault(Path(folder) / "x") is not None)
 
+    def _model_dim(self) -> tuple[str, int]:
+        """The model in the field by its readable name, and its full vector size (0: not known here)."""
+        text = self.model.text().strip() or DEFAULT_MODEL
+        facts = known(canonical_name(text))
+        if facts is not None:
+            return canonical_name(text), facts.dim
+        if text == self._in_use:
+            return self._in_use_name, self._in_use_dim
+        return text, 0
+
     def _update_dims_note(self) -> None:
-        name = canonical_name(self.model.text().strip() or DEFAULT_MODEL)
-        facts = known(name)
-        warning = quality_warning(name, self.dims.value(), facts.dim if facts else 1 << 16) if self.dims.value() else ""
+        name, full = self._model_dim()
+        dims = self.dims.value()
+        warning = ""
+        if dims and full:
+            warning = quality_warning(name, dims, full)
+        elif dims:  # a model folder not loaded yet: its size is not known here, so no numbers
+            warning = (f"{name} may not have been trained for shorter vectors: cut to {dims} dimensions, "
+                       "search quality can drop.")
         self.dims_note.setText(f"⚠ {html.escape(warning, quote=False)}" if warning else "")
         self.dims_note.setVisible(bool(warning))
 
@@ -179,12 +197,30 @@ class SettingsDialog(QDialog):
         if repo_id:
             self.model.setText(repo_id)
 
+    def folder_problem(self) -> str:
+        """Why the folder typed cannot be the notes folder ("" when it can): a stray "128" saved as a
+        relative folder left the window saying "The index is not ready yet" for good."""
+        text = self.folder.text().strip()
+        if not text or text == (self._original.folders[0] if self._original.folders else ""):
+            return ""  # unchanged: an unmounted drive must not block saving the other settings
+        path = Path(os.path.expanduser(text))
+        if not path.is_absolute():
+            return f"⚠ Notes folder “{text}” is not a full path: choose the folder with “Choose…”."
+        if not path.exists():
+            return f"⚠ Notes folder {path} does not exist."
+        if not path.is_dir():
+            return f"⚠ Notes folder {path} is a file, not a folder."
+        return ""
+
     def accept(self) -> None:
-        # Checked here so a wrong size is fixed in the dialog, not found later as a failed start.
+        # Checked here so a wrong folder or size is fixed in the dialog, not found later as a failed start.
+        if problem := self.folder_problem():
+            self.problem.setText(html.escape(problem, quote=False))
+            return
         dims, passage = self.dims.value(), self.passage.value()
-        facts = known(self.model.text().strip() or DEFAULT_MODEL)
-        if dims and (dims < MIN_DIMS or facts is not None and dims > facts.dim):
-            top = facts.dim if facts is not None else "the model's size"
+        full = self._model_dim()[1]
+        if dims and (dims < MIN_DIMS or full and dims > full):
+            top = full or "the model's size"
             self.problem.setText(f"⚠ Vector size {dims} is not possible: choose from {MIN_DIMS} to {top}, "
                                  "or “all”.")
             return
@@ -212,6 +248,8 @@ class SettingsDialog(QDialog):
     def edited(self) -> Settings:
         """The settings as edited (a copy; the original is untouched)."""
         folder = self.folder.text().strip()
+        if folder and not self.folder_problem():
+            folder = os.path.normpath(os.path.expanduser(folder))  # "~/notes/" saved as the folder it names
         folders = list(self._original.folders)
         if folder:
             folders = [folder] + [f for f in folders if f != folder]

@@ -35,14 +35,26 @@ _MARKUP = re.compile(
 )
 _WIKI_INSIDE = _MARKUP.groupindex["wiki"] + 2
 LEAD = 60  # characters of context kept before the first marked word when there is no best sentence
+_STRAY = re.compile(r"(?:[.,;:!?]+(?:\s+|$))*")
 _HEADING_LINE = re.compile(r"[ \t]*#{1,6}[ \t][^\n]*\n+")
+
+
+# Words too common to be worth a mark, beyond the function words every language list has (those lists
+# also guess languages and trim keyword queries, so they stay short): "us" (which "use" stems to), "can".
+_UNMARKED = {"en": frozenset([
+    "us", "can", "also", "will", "would", "could", "should", "may", "might", "must", "just", "so", "very",
+    "more", "most", "other", "some", "any", "all", "each", "than", "then", "there", "these", "those", "such",
+    "only", "same",
+])}
 
 
 def worth_marking(word: str, lang: str = "en") -> bool:
     """Marking every "a" and "the" (the function words of the passage's language, stopwords.py) hides
     the words that matter; phrases keep theirs. One character of Chinese or Japanese is a word."""
+    folded = fold(word)
     return " " in word.strip() or ((len(word) > 1 or not word.isascii())
-                                   and fold(word) not in STOPWORDS.get(lang, frozenset()))
+                                   and folded not in STOPWORDS.get(lang, frozenset())
+                                   and folded not in _UNMARKED.get(lang, frozenset()))
 
 
 @dataclass(frozen=True)
@@ -123,8 +135,9 @@ def make_snippet(passage: str, highlights: Sequence[Sequence[int]], sentence: Se
     """
     skip = 0
     heading = _HEADING_LINE.match(passage)
-    if heading and heading.end() < len(passage):
-        # The row already names the heading above the text; start with the text itself.
+    if heading and heading.end() < len(passage) and clean(passage[heading.end():]).text:
+        # The row already names the heading above the text; start with the text itself (unless the
+        # rest is only markup, such as a video embed: then the heading is all there is to read).
         skip = heading.end()
     spans = sorted((int(a) - skip, int(b) - skip) for a, b in highlights
                    if int(b) > int(a) and int(a) >= skip)
@@ -157,8 +170,11 @@ def make_snippet(passage: str, highlights: Sequence[Sequence[int]], sentence: Se
         begin = max(0, len(text) - max_chars)
         space = text.find(" ", begin)
         begin = space + 1 if 0 < begin and space >= 0 else begin
+    # Punctuation left where markup went ("{{fm.desc}}." with an empty desc) does not start a row.
+    cut = begin > 0 or lo > 0
+    begin += len(_STRAY.match(text, begin).group(0))
     end = min(len(text), begin + max_chars)
-    prefix = "… " if begin > 0 or lo > 0 else ""
+    prefix = "… " if cut else ""
     marks: list[tuple[int, int]] = []
     for a, b in spans:
         i, j = max(to_text(a), begin), min(to_text(b), end)
@@ -169,7 +185,21 @@ def make_snippet(passage: str, highlights: Sequence[Sequence[int]], sentence: Se
             marks[-1] = (marks[-1][0], start + (j - i) - marks[-1][0])
         else:
             marks.append((start, j - i))
+    if not text.strip():  # only markup: say what it is rather than show an empty row
+        return Snippet(_what_is_embedded(passage)[:max_chars], ())
     return Snippet(prefix + text[begin:end], tuple(marks))
+
+
+_SRC = re.compile(r"""\b(?:src|href)\s*=\s*["']?(?:https?:)?//([^/"'\s>]+)""", re.IGNORECASE)
+_TAG_NAME = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)")
+
+
+def _what_is_embedded(passage: str) -> str:
+    """A passage with no readable text, in words: "Embedded iframe (www.youtube.com)"."""
+    tag, src = _TAG_NAME.search(passage), _SRC.search(passage)
+    if tag:
+        return f"Embedded {tag.group(1).lower()}" + (f" ({src.group(1)})" if src else "")
+    return " ".join(passage.split()) or "(no text)"
 
 
 class Utf16:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtGui import QAction, QKeySequence
 
 from gte_notes.gui.copy_links import MARKDOWN_KEYS, WIKILINK_KEYS
+from gte_notes.gui.help_dialog import show_about, show_shortcuts
 
 if TYPE_CHECKING:
     from gte_notes.gui.main_window import MainWindow
@@ -35,3 +36,7 @@ def build_menus(w: MainWindow) -> None:
     view.addSeparator()
     add(view, "&Index health…", w.show_health, "Ctrl+I")
     add(view, "&Rescan the folder", w.bridge.reindex, "F5")
+    helps = w.menuBar().addMenu("&Help")
+    add(helps, "&Keyboard shortcuts", lambda: setattr(w, "help_box", show_shortcuts(w, w.menuBar())), "F1")
+    add(helps, "&About gte-notes", lambda: setattr(w, "help_box", show_about(
+        w, w.bridge.home, w.bridge.folder or "", w.bridge.model_name)))

@@ -25,6 +25,7 @@ def wire_window(w: MainWindow) -> None:
     w.search.textChanged.connect(lambda _text: w._search_timer.start())
     w.search.textChanged.connect(w.memory.typed)
     w.pane.open_hit.connect(w.open_hit)
+    w.pane.problem.connect(w.known_error)
     w.pane.add_filter.connect(w._add_filter)
     w.pane.sort_changed.connect(lambda how: (setattr(b, "sort_by_date", how == "Date modified"),
                                              w.refresh_results()))

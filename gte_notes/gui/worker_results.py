@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 def add_waiting_files(status: dict[str, Any], engine: Engine) -> None:
-    """While indexing, the index knows only the files done so far: list the others as waiting, so
+    """While indexing or paused, the index knows only the files done so far: list the others as waiting, so
     Index health shows every file in the folder from the start (a folder listing, on this worker)."""
     known = {f["path"] for f in status.get("files", ())}
     waiting = [{"path": rel, "status": "waiting", "reason": "not indexed yet", "warning": "", "title": ""}
@@ -30,7 +30,7 @@ def with_notes_of(found: list[Any], hits: list[Any]) -> list[Any]:
     if not isinstance(found, Hits):
         return hits
     out = Hits(hits)
-    out.corrected, out.close = found.corrected, found.close
+    out.corrected, out.close, out.matching = found.corrected, found.close, found.matching
     return out
 
 

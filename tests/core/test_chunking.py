@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from gte_notes.core.markdown.chunking import DEFAULT_TARGET_TOKENS, Chunk, chunk_note
+from gte_notes.core.markdown.chunking import DEFAULT_TARGET_TOKENS, Chunk, chunk_note, embeddable
 from gte_notes.core.markdown.markdown_meta import parse_meta
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
@@ -52,7 +52,7 @@ def check_invariants(text: str, chunks: list[Chunk], tok: RegexTokenizer) -> Non
         assert c.text and c.text == c.text.rstrip() and not c.text.startswith("\n")
         assert c.start >= previous_end  # in order, never overlapping, never in the frontmatter
         previous_end = c.end
-        assert c.embed_text.endswith(c.text)
+        assert c.embed_text.endswith(embeddable(c.text))
         assert c.n_tokens == tok.count(c.embed_text)
         assert c.n_tokens <= tok.max_tokens
         assert c.line == text.count("\n", 0, c.start) + 1
@@ -111,7 +111,7 @@ Use the package.
 
 # Appendix
 
-Extra.
+Extra words.
 """
 )
 
@@ -128,7 +128,7 @@ def test_heading_paths_line_numbers_and_heading_lines_lead_their_section() -> No
     use = [c for c in chunks if c.heading == "Guide > Use"]
     assert use[0].text.startswith("## Use") and len(use) >= 2  # a long section is several chunks
     assert all(c.embed_text.startswith("Guide > Use\n\n") for c in use)
-    assert by_heading["Appendix"].text == "# Appendix\n\nExtra."
+    assert by_heading["Appendix"].text == "# Appendix\n\nExtra words."
 
 
 def test_tiny_title_section_joins_the_next_section() -> None:
@@ -140,21 +140,21 @@ def test_tiny_title_section_joins_the_next_section() -> None:
 
 
 def test_tiny_sections_join_siblings_but_not_a_section_elsewhere() -> None:
-    text = "# A\n\n" + "Filler words. " * 25 + "\n\n## A1\n\nx\n\n## A2\n\ny\n\n# B\n\nz\n"
+    text = "# A\n\n" + "Filler words. " * 25 + "\n\n## A1\n\nxray film\n\n## A2\n\nyellow axis\n\n# B\n\nzebra stripes\n"
     tok = RegexTokenizer()
     chunks = chunks_of(text, tok, target_tokens=100)
     check_invariants(text, chunks, tok)
     assert [c.heading for c in chunks] == ["A", "A > A1", "B"]
-    assert chunks[1].text == "## A1\n\nx\n\n## A2\n\ny"
+    assert chunks[1].text == "## A1\n\nxray film\n\n## A2\n\nyellow axis"
     assert chunks[1].embed_text.startswith("A\n\n")  # context: what the two sections share
-    assert chunks[2].text == "# B\n\nz"
+    assert chunks[2].text == "# B\n\nzebra stripes"
 
 
 def test_tiny_deep_section_does_not_join_a_later_top_level_section() -> None:
-    text = "# A\n\n## A1\n\n### Deep\n\nx\n\n# B\n\ny\n"
+    text = "# A\n\n## A1\n\n### Deep\n\nxray film\n\n# B\n\nyellow axis\n"
     chunks = chunks_of(text)
     assert [c.heading for c in chunks] == ["A", "B"]
-    assert chunks[0].text == "# A\n\n## A1\n\n### Deep\n\nx"  # the title line joins its child
+    assert chunks[0].text == "# A\n\n## A1\n\n### Deep\n\nxray film"  # the title line joins its child
 
 
 def test_a_heading_never_ends_a_chunk_away_from_its_text() -> None:
@@ -287,3 +287,13 @@ class CharTokenizer(RegexTokenizer):
 
     def count(self, text: str) -> int:
         return len(self.token_offsets(text)) + 2
+
+
+def test_words_of_their_own_decide_what_is_a_thin_passage() -> None:
+    from gte_notes.core.markdown.chunking import readable_words
+    assert readable_words('## Video\n\n<iframe src="https://youtube.com/x" allow="clipboard-write"></iframe>') == 0
+    assert readable_words("## Summary\n\n{{fm.desc}}\n\n![[other.note#part]]\n\n![](/img/a.png)") == 0
+    assert readable_words("# Reverse Engineering\n- https://github.com/deut-erium/RNGeesus") > 0  # a link says something
+    # A whole paragraph on one "heading" line (SciFact abstracts have these) is text, not a heading alone.
+    assert readable_words("### Diabetic retinopathy  Diabetic retinopathy may be the most common microvascular "
+                          "complication of diabetes and a leading cause of new blindness in adults.") > 5

@@ -125,6 +125,19 @@ def test_highlights_mark_query_words_and_best_sentence(indexed: Indexed) -> None
     assert [tuple(s) for s in data["highlights"]] == hit.highlights
 
 
+def test_a_last_word_that_is_already_a_word_of_the_notes_is_not_marked_as_a_prefix(indexed: Indexed) -> None:
+    # While a last word is being typed, the words it starts are marked; once it is a word of the notes
+    # itself, it marks that word only, not every longer word that starts with it.
+    hit = next(h for h in search(indexed, "tests pas") if h.path == "work/release.md")
+    assert {hit.passage[a:b] for a, b in hit.highlights} >= {"pass"}  # still typing: a prefix
+    hit = next(h for h in search(indexed, "the release tra") if h.path == "work/release.md")
+    assert "train" in {hit.passage[a:b] for a, b in hit.highlights}
+    hit = next(h for h in search(indexed, "hot ov") if h.path == "notes/ideas.md")
+    assert "Oven" in {hit.passage[a:b] for a, b in hit.highlights}
+    hit = next(h for h in search(indexed, "schedule pods on") if h.path == "work/kubernetes.md")
+    assert "onto" not in {hit.passage[a:b] for a, b in hit.highlights}  # "on" is a word of the notes
+
+
 def test_passages_point_into_the_note(indexed: Indexed) -> None:
     for h in search(indexed, "scheduler affinity"):
         text = (indexed.ws.folder / h.path).read_text(encoding="utf-8")

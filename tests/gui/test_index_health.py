@@ -43,6 +43,20 @@ def test_pause_stops_indexing_and_resume_finishes_it(qtbot, window, notes_dir: P
     qtbot.waitUntil(lambda: "garden/beans.md" in {r["path"] for r in _files(window)}, timeout=WAIT_MS)
 
 
+def test_while_paused_the_files_not_indexed_yet_are_listed_as_waiting(qtbot, window, notes_dir: Path) -> None:
+    window.health.pause.click()
+    qtbot.waitUntil(lambda: window.engine_state == "paused", timeout=WAIT_MS)
+    (notes_dir / "garden" / "beans.md").write_text("# Beans\n\nRunner beans climb poles.\n", encoding="utf-8")
+    qtbot.waitUntil(lambda: {r["path"]: r["status"] for r in _files(window)}.get("garden/beans.md") == "waiting",
+                    timeout=WAIT_MS)
+    dialog = window._health
+    dialog.search.setText("beans")
+    assert [dialog.proxy.index(r, 1).data() for r in range(dialog.proxy.rowCount())] == ["garden/beans.md"]
+    window.health.pause.click()
+    qtbot.waitUntil(lambda: {r["path"]: r["status"] for r in _files(window)}.get("garden/beans.md") == "indexed",
+                    timeout=WAIT_MS)
+
+
 def _files(window) -> list[dict]:
     window.bridge.refresh_status()
     window.show_health()

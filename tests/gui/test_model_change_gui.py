@@ -72,3 +72,36 @@ def test_choosing_a_model_in_settings_when_none_could_load_starts_the_engine_on_
     assert window.bridge.engine.running and window.bridge.engine.serving_choice.name == str(minilm_path)
     type_query(qtbot, window, "when to plant tomato seedlings")
     assert result_paths(window)
+
+
+def test_cancelling_a_change_keeps_a_model_given_at_start_out_of_the_settings(qtbot, tmp_path: Path, notes_dir: Path,
+                                                                             minilm_path: Path) -> None:
+    from PySide6.QtCore import QSettings
+
+    from gte_notes.gui.bridge import EngineBridge
+    from gte_notes.gui.crash import ErrorReporter
+    from gte_notes.gui.main_window import MainWindow
+
+    settings = Settings(folders=[str(notes_dir)], model="thenlper/gte-small", precision="fp32")
+    settings.save()
+    # As `gte-notes gui --model FOLDER`: a one-off, the saved setting stays gte-small.
+    bridge = EngineBridge(settings, home=tmp_path / "data", model=str(minilm_path), precision="fp32")
+    state = QSettings(str(tmp_path / "config" / "window.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(bridge, settings, state=state, reporter=ErrorReporter())
+    qtbot.addWidget(window)
+    window.show()
+    window.start(str(notes_dir))
+    try:
+        wait_idle(qtbot, window, timeout=120_000)
+        window.edit_settings()
+        window.config.settings_dialog.dims.setValue(128)
+        window.config.settings_dialog.accept()
+        window.health.cancel_change.setVisible(True)  # as while re-embedding
+        window.health.cancel_change.click()
+        qtbot.waitUntil(lambda: window.bridge.engine.status()["model_change"] is None, timeout=WAIT_MS)
+        wait_idle(qtbot, window)
+        qtbot.waitUntil(lambda: Settings.load().dims == 0, timeout=WAIT_MS)
+        assert Settings.load().model == "thenlper/gte-small"
+        assert window.bridge.model == str(minilm_path)  # still in force for this run
+    finally:
+        window.close()

@@ -35,3 +35,14 @@ def test_back_after_following_a_wikilink(qtbot, window) -> None:
     follow(qtbot, window, "soil", "garden/soil.md")
     window.preview.back.click()
     qtbot.waitUntil(lambda: window.preview.view.path == "garden/tomatoes.md", timeout=WAIT_MS)
+
+
+def test_related_notes_follow_a_followed_link_and_back(qtbot, window) -> None:
+    with qtbot.waitSignal(window.preview_shown, timeout=WAIT_MS):
+        type_query(qtbot, window, "stake the tomato plants")
+    qtbot.waitUntil(lambda: window.related.path == "garden/tomatoes.md", timeout=WAIT_MS)
+    follow(qtbot, window, "watering", "garden/watering.md")
+    qtbot.waitUntil(lambda: window.related.path == "garden/watering.md", timeout=WAIT_MS)
+    assert "garden/watering.md" not in {h.path for h in window.related.shown()}
+    window.preview.back.click()
+    qtbot.waitUntil(lambda: window.related.path == "garden/tomatoes.md", timeout=WAIT_MS)

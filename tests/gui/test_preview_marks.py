@@ -47,3 +47,15 @@ def test_words_after_an_emoji_are_marked_exactly(qtbot: QtBot) -> None:
     view.show_note("e.md", "🍞🍞 fresh oven bread 🍞 oven", passage="fresh oven bread", query="oven")
     qtbot.waitUntil(lambda: view.marked, timeout=10_000)
     assert marked_words(view) == ["oven", "oven"]
+
+
+def test_a_last_word_the_note_has_whole_is_not_marked_as_a_prefix(qtbot: QtBot) -> None:
+    view = NotePreview()
+    qtbot.addWidget(view)
+    note = "# Plans\n\nA plan for the garden. Planning takes a planet of patience.\n"
+    view.show_note("plans.md", note, passage="", query="garden plan")  # typing stopped at a whole word
+    qtbot.waitUntil(lambda: view.marked, timeout=10_000)
+    assert sorted(w.lower() for w in marked_words(view)) == ["garden", "plan", "planning", "plans"]  # no planet
+    view.show_note("plans.md", note, passage="", query="garden pla")  # still typing: a prefix
+    qtbot.waitUntil(lambda: view.marked, timeout=10_000)
+    assert "planet" in {w.lower() for w in marked_words(view)}

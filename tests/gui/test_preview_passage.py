@@ -72,3 +72,20 @@ def test_a_line_repeated_earlier_does_not_pull_the_preview_up(qtbot, make_window
     view = preview_of(qtbot, make_window, folder, fake_embedder, "kneading sourdough pastry", "showcase.md")
     qtbot.waitUntil(lambda: "Kneading sourdough" in visible_text(view), timeout=WAIT_MS)
     assert "Other things" not in visible_text(view)
+
+
+def test_resizing_keeps_the_passage_in_view(qtbot, make_window, tmp_path: Path, fake_embedder) -> None:
+    long_filler = "".join(f"Paragraph {i} is about something else entirely, like kites and the wind over "
+                          f"the hills on a long afternoon in the late summer of year {i}.\n\n" for i in range(60))
+    note = "# Showcase\n\n" + long_filler + "## Recipes\n\nKneading sourdough pastry and bread at dawn.\n\n" \
+        + long_filler
+    folder = write_notes(tmp_path / "notes", {**NOTES, "showcase.md": note})
+    view = preview_of(qtbot, make_window, folder, fake_embedder, "kneading sourdough pastry", "showcase.md")
+    window = view.window()
+    window.resize(1400, 800)
+    qtbot.waitUntil(lambda: "Kneading sourdough" in visible_text(view), timeout=WAIT_MS)
+    for width in (700, 1300):  # narrower: the note re-wraps longer; wider: shorter
+        before = view.viewport().width()
+        window.resize(width, 800)
+        qtbot.waitUntil(lambda b=before: view.viewport().width() != b, timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: "Kneading sourdough" in visible_text(view), timeout=WAIT_MS)

@@ -36,6 +36,29 @@ def test_snippets_drop_templates_and_vault_urls() -> None:
     assert "Join Dendronites and dendron.topic.pod.custom" in text
 
 
+def test_a_passage_of_markup_alone_never_shows_an_empty_snippet() -> None:
+    iframe = ('<iframe width="560" height="315" src="https://www.youtube-nocookie.com/embed/LuoD8ibOazE" '
+              'allow="clipboard-write; picture-in-picture" allowfullscreen></iframe>')
+    assert make_snippet(f"##  Office hours\n\n{iframe}", []).text == "Office hours"
+    assert make_snippet(iframe, []).text == "Embedded iframe (www.youtube-nocookie.com)"
+    assert make_snippet("## Setup\n\nRun it.", []).text == "Run it."  # a heading with text: the text
+
+
+def test_a_snippet_does_not_start_with_what_removed_markup_left() -> None:
+    snip = make_snippet("## Summary\n\n{{fm.desc}}.\n\nHaving been a college journalist, questions matter.",
+                        [(48, 58)])
+    assert snip.text == "Having been a college journalist, questions matter."
+    assert snip.text[snip.marks[0][0]:sum(snip.marks[0])] == "journalist"
+
+
+def test_common_words_are_not_marked() -> None:
+    from gte_notes.core.search.highlight import highlight
+    passage = "Let us use the tool. You can also put it in a folder."
+    spans, _ = highlight(passage, ["use", "can", "also", "in", "folder"])
+    snip = make_snippet(passage, spans)
+    assert [snip.text[a:a + n] for a, n in snip.marks] == ["use", "folder"]  # not "us" (use's stem), "can"...
+
+
 def test_snippets_show_the_label_the_preview_shows() -> None:
     """One wikilink rule (wikilinks.py) for the preview and the result rows."""
     for inner in ("target", "Target|the label", "The label|dendron.topic.note", "Alpha|", "note.a|note.b"):

@@ -56,6 +56,18 @@ def test_result_count_and_folder_chips(qtbot, window) -> None:
     assert result_paths(window) and all(p.startswith("garden/") for p in result_paths(window))
 
 
+def test_the_count_says_how_many_notes_match_not_how_many_rows_fit(qtbot, window) -> None:
+    window.settings.result_count = 2
+    type_query(qtbot, window, "garden")  # a word four notes share, two rows shown
+    assert window.results.hits.rowCount() == 2
+    assert window.pane.count.text() == "2 best of 4"
+    window.settings.result_count = 20
+    type_query(qtbot, window, "qwzx vbnm")  # nothing like it: the nearest notes, not "7 notes"
+    n = window.results.hits.rowCount()
+    assert n and "No close match" in window.pane.notice.text()
+    assert window.pane.count.text() == f"{n} nearest"
+
+
 def test_context_menu_copies_the_path_and_reveals_the_folder(qtbot, window, notes_dir: Path) -> None:
     type_query(qtbot, window, "compost")
     hit = window.selected_hit()
@@ -100,3 +112,16 @@ def test_tag_chips_narrow_to_a_tag(qtbot, make_window, tmp_path: Path, fake_embe
     chip.click()
     qtbot.waitUntil(lambda: window.shown_query == "tomatoes tag:veg", timeout=WAIT_MS)
     assert sorted(result_paths(window)) == ["garden/beans.md", "garden/peas.md"]
+
+
+def test_chips_are_shown_whole_or_not_at_all(qtbot, window) -> None:
+    window.resize(1200, 700)
+    type_query(qtbot, window, "garden soil tomatoes database")
+    wide = window.pane.chip_texts()
+    assert len(wide) >= 2
+    splitter_sizes = window.results.width()
+    window.resize(420, 700)
+    qtbot.waitUntil(lambda: window.results.width() < splitter_sizes, timeout=WAIT_MS)
+    shown = [b for b in window.pane.chips.buttons + window.pane.tag_chips.buttons if b.isVisible()]
+    assert all(b.width() >= b.sizeHint().width() for b in shown)  # never squeezed to a stub
+    assert [b.text() for b in shown] == wide[:len(shown)]  # the first ones, in order

@@ -112,3 +112,47 @@ def test_snippet_drops_markup_and_keeps_the_marks_on_the_words() -> None:
     assert snip.text == "Install Dendron from the marketplace then open a vault."
     assert [snip.text[a:a + n] for a, n in snip.marks] == ["Dendron", "vault"]  # "a" is not worth marking
 
+
+
+def test_settings_refuse_a_notes_folder_that_does_not_exist(qtbot, window, tmp_path: Path, notes_dir: Path,
+                                                            monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a-file.md").write_text("x", encoding="utf-8")
+    window.edit_settings()
+    dialog = window.config.settings_dialog
+    for typed, why in (("128", "not a full path"), (str(tmp_path / "nowhere"), "does not exist"),
+                       (str(tmp_path / "a-file.md"), "not a folder")):
+        dialog.folder.setText(typed)
+        dialog.accept()
+        assert dialog.isVisible() and why in dialog.problem.text(), typed
+    assert Settings.load().folders[:1] != ["128"] and window.bridge.folder == str(notes_dir)
+    other = write_notes(tmp_path / "other", {"owls.md": "# Owls\n\nOwls hunt at night.\n"})
+    dialog.folder.setText(f"{other}/")
+    dialog.accept()
+    assert not dialog.isVisible()
+    qtbot.waitUntil(lambda: Settings.load().folders[:1] == [str(other)], timeout=WAIT_MS)
+
+
+def test_vector_size_warning_gives_a_model_folder_its_real_size(qtbot, make_window, notes_dir: Path,
+                                                               tmp_path: Path, fake_embedder) -> None:
+    folder_model = tmp_path / "models" / "my-minilm"
+    folder_model.mkdir(parents=True)
+    window = make_window(notes_dir, embedder=fake_embedder, model=str(folder_model))
+    wait_idle(qtbot, window)
+    window.edit_settings()
+    dialog = window.config.settings_dialog
+    dialog.dims.setValue(256)
+    note = dialog.dims_note.text()
+    assert f"256 of its {fake_embedder.dim} dimensions" in note and "65536" not in note
+    dialog.dims.setValue(fake_embedder.dim + 64)
+    dialog.accept()
+    assert dialog.isVisible() and f"from 128 to {fake_embedder.dim}" in dialog.problem.text()
+
+
+def test_settings_hints_say_what_a_change_does(qtbot, window) -> None:
+    from PySide6.QtWidgets import QLabel
+    window.edit_settings()
+    hints = " ".join(label.text() for label in window.config.settings_dialog.findChildren(QLabel))
+    assert "words only" not in hints  # meaning search keeps working during a model change
+    assert "keeps using the current model" in hints
+    assert "no model run" in hints  # a smaller vector size is a cut, not a re-embedding

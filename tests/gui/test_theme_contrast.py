@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
+from gte_notes.gui.hit_delegate import row_colors
 from gte_notes.gui.style import contrast, mark_background, mix
 from gte_notes.gui.theme import apply_theme, is_dark
 from tests.gui.conftest import type_query
@@ -36,6 +37,9 @@ def test_text_marks_and_selection_meet_aa_contrast(qtbot, scheme: str, window) -
     assert contrast(mark, base) >= 1.3  # ...that still stands out from the page
     for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
         assert contrast(pal.color(group, R.HighlightedText), pal.color(group, R.Highlight)) >= 4.5
+        for selected in (False, True):  # a row's path and score, on a selected row too (was 2.9:1)
+            fg, bg, dim = row_colors(pal, group, selected)
+            assert contrast(dim, bg) >= 4.5 and contrast(dim, bg) < contrast(fg, bg)
     preview = window.preview.view
     assert preview._word_format().background().color() == mark_background(
         preview.palette().color(R.Text), preview.palette().color(R.Base))

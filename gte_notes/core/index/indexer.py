@@ -43,7 +43,8 @@ RETRY_STATUSES = {"unreadable", "failed"}
 EMBED_BATCH_CHUNKS = 128
 # Bump when chunking changes what gets embedded: every note is then chunked again (vectors whose
 # text did not change are still reused).
-CHUNKING_VERSION = 4  # 3: each note gets a title vector of its own; 4: its aliases are stored
+CHUNKING_VERSION = 4  # 3: each note gets a title vector of its own; 4: its aliases are stored, thin passages
+# join a neighbour and HTML tags are not embedded
 
 
 class EmbedderLike(Protocol):

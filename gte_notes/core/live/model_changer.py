@@ -94,10 +94,10 @@ class ModelChanger:
             asked, cancel = self._asked, self._cancel_asked
             self._asked, self._cancel_asked = None, False
         if cancel and self.switch is not None:
-            name = self.switch.choice.label
+            what = change_described(self.switch.choice, self.serving)
             self._abandon()
-            self.w.emit_notice(f"Model change cancelled: search keeps using {self._serving_name()}; "
-                               f"nothing of {name} was kept.")
+            self.w.emit_notice(f"{what} cancelled: search keeps using {self._serving_name()} as before; "
+                               "the vectors made for the change were discarded.")
         if asked is None:
             return
         choice, factory = asked
@@ -190,3 +190,17 @@ class ModelChanger:
 
     def _serving_name(self) -> str:
         return self.serving.label if self.serving is not None else "the current model"
+
+
+def change_described(target: ModelChoice, serving: ModelChoice | None) -> str:
+    """What a change is, in words: "The change to passages of 128 tokens", not a model named twice."""
+    if serving is None or target.name != serving.name:
+        return f"The change to {target.label}"
+    parts = []
+    if target.passage_tokens != serving.passage_tokens:
+        parts.append(f"passages of {target.passage_tokens} tokens" if target.passage_tokens else "default passages")
+    if target.dims != serving.dims:
+        parts.append(f"vectors of {target.dims} dimensions" if target.dims else "full-size vectors")
+    if target.precision != serving.precision:
+        parts.append(f"{target.precision} precision")
+    return f"The change to {' and '.join(parts)}" if parts else f"The change to {target.label}"

@@ -15,6 +15,12 @@ How a note is cut:
    two-line section would become a passage too thin to embed well. Nothing smarter than that.
 5. A block too large for one chunk is cut (token_spans.py) at the last paragraph break, line break, sentence end,
    clause end or space in the second half of the allowed window, else between tokens.
+6. A passage with no readable text of its own - a video embed, an embedded note, a heading alone - joins
+   the passage before it (else the one after) when the two fit the model. Embedded alone, its vector
+   stood for markup: a YouTube iframe's `allow="clipboard-write; picture-in-picture"` made five such
+   passages the best hits for "paste a picture from the clipboard", each shown with an empty snippet.
+7. What is embedded is the passage without HTML tags and comments (their text is kept): attributes and
+   URLs inside tags are not what a note says.
 
 The default target is 256 tokens, half the model's 512: shorter passages give sharper vectors and
 let the result list show the part of a note that matched, and the heading context, which also counts,
@@ -41,6 +47,20 @@ SPECIAL_TOKENS = 2  # [CLS] and [SEP], added by the model around every passage
 _CONTEXT_SEP = "\n\n"
 _PATH_SEP = " > "
 _NEWLINE = re.compile(r"\r\n?|\n")
+# HTML as preview_text.py drops it (a tag may span lines), for the embedded text.
+_HTML = re.compile(r"<!--.*?(?:-->|\Z)|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>", re.DOTALL)
+# What says nothing of its own: heading lines (the context line names them anyway; a "heading" of a whole
+# paragraph on one line, as some SciFact abstracts have, is read as text), embedded notes and
+# images (![[...]], ![alt](src)), template markup ({{fm.desc}}). Links and bare URLs do say something: a
+# "# Reverse Engineering" section holding one GitHub link was the passage a query about reversing found
+# (vaultofknowledge), and joined to its neighbour it ranked lower.
+_NOT_PROSE = re.compile(
+    r"^[ \t]*#{1,6}(?:[ \t][^\n]{0,80})?$|!\[\[[^\]\n]*\]\]|!\[[^\]\n]*\]\([^)\n]*\)|\{\{[^{}\n]*\}\}",
+    re.MULTILINE,
+)
+_BLANKS = re.compile(r"(?:[ \t]*\r?\n){3,}")  # lines a dropped tag left empty
+_WORD = re.compile(r"[^\W\d_]{2,}|[^\x00-\u2e7f]")  # a word of 2+ letters, or one CJK-like character
+MIN_READABLE_WORDS = 1  # none outside headings and markup: a passage that says nothing of its own
 
 
 class Tokenizer(Protocol):
@@ -93,7 +113,7 @@ def chunk_note(
     context = _Context(meta, tokenizer, target)
     sections = _sections(lines)
     packer = _Packer(text, tokens, context, sections, target)
-    spans = packer.pack()
+    spans = _join_thin(text, packer.pack(), tokens, context, tokenizer)
     return _finish(text, spans, sections, context, tokenizer, max_tokens, tokens)
 
 
@@ -114,6 +134,68 @@ def truncation_warning(chunks: list[Chunk], title_tokens: int, max_tokens: int) 
     if title_tokens > max_tokens:
         parts.append(f"its path is longer than the model's {max_tokens}-token limit and was cut for related notes")
     return "; ".join(parts)
+
+
+def readable_words(text: str) -> int:
+    """Words a reader reads in `text`: not in headings, HTML, embedded notes or images, template markup."""
+    if "<" in text:
+        text = _HTML.sub(" ", text)
+    return len(_WORD.findall(_NOT_PROSE.sub(" ", text)))
+
+
+def embeddable(text: str) -> str:
+    """`text` as the model should read it: without HTML tags and comments (their text stays)."""
+    if "<" not in text:
+        return text
+    return _BLANKS.sub("\n\n", _HTML.sub("", text)).strip()
+
+
+def _join_thin(text: str, spans: list[_Span], tokens: TokenSpans, context: _Context,
+               tokenizer: Tokenizer) -> list[_Span]:
+    """Spans with (nearly) no readable text join a neighbour that has some, when both fit the model.
+
+    A thin span costs the model only what is embedded of it (its markup is not), so an embed whose
+    attributes alone take 200 tokens still joins a full passage."""
+    if len(spans) < 2:
+        return spans
+    max_tokens = tokenizer.max_tokens
+    room = max_tokens - SPECIAL_TOKENS - max(8, max_tokens // 32)
+    thin = [readable_words(text[s.start : s.end]) < MIN_READABLE_WORDS for s in spans]
+
+    def cost(span: _Span, is_thin: bool) -> int:
+        body = text[span.start : span.end]
+        if not is_thin or (readable := embeddable(body)) == body:
+            return tokens.count(span.start, span.end)
+        return len(tokenizer.token_offsets(readable))
+
+    out: list[_Span] = []
+    out_cost: list[int] = []
+    pending: tuple[_Span, int] | None = None  # a thin span waiting for the next one, and its cost
+    for span, is_thin in zip(spans, thin):
+        n = cost(span, is_thin)
+        if pending is not None:
+            first, first_cost = pending
+            pending = None
+            if first_cost + n + context.get(span.common)[1] <= room:
+                span, n = _Span(first.start, span.end, first.first_section, span.common), first_cost + n
+            else:
+                out.append(first)
+                out_cost.append(first_cost)
+        if is_thin and out:
+            last = out[-1]
+            # The earlier span keeps its own context: the thin one adds nothing to it worth naming.
+            if out_cost[-1] + n + context.get(last.common)[1] <= room:
+                out[-1] = _Span(last.start, span.end, last.first_section, last.common)
+                out_cost[-1] += n
+                continue
+        if is_thin and span.end != spans[-1].end:
+            pending = (span, n)
+            continue
+        out.append(span)
+        out_cost.append(n)
+    if pending is not None:
+        out.append(pending[0])
+    return out
 
 
 def _sections(lines: list[Line]) -> list[_Section]:
@@ -278,13 +360,17 @@ def _finish(
         span = todo.pop()
         prefix, prefix_tokens = context.get(span.common)
         body = text[span.start : span.end]
-        embed_text = prefix + body
+        readable = embeddable(body)
+        # Markup alone (an embed no neighbour had room for): its context says more than its attributes.
+        embed_text = prefix + readable if readable or prefix else body
         n_tokens = prefix_tokens + tokens.count(span.start, span.end) + SPECIAL_TOKENS
         # The sum of the parts is exact when the chunk's edges fall between words (WordPiece and the
         # like never let a token cross whitespace or punctuation), and that is where cuts are made
         # whenever possible. Measuring every chunk again would double the tokenizing cost, so only
         # chunks near the limit, with an edge inside a word, or from a note with blobs are measured.
-        if tokens.inexact or n_tokens > max_tokens - margin or _inside_word(text, span.start, span.end):
+        # Markup dropped from the embedded text: its size no longer adds up from the note's tokens either.
+        if (tokens.inexact or n_tokens > max_tokens - margin or _inside_word(text, span.start, span.end)
+                or readable != body):
             n_tokens = len(tokenizer.token_offsets(embed_text)) + SPECIAL_TOKENS
         if n_tokens > max_tokens:
             # Tokenizers do not always add up across a seam; measured over, so cut this span again,

@@ -57,6 +57,9 @@ class Hits(list[Hit]):
 
     corrected: str | None = None  # the query as searched, when a misspelled word was corrected
     close: bool = True  # False when even the best row is not a close match (fusion.close_match_score)
+    # How many notes match (close matches; every keyword match in keyword mode), rows shown or not:
+    # "20 best of 65" above a list cut at 20. None when the search did not count.
+    matching: int | None = None
 
     def notices(self) -> list[str]:
         """The lines above the rows, in the app and on the command line alike."""

@@ -88,6 +88,8 @@ class Searcher:
         hits = self._hits(q, ranked, limit, named_by)
         hits.corrected = corrected
         hits.close = not hits or mode == "keyword" or hits[0].score >= close_match_score()
+        hits.matching = len(ranked.note_ids) if mode == "keyword" else \
+            max(int((ranked.scores >= close_match_score()).sum()), len(hits) if hits.close else 0)
         return hits
 
     def _spelled(self, q: Query) -> Query:
@@ -265,6 +267,8 @@ class Searcher:
                    for t in q.terms}
         languages = self.keyword.languages()
         prefix = q.terms[-1] if q.open_end and self.prefix_last and q.terms else ""
+        if prefix and self.keyword.word_freq(prefix):
+            prefix = ""  # already a word of the notes: "plan" marks plan, not every "planning" too
         hits = Hits()
         for note_id, chunk_id, score in zip(note_ids, chunk_ids, ranked.scores[:limit].tolist()):
             note, row = notes.get(note_id), rows.get(chunk_id)
