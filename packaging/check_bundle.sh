@@ -22,6 +22,11 @@ mkdir -p "$HF_HOME" "$TMP/notes"
 APP="$BUNDLE/gte-notes"
 
 "$APP" model info --json >"$TMP/info.json" 2>"$TMP/info.err" || fail "gte-notes model info failed"
+# A module missing from the bundle may only turn a feature off (the app says "precision onnx-int8
+# unavailable: ModuleNotFoundError ..."): still a broken bundle.
+if grep -E "ModuleNotFoundError|No module named|Traceback" "$TMP/info.err" >&2; then
+  fail "the frozen app misses a module (above)"
+fi
 python3 - "$TMP/info.json" "$MODEL_ID" "$BUNDLE" <<'PY' || fail "model info does not name the bundled model"
 import json, sys
 current = json.load(open(sys.argv[1]))["current"]
@@ -35,6 +40,7 @@ printf '# Tea\nGreen tea is steeped briefly in water below boiling.\n' >"$TMP/no
 printf '# Bicycles\nA chain needs oil every few hundred kilometres.\n' >"$TMP/notes/bikes.md"
 printf '# Bread\nSourdough rises slowly and bakes in a very hot oven.\n' >"$TMP/notes/bread.md"
 "$APP" index "$TMP/notes" >"$TMP/index.out" 2>"$TMP/index.err" || fail "gte-notes index failed"
+grep -E "ModuleNotFoundError|No module named|Traceback" "$TMP/index.err" >&2 && fail "gte-notes index misses a module"
 "$APP" search "$TMP/notes" "looking after my bike" --json >"$TMP/search.json" 2>"$TMP/search.err" \
   || fail "gte-notes search failed"
 python3 - "$TMP/search.json" <<'PY' || fail "search found nothing sensible"
