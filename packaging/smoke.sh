@@ -109,6 +109,7 @@ expected="gte-notes $(sed -n 's/^__version__ = "\(.*\)"/\1/p' "$REPO/gte_notes/_
 if [ "$version" = "$expected" ]; then ok "--version: $version"; else bad "--version said '$version', not '$expected'"; fi
 
 if "$APP" model info --json >"$TMP/model.json" 2>"$TMP/model.err" \
+   && ! grep -E "ModuleNotFoundError|No module named|Traceback" "$TMP/model.err" \
    && python3 - "$TMP/model.json" "$MODEL_ID" <<'EOF'
 import json, sys
 current = json.load(open(sys.argv[1]))["current"]
