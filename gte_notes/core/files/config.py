@@ -1,6 +1,7 @@
 """User settings, kept as JSON in the user's config directory.
 
-Precedence for the model: --model on the command line, then $GTE_NOTES_MODEL, then this file.
+Precedence for the model: --model on the command line, then $GTE_NOTES_MODEL, then this file, then the
+app's default (the model it ships with, bundle.default_model).
 """
 
 from __future__ import annotations
@@ -10,17 +11,19 @@ import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+from gte_notes.core.files.bundle import DEFAULT_MODEL, default_model
 from gte_notes.core.files.note_filter import NoteFilter
 from gte_notes.core.files.paths import config_dir
 from gte_notes.core.files.private_files import private_file, tighten_folder
 
-DEFAULT_MODEL = "thenlper/gte-small"
+# DEFAULT_MODEL is defined beside the bundled models (the app's default depends on what it ships).
+__all__ = ["DEFAULT_MODEL", "Settings", "settings_path"]
 
 
 @dataclass
 class Settings:
     folders: list[str] = field(default_factory=list)
-    model: str = DEFAULT_MODEL
+    model: str = field(default_factory=default_model)
     precision: str = "auto"  # auto | fp32 | bf16 | int8
     include: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
@@ -64,7 +67,7 @@ class Settings:
         return NoteFilter(include=tuple(self.include), exclude=tuple(self.exclude), vault_rules=self.vault_rules)
 
     def model_name(self, override: str | None = None) -> str:
-        return override or os.environ.get("GTE_NOTES_MODEL") or self.model or DEFAULT_MODEL
+        return override or os.environ.get("GTE_NOTES_MODEL") or self.model or default_model()
 
 
 def settings_path() -> Path:

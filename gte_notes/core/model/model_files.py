@@ -5,9 +5,9 @@ search with no network at all, and a missing model has to turn into a message th
 rather than a stack trace from deep inside huggingface_hub.
 
 Where a model comes from, in order:
-1. the bundled copy, for the default model only: `$GTE_NOTES_BUNDLED_MODEL`, or in a frozen
-   (PyInstaller) build a `models/` folder next to the executable, holding the model either directly
-   or in `models/thenlper--gte-small/` (the repo id with "/" spelled "--");
+1. a copy the app ships with, found by the name it was bundled as: in a frozen (PyInstaller) build
+   `models/<org>--<name>/` next to the executable with a `bundled-model.json` naming the model, or the
+   folder `$GTE_NOTES_BUNDLED_MODEL` (core/files/bundle.py);
 2. a local folder the user named;
 3. the local Hugging Face cache (`HF_HUB_CACHE`, else `HF_HOME/hub`, else `~/.cache/huggingface/hub`).
 """
@@ -17,17 +17,15 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from gte_notes.core.errors import KnownError, ModelMissingError
+from gte_notes.core.files.bundle import bundled_model, is_model_folder
 from gte_notes.core.files.config import DEFAULT_MODEL
 from gte_notes.core.offline import online_for_download
-
-BUNDLED_MODEL_ENV = "GTE_NOTES_BUNDLED_MODEL"
 
 # What sentence-transformers needs to load a BERT-style model, and nothing else: the hub repo of
 # gte-small also carries ONNX and PyTorch-pickle copies of the weights that would triple the download.
@@ -63,26 +61,6 @@ def hub_cache_dir() -> Path:
         xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
         home = os.path.join(xdg, "huggingface")
     return Path(os.path.expandvars(home)).expanduser() / "hub"
-
-
-def is_model_folder(path: Path) -> bool:
-    """True if `path` looks loadable: a sentence-transformers folder or at least a transformers one."""
-    return path.is_dir() and ((path / "modules.json").is_file() or (path / "config.json").is_file())
-
-
-def bundled_model_path() -> Path | None:
-    """The model shipped with the app, if any (see the module docstring for where it is looked for)."""
-    env = os.environ.get(BUNDLED_MODEL_ENV)
-    if env:
-        candidate = Path(env).expanduser()
-        if is_model_folder(candidate):
-            return candidate
-    if getattr(sys, "frozen", False):
-        models = Path(sys.executable).resolve().parent / "models"
-        for candidate in (models / DEFAULT_MODEL.replace("/", "--"), models):
-            if is_model_folder(candidate):
-                return candidate
-    return None
 
 
 def _looks_like_path(name: str) -> bool:
@@ -127,10 +105,9 @@ def resolve_model_path(name_or_path: str) -> Path:
 
     Raises ModelMissingError (exit code 2) with what to do when it is nowhere to be found.
     """
-    if name_or_path == DEFAULT_MODEL:
-        bundled = bundled_model_path()
-        if bundled is not None:
-            return bundled
+    bundled = bundled_model(name_or_path)
+    if bundled is not None:
+        return bundled.path
 
     as_path = Path(name_or_path).expanduser()
     if as_path.is_dir():
