@@ -61,6 +61,7 @@ class IndexWriter:
                  embedder: object | None, factory: Callable[[], object], target: ModelChoice | None = None,
                  open_model: OpenModel | None = None, follow: bool = False) -> None:
         self.ws = ws
+        self._told: set[str] = set()
         self.follow = follow  # another process writing this index: read along and take over when it leaves
         self.queue = queue
         self.caches = caches
@@ -243,6 +244,7 @@ class IndexWriter:
             job = Job(None, "many notes disappeared at once")
         self.set_state("scanning" if job.full else "indexing")
         self.batches += 1
+        self._told = set()  # notes whose batches were already announced during this reconcile
         try:
             stats = self._indexer.reconcile(None if job.full else sorted(job.paths or ()),
                                             progress=self.report_progress, cancel=self.cancelled,
@@ -275,7 +277,10 @@ class IndexWriter:
         if stats.changed:
             self._emit("on_files", list(stats.changed))
         if stats.indexed:
-            self._emit("on_indexed", list(dict.fromkeys(stats.indexed)))
+            # Each note is announced once: those its batch already announced are not repeated here.
+            untold = [p for p in dict.fromkeys(stats.indexed) if p not in self._told]
+            if untold:
+                self._emit("on_indexed", untold)
             release_freed_memory()  # the batches' token and vector buffers (glibc keeps them otherwise)
         self.changer.after_reconcile(stats, job.full)
         self._emit("on_batch", stats, job.full)
@@ -294,6 +299,7 @@ class IndexWriter:
 
     def emit_indexed(self, paths: list[str]) -> None:
         """These notes were committed: views showing them (a query's results) refresh."""
+        self._told.update(paths)
         self._emit("on_indexed", paths)
 
     def report_progress(self, p: Progress) -> None:
