@@ -72,7 +72,8 @@ def test_context_menu_copies_the_path_and_reveals_the_folder(qtbot, window, note
     type_query(qtbot, window, "compost")
     hit = window.selected_hit()
     menu = window.pane.menu_for(hit)
-    assert [a.text() for a in menu.actions()] == ["Open in editor", "Copy path", "Reveal in file manager"]
+    assert [a.text() for a in menu.actions()] == ["Open in editor", "Copy path", "Copy [[link]]", "Copy Markdown link",
+                                                  "Reveal in file manager"]
     menu.actions()[1].trigger()
     assert QGuiApplication.clipboard().text() == str(notes_dir / hit.path)
 
