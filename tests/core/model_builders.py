@@ -28,7 +28,8 @@ def tiny_model(folder: Path, *, pooling: str = "mean", hidden: int = 32, max_tok
     for name in TOKENIZER_FILES:
         shutil.copy2(TOKENIZER_DIR / name, hf_dir / name)
     transformer = models.Transformer(str(hf_dir), max_seq_length=max_tokens)
-    width = getattr(transformer, "get_embedding_dimension", transformer.get_word_embedding_dimension)()
+    # Renamed in newer sentence-transformers, which warn on the old name: ask for the new one first.
+    width = (getattr(transformer, "get_embedding_dimension", None) or transformer.get_word_embedding_dimension)()
     pool = models.Pooling(width, pooling_mode=pooling)
     SentenceTransformer(modules=[transformer, pool, models.Normalize()], device="cpu").save(str(folder))
     shutil.rmtree(hf_dir)
