@@ -9,10 +9,6 @@ vectors it compares are in the index. Shared by `cli` and `watch_cli`, so neithe
 from __future__ import annotations
 
 import argparse
-import contextlib
-import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +17,7 @@ import numpy as np
 from gte_notes.cli_output import say_loading
 from gte_notes.core.errors import QueryNeedsModel
 from gte_notes.core.files.config import Settings
+from gte_notes.core.files.json_file import read_json_object, write_json_atomic
 from gte_notes.core.index.store import Store
 from gte_notes.core.model.calibration import DenseScale, measure
 
@@ -85,28 +82,12 @@ def saved_scale(home: Path, embedder: Any, encode_query: Any) -> DenseScale:
     dir: measuring is 32 query encodings, most of a search's time once the saved encoder is in use.
     A file that cannot be read or written only costs the measuring."""
     file = Path(home) / SCALES_FILE
-    scales = _read_scales(file)
+    scales = read_json_object(file)
     found = scales.get(embedder.model_id)
     if isinstance(found, list) and len(found) == 2 and all(isinstance(x, float) for x in found):
         return DenseScale(*found)
     scale = measure(encode_query)
     scales.pop(embedder.model_id, None)
     scales[embedder.model_id] = [scale.unrelated, scale.paraphrase]
-    with contextlib.suppress(OSError):
-        fd, tmp = tempfile.mkstemp(dir=home, prefix=".query-scales-", suffix=".tmp")  # made 0600
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(dict(list(scales.items())[-_MAX_SCALES:]), fh)
-            os.replace(tmp, file)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+    write_json_atomic(file, dict(list(scales.items())[-_MAX_SCALES:]))
     return scale
-
-
-def _read_scales(file: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}

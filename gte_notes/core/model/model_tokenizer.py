@@ -9,11 +9,11 @@ its words while the model still loads.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gte_notes.core.errors import KnownError
+from gte_notes.core.files.json_file import read_json_object
 from gte_notes.core.model.model_catalog import canonical_name
 from gte_notes.core.model.model_files import resolve_model_path
 
@@ -42,22 +42,14 @@ class ModelTokenizer:
         return len(self._tok.encode_batch([text], add_special_tokens=True)[0].ids)
 
 
-def _json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def model_max_tokens(path: Path) -> int:
     """The model's input limit as sentence-transformers sets it: `max_seq_length` of its
     sentence_bert_config.json, else the tokenizer's and the position table's smaller limit."""
-    seq = _json(path / "sentence_bert_config.json").get("max_seq_length")
+    seq = read_json_object(path / "sentence_bert_config.json").get("max_seq_length")
     if isinstance(seq, int) and seq > 0:
         return seq
-    limits = [v for v in (_json(path / "tokenizer_config.json").get("model_max_length"),
-                          _json(path / "config.json").get("max_position_embeddings"))
+    limits = [v for v in (read_json_object(path / "tokenizer_config.json").get("model_max_length"),
+                          read_json_object(path / "config.json").get("max_position_embeddings"))
               if isinstance(v, int) and 0 < v < 1_000_000]
     return min(limits) if limits else FALLBACK_MAX_TOKENS
 

@@ -12,12 +12,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib.metadata
-import json
-import os
 import platform
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from gte_notes.core.files.json_file import read_json_object, write_json_atomic
 
 CACHE_FILE = "precision-checks.json"
 _MAX_ENTRIES = 50  # models x torch versions x machines a data dir realistically sees
@@ -61,21 +60,7 @@ class PrecisionCache:
         entries = self._read()
         entries.pop(key, None)
         entries[key] = {"precision": precision, "note": note, "dim": dim}
-        entries = dict(list(entries.items())[-_MAX_ENTRIES:])
-        with contextlib.suppress(OSError):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".precision-", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump(entries, fh, indent=1)
-                os.replace(tmp, self.path)
-            except OSError:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
+        write_json_atomic(self.path, dict(list(entries.items())[-_MAX_ENTRIES:]), indent=1)
 
     def _read(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
+        return read_json_object(self.path)
