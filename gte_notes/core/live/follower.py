@@ -45,7 +45,7 @@ class Follower:
         w = self.w
         while not w.stopping:
             if self._try_lock():
-                self._open_to_write()
+                w.open_for_writing()
                 return True
             if w.ws.db_path.exists():
                 try:
@@ -110,22 +110,12 @@ class Follower:
             w.emit_files([(p, notes[p][0], notes[p][1]) if p in notes else (p, "removed", "") for p in changed])
             w.emit_indexed(changed)
 
-    def _open_to_write(self) -> None:
-        """The lock is ours: open the database as its writer (letting the lock go if that fails)."""
-        w = self.w
-        try:
-            w.store = w.ws.open_store()
-        except BaseException:
-            w.ws.lock.release()
-            raise
-        w.follower = None
-
     def _take_over(self) -> None:
         """The other writer left: become the writer of this index."""
         w = self.w
         if w.store is not None:
             w.store.close()
-        self._open_to_write()
+        w.open_for_writing()
         embedder = w.embedder
         ann = w.ws.open_ann(w.store, embedder)  # the other writer's saved ANN, checked and caught up
         w.serve(embedder, ann, w.ws.indexer(w.store, ann, embedder))

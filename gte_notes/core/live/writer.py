@@ -114,11 +114,7 @@ class IndexWriter:
                 raise
             self.follower = Follower(self)  # opens the database read-only on the thread, once it is there
         else:
-            try:
-                self.store = self.ws.open_store()
-            except BaseException:
-                self.ws.lock.release()
-                raise
+            self.open_for_writing()
         self.busy = True
         self.queue.request_full("start-up")
         self.thread = threading.Thread(target=self._run, name=f"gte-notes indexer {self.ws.folder.name}",
@@ -157,6 +153,15 @@ class IndexWriter:
         self.queue.wake.set()
 
     # ---- the worker ---------------------------------------------------------------------------
+
+    def open_for_writing(self) -> None:
+        """The lock is ours: open the database as its writer, letting the lock go if that fails."""
+        try:
+            self.store = self.ws.open_store()
+        except BaseException:
+            self.ws.lock.release()
+            raise
+        self.follower = None
 
     def _run(self) -> None:
         try:
