@@ -41,20 +41,40 @@ def _positive(text: str) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="gte-notes", description="Offline semantic search over a folder of notes.")
+    p = argparse.ArgumentParser(
+        prog="gte-notes", description="Offline semantic search over a folder of notes."
+    )
     p.add_argument("--version", action="version", version=f"gte-notes {__version__}")
-    p.add_argument("--model", help="model name (Hugging Face id) or a local model folder "
-                                   "[default: $GTE_NOTES_MODEL, the settings file, or thenlper/gte-small]")
-    p.add_argument("--precision", choices=["auto", "fp32", "bf16", "int8", "onnx-fp32", "onnx-int8"],
-                   help="embedding precision")
-    p.add_argument("--data-dir", help="where indexes are kept [default: $GTE_NOTES_HOME or the user data dir]")
-    p.add_argument("--dims", type=int, help="keep N of the model's vector dimensions (128 up to its size; "
-                                            "0 = all) [default: the settings file, else all]")
-    p.add_argument("--passage-tokens", type=int, help="passage size in tokens (at most the model's limit) "
-                                                      "[default: the settings file, else 256]")
-    p.add_argument("--trust-remote-code", action="store_true",
-                   help="allow a model that is not on the known list to run its own Python code "
-                        "(remembered for that model until its code changes)")
+    p.add_argument(
+        "--model",
+        help="model name (Hugging Face id) or a local model folder "
+        "[default: $GTE_NOTES_MODEL, the settings file, or thenlper/gte-small]",
+    )
+    p.add_argument(
+        "--precision",
+        choices=["auto", "fp32", "bf16", "int8", "onnx-fp32", "onnx-int8"],
+        help="embedding precision",
+    )
+    p.add_argument(
+        "--data-dir", help="where indexes are kept [default: $GTE_NOTES_HOME or the user data dir]"
+    )
+    p.add_argument(
+        "--dims",
+        type=int,
+        help="keep N of the model's vector dimensions (128 up to its size; "
+        "0 = all) [default: the settings file, else all]",
+    )
+    p.add_argument(
+        "--passage-tokens",
+        type=int,
+        help="passage size in tokens (at most the model's limit) [default: the settings file, else 256]",
+    )
+    p.add_argument(
+        "--trust-remote-code",
+        action="store_true",
+        help="allow a model that is not on the known list to run its own Python code "
+        "(remembered for that model until its code changes)",
+    )
     sub = p.add_subparsers(dest="command")
 
     s = sub.add_parser("index", help="index a notes folder (only new and changed notes are embedded)")
@@ -82,8 +102,11 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("model", help="show or download the embedding model")
     s.add_argument("action", choices=["info", "download"])
-    s.add_argument("name", nargs="?", help="download: gte-small, gte-multilingual-base or any hub name "
-                                           "[default: the model in use]")
+    s.add_argument(
+        "name",
+        nargs="?",
+        help="download: gte-small, gte-multilingual-base or any hub name [default: the model in use]",
+    )
     s.add_argument("--json", action="store_true", help="info: the known models and their facts, as JSON")
 
     s = sub.add_parser("gui", help="start the desktop app (the default)")
@@ -95,8 +118,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def _workspace(args: argparse.Namespace, settings: Settings, *, check: bool = True) -> Workspace:
     flt = settings.note_filter()
-    return Workspace(args.folder, home=args.data_dir, flt=flt, max_bytes=int(settings.max_file_mb * 1024 * 1024),
-                     check=check)
+    return Workspace(
+        args.folder,
+        home=args.data_dir,
+        flt=flt,
+        max_bytes=int(settings.max_file_mb * 1024 * 1024),
+        check=check,
+    )
 
 
 def _note(text: str) -> None:
@@ -141,9 +169,11 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
     verb = "Stopped early" if stats.cancelled else "Indexed"
-    print(f"{verb}: {stats.scanned} files in {stats.seconds:.1f} s — {stats.added} new, {stats.updated} changed, "
-          f"{stats.removed} removed, {stats.unchanged} unchanged, {stats.skipped} skipped, {stats.failed} failed; "
-          f"{stats.embedded_chunks} chunks embedded, {stats.reused_chunks} reused.")
+    print(
+        f"{verb}: {stats.scanned} files in {stats.seconds:.1f} s — {stats.added} new, {stats.updated} changed, "
+        f"{stats.removed} removed, {stats.unchanged} unchanged, {stats.skipped} skipped, {stats.failed} failed; "
+        f"{stats.embedded_chunks} chunks embedded, {stats.reused_chunks} reused."
+    )
     return 130 if stats.cancelled else 0
 
 
@@ -153,14 +183,16 @@ def _reader_ann(ws: Workspace, store: Store, model_id: str, dim: int) -> AnnInde
     ann = AnnIndex(ws.dir, dim, model_id)
     ann.load(store, rebuild=False)  # a doubtful file: an exact matrix of the database's vectors instead
     if ann.needs_rebuild:
-        _note(f"the saved search index cannot be used ({ann.needs_rebuild}), so this search is answered "
-              "exactly from the database, a little slower. The next `gte-notes index` (or `watch`, or the "
-              "app) saves a new one.")
+        _note(
+            f"the saved search index cannot be used ({ann.needs_rebuild}), so this search is answered "
+            "exactly from the database, a little slower. The next `gte-notes index` (or `watch`, or the "
+            "app) saves a new one."
+        )
     return ann
 
 
 def _label(model_id: str) -> str:
-    """"all-MiniLM-L6-v2 (fp32, 384 dimensions)" for "all-MiniLM-L6-v2:1a2b…:fp32:384"."""
+    """ "all-MiniLM-L6-v2 (fp32, 384 dimensions)" for "all-MiniLM-L6-v2:1a2b…:fp32:384"."""
     parts = model_id.split(":")
     if len(parts) < 4:
         return model_id
@@ -176,12 +208,16 @@ def _vectors_to_search(args: argparse.Namespace, embedder: Any, index_id: str) -
         # The same model in another precision: its vectors, as `index` made them, answer. Queries in
         # the precision at hand stay within the precision check's tolerance of the index's own.
         if args.precision:
-            _note(f"this folder was indexed in {index_id.split(':')[2]}, not {args.precision}: searching its "
-                  "vectors as they are.")
+            _note(
+                f"this folder was indexed in {index_id.split(':')[2]}, not {args.precision}: searching its "
+                "vectors as they are."
+            )
         return index_id, embedder.dim
-    _note(f"this folder's index holds the vectors of {_label(index_id)}, not of {_label(embedder.model_id)}: "
-          "this search uses keywords only. Search without --model/--dims (or with the ones it was indexed "
-          "with), or index the folder again with these.")
+    _note(
+        f"this folder's index holds the vectors of {_label(index_id)}, not of {_label(embedder.model_id)}: "
+        "this search uses keywords only. Search without --model/--dims (or with the ones it was indexed "
+        "with), or index the folder again with these."
+    )
     return None
 
 
@@ -192,7 +228,9 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     embedder = query_embedder_for(args, settings, store)
     found = _vectors_to_search(args, embedder, index_model_id(store))
     model_id, dim = found or (embedder.model_id, embedder.dim)
-    ann = _reader_ann(ws, store, model_id, dim) if found else AnnIndex(ws.dir, dim, model_id)  # empty: keywords
+    ann = (
+        _reader_ann(ws, store, model_id, dim) if found else AnnIndex(ws.dir, dim, model_id)
+    )  # empty: keywords
     model = QueryModel(embedder, model_id, dim)
     scale = saved_scale(ws.home, embedder, model.encode_query)
     hits = Workspace.searcher(store, ann, model, scale=scale).search(query, args.limit)
@@ -202,8 +240,10 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 def _say_if_not_utf8(query: str) -> None:
     if _has_surrogates(query):
-        _note("the query has bytes that are not UTF-8 (is the terminal set to UTF-8?): only a path: filter "
-              "can match them (in a file name); the rest of the query is searched as usual.")
+        _note(
+            "the query has bytes that are not UTF-8 (is the terminal set to UTF-8?): only a path: filter "
+            "can match them (in a file name); the rest of the query is searched as usual."
+        )
 
 
 def _has_surrogates(text: str) -> bool:
@@ -255,8 +295,15 @@ def cmd_gui(args: argparse.Namespace, settings: Settings) -> int:
     return run_gui(args, settings)
 
 
-COMMANDS = {"index": cmd_index, "search": cmd_search, "related": cmd_related, "status": cmd_status,
-            "model": cmd_model, "watch": cmd_watch, "gui": cmd_gui}
+COMMANDS = {
+    "index": cmd_index,
+    "search": cmd_search,
+    "related": cmd_related,
+    "status": cmd_status,
+    "model": cmd_model,
+    "watch": cmd_watch,
+    "gui": cmd_gui,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

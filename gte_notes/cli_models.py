@@ -30,8 +30,9 @@ def _note(text: str) -> None:
     print(f"gte-notes: {text}", file=sys.stderr)
 
 
-def open_for_cli(args: argparse.Namespace, settings: Settings, index_model_id: str = "", *,
-                 queries_only: bool = False) -> Any:
+def open_for_cli(
+    args: argparse.Namespace, settings: Settings, index_model_id: str = "", *, queries_only: bool = False
+) -> Any:
     """The model as --model/--dims/--passage-tokens/--trust-remote-code and the settings choose it.
 
     Without --dims or a dims setting, an index built with cut vectors of this same model is searched at
@@ -58,8 +59,9 @@ def open_for_cli(args: argparse.Namespace, settings: Settings, index_model_id: s
         embedder.passage_tokens = passage or None
     else:
         say_loading(f"Loading the model ({name})…")
-        embedder = open_chosen(name, precision, home, dims=dims, passage_tokens=passage, consent=consent,
-                               quick=False)
+        embedder = open_chosen(
+            name, precision, home, dims=dims, passage_tokens=passage, consent=consent, quick=False
+        )
     base, _, cut = index_model_id.rpartition(":d")
     chosen = args.dims is not None or bool(settings.dims)  # --dims 0 is a choice too: all of them
     follows = same_model(base, embedder.model_id) if queries_only else base == embedder.model_id
@@ -110,10 +112,18 @@ def _current(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     path = model_files.resolve_model_path(name)
     embedder = open_for_cli(args, settings)
     facts = known(name)
-    return {"model": name, "path": str(path), "model_id": embedder.model_id, "dim": embedder.dim,
-            "dims": embedder.dim, "full_dim": getattr(embedder, "full_dim", embedder.dim),
-            "max_tokens": embedder.max_tokens, "precision": embedder.precision_note,
-            "runs_own_code": needs_remote_code(path), "known": facts.key if facts else None}
+    return {
+        "model": name,
+        "path": str(path),
+        "model_id": embedder.model_id,
+        "dim": embedder.dim,
+        "dims": embedder.dim,
+        "full_dim": getattr(embedder, "full_dim", embedder.dim),
+        "max_tokens": embedder.max_tokens,
+        "precision": embedder.precision_note,
+        "runs_own_code": needs_remote_code(path),
+        "known": facts.key if facts else None,
+    }
 
 
 def model_info(args: argparse.Namespace, settings: Settings) -> int:
@@ -138,8 +148,10 @@ def model_download(args: argparse.Namespace, settings: Settings) -> int:
     name = canonical_name(args.name or settings.model_name(args.model))
     if not _HUB_NAME.match(name) or Path(name).expanduser().is_dir():
         keys = ", ".join(f.key for f in KNOWN_MODELS)
-        raise KnownError(f'"{name}" is not a model name on the hub (a folder needs no download). Known models: '
-                         f"{keys}; or any sentence-transformers model's hub name, such as thenlper/gte-small.")
+        raise KnownError(
+            f'"{name}" is not a model name on the hub (a folder needs no download). Known models: '
+            f"{keys}; or any sentence-transformers model's hub name, such as thenlper/gte-small."
+        )
     facts = known(name)
     if facts is not None:
         _note(f"{name}: approx. {facts.download_mb} MB, {facts.license} license.")
@@ -151,6 +163,8 @@ def model_download(args: argparse.Namespace, settings: Settings) -> int:
         model_files.download_model(repo, patterns=model_files.CODE_FILE_PATTERNS)
     print(f"{name} is ready at {path}")
     if facts is None and needs_remote_code(path):
-        _note(f"{name} ships its own Python code: it runs only after you agree (--trust-remote-code, or "
-              "confirm in Settings). Remote code is code: read it first.")
+        _note(
+            f"{name} ships its own Python code: it runs only after you agree (--trust-remote-code, or "
+            "confirm in Settings). Remote code is code: read it first."
+        )
     return 0

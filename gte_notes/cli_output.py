@@ -77,7 +77,9 @@ def say_loading(text: str) -> None:
         err.flush()
 
 
-def print_status(status: dict[str, Any], *, as_json: bool, everything: bool, out: TextIO | None = None) -> None:
+def print_status(
+    status: dict[str, Any], *, as_json: bool, everything: bool, out: TextIO | None = None
+) -> None:
     out = out or sys.stdout
     for f in status["files"]:
         if not is_exact(f["path"]):
@@ -93,8 +95,10 @@ def print_status(status: dict[str, Any], *, as_json: bool, everything: bool, out
         out.write(f"        {status['folder_problem']} Showing the index as it was last updated.\n")
     dims = f" ({status['dims']} dimensions)" if status.get("dims") else ""
     out.write(f"Index:  {status['index_dir']}\nModel:  {status['model'] or '—'}{dims}\n")
-    out.write(f"Files:  {status['files_total']} ({counts})\nChunks: {status['chunks']}, "
-              f"vectors: {status['vectors']}\n")
+    out.write(
+        f"Files:  {status['files_total']} ({counts})\nChunks: {status['chunks']}, "
+        f"vectors: {status['vectors']}\n"
+    )
     shown = [f for f in status["files"] if everything or f["status"] != "indexed" or f["warning"]]
     for f in shown:
         why = f["reason"] or f["warning"]
@@ -123,8 +127,10 @@ class ProgressBar:
         frac = p.done / p.total if p.total else 1.0
         bar = "#" * int(frac * 24)
         eta = f" ETA {int(p.eta_s) // 60}:{int(p.eta_s) % 60:02d}" if p.eta_s else ""
-        self._draw(f"[{bar:<24}] {p.done}/{p.total} {self.unit}, {p.embedded} chunks embedded{eta}  {p.current}",
-                   force=p.done == p.total)
+        self._draw(
+            f"[{bar:<24}] {p.done}/{p.total} {self.unit}, {p.embedded} chunks embedded{eta}  {p.current}",
+            force=p.done == p.total,
+        )
 
     def update_bytes(self, done: int, total: int) -> None:
         frac = done / total if total else 0.0

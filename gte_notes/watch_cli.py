@@ -62,10 +62,12 @@ class _Printer:
         if not full and not (stats.added or stats.updated or stats.removed or stats.skipped or stats.failed):
             return
         kind = "Scanned" if full else "Updated"
-        self.line(f"{kind} {stats.scanned} files in {stats.seconds:.2f} s: {stats.added} new, "
-                   f"{stats.updated} changed, {stats.removed} removed, {stats.unchanged} unchanged, "
-                   f"{stats.skipped} skipped, {stats.failed} failed; {stats.embedded_chunks} chunks embedded, "
-                   f"{stats.reused_chunks} reused.")
+        self.line(
+            f"{kind} {stats.scanned} files in {stats.seconds:.2f} s: {stats.added} new, "
+            f"{stats.updated} changed, {stats.removed} removed, {stats.unchanged} unchanged, "
+            f"{stats.skipped} skipped, {stats.failed} failed; {stats.embedded_chunks} chunks embedded, "
+            f"{stats.reused_chunks} reused."
+        )
 
     def error(self, message: str, is_bug: bool, details: str) -> None:
         self.line(f"error: {message}", self.err)
@@ -78,14 +80,25 @@ class _Printer:
         self.line(f"note: {text}")
 
     def listener(self) -> EngineListener:
-        return EngineListener(on_state=self.state, on_progress=self.progress, on_files=self.files,
-                              on_error=self.error, on_notice=self.notice, on_batch=self.batch)
+        return EngineListener(
+            on_state=self.state,
+            on_progress=self.progress,
+            on_files=self.files,
+            on_error=self.error,
+            on_notice=self.notice,
+            on_batch=self.batch,
+        )
 
 
 def run_watch(args: argparse.Namespace, settings: Settings) -> int:
     printer = _Printer()
-    engine = Engine(args.folder, home=args.data_dir, settings=settings,
-                    embedder_factory=lambda: embedder_for(args, settings), listener=printer.listener())
+    engine = Engine(
+        args.folder,
+        home=args.data_dir,
+        settings=settings,
+        embedder_factory=lambda: embedder_for(args, settings),
+        listener=printer.listener(),
+    )
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: object) -> None:

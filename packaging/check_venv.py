@@ -32,12 +32,17 @@ def main(argv: list[str]) -> int:
         return 2
     lock = locked(Path(argv[1]))
     have = {norm(d.metadata["Name"]): d.version for d in md.distributions()}
-    wrong = [f"{n} {v} (lock: {lock.get(n, 'not listed')})" for n, v in sorted(have.items())
-             if n not in OWN and lock.get(n) != v]
+    wrong = [
+        f"{n} {v} (lock: {lock.get(n, 'not listed')})"
+        for n, v in sorted(have.items())
+        if n not in OWN and lock.get(n) != v
+    ]
     missing = sorted(set(lock) - set(have))
     problems = []
     if wrong or missing:
-        problems.append("the build venv differs from the lock: " + ", ".join(wrong + [f"{n} missing" for n in missing]))
+        problems.append(
+            "the build venv differs from the lock: " + ", ".join(wrong + [f"{n} missing" for n in missing])
+        )
     if sys.version_info[:2] != (3, 11):
         problems.append(f"the lock is for Python 3.11, the build venv runs {sys.version.split()[0]}")
     import torch

@@ -36,7 +36,7 @@ def model_id_from_cache_path(src: Path) -> str | None:
     parts = src.absolute().parts
     for i, part in enumerate(parts[:-2]):
         if part.startswith("models--") and parts[i + 1] == "snapshots":
-            org, _, name = part[len("models--"):].partition("--")
+            org, _, name = part[len("models--") :].partition("--")
             return f"{org}/{name}" if org and name else None
     return None
 
@@ -63,8 +63,11 @@ def check_facts(src: Path, model_id: str) -> None:
     }
     wrong = [f"{k} {v} (not {getattr(facts, k)})" for k, v in found.items() if v != getattr(facts, k)]
     if wrong:
-        raise SystemExit(f"copy_model: {src} is not {model_id}: its config has " + ", ".join(wrong)
-                         + ". Pass the id of the model the folder holds.")
+        raise SystemExit(
+            f"copy_model: {src} is not {model_id}: its config has "
+            + ", ".join(wrong)
+            + ". Pass the id of the model the folder holds."
+        )
 
 
 def copy_model(src: Path, models: Path, model_id: str) -> tuple[Path, int]:
@@ -100,7 +103,9 @@ if __name__ == "__main__":
     source = Path(sys.argv[1])
     name = sys.argv[3] if len(sys.argv) == 4 else model_id_from_cache_path(source)
     if not name:
-        raise SystemExit(f"copy_model: say which model {source} holds (--model-id ORG/NAME): its path does "
-                         "not name it (only a Hugging Face cache snapshot's does)")
+        raise SystemExit(
+            f"copy_model: say which model {source} holds (--model-id ORG/NAME): its path does "
+            "not name it (only a Hugging Face cache snapshot's does)"
+        )
     copied, size = copy_model(source, Path(sys.argv[2]), name)
     print(f"bundled model: {name}, {size / 1e6:.0f} MB from {source} in {copied}")

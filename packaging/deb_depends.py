@@ -22,8 +22,14 @@ from pathlib import Path
 # Qt loads these with dlopen or needs them at run time without a NEEDED entry we could see on a build
 # machine without them; a plain desktop must get them by installing the .deb.
 ALWAYS = [
-    "libxcb-cursor0", "libxcb-icccm4", "libxcb-keysyms1", "libxkbcommon-x11-0", "libegl1", "libgl1",
-    "libfontconfig1", "libdbus-1-3",
+    "libxcb-cursor0",
+    "libxcb-icccm4",
+    "libxcb-keysyms1",
+    "libxkbcommon-x11-0",
+    "libegl1",
+    "libgl1",
+    "libfontconfig1",
+    "libdbus-1-3",
 ]
 
 # Soname -> Debian 12 package, for libraries a build machine may lack (a headless CI machine has no
@@ -71,8 +77,16 @@ KNOWN_PACKAGES = {
 
 # glibc's own libraries: one package, versioned by the newest GLIBC_x.y symbol anything uses.
 GLIBC_SONAMES = {
-    "libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1", "libutil.so.1",
-    "ld-linux-x86-64.so.2", "ld-linux-aarch64.so.1", "libresolv.so.2", "libanl.so.1",
+    "libc.so.6",
+    "libm.so.6",
+    "libpthread.so.0",
+    "libdl.so.2",
+    "librt.so.1",
+    "libutil.so.1",
+    "ld-linux-x86-64.so.2",
+    "ld-linux-aarch64.so.1",
+    "libresolv.so.2",
+    "libanl.so.1",
 }
 
 
@@ -89,7 +103,9 @@ def elf_files(root: Path) -> list[Path]:
 
 
 def needed_and_glibc(path: Path) -> tuple[set[str], str]:
-    out = subprocess.run(["readelf", "-d", "-V", "--wide", str(path)], check=False, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["readelf", "-d", "-V", "--wide", str(path)], check=False, capture_output=True, text=True
+    ).stdout
     needed = set(re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", out))
     versions = re.findall(r"Name: GLIBC_(\d+(?:\.\d+)+)", out)
     newest = max(versions, key=lambda v: tuple(int(x) for x in v.split(".")), default="0")
@@ -148,9 +164,12 @@ def main(argv: list[str]) -> int:
         return 2
     entries, unknown = depends(Path(argv[1]))
     if unknown:
-        print("deb_depends: no Debian package known for: " + ", ".join(unknown)
-              + " (install it on the build machine or add it to KNOWN_PACKAGES in packaging/deb_depends.py)",
-              file=sys.stderr)
+        print(
+            "deb_depends: no Debian package known for: "
+            + ", ".join(unknown)
+            + " (install it on the build machine or add it to KNOWN_PACKAGES in packaging/deb_depends.py)",
+            file=sys.stderr,
+        )
         return 1
     print(", ".join(entries))
     return 0

@@ -61,7 +61,9 @@ def png_stats(path: Path) -> dict[str, float]:
             idat += body
         pos += 12 + length
     if depth != 8 or ctype not in _CHANNELS or interlace:
-        raise ValueError(f"{path}: unsupported PNG (bit depth {depth}, colour type {ctype}, interlace {interlace})")
+        raise ValueError(
+            f"{path}: unsupported PNG (bit depth {depth}, colour type {ctype}, interlace {interlace})"
+        )
     bpp = _CHANNELS[ctype]
     rows = _unfilter(zlib.decompress(idat), width, height, bpp)
     # Sample a grid, not every pixel: pure-Python decoding of a full-HD screenshot is already slow enough.
@@ -89,8 +91,10 @@ def main() -> int:
     ap.add_argument("--min-colors", type=int, default=16)
     args = ap.parse_args()
     s = png_stats(Path(args.png))
-    print(f"{args.png}: {s['width']}x{s['height']}, grey mean {s['mean']:.1f}, stddev {s['stddev']:.1f}, "
-          f"{s['colors']} colours")
+    print(
+        f"{args.png}: {s['width']}x{s['height']}, grey mean {s['mean']:.1f}, stddev {s['stddev']:.1f}, "
+        f"{s['colors']} colours"
+    )
     if s["stddev"] < args.min_stddev or s["colors"] < args.min_colors:
         print("png_stats: the screenshot is blank (one flat colour)", file=sys.stderr)
         return 1

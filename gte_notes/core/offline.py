@@ -43,7 +43,9 @@ HUB_OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
 # defaults (telemetry on) for the rest of the process.
 READ_AT_IMPORT = ("onnxruntime", "huggingface_hub", "transformers", "sentence_transformers")
 
-_user_offline: bool | None = None  # the user's own HF_HUB_OFFLINE/TRANSFORMERS_OFFLINE, seen on the first call
+_user_offline: bool | None = (
+    None  # the user's own HF_HUB_OFFLINE/TRANSFORMERS_OFFLINE, seen on the first call
+)
 
 
 def _is_true(value: str | None) -> bool:
@@ -56,7 +58,9 @@ def stay_offline() -> list[str]:
     late (a bug: the tests assert it is empty for every entry point)."""
     global _user_offline
     if _user_offline is None:
-        _user_offline = _is_true(os.environ.get("HF_HUB_OFFLINE")) or _is_true(os.environ.get("TRANSFORMERS_OFFLINE"))
+        _user_offline = _is_true(os.environ.get("HF_HUB_OFFLINE")) or _is_true(
+            os.environ.get("TRANSFORMERS_OFFLINE")
+        )
     os.environ.update(TELEMETRY_OFF)
     os.environ.update(HUB_OFFLINE)
     return [name for name in READ_AT_IMPORT if name in sys.modules]

@@ -46,7 +46,7 @@ def whole_note_neighbours(ix: Indexed, paths: list[str], k: int) -> dict[str, li
         read = read_note(ix.ws.folder / p, ix.ws.max_bytes)
         text = read.text or ""
         meta = parse_meta(text, Path(p).stem)
-        texts.append(f"{meta.title}\n\n{text[meta.body_start:]}".strip())
+        texts.append(f"{meta.title}\n\n{text[meta.body_start :]}".strip())
     vecs = cached_vectors(f"notes-{ix.ws.folder.name}", texts, ix.embedder)
     sims = vecs @ vecs.T
     np.fill_diagonal(sims, -np.inf)
@@ -61,12 +61,15 @@ def _recall(found: dict[str, list[str]], edges: dict[str, set[str]], k: int) -> 
     per_note = [len(edges[s] & set(found.get(s, [])[:k])) / len(edges[s]) for s in edges]
     hits = sum(len(edges[s] & set(found.get(s, [])[:k])) for s in edges)
     total = sum(len(t) for t in edges.values())
-    return {f"recall@{k}": 100 * float(np.mean(per_note)) if per_note else 0.0,
-            f"micro_recall@{k}": 100 * hits / total if total else 0.0}
+    return {
+        f"recall@{k}": 100 * float(np.mean(per_note)) if per_note else 0.0,
+        f"micro_recall@{k}": 100 * hits / total if total else 0.0,
+    }
 
 
-def evaluate_links(vault: Path, embedder: object, workdir: Path | None = None, k: int = 10,
-                   quiet: bool = False) -> dict[str, object]:
+def evaluate_links(
+    vault: Path, embedder: object, workdir: Path | None = None, k: int = 10, quiet: bool = False
+) -> dict[str, object]:
     notes_dir, edges_file = vault_dirs(vault)
     workdir = workdir or vault_workdir(notes_dir)
     ix = index_folder(notes_dir, workdir / "home", embedder, quiet=quiet)
@@ -84,11 +87,21 @@ def evaluate_links(vault: Path, embedder: object, workdir: Path | None = None, k
             t = time.perf_counter()
             app[source] = [h.path for h in related.related(source, k)]
             times.append(time.perf_counter() - t)
-        rows = [{"system": "whole-note exact", **_recall(baseline, edges, k)},
-                {"system": "app related", **_recall(app, edges, k)}]
-        return {"vault": notes_dir.parent.name, "notes": len(indexed), "sources": len(edges),
-                "links": sum(len(t) for t in edges.values()), "chunks": ix.store.chunk_count(), "rows": rows,
-                "latency": {"related_p50_ms": percentile(times, 50) * 1000,
-                            "related_p95_ms": percentile(times, 95) * 1000}}
+        rows = [
+            {"system": "whole-note exact", **_recall(baseline, edges, k)},
+            {"system": "app related", **_recall(app, edges, k)},
+        ]
+        return {
+            "vault": notes_dir.parent.name,
+            "notes": len(indexed),
+            "sources": len(edges),
+            "links": sum(len(t) for t in edges.values()),
+            "chunks": ix.store.chunk_count(),
+            "rows": rows,
+            "latency": {
+                "related_p50_ms": percentile(times, 50) * 1000,
+                "related_p95_ms": percentile(times, 95) * 1000,
+            },
+        }
     finally:
         ix.close()

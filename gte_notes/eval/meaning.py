@@ -62,16 +62,20 @@ def scores(ranks: list[int | None]) -> dict[str, float]:
     }
 
 
-def run_queries(ix: Indexed, queries: list[tuple[str, set[str]]], modes: tuple[str, ...] = MODES,
-                k: int = 10) -> dict[str, list[int | None]]:
+def run_queries(
+    ix: Indexed, queries: list[tuple[str, set[str]]], modes: tuple[str, ...] = MODES, k: int = 10
+) -> dict[str, list[int | None]]:
     """For each mode, the rank of each query's first correct note (None when not in the top k)."""
     searcher = ix.searcher()
-    return {mode: [rank_of([h.path for h in searcher.search(q, k, mode=mode)], wanted) for q, wanted in queries]
-            for mode in modes}
+    return {
+        mode: [rank_of([h.path for h in searcher.search(q, k, mode=mode)], wanted) for q, wanted in queries]
+        for mode in modes
+    }
 
 
-def evaluate_meaning(vault: Path, queries_file: Path, embedder: object, workdir: Path | None = None,
-                     quiet: bool = False) -> dict[str, object]:
+def evaluate_meaning(
+    vault: Path, queries_file: Path, embedder: object, workdir: Path | None = None, quiet: bool = False
+) -> dict[str, object]:
     queries = load_queries(queries_file)
     ix = index_vault(vault, embedder, workdir, quiet)
     notes_dir = ix.ws.folder
@@ -79,11 +83,16 @@ def evaluate_meaning(vault: Path, queries_file: Path, embedder: object, workdir:
         known = set(ix.store.notes())
         missing = sorted({p for _, w in queries for p in w} - known)
         if missing:
-            raise SystemExit(f"{queries_file}: {len(missing)} target paths are not in {notes_dir}, "
-                             f"e.g. {missing[0]!r}")
+            raise SystemExit(
+                f"{queries_file}: {len(missing)} target paths are not in {notes_dir}, e.g. {missing[0]!r}"
+            )
         ranks = run_queries(ix, queries)
-        return {"name": queries_file.stem, "vault": str(notes_dir), "queries": len(queries),
-                "notes": sum(1 for n in ix.store.notes().values() if n.status == "indexed"),
-                "rows": [{"system": mode, **scores(ranks[mode])} for mode in MODES]}
+        return {
+            "name": queries_file.stem,
+            "vault": str(notes_dir),
+            "queries": len(queries),
+            "notes": sum(1 for n in ix.store.notes().values() if n.status == "indexed"),
+            "rows": [{"system": mode, **scores(ranks[mode])} for mode in MODES],
+        }
     finally:
         ix.close()

@@ -22,15 +22,19 @@ def print_report(report: dict[str, Any]) -> None:
     head = f"{report['benchmark']} — model {report['model']} ({report['precision']})"
     kind = report["benchmark"]
     if kind == "scifact":
-        print(f"{head}, split {report['split']}: {report['docs']} docs as notes ({report['chunks']} chunks), "
-              f"{report['queries']} queries")
+        print(
+            f"{head}, split {report['split']}: {report['docs']} docs as notes ({report['chunks']} chunks), "
+            f"{report['queries']} queries"
+        )
         print(table(report["rows"], ["system", "ndcg@10", "recall@100"]))
         print(f"latency over these queries: {_latency(report['latency'])}")
     elif kind == "links":
         print(head)
         for v in report["vaults"]:
-            print(f"\n{v['vault']}: {v['notes']} notes ({v['chunks']} chunks), {v['sources']} notes with links, "
-                  f"{v['links']} links")
+            print(
+                f"\n{v['vault']}: {v['notes']} notes ({v['chunks']} chunks), {v['sources']} notes with links, "
+                f"{v['links']} links"
+            )
             print(table(v["rows"], ["system", "recall@10", "micro_recall@10"]))
             print(f"related latency: {_latency(v['latency'])}")
     elif kind == "meaning":
@@ -40,8 +44,21 @@ def print_report(report: dict[str, Any]) -> None:
             print(table(m["rows"], ["system", "hit@1", "hit@10", "mrr@10"]))
     elif kind == "separation":
         print(head)
-        print(table(report["sets"], ["name", "real", "nonsense", "auc", "real_close", "nonsense_close",
-                                     "real_median", "nonsense_median"]))
+        print(
+            table(
+                report["sets"],
+                [
+                    "name",
+                    "real",
+                    "nonsense",
+                    "auc",
+                    "real_close",
+                    "nonsense_close",
+                    "real_median",
+                    "nonsense_median",
+                ],
+            )
+        )
     elif kind == "typos":
         print(f"{head}: {report['queries']} misspelled queries")
         print(table(report["rows"], ["system", "hit@1", "hit@10", "mrr@10"]))

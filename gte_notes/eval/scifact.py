@@ -58,10 +58,17 @@ def subset(sf: SciFact, query_ids: Iterable[str], distractors: int, seed: int = 
     needed = {d for q in qids for d in sf.qrels[q]}
     others = sorted(set(sf.corpus) - needed)
     rng = np.random.default_rng(seed)
-    picked = set(rng.choice(others, size=min(distractors, len(others)), replace=False).tolist()) if others else set()
+    picked = (
+        set(rng.choice(others, size=min(distractors, len(others)), replace=False).tolist())
+        if others
+        else set()
+    )
     keep = needed | picked
-    return SciFact({d: v for d, v in sf.corpus.items() if d in keep}, {q: sf.queries[q] for q in qids},
-                   {q: sf.qrels[q] for q in qids})
+    return SciFact(
+        {d: v for d, v in sf.corpus.items() if d in keep},
+        {q: sf.queries[q] for q in qids},
+        {q: sf.qrels[q] for q in qids},
+    )
 
 
 def default_workdir(sf: SciFact) -> Path:
@@ -83,7 +90,7 @@ def exact_dense(sf: SciFact, embedder: object, k: int = 100) -> dict[str, list[s
     qvecs = embedder.encode([sf.queries[q] for q in qids])  # type: ignore[attr-defined]
     sims = qvecs @ docs.T
     out = {}
-    for row, qid in zip(sims, qids):
+    for row, qid in zip(sims, qids, strict=True):
         top = np.argsort(-row, kind="stable")[:k]
         out[qid] = [doc_ids[i] for i in top]
     return out
@@ -93,7 +100,9 @@ def _doc_id(path: str) -> str:
     return path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
 
 
-def query_vectors(searcher_encode: Callable[[str], np.ndarray], texts: dict[str, str]) -> tuple[dict[str, np.ndarray], list[float]]:
+def query_vectors(
+    searcher_encode: Callable[[str], np.ndarray], texts: dict[str, str]
+) -> tuple[dict[str, np.ndarray], list[float]]:
     """Each query embedded once, the way the app embeds a query, timing each."""
     vecs, times = {}, []
     for text in texts.values():
@@ -104,31 +113,47 @@ def query_vectors(searcher_encode: Callable[[str], np.ndarray], texts: dict[str,
     return vecs, times
 
 
-def app_runs(ix: Indexed, sf: SciFact, modes: Iterable[str], k: int = 100,
-             searcher: Searcher | None = None) -> tuple[dict[str, dict[str, list[str]]], dict[str, float]]:
+def app_runs(
+    ix: Indexed, sf: SciFact, modes: Iterable[str], k: int = 100, searcher: Searcher | None = None
+) -> tuple[dict[str, dict[str, list[str]]], dict[str, float]]:
     """Rankings per mode, and latencies: query embedding and hybrid search (limit 10) p50/p95 in ms."""
     vecs, encode_times = query_vectors(ix.embedder.encode_query, sf.queries)  # type: ignore[attr-defined]
     s = searcher or ix.searcher()
+
     def encode(text: str) -> np.ndarray:  # a corrected spelling is a new text, embedded then
         return vecs[text] if text in vecs else ix.embedder.encode_query(text)  # type: ignore[attr-defined]
 
-    s = Searcher(s.store, s.ann, encode, params=s.params, keyword_weights=s.keyword.weights,
-                 prefix_last=s.prefix_last, scale=s.dense_scale(), known_words=s.known_words,
-                 caches=s.caches)
+    s = Searcher(
+        s.store,
+        s.ann,
+        encode,
+        params=s.params,
+        keyword_weights=s.keyword.weights,
+        prefix_last=s.prefix_last,
+        scale=s.dense_scale(),
+        known_words=s.known_words,
+        caches=s.caches,
+    )
     runs: dict[str, dict[str, list[str]]] = {}
     for mode in modes:
-        runs[mode] = {qid: [_doc_id(h.path) for h in s.search(text, k, mode=mode)] for qid, text in sf.queries.items()}
+        runs[mode] = {
+            qid: [_doc_id(h.path) for h in s.search(text, k, mode=mode)] for qid, text in sf.queries.items()
+        }
     search_times, search_cpu = [], []
     for text in sf.queries.values():
         t, c = time.perf_counter(), time.thread_time()
         s.search(text, 10)
         search_times.append(time.perf_counter() - t)
         search_cpu.append(time.thread_time() - c)
-    total = [a + b for a, b in zip(encode_times, search_times)]
+    total = [a + b for a, b in zip(encode_times, search_times, strict=True)]
     # CPU time as well as wall time: on a busy machine wall time mostly measures the other processes.
     latency = {}
-    for name, values in (("encode", encode_times), ("search", search_times), ("search_cpu", search_cpu),
-                         ("total", total)):
+    for name, values in (
+        ("encode", encode_times),
+        ("search", search_times),
+        ("search_cpu", search_cpu),
+        ("total", total),
+    ):
         for q in (50, 95):
             latency[f"{name}_p{q}_ms"] = percentile(values, q) * 1000
     return runs, latency
@@ -142,20 +167,35 @@ def score(run: dict[str, list[str]], sf: SciFact) -> dict[str, float]:
     }
 
 
-def evaluate(sf: SciFact, embedder: object, workdir: Path, *, quiet: bool = False,
-             searcher_factory: Callable[[Indexed], Searcher] | None = None) -> dict[str, object]:
+def evaluate(
+    sf: SciFact,
+    embedder: object,
+    workdir: Path,
+    *,
+    quiet: bool = False,
+    searcher_factory: Callable[[Indexed], Searcher] | None = None,
+) -> dict[str, object]:
     """Every system on `sf`; returns the report (rows, latency, index facts)."""
     ix = index_scifact(sf, embedder, workdir, quiet=quiet)
     try:
         searcher = searcher_factory(ix) if searcher_factory else ix.searcher()
         runs, latency = app_runs(ix, sf, ("dense", "keyword", "hybrid"), searcher=searcher)
-        runs_by_system = {"exact dense": exact_dense(sf, embedder), "app dense": runs["dense"],
-                          "app keyword": runs["keyword"], "app hybrid": runs["hybrid"]}
+        runs_by_system = {
+            "exact dense": exact_dense(sf, embedder),
+            "app dense": runs["dense"],
+            "app keyword": runs["keyword"],
+            "app hybrid": runs["hybrid"],
+        }
         rows = [{"system": name, **score(runs_by_system[name], sf)} for name in SYSTEMS]
         return {
-            "docs": len(sf.corpus), "queries": len(sf.queries), "chunks": ix.store.chunk_count(),
-            "index_seconds": round(ix.seconds, 1), "embedded_chunks": ix.embedded,
-            "rows": rows, "latency": latency, "runs": runs_by_system,
+            "docs": len(sf.corpus),
+            "queries": len(sf.queries),
+            "chunks": ix.store.chunk_count(),
+            "index_seconds": round(ix.seconds, 1),
+            "embedded_chunks": ix.embedded,
+            "rows": rows,
+            "latency": latency,
+            "runs": runs_by_system,
         }
     finally:
         ix.close()

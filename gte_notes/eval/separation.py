@@ -35,8 +35,9 @@ def auc(real: list[float], noise: list[float]) -> float:
     return float(np.mean((r > n) + 0.5 * (r == n)))
 
 
-def evaluate_separation(vault: Path, queries_file: Path, nonsense: list[str], embedder: object,
-                        quiet: bool = False) -> dict[str, object]:
+def evaluate_separation(
+    vault: Path, queries_file: Path, nonsense: list[str], embedder: object, quiet: bool = False
+) -> dict[str, object]:
     ix = index_vault(vault, embedder, quiet=quiet)
     try:
         s = ix.searcher()
@@ -45,10 +46,15 @@ def evaluate_separation(vault: Path, queries_file: Path, nonsense: list[str], em
             real += [h.score for h in s.search(query, 10) if h.path in wanted][:1]
         noise = [hits[0].score if (hits := s.search(q, 10)) else 0.0 for q in nonsense]
         line = close_match_score()
-        return {"name": queries_file.stem, "real": len(real), "nonsense": len(noise), "auc": auc(real, noise),
-                "real_close": 100 * float(np.mean([r >= line for r in real])) if real else 0.0,
-                "nonsense_close": 100 * float(np.mean([n >= line for n in noise])) if noise else 0.0,
-                "real_median": float(np.median(real)) if real else 0.0,
-                "nonsense_median": float(np.median(noise)) if noise else 0.0}
+        return {
+            "name": queries_file.stem,
+            "real": len(real),
+            "nonsense": len(noise),
+            "auc": auc(real, noise),
+            "real_close": 100 * float(np.mean([r >= line for r in real])) if real else 0.0,
+            "nonsense_close": 100 * float(np.mean([n >= line for n in noise])) if noise else 0.0,
+            "real_median": float(np.median(real)) if real else 0.0,
+            "nonsense_median": float(np.median(noise)) if noise else 0.0,
+        }
     finally:
         ix.close()

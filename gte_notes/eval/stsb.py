@@ -29,5 +29,13 @@ def evaluate_stsb(data: Path, embedder: object, split: str = "test") -> dict[str
     a = embedder.encode([p[0] for p in pairs])  # type: ignore[attr-defined]
     b = embedder.encode([p[1] for p in pairs])  # type: ignore[attr-defined]
     cos = np.sum(a * b, axis=1)
-    return {"split": split, "pairs": len(pairs),
-            "rows": [{"system": "app embedder", "spearman": 100 * float(spearmanr(cos, [p[2] for p in pairs]).statistic)}]}
+    return {
+        "split": split,
+        "pairs": len(pairs),
+        "rows": [
+            {
+                "system": "app embedder",
+                "spearman": 100 * float(spearmanr(cos, [p[2] for p in pairs]).statistic),
+            }
+        ],
+    }

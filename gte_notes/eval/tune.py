@@ -35,8 +35,10 @@ Gathered = list[tuple[Candidates, dict[int, str]]]
 
 
 def grid() -> list[FusionParams]:
-    return [replace(DEFAULT_PARAMS, keyword_weight=w, keyword_power=p, query_power=q)
-            for w, p, q in itertools.product(KEYWORD_WEIGHTS, KEYWORD_POWERS, QUERY_POWERS)]
+    return [
+        replace(DEFAULT_PARAMS, keyword_weight=w, keyword_power=p, query_power=q)
+        for w, p, q in itertools.product(KEYWORD_WEIGHTS, KEYWORD_POWERS, QUERY_POWERS)
+    ]
 
 
 def gather(ix: Indexed, queries: list[str], k: int = 100) -> Gathered:
@@ -55,7 +57,7 @@ def _doc(path: str) -> str:
 
 def scifact_ndcg(g: Gathered, sf: SciFact, params: FusionParams, mode: str = "hybrid") -> float:
     out = []
-    for (cands, names), qid in zip(g, sf.queries):
+    for (cands, names), qid in zip(g, sf.queries, strict=True):
         ranked = fuse(cands, params, mode)
         out.append(ndcg_at([_doc(names[int(n)]) for n in ranked.note_ids[:10]], sf.qrels[qid], 10))
     return 100 * float(np.mean(out))
@@ -63,7 +65,7 @@ def scifact_ndcg(g: Gathered, sf: SciFact, params: FusionParams, mode: str = "hy
 
 def meaning_scores(g: Gathered, wanted: list[set[str]], params: FusionParams, mode: str = "hybrid") -> dict:
     ranks = []
-    for (cands, names), w in zip(g, wanted):
+    for (cands, names), w in zip(g, wanted, strict=True):
         ranked = fuse(cands, params, mode)
         ranks.append(rank_of([names[int(n)] for n in ranked.note_ids[:10]], w))
     return scores(ranks)
@@ -77,7 +79,7 @@ def top_scores(g: Gathered, params: FusionParams, wanted: list[set[str]] | None 
             out.append(-10.0)
             continue
         ranked = best_per_note(cands.note_ids, cands.chunk_ids, fused(cands, params))
-        top = list(zip(ranked.note_ids[:10].tolist(), ranked.scores[:10].tolist()))
+        top = list(zip(ranked.note_ids[:10].tolist(), ranked.scores[:10].tolist(), strict=True))
         if wanted is None:
             out.append(top[0][1])
         else:
@@ -100,8 +102,10 @@ def tune(data: Path, embedder: object, shared: Path, quiet: bool = False) -> dic
     six = index_scifact(train, embedder, default_workdir(train), quiet=quiet)
     sets = {}
     for name in ("dendron-site", "vaultofknowledge"):
-        sets[name] = (index_vault(shared / "vaults" / name, embedder, quiet=quiet),
-                      load_queries(shared / "eval" / "meaning" / f"{name}.tsv"))
+        sets[name] = (
+            index_vault(shared / "vaults" / name, embedder, quiet=quiet),
+            load_queries(shared / "eval" / "meaning" / f"{name}.tsv"),
+        )
     nonsense = load_nonsense()
     try:
         g_train = gather(six, list(train.queries.values()))
@@ -110,10 +114,18 @@ def tune(data: Path, embedder: object, shared: Path, quiet: bool = False) -> dic
         results = []
         for p in grid():
             sf, m = scifact_ndcg(g_train, train, p), meaning_scores(g_d, want_d, p)
-            results.append({"keyword_weight": p.keyword_weight, "keyword_power": p.keyword_power,
-                            "query_power": p.query_power,
-                            "scifact train ndcg@10": sf, "dendron mrr@10": m["mrr@10"],
-                            "dendron hit@10": m["hit@10"], "objective": (sf + m["mrr@10"]) / 2, "_p": p})
+            results.append(
+                {
+                    "keyword_weight": p.keyword_weight,
+                    "keyword_power": p.keyword_power,
+                    "query_power": p.query_power,
+                    "scifact train ndcg@10": sf,
+                    "dendron mrr@10": m["mrr@10"],
+                    "dendron hit@10": m["hit@10"],
+                    "objective": (sf + m["mrr@10"]) / 2,
+                    "_p": p,
+                }
+            )
         best = max(results, key=lambda r: r["objective"])
         chosen: FusionParams = best["_p"]
         noise_d = gather(sets["dendron-site"][0], nonsense["dendron-site"], 30)
@@ -127,21 +139,42 @@ def tune(data: Path, embedder: object, shared: Path, quiet: bool = False) -> dic
         noise_v = gather(sets["vaultofknowledge"][0], nonsense["vaultofknowledge"], 30)
         rows = []
         for mode in ("hybrid", "dense", "keyword"):
-            rows.append({"system": mode, "scifact test ndcg@10": scifact_ndcg(g_test, test, chosen, mode),
-                         **{f"vok {k}": v for k, v in meaning_scores(g_v, want_v, chosen, mode).items()}})
-        sep = {"dendron-site (tuning)": auc(real_d, top_scores(noise_d, chosen)),
-               "vaultofknowledge (held out)": auc(top_scores(g_v, chosen, want_v), top_scores(noise_v, chosen))}
+            rows.append(
+                {
+                    "system": mode,
+                    "scifact test ndcg@10": scifact_ndcg(g_test, test, chosen, mode),
+                    **{f"vok {k}": v for k, v in meaning_scores(g_v, want_v, chosen, mode).items()},
+                }
+            )
+        sep = {
+            "dendron-site (tuning)": auc(real_d, top_scores(noise_d, chosen)),
+            "vaultofknowledge (held out)": auc(top_scores(g_v, chosen, want_v), top_scores(noise_v, chosen)),
+        }
         top = sorted(results, key=lambda r: -r["objective"])[:12]
-        cols = ["keyword_weight", "keyword_power", "query_power", "scifact train ndcg@10", "dendron mrr@10", "dendron hit@10",
-                "objective"]
-        text = ("Top settings on the tuning splits (SciFact train, meaning/dendron-site):\n"
-                + table(top, cols)
-                + f"\n\nChosen: {asdict(chosen)}\n\nReported on the held-out splits:\n"
-                + table(rows, ["system", "scifact test ndcg@10", "vok hit@1", "vok hit@10", "vok mrr@10"])
-                + "\n\nReal-vs-nonsense top score ROC AUC: "
-                + ", ".join(f"{k} {v:.3f}" for k, v in sep.items()))
-        return {"text": text, "chosen": asdict(chosen), "rows": rows, "separation_auc": sep,
-                "top_train": [{k: v for k, v in r.items() if k != "_p"} for r in top]}
+        cols = [
+            "keyword_weight",
+            "keyword_power",
+            "query_power",
+            "scifact train ndcg@10",
+            "dendron mrr@10",
+            "dendron hit@10",
+            "objective",
+        ]
+        text = (
+            "Top settings on the tuning splits (SciFact train, meaning/dendron-site):\n"
+            + table(top, cols)
+            + f"\n\nChosen: {asdict(chosen)}\n\nReported on the held-out splits:\n"
+            + table(rows, ["system", "scifact test ndcg@10", "vok hit@1", "vok hit@10", "vok mrr@10"])
+            + "\n\nReal-vs-nonsense top score ROC AUC: "
+            + ", ".join(f"{k} {v:.3f}" for k, v in sep.items())
+        )
+        return {
+            "text": text,
+            "chosen": asdict(chosen),
+            "rows": rows,
+            "separation_auc": sep,
+            "top_train": [{k: v for k, v in r.items() if k != "_p"} for r in top],
+        }
     finally:
         six.close()
         for ix, _ in sets.values():

@@ -41,8 +41,11 @@ def evaluate_typos(shared: Path, embedder: object, quiet: bool = False) -> dict[
                 found[mode] = rank_of([h.path for h in hits], wanted)
                 ranks[mode].append(found[mode])
             per_query.append({"vault": vault, "query": query, **{f"{m} rank": found[m] for m in MODES}})
-        return {"queries": len(rows), "rows": [{"system": m, **scores(ranks[m])} for m in MODES],
-                "per_query": per_query}
+        return {
+            "queries": len(rows),
+            "rows": [{"system": m, **scores(ranks[m])} for m in MODES],
+            "per_query": per_query,
+        }
     finally:
         for ix in indexes.values():
             ix.close()

@@ -80,8 +80,12 @@ def run_gui(args: argparse.Namespace, settings: Settings) -> NoReturn:
     for field in ("dims", "passage_tokens"):
         if getattr(args, field, None) is not None:
             setattr(settings, field, getattr(args, field))
-    bridge = EngineBridge(settings, home=getattr(args, "data_dir", None), model=getattr(args, "model", None),
-                         precision=getattr(args, "precision", None))
+    bridge = EngineBridge(
+        settings,
+        home=getattr(args, "data_dir", None),
+        model=getattr(args, "model", None),
+        precision=getattr(args, "precision", None),
+    )
     # A screenshot must not depend on (or change) the user's saved window layout.
     window = MainWindow(bridge, settings, reporter=reporter, persist=not screenshot)
     controller = None
@@ -115,4 +119,3 @@ def finish_process(code: int) -> NoReturn:
             stream.flush()
     logging.shutdown()
     os._exit(code)
-

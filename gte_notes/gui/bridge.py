@@ -11,6 +11,7 @@ at all, so fast typing never shows an older query's results over a newer one's.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import traceback
@@ -67,8 +68,16 @@ class EngineBridge(QObject):
     _status_result = Signal(object)
     _link_result = Signal(str, str)
 
-    def __init__(self, settings: Settings, *, home: str | Path | None = None, model: str | None = None,
-                 precision: str | None = None, embedder: object | None = None, watch: bool = True) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        home: str | Path | None = None,
+        model: str | None = None,
+        precision: str | None = None,
+        embedder: object | None = None,
+        watch: bool = True,
+    ) -> None:
         super().__init__()
         self.settings = settings
         self.home = home
@@ -119,8 +128,9 @@ class EngineBridge(QObject):
         self.missing_message = ""
         self.folder = folder
         self.state_changed.emit("starting")
-        Task(self._start_engine, folder, token).on_done(self._engine_started).on_error(self._start_failed) \
-            .start(self.control_pool)
+        Task(self._start_engine, folder, token).on_done(self._engine_started).on_error(
+            self._start_failed
+        ).start(self.control_pool)
 
     def is_current(self, token: int) -> bool:
         """The engine incarnation `token` is the one running (not replaced, not closed)."""
@@ -134,9 +144,17 @@ class EngineBridge(QObject):
             old.stop(STOP_TIMEOUT_S)
         if not self.is_current(token):
             return None
-        engine = Engine(folder, home=self.home, settings=self.settings, embedder=self._embedder_for_start(),
-                        embedder_factory=lambda: self._load_embedder(token), listener=engine_listener(self, token),
-                        watch=self.watch, choice=self.choice(), follow=True)  # beside `gte-notes index`
+        engine = Engine(
+            folder,
+            home=self.home,
+            settings=self.settings,
+            embedder=self._embedder_for_start(),
+            embedder_factory=lambda: self._load_embedder(token),
+            listener=engine_listener(self, token),
+            watch=self.watch,
+            choice=self.choice(),
+            follow=True,
+        )  # beside `gte-notes index`
         engine.start()
         if not self.is_current(token):
             # Quit (or another folder) came while it started: shutdown no longer waits for this thread.
@@ -160,7 +178,10 @@ class EngineBridge(QObject):
     def _embedder_for_start(self) -> object | None:
         if self._given_embedder is not None:
             return self._given_embedder
-        if self._loaded is not None and self._loaded[:2] == (self.model, choice_key(self.settings, self.precision)):
+        if self._loaded is not None and self._loaded[:2] == (
+            self.model,
+            choice_key(self.settings, self.precision),
+        ):
             return self._loaded[2]
         return None
 
@@ -168,8 +189,9 @@ class EngineBridge(QObject):
         from gte_notes.core.live.model_choice import open_for_settings  # with the model, after the window
 
         try:
-            embedder = open_for_settings(self.settings, data_home(self.home), model=self.model,
-                                         precision=self.precision)
+            embedder = open_for_settings(
+                self.settings, data_home(self.home), model=self.model, precision=self.precision
+            )
         except ModelMissingError as err:
             if self.is_current(token):
                 self.missing_message = str(err)
@@ -200,7 +222,9 @@ class EngineBridge(QObject):
         """Move the running engine to `choice()` without a restart: it re-embeds in the background while
         the current model keeps answering. False when no engine runs (`open` then starts one on the choice)."""
         engine, token = self.engine, self._token
-        if engine is None or not engine.running:  # none, or its model never loaded: a restart loads the new one
+        if (
+            engine is None or not engine.running
+        ):  # none, or its model never loaded: a restart loads the new one
             return False
         engine.change_model(self.choice(), lambda: self._load_embedder(token))
         return True
@@ -251,7 +275,9 @@ class EngineBridge(QObject):
         if gen == self.search_generation and not self._closed and engine is not None:
             # Before the model is loaded the engine answers from the keyword index alone ("keyword");
             # `ready` tells the window those results will be re-ranked once meaning joins.
-            found, mode = self._guarded("Search failed", lambda: engine.search_with_mode(query, limit), ([], ""))
+            found, mode = self._guarded(
+                "Search failed", lambda: engine.search_with_mode(query, limit), ([], "")
+            )
             if not found and mode == "keyword":  # before the model: has any note been read at all?
                 self.notes_in_index = self._guarded("Reading the index failed", engine.note_count, None)
             hits = self._prepare(found)
@@ -325,8 +351,9 @@ class EngineBridge(QObject):
         found = None
         if engine is not None and not self._closed:
             # The note's own resolved links first (what the indexer understood), then every known note.
-            linked = self._guarded("Reading the note's links failed", lambda: engine.note_links(from_path),
-                                   set())
+            linked = self._guarded(
+                "Reading the note's links failed", lambda: engine.note_links(from_path), set()
+            )
             found = LinkIndex(sorted(linked)).resolve(target, from_path) if linked else None
             found = found or LinkIndex(self._paths).resolve(target, from_path)
         self._emit_result(self._link_result, target, found or "")
@@ -386,10 +413,8 @@ class EngineBridge(QObject):
     def _emit_result(self, signal: Any, *args: object) -> None:
         if self._closed:
             return
-        try:
+        with contextlib.suppress(RuntimeError):  # the bridge was deleted while this worker ran (app closing)
             signal.emit(*args)
-        except RuntimeError:  # the bridge was deleted while this worker ran (app closing)
-            pass
 
     def _guarded(self, what: str, fn: Any, default: Any) -> Any:
         try:

@@ -39,9 +39,9 @@ class ConfigFlow:
         self._before_change: Settings | None = None  # the saved settings a model change started from
 
     def save(self) -> None:
-        Task(self.settings.save) \
-            .on_error(lambda err: self.window.known_error(f"Settings could not be saved: {err}")) \
-            .start(self.bridge.control_pool)
+        Task(self.settings.save).on_error(
+            lambda err: self.window.known_error(f"Settings could not be saved: {err}")
+        ).start(self.bridge.control_pool)
 
     def choose_folder(self) -> None:
         start = self.bridge.folder or str(Path.home())
@@ -76,8 +76,13 @@ class ConfigFlow:
             self.window.open_folder(self.bridge.folder)
 
     def edit_settings(self) -> None:
-        dialog = SettingsDialog(self.settings, self.parent, model_in_use=self.bridge.model,
-                                model_name=self.bridge.model_name, model_dim=self.bridge.model_dim)
+        dialog = SettingsDialog(
+            self.settings,
+            self.parent,
+            model_in_use=self.bridge.model,
+            model_name=self.bridge.model_name,
+            model_dim=self.bridge.model_dim,
+        )
         dialog.accepted.connect(lambda: self.apply_settings(dialog.edited()))
         dialog.finished.connect(dialog.deleteLater)
         self.settings_dialog = dialog
@@ -124,5 +129,6 @@ class ConfigFlow:
 
 def _with_model_of(old: Settings, new: Settings) -> Settings:
     """`old` with `new`'s model fields: what is left to differ needs a restart of its own."""
-    return dataclasses.replace(old, model=new.model, precision=new.precision, dims=new.dims,
-                               passage_tokens=new.passage_tokens)
+    return dataclasses.replace(
+        old, model=new.model, precision=new.precision, dims=new.dims, passage_tokens=new.passage_tokens
+    )

@@ -61,9 +61,13 @@ class ErrorReporter(QObject):
             # One dialog at a time: a burst of the same failure must not bury the window.
             self._dialog.setDetailedText(self._dialog.detailedText() + "\n\n" + details)
             return
-        box = QMessageBox(QMessageBox.Icon.Critical, "gte-notes: something went wrong",
-                          f"Something went wrong inside gte-notes:\n{summary[:500]}",
-                          QMessageBox.StandardButton.Ok, self.parent_widget)
+        box = QMessageBox(
+            QMessageBox.Icon.Critical,
+            "gte-notes: something went wrong",
+            f"Something went wrong inside gte-notes:\n{summary[:500]}",
+            QMessageBox.StandardButton.Ok,
+            self.parent_widget,
+        )
         box.setInformativeText(bug_advice())
         box.setDetailedText(details)
         box.open()
@@ -72,10 +76,14 @@ class ErrorReporter(QObject):
 
 def bug_advice() -> str:
     """What the crash dialog tells the user, naming the files that keep the details after it closes."""
-    text = ("This is a bug in gte-notes, not a problem with your notes (they are never written to). "
-            "The app keeps running. Please report it with the details below.")
+    text = (
+        "This is a bug in gte-notes, not a problem with your notes (they are never written to). "
+        "The app keeps running. Please report it with the details below."
+    )
     files = current_logs()
     if files is not None:
-        text += (f"\n\nThe details are also saved in {files.log}; if the app ever closes by itself, "
-                 f"what it was doing is in {files.crash}.")
+        text += (
+            f"\n\nThe details are also saved in {files.log}; if the app ever closes by itself, "
+            f"what it was doing is in {files.crash}."
+        )
     return text

@@ -53,11 +53,18 @@ def run_editor(command: str, path: Path, line: int) -> None:
     except ValueError as err:
         raise KnownError(f"The editor command in Settings cannot be read ({err}).") from None
     try:
-        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, start_new_session=True)
+        proc = subprocess.Popen(
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
     except OSError as err:
-        raise KnownError(f"Could not start “{args[0]}” to open the note ({err.strerror}). "
-                         "Check the editor command in Settings.") from None
+        raise KnownError(
+            f"Could not start “{args[0]}” to open the note ({err.strerror}). "
+            "Check the editor command in Settings."
+        ) from None
     try:
         _, err_out = proc.communicate(timeout=ERROR_WINDOW_S)
     except subprocess.TimeoutExpired:
@@ -67,8 +74,10 @@ def run_editor(command: str, path: Path, line: int) -> None:
     if proc.returncode != 0:
         said = err_out.decode("utf-8", "replace").strip().splitlines()
         detail = f": {said[-1][:300]}" if said else ""
-        raise KnownError(f"The editor command failed (exit status {proc.returncode}){detail}. "
-                         "Check “Open notes with” in Settings.")
+        raise KnownError(
+            f"The editor command failed (exit status {proc.returncode}){detail}. "
+            "Check “Open notes with” in Settings."
+        )
 
 
 def obsidian_vault(path: Path) -> Path | None:
@@ -83,31 +92,42 @@ def obsidian_url(path: Path) -> QUrl:
     """obsidian://open?vault=NAME&file=PATH for a note inside a vault (PATH from the vault, no .md)."""
     vault = obsidian_vault(path)
     if vault is None:
-        raise KnownError(f"{path.name} is not inside an Obsidian vault (no .obsidian folder above it). "
-                         "Choose another way to open notes in Settings.")
+        raise KnownError(
+            f"{path.name} is not inside an Obsidian vault (no .obsidian folder above it). "
+            "Choose another way to open notes in Settings."
+        )
     rel = path.relative_to(vault).as_posix()
     if rel.lower().endswith(".md"):
         rel = rel[:-3]
     return QUrl(f"obsidian://open?vault={quote(vault.name, safe='')}&file={quote(rel, safe='')}")
 
 
-def open_note(path: Path, line: int, command: str = "",
-              on_error: Callable[[BaseException], None] | None = None,
-              on_done: Callable[[object], None] | None = None) -> bool:
+def open_note(
+    path: Path,
+    line: int,
+    command: str = "",
+    on_error: Callable[[BaseException], None] | None = None,
+    on_done: Callable[[object], None] | None = None,
+) -> bool:
     """Open the note; a failure that shows at once raises KnownError, a later one goes to `on_error`.
     True when it is open now; False when the editor command is still starting (`on_done` follows)."""
     if not path.is_file():
         # Handed a missing path, most editors create an empty file there: the notes folder is never written to.
-        raise KnownError(f"{path.name} is no longer in the notes folder (deleted or renamed); nothing was opened.")
+        raise KnownError(
+            f"{path.name} is no longer in the notes folder (deleted or renamed); nothing was opened."
+        )
     if command.strip().lower() == OBSIDIAN:
         if not QDesktopServices.openUrl(obsidian_url(path)):
-            raise KnownError("Obsidian could not be started to open the note (is it installed?). "
-                             "Choose another way to open notes in Settings.")
+            raise KnownError(
+                "Obsidian could not be started to open the note (is it installed?). "
+                "Choose another way to open notes in Settings."
+            )
         return True
     if not command.strip():
         if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
-            raise KnownError(f"No application is set up to open {path.name}. "
-                             "Set an editor command in Settings.")
+            raise KnownError(
+                f"No application is set up to open {path.name}. Set an editor command in Settings."
+            )
         return True
     task = Task(run_editor, command, path, line)
     if on_error is not None:

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from gte_notes.core.index.progress import Progress
 
-STARTING_TEXT = {"loading model": "Loading the model…", "starting": "Opening the index…",
-                 "reading notes": "Reading your notes for the first time…"}
+STARTING_TEXT = {
+    "loading model": "Loading the model…",
+    "starting": "Opening the index…",
+    "reading notes": "Reading your notes for the first time…",
+}
 TYPE_TO_SEARCH = "Type to search {notes}.\nResults appear as you type; ↑ ↓ to move, Enter to open."
 
 
-NO_FOLDER = ("No notes folder is open.\nChoose the folder that holds your notes:\n"
-             "File › Open notes folder… (Ctrl+O), or the button above.")
+NO_FOLDER = (
+    "No notes folder is open.\nChoose the folder that holds your notes:\n"
+    "File › Open notes folder… (Ctrl+O), or the button above."
+)
 
 
 def type_to_search(notes_indexed: int, engine_state: str) -> str:
@@ -27,20 +32,25 @@ def reading_text(progress: Progress | None) -> str:
     return f"Reading your notes for the first time{where}"
 
 
-def no_results(query: str, ready: bool, engine_state: str, progress: Progress | None,
-               notes_read: int | None = None) -> str:
+def no_results(
+    query: str, ready: bool, engine_state: str, progress: Progress | None, notes_read: int | None = None
+) -> str:
     """`notes_read`: notes the index holds in any state (None: not known yet, taken as some)."""
     indexing = engine_state in ("indexing", "scanning") and progress is not None and progress.total
     if engine_state == "no folder":
         return NO_FOLDER
     counts = f"Indexing {progress.done:,}/{progress.total:,}…" if indexing and progress is not None else ""
     if not ready and engine_state == "reading notes":
-        return (f"No note read so far contains the words “{query}”.\n{reading_text(progress)} — more results "
-                "may appear; search by meaning joins when the model is loaded.")
+        return (
+            f"No note read so far contains the words “{query}”.\n{reading_text(progress)} — more results "
+            "may appear; search by meaning joins when the model is loaded."
+        )
     if not ready and engine_state == "loading model" and notes_read == 0:
         # Nothing has been read yet: "no note contains" would be a guess.
-        return (f"Your notes have not been read yet.\nResults for “{query}” appear as soon as they are, while "
-                "the model loads.")
+        return (
+            f"Your notes have not been read yet.\nResults for “{query}” appear as soon as they are, while "
+            "the model loads."
+        )
     if not ready and engine_state == "loading model":
         return f"No note contains the words “{query}”.\nSearch by meaning joins when the model is loaded."
     if not ready:

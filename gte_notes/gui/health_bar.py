@@ -103,7 +103,7 @@ class HealthBar(QStatusBar):
             self._model_change(*changing)
             return
         if state.startswith("error: "):
-            self._problem = state[len("error: "):]
+            self._problem = state[len("error: ") :]
         elif state in ("idle", "indexing", "scanning"):
             self._problem = ""
         if state not in ("indexing", "scanning"):
@@ -131,8 +131,10 @@ class HealthBar(QStatusBar):
         else:
             self.bar.hide()
             where = "loading the model"
-        self._show(f"Re-embedding for {short_model_name(model)}: {where} · search uses the current model until it "
-                   "is done")
+        self._show(
+            f"Re-embedding for {short_model_name(model)}: {where} · search uses the current model until it "
+            "is done"
+        )
 
     def set_progress(self, p: Progress) -> None:
         if self.state == "reading notes" and p.total > 0:

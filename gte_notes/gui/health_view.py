@@ -71,8 +71,9 @@ class FilesModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
         return None
@@ -187,13 +188,17 @@ class IndexHealthDialog(QDialog):
             self.open_file.emit(row["path"])
 
     def set_status(self, status: dict[str, Any]) -> None:
-        lines = [f"<b>{_escape(str(status.get('folder', '')))}</b>",
-                 counts_text(status.get("counts", {}), int(status.get("files_total", 0)))]
+        lines = [
+            f"<b>{_escape(str(status.get('folder', '')))}</b>",
+            counts_text(status.get("counts", {}), int(status.get("files_total", 0))),
+        ]
         model = status.get("model") or ""
         if model or status.get("model_name"):
             note = status.get("model_note") or ""
-            lines.append(f"Model: {describe_model(status.get('model_name') or '', model)}"
-                         + (f" ({note})" if note else ""))
+            lines.append(
+                f"Model: {describe_model(status.get('model_name') or '', model)}"
+                + (f" ({note})" if note else "")
+            )
         details = [f"{status.get('chunks', 0):,} passages", f"state: {status.get('state', '?')}"]
         if status.get("queue"):
             details.append(f"{status['queue']:,} waiting")

@@ -34,30 +34,49 @@ def menu_shortcuts(bar: QMenuBar) -> list[tuple[str, str]]:
 
 
 def shortcuts_html(bar: QMenuBar) -> str:
-    rows = "".join(f"<tr><td><b>{html.escape(k)}</b>&nbsp;&nbsp;</td><td>{html.escape(what)}</td></tr>"
-                   for k, what in [*WIDGET_KEYS, *menu_shortcuts(bar)])
+    rows = "".join(
+        f"<tr><td><b>{html.escape(k)}</b>&nbsp;&nbsp;</td><td>{html.escape(what)}</td></tr>"
+        for k, what in [*WIDGET_KEYS, *menu_shortcuts(bar)]
+    )
     return f"<table>{rows}</table>"
 
 
 def about_html(home: str | Path | None, folder: str, model: str) -> str:
     """What a user asks first: which version, where its data is, which model, and whether it phones home."""
-    where = [("Version", __version__), ("Notes folder", folder or "none chosen yet"),
-             ("Indexes", str(data_home(home))), ("Settings", str(settings_path())), ("Model", model or "—")]
+    where = [
+        ("Version", __version__),
+        ("Notes folder", folder or "none chosen yet"),
+        ("Indexes", str(data_home(home))),
+        ("Settings", str(settings_path())),
+        ("Model", model or "—"),
+    ]
     rows = "".join(f"<tr><td>{k}&nbsp;&nbsp;</td><td>{html.escape(v)}</td></tr>" for k, v in where)
-    return (f"<p><b>gte-notes {__version__}</b>: search your notes by meaning, offline.</p><table>{rows}</table>"
-            "<p>Nothing leaves this machine: no network, no telemetry. The notes folder is only read, never "
-            "written to; deleting the Indexes folder loses nothing but the time to index again.</p>")
+    return (
+        f"<p><b>gte-notes {__version__}</b>: search your notes by meaning, offline.</p><table>{rows}</table>"
+        "<p>Nothing leaves this machine: no network, no telemetry. The notes folder is only read, never "
+        "written to; deleting the Indexes folder loses nothing but the time to index again.</p>"
+    )
 
 
 def show_shortcuts(parent: QWidget, bar: QMenuBar) -> QMessageBox:
-    box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", shortcuts_html(bar),
-                      QMessageBox.StandardButton.Close, parent)
+    box = QMessageBox(
+        QMessageBox.Icon.NoIcon,
+        "Keyboard shortcuts",
+        shortcuts_html(bar),
+        QMessageBox.StandardButton.Close,
+        parent,
+    )
     box.open()
     return box
 
 
 def show_about(parent: QWidget, home: str | Path | None, folder: str, model: str) -> QMessageBox:
-    box = QMessageBox(QMessageBox.Icon.NoIcon, "About gte-notes", about_html(home, folder, model),
-                      QMessageBox.StandardButton.Close, parent)
+    box = QMessageBox(
+        QMessageBox.Icon.NoIcon,
+        "About gte-notes",
+        about_html(home, folder, model),
+        QMessageBox.StandardButton.Close,
+        parent,
+    )
     box.open()
     return box

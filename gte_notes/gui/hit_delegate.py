@@ -41,6 +41,7 @@ def row_colors(pal: QPalette, group: QPalette.ColorGroup, selected: bool) -> tup
     bg = pal.color(group, QPalette.ColorRole.Highlight if selected else QPalette.ColorRole.Base)
     return fg, bg, dimmed(fg, bg)
 
+
 class HitDelegate(QStyledItemDelegate):
     def __init__(self, parent: QWidget | None = None, passage_lines: int = 2) -> None:
         super().__init__(parent)
@@ -60,8 +61,15 @@ class HitDelegate(QStyledItemDelegate):
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         title, small, body = self._fonts(option.font)
-        height = (2 * PAD_Y + QFontMetrics(title).height() + GAP + QFontMetrics(small).height() + GAP + 2
-                  + self.passage_lines * QFontMetrics(body).lineSpacing())
+        height = (
+            2 * PAD_Y
+            + QFontMetrics(title).height()
+            + GAP
+            + QFontMetrics(small).height()
+            + GAP
+            + 2
+            + self.passage_lines * QFontMetrics(body).lineSpacing()
+        )
         return QSize(max(option.rect.width(), 200), height)
 
     # ---- painting -----------------------------------------------------------------------------
@@ -80,8 +88,11 @@ class HitDelegate(QStyledItemDelegate):
             style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, opt, painter, widget)
         selected = bool(opt.state & QStyle.StateFlag.State_Selected)
         pal = opt.palette
-        group = QPalette.ColorGroup.Active if opt.state & QStyle.StateFlag.State_Active \
+        group = (
+            QPalette.ColorGroup.Active
+            if opt.state & QStyle.StateFlag.State_Active
             else QPalette.ColorGroup.Inactive
+        )
         fg, bg, dim = row_colors(pal, group, selected)
         title_font, small_font, body_font = self._fonts(opt.font)
         rect = opt.rect.adjusted(PAD_X, PAD_Y, -PAD_X, -PAD_Y)
@@ -92,14 +103,21 @@ class HitDelegate(QStyledItemDelegate):
         score_w = QFontMetrics(small_font).horizontalAdvance(score)
         tfm = QFontMetrics(title_font)
         painter.setPen(dim)
-        painter.drawText(QRect(rect.right() - score_w, rect.top(), score_w, tfm.height()),
-                         int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), score)
+        painter.drawText(
+            QRect(rect.right() - score_w, rect.top(), score_w, tfm.height()),
+            int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+            score,
+        )
         painter.setFont(title_font)
         painter.setPen(fg)
-        title = tfm.elidedText(hit.title or hit.path, Qt.TextElideMode.ElideRight,
-                               rect.width() - score_w - 12)
-        painter.drawText(QRect(rect.left(), rect.top(), rect.width() - score_w - 12, tfm.height()),
-                         int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), title)
+        title = tfm.elidedText(
+            hit.title or hit.path, Qt.TextElideMode.ElideRight, rect.width() - score_w - 12
+        )
+        painter.drawText(
+            QRect(rect.left(), rect.top(), rect.width() - score_w - 12, tfm.height()),
+            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+            title,
+        )
         y = rect.top() + tfm.height() + GAP
 
         # Where the note is, and under which heading the passage sits.
@@ -112,9 +130,11 @@ class HitDelegate(QStyledItemDelegate):
             where = f"{LINKED_MARK}  {where}"
         painter.setFont(small_font)
         painter.setPen(dim)
-        painter.drawText(QRect(rect.left(), y, rect.width(), sfm.height()),
-                         int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-                         sfm.elidedText(where, Qt.TextElideMode.ElideMiddle, rect.width()))
+        painter.drawText(
+            QRect(rect.left(), y, rect.width(), sfm.height()),
+            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+            sfm.elidedText(where, Qt.TextElideMode.ElideMiddle, rect.width()),
+        )
         y += sfm.height() + GAP + 2
 
         # The passage, query words marked, cut to a few lines with an ellipsis.
@@ -123,8 +143,9 @@ class HitDelegate(QStyledItemDelegate):
         passage.draw(painter, QPointF(rect.left(), y))
         painter.restore()
 
-    def _passage(self, index: Index, font: QFont, pal: QPalette, group: QPalette.ColorGroup, selected: bool,
-                 width: int) -> QTextLayout:
+    def _passage(
+        self, index: Index, font: QFont, pal: QPalette, group: QPalette.ColorGroup, selected: bool, width: int
+    ) -> QTextLayout:
         """The laid-out passage, from a cache: while the user types or the index changes, rows are
         repainted far more often than their text changes, and laying text out is the costly part."""
         snippet: Snippet = index.data(SNIPPET_ROLE)
@@ -136,8 +157,11 @@ class HitDelegate(QStyledItemDelegate):
             if selected:
                 mark.setFontUnderline(True)
             else:
-                mark.setBackground(mark_background(pal.color(group, QPalette.ColorRole.Text),
-                                                   pal.color(group, QPalette.ColorRole.Base)))
+                mark.setBackground(
+                    mark_background(
+                        pal.color(group, QPalette.ColorRole.Text), pal.color(group, QPalette.ColorRole.Base)
+                    )
+                )
             layout = elided_layout(snippet, font, mark, width, self.passage_lines)
             if len(self._layouts) >= LAYOUT_CACHE:
                 self._layouts.pop(next(iter(self._layouts)))
@@ -145,8 +169,9 @@ class HitDelegate(QStyledItemDelegate):
         return layout
 
 
-def _format_ranges(marks: tuple[tuple[int, int], ...], fmt: QTextCharFormat, limit: int,
-                   units: Utf16) -> list:
+def _format_ranges(
+    marks: tuple[tuple[int, int], ...], fmt: QTextCharFormat, limit: int, units: Utf16
+) -> list:
     ranges = []
     for start, length in marks:
         if start >= limit:
@@ -158,8 +183,9 @@ def _format_ranges(marks: tuple[tuple[int, int], ...], fmt: QTextCharFormat, lim
     return ranges
 
 
-def _lay_out(text: str, font: QFont, ranges: list, width: int,
-             max_lines: int) -> tuple[QTextLayout, int, int]:
+def _lay_out(
+    text: str, font: QFont, ranges: list, width: int, max_lines: int
+) -> tuple[QTextLayout, int, int]:
     """Returns the layout, and where its last line starts and ends (in Qt's UTF-16 units)."""
     layout = QTextLayout(text, font)
     option = QTextOption()
@@ -181,8 +207,9 @@ def _lay_out(text: str, font: QFont, ranges: list, width: int,
     return layout, start, end
 
 
-def elided_layout(snippet: Snippet, font: QFont, mark: QTextCharFormat, width: int,
-                  max_lines: int) -> QTextLayout:
+def elided_layout(
+    snippet: Snippet, font: QFont, mark: QTextCharFormat, width: int, max_lines: int
+) -> QTextLayout:
     text = snippet.text
     units = Utf16(text)
     ranges = _format_ranges(snippet.marks, mark, len(text), units)

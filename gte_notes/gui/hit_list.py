@@ -17,8 +17,9 @@ class HitList(QListView):
     typed = Signal(str)  # printable keys typed while the list has focus, for the search field
     escaped = Signal()  # Esc: back to an empty search field
 
-    def __init__(self, parent: QWidget | None = None, passage_lines: int = 2,
-                 snippets: SnippetCache | None = None) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, passage_lines: int = 2, snippets: SnippetCache | None = None
+    ) -> None:
         super().__init__(parent)
         self.hits = HitsModel(self, snippets)
         self.setModel(self.hits)
@@ -77,6 +78,9 @@ class HitList(QListView):
         pal = self.palette()
         painter.setPen(mix(pal.color(QPalette.ColorRole.Text), pal.color(QPalette.ColorRole.Base), 0.45))
         area = self.viewport().rect().adjusted(24, 40, -24, -24)
-        painter.drawText(QRect(area), int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
-                                          | Qt.TextFlag.TextWordWrap), self._placeholder)
+        painter.drawText(
+            QRect(area),
+            int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap),
+            self._placeholder,
+        )
         painter.end()  # now, not whenever Python drops the wrapper (a frame kept alive would delay it)

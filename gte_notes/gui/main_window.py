@@ -52,8 +52,15 @@ STATUS_MS = 1000  # the index health counts are refreshed at most this often
 class MainWindow(QMainWindow):
     results_shown = Signal(str)  # query whose results (or empty state) are now on screen
 
-    def __init__(self, bridge: EngineBridge, settings: Settings, *, state: QSettings | None = None,
-                 reporter: ErrorReporter | None = None, persist: bool = True) -> None:
+    def __init__(
+        self,
+        bridge: EngineBridge,
+        settings: Settings,
+        *,
+        state: QSettings | None = None,
+        reporter: ErrorReporter | None = None,
+        persist: bool = True,
+    ) -> None:
         super().__init__()
         self.bridge, self.settings = bridge, settings
         self.reporter = reporter or ErrorReporter()
@@ -159,8 +166,10 @@ class MainWindow(QMainWindow):
         self.engine_state = "no folder"
         self.health.set_state("no folder")
         self.results.set_placeholder(self._type_to_search())
-        self.messages.show_message("Choose the folder that holds your notes to start searching them.",
-                                   action=("Choose notes folder…", self.choose_folder))
+        self.messages.show_message(
+            "Choose the folder that holds your notes to start searching them.",
+            action=("Choose notes folder…", self.choose_folder),
+        )
 
     def choose_folder(self) -> None:
         self.config.choose_folder()
@@ -298,7 +307,10 @@ class MainWindow(QMainWindow):
         """Copy a link to the selected related note when the related list has focus, else to the
         selected result; a related note's Markdown link is relative to the note it relates to."""
         if self.related.list.hasFocus():
-            hit, from_rel = self.related.list.hits.hit(self.related.list.current_row()), self.related.path or ""
+            hit, from_rel = (
+                self.related.list.hits.hit(self.related.list.current_row()),
+                self.related.path or "",
+            )
         else:
             hit, from_rel = self.selected_hit(), ""
         text = (self.copier.copy_markdown if markdown else self.copier.copy_wikilink)(hit, from_rel)
@@ -328,8 +340,13 @@ class MainWindow(QMainWindow):
             self._error(str(err), not isinstance(err, KnownError), repr(err))
 
         try:
-            opened = open_note(Path(self.bridge.folder) / PurePosixPath(relpath), line, self.settings.editor_command,
-                               on_error=failed, on_done=lambda _r: self.health.showMessage(f"Opened {relpath}", 3000))
+            opened = open_note(
+                Path(self.bridge.folder) / PurePosixPath(relpath),
+                line,
+                self.settings.editor_command,
+                on_error=failed,
+                on_done=lambda _r: self.health.showMessage(f"Opened {relpath}", 3000),
+            )
         except KnownError as err:
             self.known_error(str(err))
             return False
@@ -371,8 +388,11 @@ class MainWindow(QMainWindow):
         self.health.set_status(status)
         # Recently opened notes deleted or renamed since: dropped, so Enter never opens a missing path.
         complete = status.get("state") == "idle" and status.get("files") and not status.get("folder_problem")
-        if complete and self.memory.forget_missing({f["path"] for f in status["files"]}) \
-                and not self.search.text().strip():
+        if (
+            complete
+            and self.memory.forget_missing({f["path"] for f in status["files"]})
+            and not self.search.text().strip()
+        ):
             self._show_recent()
         self.notes_indexed = int(status.get("counts", {}).get("indexed", 0))
         self.notes_read = int(status.get("files_total", 0))

@@ -36,8 +36,9 @@ class MessageBar(QFrame):
         row.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
         self.hide()
 
-    def show_message(self, text: str, warning: bool = False,
-                     action: tuple[str, Callable[[], None]] | None = None) -> None:
+    def show_message(
+        self, text: str, warning: bool = False, action: tuple[str, Callable[[], None]] | None = None
+    ) -> None:
         self.label.setText(("⚠ " if warning else "ℹ ") + text)
         self._callback = action[1] if action else None
         self.action.setText(action[0] if action else "")

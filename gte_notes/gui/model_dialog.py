@@ -41,17 +41,20 @@ def _check_folder(path: str) -> str:
 class ModelMissingDialog(QDialog):
     model_ready = Signal(str)  # the model name or folder to use now
 
-    def __init__(self, model: str, message: str, parent: QWidget | None = None,
-                 settings: Settings | None = None) -> None:
+    def __init__(
+        self, model: str, message: str, parent: QWidget | None = None, settings: Settings | None = None
+    ) -> None:
         super().__init__(parent)
         self.model = model
         self.settings = settings
         self.setWindowTitle("The embedding model is missing")
         self.setMinimumWidth(520)
         size = " (about 70 MB, once)" if model == DEFAULT_MODEL else ""
-        intro = QLabel(f"<p><b>gte-notes needs the model “{_esc(model)}” to understand your notes, and it "
-                       f"is not on this computer.</b></p><p>Download it now{size}, or choose a folder that "
-                       "already holds a sentence-transformers model. After that gte-notes works offline.</p>")
+        intro = QLabel(
+            f"<p><b>gte-notes needs the model “{_esc(model)}” to understand your notes, and it "
+            f"is not on this computer.</b></p><p>Download it now{size}, or choose a folder that "
+            "already holds a sentence-transformers model. After that gte-notes works offline.</p>"
+        )
         intro.setWordWrap(True)
         self.details = QLabel(message)
         self.details.setWordWrap(True)
@@ -74,9 +77,11 @@ class ModelMissingDialog(QDialog):
         self.run_code.setVisible(is_code_refusal(message) and settings is not None)
         if self.run_code.isVisible() or is_code_refusal(message):
             self.setWindowTitle("The model wants to run its own code")
-            intro.setText(f"<p><b>The model “{_esc(model)}” ships Python code of its own, and gte-notes "
-                          "runs such code only when you agree.</b></p><p>Remote code is code: agree only if "
-                          "you trust where the model came from, or choose another model.</p>")
+            intro.setText(
+                f"<p><b>The model “{_esc(model)}” ships Python code of its own, and gte-notes "
+                "runs such code only when you agree.</b></p><p>Remote code is code: agree only if "
+                "you trust where the model came from, or choose another model.</p>"
+            )
             self.download.hide()
         buttons = QHBoxLayout()
         buttons.addWidget(self.quit)
@@ -109,8 +114,9 @@ class ModelMissingDialog(QDialog):
             call_in_gui(self._progress, (done, total))
 
         # Once downloaded, the model is found by its name in the cache: keep using the name.
-        Task(_download, self.model, progress).on_done(lambda _path: self._ready(self.model)) \
-            .on_error(self._failed).start(NewThread())
+        Task(_download, self.model, progress).on_done(lambda _path: self._ready(self.model)).on_error(
+            self._failed
+        ).start(NewThread())
 
     def _progress(self, done_total: tuple[int, int]) -> None:
         done, total = done_total
@@ -127,8 +133,9 @@ class ModelMissingDialog(QDialog):
             return
         self._busy(True)
         self.feedback.setText("Checking the folder…")
-        Task(_check_folder, folder).on_done(lambda _path: self._ready(folder)).on_error(self._failed) \
-            .start(NewThread())
+        Task(_check_folder, folder).on_done(lambda _path: self._ready(folder)).on_error(self._failed).start(
+            NewThread()
+        )
 
     def _allow_code(self) -> None:
         assert self.settings is not None

@@ -16,14 +16,21 @@ def facts_text(name: str) -> str:
     """One line of facts for a known model, or what the app will find out itself for any other."""
     facts = known(canonical_name(name.strip()))
     if facts is None:
-        return ("A model the app does not know: its size, limits and pooling are read from its folder "
-                "when it loads; if it ships its own code, you are asked first.")
-    size = (f"{facts.dim} dimensions" if not facts.elastic
-            else f"{facts.min_dim}–{facts.dim} dimensions (elastic)")
+        return (
+            "A model the app does not know: its size, limits and pooling are read from its folder "
+            "when it loads; if it ships its own code, you are asked first."
+        )
+    size = (
+        f"{facts.dim} dimensions"
+        if not facts.elastic
+        else f"{facts.min_dim}–{facts.dim} dimensions (elastic)"
+    )
     code = "runs its own code (known, allowed)" if facts.needs_remote_code else "no code of its own"
-    return (f"<b>{html.escape(facts.key)}</b>: {html.escape(facts.languages)}, {facts.pooling} "
-            f"pooling, up to {facts.max_tokens} tokens, {size}, {html.escape(facts.license)} license, "
-            f"download approx. {facts.download_mb} MB, {code}. {html.escape(facts.notes)}")
+    return (
+        f"<b>{html.escape(facts.key)}</b>: {html.escape(facts.languages)}, {facts.pooling} "
+        f"pooling, up to {facts.max_tokens} tokens, {size}, {html.escape(facts.license)} license, "
+        f"download approx. {facts.download_mb} MB, {code}. {html.escape(facts.notes)}"
+    )
 
 
 def is_code_refusal(message: str) -> bool:
@@ -33,11 +40,15 @@ def is_code_refusal(message: str) -> bool:
 def ask_to_run_code(parent: QWidget | None, name: str, path: Path) -> bool:
     """Ask before a model's own Python runs; True only for an explicit yes (the default is no)."""
     files = ", ".join(p.name for p in sorted(path.glob("*.py"))) or "code from another repository"
-    box = QMessageBox(QMessageBox.Icon.Warning, "Run this model's code?",
-                      f"“{name}” ships its own Python code ({files}). It would run on this computer with "
-                      "your permissions, like any program you install: remote code is code.\n\n"
-                      "Run it only if you trust where this model came from. Your answer is remembered for "
-                      "this model until its code changes.", parent=parent)
+    box = QMessageBox(
+        QMessageBox.Icon.Warning,
+        "Run this model's code?",
+        f"“{name}” ships its own Python code ({files}). It would run on this computer with "
+        "your permissions, like any program you install: remote code is code.\n\n"
+        "Run it only if you trust where this model came from. Your answer is remembered for "
+        "this model until its code changes.",
+        parent=parent,
+    )
     run = box.addButton("Run its code", QMessageBox.ButtonRole.AcceptRole)
     box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)

@@ -78,8 +78,15 @@ class NotePreview(QTextBrowser):
         color = mix(pal.color(QPalette.ColorRole.Text), pal.color(QPalette.ColorRole.Base), 0.45).name()
         self.setHtml(f'<p align="center" style="color: {color}; margin-top: 32px">{html.escape(message)}</p>')
 
-    def show_note(self, path: str, markdown: str, passage: str = "", query: str = "",
-                  scroll: bool = True, near: float | None = None) -> None:
+    def show_note(
+        self,
+        path: str,
+        markdown: str,
+        passage: str = "",
+        query: str = "",
+        scroll: bool = True,
+        near: float | None = None,
+    ) -> None:
         """Render `markdown` (the note without frontmatter) and mark `passage` and `query`'s words; scroll
         to the passage, or with `scroll` False (a refresh after an edit) stay where the reader is."""
         keep = self.verticalScrollBar().value() if not scroll and path == self.path else None
@@ -126,8 +133,9 @@ class NotePreview(QTextBrowser):
             cursor = QTextCursor(doc)
             cursor.setPosition(start.block().position())
             end_block = end.block()
-            cursor.setPosition(end_block.position() + max(end_block.length() - 1, 0),
-                               QTextCursor.MoveMode.KeepAnchor)
+            cursor.setPosition(
+                end_block.position() + max(end_block.length() - 1, 0), QTextCursor.MoveMode.KeepAnchor
+            )
             sel = QTextEdit.ExtraSelection()
             sel.cursor = cursor
             sel.format = QTextCharFormat()
@@ -155,7 +163,9 @@ class NotePreview(QTextBrowser):
     def _word_format(self) -> QTextCharFormat:
         pal = self.palette()
         fmt = QTextCharFormat()
-        fmt.setBackground(mark_background(pal.color(QPalette.ColorRole.Text), pal.color(QPalette.ColorRole.Base)))
+        fmt.setBackground(
+            mark_background(pal.color(QPalette.ColorRole.Text), pal.color(QPalette.ColorRole.Base))
+        )
         return fmt
 
     def _scroll_to(self, block: object, gen: int, again: bool = False) -> None:
@@ -174,7 +184,7 @@ class NotePreview(QTextBrowser):
     def _clicked(self, url: QUrl) -> None:
         scheme = url.scheme().lower()
         if scheme == "note":
-            self.note_link.emit(unquote(url.toString()[len("note:"):]), "wiki")
+            self.note_link.emit(unquote(url.toString()[len("note:") :]), "wiki")
         elif scheme in ("http", "https", "mailto"):
             QDesktopServices.openUrl(url)
         elif not scheme and url.path():

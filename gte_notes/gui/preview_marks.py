@@ -39,8 +39,9 @@ def _line_needles(passage: str) -> list[re.Pattern[str]]:
     return needles
 
 
-def find_passage(doc: QTextDocument, passage: str,
-                 near: float | None = None) -> tuple[QTextCursor, QTextCursor] | None:
+def find_passage(
+    doc: QTextDocument, passage: str, near: float | None = None
+) -> tuple[QTextCursor, QTextCursor] | None:
     """Where the passage's first and last findable lines are in the rendered document (the last at or
     after the first), or None when no line of it is found.
 
@@ -56,12 +57,12 @@ def find_passage(doc: QTextDocument, passage: str,
     lead = next((n for n in needles[:6] if n.search(raw)), None)
     if lead is None:
         return None
-    others = needles[needles.index(lead) + 1:][:6]
+    others = needles[needles.index(lead) + 1 :][:6]
     reach = 3 * len(passage) + 200
     expected = near * len(raw) if near is not None else 0.0
 
     def rank(m: re.Match[str]) -> tuple[int, float]:
-        window = raw[m.start(): m.start() + reach]
+        window = raw[m.start() : m.start() + reach]
         return sum(1 for n in others if n.search(window)), -abs(m.start() - expected)
 
     first = max(itertools.islice(lead.finditer(raw), MAX_CANDIDATES), key=rank)
@@ -96,8 +97,15 @@ class WordMarker(QObject):
         self.done = False
         doc = self.view.document()
         begin = first if first is not None and first.isValid() else doc.begin()
-        state = _Scan(q.terms, q.phrases, _still_typed(doc, q.terms[-1]) if q.open_end and q.terms else "",
-                      fixed, begin, doc.begin(), self._format())
+        state = _Scan(
+            q.terms,
+            q.phrases,
+            _still_typed(doc, q.terms[-1]) if q.open_end and q.terms else "",
+            fixed,
+            begin,
+            doc.begin(),
+            self._format(),
+        )
         state.lang = language_of(_sample(begin))
         gen = self._gen
         QTimer.singleShot(0, self, lambda: self._step(gen, state))
@@ -129,8 +137,9 @@ class WordMarker(QObject):
 def _still_typed(doc: QTextDocument, word: str) -> str:
     """`word` as a prefix to mark words by, or "" when the note has it as a whole word: then the user most
     likely typed all of it ("plan" marks plan, not planning and planet), as the result rows do."""
-    whole = QRegularExpression(rf"\b{QRegularExpression.escape(word)}\b",
-                               QRegularExpression.PatternOption.CaseInsensitiveOption)
+    whole = QRegularExpression(
+        rf"\b{QRegularExpression.escape(word)}\b", QRegularExpression.PatternOption.CaseInsensitiveOption
+    )
     return "" if not doc.find(whole).isNull() else word
 
 
@@ -148,8 +157,16 @@ def _sample(block: QTextBlock, chars: int = 3000) -> str:
 class _Scan:
     """Where the word marking is: from the passage's block to the end, then from the top to the passage."""
 
-    def __init__(self, terms: tuple[str, ...], phrases: tuple, prefix: str, fixed: list, first: QTextBlock,
-                 top: QTextBlock, fmt: QTextCharFormat) -> None:
+    def __init__(
+        self,
+        terms: tuple[str, ...],
+        phrases: tuple,
+        prefix: str,
+        fixed: list,
+        first: QTextBlock,
+        top: QTextBlock,
+        fmt: QTextCharFormat,
+    ) -> None:
         self.terms, self.phrases, self.prefix, self.fixed, self.fmt = terms, phrases, prefix, fixed, fmt
         self.marks: list = []
         self.first_number = first.blockNumber()
@@ -175,7 +192,9 @@ class _Scan:
 
     def mark(self, block: QTextBlock) -> bool:
         text = block.text()
-        spans = highlight(text, self.terms, self.phrases, prefix=self.prefix, lang=self.lang)[0] if text else []
+        spans = (
+            highlight(text, self.terms, self.phrases, prefix=self.prefix, lang=self.lang)[0] if text else []
+        )
         if not spans:
             return False
         units = Utf16(text)

@@ -118,8 +118,12 @@ class RelatedPanel(QWidget):
         return self.list.hits.hits()
 
     def _refilter(self) -> None:
-        keep = [h for h in self._hits if h.score >= self.min_score.value() - 1e-9
-                and not (self.unlinked.isChecked() and h.path in self._links)][: self.limit]
+        keep = [
+            h
+            for h in self._hits
+            if h.score >= self.min_score.value() - 1e-9
+            and not (self.unlinked.isChecked() and h.path in self._links)
+        ][: self.limit]
         current = self.list.hits.hit(self.list.current_row())
         self.list.hits.set_hits(keep, self._links)
         if current is not None:
@@ -128,8 +132,11 @@ class RelatedPanel(QWidget):
                 self.list.select_row(row)
         if not keep:
             if not self._hits:
-                self.list.set_placeholder("Finding related notes…" if self._loading
-                                          else "No related notes yet: this note may not be indexed.")
+                self.list.set_placeholder(
+                    "Finding related notes…"
+                    if self._loading
+                    else "No related notes yet: this note may not be indexed."
+                )
             else:
                 self.list.set_placeholder(f"{len(self._hits)} related notes are hidden by the filters above.")
         self.filters_changed.emit()

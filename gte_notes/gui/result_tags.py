@@ -8,6 +8,7 @@ an Engine.note_tags(paths) read of the store, this file would shrink to the chip
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -48,10 +49,8 @@ class ResultTags(QObject):
                 except Exception:  # noqa: BLE001 - no chips for a note that cannot be read now
                     text = ""
                 found[path] = parse_meta(text, PurePosixPath(path).stem).tags if text else ()
-        try:
+        with contextlib.suppress(RuntimeError):  # the app closed while this ran
             self._result.emit(gen, found)
-        except RuntimeError:  # the app closed while this ran
-            pass
 
     def _deliver(self, gen: int, found: dict[str, tuple[str, ...]]) -> None:
         if len(self._tags) > MAX_CACHED:

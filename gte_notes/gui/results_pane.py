@@ -171,8 +171,12 @@ class ResultsPane(QWidget):
         """Chips for the tags several results share (they arrive after the results)."""
         counts = Counter(t.lower() for ts in tags.values() for t in set(ts))
         wanted = [] if "tag:" in query else [(t, n) for t, n in counts.most_common(MAX_TAG_CHIPS) if n >= 2]
-        self.tag_chips.show_chips([(f"#{t} · {n}", f"Only notes tagged {t} (adds tag:{t} to the search)",
-                                    f"tag:{t}") for t, n in wanted])
+        self.tag_chips.show_chips(
+            [
+                (f"#{t} · {n}", f"Only notes tagged {t} (adds tag:{t} to the search)", f"tag:{t}")
+                for t, n in wanted
+            ]
+        )
 
     def show_recent(self, recent: list[Hit]) -> None:
         self.count.setText("Recently opened" if recent else "")
@@ -181,8 +185,12 @@ class ResultsPane(QWidget):
         self._set_chips([], "")
 
     def _set_chips(self, hits: list[Hit], query: str) -> None:
-        self.chips.show_chips([(_chip_label(f, n), f"Only notes in {f}/ (adds path:{f} to the search)",
-                                f"path:{f}") for f, n in self._chip_groups(hits, query)])
+        self.chips.show_chips(
+            [
+                (_chip_label(f, n), f"Only notes in {f}/ (adds path:{f} to the search)", f"path:{f}")
+                for f, n in self._chip_groups(hits, query)
+            ]
+        )
 
     @staticmethod
     def _chip_groups(hits: list[Hit], query: str) -> list[tuple[str, int]]:
@@ -235,8 +243,10 @@ class ResultsPane(QWidget):
             self.copier.add_actions(menu, hit)
         menu.addAction("Reveal in file manager", lambda: self.reveal(hit))
         for path in getattr(hit, "copies", ()):  # folded near-identical notes stay reachable
-            menu.addAction(f"Open the copy {path}", lambda p=path: self.open_hit.emit(
-                dataclasses.replace(hit, path=p, title=p)))
+            menu.addAction(
+                f"Open the copy {path}",
+                lambda p=path: self.open_hit.emit(dataclasses.replace(hit, path=p, title=p)),
+            )
         return menu
 
     def full_path(self, hit: Hit) -> Path:
@@ -250,4 +260,6 @@ class ResultsPane(QWidget):
         folder = self.full_path(hit).parent
         if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
             QGuiApplication.clipboard().setText(str(folder))
-            self.problem.emit(f"No file manager is set up to show {folder}; its path was copied to the clipboard.")
+            self.problem.emit(
+                f"No file manager is set up to show {folder}; its path was copied to the clipboard."
+            )

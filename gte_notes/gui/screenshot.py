@@ -53,15 +53,22 @@ class ScreenshotController(QObject):
         if w.shown_query != self.query or not w.results.hits.rowCount():
             return False
         selected = w.selected_hit()
-        return (selected is not None and w.preview.view.path == selected.path and w.preview.view.marked
-                and w.related.path == selected.path and w.related.loaded)
+        return (
+            selected is not None
+            and w.preview.view.path == selected.path
+            and w.preview.view.marked
+            and w.related.path == selected.path
+            and w.related.loaded
+        )
 
     def _check(self) -> None:
         if self._taken:
             return
         if time.monotonic() - self._started > self.timeout_s:
-            print(f"gte-notes: the window did not settle within {self.timeout_s:g} s; saving it as it is",
-                  file=sys.stderr)
+            print(
+                f"gte-notes: the window did not settle within {self.timeout_s:g} s; saving it as it is",
+                file=sys.stderr,
+            )
             self._take(1)
             return
         self._calm = self._calm + 1 if self._settled() else 0

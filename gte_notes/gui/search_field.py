@@ -44,8 +44,11 @@ class SearchField(QLineEdit):
     def event(self, event: QEvent) -> bool:
         # On Linux a line edit claims Ctrl+E ("end of line", an Emacs binding) before the window's
         # shortcuts see it; the field is where focus usually is, so let "open in editor" win.
-        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) \
-                and event.keyCombination().toCombined() in WINDOW_KEYS:
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and event.keyCombination().toCombined() in WINDOW_KEYS
+        ):
             event.ignore()
             return False
         return super().event(event)

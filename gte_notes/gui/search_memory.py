@@ -25,11 +25,18 @@ class SearchMemory(QObject):
         self.store, self.persist = store, persist
         self.searches: list[str] = _strings(store.value("search/history", [])) if persist else []
         self.last_query = str(store.value("search/last", "")) if persist else ""
-        self.notes: list[Hit] = [
-            Hit(path=p, title=t or p, score=-1.0, passage="", line=1, start=0, end=0)
-            for p, t in zip(_strings(store.value("recent/paths", [])), _strings(store.value("recent/titles", [])),
-                            strict=False)
-        ] if persist else []
+        self.notes: list[Hit] = (
+            [
+                Hit(path=p, title=t or p, score=-1.0, passage="", line=1, start=0, end=0)
+                for p, t in zip(
+                    _strings(store.value("recent/paths", [])),
+                    _strings(store.value("recent/titles", [])),
+                    strict=True,
+                )
+            ]
+            if persist
+            else []
+        )
         self._pending = ""
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -57,7 +64,9 @@ class SearchMemory(QObject):
     def opened(self, hit: Hit) -> None:
         """A note was opened in the editor: first among the recent notes, and its query is a search."""
         self.commit()
-        entry = Hit(path=hit.path, title=hit.title or hit.path, score=-1.0, passage="", line=1, start=0, end=0)
+        entry = Hit(
+            path=hit.path, title=hit.title or hit.path, score=-1.0, passage="", line=1, start=0, end=0
+        )
         self.notes = [entry] + [n for n in self.notes if n.path != hit.path]
         del self.notes[MAX_NOTES:]
         self.changed.emit()

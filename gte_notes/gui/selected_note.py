@@ -26,8 +26,9 @@ class SelectedNote(QObject):
     open_hit = Signal(object)  # Hit to open in the editor
     message = Signal(str)  # something to say in the status bar
 
-    def __init__(self, bridge: EngineBridge, preview: PreviewPane, related: RelatedPanel,
-                 query: Callable[[], str]) -> None:
+    def __init__(
+        self, bridge: EngineBridge, preview: PreviewPane, related: RelatedPanel, query: Callable[[], str]
+    ) -> None:
         super().__init__(preview)
         self.bridge, self.preview, self.related, self._query = bridge, preview, related, query
         self.hit: Hit | None = None  # the selected result
@@ -101,8 +102,9 @@ class SelectedNote(QObject):
             self.preview.set_header(hit.title, f"{hit.path}  ·  line {hit.line}")
             query = self._query() if hit is self.hit else ""
             self._text_len = len(text)
-            view.show_note(path, markdown, hit.passage, query, scroll=not self._keep_scroll,
-                           near=self._near(hit))
+            view.show_note(
+                path, markdown, hit.passage, query, scroll=not self._keep_scroll, near=self._near(hit)
+            )
         self.preview_shown.emit(path)
 
     def _near(self, hit: Hit) -> float | None:
@@ -154,8 +156,10 @@ class SelectedNote(QObject):
         if self.shown is not None:
             self.history.append(self.shown)
             del self.history[:-MAX_HISTORY]
-        self._load_preview(Hit(path=found, title=self.bridge.title_of(found), score=0.0, passage="", line=1,
-                               start=0, end=0), keep_scroll=False)
+        self._load_preview(
+            Hit(path=found, title=self.bridge.title_of(found), score=0.0, passage="", line=1, start=0, end=0),
+            keep_scroll=False,
+        )
         self.preview.set_back(bool(self.history))
         self._relate_to(self.shown)
 

@@ -34,8 +34,17 @@ from gte_notes.gui.model_facts import facts_text
 from gte_notes.gui.style import quiet
 
 # Changing one of these means another index (folder) or re-embedding/re-filtering (model, globs).
-RESTART_FIELDS = ("folders", "model", "precision", "include", "exclude", "vault_rules", "max_file_mb", "dims",
-                  "passage_tokens")
+RESTART_FIELDS = (
+    "folders",
+    "model",
+    "precision",
+    "include",
+    "exclude",
+    "vault_rules",
+    "max_file_mb",
+    "dims",
+    "passage_tokens",
+)
 
 
 def _globs(edit: QPlainTextEdit) -> list[str]:
@@ -43,8 +52,15 @@ def _globs(edit: QPlainTextEdit) -> list[str]:
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, settings: Settings, parent: QWidget | None = None, *, model_in_use: str = "",
-                 model_name: str = "", model_dim: int = 0) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        parent: QWidget | None = None,
+        *,
+        model_in_use: str = "",
+        model_name: str = "",
+        model_dim: int = 0,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setMinimumWidth(560)
@@ -60,7 +76,9 @@ class SettingsDialog(QDialog):
         self.known = QComboBox()  # fills the field above with a known model's name
         self.known.addItem("Known models…", "")
         for facts in KNOWN_MODELS:
-            self.known.addItem(f"{facts.key} ({facts.languages}, approx. {facts.download_mb} MB)", facts.repo_id)
+            self.known.addItem(
+                f"{facts.key} ({facts.languages}, approx. {facts.download_mb} MB)", facts.repo_id
+            )
         self.known.activated.connect(self._pick_known)
         self.facts = self._hint("")
         self.model.textChanged.connect(lambda text: self.facts.setText(facts_text(text or DEFAULT_MODEL)))
@@ -81,15 +99,18 @@ class SettingsDialog(QDialog):
         self.problem = QLabel("")
         self.problem.setWordWrap(True)
         self.include = QPlainTextEdit("\n".join(settings.include))
-        self.include.setPlaceholderText("every .md, .markdown and .txt file\n"
-                                        "(one glob a line, e.g. journal/**)")
+        self.include.setPlaceholderText(
+            "every .md, .markdown and .txt file\n(one glob a line, e.g. journal/**)"
+        )
         self.exclude = QPlainTextEdit("\n".join(settings.exclude))
-        self.exclude.setPlaceholderText("nothing besides hidden folders\n"
-                                        "(one glob a line, e.g. templates/**)")
+        self.exclude.setPlaceholderText(
+            "nothing besides hidden folders\n(one glob a line, e.g. templates/**)"
+        )
         for edit in (self.include, self.exclude):
             edit.setFixedHeight(edit.fontMetrics().lineSpacing() * 4 + 12)
-        self.vault_rules = QCheckBox("Skip what the folder's .gitignore files and Obsidian's "
-                                     "“Excluded files” leave out")
+        self.vault_rules = QCheckBox(
+            "Skip what the folder's .gitignore files and Obsidian's “Excluded files” leave out"
+        )
         self.vault_rules.setChecked(settings.vault_rules)
         self.editor = QLineEdit(settings.editor_command)
         self.editor.setPlaceholderText("the system's default application")
@@ -108,20 +129,38 @@ class SettingsDialog(QDialog):
         form.addRow("", self.known)
         form.addRow("", self.facts)
         in_use = html.escape(model_name or self._in_use)
-        given = ("" if self._in_use == settings.model else
-                 f" (given at start; the saved setting is {html.escape(settings.model)})")
-        form.addRow("", self._hint(f"In use now: <b>{in_use}</b>{given}. A Hugging Face model name "
-                                   "(downloaded once) or a sentence-transformers model folder. Changing it "
-                                   "re-embeds every note in the background; until that is done, search "
-                                   "keeps using the current model."))
+        given = (
+            ""
+            if self._in_use == settings.model
+            else f" (given at start; the saved setting is {html.escape(settings.model)})"
+        )
+        form.addRow(
+            "",
+            self._hint(
+                f"In use now: <b>{in_use}</b>{given}. A Hugging Face model name "
+                "(downloaded once) or a sentence-transformers model folder. Changing it "
+                "re-embeds every note in the background; until that is done, search "
+                "keeps using the current model."
+            ),
+        )
         form.addRow("Vector size", self.dims)
         form.addRow("", self.dims_note)
-        form.addRow("", self._hint("Keep only the first dimensions (from 128): a smaller index. Made smaller, "
-                                   "the vectors are cut at once, with no model run; made larger, every note "
-                                   "is re-embedded in the background."))
+        form.addRow(
+            "",
+            self._hint(
+                "Keep only the first dimensions (from 128): a smaller index. Made smaller, "
+                "the vectors are cut at once, with no model run; made larger, every note "
+                "is re-embedded in the background."
+            ),
+        )
         form.addRow("Passage size", self.passage)
-        form.addRow("", self._hint("Tokens per passage, capped at the model's own limit. Longer passages "
-                                   "give fewer, broader results. Changing it re-reads every note."))
+        form.addRow(
+            "",
+            self._hint(
+                "Tokens per passage, capped at the model's own limit. Longer passages "
+                "give fewer, broader results. Changing it re-reads every note."
+            ),
+        )
         form.addRow("Include", self.include)
         form.addRow("Exclude", self.exclude)
         form.addRow("", self.vault_rules)
@@ -131,15 +170,21 @@ class SettingsDialog(QDialog):
         row.addWidget(self.editor, 1)
         row.addWidget(self.use_obsidian)
         form.addRow("Open notes with", editor_row)
-        form.addRow("", self._hint("A command with {path} and {line}, e.g. "
-                                   "<code>code -g {path}:{line}</code> or <code>gvim +{line} {path}</code>. "
-                                   "With shell syntax (<code>| &gt; &amp;&amp; $</code>) it runs through "
-                                   "<code>sh -c</code>, the path quoted for it; else it runs directly. "
-                                   "If it fails, its error is shown in the window. "
-                                   "<code>obsidian</code> opens notes in Obsidian."))
+        form.addRow(
+            "",
+            self._hint(
+                "A command with {path} and {line}, e.g. "
+                "<code>code -g {path}:{line}</code> or <code>gvim +{line} {path}</code>. "
+                "With shell syntax (<code>| &gt; &amp;&amp; $</code>) it runs through "
+                "<code>sh -c</code>, the path quoted for it; else it runs directly. "
+                "If it fails, its error is shown in the window. "
+                "<code>obsidian</code> opens notes in Obsidian."
+            ),
+        )
         form.addRow("Results shown", self.results)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -187,8 +232,10 @@ class SettingsDialog(QDialog):
         if dims and full:
             warning = quality_warning(name, dims, full)
         elif dims:  # a model folder not loaded yet: its size is not known here, so no numbers
-            warning = (f"{name} may not have been trained for shorter vectors: cut to {dims} dimensions, "
-                       "search quality can drop.")
+            warning = (
+                f"{name} may not have been trained for shorter vectors: cut to {dims} dimensions, "
+                "search quality can drop."
+            )
         self.dims_note.setText(f"⚠ {html.escape(warning, quote=False)}" if warning else "")
         self.dims_note.setVisible(bool(warning))
 
@@ -221,11 +268,14 @@ class SettingsDialog(QDialog):
         full = self._model_dim()[1]
         if dims and (dims < MIN_DIMS or full and dims > full):
             top = full or "the model's size"
-            self.problem.setText(f"⚠ Vector size {dims} is not possible: choose from {MIN_DIMS} to {top}, "
-                                 "or “all”.")
+            self.problem.setText(
+                f"⚠ Vector size {dims} is not possible: choose from {MIN_DIMS} to {top}, or “all”."
+            )
             return
         if passage and passage < MIN_PASSAGE_TOKENS:
-            self.problem.setText(f"⚠ Passage size {passage} is too small: at least {MIN_PASSAGE_TOKENS} tokens.")
+            self.problem.setText(
+                f"⚠ Passage size {passage} is too small: at least {MIN_PASSAGE_TOKENS} tokens."
+            )
             return
         super().accept()
 
@@ -254,10 +304,17 @@ class SettingsDialog(QDialog):
         if folder:
             folders = [folder] + [f for f in folders if f != folder]
         return dataclasses.replace(
-            self._original, folders=folders, model=self._edited_model(),
-            include=_globs(self.include), exclude=_globs(self.exclude), vault_rules=self.vault_rules.isChecked(),
-            editor_command=self.editor.text().strip(), result_count=self.results.value(),
-            dims=self.dims.value(), passage_tokens=self.passage.value())
+            self._original,
+            folders=folders,
+            model=self._edited_model(),
+            include=_globs(self.include),
+            exclude=_globs(self.exclude),
+            vault_rules=self.vault_rules.isChecked(),
+            editor_command=self.editor.text().strip(),
+            result_count=self.results.value(),
+            dims=self.dims.value(),
+            passage_tokens=self.passage.value(),
+        )
 
 
 def needs_restart(old: Settings, new: Settings) -> bool:

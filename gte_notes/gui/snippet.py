@@ -41,20 +41,51 @@ _HEADING_LINE = re.compile(r"[ \t]*#{1,6}[ \t][^\n]*\n+")
 
 # Words too common to be worth a mark, beyond the function words every language list has (those lists
 # also guess languages and trim keyword queries, so they stay short): "us" (which "use" stems to), "can".
-_UNMARKED = {"en": frozenset([
-    "us", "can", "also", "will", "would", "could", "should", "may", "might", "must", "just", "so", "very",
-    "more", "most", "other", "some", "any", "all", "each", "than", "then", "there", "these", "those", "such",
-    "only", "same",
-])}
+_UNMARKED = {
+    "en": frozenset(
+        [
+            "us",
+            "can",
+            "also",
+            "will",
+            "would",
+            "could",
+            "should",
+            "may",
+            "might",
+            "must",
+            "just",
+            "so",
+            "very",
+            "more",
+            "most",
+            "other",
+            "some",
+            "any",
+            "all",
+            "each",
+            "than",
+            "then",
+            "there",
+            "these",
+            "those",
+            "such",
+            "only",
+            "same",
+        ]
+    )
+}
 
 
 def worth_marking(word: str, lang: str = "en") -> bool:
     """Marking every "a" and "the" (the function words of the passage's language, stopwords.py) hides
     the words that matter; phrases keep theirs. One character of Chinese or Japanese is a word."""
     folded = fold(word)
-    return " " in word.strip() or ((len(word) > 1 or not word.isascii())
-                                   and folded not in STOPWORDS.get(lang, frozenset())
-                                   and folded not in _UNMARKED.get(lang, frozenset()))
+    return " " in word.strip() or (
+        (len(word) > 1 or not word.isascii())
+        and folded not in STOPWORDS.get(lang, frozenset())
+        and folded not in _UNMARKED.get(lang, frozenset())
+    )
 
 
 @dataclass(frozen=True)
@@ -125,8 +156,12 @@ def clean(passage: str) -> Cleaned:
     return Cleaned("".join(pieces).rstrip(), src, out, size)
 
 
-def make_snippet(passage: str, highlights: Sequence[Sequence[int]], sentence: Sequence[int] | None = None,
-                 max_chars: int = 360) -> Snippet:
+def make_snippet(
+    passage: str,
+    highlights: Sequence[Sequence[int]],
+    sentence: Sequence[int] | None = None,
+    max_chars: int = 360,
+) -> Snippet:
     """Up to `max_chars` of the cleaned passage, starting at the best sentence or a little before the
     first marked word, with the marks moved onto the cleaned text.
 
@@ -135,12 +170,13 @@ def make_snippet(passage: str, highlights: Sequence[Sequence[int]], sentence: Se
     """
     skip = 0
     heading = _HEADING_LINE.match(passage)
-    if heading and heading.end() < len(passage) and clean(passage[heading.end():]).text:
+    if heading and heading.end() < len(passage) and clean(passage[heading.end() :]).text:
         # The row already names the heading above the text; start with the text itself (unless the
         # rest is only markup, such as a video embed: then the heading is all there is to read).
         skip = heading.end()
-    spans = sorted((int(a) - skip, int(b) - skip) for a, b in highlights
-                   if int(b) > int(a) and int(a) >= skip)
+    spans = sorted(
+        (int(a) - skip, int(b) - skip) for a, b in highlights if int(b) > int(a) and int(a) >= skip
+    )
     passage = passage[skip:]
     lang = language_of(passage) if spans else "en"
     spans = [(a, b) for a, b in spans if worth_marking(passage[a:b], lang)]
@@ -169,7 +205,7 @@ def make_snippet(passage: str, highlights: Sequence[Sequence[int]], sentence: Se
         # Near the end: show more of what comes before instead of leaving the row half empty.
         begin = max(0, len(text) - max_chars)
         space = text.find(" ", begin)
-        begin = space + 1 if 0 < begin and space >= 0 else begin
+        begin = space + 1 if begin > 0 and space >= 0 else begin
     # Punctuation left where markup went ("{{fm.desc}}." with an empty desc) does not start a row.
     cut = begin > 0 or lo > 0
     begin += len(_STRAY.match(text, begin).group(0))

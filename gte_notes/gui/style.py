@@ -8,8 +8,11 @@ from PySide6.QtWidgets import QWidget
 
 def mix(a: QColor, b: QColor, t: float) -> QColor:
     """`a` moved a share `t` of the way to `b`: a dimmed text colour that works on any background."""
-    return QColor(round(a.red() + (b.red() - a.red()) * t), round(a.green() + (b.green() - a.green()) * t),
-                  round(a.blue() + (b.blue() - a.blue()) * t))
+    return QColor(
+        round(a.red() + (b.red() - a.red()) * t),
+        round(a.green() + (b.green() - a.green()) * t),
+        round(a.blue() + (b.blue() - a.blue()) * t),
+    )
 
 
 def dimmed(fg: QColor, bg: QColor, share: float = 0.4) -> QColor:
@@ -24,8 +27,10 @@ def quiet(widget: QWidget, share: float = 0.35) -> QWidget:
     """Secondary text: the widget's text colour moved towards its background, still well readable
     (the palette's disabled colour is often too faint to read)."""
     pal = widget.palette()
-    for role, bg in ((QPalette.ColorRole.WindowText, QPalette.ColorRole.Window),
-                     (QPalette.ColorRole.Text, QPalette.ColorRole.Base)):
+    for role, bg in (
+        (QPalette.ColorRole.WindowText, QPalette.ColorRole.Window),
+        (QPalette.ColorRole.Text, QPalette.ColorRole.Base),
+    ):
         pal.setColor(role, mix(pal.color(role), pal.color(bg), share))
     widget.setPalette(pal)
     return widget
@@ -33,9 +38,11 @@ def quiet(widget: QWidget, share: float = 0.35) -> QWidget:
 
 def luminance(c: QColor) -> float:
     """WCAG relative luminance."""
+
     def channel(v: int) -> float:
         x = v / 255
         return x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4
+
     return 0.2126 * channel(c.red()) + 0.7152 * channel(c.green()) + 0.0722 * channel(c.blue())
 
 

@@ -66,13 +66,15 @@ def display_problem(env: dict[str, str] | None = None, platform: str = sys.platf
         needs = _DISPLAY_VARS.get(name)
         if needs is None or any(env.get(var) for var in needs):
             return ""  # offscreen, eglfs, vnc…: no display server needed; or one is named
-    return ("gte-notes: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are not set: "
-            "an ssh session or a server?).\n"
-            "- Search from the command line instead: gte-notes index|search|related|watch FOLDER "
-            "(see gte-notes --help).\n"
-            "- A screenshot without a display: QT_QPA_PLATFORM=offscreen gte-notes gui FOLDER --query TEXT "
-            "--screenshot FILE.png\n"
-            "- Or start gte-notes from a desktop session (or ssh -X).")
+    return (
+        "gte-notes: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are not set: "
+        "an ssh session or a server?).\n"
+        "- Search from the command line instead: gte-notes index|search|related|watch FOLDER "
+        "(see gte-notes --help).\n"
+        "- A screenshot without a display: QT_QPA_PLATFORM=offscreen gte-notes gui FOLDER --query TEXT "
+        "--screenshot FILE.png\n"
+        "- Or start gte-notes from a desktop session (or ssh -X)."
+    )
 
 
 def missing_xcb_packages(loads: Callable[[str], bool] = _loads) -> list[str]:
@@ -87,7 +89,9 @@ def xcb_problem(env: dict[str, str] | None = None, loads: Callable[[str], bool] 
     missing = missing_xcb_packages(loads)
     if not missing:
         return ""
-    return ("gte-notes: the desktop app needs system libraries that are not installed.\n"
-            f"On Debian or Ubuntu: sudo apt install {' '.join(missing)}\n"
-            "(Other systems: the xcb-cursor, xcb-icccm, xcb-keysyms, xkbcommon-x11… packages.)\n"
-            "The command-line tools (gte-notes index/search/related) work without them.")
+    return (
+        "gte-notes: the desktop app needs system libraries that are not installed.\n"
+        f"On Debian or Ubuntu: sudo apt install {' '.join(missing)}\n"
+        "(Other systems: the xcb-cursor, xcb-icccm, xcb-keysyms, xkbcommon-x11… packages.)\n"
+        "The command-line tools (gte-notes index/search/related) work without them."
+    )

@@ -18,11 +18,26 @@ from gte_notes.gui.style import contrast
 
 R = QPalette.ColorRole
 DARK = {
-    R.Window: "#2b2b2b", R.WindowText: "#e8e8e8", R.Base: "#1f1f1f", R.AlternateBase: "#303030",
-    R.Text: "#e8e8e8", R.Button: "#353535", R.ButtonText: "#e8e8e8", R.BrightText: "#ffffff",
-    R.Highlight: "#2f65b8", R.HighlightedText: "#ffffff", R.ToolTipBase: "#303030",
-    R.ToolTipText: "#e8e8e8", R.Link: "#8ab4f8", R.LinkVisited: "#c58af9", R.PlaceholderText: "#a0a0a0",
-    R.Mid: "#404040", R.Dark: "#1a1a1a", R.Shadow: "#000000", R.Light: "#4a4a4a", R.Midlight: "#3a3a3a",
+    R.Window: "#2b2b2b",
+    R.WindowText: "#e8e8e8",
+    R.Base: "#1f1f1f",
+    R.AlternateBase: "#303030",
+    R.Text: "#e8e8e8",
+    R.Button: "#353535",
+    R.ButtonText: "#e8e8e8",
+    R.BrightText: "#ffffff",
+    R.Highlight: "#2f65b8",
+    R.HighlightedText: "#ffffff",
+    R.ToolTipBase: "#303030",
+    R.ToolTipText: "#e8e8e8",
+    R.Link: "#8ab4f8",
+    R.LinkVisited: "#c58af9",
+    R.PlaceholderText: "#a0a0a0",
+    R.Mid: "#404040",
+    R.Dark: "#1a1a1a",
+    R.Shadow: "#000000",
+    R.Light: "#4a4a4a",
+    R.Midlight: "#3a3a3a",
 }
 DISABLED_DARK = "#8a8a8a"
 

@@ -38,5 +38,10 @@ def build_menus(w: MainWindow) -> None:
     add(view, "&Rescan the folder", w.bridge.reindex, "F5")
     helps = w.menuBar().addMenu("&Help")
     add(helps, "&Keyboard shortcuts", lambda: setattr(w, "help_box", show_shortcuts(w, w.menuBar())), "F1")
-    add(helps, "&About gte-notes", lambda: setattr(w, "help_box", show_about(
-        w, w.bridge.home, w.bridge.folder or "", w.bridge.model_name)))
+    add(
+        helps,
+        "&About gte-notes",
+        lambda: setattr(
+            w, "help_box", show_about(w, w.bridge.home, w.bridge.folder or "", w.bridge.model_name)
+        ),
+    )

@@ -27,8 +27,9 @@ def wire_window(w: MainWindow) -> None:
     w.pane.open_hit.connect(w.open_hit)
     w.pane.problem.connect(w.known_error)
     w.pane.add_filter.connect(w._add_filter)
-    w.pane.sort_changed.connect(lambda how: (setattr(b, "sort_by_date", how == "Date modified"),
-                                             w.refresh_results()))
+    w.pane.sort_changed.connect(
+        lambda how: (setattr(b, "sort_by_date", how == "Date modified"), w.refresh_results())
+    )
     w.tags.done.connect(lambda _gen, tags: w.pane.show_tags(tags, w.shown_query))
     w.search.move.connect(w.results.move)
     w.search.accepted.connect(w.open_selected)

@@ -17,8 +17,11 @@ def add_waiting_files(status: dict[str, Any], engine: Engine) -> None:
     """While indexing or paused, the index knows only the files done so far: list the others as waiting, so
     Index health shows every file in the folder from the start (a folder listing, on this worker)."""
     known = {f["path"] for f in status.get("files", ())}
-    waiting = [{"path": rel, "status": "waiting", "reason": "not indexed yet", "warning": "", "title": ""}
-               for rel, _st in scan_folder(engine.ws.folder, engine.ws.filter) if rel not in known]
+    waiting = [
+        {"path": rel, "status": "waiting", "reason": "not indexed yet", "warning": "", "title": ""}
+        for rel, _st in scan_folder(engine.ws.folder, engine.ws.filter)
+        if rel not in known
+    ]
     if waiting:
         status["files"] = sorted([*status.get("files", ()), *waiting], key=lambda f: f["path"])
         status["files_total"] = len(status["files"])
@@ -36,6 +39,7 @@ def with_notes_of(found: list[Any], hits: list[Any]) -> list[Any]:
 
 def newest_first(hits: list[Any], folder: Path) -> list[Any]:
     """The same hits, most recently modified first (a stat per hit, on the search worker)."""
+
     def mtime(hit: Any) -> float:
         try:
             return (folder / PurePosixPath(hit.path)).stat().st_mtime

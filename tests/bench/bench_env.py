@@ -32,8 +32,23 @@ def cpu_model() -> str:
 
 # The flags that decide which kernels run (int8 dot products, bf16, wide vectors): a number from one
 # machine says little about another without them.
-SPEED_FLAGS = ("avx", "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx_vnni",
-               "avx512_bf16", "amx_bf16", "amx_int8", "amx_tile", "asimd", "sve")
+SPEED_FLAGS = (
+    "avx",
+    "avx2",
+    "fma",
+    "f16c",
+    "avx512f",
+    "avx512bw",
+    "avx512vl",
+    "avx512_vnni",
+    "avx_vnni",
+    "avx512_bf16",
+    "amx_bf16",
+    "amx_int8",
+    "amx_tile",
+    "asimd",
+    "sve",
+)
 
 
 def cpu_flags() -> str:
@@ -50,9 +65,11 @@ def cpu_flags() -> str:
 
 def header(name: str) -> str:
     now = datetime.datetime.now().isoformat(timespec="minutes")
-    return (f"{name}  {now}\nmachine: {cpu_model()}; {os.cpu_count()} cores; "
-            f"{total_ram_gb():.0f} GB RAM; Python {platform.python_version()}\nCPU flags: {cpu_flags()}\n"
-            f"load average: {load()}")
+    return (
+        f"{name}  {now}\nmachine: {cpu_model()}; {os.cpu_count()} cores; "
+        f"{total_ram_gb():.0f} GB RAM; Python {platform.python_version()}\nCPU flags: {cpu_flags()}\n"
+        f"load average: {load()}"
+    )
 
 
 def load() -> str:
@@ -127,7 +144,9 @@ def table(headers: list[str], rows: list[list[object]]) -> str:
     """A Markdown table, so it can be pasted into README.md as it is."""
     cells = [[str(c) for c in row] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
-    out = ["| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)) + " |",
-           "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    out = [
+        "| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)) + " |",
+        "|" + "|".join("-" * (w + 2) for w in widths) + "|",
+    ]
     out += ["| " + " | ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in cells]
     return "\n".join(out)

@@ -73,21 +73,35 @@ def main() -> int:
     base = [sys.executable, "-m", "gte_notes", "--data-dir", args.data_dir]
     if args.model:
         base += ["--model", args.model]
-    status = subprocess.run([*base, "status", args.folder, "--json", "--all"], cwd=args.repo,
-                            capture_output=True, text=True, check=False)
+    status = subprocess.run(
+        [*base, "status", args.folder, "--json", "--all"],
+        cwd=args.repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if status.returncode != 0 and args.index:
         print(f"indexing {args.folder} once (not timed)…", file=sys.stderr)
         subprocess.run([*base, "index", args.folder], cwd=args.repo, check=True)
-        status = subprocess.run([*base, "status", args.folder, "--json", "--all"], cwd=args.repo,
-                                capture_output=True, text=True, check=False)
+        status = subprocess.run(
+            [*base, "status", args.folder, "--json", "--all"],
+            cwd=args.repo,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     if status.returncode != 0:
-        print(f"{args.folder} is not indexed in {args.data_dir} (use --index): {status.stderr.strip()}",
-              file=sys.stderr)
+        print(
+            f"{args.folder} is not indexed in {args.data_dir} (use --index): {status.stderr.strip()}",
+            file=sys.stderr,
+        )
         return 1
     indexed = sorted(f["path"] for f in json.loads(status.stdout)["files"] if f["status"] == "indexed")
     note = args.note or indexed[0]
-    commands = {"search": [*base, "search", args.folder, args.query, "--limit", "10"],
-                "related": [*base, "related", args.folder, note, "--limit", "10"]}
+    commands = {
+        "search": [*base, "search", args.folder, args.query, "--limit", "10"],
+        "related": [*base, "related", args.folder, note, "--limit", "10"],
+    }
 
     rows = []
     for name, argv in commands.items():
@@ -97,23 +111,43 @@ def main() -> int:
             return 1
         runs = [run_once(argv, args.repo) for _ in range(args.runs)]
         walls, cpus = [r[0] for r in runs], [r[1] for r in runs]
-        rows.append({"command": name, "first_s": round(first, 3), "median_s": round(statistics.median(walls), 3),
-                     "min_s": round(min(walls), 3), "cpu_median_s": round(statistics.median(cpus), 3),
-                     "runs": args.runs, "stderr": err.strip()})
+        rows.append(
+            {
+                "command": name,
+                "first_s": round(first, 3),
+                "median_s": round(statistics.median(walls), 3),
+                "min_s": round(min(walls), 3),
+                "cpu_median_s": round(statistics.median(cpus), 3),
+                "runs": args.runs,
+                "stderr": err.strip(),
+            }
+        )
 
-    result = {"cpu": lscpu_model(), "cores": os.cpu_count(), "load_average": load(), "folder": args.folder,
-              "notes_indexed": len(indexed), "repo": str(args.repo), "query": args.query, "note": note,
-              "rows": rows}
+    result = {
+        "cpu": lscpu_model(),
+        "cores": os.cpu_count(),
+        "load_average": load(),
+        "folder": args.folder,
+        "notes_indexed": len(indexed),
+        "repo": str(args.repo),
+        "query": args.query,
+        "note": note,
+        "rows": rows,
+    }
     if args.json:
         print(json.dumps(result, indent=1))
         return 0
-    print(f"CLI latency (whole process, wall)  CPU: {result['cpu']}; {result['cores']} cores; "
-          f"load average {result['load_average']}")
+    print(
+        f"CLI latency (whole process, wall)  CPU: {result['cpu']}; {result['cores']} cores; "
+        f"load average {result['load_average']}"
+    )
     print(f"{args.folder}: {len(indexed)} notes indexed; code from {args.repo}")
     print(f"{'command':<9} {'first s':>8} {'median s':>9} {'min s':>7} {'CPU s':>6}  runs")
     for r in rows:
-        print(f"{r['command']:<9} {r['first_s']:>8.2f} {r['median_s']:>9.2f} {r['min_s']:>7.2f} "
-              f"{r['cpu_median_s']:>6.2f}  {r['runs']}")
+        print(
+            f"{r['command']:<9} {r['first_s']:>8.2f} {r['median_s']:>9.2f} {r['min_s']:>7.2f} "
+            f"{r['cpu_median_s']:>6.2f}  {r['runs']}"
+        )
     return 0
 
 

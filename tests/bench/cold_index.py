@@ -42,8 +42,11 @@ def baseline_child(folder: str, model_path: str) -> None:
     windows: list[str] = []
     tokens = 0
     for path in sorted(Path(folder).rglob("*")):
-        if path.suffix.lower() not in NOTE_SUFFIXES or not path.is_file() or any(
-                part.startswith(".") for part in path.relative_to(folder).parts):
+        if (
+            path.suffix.lower() not in NOTE_SUFFIXES
+            or not path.is_file()
+            or any(part.startswith(".") for part in path.relative_to(folder).parts)
+        ):
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
         if not text.strip():
@@ -51,8 +54,8 @@ def baseline_child(folder: str, model_path: str) -> None:
         offsets = tok(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
         tokens += len(offsets)
         for start in range(0, len(offsets), limit):
-            span = offsets[start:start + limit]
-            windows.append(text[span[0][0]:span[-1][1]])
+            span = offsets[start : start + limit]
+            windows.append(text[span[0][0] : span[-1][1]])
     model.encode(windows)
     print(json.dumps({"windows": len(windows), "tokens": tokens}))
 
@@ -82,23 +85,48 @@ def main() -> None:
     base = json.loads(out.strip().splitlines()[-1])
     with tempfile.TemporaryDirectory(prefix="gte-notes-cold-") as tmp:
         env_app = {**env, "GTE_NOTES_CONFIG": str(Path(tmp) / "config")}
-        app_s, out, err = timed([sys.executable, "-m", "gte_notes", "--data-dir", str(Path(tmp) / "data"),
-                                 "--model", model, "index", args.folder], {**env_app, "PYTHONPATH": str(REPO_ROOT)})
+        app_s, out, err = timed(
+            [
+                sys.executable,
+                "-m",
+                "gte_notes",
+                "--data-dir",
+                str(Path(tmp) / "data"),
+                "--model",
+                model,
+                "index",
+                args.folder,
+            ],
+            {**env_app, "PYTHONPATH": str(REPO_ROOT)},
+        )
     summary = (out.strip().splitlines() or [""])[-1]
     precision = next((line.strip() for line in err.splitlines() if "precision" in line.lower()), "")
-    result = {"folder": args.folder, "model": args.model, "baseline_s": round(base_s, 1),
-              "app_s": round(app_s, 1), "ratio": round(base_s / app_s, 2), "baseline_windows": base["windows"],
-              "tokens": base["tokens"], "app_summary": summary, "precision_note": precision}
+    result = {
+        "folder": args.folder,
+        "model": args.model,
+        "baseline_s": round(base_s, 1),
+        "app_s": round(app_s, 1),
+        "ratio": round(base_s / app_s, 2),
+        "baseline_windows": base["windows"],
+        "tokens": base["tokens"],
+        "app_summary": summary,
+        "precision_note": precision,
+    }
     if args.json:
         print(json.dumps(result))
         return
     print(header("cold index, whole process: sentence-transformers encode() vs gte-notes index"))
     print(f"{args.folder}; model {args.model}; {base['tokens']:,} tokens, {base['windows']:,} windows")
-    print(table(["run", "launch → done s"], [
-        ["sentence-transformers: load, read, encode() (fp32, batch 32)", f"{base_s:.1f}"],
-        ["gte-notes index, empty data dir", f"{app_s:.1f}"],
-        ["ratio", f"{base_s / app_s:.2f}x"],
-    ]))
+    print(
+        table(
+            ["run", "launch → done s"],
+            [
+                ["sentence-transformers: load, read, encode() (fp32, batch 32)", f"{base_s:.1f}"],
+                ["gte-notes index, empty data dir", f"{app_s:.1f}"],
+                ["ratio", f"{base_s / app_s:.2f}x"],
+            ],
+        )
+    )
     print(f"app: {summary}")
     if precision:
         print(f"app: {precision}")

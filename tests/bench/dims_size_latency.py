@@ -50,15 +50,26 @@ def main() -> None:
             times.append(time.perf_counter() - t)
     ann_bytes = sum(f.stat().st_size for f in ix.ws.dir.glob("ann*.bin"))
     vec_bytes, count = ix.store.conn.execute(
-        "SELECT COALESCE(SUM(LENGTH(vector)), 0), COUNT(*) FROM vectors WHERE model_id = ?", [embedder.model_id]
+        "SELECT COALESCE(SUM(LENGTH(vector)), 0), COUNT(*) FROM vectors WHERE model_id = ?",
+        [embedder.model_id],
     ).fetchone()
-    print(json.dumps({
-        "dims": embedder.dim, "vault": args.vault, "vectors": count, "ann_mb": round(ann_bytes / 1e6, 2),
-        "vectors_mb": round(vec_bytes / 1e6, 2), "search_p50_ms": round(float(np.percentile(times, 50)) * 1e3, 1),
-        "search_p95_ms": round(float(np.percentile(times, 95)) * 1e3, 1), "queries": len(times),
-        "load_avg": round(os.getloadavg()[0], 1), "cpu": cpu_model(),
-        "date": time.strftime("%Y-%m-%d %H:%M"),
-    }))
+    print(
+        json.dumps(
+            {
+                "dims": embedder.dim,
+                "vault": args.vault,
+                "vectors": count,
+                "ann_mb": round(ann_bytes / 1e6, 2),
+                "vectors_mb": round(vec_bytes / 1e6, 2),
+                "search_p50_ms": round(float(np.percentile(times, 50)) * 1e3, 1),
+                "search_p95_ms": round(float(np.percentile(times, 95)) * 1e3, 1),
+                "queries": len(times),
+                "load_avg": round(os.getloadavg()[0], 1),
+                "cpu": cpu_model(),
+                "date": time.strftime("%Y-%m-%d %H:%M"),
+            }
+        )
+    )
     ix.close()
 
 

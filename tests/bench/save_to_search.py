@@ -78,8 +78,11 @@ def main() -> int:
     parser.add_argument("--saves", type=int, default=20)
     parser.add_argument("--apart", action="store_true", help="embed in the app's model process")
     parser.add_argument("--idle-exit", type=float, default=None, help="with --apart: stop it after S idle s")
-    parser.add_argument("--reuse", action="store_true",
-                        help=f"keep the copy and its index under {CACHE} for the next run, instead of a temp dir")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help=f"keep the copy and its index under {CACHE} for the next run, instead of a temp dir",
+    )
     args = parser.parse_args()
 
     if args.model == "shaped":
@@ -127,7 +130,8 @@ def main() -> int:
             token, second, third = f"quokka{i}x", f"zembra{i}q", f"tolvin{i}k"
             text = path.read_text(encoding="utf-8") + (
                 f"\n\n## Field notes {i}\n\nThe {token} survey met the {second} crew near the {third} "
-                "estuary at dawn, then packed up before the tide came in.\n")
+                "estuary at dawn, then packed up before the tide came in.\n"
+            )
             query = f"{token} {second} {third}"
             if notes_process is not None and args.idle_exit is not None:
                 wait_s = time.perf_counter()
@@ -153,18 +157,31 @@ def main() -> int:
     print(header("save -> search (tests/bench/save_to_search.py)"))
     print(f"model: {model_label}, precision {embedder.precision_note}")
     if notes_process is not None:
-        print(f"notes embedded in the app's model process, started {notes_process.starts} times"
-              + (f" (stopped after {args.idle_exit:g} s idle, before every save)" if args.idle_exit is not None else ""))
-    print(f"vault: dendron-site copy, {status['counts'].get('indexed', 0)} notes, {status['chunks']} chunks; "
-          f"start-up (index or catch up) {first_index_s:.0f} s; {len(latencies)} atomic saves, each adding "
-          "one paragraph")
+        print(
+            f"notes embedded in the app's model process, started {notes_process.starts} times"
+            + (
+                f" (stopped after {args.idle_exit:g} s idle, before every save)"
+                if args.idle_exit is not None
+                else ""
+            )
+        )
+    print(
+        f"vault: dendron-site copy, {status['counts'].get('indexed', 0)} notes, {status['chunks']} chunks; "
+        f"start-up (index or catch up) {first_index_s:.0f} s; {len(latencies)} atomic saves, each adding "
+        "one paragraph"
+    )
     print()
     print("| measure                            | median  | p95     | min     | max     |")
     print("|------------------------------------|---------|---------|---------|---------|")
-    for label, values in (("save -> searchable (s)", latencies), ("embedding the changed chunks (s)", embeds),
-                          ("the rest: debounce, index, search", overhead)):
-        print(f"| {label:<34} | {statistics.median(values):7.2f} | {_p95(values):7.2f} | "
-              f"{min(values):7.2f} | {max(values):7.2f} |")
+    for label, values in (
+        ("save -> searchable (s)", latencies),
+        ("embedding the changed chunks (s)", embeds),
+        ("the rest: debounce, index, search", overhead),
+    ):
+        print(
+            f"| {label:<34} | {statistics.median(values):7.2f} | {_p95(values):7.2f} | "
+            f"{min(values):7.2f} | {max(values):7.2f} |"
+        )
     return 0
 
 

@@ -98,8 +98,9 @@ def exact_top(store: Store, queries: np.ndarray, k: int) -> np.ndarray:
     return best_ids
 
 
-def recall(ann: AnnIndex, queries: np.ndarray, truth: np.ndarray, k: int = 10, ask: int = 10,
-           ef: int | None = None) -> tuple[float, str]:
+def recall(
+    ann: AnnIndex, queries: np.ndarray, truth: np.ndarray, k: int = 10, ask: int = 10, ef: int | None = None
+) -> tuple[float, str]:
     """(recall@k, the ef the graph searches really ran with: "exact", one value or a range)."""
     hits, efs = [], set()
     for q, t in zip(queries, truth, strict=True):
@@ -166,14 +167,19 @@ def measure(size: int, model: synth.VectorModel, n_queries: int) -> tuple[list, 
     _, real_queries = synth.real_texts()
     warmup, pool = real_queries[:10], real_queries[10:]
     per_pass = min(n_queries, len(pool) // 6)
-    passes = [(label, mode) for label in ("whole question", "typing prefix") for mode in ("dense", "keyword", "hybrid")]
+    passes = [
+        (label, mode)
+        for label in ("whole question", "typing prefix")
+        for mode in ("dense", "keyword", "hybrid")
+    ]
     texts_of = {}
     for n, (label, mode) in enumerate(passes):
-        chunk = pool[n * per_pass:(n + 1) * per_pass]
+        chunk = pool[n * per_pass : (n + 1) * per_pass]
         texts_of[label, mode] = chunk if label == "whole question" else [typed(t, rng) for t in chunk]
     every = warmup + [t for texts in texts_of.values() for t in texts]
     all_vecs = synth.queries(model, size, len(every), seed=54321)
     vec_of = {t: all_vecs[i] for i, t in enumerate(every)}
+
     # The synthetic vectors have no text to measure a cosine scale on (calibration.py embeds sentence
     # pairs), so the scale of the model they were fitted to is given: it moves scores, not the work done.
     def vector(text: str) -> np.ndarray:  # a corrected spelling is a text of its own: any fixed draw
@@ -183,18 +189,40 @@ def measure(size: int, model: synth.VectorModel, n_queries: int) -> tuple[list, 
     for text in warmup:  # code paths and the first pages, with questions no pass times
         searcher.search(text, 10, mode="hybrid")
     lat_rows = []
-    for (label, mode), texts in [*texts_of.items(), (("whole question, again (warm)", "hybrid"),
-                                                     texts_of["whole question", "hybrid"])]:
+    for (label, mode), texts in [
+        *texts_of.items(),
+        (("whole question, again (warm)", "hybrid"), texts_of["whole question", "hybrid"]),
+    ]:
         ms = latencies(searcher, texts, mode)
         ef_now = "exact" if ann.kind != "hnsw" else str(ann_backends.search_ef(ann.count, 100))
-        lat_rows.append([f"{size:,}", label, mode, len(texts), ef_now if mode != "keyword" else "—",
-                         f"{np.percentile(ms, 50):.1f}", f"{np.percentile(ms, 95):.1f}", f"{ms.max():.1f}", load()])
+        lat_rows.append(
+            [
+                f"{size:,}",
+                label,
+                mode,
+                len(texts),
+                ef_now if mode != "keyword" else "—",
+                f"{np.percentile(ms, 50):.1f}",
+                f"{np.percentile(ms, 95):.1f}",
+                f"{ms.max():.1f}",
+                load(),
+            ]
+        )
     ann_file = store_dir(size) / "ann.bin"
-    build = (f"{built['build_s']:.0f} s (load {built['load']}, {built['date']})" if "build_s" in built else "?")
-    row = [f"{size:,}", f"{info['notes']:,}", ann.kind, f"{r10:.3f} (ef {ef_ran})", f"{r10_wide:.3f} (ef {ef_wide})",
-           build,
-           f"{built.get('load_s', built.get('build_s', 0)):.1f}", f"{ann_file.stat().st_size / 1e6:.0f}",
-           f"{db.stat().st_size / 1e6:.0f}", f"{rss_ann:.0f}", f"{peak_rss_mb():.0f}"]
+    build = f"{built['build_s']:.0f} s (load {built['load']}, {built['date']})" if "build_s" in built else "?"
+    row = [
+        f"{size:,}",
+        f"{info['notes']:,}",
+        ann.kind,
+        f"{r10:.3f} (ef {ef_ran})",
+        f"{r10_wide:.3f} (ef {ef_wide})",
+        build,
+        f"{built.get('load_s', built.get('build_s', 0)):.1f}",
+        f"{ann_file.stat().st_size / 1e6:.0f}",
+        f"{db.stat().st_size / 1e6:.0f}",
+        f"{rss_ann:.0f}",
+        f"{peak_rss_mb():.0f}",
+    ]
     store.close()
     return [row], lat_rows, sweep
 
@@ -210,8 +238,16 @@ def real_recall() -> list[list[object]]:
         build = time.perf_counter() - started
         truth = np.argsort(-(queries @ passages[:n].T), axis=1)[:, :10] + 1
         (r10, ef10), (r100, ef100) = recall(ann, queries, truth), recall(ann, queries, truth, ask=100)
-        rows.append([f"{n:,} real passages, {len(queries):,} real queries", ann.kind,
-                     f"{r10:.3f} (ef {ef10})", f"{r100:.3f} (ef {ef100})", f"{build:.0f}", load()])
+        rows.append(
+            [
+                f"{n:,} real passages, {len(queries):,} real queries",
+                ann.kind,
+                f"{r10:.3f} (ef {ef10})",
+                f"{r100:.3f} (ef {ef100})",
+                f"{build:.0f}",
+                load(),
+            ]
+        )
     return rows
 
 
@@ -222,7 +258,7 @@ def exact_vs_graph(model: synth.VectorModel) -> list[list[object]]:
     vecs = model.around(rng, model.centres(np.random.default_rng(n), n // 10)[rng.integers(0, n // 10, n)])
     queries = synth.queries(model, n, 200)
     rows = []
-    for kind, threshold in (("exact", n + 1), ("hnsw", 1)):
+    for _kind, threshold in (("exact", n + 1), ("hnsw", 1)):
         original = ann_module.EXACT_BELOW
         ann_module.EXACT_BELOW = threshold
         try:
@@ -237,7 +273,9 @@ def exact_vs_graph(model: synth.VectorModel) -> list[list[object]]:
             started = time.perf_counter()
             ann.query(q, 100)
             ms.append((time.perf_counter() - started) * 1000)
-        rows.append([f"{n:,}", ann.kind, f"{np.percentile(ms, 50):.2f}", f"{np.percentile(ms, 95):.2f}", load()])
+        rows.append(
+            [f"{n:,}", ann.kind, f"{np.percentile(ms, 50):.2f}", f"{np.percentile(ms, 95):.2f}", load()]
+        )
     return rows
 
 
@@ -260,7 +298,7 @@ def rss_probe(size: int, n_queries: int) -> dict:
     ann_mb = rss_mb() - before
     searcher = Searcher(store, ann, embedder.encode_query)
     _, queries = synth.real_texts()
-    texts = queries[5:5 + n_queries]
+    texts = queries[5 : 5 + n_queries]
     for text in queries[:5]:  # warm-up on questions that are not timed
         searcher.search(text, 10)
     encode_ms, total_ms = [], []
@@ -280,12 +318,22 @@ def rss_probe(size: int, n_queries: int) -> dict:
         path = f"first start: encoder saved; full model in its own process ({model_process:.0f} MB)"
     else:
         path = "restart: saved query encoder" if type(embedder).__name__ == "QuickEmbedder" else "full model"
-    return {"base": base, "model": with_model - base, "precision": embedder.precision, "rss": rss_mb(),
-            "path": path,
-            "private": private_mb(), "ann_mb": ann_mb,
-            "peak": peak_rss_mb(), "ann_event": ann.last_event, "encode_p50": float(np.percentile(encode_ms, 50)),
-            "encode_p95": float(np.percentile(encode_ms, 95)), "total_p50": float(np.percentile(total_ms, 50)),
-            "total_p95": float(np.percentile(total_ms, 95)), "load": load()}
+    return {
+        "base": base,
+        "model": with_model - base,
+        "precision": embedder.precision,
+        "rss": rss_mb(),
+        "path": path,
+        "private": private_mb(),
+        "ann_mb": ann_mb,
+        "peak": peak_rss_mb(),
+        "ann_event": ann.last_event,
+        "encode_p50": float(np.percentile(encode_ms, 50)),
+        "encode_p95": float(np.percentile(encode_ms, 95)),
+        "total_p50": float(np.percentile(total_ms, 50)),
+        "total_p95": float(np.percentile(total_ms, 95)),
+        "load": load(),
+    }
 
 
 def main() -> None:
@@ -300,10 +348,12 @@ def main() -> None:
         return
 
     print(header("search_latency"))
-    print(f"ANN: M={ann_module.M}, ef_construction={ann_module.EF_CONSTRUCTION}, search ef by size "
-          f"(search_ef): {ann_module.EF_SEARCH} below 50k vectors, 256 below 300k, 512 above, never below k; "
-          f"exact below {ann_module.EXACT_BELOW:,} vectors; 384-dim float32. Every table shows the ef that ran.\n",
-          flush=True)
+    print(
+        f"ANN: M={ann_module.M}, ef_construction={ann_module.EF_CONSTRUCTION}, search ef by size "
+        f"(search_ef): {ann_module.EF_SEARCH} below 50k vectors, 256 below 300k, 512 above, never below k; "
+        f"exact below {ann_module.EXACT_BELOW:,} vectors; 384-dim float32. Every table shows the ef that ran.\n",
+        flush=True,
+    )
     model = synth.VectorModel(synth.real_vectors()[0])
     sizes = [int(s) for s in args.sizes.split(",") if s]
     index_rows, lat_rows, sweep_rows = [], [], []
@@ -313,20 +363,60 @@ def main() -> None:
         lat_rows += lats
         sweep_rows += sweep
         print(f"  measured {size:,} (load {load()})", flush=True)
-    print("\nIndex (recall@10 against an exact scan over all vectors, 200 queries; 'k=100' is how the "
-          "Searcher asks):\n")
-    print(table(["chunks", "notes", "ANN", "recall@10", "recall@10 (k=100)", "ANN build", "ANN load s",
-                 "ann.bin MB", "index.db MB", "ANN RSS MB", "peak RSS MB"], index_rows))
-    print("\nef sweep (recall@10 and hnswlib query time asking k=10 and k=100, same queries; ef passed to "
-          "each query, never below k):\n")
-    print(table(["chunks", "ef asked", "ef ran (k=10)", "recall@10 (k=10)", "ms/query (k=10)", "ef ran (k=100)",
-                 "recall@10 (k=100)", "ms/query (k=100)", "load 1/5/15m"], sweep_rows))
-    print("\nQuery latency through Searcher.search(limit=10), ms, query embedding excluded; each pass its own "
-          "questions, none searched before except the row marked warm (dense candidates: k=100):\n")
+    print(
+        "\nIndex (recall@10 against an exact scan over all vectors, 200 queries; 'k=100' is how the "
+        "Searcher asks):\n"
+    )
+    print(
+        table(
+            [
+                "chunks",
+                "notes",
+                "ANN",
+                "recall@10",
+                "recall@10 (k=100)",
+                "ANN build",
+                "ANN load s",
+                "ann.bin MB",
+                "index.db MB",
+                "ANN RSS MB",
+                "peak RSS MB",
+            ],
+            index_rows,
+        )
+    )
+    print(
+        "\nef sweep (recall@10 and hnswlib query time asking k=10 and k=100, same queries; ef passed to "
+        "each query, never below k):\n"
+    )
+    print(
+        table(
+            [
+                "chunks",
+                "ef asked",
+                "ef ran (k=10)",
+                "recall@10 (k=10)",
+                "ms/query (k=10)",
+                "ef ran (k=100)",
+                "recall@10 (k=100)",
+                "ms/query (k=100)",
+                "load 1/5/15m",
+            ],
+            sweep_rows,
+        )
+    )
+    print(
+        "\nQuery latency through Searcher.search(limit=10), ms, query embedding excluded; each pass its own "
+        "questions, none searched before except the row marked warm (dense candidates: k=100):\n"
+    )
     print(table(["chunks", "queries", "mode", "n", "ef", "p50", "p95", "max", "load 1/5/15m"], lat_rows))
     if not args.skip_real:
         print("\nRecall on real embeddings (MiniLM stand-in, exact ground truth):\n")
-        print(table(["vectors", "ANN", "recall@10", "recall@10 (k=100)", "build s", "load 1/5/15m"], real_recall()))
+        print(
+            table(
+                ["vectors", "ANN", "recall@10", "recall@10 (k=100)", "build s", "load 1/5/15m"], real_recall()
+            )
+        )
     print("\nExact scan vs graph at the threshold (dense query for 100 neighbours, ms):\n")
     print(table(["vectors", "shape", "p50", "p95", "load 1/5/15m"], exact_vs_graph(model)))
     if sizes and min(sizes) <= 100_000:
@@ -334,17 +424,48 @@ def main() -> None:
         probes = []
         shutil.rmtree(CACHE / "probe-data", ignore_errors=True)  # so the first probe is a first start
         for _ in range(2):  # a first start (full model, saves the query encoder), then a restart
-            out = subprocess.run([sys.executable, __file__, "--probe", str(size), "--queries", "50"],
-                                 check=True, capture_output=True, text=True)
+            out = subprocess.run(
+                [sys.executable, __file__, "--probe", str(size), "--queries", "50"],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
             probes.append(json.loads(out.stdout.strip().splitlines()[-1]))
-        print(f"\nThe app as a user runs it: gte-small-shaped model ({probes[0]['precision']}) + {size:,}-chunk "
-              "index, fresh process, 50 hybrid searches with real query embedding:\n")
-        print(table(["model path", "RSS MB", "private MB", "Python+libs MB", "model+torch MB", "index MB",
-                     "peak RSS MB", "query embed p50/p95 ms", "embed + hybrid search p50/p95 ms", "load 1/5/15m"],
-                    [[p["path"], f"{p['rss']:.0f}", f"{p['private']:.0f}", f"{p['base']:.0f}", f"{p['model']:.0f}",
-                      f"{p['ann_mb']:.0f}", f"{p['peak']:.0f}",
-                      f"{p['encode_p50']:.1f} / {p['encode_p95']:.1f}",
-                      f"{p['total_p50']:.1f} / {p['total_p95']:.1f}", p["load"]] for p in probes]))
+        print(
+            f"\nThe app as a user runs it: gte-small-shaped model ({probes[0]['precision']}) + {size:,}-chunk "
+            "index, fresh process, 50 hybrid searches with real query embedding:\n"
+        )
+        print(
+            table(
+                [
+                    "model path",
+                    "RSS MB",
+                    "private MB",
+                    "Python+libs MB",
+                    "model+torch MB",
+                    "index MB",
+                    "peak RSS MB",
+                    "query embed p50/p95 ms",
+                    "embed + hybrid search p50/p95 ms",
+                    "load 1/5/15m",
+                ],
+                [
+                    [
+                        p["path"],
+                        f"{p['rss']:.0f}",
+                        f"{p['private']:.0f}",
+                        f"{p['base']:.0f}",
+                        f"{p['model']:.0f}",
+                        f"{p['ann_mb']:.0f}",
+                        f"{p['peak']:.0f}",
+                        f"{p['encode_p50']:.1f} / {p['encode_p95']:.1f}",
+                        f"{p['total_p50']:.1f} / {p['total_p95']:.1f}",
+                        p["load"],
+                    ]
+                    for p in probes
+                ],
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -33,11 +33,20 @@ from tests.bench.bench_env import CACHE, header, table
 from tests.bench.gte_small_shaped import bench_model_path
 
 QUERY = "publish a site"
-KEYS = ("window_s", "index_open_s", "first_keyword_s", "first_hybrid_s", "rss_mb", "peak_rss_mb", "model_process_mb",
-        "quit_s")
+KEYS = (
+    "window_s",
+    "index_open_s",
+    "first_keyword_s",
+    "first_hybrid_s",
+    "rss_mb",
+    "peak_rss_mb",
+    "model_process_mb",
+    "quit_s",
+)
 
 
 # ---- the child: one launch of the app ---------------------------------------------------------------
+
 
 def child(folder: str, model: str, precision: str, data_dir: str, query: str, t0: float) -> None:
     """Runs in the launched process; prints one JSON line of times since `t0` (the parent's clock)."""
@@ -85,20 +94,54 @@ def child(folder: str, model: str, precision: str, data_dir: str, query: str, t0
 
 # ---- the parent -------------------------------------------------------------------------------------
 
+
 def ensure_indexed(folder: Path, model: str, precision: str, data_dir: Path) -> None:
     """Index the folder once with the app's CLI (not timed): start-up is measured on an existing index."""
     env = dict(os.environ, GTE_NOTES_CONFIG=str(data_dir / "config"))
-    subprocess.run([sys.executable, "-m", "gte_notes", "--model", model, "--precision", precision,
-                    "--data-dir", str(data_dir), "index", str(folder)], check=True, env=env, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gte_notes",
+            "--model",
+            model,
+            "--precision",
+            precision,
+            "--data-dir",
+            str(data_dir),
+            "index",
+            str(folder),
+        ],
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def launch(folder: Path, model: str, precision: str, data_dir: Path, query: str) -> dict:
     env = dict(os.environ, GTE_NOTES_CONFIG=str(data_dir / "config"))
     t0 = time.time()
-    proc = subprocess.Popen([sys.executable, __file__, "--child", str(folder), "--model", model,
-                             "--precision", precision, "--data-dir", str(data_dir), "--query", query,
-                             "--t0", repr(t0)],
-                            env=env, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            str(folder),
+            "--model",
+            model,
+            "--precision",
+            precision,
+            "--data-dir",
+            str(data_dir),
+            "--query",
+            query,
+            "--t0",
+            repr(t0),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     line = proc.stdout.readline() if proc.stdout is not None else ""
     proc.wait()
     gone = time.time()
@@ -113,13 +156,19 @@ def launch(folder: Path, model: str, precision: str, data_dir: Path, query: str)
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("folder", nargs="?")
-    ap.add_argument("--first-start", metavar="FOLDER",
-                    help="one first start on an empty data dir instead (first_start.py says what it measures)")
+    ap.add_argument(
+        "--first-start",
+        metavar="FOLDER",
+        help="one first start on an empty data dir instead (first_start.py says what it measures)",
+    )
     ap.add_argument("--model", default="gte-small-shaped")
-    ap.add_argument("--precision", default=None,
-                    choices=["auto", "fp32", "bf16", "int8", "onnx-fp32", "onnx-int8"],
-                    help="int8 by default (the precision auto picks on CPUs without native bf16); a first "
-                         "start runs auto, precision check included, unless told otherwise")
+    ap.add_argument(
+        "--precision",
+        default=None,
+        choices=["auto", "fp32", "bf16", "int8", "onnx-fp32", "onnx-int8"],
+        help="int8 by default (the precision auto picks on CPUs without native bf16); a first "
+        "start runs auto, precision check included, unless told otherwise",
+    )
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--query", default=None)
     ap.add_argument("--data-dir", default=None)
@@ -145,24 +194,53 @@ def main() -> int:
     data_dir = Path(args.data_dir or CACHE / "startup" / Path(model).name).resolve()
     ensure_indexed(folder, model, args.precision, data_dir)
     rounds = [launch(folder, model, args.precision, data_dir, args.query) for _ in range(args.rounds)]
-    median = {k: statistics.median(float(r[k]) for r in rounds if k in r) for k in KEYS
-              if any(k in r for r in rounds)}
+    median = {
+        k: statistics.median(float(r[k]) for r in rounds if k in r)
+        for k in KEYS
+        if any(k in r for r in rounds)
+    }
     phases = list(dict.fromkeys(k for r in rounds for k in r.get("load", {})))
-    load = {k: statistics.median(float(r["load"][k]) for r in rounds if k in r.get("load", {})) for k in phases}
+    load = {
+        k: statistics.median(float(r["load"][k]) for r in rounds if k in r.get("load", {})) for k in phases
+    }
     if args.json:
         print(json.dumps({**median, "load": load, "rounds": rounds}))
         return 0
     print(header("startup"))
-    print(f"folder: {folder}; model: {Path(model).name} ({rounds[0].get('model_note', '')}); "
-          f"query typed at launch: {args.query!r}; {args.rounds} fresh processes\n")
-    print(table(["round", "window s", "index open s", "first keyword s", "first hybrid s", "RSS MB", "peak RSS MB",
-                 "model process MB", "quit s"],
-                [[n + 1, *(r.get(k, "—") for k in KEYS)] for n, r in enumerate(rounds)]
-                + [["median", *(round(median[k], 3) if k in median else "—" for k in KEYS)]]))
-    print("\nModel load by phase, s (in the engine's worker, which starts once the window is up; a first\n"
-          "launch loads the full model and saves the query encoder, later ones load only that):")
-    print(table(["phase", *(f"round {n + 1}" for n in range(len(rounds)))],
-                [[k, *(f"{r['load'][k]:.2f}" if k in r.get("load", {}) else "—" for r in rounds)] for k in phases]))
+    print(
+        f"folder: {folder}; model: {Path(model).name} ({rounds[0].get('model_note', '')}); "
+        f"query typed at launch: {args.query!r}; {args.rounds} fresh processes\n"
+    )
+    print(
+        table(
+            [
+                "round",
+                "window s",
+                "index open s",
+                "first keyword s",
+                "first hybrid s",
+                "RSS MB",
+                "peak RSS MB",
+                "model process MB",
+                "quit s",
+            ],
+            [[n + 1, *(r.get(k, "—") for k in KEYS)] for n, r in enumerate(rounds)]
+            + [["median", *(round(median[k], 3) if k in median else "—" for k in KEYS)]],
+        )
+    )
+    print(
+        "\nModel load by phase, s (in the engine's worker, which starts once the window is up; a first\n"
+        "launch loads the full model and saves the query encoder, later ones load only that):"
+    )
+    print(
+        table(
+            ["phase", *(f"round {n + 1}" for n in range(len(rounds)))],
+            [
+                [k, *(f"{r['load'][k]:.2f}" if k in r.get("load", {}) else "—" for r in rounds)]
+                for k in phases
+            ],
+        )
+    )
     return 0
 
 

@@ -102,7 +102,7 @@ def _kmeans(x: np.ndarray, k: int, rounds: int = 12) -> tuple[np.ndarray, np.nda
     assign = np.zeros(len(x), dtype=np.int64)
     for _ in range(rounds):
         for start in range(0, len(x), 5000):
-            assign[start:start + 5000] = np.argmax(x[start:start + 5000] @ centres.T, axis=1)
+            assign[start : start + 5000] = np.argmax(x[start : start + 5000] @ centres.T, axis=1)
         sums = np.zeros_like(centres)
         np.add.at(sums, assign, x)
         counts = np.bincount(assign, minlength=k)
@@ -114,7 +114,9 @@ def _kmeans(x: np.ndarray, k: int, rounds: int = 12) -> tuple[np.ndarray, np.nda
 def _gaussian(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(mean, factor) with factor.T @ factor = covariance, to sample as normal @ factor + mean."""
     values, vectors = np.linalg.eigh(np.cov(x.astype(np.float64), rowvar=False))
-    return x.mean(axis=0).astype(np.float32), (vectors * np.sqrt(np.clip(values, 0, None))).T.astype(np.float32)
+    return x.mean(axis=0).astype(np.float32), (vectors * np.sqrt(np.clip(values, 0, None))).T.astype(
+        np.float32
+    )
 
 
 def queries(model: VectorModel, n_chunks: int, n: int, seed: int = 12345) -> np.ndarray:
@@ -162,7 +164,9 @@ def build_store(path: Path, total_chunks: int, vectors: VectorModel, seed: int =
     """Write a store of `total_chunks` chunks at `path` (a new file) and return how it went."""
     rng = np.random.default_rng(seed)
     # The same centres queries() draws, so queries land among the store's topics.
-    centres = vectors.centres(np.random.default_rng(total_chunks), max(1, total_chunks // VectorModel.PER_TOPIC))
+    centres = vectors.centres(
+        np.random.default_rng(total_chunks), max(1, total_chunks // VectorModel.PER_TOPIC)
+    )
     text = TextModel()
     store = Store(path)
     started = time.perf_counter()
@@ -175,11 +179,17 @@ def build_store(path: Path, total_chunks: int, vectors: VectorModel, seed: int =
         vecs = vectors.around(rng, centres[topics])
         topics.clear()
         with store.transaction():
-            store.vectors.put(MODEL_ID, zip((c.text_hash for _, _, cs in batch for c in cs), vecs, strict=True))
+            store.vectors.put(
+                MODEL_ID, zip((c.text_hash for _, _, cs in batch for c in cs), vecs, strict=True)
+            )
             for note_path, title, chunks in batch:
                 body = "\n\n".join(c.text for c in chunks)
                 note_id = store.upsert_note(
-                    note_path, title=title, size=len(body), mtime_ns=0, status="indexed",
+                    note_path,
+                    title=title,
+                    size=len(body),
+                    mtime_ns=0,
+                    status="indexed",
                     content_hash=hashlib.sha256(body.encode()).hexdigest()[:32],
                 )
                 store.replace_chunks(note_id, title, chunks)
@@ -194,8 +204,18 @@ def build_store(path: Path, total_chunks: int, vectors: VectorModel, seed: int =
             heading = " ".join(text.draw(rng, int(rng.integers(1, 4)), rare_from=150)) if seq else ""
             body = " ".join(text.draw(rng, n_words))
             serial += 1
-            chunks.append(NewChunk(seq, offset, offset + len(body), 1 + seq * 4, heading, body,
-                                   f"{serial:012x}", int(n_words * 1.3) + 2))
+            chunks.append(
+                NewChunk(
+                    seq,
+                    offset,
+                    offset + len(body),
+                    1 + seq * 4,
+                    heading,
+                    body,
+                    f"{serial:012x}",
+                    int(n_words * 1.3) + 2,
+                )
+            )
             offset += len(body) + 2
         batch.append((f"synthetic/{notes // 1000:04d}/{notes}.md", title, chunks))
         topics.extend([int(rng.integers(0, len(centres)))] * n_chunks)
@@ -207,8 +227,13 @@ def build_store(path: Path, total_chunks: int, vectors: VectorModel, seed: int =
     seconds = time.perf_counter() - started
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()
-    return {"chunks": serial, "notes": notes, "seconds": seconds, "load": load(),
-            "date": time.strftime("%Y-%m-%d %H:%M")}
+    return {
+        "chunks": serial,
+        "notes": notes,
+        "seconds": seconds,
+        "load": load(),
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+    }
 
 
 def iter_vectors(store: Store, slice_rows: int = 100_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -217,7 +242,8 @@ def iter_vectors(store: Store, slice_rows: int = 100_000) -> Iterator[tuple[np.n
     while True:
         rows = store.conn.execute(
             "SELECT c.id, v.vector FROM chunks c JOIN vectors v ON v.text_hash = c.text_hash AND v.model_id = ? "
-            "WHERE c.id > ? ORDER BY c.id LIMIT ?", (MODEL_ID, after, slice_rows),
+            "WHERE c.id > ? ORDER BY c.id LIMIT ?",
+            (MODEL_ID, after, slice_rows),
         ).fetchall()
         if not rows:
             return

@@ -88,10 +88,17 @@ class Recorder:
                         target.extend(args[0])
                     else:
                         target.append(args if len(args) > 1 else args[0])
+
             return callback
 
-        return EngineListener(on_state=add("states"), on_notice=add("notices"), on_error=add("errors"),
-                              on_files=add("files"), on_indexed=add("indexed"), on_batch=add("batches"))
+        return EngineListener(
+            on_state=add("states"),
+            on_notice=add("notices"),
+            on_error=add("errors"),
+            on_files=add("files"),
+            on_indexed=add("indexed"),
+            on_batch=add("batches"),
+        )
 
     def times_indexed(self, path: str) -> int:
         with self.lock:
@@ -109,14 +116,29 @@ class Recorder:
 class Live:
     """An Engine on `folder` with the fake embedder (unless given another), recording its events."""
 
-    def __init__(self, folder: Path, home: Path, *, embedder: Any = None, settings: Settings | None = None,
-                 watch: bool = True, quiet: float | None = None, **tunables: Any) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        home: Path,
+        *,
+        embedder: Any = None,
+        settings: Settings | None = None,
+        watch: bool = True,
+        quiet: float | None = None,
+        **tunables: Any,
+    ) -> None:
         self.folder = folder
         self.home = home
         self.rec = Recorder()
         self.embedder = embedder if embedder is not None else FakeEmbedder()
-        self.engine = Engine(folder, home=home, embedder=self.embedder, settings=settings,
-                             listener=self.rec.listener(), watch=watch)
+        self.engine = Engine(
+            folder,
+            home=home,
+            embedder=self.embedder,
+            settings=settings,
+            listener=self.rec.listener(),
+            watch=watch,
+        )
         if quiet is not None:
             self.engine.queue.dirty.quiet = quiet
         for key, value in tunables.items():
@@ -187,7 +209,9 @@ def check_consistent(db_path: Path, model_id: str | None = None) -> dict[str, in
         if model_id is not None:
             missing = conn.execute(
                 "SELECT COUNT(*) FROM chunks c LEFT JOIN vectors v ON v.text_hash = c.text_hash "
-                "AND v.model_id = ? WHERE v.text_hash IS NULL", (model_id,)).fetchone()[0]
+                "AND v.model_id = ? WHERE v.text_hash IS NULL",
+                (model_id,),
+            ).fetchone()[0]
             assert missing == 0, f"{missing} chunks have no vector"
         return {"notes": len(paths), "chunks": chunks}
     finally:
@@ -207,8 +231,10 @@ def ann_matches_exact(live: Live, query: str, k: int = 10) -> bool:
         assert ann is not None and ann.count == len(ids), f"ANN holds {ann and ann.count}, SQLite {len(ids)}"
         got_ids, got_sims = ann.query(q, k)
         want = np.sort(sims)[::-1][:k]
-        return bool(np.allclose(np.sort(got_sims)[::-1], want, atol=1e-4)
-                    and set(got_ids.tolist()) <= set(ids[sims >= want[-1] - 1e-4].tolist()))
+        return bool(
+            np.allclose(np.sort(got_sims)[::-1], want, atol=1e-4)
+            and set(got_ids.tolist()) <= set(ids[sims >= want[-1] - 1e-4].tolist())
+        )
     finally:
         store.close()
 
@@ -222,8 +248,12 @@ def sha256(path: Path) -> str:
 
 def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
-    env.update(GTE_NOTES_CONFIG=str(tmp_path / "config"), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
-               PYTHONUNBUFFERED="1")
+    env.update(
+        GTE_NOTES_CONFIG=str(tmp_path / "config"),
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        PYTHONUNBUFFERED="1",
+    )
     env.pop("GTE_NOTES_MODEL", None)
     env.update(extra)
     return env

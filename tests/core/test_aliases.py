@@ -16,10 +16,10 @@ pytestmark = pytest.mark.model
 NOTES = {
     # The note the user means, known to them by its Japanese name.
     "culture/tea-ceremony.md": "---\naliases: [Chanoyu, Way of Tea]\n---\n# Japanese tea ceremony\n\n"
-                               "Guests kneel on tatami while the host whisks powdered green tea in silence.\n",
+    "Guests kneel on tatami while the host whisks powdered green tea in silence.\n",
     # Notes that say "chanoyu" more often than the note that is called so.
     "travel/kyoto.md": "# Kyoto trip\n\nWe booked a chanoyu lesson. Chanoyu in Uji, chanoyu again in Gion; "
-                       "the chanoyu teacher was patient.\n",
+    "the chanoyu teacher was patient.\n",
     "reading/books.md": "# Books\n\nThe Book of Tea by Okakura explains chanoyu and chanoyu schools.\n",
     "kitchen/bread.md": "# Bread\n\nFlour, water, salt and a long cold proof.\n",
 }
@@ -57,7 +57,10 @@ def test_naming_an_alias_is_naming_the_note(indexed) -> None:
     related._alias_mentions = lambda *args: None
     without = related.related("travel/kyoto.md", 3)
     score_without = {h.path: h.score for h in without}
-    assert hits[0].score > score_without.get("culture/tea-ceremony.md", 0.0), ([h.path for h in without], hits)
+    assert hits[0].score > score_without.get("culture/tea-ceremony.md", 0.0), (
+        [h.path for h in without],
+        hits,
+    )
 
 
 def test_an_index_from_before_aliases_opens_and_gets_them(minilm_embedder, tmp_path: Path) -> None:

@@ -123,8 +123,9 @@ def test_graph_recall_at_our_parameters_is_at_least_098(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("shape", ["exact", "hnsw"])
-def test_remove_add_save_load_round_trip(tmp_path: Path, store: Store, shape: str,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_remove_add_save_load_round_trip(
+    tmp_path: Path, store: Store, shape: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if shape == "hnsw":
         monkeypatch.setattr(ann_module, "EXACT_BELOW", 300)
     rng = np.random.default_rng(4)
@@ -226,8 +227,9 @@ def test_a_manifest_that_does_not_match_means_a_rebuild(tmp_path: Path, store: S
     store.close()
 
 
-def test_an_index_loaded_at_under_half_the_threshold_turns_exact(tmp_path: Path, store: Store,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_index_loaded_at_under_half_the_threshold_turns_exact(
+    tmp_path: Path, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(ann_module, "EXACT_BELOW", 300)
     rng = np.random.default_rng(8)
     vecs = unit(rng, 400)
@@ -253,7 +255,7 @@ def test_queries_while_the_writer_adds_see_consistent_results(tmp_path: Path, sm
     def writer() -> None:
         try:
             for start in range(500, 3000, 250):
-                index.add(np.arange(start + 1, start + 251), vecs[start:start + 250])
+                index.add(np.arange(start + 1, start + 251), vecs[start : start + 250])
         except BaseException as err:  # noqa: BLE001 - reported by the main thread
             errors.append(err)
 

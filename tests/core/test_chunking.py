@@ -140,7 +140,11 @@ def test_tiny_title_section_joins_the_next_section() -> None:
 
 
 def test_tiny_sections_join_siblings_but_not_a_section_elsewhere() -> None:
-    text = "# A\n\n" + "Filler words. " * 25 + "\n\n## A1\n\nxray film\n\n## A2\n\nyellow axis\n\n# B\n\nzebra stripes\n"
+    text = (
+        "# A\n\n"
+        + "Filler words. " * 25
+        + "\n\n## A1\n\nxray film\n\n## A2\n\nyellow axis\n\n# B\n\nzebra stripes\n"
+    )
     tok = RegexTokenizer()
     chunks = chunks_of(text, tok, target_tokens=100)
     check_invariants(text, chunks, tok)
@@ -291,9 +295,20 @@ class CharTokenizer(RegexTokenizer):
 
 def test_words_of_their_own_decide_what_is_a_thin_passage() -> None:
     from gte_notes.core.markdown.chunking import readable_words
-    assert readable_words('## Video\n\n<iframe src="https://youtube.com/x" allow="clipboard-write"></iframe>') == 0
+
+    assert (
+        readable_words('## Video\n\n<iframe src="https://youtube.com/x" allow="clipboard-write"></iframe>')
+        == 0
+    )
     assert readable_words("## Summary\n\n{{fm.desc}}\n\n![[other.note#part]]\n\n![](/img/a.png)") == 0
-    assert readable_words("# Reverse Engineering\n- https://github.com/deut-erium/RNGeesus") > 0  # a link says something
+    assert (
+        readable_words("# Reverse Engineering\n- https://github.com/deut-erium/RNGeesus") > 0
+    )  # a link says something
     # A whole paragraph on one "heading" line (SciFact abstracts have these) is text, not a heading alone.
-    assert readable_words("### Diabetic retinopathy  Diabetic retinopathy may be the most common microvascular "
-                          "complication of diabetes and a leading cause of new blindness in adults.") > 5
+    assert (
+        readable_words(
+            "### Diabetic retinopathy  Diabetic retinopathy may be the most common microvascular "
+            "complication of diabetes and a leading cause of new blindness in adults."
+        )
+        > 5
+    )

@@ -75,15 +75,36 @@ def test_editing_one_paragraph_embeds_only_that_chunk(vault: dict, capsys) -> No
     assert code == 0 and embedded(out) == 1 and "1 changed" in out
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("how do I keep a note for every day", {"journal.daily.md", "dendron.topic.special-notes.daily-journal-note.md",
-                                             "tags.feature.daily-journal.md"}),
-    ("reference one particular paragraph from another note",
-     {"dendron.topic.links.block-link.md", "dendron.topic.note-reference.md",
-      "dendron.topic.note-reference.concepts.block-anchors.md"}),
-    ("jobs and open positions at the company", {"careers.md", "careers.head-of-growth.md",
-                                                "careers.product-manager.md", "careers.what-we-offer.md"}),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        (
+            "how do I keep a note for every day",
+            {
+                "journal.daily.md",
+                "dendron.topic.special-notes.daily-journal-note.md",
+                "tags.feature.daily-journal.md",
+            },
+        ),
+        (
+            "reference one particular paragraph from another note",
+            {
+                "dendron.topic.links.block-link.md",
+                "dendron.topic.note-reference.md",
+                "dendron.topic.note-reference.concepts.block-anchors.md",
+            },
+        ),
+        (
+            "jobs and open positions at the company",
+            {
+                "careers.md",
+                "careers.head-of-growth.md",
+                "careers.product-manager.md",
+                "careers.what-we-offer.md",
+            },
+        ),
+    ],
+)
 def test_search_finds_notes_by_meaning(vault: dict, capsys, query: str, expected: set[str]) -> None:
     code, out, _ = run(vault, capsys, "search", str(vault["notes"]), query, "--limit", "5", "--json")
     hits = json.loads(out)
@@ -108,18 +129,29 @@ def test_related_never_lists_the_note_itself(vault: dict, capsys) -> None:
 
 def test_missing_model_says_what_to_do(vault: dict, tmp_path: Path) -> None:
     """A fresh process, an empty Hugging Face cache, the default model: exit 2, no traceback."""
-    env = {"HF_HOME": str(tmp_path / "hf"), "HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin",
-           "GTE_NOTES_CONFIG": str(tmp_path / "cfg")}
-    out = subprocess.run([sys.executable, "-m", "gte_notes", "--data-dir", str(tmp_path / "d"), "index",
-                          str(vault["notes"])],
-                         check=False, capture_output=True, text=True, env=env, timeout=300)
+    env = {
+        "HF_HOME": str(tmp_path / "hf"),
+        "HF_HUB_OFFLINE": "1",
+        "PATH": "/usr/bin:/bin",
+        "GTE_NOTES_CONFIG": str(tmp_path / "cfg"),
+    }
+    out = subprocess.run(
+        [sys.executable, "-m", "gte_notes", "--data-dir", str(tmp_path / "d"), "index", str(vault["notes"])],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert out.returncode == 2
     assert "gte-notes model download" in out.stderr and "Traceback" not in out.stderr
 
 
 def test_search_before_index_says_so(tmp_path: Path, capsys, minilm_path: Path) -> None:
     (tmp_path / "n").mkdir()
-    code = main(["--model", str(minilm_path), "--data-dir", str(tmp_path / "d"), "search", str(tmp_path / "n"), "x"])
+    code = main(
+        ["--model", str(minilm_path), "--data-dir", str(tmp_path / "d"), "search", str(tmp_path / "n"), "x"]
+    )
     assert code == 1 and "gte-notes index" in capsys.readouterr().err
 
 

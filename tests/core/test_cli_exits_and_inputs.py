@@ -51,8 +51,9 @@ def argv(v: dict, *args: str | bytes) -> list[str | bytes]:
 
 
 def cli(v: dict, *args: str | bytes, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(argv(v, *args), env=v["env"], capture_output=True, text=True, timeout=timeout,
-                          check=False)
+    done = subprocess.run(
+        argv(v, *args), env=v["env"], capture_output=True, text=True, timeout=timeout, check=False
+    )
     assert "Traceback" not in done.stderr, done.stderr
     return done
 
@@ -88,8 +89,12 @@ def _read_pty(master: int) -> bytes:
 def test_ctrl_c_while_the_model_loads_ends_quietly_with_130(vault: dict) -> None:
     shutil.rmtree(vault["home"] / "query-encoders", ignore_errors=True)  # so this search loads the model
     master, slave = pty.openpty()  # stderr on a terminal: the CLI says that it is loading the model
-    proc = subprocess.Popen(argv(vault, "--precision", "fp32", "search", str(vault["notes"]), "publish a site"),
-                            env=vault["env"], stdout=subprocess.PIPE, stderr=slave)
+    proc = subprocess.Popen(
+        argv(vault, "--precision", "fp32", "search", str(vault["notes"]), "publish a site"),
+        env=vault["env"],
+        stdout=subprocess.PIPE,
+        stderr=slave,
+    )
     os.close(slave)
     said = b""
     deadline = time.monotonic() + 120
@@ -127,7 +132,9 @@ def test_a_search_in_another_precision_uses_the_index_and_never_replaces_its_ann
 
 def test_a_query_that_is_not_utf8_is_searched(vault: dict) -> None:
     """Issue 23 item 5: `search N $'caf\\xe9' --json` crashed with a TypeError from the tokenizer."""
-    done = cli(vault, "--precision", "fp32", "search", str(vault["notes"]).encode(), b"publish caf\xe9", "--json")
+    done = cli(
+        vault, "--precision", "fp32", "search", str(vault["notes"]).encode(), b"publish caf\xe9", "--json"
+    )
     assert done.returncode == 0, done.stderr
     hits = json.loads(done.stdout)
     assert hits and all("publish" in h["path"] for h in hits[:3])
@@ -173,10 +180,18 @@ def test_model_info_fails_when_its_model_is_missing(vault: dict, tmp_path: Path,
 def _loaded(v: dict, *args: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
     """The CLI run in a process that then says which of the heavy runtimes it imported."""
     heavy = ("torch", "transformers", "sentence_transformers", "onnxruntime")
-    script = ("import sys; from gte_notes.cli import main; code = main(sys.argv[1:]); "
-              f"print(sorted(m for m in {heavy!r} if m in sys.modules), file=sys.stderr); sys.exit(code)")
-    done = subprocess.run([sys.executable, "-c", script, *argv(v, *args)[3:]], env=v["env"], capture_output=True,
-                          text=True, timeout=600, check=False)
+    script = (
+        "import sys; from gte_notes.cli import main; code = main(sys.argv[1:]); "
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules), file=sys.stderr); sys.exit(code)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, *argv(v, *args)[3:]],
+        env=v["env"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     return done, json.loads(done.stderr.strip().splitlines()[-1].replace("'", '"'))
 
@@ -184,7 +199,11 @@ def _loaded(v: dict, *args: str) -> tuple[subprocess.CompletedProcess[str], list
 def test_related_loads_no_model_and_search_uses_the_saved_query_encoder(vault: dict) -> None:
     done, loaded = _loaded(vault, "related", str(vault["notes"]), "dendron.topic.publish.md", "--json")
     assert json.loads(done.stdout) and loaded == []
-    cli(vault, "--precision", "fp32", "search", str(vault["notes"]), "publish a site")  # saves the encoder once
-    done, loaded = _loaded(vault, "--precision", "fp32", "search", str(vault["notes"]), "publish a site", "--json")
+    cli(
+        vault, "--precision", "fp32", "search", str(vault["notes"]), "publish a site"
+    )  # saves the encoder once
+    done, loaded = _loaded(
+        vault, "--precision", "fp32", "search", str(vault["notes"]), "publish a site", "--json"
+    )
     assert json.loads(done.stdout)
     assert "torch" not in loaded and "sentence_transformers" not in loaded, loaded

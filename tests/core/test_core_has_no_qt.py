@@ -24,7 +24,8 @@ print("ok")
 def test_every_core_module_imports_without_qt() -> None:
     modules = [m.name for m in pkgutil.walk_packages(gte_notes.core.__path__, "gte_notes.core.")]
     assert len(modules) > 10
-    out = subprocess.run([sys.executable, "-c", BLOCK_QT, *modules], capture_output=True, text=True, timeout=300,
-                         check=False)
+    out = subprocess.run(
+        [sys.executable, "-c", BLOCK_QT, *modules], capture_output=True, text=True, timeout=300, check=False
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"

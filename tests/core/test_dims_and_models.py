@@ -60,12 +60,16 @@ def test_catalogue_facts() -> None:
 @pytest.mark.model
 def test_cut_vectors_are_the_models_own_truncated(minilm_embedder) -> None:
     cut = with_dims(minilm_embedder, 256)
-    assert with_dims(minilm_embedder, 384) is minilm_embedder and with_dims(minilm_embedder, 0) is minilm_embedder
+    assert (
+        with_dims(minilm_embedder, 384) is minilm_embedder
+        and with_dims(minilm_embedder, 0) is minilm_embedder
+    )
     assert cut.dim == 256 and cut.model_id == minilm_embedder.model_id + ":d256"
     texts = ["green tea", "a bicycle chain needs oil"]
     np.testing.assert_allclose(cut.encode(texts), truncate(minilm_embedder.encode(texts), 256), atol=1e-6)
-    np.testing.assert_allclose(cut.encode_query("tea"), truncate(minilm_embedder.encode_query("tea"), 256),
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        cut.encode_query("tea"), truncate(minilm_embedder.encode_query("tea"), 256), atol=1e-6
+    )
     assert cut.max_tokens == minilm_embedder.max_tokens  # everything else is the model's
 
 
@@ -114,31 +118,55 @@ def test_dims_end_to_end_through_the_cli(tmp_path: Path, capsys, minilm_path: Pa
 def test_unknown_model_is_a_clear_error(tmp_path: Path, capsys) -> None:
     notes = tmp_path / "notes"
     notes.mkdir()
-    code, _, err = _run(capsys, "--model", "nobody/no-such-model", "--data-dir", str(tmp_path / "d"),
-                        "index", str(notes))
-    assert code == 2 and "not on this computer" in err and "gte-notes model download nobody/no-such-model" in err
+    code, _, err = _run(
+        capsys, "--model", "nobody/no-such-model", "--data-dir", str(tmp_path / "d"), "index", str(notes)
+    )
+    assert (
+        code == 2 and "not on this computer" in err and "gte-notes model download nobody/no-such-model" in err
+    )
 
 
 @pytest.mark.model
 def test_model_info_json_lists_the_known_models(tmp_path: Path, capsys, minilm_path: Path) -> None:
-    code, out, err = _run(capsys, "--model", str(minilm_path), "--precision", "fp32", "--data-dir",
-                          str(tmp_path / "d"), "model", "info", "--json")
+    code, out, err = _run(
+        capsys,
+        "--model",
+        str(minilm_path),
+        "--precision",
+        "fp32",
+        "--data-dir",
+        str(tmp_path / "d"),
+        "model",
+        "info",
+        "--json",
+    )
     assert code == 0, err
     info = json.loads(out)
     assert info["current"]["dim"] == 384 and info["current"]["max_tokens"] == 256
     by_key = {m["key"]: m for m in info["known"]}
     assert by_key["gte-multilingual-base"]["download_size"].startswith("approx.")
     assert by_key["gte-small"]["license"] == "MIT" and by_key["gte-multilingual-base"]["max_tokens"] == 8192
-    code, out, _ = _run(capsys, "--model", str(minilm_path), "--precision", "fp32", "--data-dir",
-                        str(tmp_path / "d"), "model", "info")
+    code, out, _ = _run(
+        capsys,
+        "--model",
+        str(minilm_path),
+        "--precision",
+        "fp32",
+        "--data-dir",
+        str(tmp_path / "d"),
+        "model",
+        "info",
+    )
     assert code == 0 and json.loads(out)["model_id"] == info["current"]["model_id"]  # the old output
 
 
 def test_download_offline_says_what_to_do(tmp_path: Path, capsys) -> None:
     """No network here (HF_HUB_OFFLINE in tests): the real download path fails with a message."""
-    code, _, err = _run(capsys, "--data-dir", str(tmp_path / "d"), "model", "download", "gte-multilingual-base")
+    code, _, err = _run(
+        capsys, "--data-dir", str(tmp_path / "d"), "model", "download", "gte-multilingual-base"
+    )
     assert code == 1
-    assert "Could not download model \"Alibaba-NLP/gte-multilingual-base\"" in err
+    assert 'Could not download model "Alibaba-NLP/gte-multilingual-base"' in err
     assert "approx. 610 MB" in err and "Traceback" not in err
     code, _, err = _run(capsys, "--data-dir", str(tmp_path / "d"), "model", "download", str(tmp_path))
     assert code == 1 and "needs no download" in err
@@ -167,8 +195,13 @@ def test_the_apps_engine_loads_the_chosen_size(tmp_path: Path, minilm_path: Path
     errors: list[str] = []
     from gte_notes.core.live.engine import EngineListener
 
-    bad = Engine(notes, home=tmp_path / "home", settings=settings, watch=False,
-                 listener=EngineListener(on_error=lambda message, *_: errors.append(message)))
+    bad = Engine(
+        notes,
+        home=tmp_path / "home",
+        settings=settings,
+        watch=False,
+        listener=EngineListener(on_error=lambda message, *_: errors.append(message)),
+    )
     bad.start()
     try:
         bad.wait_idle(300)

@@ -119,7 +119,9 @@ def test_query_does_not_wait_for_indexing(minilm_embedder: Embedder) -> None:
     def index() -> None:
         try:
             # Minutes of work if never cancelled, so finishing early would be noticed.
-            outcome.append(minilm_embedder.encode(["long paragraph about many things " * 40] * 2000, cancel=polled))
+            outcome.append(
+                minilm_embedder.encode(["long paragraph about many things " * 40] * 2000, cancel=polled)
+            )
         except BaseException as err:  # noqa: BLE001 - handed to the main thread to assert on
             outcome.append(err)
 
@@ -139,15 +141,21 @@ def test_query_does_not_wait_for_indexing(minilm_embedder: Embedder) -> None:
 def test_queries_embed_the_same_through_the_traced_graph(minilm_embedder: Embedder) -> None:
     """Short queries go through a TorchScript trace; long ones eagerly. Both equal a batch encode."""
     assert minilm_embedder.prepare_queries()  # the stand-in model traces
-    queries = ["c", "how do I fix a flat tyre?", "daily journal", "café crème brûlée recipe",
-               "why " * 80]  # the last is over the traced length
+    queries = [
+        "c",
+        "how do I fix a flat tyre?",
+        "daily journal",
+        "café crème brûlée recipe",
+        "why " * 80,
+    ]  # the last is over the traced length
     batch = minilm_embedder.encode(queries)
-    for q, ref in zip(queries, batch):
+    for q, ref in zip(queries, batch, strict=True):
         assert float(np.dot(minilm_embedder.encode_query(q), ref)) > 0.99999, q
 
 
-def test_a_model_that_cannot_be_traced_still_answers_queries(minilm_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_model_that_cannot_be_traced_still_answers_queries(
+    minilm_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import torch
 
     def refuse(*args: object, **kwargs: object) -> None:
@@ -185,7 +193,9 @@ def test_count_tokens_includes_special_tokens(minilm_embedder: Embedder) -> None
     assert minilm_embedder.count_tokens(long_text) == 1002  # not truncated to max_tokens
 
 
-def test_token_offsets_of_a_one_megabyte_line(minilm_embedder: Embedder, caplog: pytest.LogCaptureFixture) -> None:
+def test_token_offsets_of_a_one_megabyte_line(
+    minilm_embedder: Embedder, caplog: pytest.LogCaptureFixture
+) -> None:
     unit = "lorem ipsum dolor sit amet "
     line = unit * 38_000  # ~1 MB, no newline
     spans = minilm_embedder.token_offsets(line)
@@ -232,15 +242,19 @@ def test_auto_keeps_the_fastest_path_that_passed(minilm_path: Path, monkeypatch:
     assert np.allclose(auto.encode_query(texts[0]), reference.encode_query(texts[0]), atol=1e-4)
 
 
-def test_auto_stays_on_fp32_when_nothing_else_is_faster(minilm_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(PrecisionCheck, "race", lambda self, variants: {n: 1.0 if n == "fp32" else 1.5 for n in variants})
+def test_auto_stays_on_fp32_when_nothing_else_is_faster(
+    minilm_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        PrecisionCheck, "race", lambda self, variants: {n: 1.0 if n == "fp32" else 1.5 for n in variants}
+    )
     auto = load_embedder(str(minilm_path), precision="auto")
     assert auto.precision == "fp32" and "onnx-fp32 0.67x" in auto.precision_note
 
 
 def test_without_onnx_runtime_auto_says_so_and_forcing_it_is_a_clear_error(
-        minilm_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    minilm_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from gte_notes.core.model import onnx_model
 
     monkeypatch.setattr(onnx_model, "runtime_version", lambda: None)
@@ -251,12 +265,15 @@ def test_without_onnx_runtime_auto_says_so_and_forcing_it_is_a_clear_error(
         load_embedder(str(minilm_path), precision="onnx-int8")
 
 
-def test_onnx_precisions_embed_like_the_model(by_precision: dict[str, Embedder], minilm_path: Path,
-                                              sts_sentences: list[str]) -> None:
+def test_onnx_precisions_embed_like_the_model(
+    by_precision: dict[str, Embedder], minilm_path: Path, sts_sentences: list[str]
+) -> None:
     reference = by_precision["fp32"].encode(sts_sentences)
     exported = load_embedder(str(minilm_path), precision="onnx-fp32")
     assert np.allclose(exported.encode(sts_sentences), reference, atol=1e-4)
-    assert np.allclose(exported.encode_query(MIXED[2]), by_precision["fp32"].encode_query(MIXED[2]), atol=1e-4)
+    assert np.allclose(
+        exported.encode_query(MIXED[2]), by_precision["fp32"].encode_query(MIXED[2]), atol=1e-4
+    )
     int8 = load_embedder(str(minilm_path), precision="onnx-int8")
     vectors = int8.encode(sts_sentences)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
@@ -268,12 +285,17 @@ def test_onnx_precisions_embed_like_the_model(by_precision: dict[str, Embedder],
 def test_auto_prefers_native_bf16_when_it_passes(minilm_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(precision_check, "cpu_has_native_bf16", lambda: True)
     # As timed where bf16 is native (this CPU may only emulate it, and emulated bf16 is slow).
-    monkeypatch.setattr(PrecisionCheck, "race", lambda self, variants: {n: 0.3 if n == "bf16" else 1.0 for n in variants})
+    monkeypatch.setattr(
+        PrecisionCheck, "race", lambda self, variants: {n: 0.3 if n == "bf16" else 1.0 for n in variants}
+    )
     auto = load_embedder(str(minilm_path), precision="auto")
     assert auto.precision == "bf16"
     # Queries then run in fp32 through ONNX Runtime when its export passes the check (fp32_queries.py).
-    assert re.fullmatch(r"bf16 \(auto: .*bf16 3\.33x.*; cosine to fp32 0\.99\d\d on calibration set\)"
-                        r"(; queries in fp32 \(ONNX Runtime\))?", auto.precision_note)
+    assert re.fullmatch(
+        r"bf16 \(auto: .*bf16 3\.33x.*; cosine to fp32 0\.99\d\d on calibration set\)"
+        r"(; queries in fp32 \(ONNX Runtime\))?",
+        auto.precision_note,
+    )
 
 
 def test_failed_check_falls_back_and_says_so(minilm_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -87,8 +87,11 @@ def test_search_never_waits_for_an_indexing_batch(tmp_path: Path, make_live, mon
     write(live.folder, "n/0004.md", "# Four\n\nnow about origami cranes\n")
     assert inside.wait(30)
     answers: list[object] = []
-    reader = threading.Thread(target=lambda: answers.extend(
-        [live.engine.search("word9", 1), live.engine.related("n/0009.md", 3), live.engine.status()]))
+    reader = threading.Thread(
+        target=lambda: answers.extend(
+            [live.engine.search("word9", 1), live.engine.related("n/0009.md", 3), live.engine.status()]
+        )
+    )
     reader.start()
     reader.join(20)
     release.set()
@@ -150,14 +153,21 @@ def test_a_failing_listener_does_not_stop_indexing(tmp_path: Path) -> None:
     def broken(*args: object) -> None:
         raise ValueError("GUI bug")
 
-    engine = Engine(notes, home=tmp_path / "home", embedder=FakeEmbedder(),
-                    listener=EngineListener(on_state=broken, on_files=broken, on_indexed=broken))
+    engine = Engine(
+        notes,
+        home=tmp_path / "home",
+        embedder=FakeEmbedder(),
+        listener=EngineListener(on_state=broken, on_files=broken, on_indexed=broken),
+    )
     engine.start()
     try:
         assert engine.wait_idle(30)
         write(notes, "late.md", "# Late\n\nabout comets\n")
-        wait_until(lambda: engine.search("comets", 1) and engine.search("comets", 1)[0].path == "late.md", 30,
-                   "indexing to go on")
+        wait_until(
+            lambda: engine.search("comets", 1) and engine.search("comets", 1)[0].path == "late.md",
+            30,
+            "indexing to go on",
+        )
     finally:
         engine.stop()
 
@@ -171,7 +181,9 @@ def test_stop_saves_the_ann_and_releases_the_folder(tmp_path: Path, make_live) -
     assert not live.engine.running and live.engine.state == "stopped" and live.engine.search("word4") == []
     ann = AnnIndex(live.engine.ws.dir, 384, FakeEmbedder().model_id)
     manifest, problem = ann.verify()
-    assert manifest is not None and manifest.count == check_consistent(live.engine.ws.db_path)["chunks"], problem
+    assert manifest is not None and manifest.count == check_consistent(live.engine.ws.db_path)["chunks"], (
+        problem
+    )
     again = make_live().start()  # the lock is free
     assert again.engine.status()["ann_event"] == "loaded"
 
@@ -181,10 +193,16 @@ def test_missing_model_is_reported_and_releases_the_folder(tmp_path: Path) -> No
     errors: list[tuple[str, bool, str]] = []
 
     def missing() -> object:
-        raise ModelMissingError("The model thenlper/gte-small is not on this computer. Run: gte-notes model download")
+        raise ModelMissingError(
+            "The model thenlper/gte-small is not on this computer. Run: gte-notes model download"
+        )
 
-    engine = Engine(notes, home=tmp_path / "home", embedder_factory=missing,
-                    listener=EngineListener(on_error=lambda *e: errors.append(e)))
+    engine = Engine(
+        notes,
+        home=tmp_path / "home",
+        embedder_factory=missing,
+        listener=EngineListener(on_error=lambda *e: errors.append(e)),
+    )
     engine.start()
     assert engine.wait_idle(30)
     wait_until(lambda: not engine.running, 30, "the worker to end")
@@ -200,8 +218,13 @@ def test_missing_model_is_reported_and_releases_the_folder(tmp_path: Path) -> No
 
 def test_watch_prints_what_it_does_and_sigterm_exits_cleanly_with_the_ann_saved(tmp_path: Path) -> None:
     notes, home = _notes(tmp_path, 10), tmp_path / "home"
-    proc = subprocess.Popen(fake_cli(home, "watch", str(notes)), env=fake_env(tmp_path), text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        fake_cli(home, "watch", str(notes)),
+        env=fake_env(tmp_path),
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     out = LineReader(proc)
     try:
         wait_until(lambda: out.has("idle"), 60, "the watcher to be ready")
@@ -224,8 +247,13 @@ def test_ctrl_c_during_indexing_stops_cleanly_and_the_next_run_finishes(tmp_path
     for i in range(600):
         write(notes, f"n/{i:04}.md", note_text(i))
     db = Workspace(notes, home=home).db_path
-    proc = subprocess.Popen(fake_cli(home, "watch", str(notes)), env=fake_env(tmp_path, 0.3), text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        fake_cli(home, "watch", str(notes)),
+        env=fake_env(tmp_path, 0.3),
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     out = LineReader(proc)
     try:
         wait_until(lambda: 0 < count_rows(db, "SELECT COUNT(*) FROM notes") < 600, 60, "indexing under way")
@@ -236,8 +264,14 @@ def test_ctrl_c_during_indexing_stops_cleanly_and_the_next_run_finishes(tmp_path
             proc.kill()
     wait_until(lambda: out.has("Stopped."), 10, "the last line")
     check_consistent(db)
-    done = subprocess.run(fake_cli(home, "index", str(notes)), env=fake_env(tmp_path), capture_output=True,
-                          text=True, timeout=120, check=False)
+    done = subprocess.run(
+        fake_cli(home, "index", str(notes)),
+        env=fake_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0 and check_consistent(db)["notes"] == 600
 
 
@@ -245,23 +279,46 @@ def test_ctrl_c_during_indexing_stops_cleanly_and_the_next_run_finishes(tmp_path
 
 
 @pytest.mark.model
-def test_search_from_another_process_sees_what_the_watcher_committed(tmp_path: Path, make_live,
-                                                                     minilm_embedder, minilm_path) -> None:
+def test_search_from_another_process_sees_what_the_watcher_committed(
+    tmp_path: Path, make_live, minilm_embedder, minilm_path
+) -> None:
     notes = tmp_path / "notes"
     write(notes, "garden.md", "# Garden\n\nTomatoes need sun and water every morning.\n")
     write(notes, "bikes.md", "# Bike repair\n\nFix a flat tyre with a patch kit and a pump.\n")
     live = make_live(embedder=minilm_embedder).start()
-    write(notes, "bread.md", "# Sourdough\n\nFeed the starter with flour and water, then bake the loaf in a "
-                             "very hot oven.\n")
+    write(
+        notes,
+        "bread.md",
+        "# Sourdough\n\nFeed the starter with flour and water, then bake the loaf in a very hot oven.\n",
+    )
     (notes / "bikes.md").unlink()
     live.wait_indexed("bread.md")
     wait_until(lambda: "bikes.md" not in live.paths(), 30, "the delete to be committed")
 
     def search(query: str) -> list[str]:
         found = subprocess.run(
-            [sys.executable, "-m", "gte_notes", "--model", str(minilm_path), "--precision", "fp32",
-             "--data-dir", str(live.home), "search", str(notes), query, "--json"],
-            cwd=REPO, env=cli_env(tmp_path), capture_output=True, text=True, timeout=300, check=False)
+            [
+                sys.executable,
+                "-m",
+                "gte_notes",
+                "--model",
+                str(minilm_path),
+                "--precision",
+                "fp32",
+                "--data-dir",
+                str(live.home),
+                "search",
+                str(notes),
+                query,
+                "--json",
+            ],
+            cwd=REPO,
+            env=cli_env(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
         assert found.returncode == 0, found.stderr
         return [hit["path"] for hit in json.loads(found.stdout)]
 

@@ -69,8 +69,9 @@ def live(make_live: Callable[..., Live], tmp_path: Path) -> Iterator[Live]:
     yield make_live(watch=False).start()
 
 
-def test_stop_waits_for_a_search_in_flight_then_closes_its_connection(live: Live,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stop_waits_for_a_search_in_flight_then_closes_its_connection(
+    live: Live, monkeypatch: pytest.MonkeyPatch
+) -> None:
     engine = live.engine
     assert engine.search("word3", 5)[0].path == "n/0003.md"
     held = HeldRead(monkeypatch, "held search")
@@ -94,8 +95,9 @@ def test_stop_waits_for_a_search_in_flight_then_closes_its_connection(live: Live
     assert not _open(held.stores[0])  # drained, then closed: nothing left open after stop
 
 
-def test_stop_that_times_out_leaves_the_read_its_connection_until_it_ends(live: Live,
-                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stop_that_times_out_leaves_the_read_its_connection_until_it_ends(
+    live: Live, monkeypatch: pytest.MonkeyPatch
+) -> None:
     engine = live.engine
     held = HeldRead(monkeypatch, "slow search")
     search, got = _in_thread("slow search", lambda: engine.search("word5", 5))
@@ -112,8 +114,9 @@ def test_stop_that_times_out_leaves_the_read_its_connection_until_it_ends(live: 
     wait_until(lambda: not _open(held.stores[0]), 10, "the read to close its own connection")
 
 
-def test_status_and_links_during_a_restart_read_the_old_index_or_nothing(live: Live, make_live: Callable[..., Live],
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_status_and_links_during_a_restart_read_the_old_index_or_nothing(
+    live: Live, make_live: Callable[..., Live], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The GUI's folder change: the old engine stops while its reads run, the new one starts at once."""
     old = live.engine
     held = HeldRead(monkeypatch, "old search")
@@ -129,7 +132,9 @@ def test_status_and_links_during_a_restart_read_the_old_index_or_nothing(live: L
     assert got["result"][0].path == "n/0007.md"
 
 
-def test_two_engines_in_one_process_keep_their_own_counts(make_live: Callable[..., Live], tmp_path: Path) -> None:
+def test_two_engines_in_one_process_keep_their_own_counts(
+    make_live: Callable[..., Live], tmp_path: Path
+) -> None:
     """Document frequencies, vocabulary and boilerplate live in each engine: a folder where a word is
     everywhere does not change how rare it counts in another folder searched in between."""
     common, rare = tmp_path / "common", tmp_path / "rare"
@@ -176,10 +181,16 @@ def test_a_reading_thread_keeps_its_searcher_and_related_while_the_model_stays(l
     engine = live.engine
     writer = engine.writer
     with engine.readers.reading() as reader:
-        related, searcher = reader.related(writer.ann, writer.embedder), reader.searcher(writer.ann, writer.embedder)
+        related, searcher = (
+            reader.related(writer.ann, writer.embedder),
+            reader.searcher(writer.ann, writer.embedder),
+        )
         assert reader.related(writer.ann, writer.embedder) is related
         assert reader.searcher(writer.ann, writer.embedder) is searcher
-        other = type("OtherModel", (), {"model_id": "other:1", "dim": writer.embedder.dim,
-                                        "encode_query": writer.embedder.encode_query})()
+        other = type(
+            "OtherModel",
+            (),
+            {"model_id": "other:1", "dim": writer.embedder.dim, "encode_query": writer.embedder.encode_query},
+        )()
         assert reader.related(writer.ann, other) is not related
         assert reader.searcher(writer.ann, other) is not searcher

@@ -58,8 +58,13 @@ def test_keyword_search_keeps_working_when_the_model_is_missing(tmp_path: Path) 
     def missing() -> object:
         raise ModelMissingError("The model is not on this computer.")
 
-    engine = Engine(notes, home=home, embedder_factory=missing, watch=False,
-                    listener=EngineListener(on_error=lambda message, *_: errors.append(message)))
+    engine = Engine(
+        notes,
+        home=home,
+        embedder_factory=missing,
+        watch=False,
+        listener=EngineListener(on_error=lambda message, *_: errors.append(message)),
+    )
     engine.start()
     try:
         wait_until(lambda: not engine.running, 30, "the worker to end")

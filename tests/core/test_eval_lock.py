@@ -24,8 +24,9 @@ def test_a_folder_being_indexed_elsewhere_fails_instead_of_scoring_half_an_index
     ix.close()
 
 
-def test_the_eval_command_exits_with_an_error_and_no_json(monkeypatch: pytest.MonkeyPatch,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_eval_command_exits_with_an_error_and_no_json(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     def busy(_args: object) -> int:
         raise IndexBusyError("/some/folder is being indexed by another process")
 

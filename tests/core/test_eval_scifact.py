@@ -18,8 +18,9 @@ DISTRACTORS = 300
 
 
 @pytest.mark.model
-def test_hybrid_beats_dense_and_keyword_on_scifact_sample(minilm_embedder, shared_dir: Path, tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hybrid_beats_dense_and_keyword_on_scifact_sample(
+    minilm_embedder, shared_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("GTE_NOTES_EVAL_CACHE", str(tmp_path / "cache"))
     sf = load_scifact(shared_dir / "eval" / "scifact", "test")
     sf = subset(sf, sorted(sf.qrels, key=int)[:QUERIES], DISTRACTORS)

@@ -74,8 +74,9 @@ def _each_note_is_one_version(db: Path, versions: dict[str, dict[str, str]]) -> 
             which = [k for k, texts in versions.items() if sha256_text(texts[path]) == content_hash]
             assert len(which) == 1, f"{path} has a content hash of neither version"
             text = versions[which[0]][path]
-            for start, end, chunk in conn.execute('SELECT start, "end", text FROM chunks WHERE note_id = ?',
-                                                  (note_id,)):
+            for start, end, chunk in conn.execute(
+                'SELECT start, "end", text FROM chunks WHERE note_id = ?', (note_id,)
+            ):
                 assert text[start:end] == chunk, f"{path}: a chunk of the other version"
             seen[which[0]] += 1
     finally:
@@ -95,8 +96,13 @@ def sha256_text(text: str) -> str:
 def test_1_7_kill_9_during_index_then_restart_finishes_the_work(tmp_path: Path) -> None:
     notes, home = _folder(tmp_path), tmp_path / "home"
     db = Workspace(notes, home=home).db_path
-    proc = subprocess.Popen(fake_cli(home, "index", str(notes)), env=fake_env(tmp_path, SLOW_BATCH_S),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        fake_cli(home, "index", str(notes)),
+        env=fake_env(tmp_path, SLOW_BATCH_S),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     committed = _kill_when(proc, db, "SELECT COUNT(*) FROM notes", N_NOTES)
 
     assert Path(f"{db}-wal").exists()  # fault 7: the killed writer's WAL is left behind ...
@@ -106,40 +112,69 @@ def test_1_7_kill_9_during_index_then_restart_finishes_the_work(tmp_path: Path) 
     texts = {"new": {f"n/{i:04}.md": note_text(i) for i in range(N_NOTES)}}
     assert _each_note_is_one_version(db, texts)["new"] == after_kill["notes"]
 
-    done = subprocess.run(fake_cli(home, "index", str(notes)), env=fake_env(tmp_path), check=False, capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        fake_cli(home, "index", str(notes)),
+        env=fake_env(tmp_path),
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     # The next start finishes the work: only the notes the killed run had not committed are new.
     assert f"{N_NOTES - after_kill['notes']} new" in done.stdout
     assert check_consistent(db, FakeEmbedder().model_id)["notes"] == N_NOTES
     manifest = json.loads((db.parent / "ann.json").read_text())
     assert manifest["count"] == count_rows(db, "SELECT COUNT(*) FROM chunks")
-    found = subprocess.run(fake_cli(home, "search", str(notes), "word417", "--json"), env=fake_env(tmp_path),
-                           check=False, capture_output=True, text=True, timeout=120)
+    found = subprocess.run(
+        fake_cli(home, "search", str(notes), "word417", "--json"),
+        env=fake_env(tmp_path),
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert json.loads(found.stdout)[0]["path"] == "n/0417.md"
 
 
 def test_1_kill_9_while_rewriting_notes_leaves_each_note_old_or_new_never_a_mix(tmp_path: Path) -> None:
     notes, home = _folder(tmp_path), tmp_path / "home"
     db = Workspace(notes, home=home).db_path
-    first = subprocess.run(fake_cli(home, "index", str(notes)), env=fake_env(tmp_path), check=False, capture_output=True,
-                           text=True, timeout=120)
+    first = subprocess.run(
+        fake_cli(home, "index", str(notes)),
+        env=fake_env(tmp_path),
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert first.returncode == 0, first.stderr
     old = {f"n/{i:04}.md": note_text(i) for i in range(N_NOTES)}
     new = {p: t.replace("text about", "revised text about") for p, t in old.items()}
     for path, text in new.items():
         (notes / path).write_text(text)
 
-    proc = subprocess.Popen(fake_cli(home, "index", str(notes)), env=fake_env(tmp_path, SLOW_BATCH_S),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        fake_cli(home, "index", str(notes)),
+        env=fake_env(tmp_path, SLOW_BATCH_S),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     _kill_when(proc, db, "SELECT COUNT(*) FROM chunks WHERE text LIKE '%revised%'", N_NOTES)
 
     check_consistent(db)
     seen = _each_note_is_one_version(db, {"old": old, "new": new})
     assert seen["old"] and seen["new"] and seen["old"] + seen["new"] == N_NOTES
 
-    again = subprocess.run(fake_cli(home, "index", str(notes)), env=fake_env(tmp_path), check=False, capture_output=True,
-                           text=True, timeout=120)
+    again = subprocess.run(
+        fake_cli(home, "index", str(notes)),
+        env=fake_env(tmp_path),
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert again.returncode == 0, again.stderr
     assert _each_note_is_one_version(db, {"old": old, "new": new}) == {"old": 0, "new": N_NOTES}
 
@@ -148,8 +183,13 @@ def test_1_kill_9_of_watch_mid_batch_then_the_engine_converges(tmp_path: Path, m
     notes, home = tmp_path / "notes", tmp_path / "home"
     notes.mkdir()
     db = Workspace(notes, home=home).db_path
-    proc = subprocess.Popen(fake_cli(home, "watch", str(notes)), env=fake_env(tmp_path, SLOW_BATCH_S),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        fake_cli(home, "watch", str(notes)),
+        env=fake_env(tmp_path, SLOW_BATCH_S),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     out = LineReader(proc)
     try:
         wait_until(lambda: out.has("idle"), 60, "the watcher to be ready")
@@ -247,7 +287,7 @@ def test_3_damaged_ann_file_is_detected_before_loading_and_rebuilt(tmp_path: Pat
 @pytest.mark.parametrize("missing", ["ann.bin", "ann.json", "both"])
 def test_4_deleted_ann_files_are_rebuilt_with_exact_results(tmp_path: Path, make_live, missing) -> None:
     live = _indexed(make_live, tmp_path)
-    for name in (["ann.bin", "ann.json"] if missing == "both" else [missing]):
+    for name in ["ann.bin", "ann.json"] if missing == "both" else [missing]:
         (live.engine.ws.dir / name).unlink()
     _restart_and_check(make_live, "rebuilt")
 
@@ -340,8 +380,14 @@ def test_8_second_instance_is_refused_with_a_clear_message(tmp_path: Path, make_
     with pytest.raises(AlreadyRunningError, match="already indexing"):
         second.engine.start()
     for command in ("watch", "index"):
-        other = subprocess.run(fake_cli(first.home, command, str(first.folder)), env=fake_env(tmp_path),
-                               check=False, capture_output=True, text=True, timeout=120)
+        other = subprocess.run(
+            fake_cli(first.home, command, str(first.folder)),
+            env=fake_env(tmp_path),
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert other.returncode == 1 and "already indexing" in other.stderr
     write(first.folder, "n/0003.md", "# Three\n\nnow about glaciers\n")
     wait_until(lambda: first.search_paths("glaciers", 1) == ["n/0003.md"], 30, "the first engine to go on")
@@ -351,8 +397,9 @@ def test_8_second_instance_is_refused_with_a_clear_message(tmp_path: Path, make_
 # ---- 9: disk full -----------------------------------------------------------------------------
 
 
-def test_9_disk_full_rolls_back_keeps_the_index_warns_and_catches_up(tmp_path: Path, make_live,
-                                                                     monkeypatch) -> None:
+def test_9_disk_full_rolls_back_keeps_the_index_warns_and_catches_up(
+    tmp_path: Path, make_live, monkeypatch
+) -> None:
     _folder(tmp_path, 20)
     live = make_live(store_retry_s=(0.3, 1.0)).start()
 
@@ -377,12 +424,18 @@ def test_9_disk_full_rolls_back_keeps_the_index_warns_and_catches_up(tmp_path: P
 # ---- 10: the model changes --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("other", [
-    FakeEmbedder(model_id="fake-b:0:fp32:384"),  # another model name
-    FakeEmbedder(model_id="fake:0:int8:384"),  # the same model at another precision
-    FakeEmbedder(dim=256, model_id="fake:0:fp32:256"),  # another dimension
-], ids=["name", "precision", "dimension"])
-def test_10_model_change_reembeds_everything_and_never_mixes_vectors(tmp_path: Path, make_live, other) -> None:
+@pytest.mark.parametrize(
+    "other",
+    [
+        FakeEmbedder(model_id="fake-b:0:fp32:384"),  # another model name
+        FakeEmbedder(model_id="fake:0:int8:384"),  # the same model at another precision
+        FakeEmbedder(dim=256, model_id="fake:0:fp32:256"),  # another dimension
+    ],
+    ids=["name", "precision", "dimension"],
+)
+def test_10_model_change_reembeds_everything_and_never_mixes_vectors(
+    tmp_path: Path, make_live, other
+) -> None:
     _indexed(make_live, tmp_path, 30)
     live = make_live(embedder=other).start()
     db = live.engine.ws.db_path
@@ -409,7 +462,9 @@ def test_11_exception_in_the_worker_is_reported_and_the_worker_carries_on(tmp_pa
     write(live.folder, "bad.md", "# Bad\n\nthis note will explode the model\n")
     wait_until(lambda: live.rec.errors, 30, "the error report")
     message, is_bug, details = live.rec.errors[0]
-    assert is_bug and "boom inside the model" in message and "RuntimeError" in details and "Traceback" in details
+    assert (
+        is_bug and "boom inside the model" in message and "RuntimeError" in details and "Traceback" in details
+    )
     wait_until(lambda: live.engine.state == "idle", 30, "the worker to go back to idle")
     assert live.search_paths("word3", 1) == ["n/0003.md"]  # searching still works
     write(live.folder, "good.md", "# Good\n\nsunflowers turn to the light\n")

@@ -44,8 +44,14 @@ BIG_NOTES, PARAS = 1000, 21  # 21,000 chunks: past EXACT_BELOW, so the saved fil
 
 
 def _run(tmp_path: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(fake_cli(home, *args), env=fake_env(tmp_path), capture_output=True, text=True,
-                          timeout=300, check=False)
+    done = subprocess.run(
+        fake_cli(home, *args),
+        env=fake_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert "Traceback" not in done.stderr, done.stderr
     return done
 
@@ -64,8 +70,10 @@ def big_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("big")
     words = [f"w{i}" for i in range(5000)]
     for n in range(BIG_NOTES):
-        paras = [" ".join(words[(k * 7 + j * 13) % 5000] for j in range(90)) + f" uniq{k}."
-                 for k in range(n * PARAS, (n + 1) * PARAS)]
+        paras = [
+            " ".join(words[(k * 7 + j * 13) % 5000] for j in range(90)) + f" uniq{k}."
+            for k in range(n * PARAS, (n + 1) * PARAS)
+        ]
         write(root / "notes", f"d{n // 100}/n{n:04}.md", f"# Note {n}\n\n" + "\n\n".join(paras))
     ws = Workspace(root / "notes", home=root / "home")
     store, emb = ws.open_store(), FakeEmbedder()
@@ -100,7 +108,8 @@ def _damage(path: Path, how: str) -> None:
 
 
 def test_3_4_damaged_hnswlib_file_is_answered_exactly_by_a_reader_and_rebuilt_by_the_writer(
-        big: Path, tmp_path: Path) -> None:
+    big: Path, tmp_path: Path
+) -> None:
     ws = Workspace(big / "notes", home=big / "home")
     _damage(ws.dir / "ann.bin", "truncate")
     damaged = (ws.dir / "ann.bin").read_bytes()
@@ -124,7 +133,9 @@ def test_3_damaged_hnswlib_file_is_never_handed_to_hnswlib(big: Path, how: str) 
         ann_file.write_bytes(ann_file.read_bytes()[: ann_file.stat().st_size // 2])
         manifest = json.loads((ws.dir / "ann.json").read_text())
 
-        manifest.update(size=ann_file.stat().st_size, sha256=hashlib.sha256(ann_file.read_bytes()).hexdigest())
+        manifest.update(
+            size=ann_file.stat().st_size, sha256=hashlib.sha256(ann_file.read_bytes()).hexdigest()
+        )
         (ws.dir / "ann.json").write_text(json.dumps(manifest))
     else:
         _damage(ann_file, how)
@@ -160,8 +171,12 @@ def small_disk() -> Iterator[Any]:
 
     def mount(size: str) -> Path:
         where = Path(tempfile.mkdtemp(prefix="gte-notes-full-"))
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
-                              capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if done.returncode != 0:
             where.rmdir()
             cannot_run(f"cannot mount a small tmpfs to fill (needs root): {done.stderr.strip()}")
@@ -191,7 +206,9 @@ def test_9_index_on_a_really_full_disk_says_so_and_catches_up_after(tmp_path: Pa
         write(notes, f"n/{i:04}.md", note_text(i) * 3)
     filler = _fill(disk, 256 * 1024)
     full = _run(tmp_path, home, "index", str(notes))
-    assert full.returncode != 0 and "disk is full" in full.stderr and "Nothing was lost" in full.stderr, full.stderr
+    assert full.returncode != 0 and "disk is full" in full.stderr and "Nothing was lost" in full.stderr, (
+        full.stderr
+    )
     ws = Workspace(notes, home=home)
     assert not list(ws.dir.glob("*.tmp"))
     filler.unlink()
@@ -204,7 +221,9 @@ def test_9_index_on_a_really_full_disk_says_so_and_catches_up_after(tmp_path: Pa
 def test_9_saving_an_hnswlib_graph_on_a_really_full_disk(big: Path, small_disk) -> None:
     """hnswlib reports no error when the disk fills: the short file must still be caught."""
     src = Workspace(big / "notes", home=big / "home")
-    need = sum(p.stat().st_size for p in src.dir.iterdir()) + (src.dir / "ann.bin").stat().st_size  # + a new copy
+    need = (
+        sum(p.stat().st_size for p in src.dir.iterdir()) + (src.dir / "ann.bin").stat().st_size
+    )  # + a new copy
     disk = small_disk(f"{need // (1 << 20) + 8}m")
     shutil.copytree(big / "home", disk / "home")
     ws = Workspace(big / "notes", home=disk / "home")
@@ -227,7 +246,8 @@ def test_9_saving_an_hnswlib_graph_on_a_really_full_disk(big: Path, small_disk) 
 
 
 def test_9_disk_full_while_the_running_app_saves_its_ann_warns_keeps_the_old_one_and_goes_on(
-        tmp_path: Path, small_disk, make_live) -> None:
+    tmp_path: Path, small_disk, make_live
+) -> None:
     # A real full disk under the real AnnIndex.save (was: save replaced by a function that raised).
     disk = small_disk("8m")
     for i in range(10):
@@ -302,24 +322,34 @@ def test_7_wal_deleted_under_a_running_watch_readers_get_advice_and_nothing_is_l
     for i in range(20):
         write(notes, f"n/{i:04}.md", note_text(i))
     db = Workspace(notes, home=home).db_path
-    proc = subprocess.Popen(fake_cli(home, "watch", str(notes)), env=fake_env(tmp_path),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        fake_cli(home, "watch", str(notes)),
+        env=fake_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     out = LineReader(proc)
     try:
         wait_until(lambda: out.has("idle"), 60, "the watch to index the folder")
         write(notes, "n/late.md", "# Late\n\nword555 committed to the WAL only\n")
-        wait_until(lambda: _run(tmp_path, home, "search", str(notes), "word555", "--json").stdout.count("late"),
-                   30, "the watch to index the late note")
+        wait_until(
+            lambda: _run(tmp_path, home, "search", str(notes), "word555", "--json").stdout.count("late"),
+            30,
+            "the watch to index the late note",
+        )
         db.with_name("index.db-wal").unlink()
         found = _run(tmp_path, home, "search", str(notes), "word7")
         assert found.returncode == 1 and "-wal file may have been deleted" in found.stderr, found.stderr
-        assert "stop \"gte-notes watch\"" in found.stderr
+        assert 'stop "gte-notes watch"' in found.stderr
         proc.send_signal(signal.SIGTERM)  # as advised
         assert proc.wait(60) == 0
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert _top(_run(tmp_path, home, "search", str(notes), "word555", "--json")) == "n/late.md"  # nothing lost
+    assert (
+        _top(_run(tmp_path, home, "search", str(notes), "word555", "--json")) == "n/late.md"
+    )  # nothing lost
     assert check_consistent(db)["notes"] == 21
 
 
@@ -332,7 +362,9 @@ def test_23_search_and_status_answer_from_the_index_while_the_folder_is_missing(
     found = _run(tmp_path, home, "search", str(notes), "word7", "--json")
     assert _top(found) == "n/0007.md" and "missing or unreachable" in found.stderr
     status = _run(tmp_path, home, "status", str(notes))
-    assert status.returncode == 0 and "20 indexed" in status.stdout and "missing or unreachable" in status.stdout
+    assert (
+        status.returncode == 0 and "20 indexed" in status.stdout and "missing or unreachable" in status.stdout
+    )
     assert not notes.exists()  # nothing was created in its place
 
 
@@ -384,14 +416,19 @@ def test_5_31_unreadable_file_and_folder_show_in_status_and_are_retried_later(sh
     if "child_error" in first:
         cannot_run(f"cannot run as uid {NOBODY}: {first['child_error']}")
     assert {p: s for p, (s, _) in first["files"].items()} == {
-        "open.md": "indexed", "secret.md": "indexed", "locked/inside.md": "indexed"}
+        "open.md": "indexed",
+        "secret.md": "indexed",
+        "locked/inside.md": "indexed",
+    }
 
     (notes / "secret.md").chmod(0o000)
     (notes / "secret.md").touch()  # a changed mtime, so it is looked at again
     (notes / "locked").chmod(0o000)
     second = _reconcile_as_nobody(notes, home)
     assert second["files"]["secret.md"] == ["unreadable", "permission denied"]
-    assert second["files"]["locked/"][0] == "unreadable" and "permission denied" in second["files"]["locked/"][1]
+    assert (
+        second["files"]["locked/"][0] == "unreadable" and "permission denied" in second["files"]["locked/"][1]
+    )
     assert second["files"]["locked/inside.md"][0] == "indexed"  # not taken for deleted
     assert second["failed"] == 2
 
@@ -399,7 +436,10 @@ def test_5_31_unreadable_file_and_folder_show_in_status_and_are_retried_later(sh
     (notes / "locked").chmod(0o755)
     third = _reconcile_as_nobody(notes, home)
     assert {p: s for p, (s, _) in third["files"].items()} == {
-        "open.md": "indexed", "secret.md": "indexed", "locked/inside.md": "indexed"}
+        "open.md": "indexed",
+        "secret.md": "indexed",
+        "locked/inside.md": "indexed",
+    }
 
 
 def test_32_file_deleted_while_being_read_leaves_the_index(tmp_path: Path, monkeypatch) -> None:
@@ -425,5 +465,7 @@ def test_32_file_deleted_while_being_read_leaves_the_index(tmp_path: Path, monke
     stats = Indexer.reconcile(indexer)
     assert "n/3.md" not in store.notes() and stats.removed == 1
     assert ("n/3.md", "removed", "") in stats.changed
-    assert [h for h in ws.searcher(store, indexer.ann, emb).search("word3 edited", 5) if h.path == "n/3.md"] == []
+    assert [
+        h for h in ws.searcher(store, indexer.ann, emb).search("word3 edited", 5) if h.path == "n/3.md"
+    ] == []
     store.close()

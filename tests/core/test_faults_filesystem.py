@@ -55,7 +55,9 @@ def test_12_atomic_save_is_indexed_once_and_the_temp_file_never(tmp_path: Path, 
 
 
 @pytest.mark.parametrize("keep_backup", [True, False], ids=["backup-kept", "writebackup"])
-def test_13_vim_save_dance_is_indexed_once_and_the_backup_never(tmp_path: Path, make_live, keep_backup) -> None:
+def test_13_vim_save_dance_is_indexed_once_and_the_backup_never(
+    tmp_path: Path, make_live, keep_backup
+) -> None:
     live = _started(make_live, tmp_path)
     note = live.folder / "n/0003.md"
     before = live.rec.times_indexed("n/0003.md")
@@ -74,8 +76,9 @@ def test_13_vim_save_dance_is_indexed_once_and_the_backup_never(tmp_path: Path, 
     assert "n/0003.md~" not in live.paths() and "n/4913" not in live.paths()
 
 
-def test_14_jetbrains_safe_write_indexes_the_final_content_and_ignores_its_temps(tmp_path: Path,
-                                                                                 make_live) -> None:
+def test_14_jetbrains_safe_write_indexes_the_final_content_and_ignores_its_temps(
+    tmp_path: Path, make_live
+) -> None:
     live = _started(make_live, tmp_path)
     note = live.folder / "n/0003.md"
     tmp, old = note.with_name("0003.md___jb_tmp___"), note.with_name("0003.md___jb_old___")
@@ -135,20 +138,23 @@ def test_17_observer_thread_dead_is_noticed_restarted_and_reconciled(tmp_path: P
     live.wait_indexed("after.md")
 
 
-def test_17_dropped_events_with_an_overflow_report_trigger_a_full_reconcile(tmp_path: Path, make_live,
-                                                                            monkeypatch) -> None:
+def test_17_dropped_events_with_an_overflow_report_trigger_a_full_reconcile(
+    tmp_path: Path, make_live, monkeypatch
+) -> None:
     live = _started(make_live, tmp_path)
     monkeypatch.setattr(watcher_module._Handler, "_record", lambda self, event: None)  # the kernel drops all
     write(live.folder, "dropped.md", NEW)
     (live.folder / "n/0001.md").unlink()
     logging.getLogger("watchdog.observers.inotify_c").warning(
-        "Inotify queue overflowed; filesystem events were lost")  # what watchdog says when that happens
+        "Inotify queue overflowed; filesystem events were lost"
+    )  # what watchdog says when that happens
     live.settle()
     assert any(full for _, full in live.rec.batches[1:])
 
 
-def test_17_lost_events_without_any_sign_are_caught_by_the_periodic_rescan(tmp_path: Path, make_live,
-                                                                          monkeypatch) -> None:
+def test_17_lost_events_without_any_sign_are_caught_by_the_periodic_rescan(
+    tmp_path: Path, make_live, monkeypatch
+) -> None:
     _folder(tmp_path)
     live = make_live()
     live.engine.queue.rescan_s = 1.0
@@ -226,10 +232,13 @@ def test_21_delete_and_recreate_within_a_second_is_a_change(tmp_path: Path, make
 # ---- 22: inotify limits ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("err", "sysctl"), [(errno.ENOSPC, "fs.inotify.max_user_watches"),
-                                             (errno.EMFILE, "fs.inotify.max_user_instances")])
-def test_22_inotify_limit_falls_back_to_polling_and_says_how_to_raise_it(tmp_path: Path, make_live,
-                                                                         monkeypatch, err, sysctl) -> None:
+@pytest.mark.parametrize(
+    ("err", "sysctl"),
+    [(errno.ENOSPC, "fs.inotify.max_user_watches"), (errno.EMFILE, "fs.inotify.max_user_instances")],
+)
+def test_22_inotify_limit_falls_back_to_polling_and_says_how_to_raise_it(
+    tmp_path: Path, make_live, monkeypatch, err, sysctl
+) -> None:
     class LimitReached(Observer):
         def start(self) -> None:
             raise OSError(err, os.strerror(err))
@@ -273,7 +282,9 @@ def test_23_emptied_folder_is_not_mass_deleted(tmp_path: Path, make_live) -> Non
     away.mkdir()
     for entry in live.folder.iterdir():  # a sync client emptying the folder, one event at a time
         shutil.move(str(entry), away / entry.name)
-    wait_until(lambda: "empty or unreachable" in live.engine.status()["problem"], 30, "the empty-folder warning")
+    wait_until(
+        lambda: "empty or unreachable" in live.engine.status()["problem"], 30, "the empty-folder warning"
+    )
     assert live.paths() == before
     for entry in away.iterdir():
         shutil.move(str(entry), live.folder / entry.name)
@@ -285,11 +296,16 @@ def test_23_emptied_folder_is_not_mass_deleted(tmp_path: Path, make_live) -> Non
 def test_23_unmounted_drive_is_not_mass_deleted(tmp_path: Path, make_live) -> None:
     mount_point = tmp_path / "drive"
     mount_point.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount_point)],
-                             capture_output=True, check=False)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount_point)],
+        capture_output=True,
+        check=False,
+    )
     if mounted.returncode != 0:
-        cannot_run("mounting a file system needs root (CAP_SYS_ADMIN); the emptied-folder test covers "
-                    f"what an unmount looks like: {mounted.stderr.decode().strip()}")
+        cannot_run(
+            "mounting a file system needs root (CAP_SYS_ADMIN); the emptied-folder test covers "
+            f"what an unmount looks like: {mounted.stderr.decode().strip()}"
+        )
     try:
         for i in range(10):
             write(mount_point, f"n/{i}.md", note_text(i))
@@ -309,10 +325,12 @@ def test_23_unmounted_drive_is_not_mass_deleted(tmp_path: Path, make_live) -> No
 
 def test_24_sync_conflict_copies_are_indexed_as_ordinary_notes(tmp_path: Path, make_live) -> None:
     live = _started(make_live, tmp_path)
-    copies = ["n/0003.sync-conflict-20240101-123456-ABCDEFG.md",  # Syncthing
-              "n/0003 (conflicted copy 2024-01-01).md",  # Dropbox
-              "n/0003 (Case Conflict).md",
-              "n/0003 2.md"]  # iCloud
+    copies = [
+        "n/0003.sync-conflict-20240101-123456-ABCDEFG.md",  # Syncthing
+        "n/0003 (conflicted copy 2024-01-01).md",  # Dropbox
+        "n/0003 (Case Conflict).md",
+        "n/0003 2.md",
+    ]  # iCloud
     for i, rel in enumerate(copies):
         write(live.folder, rel, f"# Copy\n\nconflict copy {i} mentions zeppelin{i}\n")
     live.settle()
@@ -341,7 +359,10 @@ def test_25_symlink_loops_and_links_out_are_not_followed(tmp_path: Path, make_li
     assert not live.rec.errors
     # Not followed, and not silently missing either: the link named like a note is listed, with why.
     files = {f["path"]: f for f in live.engine.status()["files"]}
-    assert (files["link.md"]["status"], files["link.md"]["reason"]) == ("not_regular", "symbolic link, not followed")
+    assert (files["link.md"]["status"], files["link.md"]["reason"]) == (
+        "not_regular",
+        "symbolic link, not followed",
+    )
     assert set(files) == indexed | {"link.md"}
 
 

@@ -57,8 +57,14 @@ def _utf8_env(tmp_path: Path) -> dict[str, str]:
 
 
 def _run(tmp_path: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(fake_cli(home, *args), env=_utf8_env(tmp_path), capture_output=True, text=True,
-                          timeout=120, check=False)
+    done = subprocess.run(
+        fake_cli(home, *args),
+        env=_utf8_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert "Traceback" not in done.stderr, done.stderr
     return done
 
@@ -72,7 +78,9 @@ def test_path_text_round_trips_every_awkward_name_and_displays_as_utf8() -> None
     assert to_db("plain/café.md") == "plain/café.md"  # ordinary names are stored as before
 
 
-def test_34_undecodable_and_awkward_names_through_index_search_related_status_and_json(tmp_path: Path) -> None:
+def test_34_undecodable_and_awkward_names_through_index_search_related_status_and_json(
+    tmp_path: Path,
+) -> None:
     notes, home = _folder(tmp_path), tmp_path / "home"
     indexed = _run(tmp_path, home, "index", str(notes))
     assert indexed.returncode == 0, indexed.stderr
@@ -126,7 +134,9 @@ def test_34_undecodable_name_never_stops_the_live_index_and_opens(tmp_path: Path
     related = [h.path for h in live.engine.related(BAD, 20)]
     assert BAD not in related and "penguin.md" in related
     assert live.engine.note_text(BAD).startswith("# Awkward 0")  # the preview opens it
-    assert (live.folder / live.engine.search("penguin colony number0", 1)[0].path).is_file()  # so does an editor
+    assert (
+        live.folder / live.engine.search("penguin colony number0", 1)[0].path
+    ).is_file()  # so does an editor
     files = {f["path"]: f["status"] for f in live.engine.status()["files"]}
     assert files[BAD] == "indexed"
     (notes / BAD).unlink()  # a deleted file leaves the index, under its exact name
@@ -180,8 +190,9 @@ def test_an_existing_world_readable_index_is_tightened_on_open(tmp_path: Path) -
 
 
 @pytest.mark.model
-def test_34_undecodable_name_is_indexed_and_found_with_the_real_model(tmp_path: Path, capsys,
-                                                                      minilm_path: Path) -> None:
+def test_34_undecodable_name_is_indexed_and_found_with_the_real_model(
+    tmp_path: Path, capsys, minilm_path: Path
+) -> None:
     # The fake embedder takes any str; the real (Rust) tokenizer raises TypeError on a lone surrogate,
     # so the title made from the file name must reach it as valid text.
     from gte_notes.cli import main
@@ -206,7 +217,8 @@ def test_34_undecodable_name_is_indexed_and_found_with_the_real_model(tmp_path: 
 
 @pytest.mark.model
 def test_34_undecodable_name_added_while_watching_is_indexed_with_the_real_model(
-        tmp_path: Path, make_live, minilm_embedder) -> None:
+    tmp_path: Path, make_live, minilm_embedder
+) -> None:
     notes = tmp_path / "notes"
     write(notes, "plain.md", "# Plain\n\ngardening in spring\n")
     live = make_live(embedder=minilm_embedder).start()

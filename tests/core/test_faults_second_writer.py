@@ -40,8 +40,13 @@ def _notes(tmp_path: Path, n: int) -> Path:
 
 def test_app_beside_a_running_watch_reads_its_commits_then_takes_over(tmp_path: Path, make_live) -> None:
     notes, home = _notes(tmp_path, 12), tmp_path / "home"
-    proc = subprocess.Popen(fake_cli(home, "watch", str(notes)), env=fake_env(tmp_path),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        fake_cli(home, "watch", str(notes)),
+        env=fake_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     out = LineReader(proc)
     try:
         wait_until(lambda: out.has("idle"), 60, "the other writer to be ready")
@@ -56,8 +61,11 @@ def test_app_beside_a_running_watch_reads_its_commits_then_takes_over(tmp_path: 
         # A note the other writer indexes while the app runs: found by the app, keyword and vector side.
         write(notes, "n/new.md", "# New\n\nword900 penguins on an iceberg\n")
         wait_until(lambda: live.search_paths("word900", 1) == ["n/new.md"], 30, "the app to see the commit")
-        wait_until(lambda: live.engine.writer.ann.count == check_consistent(db)["chunks"], 30,
-                   "the app's ANN to follow the database")
+        wait_until(
+            lambda: live.engine.writer.ann.count == check_consistent(db)["chunks"],
+            30,
+            "the app's ANN to follow the database",
+        )
         assert "n/new.md" in live.rec.indexed  # so the GUI refreshes its results
         # When the other writer saves its ANN, the app loads that file instead of growing its own.
         wait_until(lambda: live.engine.writer.ann is not first_ann, 30, "the app to load the saved ANN")
@@ -85,12 +93,20 @@ def test_app_beside_a_running_watch_reads_its_commits_then_takes_over(tmp_path: 
 
 def test_app_started_while_index_runs_indexes_new_notes_after_it_finishes(tmp_path: Path, make_live) -> None:
     notes, home = _notes(tmp_path, 30), tmp_path / "home"
-    proc = subprocess.Popen(fake_cli(home, "index", str(notes)), env=fake_env(tmp_path, 1.0),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        fake_cli(home, "index", str(notes)),
+        env=fake_env(tmp_path, 1.0),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         ws = Workspace(notes, home=home)
-        wait_until(lambda: (ws.dir / "writer.lock").exists() and (ws.dir / "writer.lock").read_text().strip(),
-                   60, "`gte-notes index` to take the lock")
+        wait_until(
+            lambda: (ws.dir / "writer.lock").exists() and (ws.dir / "writer.lock").read_text().strip(),
+            60,
+            "`gte-notes index` to take the lock",
+        )
         live = make_live(home=home, follow=True).start()
         assert live.engine.status()["following"]
         assert proc.wait(120) == 0

@@ -17,8 +17,13 @@ def _cands(dense: list[float], keyword: list[float], full: float = 10.0) -> Cand
     `full` is the BM25 of a passage holding every word of the query once."""
     n = len(dense)
     ids = np.arange(1, n + 1, dtype=np.int64)
-    return Candidates(ids, ids.copy(), np.asarray(dense, dtype=np.float32), np.asarray(keyword, dtype=np.float32),
-                      QueryStats(DenseScale(0.0, 1.0), full))
+    return Candidates(
+        ids,
+        ids.copy(),
+        np.asarray(dense, dtype=np.float32),
+        np.asarray(keyword, dtype=np.float32),
+        QueryStats(DenseScale(0.0, 1.0), full),
+    )
 
 
 def test_a_strong_meaning_match_beats_a_one_common_word_keyword_match() -> None:
@@ -71,8 +76,10 @@ class _FakeStore:
     def __init__(self) -> None:
         self.path = ":memory:fusion-test"
         self.conn = sqlite3.connect(":memory:")
-        self.conn.execute("CREATE VIRTUAL TABLE chunks_fts USING fts5(title, heading, text, "
-                          "tokenize = 'porter unicode61 remove_diacritics 2')")
+        self.conn.execute(
+            "CREATE VIRTUAL TABLE chunks_fts USING fts5(title, heading, text, "
+            "tokenize = 'porter unicode61 remove_diacritics 2')"
+        )
         for text in ("the oven in the kitchen", "the release in the spring", "the who played in the hall"):
             self.conn.execute("INSERT INTO chunks_fts VALUES ('', '', ?)", [text])
         self.fts = KeywordTable(self.conn)

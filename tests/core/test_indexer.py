@@ -48,11 +48,23 @@ class Index:
 @pytest.fixture
 def notes(tmp_path: Path) -> Path:
     folder = tmp_path / "notes"
-    write(folder, "garden.md", "---\ntitle: Garden\ntags: [plants]\n---\n# Tomatoes\n\nTomatoes need sun and "
-                               "water every morning.\n\n# Compost\n\nCompost feeds the soil with worms.\n")
-    write(folder, "bikes/repair.md", "# Bike repair\n\nFix a flat tyre with a patch kit and a pump.\n\n"
-                                     "Oil the chain every month. See [[garden]].\n")
-    write(folder, "recipes.txt", "Tomato soup: roast tomatoes grown with sun and water, add garlic and basil, blend.\n")
+    write(
+        folder,
+        "garden.md",
+        "---\ntitle: Garden\ntags: [plants]\n---\n# Tomatoes\n\nTomatoes need sun and "
+        "water every morning.\n\n# Compost\n\nCompost feeds the soil with worms.\n",
+    )
+    write(
+        folder,
+        "bikes/repair.md",
+        "# Bike repair\n\nFix a flat tyre with a patch kit and a pump.\n\n"
+        "Oil the chain every month. See [[garden]].\n",
+    )
+    write(
+        folder,
+        "recipes.txt",
+        "Tomato soup: roast tomatoes grown with sun and water, add garlic and basil, blend.\n",
+    )
     write(folder, "empty.md", "")
     (folder / "picture.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4)
     return folder
@@ -76,8 +88,11 @@ def test_index_records_every_file_and_never_writes_to_the_notes_folder(index: In
     assert not any(p.name.endswith((".db", ".bin", ".json", ".lock")) for p in notes.rglob("*"))
     rows = index.store.notes()
     assert {p: r.status for p, r in rows.items()} == {
-        "garden.md": "indexed", "bikes/repair.md": "indexed", "recipes.txt": "indexed",
-        "empty.md": "empty", "picture.md": "binary",
+        "garden.md": "indexed",
+        "bikes/repair.md": "indexed",
+        "recipes.txt": "indexed",
+        "empty.md": "empty",
+        "picture.md": "binary",
     }
     assert rows["garden.md"].title == "Garden"
     assert stats.added == 3 and stats.embedded_chunks == index.store.chunk_count() > 0
@@ -193,15 +208,16 @@ def _exact(index: Index, query: str) -> dict[str, float]:
     rows = index.store.chunks_by_id([int(i) for i in ids])
     notes = index.store.notes_by_id(r["note_id"] for r in rows.values())
     best: dict[str, float] = {}
-    for cid, sim in zip(ids.tolist(), sims.tolist()):
+    for cid, sim in zip(ids.tolist(), sims.tolist(), strict=True):
         path = notes[rows[cid]["note_id"]].path
         best[path] = max(best.get(path, -2.0), sim)
     return best
 
 
 @pytest.mark.parametrize("damage", ["flip", "truncate", "zero", "delete", "delete-manifest"])
-def test_damaged_ann_file_is_detected_before_loading_and_rebuilt(index: Index, notes: Path, tmp_path: Path,
-                                                                 fake_embedder, damage: str) -> None:
+def test_damaged_ann_file_is_detected_before_loading_and_rebuilt(
+    index: Index, notes: Path, tmp_path: Path, fake_embedder, damage: str
+) -> None:
     for n in range(40):
         write(notes, f"bulk/{n}.md", f"# Note {n}\n\nword{n} shared text about topic {n % 7}.\n")
     index.reconcile()
@@ -226,13 +242,16 @@ def test_damaged_ann_file_is_detected_before_loading_and_rebuilt(index: Index, n
         exact = _exact(again, query)
         # Equal cosines may come in either order, so compare the cosines of the notes found with brute
         # force's best five. (The score shown is the cosine on the model's scale: same order.)
-        assert [round(exact[h.path], 4) for h in hits] == [round(s, 4) for s in sorted(exact.values())[::-1][:5]]
+        assert [round(exact[h.path], 4) for h in hits] == [
+            round(s, 4) for s in sorted(exact.values())[::-1][:5]
+        ]
         assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     again.close()
 
 
-def test_stale_ann_file_catches_up_with_the_database(index: Index, notes: Path, tmp_path: Path,
-                                                      fake_embedder) -> None:
+def test_stale_ann_file_catches_up_with_the_database(
+    index: Index, notes: Path, tmp_path: Path, fake_embedder
+) -> None:
     index.reconcile()  # saves the ANN
     write(notes, "later.md", "# Later\n\nQuantum knitting circles.\n")
     (notes / "recipes.txt").unlink()
@@ -244,8 +263,9 @@ def test_stale_ann_file_catches_up_with_the_database(index: Index, notes: Path, 
     reader.close()
 
 
-def test_corrupted_database_is_moved_aside_and_rebuilt(index: Index, notes: Path, tmp_path: Path,
-                                                        fake_embedder) -> None:
+def test_corrupted_database_is_moved_aside_and_rebuilt(
+    index: Index, notes: Path, tmp_path: Path, fake_embedder
+) -> None:
     index.reconcile()
     index.close()
     db = index.ws.db_path

@@ -17,8 +17,10 @@ from gte_notes.core.model.model_tokenizer import model_max_tokens, open_model_to
 from tests.core.live_helpers import check_consistent, wait_until, write
 from tests.fakes import FakeEmbedder
 
-NOTES = {f"journal/2024-05-{d:02d}.md": f"# Daily journal {d}\n\nWatered the tomatoes on day {d}.\n"
-         for d in range(1, 31)}
+NOTES = {
+    f"journal/2024-05-{d:02d}.md": f"# Daily journal {d}\n\nWatered the tomatoes on day {d}.\n"
+    for d in range(1, 31)
+}
 NOTES.update({f"topics/topic-{n:02d}.md": f"# Topic {n}\n\nFacts about subject {n}.\n" for n in range(40)})
 
 
@@ -31,7 +33,9 @@ def test_the_models_tokenizer_loads_alone_and_cuts_as_the_model_does(minilm_path
     assert open_model_tokenizer(str(minilm_path.parent / "no-such-model")) is None
 
 
-def test_a_first_start_finds_notes_by_their_words_before_the_model_loads(tmp_path: Path, minilm_path: Path) -> None:
+def test_a_first_start_finds_notes_by_their_words_before_the_model_loads(
+    tmp_path: Path, minilm_path: Path
+) -> None:
     folder = tmp_path / "notes"
     for rel, text in NOTES.items():
         write(folder, rel, text)
@@ -42,8 +46,14 @@ def test_a_first_start_finds_notes_by_their_words_before_the_model_loads(tmp_pat
         assert release.wait(60), "the test never let the model load"
         return FakeEmbedder()
 
-    engine = Engine(folder, home=tmp_path / "data", embedder_factory=slow_model, watch=False,
-                    choice=ModelChoice(str(minilm_path)), listener=EngineListener(on_state=states.append))
+    engine = Engine(
+        folder,
+        home=tmp_path / "data",
+        embedder_factory=slow_model,
+        watch=False,
+        choice=ModelChoice(str(minilm_path)),
+        listener=EngineListener(on_state=states.append),
+    )
     engine.start()
     try:
         # Every note is read while the model is still loading: searchable by its words.
@@ -70,7 +80,9 @@ def test_a_first_start_finds_notes_by_their_words_before_the_model_loads(tmp_pat
     assert check_consistent(engine.ws.db_path, model_id)["notes"] == len(NOTES)
 
 
-def test_a_first_start_stopped_while_reading_is_finished_by_the_next(tmp_path: Path, minilm_path: Path) -> None:
+def test_a_first_start_stopped_while_reading_is_finished_by_the_next(
+    tmp_path: Path, minilm_path: Path
+) -> None:
     # Quit while the notes are being read and the model never loaded: the next start embeds every note
     # the first one read, and reads the rest; nothing is left keyword-only or twice in the index.
     folder = tmp_path / "notes"
@@ -82,8 +94,13 @@ def test_a_first_start_stopped_while_reading_is_finished_by_the_next(tmp_path: P
         never.wait(60)
         return FakeEmbedder()
 
-    first = Engine(folder, home=tmp_path / "data", embedder_factory=stuck_model, watch=False,
-                   choice=ModelChoice(str(minilm_path)))
+    first = Engine(
+        folder,
+        home=tmp_path / "data",
+        embedder_factory=stuck_model,
+        watch=False,
+        choice=ModelChoice(str(minilm_path)),
+    )
     first.start()
     try:
         wait_until(lambda: first.status()["counts"].get(KEYWORDS_ONLY, 0) >= 10, what="some notes read")
@@ -92,7 +109,11 @@ def test_a_first_start_stopped_while_reading_is_finished_by_the_next(tmp_path: P
         never.set()  # the load the writer waits in returns; the writer ends and frees the folder
         assert first.writer.thread is not None
         first.writer.thread.join(60)
-    write(folder, "journal/2024-05-01.md", "# Daily journal 1\n\nChanged after the first start: planted beans.\n")
+    write(
+        folder,
+        "journal/2024-05-01.md",
+        "# Daily journal 1\n\nChanged after the first start: planted beans.\n",
+    )
 
     embedder = FakeEmbedder()
     second = Engine(folder, home=tmp_path / "data", embedder=embedder, watch=False)

@@ -20,19 +20,19 @@ from tests.fakes import FakeEmbedder
 
 NOTES = {
     "de/wohnen.md": "# Wohnen in Berlin\n\nDie Häuser in unserer Straße sind sehr alt. Wir wohnen seit zehn "
-                    "Jahren in einem kleinen Haus am Fluss, und im Sommer sitzen die Nachbarn draußen vor der "
-                    "Tür.\n",
+    "Jahren in einem kleinen Haus am Fluss, und im Sommer sitzen die Nachbarn draußen vor der "
+    "Tür.\n",
     "fr/cafe.md": "# Le café du coin\n\nLe café près de la gare est fermé le dimanche. Nous avons envoyé mon "
-                  "résumé à la société, et j'ai reçu une réponse très rapide. Les étudiants préfèrent les "
-                  "crêpes.\n",
+    "résumé à la société, et j'ai reçu une réponse très rapide. Les étudiants préfèrent les "
+    "crêpes.\n",
     "es/musica.md": "# Música\n\nLa canción que escuchamos ayer en la radio es muy bonita. Los niños cantaron "
-                    "con su abuela en la fiesta del pueblo, y después comimos paella.\n",
+    "con su abuela en la fiesta del pueblo, y después comimos paella.\n",
     "ru/biblioteka.md": "# Библиотека\n\nВ нашей библиотеке много старых книг. Мой друг читает книгу об "
-                        "истории России каждый вечер. Под ёлкой лежат подарки.\n",
+    "истории России каждый вечер. Под ёлкой лежат подарки.\n",
     "zh/tianqi.md": "# 天气\n\n今天北京的天气很好，我们去公园散步了。明天可能会下雨，所以要带雨伞。\n",
     "ja/neko.md": "# 猫の話\n\n私の家には黒い猫が二匹います。毎朝、東京駅の近くのパン屋で朝ごはんを買います。\n",
     "en/kitchen.md": "# Kitchen\n\nThe cafe on the corner bakes bread every morning. Our houses are old and "
-                     "the street is quiet at night.\n",
+    "the street is quiet at night.\n",
 }
 
 
@@ -59,28 +59,33 @@ def marked(hit: Hit) -> list[str]:
 
 def test_each_note_is_stemmed_in_its_own_language(indexed: Indexed) -> None:
     rows = indexed.store.conn.execute(
-        "SELECT n.path, c.lang FROM chunks c JOIN notes n ON n.id = c.note_id").fetchall()
+        "SELECT n.path, c.lang FROM chunks c JOIN notes n ON n.id = c.note_id"
+    ).fetchall()
     langs = {path: lang for path, lang in rows}
     assert langs["de/wohnen.md"] == "de" and langs["fr/cafe.md"] == "fr" and langs["es/musica.md"] == "es"
     # Latin words there are none, so their notes keep the default; their words do not depend on it.
     assert langs["en/kitchen.md"] == langs["ru/biblioteka.md"] == langs["zh/tianqi.md"] == "en"
 
 
-@pytest.mark.parametrize(("query", "note", "marks"), [
-    ("Nachbarn", "de/wohnen.md", ["Nachbarn"]),
-    ("Fluss", "de/wohnen.md", ["Fluss"]),
-    ("gare", "fr/cafe.md", ["gare"]),
-    ("canción", "es/musica.md", ["canción"]),
-    ("paella", "es/musica.md", ["paella"]),
-    ("подарки", "ru/biblioteka.md", ["подарки"]),
-    ("天气", "zh/tianqi.md", ["天气", "天气"]),  # the heading and the sentence
-    ("北京", "zh/tianqi.md", ["北京"]),
-    ("雨伞", "zh/tianqi.md", ["雨伞"]),
-    ("東京", "ja/neko.md", ["東京"]),
-    ("パン屋", "ja/neko.md", ["パン屋"]),
-])
-def test_a_word_inside_a_note_is_found_and_marked(indexed: Indexed, query: str, note: str,
-                                                  marks: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("query", "note", "marks"),
+    [
+        ("Nachbarn", "de/wohnen.md", ["Nachbarn"]),
+        ("Fluss", "de/wohnen.md", ["Fluss"]),
+        ("gare", "fr/cafe.md", ["gare"]),
+        ("canción", "es/musica.md", ["canción"]),
+        ("paella", "es/musica.md", ["paella"]),
+        ("подарки", "ru/biblioteka.md", ["подарки"]),
+        ("天气", "zh/tianqi.md", ["天气", "天气"]),  # the heading and the sentence
+        ("北京", "zh/tianqi.md", ["北京"]),
+        ("雨伞", "zh/tianqi.md", ["雨伞"]),
+        ("東京", "ja/neko.md", ["東京"]),
+        ("パン屋", "ja/neko.md", ["パン屋"]),
+    ],
+)
+def test_a_word_inside_a_note_is_found_and_marked(
+    indexed: Indexed, query: str, note: str, marks: list[str]
+) -> None:
     hits = keyword(indexed, query)
     assert note in paths(hits)
     hit = next(h for h in hits if h.path == note)
@@ -103,12 +108,22 @@ def test_inflected_forms_match_where_the_languages_stemmer_joins_them(indexed: I
     assert "en/kitchen.md" in paths(keyword(indexed, "house"))
 
 
-@pytest.mark.parametrize(("accented", "plain"), [
-    ("café", "cafe"), ("Straße", "strasse"), ("résumé", "resume"), ("canción", "cancion"),
-    ("niños", "ninos"), ("ёлка", "елка"), ("Música", "musica"), ("société", "SOCIETE"),
-])
-def test_a_query_with_or_without_accents_finds_the_same_notes(indexed: Indexed, accented: str,
-                                                             plain: str) -> None:
+@pytest.mark.parametrize(
+    ("accented", "plain"),
+    [
+        ("café", "cafe"),
+        ("Straße", "strasse"),
+        ("résumé", "resume"),
+        ("canción", "cancion"),
+        ("niños", "ninos"),
+        ("ёлка", "елка"),
+        ("Música", "musica"),
+        ("société", "SOCIETE"),
+    ],
+)
+def test_a_query_with_or_without_accents_finds_the_same_notes(
+    indexed: Indexed, accented: str, plain: str
+) -> None:
     with_accents = paths(keyword(indexed, accented))
     assert with_accents and with_accents == paths(keyword(indexed, plain))
 
@@ -150,11 +165,15 @@ def test_an_index_made_before_languages_is_rebuilt_from_its_chunks(tmp_path: Pat
         step(conn)
     conn.execute("PRAGMA user_version = 3")
     conn.execute("INSERT INTO notes(id, path, title, status) VALUES (1, 'a.md', 'Wohnen', 'indexed')")
-    conn.execute("INSERT INTO chunks(id, note_id, seq, start, \"end\", line, heading, text, text_hash, n_tokens) "
-                 "VALUES (7, 1, 0, 0, 10, 1, '', ?, 'h', 5)",
-                 ["Die Häuser in unserer Straße sind sehr alt und wir wohnen nicht weit davon."])
-    conn.execute("INSERT INTO chunks_fts(rowid, title, heading, text) SELECT c.id, n.title, c.heading, c.text "
-                 "FROM chunks c JOIN notes n ON n.id = c.note_id")
+    conn.execute(
+        'INSERT INTO chunks(id, note_id, seq, start, "end", line, heading, text, text_hash, n_tokens) '
+        "VALUES (7, 1, 0, 0, 10, 1, '', ?, 'h', 5)",
+        ["Die Häuser in unserer Straße sind sehr alt und wir wohnen nicht weit davon."],
+    )
+    conn.execute(
+        "INSERT INTO chunks_fts(rowid, title, heading, text) SELECT c.id, n.title, c.heading, c.text "
+        "FROM chunks c JOIN notes n ON n.id = c.note_id"
+    )
     conn.close()
     store = Store(db_path)
     try:
@@ -186,13 +205,16 @@ def test_only_an_fts5_syntax_error_means_no_results(tmp_path: Path, caplog: pyte
 
 def test_links_do_not_make_english_notes_portuguese() -> None:
     # "com" is Portuguese for "with", and every link has one.
-    text = ("- [Daria](https://github.com/gereleth)\n  - Being a professional bug catcher\n"
-            + "".join(f"  - <https://github.com/dendronhq/dendron/issues/{n}>\n" for n in range(12)))
+    text = "- [Daria](https://github.com/gereleth)\n  - Being a professional bug catcher\n" + "".join(
+        f"  - <https://github.com/dendronhq/dendron/issues/{n}>\n" for n in range(12)
+    )
     assert language_of(text) == "en"
     assert chunk_languages([text]) == ["en"]
     # A note's passages share its language unless one says clearly otherwise.
-    german = ("Die Häuser in unserer Straße sind sehr alt, und wir wohnen nicht weit von der Kirche, die seit "
-              "dem Mittelalter auf dem Platz steht.")
+    german = (
+        "Die Häuser in unserer Straße sind sehr alt, und wir wohnen nicht weit von der Kirche, die seit "
+        "dem Mittelalter auf dem Platz steht."
+    )
     english = "The houses in our street are old, and we live not far from the church that has stood there."
     assert chunk_languages([german, text]) == ["de", "de"]
     assert chunk_languages([english * 3, german]) == ["en", "de"]

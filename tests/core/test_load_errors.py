@@ -31,22 +31,35 @@ def _raising(err: BaseException) -> type:
     return Raises
 
 
-@pytest.mark.parametrize("err", [OSError("model.safetensors: no such file"), ValueError("bad config"),
-                                 RuntimeError("size mismatch for embeddings")])
-def test_a_damaged_folder_says_how_to_fix_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                             err: BaseException) -> None:
+@pytest.mark.parametrize(
+    "err",
+    [
+        OSError("model.safetensors: no such file"),
+        ValueError("bad config"),
+        RuntimeError("size mismatch for embeddings"),
+    ],
+)
+def test_a_damaged_folder_says_how_to_fix_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, err: BaseException
+) -> None:
     monkeypatch.setattr(sentence_transformers, "SentenceTransformer", _raising(err))
     with pytest.raises(ModelMissingError, match="incomplete or damaged"):
         load_embedder(str(_model_folder(tmp_path)), "fp32")
 
 
-def test_a_bug_while_loading_is_not_called_a_damaged_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sentence_transformers, "SentenceTransformer", _raising(TypeError("unexpected keyword")))
+def test_a_bug_while_loading_is_not_called_a_damaged_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        sentence_transformers, "SentenceTransformer", _raising(TypeError("unexpected keyword"))
+    )
     with pytest.raises(TypeError):
         load_embedder(str(_model_folder(tmp_path)), "fp32")
 
 
-def test_download_failures_are_known_errors_and_bugs_are_not(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_download_failures_are_known_errors_and_bugs_are_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import huggingface_hub
 
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))

@@ -163,7 +163,10 @@ def test_frontmatter_edge_cases_the_header_rule_handles() -> None:
     # Closed at the very end of the note, no newline after the closing line: all header, no body.
     assert split_frontmatter("---\ntitle: x\n---") == ({"title": "x"}, len("---\ntitle: x\n---"))
     # Spaces after the markers.
-    assert split_frontmatter("--- \ntitle: x\n---  \nBody") == ({"title": "x"}, len("--- \ntitle: x\n---  \n"))
+    assert split_frontmatter("--- \ntitle: x\n---  \nBody") == (
+        {"title": "x"},
+        len("--- \ntitle: x\n---  \n"),
+    )
     # Keys are case-insensitive.
     assert split_frontmatter("---\nTitle: Big\n---\n")[0] == {"title": "Big"}
     # Only a block that opens on the first line with exactly three dashes is frontmatter.

@@ -65,12 +65,21 @@ def _folder(tmp_path: Path) -> Path:
     return notes
 
 
-def _engine(notes: Path, home: Path, choice: ModelChoice, opened: dict[str, object], notices: list[str]) -> Engine:
+def _engine(
+    notes: Path, home: Path, choice: ModelChoice, opened: dict[str, object], notices: list[str]
+) -> Engine:
     def open_model(c: ModelChoice) -> object:
         return opened[c.name]
 
-    return Engine(notes, home=home, choice=choice, embedder_factory=lambda: opened[choice.name],
-                  open_model=open_model, watch=False, listener=EngineListener(on_notice=notices.append))
+    return Engine(
+        notes,
+        home=home,
+        choice=choice,
+        embedder_factory=lambda: opened[choice.name],
+        open_model=open_model,
+        watch=False,
+        listener=EngineListener(on_notice=notices.append),
+    )
 
 
 def _results(engine: Engine) -> list[list[tuple[str, float]]]:
@@ -189,7 +198,9 @@ def test_a_restart_mid_change_serves_the_old_model_and_carries_on(indexed, tmp_p
     first_b = model_b(GatedEmbedder)
     engine.change_model(B, lambda: first_b)
     first_b.allow(2)
-    wait_until(lambda: first_b.waiting.is_set() and engine.status()["model_change"]["done"] > 0, 30, "two batches")
+    wait_until(
+        lambda: first_b.waiting.is_set() and engine.status()["model_change"]["done"] > 0, 30, "two batches"
+    )
     engine.stop()
     kept = _vectors(engine)[first_b.model_id]
     assert kept == first_b.passages
@@ -242,7 +253,9 @@ def test_a_new_model_that_cannot_load_keeps_the_old_one(indexed) -> None:
     assert engine.wait_idle(30) and engine.serving_choice == A and _results(engine) == before
 
 
-def test_a_smaller_vector_size_cuts_the_vectors_it_has_instead_of_embedding_again(indexed, tmp_path: Path) -> None:
+def test_a_smaller_vector_size_cuts_the_vectors_it_has_instead_of_embedding_again(
+    indexed, tmp_path: Path
+) -> None:
     notes, _home, engine, notices = indexed
     inner = model_b(GatedEmbedder)  # any encode of a passage would wait here for ever: none may happen
     inner.model_id, inner.dim, inner.max_tokens = "fake-a:0:fp32:384", 384, 128  # model A itself
@@ -296,8 +309,15 @@ def test_a_restart_whose_previous_model_is_gone_embeds_for_the_chosen_one(indexe
         return model_b()
 
     notices: list[str] = []
-    again = Engine(notes, home=home, choice=B, embedder_factory=model_b, open_model=open_model, watch=False,
-                   listener=EngineListener(on_notice=notices.append))
+    again = Engine(
+        notes,
+        home=home,
+        choice=B,
+        embedder_factory=model_b,
+        open_model=open_model,
+        watch=False,
+        listener=EngineListener(on_notice=notices.append),
+    )
     again.start()
     try:
         assert again.wait_idle(60)

@@ -31,7 +31,9 @@ def lay_out_hub_cache(hf_home: Path, repo_id: str, model_dir: Path) -> Path:
     snapshot = repo / "snapshots" / REV
     for src in sorted(p for p in model_dir.rglob("*") if p.is_file()):
         rel = src.relative_to(model_dir)
-        blob = repo / "blobs" / hashlib.sha256(str(rel).encode() + str(src.stat().st_size).encode()).hexdigest()
+        blob = (
+            repo / "blobs" / hashlib.sha256(str(rel).encode() + str(src.stat().st_size).encode()).hexdigest()
+        )
         blob.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(src, blob)
         link = snapshot / rel

@@ -24,8 +24,11 @@ from tests.core.live_helpers import wait_until, write
 pytestmark = pytest.mark.model
 
 REPO = Path(__file__).resolve().parents[2]
-NOTES = ["# Growing tomatoes\n\nStake the tomato plants early; water them in the morning.",
-         "SQLite keeps the whole index in one file.", "short"]
+NOTES = [
+    "# Growing tomatoes\n\nStake the tomato plants early; water them in the morning.",
+    "SQLite keeps the whole index in one file.",
+    "short",
+]
 LONG_NOTES = [" ".join(f"word{i} about gardens and databases" for i in range(60))] * 400
 
 
@@ -49,18 +52,23 @@ def saved(minilm_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data
 
 
-def test_a_first_start_with_notes_apart_never_imports_torch_here(minilm_path: Path, reference: Embedder,
-                                                                 tmp_path: Path) -> None:
-    code = (f"import sys, json; sys.path.insert(0, {str(REPO)!r})\n"
-            "from gte_notes.core.model.query_encoder import open_embedder\n"
-            "if __name__ == '__main__':\n"
-            f"    e = open_embedder({str(minilm_path)!r}, 'fp32', {str(tmp_path)!r}, notes_apart=True)\n"
-            f"    vectors = e.encode({NOTES!r})\n"
-            "    query = e.encode_query('tomatoes')\n"
-            "    print(json.dumps([type(e).__name__, 'torch' in sys.modules, vectors.tolist(), query.tolist()]))\n")
+def test_a_first_start_with_notes_apart_never_imports_torch_here(
+    minilm_path: Path, reference: Embedder, tmp_path: Path
+) -> None:
+    code = (
+        f"import sys, json; sys.path.insert(0, {str(REPO)!r})\n"
+        "from gte_notes.core.model.query_encoder import open_embedder\n"
+        "if __name__ == '__main__':\n"
+        f"    e = open_embedder({str(minilm_path)!r}, 'fp32', {str(tmp_path)!r}, notes_apart=True)\n"
+        f"    vectors = e.encode({NOTES!r})\n"
+        "    query = e.encode_query('tomatoes')\n"
+        "    print(json.dumps([type(e).__name__, 'torch' in sys.modules, vectors.tolist(), query.tolist()]))\n"
+    )
     script = tmp_path / "first_start.py"  # a file: the child re-imports the parent's main module by path
     script.write_text(code)
-    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, check=True, timeout=300
+    )
     kind, has_torch, vectors, query = json.loads(out.stdout.strip().splitlines()[-1])
     assert (kind, has_torch) == ("QuickEmbedder", False)
     assert np.allclose(vectors, reference.encode(NOTES), atol=1e-5)
@@ -68,7 +76,8 @@ def test_a_first_start_with_notes_apart_never_imports_torch_here(minilm_path: Pa
 
 
 def test_a_restart_starts_the_child_on_the_first_note_and_stops_it_when_idle(
-        minilm_path: Path, saved: Path, reference: Embedder) -> None:
+    minilm_path: Path, saved: Path, reference: Embedder
+) -> None:
     quick = open_embedder(str(minilm_path), "fp32", saved, notes_apart=True)
     notes = quick._notes
     assert notes is not None and not notes.running and quick.encode([]).shape == (0, quick.dim)
@@ -85,7 +94,8 @@ def test_a_restart_starts_the_child_on_the_first_note_and_stops_it_when_idle(
 
 
 def test_a_child_killed_mid_batch_is_a_known_error_and_the_next_batch_starts_another(
-        minilm_path: Path, saved: Path, reference: Embedder) -> None:
+    minilm_path: Path, saved: Path, reference: Embedder
+) -> None:
     quick = open_embedder(str(minilm_path), "fp32", saved, notes_apart=True)
     notes = quick._notes
     try:
@@ -143,15 +153,24 @@ def test_a_model_changed_on_disk_is_refused(minilm_path: Path, saved: Path) -> N
     assert not quick._notes.running
 
 
-def test_the_engine_indexes_through_the_child_and_stopping_ends_it(minilm_path: Path, saved: Path,
-                                                                    tmp_path: Path) -> None:
+def test_the_engine_indexes_through_the_child_and_stopping_ends_it(
+    minilm_path: Path, saved: Path, tmp_path: Path
+) -> None:
     from gte_notes.core.live.engine import Engine
 
     notes_dir = tmp_path / "notes"
-    write(notes_dir, "garden/tomatoes.md", "# Tomatoes\n\nStake the plants early and water them in the morning.\n")
+    write(
+        notes_dir,
+        "garden/tomatoes.md",
+        "# Tomatoes\n\nStake the plants early and water them in the morning.\n",
+    )
     write(notes_dir, "tech/db.md", "# Databases\n\nSQLite keeps the whole index in one file.\n")
-    engine = Engine(notes_dir, home=tmp_path / "home", watch=False,
-                    embedder_factory=lambda: open_embedder(str(minilm_path), "fp32", saved, notes_apart=True))
+    engine = Engine(
+        notes_dir,
+        home=tmp_path / "home",
+        watch=False,
+        embedder_factory=lambda: open_embedder(str(minilm_path), "fp32", saved, notes_apart=True),
+    )
     engine.start()
     try:
         assert engine.wait_idle(180)
@@ -166,8 +185,9 @@ def test_the_engine_indexes_through_the_child_and_stopping_ends_it(minilm_path: 
     wait_until(lambda: not quick._notes.running, 10, "the child to end with the engine")
 
 
-def test_stopping_while_a_first_start_loads_the_model_is_quick_and_no_error(minilm_path: Path,
-                                                                             tmp_path: Path) -> None:
+def test_stopping_while_a_first_start_loads_the_model_is_quick_and_no_error(
+    minilm_path: Path, tmp_path: Path
+) -> None:
     import multiprocessing
 
     from gte_notes.core.live.engine import Engine
@@ -175,17 +195,27 @@ def test_stopping_while_a_first_start_loads_the_model_is_quick_and_no_error(mini
 
     write(tmp_path / "notes", "a.md", "# A\n\nabout kites\n")
     rec = Recorder()
-    engine = Engine(tmp_path / "notes", home=tmp_path / "home", watch=False, listener=rec.listener(),
-                    embedder_factory=lambda: open_embedder(str(minilm_path), "fp32", tmp_path / "data",
-                                                           notes_apart=True))
+    engine = Engine(
+        tmp_path / "notes",
+        home=tmp_path / "home",
+        watch=False,
+        listener=rec.listener(),
+        embedder_factory=lambda: open_embedder(str(minilm_path), "fp32", tmp_path / "data", notes_apart=True),
+    )
     engine.start()
-    wait_until(lambda: [p for p in multiprocessing.active_children() if p.name == "gte-notes model"], 30,
-               "the model's process to start")
+    wait_until(
+        lambda: [p for p in multiprocessing.active_children() if p.name == "gte-notes model"],
+        30,
+        "the model's process to start",
+    )
     started = time.monotonic()
     engine.stop()  # waits up to 2 s for the writer, which is still waiting for the model
     assert time.monotonic() - started < 5
     # The load finishes for nobody (the app itself exits at once); then the writer stops the process.
-    wait_until(lambda: not [p for p in multiprocessing.active_children() if p.name == "gte-notes model"], 120,
-               "the model's process to end")
+    wait_until(
+        lambda: not [p for p in multiprocessing.active_children() if p.name == "gte-notes model"],
+        120,
+        "the model's process to end",
+    )
     engine.writer.thread.join(30)
     assert rec.errors == []  # quitting during the load is no error

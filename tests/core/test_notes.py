@@ -238,7 +238,11 @@ def test_permission_denied_is_a_status_with_the_reason(shared_tmp: Path) -> None
     (locked / "inside.md").write_text("x")
     locked.chmod(0o000)
     # Root reads everything, so as root the check runs in a child that drops to `nobody`.
-    result = _permission_probe(shared_tmp) if os.geteuid() != 0 else as_nobody(lambda: _permission_probe(shared_tmp))
+    result = (
+        _permission_probe(shared_tmp)
+        if os.geteuid() != 0
+        else as_nobody(lambda: _permission_probe(shared_tmp))
+    )
     if "child_error" in result:
         cannot_run(f"cannot run as uid {NOBODY} to test permissions as non-root: {result['child_error']}")
     assert result["secret"] == ["unreadable", "permission denied"]

@@ -28,8 +28,9 @@ def checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return counted
 
 
-def test_a_second_start_reuses_the_check_and_embeds_the_same(minilm_path: Path, tmp_path: Path,
-                                                              checks: list[int]) -> None:
+def test_a_second_start_reuses_the_check_and_embeds_the_same(
+    minilm_path: Path, tmp_path: Path, checks: list[int]
+) -> None:
     first = load_embedder(str(minilm_path), "auto", tmp_path)
     assert checks and (tmp_path / precision_cache.CACHE_FILE).is_file()
     checks.clear()
@@ -44,9 +45,9 @@ def test_a_second_start_reuses_the_check_and_embeds_the_same(minilm_path: Path, 
     assert np.allclose(again.encode(texts), first.encode(texts), atol=1e-6)
 
 
-def test_other_cpu_flags_or_a_forced_precision_check_again(minilm_path: Path, tmp_path: Path,
-                                                            checks: list[int],
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_other_cpu_flags_or_a_forced_precision_check_again(
+    minilm_path: Path, tmp_path: Path, checks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
     load_embedder(str(minilm_path), "auto", tmp_path)
     checks.clear()
     monkeypatch.setattr(precision_cache, "cpu_flags", lambda: ["sse2"])  # the data dir moved machines
@@ -57,7 +58,9 @@ def test_other_cpu_flags_or_a_forced_precision_check_again(minilm_path: Path, tm
     assert checks and forced.precision == "int8"
 
 
-def test_a_damaged_cache_file_only_costs_the_check(minilm_path: Path, tmp_path: Path, checks: list[int]) -> None:
+def test_a_damaged_cache_file_only_costs_the_check(
+    minilm_path: Path, tmp_path: Path, checks: list[int]
+) -> None:
     (tmp_path / precision_cache.CACHE_FILE).write_text('{"not": "what it should be"', encoding="utf-8")
     emb = load_embedder(str(minilm_path), "fp32", tmp_path)
     assert checks and emb.precision == "fp32"
@@ -66,7 +69,9 @@ def test_a_damaged_cache_file_only_costs_the_check(minilm_path: Path, tmp_path: 
     assert checks == []
 
 
-def test_without_a_data_dir_nothing_is_remembered(minilm_path: Path, tmp_path: Path, checks: list[int]) -> None:
+def test_without_a_data_dir_nothing_is_remembered(
+    minilm_path: Path, tmp_path: Path, checks: list[int]
+) -> None:
     load_embedder(str(minilm_path), "fp32")
     load_embedder(str(minilm_path), "fp32")
     assert len(checks) == 2

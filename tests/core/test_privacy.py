@@ -41,7 +41,10 @@ NOTES = {
     "server.md": "# Home server\nThe backup job runs at 2 am; rotate the disks monthly and test a restore.",
     "cat.md": "# The cat\nVet appointment for vaccinations in March; she hates the carrier.",
 }
-NEW_NOTE = ("climbing.md", "# Climbing\nWarm up on the easy routes, then project the overhang; tape the fingers.")
+NEW_NOTE = (
+    "climbing.md",
+    "# Climbing\nWarm up on the easy routes, then project the overhang; tape the fingers.",
+)
 
 TRACED = "execve,connect,sendto,sendmsg,openat,open,creat,mkdir,mkdirat,rename,renameat,renameat2"
 WRITE_FLAGS = ("O_WRONLY", "O_RDWR", "O_CREAT")
@@ -56,8 +59,9 @@ def _strace_works() -> str:
     if shutil.which("strace") is None:
         return "strace is not installed (apt-get install strace; .ci/run installs it)"
     try:
-        done = subprocess.run(["strace", "-f", "-qq", "-o", os.devnull, "true"], check=False,
-                              capture_output=True, timeout=60)
+        done = subprocess.run(
+            ["strace", "-f", "-qq", "-o", os.devnull, "true"], check=False, capture_output=True, timeout=60
+        )
     except (OSError, subprocess.TimeoutExpired) as err:
         return f"strace does not run here: {err}"
     if done.returncode != 0:
@@ -66,6 +70,7 @@ def _strace_works() -> str:
 
 
 # ---- the switches, in every entry point ----------------------------------------------------------
+
 
 def test_entry_points_import_no_model_library_before_switching_telemetry_off() -> None:
     """The switches are read when a library is imported; each entry point calls stay_offline() in its
@@ -76,8 +81,15 @@ def test_entry_points_import_no_model_library_before_switching_telemetry_off() -
         f"print([m for m in {offline.READ_AT_IMPORT!r} if m in sys.modules])\n"
     )
     env = {k: v for k, v in os.environ.items() if k not in offline.TELEMETRY_OFF}
-    done = subprocess.run([sys.executable, "-c", code], check=False, cwd=REPO_ROOT, env=env, capture_output=True, text=True,
-                          timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        check=False,
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
 
@@ -112,18 +124,32 @@ def local_hub() -> Iterator[tuple[str, list[str]]]:
 
 
 @pytest.mark.parametrize("user_offline", [False, True])
-def test_model_download_goes_online_only_when_asked(tmp_path: Path, local_hub: tuple[str, list[str]],
-                                                     user_offline: bool) -> None:
+def test_model_download_goes_online_only_when_asked(
+    tmp_path: Path, local_hub: tuple[str, list[str]], user_offline: bool
+) -> None:
     """`gte-notes model download` reaches the hub although the app runs offline otherwise; a user who
     set HF_HUB_OFFLINE=1 keeps it, and the download says it could not reach the hub."""
     endpoint, asked = local_hub
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path / "home"),
-           "XDG_CACHE_HOME": str(tmp_path / "cache"), "GTE_NOTES_CONFIG": str(tmp_path / "config"),
-           "GTE_NOTES_HOME": str(tmp_path / "data"), "HF_ENDPOINT": endpoint, "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path / "home"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "GTE_NOTES_CONFIG": str(tmp_path / "config"),
+        "GTE_NOTES_HOME": str(tmp_path / "data"),
+        "HF_ENDPOINT": endpoint,
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
     if user_offline:
         env["HF_HUB_OFFLINE"] = "1"
-    done = subprocess.run([sys.executable, "-m", "gte_notes", "model", "download", "someone/some-model"],
-                          check=False, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "gte_notes", "model", "download", "someone/some-model"],
+        check=False,
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 1, done.stderr
     assert 'Could not download model "someone/some-model"' in done.stderr
     if user_offline:
@@ -135,37 +161,77 @@ def test_model_download_goes_online_only_when_asked(tmp_path: Path, local_hub: t
 
 # ---- the whole app under strace -------------------------------------------------------------------
 
+
 class Traced:
     """Runs gte-notes commands under strace in a scrubbed environment: HOME and XDG_* in `root`."""
 
     def __init__(self, root: Path, model: Path) -> None:
         self.root, self.model = root, model
         self.home = root / "home"
-        self.xdg = {name: root / "xdg" / name.lower() for name in
-                    ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "XDG_RUNTIME_DIR")}
+        self.xdg = {
+            name: root / "xdg" / name.lower()
+            for name in (
+                "XDG_CONFIG_HOME",
+                "XDG_DATA_HOME",
+                "XDG_CACHE_HOME",
+                "XDG_STATE_HOME",
+                "XDG_RUNTIME_DIR",
+            )
+        }
         self.tmp = root / "tmp"
         self.traces = root / "traces"
         for folder in (self.home, self.tmp, self.traces, *self.xdg.values()):
             folder.mkdir(parents=True)
         self.xdg["XDG_RUNTIME_DIR"].chmod(0o700)
-        self.env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(self.home), "TMPDIR": str(self.tmp),
-                    "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1",
-                    **{k: str(v) for k, v in self.xdg.items()}}
+        self.env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(self.home),
+            "TMPDIR": str(self.tmp),
+            "LANG": "C.UTF-8",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONUNBUFFERED": "1",
+            **{k: str(v) for k, v in self.xdg.items()},
+        }
         self.runs = 0
 
     def owned(self) -> list[Path]:
         """The folders the app owns: its data, config and cache folders (platformdirs, "gte-notes")."""
-        return [self.xdg[name] / "gte-notes" for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME")]
+        return [
+            self.xdg[name] / "gte-notes" for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME")
+        ]
 
     def argv(self, *args: str) -> list[str]:
         self.runs += 1
         trace = self.traces / f"{self.runs}-{args[0]}.txt"
-        return ["strace", "-f", "-qq", "-y", "-s", "200", "-e", f"trace={TRACED}", "-o", str(trace),
-                sys.executable, "-m", "gte_notes", "--model", str(self.model), *args]
+        return [
+            "strace",
+            "-f",
+            "-qq",
+            "-y",
+            "-s",
+            "200",
+            "-e",
+            f"trace={TRACED}",
+            "-o",
+            str(trace),
+            sys.executable,
+            "-m",
+            "gte_notes",
+            "--model",
+            str(self.model),
+            *args,
+        ]
 
     def run(self, *args: str, **env: str) -> str:
-        done = subprocess.run(self.argv(*args), check=False, cwd=REPO_ROOT, env={**self.env, **env}, capture_output=True,
-                              text=True, timeout=900)
+        done = subprocess.run(
+            self.argv(*args),
+            check=False,
+            cwd=REPO_ROOT,
+            env={**self.env, **env},
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         assert done.returncode == 0, f"{args}: {done.stdout}\n{done.stderr}"
         return done.stdout
 
@@ -232,8 +298,14 @@ def test_the_app_sends_nothing_and_writes_only_its_own_folders(tmp_path: Path, m
     assert "bread.md" in app.run("search", str(notes), "baking a loaf")
     assert "piano.md" in app.run("related", str(notes), "books.md")
 
-    watch = subprocess.Popen(app.argv("watch", str(notes)), cwd=REPO_ROOT, env=app.env, text=True,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    watch = subprocess.Popen(
+        app.argv("watch", str(notes)),
+        cwd=REPO_ROOT,
+        env=app.env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         out = _wait_for(watch, "Scanned")  # its first scan: nothing changed since `index`
         (notes / "bread.md").write_text(NOTES["bread.md"] + "\nRye needs a longer proof.", encoding="utf-8")
@@ -251,15 +323,20 @@ def test_the_app_sends_nothing_and_writes_only_its_own_folders(tmp_path: Path, m
     (notes / NEW_NOTE[0]).write_text(NEW_NOTE[1], encoding="utf-8")
     shot = tmp_path / "shots" / "window.png"  # where the user asked for it
     shot.parent.mkdir()
-    app.run("gui", str(notes), "--query", "rock climbing", "--screenshot", str(shot), QT_QPA_PLATFORM="offscreen")
+    app.run(
+        "gui", str(notes), "--query", "rock climbing", "--screenshot", str(shot), QT_QPA_PLATFORM="offscreen"
+    )
     assert shot.stat().st_size > 0
-    assert "spawn_main" in (app.traces / f"{app.runs}-gui.txt").read_text(errors="replace"), \
+    assert "spawn_main" in (app.traces / f"{app.runs}-gui.txt").read_text(errors="replace"), (
         "the GUI did not start its model process"
+    )
 
     assert app.problems(shot.parent) == []
-    left = sorted(str(p.relative_to(app.root)) for p in app.root.rglob("*")
-                  if p.is_file() and not any(root in p.parents for root in app.owned())
-                  and app.traces not in p.parents)
+    left = sorted(
+        str(p.relative_to(app.root))
+        for p in app.root.rglob("*")
+        if p.is_file() and not any(root in p.parents for root in app.owned()) and app.traces not in p.parents
+    )
     assert left == [], "files outside the app's own folders"
     assert sorted(p.name for p in notes.iterdir()) == sorted([*NOTES, NEW_NOTE[0]])
 

@@ -52,12 +52,14 @@ def test_notes_are_embedded_by_the_full_model_loaded_on_first_use(minilm_path: P
 
 def test_the_fast_start_imports_neither_torch_nor_transformers(minilm_path: Path, saved) -> None:
     data, _full = saved
-    code = (f"import sys, json; sys.path.insert(0, {str(REPO)!r})\n"
-            "from gte_notes.core.model.query_encoder import open_embedder\n"
-            f"e = open_embedder({str(minilm_path)!r}, 'fp32', {str(data)!r})\n"
-            "e.encode_query('tomatoes')\n"
-            "heavy = ('torch', 'transformers', 'sentence_transformers', 'scipy', 'sklearn', 'sympy')\n"
-            "print(json.dumps([type(e).__name__, [m for m in heavy if m in sys.modules]]))\n")
+    code = (
+        f"import sys, json; sys.path.insert(0, {str(REPO)!r})\n"
+        "from gte_notes.core.model.query_encoder import open_embedder\n"
+        f"e = open_embedder({str(minilm_path)!r}, 'fp32', {str(data)!r})\n"
+        "e.encode_query('tomatoes')\n"
+        "heavy = ('torch', 'transformers', 'sentence_transformers', 'scipy', 'sklearn', 'sympy')\n"
+        "print(json.dumps([type(e).__name__, [m for m in heavy if m in sys.modules]]))\n"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == ["QuickEmbedder", []]
 
@@ -67,8 +69,9 @@ def test_a_damaged_saved_encoder_falls_back_to_the_model(minilm_path: Path, save
     copy = tmp_path / "data"
     (copy / ENCODER_DIR).mkdir(parents=True)
     for file in (data / ENCODER_DIR).iterdir():
-        (copy / ENCODER_DIR / file.name).write_bytes(file.read_bytes()[:1000] if file.suffix == ".onnx"
-                                                     else file.read_bytes())
+        (copy / ENCODER_DIR / file.name).write_bytes(
+            file.read_bytes()[:1000] if file.suffix == ".onnx" else file.read_bytes()
+        )
     again = open_embedder(str(minilm_path), "fp32", copy)
     assert isinstance(again._full, Embedder) and again.model_id == full.model_id  # it had to load the model
     assert open_embedder(str(minilm_path), "fp32", copy)._full is None  # saved anew
@@ -97,17 +100,20 @@ def test_another_precision_is_another_encoder(minilm_path: Path, saved) -> None:
 def test_the_int8_restart_imports_no_torch(minilm_path: Path, saved) -> None:
     data, _full = saved
     open_embedder(str(minilm_path), "int8", data)  # a first start in int8 saves its encoder
-    code = (f"import sys, json; sys.path.insert(0, {str(REPO)!r})\n"
-            "from gte_notes.core.model.query_encoder import open_embedder\n"
-            f"e = open_embedder({str(minilm_path)!r}, 'int8', {str(data)!r})\n"
-            "e.encode_query('tomatoes')\n"
-            "print(json.dumps([e.precision, 'torch' in sys.modules]))\n")
+    code = (
+        f"import sys, json; sys.path.insert(0, {str(REPO)!r})\n"
+        "from gte_notes.core.model.query_encoder import open_embedder\n"
+        f"e = open_embedder({str(minilm_path)!r}, 'int8', {str(data)!r})\n"
+        "e.encode_query('tomatoes')\n"
+        "print(json.dumps([e.precision, 'torch' in sys.modules]))\n"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == ["int8", False]
 
 
 def test_without_onnx_runtime_int8_queries_run_in_int8_through_torchscript(
-        minilm_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    minilm_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from gte_notes.core.model import fp32_queries, onnx_query_encoder
 
     monkeypatch.setattr(fp32_queries, "runtime_version", lambda: None)
@@ -123,7 +129,9 @@ def test_an_onnx_precision_saves_its_own_model_as_the_encoder(minilm_path: Path,
     first = open_embedder(str(minilm_path), "onnx-fp32", tmp_path)
     assert isinstance(first._full._inner, OnnxModel)
     again = open_embedder(str(minilm_path), "onnx-fp32", tmp_path)
-    assert again._full is None and again.model_id == first.model_id and again.model_id.endswith(":onnx-fp32:384")
+    assert (
+        again._full is None and again.model_id == first.model_id and again.model_id.endswith(":onnx-fp32:384")
+    )
     for query in QUERIES:
         assert np.allclose(again.encode_query(query), first._full.encode_query(query), atol=1e-4)
 
@@ -135,23 +143,33 @@ def test_a_query_longer_than_the_checked_length_waits_for_the_model(minilm_path:
     with pytest.raises(QueryNeedsModel):
         quick.encode_query("a query with rather more words than four")
     quick.full()
-    assert np.allclose(quick.encode_query("a query with rather more words than four"),
-                       full.encode_query("a query with rather more words than four"), atol=1e-5)
+    assert np.allclose(
+        quick.encode_query("a query with rather more words than four"),
+        full.encode_query("a query with rather more words than four"),
+        atol=1e-5,
+    )
 
 
-def test_an_engine_restarted_on_an_unchanged_folder_never_loads_the_model(minilm_path: Path, saved,
-                                                                           tmp_path: Path) -> None:
+def test_an_engine_restarted_on_an_unchanged_folder_never_loads_the_model(
+    minilm_path: Path, saved, tmp_path: Path
+) -> None:
     from gte_notes.core.live.engine import Engine
     from tests.core.live_helpers import wait_until, write
 
     data, _full = saved
     notes = tmp_path / "notes"
-    write(notes, "garden/tomatoes.md", "# Tomatoes\n\nStake the plants early and water them in the morning.\n")
+    write(
+        notes, "garden/tomatoes.md", "# Tomatoes\n\nStake the plants early and water them in the morning.\n"
+    )
     write(notes, "tech/db.md", "# Databases\n\nSQLite keeps the whole index in one file.\n")
 
     def start() -> Engine:
-        engine = Engine(notes, home=tmp_path / "home", watch=False,
-                        embedder_factory=lambda: open_embedder(str(minilm_path), "fp32", data))
+        engine = Engine(
+            notes,
+            home=tmp_path / "home",
+            watch=False,
+            embedder_factory=lambda: open_embedder(str(minilm_path), "fp32", data),
+        )
         engine.start()
         assert engine.wait_idle(120)
         return engine

@@ -11,9 +11,14 @@ from gte_notes.eval.harness import Indexed, index_folder, write_notes
 from tests.fakes import FakeEmbedder
 
 # A footer long enough to be a passage of its own, pasted into every note made from the template.
-FOOTER = ("\n\n## Weekly links\n\n" + "\n".join(
-    f"- Subscribe to the newsletter, join office hours and read the community digest number {n}."
-    for n in range(6)) + "\n")
+FOOTER = (
+    "\n\n## Weekly links\n\n"
+    + "\n".join(
+        f"- Subscribe to the newsletter, join office hours and read the community digest number {n}."
+        for n in range(6)
+    )
+    + "\n"
+)
 TOPICS = {
     "garden/tomatoes.md": "# Tomatoes\n\nTomatoes need full sun, deep watering and rich compost soil.",
     "garden/peppers.md": "# Peppers\n\nPeppers need full sun, deep watering and rich compost soil too.",
@@ -50,7 +55,10 @@ def test_related_never_lists_the_note_itself(vault: Indexed) -> None:
 
 def test_boilerplate_lines_are_those_in_many_notes(vault: Indexed) -> None:
     bp = Boilerplate(vault.store)
-    assert bp.share("- Subscribe to the newsletter, join office hours and read the community digest number 3.") == 1.0
+    assert (
+        bp.share("- Subscribe to the newsletter, join office hours and read the community digest number 3.")
+        == 1.0
+    )
     assert bp.share("Tomatoes need full sun, deep watering and rich compost soil.") == 0.0
     mixed = "Tomatoes need full sun.\n## Weekly links"
     assert 0.0 < bp.share(mixed) < 1.0

@@ -21,8 +21,14 @@ NOTES = {
 
 
 def run(tmp_path: Path, *args: str) -> str:
-    done = subprocess.run(fake_cli(tmp_path / "home", *args), env=fake_env(tmp_path), capture_output=True, check=False,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        fake_cli(tmp_path / "home", *args),
+        env=fake_env(tmp_path),
+        capture_output=True,
+        check=False,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -38,4 +44,6 @@ def test_related_json_has_linked_and_search_shows_the_alias(tmp_path: Path) -> N
     searched = json.loads(run(tmp_path, "search", str(folder), "chanoyu", "--json"))
     assert "linked" not in searched[0]  # a search result relates to no note
     assert searched[0]["path"] == "tea.md" and searched[0]["alias"] == "Chanoyu"
-    assert "Japanese tea ceremony (Chanoyu)" in run(tmp_path, "search", str(folder), "chanoyu").splitlines()[0]
+    assert (
+        "Japanese tea ceremony (Chanoyu)" in run(tmp_path, "search", str(folder), "chanoyu").splitlines()[0]
+    )

@@ -53,8 +53,9 @@ def test_consent_is_bound_to_the_code(code_model: tuple[Path, Path], tmp_path: P
     assert check_remote_code("x", tmp_path, None) is False  # no code at all: nothing to agree to
 
 
-def test_known_model_runs_its_code_without_asking(code_model: tuple[Path, Path], tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_known_model_runs_its_code_without_asking(
+    code_model: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """gte-multilingual-base is on the list: found in the Hugging Face cache by name, it loads."""
     from gte_notes.core.model.embedder import load_embedder
 
@@ -68,10 +69,21 @@ def test_known_model_runs_its_code_without_asking(code_model: tuple[Path, Path],
 
 
 def _cli(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HF_HOME": str(tmp_path / "hf"),
-           "HF_HUB_OFFLINE": "1", "GTE_NOTES_CONFIG": str(tmp_path / "cfg"), "QT_QPA_PLATFORM": "offscreen"}
-    return subprocess.run([sys.executable, "-m", "gte_notes", "--data-dir", str(tmp_path / "data"), *args],
-                          check=False, capture_output=True, text=True, env=env, timeout=600)
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HF_HOME": str(tmp_path / "hf"),
+        "HF_HUB_OFFLINE": "1",
+        "GTE_NOTES_CONFIG": str(tmp_path / "cfg"),
+        "QT_QPA_PLATFORM": "offscreen",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "gte_notes", "--data-dir", str(tmp_path / "data"), *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
 
 
 def test_cli_asks_then_remembers_consent(tmp_path: Path) -> None:

@@ -15,15 +15,15 @@ from tests.fakes import FakeEmbedder
 
 NOTES = {
     "kitchen/sourdough.md": "---\ntags: [baking, food/bread]\n---\n# Sourdough\n\nA lively starter and a long "
-                            "cold proof. Bake it in a very hot oven with steam.\n",
+    "cold proof. Bake it in a very hot oven with steam.\n",
     "kitchen/oven.md": "# Oven\n\nOur oven runs hot. Descale the steam tray every month.\n",
     "work/kubernetes.md": "# Kubernetes\n\nPods are scheduled onto nodes. The scheduler reads resource "
-                          "requests and affinity rules.\n",
+    "requests and affinity rules.\n",
     "work/release.md": "---\ntags: [project/alpha]\n---\n# Release plan\n\nThe release train leaves on "
-                       "Friday. Tests must pass in a hot CI oven first. Then we tag it.\n",
+    "Friday. Tests must pass in a hot CI oven first. Then we tag it.\n",
     "notes/ideas.md": "# Ideas\n\nOven hot, very hot oven, bake the oven. Oven oven oven.\n\nAlso: proof of work.\n",
     "notes/meeting.md": "# Weekly meeting\n\n- decide on the release date\n- review open bugs\n- the "
-                        "cold proof idea from Anna\n",
+    "cold proof idea from Anna\n",
 }
 
 
@@ -78,12 +78,51 @@ def test_tag_and_path_filters(indexed: Indexed) -> None:
     assert paths(search(indexed, 'path:"work/" tag:project/alpha')) == ["work/release.md"]
 
 
-@pytest.mark.parametrize("query", [
-    '"', '""', '"unbalanced phrase', 'a "b', "c++ (x", "(((", ")", "x-y: *z", "*", "**", "NEAR(a b)",
-    "a OR", "AND", "NOT oven", "oven -steam", "tag:", "path:", 'path:"', "tag:\"x y", "title:oven",
-    "^oven", "oven^", "{oven}", "col:oven", "'", "\\", "%", "_", "日本語のメモ", "émigré café", "\x00",
-    "a" * 500, "🙂 oven", "oven*", "-", ":", "+", "tag:a:b", "path:..", "oven\nsteam",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"',
+        '""',
+        '"unbalanced phrase',
+        'a "b',
+        "c++ (x",
+        "(((",
+        ")",
+        "x-y: *z",
+        "*",
+        "**",
+        "NEAR(a b)",
+        "a OR",
+        "AND",
+        "NOT oven",
+        "oven -steam",
+        "tag:",
+        "path:",
+        'path:"',
+        'tag:"x y',
+        "title:oven",
+        "^oven",
+        "oven^",
+        "{oven}",
+        "col:oven",
+        "'",
+        "\\",
+        "%",
+        "_",
+        "日本語のメモ",
+        "émigré café",
+        "\x00",
+        "a" * 500,
+        "🙂 oven",
+        "oven*",
+        "-",
+        ":",
+        "+",
+        "tag:a:b",
+        "path:..",
+        "oven\nsteam",
+    ],
+)
 def test_hostile_queries_never_raise(indexed: Indexed, query: str) -> None:
     for mode in ("hybrid", "keyword", "dense"):
         hits = search(indexed, query, mode=mode)
@@ -141,7 +180,7 @@ def test_a_last_word_that_is_already_a_word_of_the_notes_is_not_marked_as_a_pref
 def test_passages_point_into_the_note(indexed: Indexed) -> None:
     for h in search(indexed, "scheduler affinity"):
         text = (indexed.ws.folder / h.path).read_text(encoding="utf-8")
-        assert text[h.start:h.end] == h.passage
+        assert text[h.start : h.end] == h.passage
 
 
 def test_deleted_chunks_lagging_in_the_ann_are_not_returned(indexed: Indexed) -> None:

@@ -23,21 +23,21 @@ pytestmark = pytest.mark.model
 
 NOTES = {
     "biology.axolotl.md": "# Axolotl\n\nThe axolotl can regrow whole limbs, parts of its heart and even its "
-                          "spinal cord after injury.\n",
+    "spinal cord after injury.\n",
     "web.link-rot.md": "# The Internet is Rotting\n\nLost web pages: a study found that a quarter of the links "
-                       "in news articles now lead nowhere.\n",
+    "in news articles now lead nowhere.\n",
     "tools.doctor.md": "# Doctor\n\nThe doctor command regenerates note ids and fixes broken frontmatter in a "
-                       "workspace.\n",
+    "workspace.\n",
     "kitchen.bread.md": "# Sourdough\n\nFeed the starter the night before, then mix flour, water and salt and "
-                        "let the dough rise slowly.\n",
+    "let the dough rise slowly.\n",
     "garden.tomatoes.md": "# Tomatoes\n\nTomatoes need full sun, deep watering and rich compost. Pinch out "
-                          "the side shoots.\n",
+    "the side shoots.\n",
     "travel.packing.md": "# Packing list\n\nPassport, charger, a light rain jacket and comfortable walking "
-                         "shoes.\n",
+    "shoes.\n",
     "notes.publishing.md": "# Publishing\n\nPublish the vault as a static website with one command; pages are "
-                           "rebuilt when notes change.\n",
+    "rebuilt when notes change.\n",
     "notes.templates.md": "# Templates\n\nTemplates fill a new page with a ready-made layout, such as a daily "
-                          "journal or a meeting agenda.\n",
+    "journal or a meeting agenda.\n",
 }
 
 
@@ -83,8 +83,9 @@ def test_misspelled_words_are_corrected_from_the_notes(vault) -> None:
     assert s.search("salamander", 3).corrected is None
 
 
-def test_hybrid_is_not_below_dense_on_a_sample_of_the_meaning_queries(minilm_embedder, shared_dir: Path,
-                                                                      tmp_path: Path) -> None:
+def test_hybrid_is_not_below_dense_on_a_sample_of_the_meaning_queries(
+    minilm_embedder, shared_dir: Path, tmp_path: Path
+) -> None:
     source = shared_dir / "vaults" / "dendron-site" / "notes"
     queries = load_queries(shared_dir / "eval" / "meaning" / "dendron-site.tsv")[:20]
     targets = {p for _, wanted in queries for p in wanted}
@@ -113,8 +114,11 @@ def test_meaning_evaluation_command_prints_the_agreed_json(tmp_path: Path, capsy
     for rel, text in NOTES.items():
         (folder / rel).write_text(text, encoding="utf-8")
     queries = tmp_path / "q.tsv"
-    queries.write_text("salamander that regenerates lost legs\tbiology.axolotl.md\n"
-                       "what to pack for a trip\ttravel.packing.md|kitchen.bread.md\n", encoding="utf-8")
+    queries.write_text(
+        "salamander that regenerates lost legs\tbiology.axolotl.md\n"
+        "what to pack for a trip\ttravel.packing.md|kitchen.bread.md\n",
+        encoding="utf-8",
+    )
     assert main(["--json", "meaning", "--vault", str(folder), "--queries", str(queries)]) == 0
     report = json.loads(capsys.readouterr().out)
     [one] = report["sets"]

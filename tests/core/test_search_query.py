@@ -48,15 +48,43 @@ def test_titles_compare_by_words() -> None:
 
 def _fts() -> sqlite3.Connection:
     conn = sqlite3.connect(":memory:")
-    conn.execute("CREATE VIRTUAL TABLE t USING fts5(title, heading, text, tokenize = 'porter unicode61 remove_diacritics 2')")
+    conn.execute(
+        "CREATE VIRTUAL TABLE t USING fts5(title, heading, text, tokenize = 'porter unicode61 remove_diacritics 2')"
+    )
     conn.execute("INSERT INTO t VALUES ('Hot oven', 'Kitchen', 'bake it in a very hot oven; c++ and x-y:z')")
     return conn
 
 
-@pytest.mark.parametrize("query", [
-    '"', 'a "b', "c++ (x", ")(", "x-y: *z", "*", "NEAR(a b)", "a OR", "AND", "NOT x", "-x", "^x", "{a b}: c",
-    "title:x", "col : x", "'", "\\", "\x00", "日本語", "émigré", "a AND (b OR", 'tag:"', "++", "a:b:c", "x*y",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"',
+        'a "b',
+        "c++ (x",
+        ")(",
+        "x-y: *z",
+        "*",
+        "NEAR(a b)",
+        "a OR",
+        "AND",
+        "NOT x",
+        "-x",
+        "^x",
+        "{a b}: c",
+        "title:x",
+        "col : x",
+        "'",
+        "\\",
+        "\x00",
+        "日本語",
+        "émigré",
+        "a AND (b OR",
+        'tag:"',
+        "++",
+        "a:b:c",
+        "x*y",
+    ],
+)
 def test_match_expressions_never_raise(query: str) -> None:
     conn = _fts()
     q = parse_query(query)
@@ -71,7 +99,7 @@ def test_match_expressions_never_raise(query: str) -> None:
 def test_random_input_never_breaks_fts() -> None:
     conn = _fts()
     rng = random.Random(5)
-    alphabet = 'abc xyz"\'()*:-^+{}[]NEAROTD.,;!?/\\#@%_\t\n日é0123456789'
+    alphabet = "abc xyz\"'()*:-^+{}[]NEAROTD.,;!?/\\#@%_\t\n日é0123456789"
     for _ in range(2000):
         raw = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
         q = parse_query(raw)
@@ -103,8 +131,10 @@ def test_highlight_words_phrases_and_sentence() -> None:
     assert highlight(text, ["absent"]) == ([], None)
 
 
-@pytest.mark.parametrize(("word", "term"), [("cancers", "cancer"), ("baked", "bake"), ("running", "run"),
-                                           ("studies", "study"), ("Ovens", "oven")])
+@pytest.mark.parametrize(
+    ("word", "term"),
+    [("cancers", "cancer"), ("baked", "bake"), ("running", "run"), ("studies", "study"), ("Ovens", "oven")],
+)
 def test_inflected_words_are_marked(word: str, term: str) -> None:
     text = f"A line about {word} here."
     assert [text[a:b] for a, b in highlight(text, [term])[0]] == [word]
@@ -112,5 +142,9 @@ def test_inflected_words_are_marked(word: str, term: str) -> None:
 
 def test_sentences_split_on_ends_and_lines() -> None:
     text = "First one. Second (v2.1) here!\n\n- item\n3.5 stays whole."
-    assert [text[a:b] for a, b in sentences(text)] == ["First one.", "Second (v2.1) here!", "- item",
-                                                       "3.5 stays whole."]
+    assert [text[a:b] for a, b in sentences(text)] == [
+        "First one.",
+        "Second (v2.1) here!",
+        "- item",
+        "3.5 stays whole.",
+    ]

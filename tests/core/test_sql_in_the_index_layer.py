@@ -18,7 +18,9 @@ def _sql_calls(path: Path) -> list[str]:
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             owner, name = node.func.value, node.func.attr
-            if name in SQL_CALLS or (name == "connect" and isinstance(owner, ast.Name) and owner.id == "sqlite3"):
+            if name in SQL_CALLS or (
+                name == "connect" and isinstance(owner, ast.Name) and owner.id == "sqlite3"
+            ):
                 found.append(f"{path.relative_to(PACKAGE)}:{node.lineno} .{name}(")
         if isinstance(node, ast.Attribute) and node.attr == "conn":
             found.append(f"{path.relative_to(PACKAGE)}:{node.lineno} .conn")

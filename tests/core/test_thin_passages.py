@@ -26,7 +26,9 @@ def _embed_notes(vault: Path) -> list[Path]:
     return sorted(p for p in vault.glob("*.md") if "<iframe" in p.read_text(encoding="utf-8"))
 
 
-def test_an_embed_under_its_own_heading_joins_a_passage_with_text(dendron_vault: Path, minilm_embedder) -> None:
+def test_an_embed_under_its_own_heading_joins_a_passage_with_text(
+    dendron_vault: Path, minilm_embedder
+) -> None:
     notes = _embed_notes(dendron_vault)
     assert len(notes) > 30
     for note in notes:
@@ -41,11 +43,16 @@ def test_an_embed_under_its_own_heading_joins_a_passage_with_text(dendron_vault:
         assert any("<iframe" in c.text for c in chunks), note.name  # shown as written, embedded without it
 
 
-def test_video_embeds_do_not_outrank_the_note_about_images(dendron_vault: Path, minilm_embedder,
-                                                           tmp_path: Path) -> None:
+def test_video_embeds_do_not_outrank_the_note_about_images(
+    dendron_vault: Path, minilm_embedder, tmp_path: Path
+) -> None:
     notes = tmp_path / "notes"
     notes.mkdir()
-    for path in [*_embed_notes(dendron_vault), dendron_vault / IMAGES, dendron_vault / "tags.feature.images.md"]:
+    for path in [
+        *_embed_notes(dendron_vault),
+        dendron_vault / IMAGES,
+        dendron_vault / "tags.feature.images.md",
+    ]:
         shutil.copyfile(path, notes / path.name)
     ix = index_folder(notes, tmp_path / "home", minilm_embedder, quiet=True)
     try:

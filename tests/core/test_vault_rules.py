@@ -28,7 +28,9 @@ def write(root: Path, rel: str, text: str) -> None:
 @pytest.fixture
 def vault(tmp_path: Path) -> Path:
     root = tmp_path / "vault"
-    write(root, ".obsidian/app.json", json.dumps({"userIgnoreFilters": ["Archive/", "/\\.excalidraw\\.md$/"]}))
+    write(
+        root, ".obsidian/app.json", json.dumps({"userIgnoreFilters": ["Archive/", "/\\.excalidraw\\.md$/"]})
+    )
     write(root, ".gitignore", "drafts/\n# comment\n*.private.md\n")
     write(root, "Notes/kept.md", "# Kept\nA note about tea.\n")
     write(root, "Archive/old.md", "# Old\nAn archived note.\n")
@@ -55,8 +57,9 @@ def index(root: Path, home: Path, flt: NoteFilter) -> dict:
     return status
 
 
-def test_gitignore_and_obsidian_excluded_files_are_not_indexed_and_status_says_why(vault: Path,
-                                                                                    tmp_path: Path) -> None:
+def test_gitignore_and_obsidian_excluded_files_are_not_indexed_and_status_says_why(
+    vault: Path, tmp_path: Path
+) -> None:
     status = index(vault, tmp_path / "home", Settings().note_filter())
     by_path = {f["path"]: f for f in status["files"]}
     indexed = sorted(p for p, f in by_path.items() if f["status"] == "indexed")
@@ -66,7 +69,10 @@ def test_gitignore_and_obsidian_excluded_files_are_not_indexed_and_status_says_w
     assert by_path["Archive/"]["reason"] == "excluded by Obsidian excluded files: Archive/"
     assert by_path["drafts/"]["reason"] == "excluded by .gitignore: drafts/"
     assert by_path["Notes/diary.private.md"]["reason"] == "excluded by .gitignore: *.private.md"
-    assert by_path["Notes/sketch.excalidraw.md"]["reason"] == "excluded by Obsidian excluded files: /\\.excalidraw\\.md$/"
+    assert (
+        by_path["Notes/sketch.excalidraw.md"]["reason"]
+        == "excluded by Obsidian excluded files: /\\.excalidraw\\.md$/"
+    )
     assert by_path["Projects/scratch.md"]["reason"] == "excluded by Projects/.gitignore: scratch.md"  # nested
     assert status["counts"]["excluded"] == 5
     out = io.StringIO()
@@ -91,8 +97,10 @@ def test_the_settings_file_keeps_the_choice(tmp_path: Path) -> None:
 def test_app_globs_come_first_and_name_themselves(vault: Path, tmp_path: Path) -> None:
     flt = NoteFilter(exclude=("drafts",)).for_folder(vault)
     assert flt.why_excluded("drafts/wip.md") == "exclude glob: drafts"  # the app's own rule wins the naming
-    assert NoteFilter(include=("Notes/**",)).for_folder(vault).why_excluded("Projects/plan.md") == \
-        "not matched by the include globs"  # shown as is; a rule is "excluded by <rule>"
+    assert (
+        NoteFilter(include=("Notes/**",)).for_folder(vault).why_excluded("Projects/plan.md")
+        == "not matched by the include globs"
+    )  # shown as is; a rule is "excluded by <rule>"
 
 
 def test_an_edited_gitignore_counts_from_the_next_reconcile(vault: Path, tmp_path: Path) -> None:
@@ -136,8 +144,9 @@ def test_a_damaged_app_json_excludes_nothing(tmp_path: Path) -> None:
 make_live = pytest.fixture(live_factory)
 
 
-def test_while_watching_an_edited_gitignore_takes_effect_without_a_restart(vault: Path, tmp_path: Path,
-                                                                            make_live) -> None:
+def test_while_watching_an_edited_gitignore_takes_effect_without_a_restart(
+    vault: Path, tmp_path: Path, make_live
+) -> None:
     live = make_live(folder=vault, quiet=0.05).start()
     assert "drafts/wip.md" not in live.paths()
     (vault / ".gitignore").write_text("*.private.md\n", encoding="utf-8")  # drafts/ is notes again

@@ -26,8 +26,9 @@ N_NOTES = 600
 def _bytes_used(db: Path) -> tuple[int, int]:
     """(pages in use x page size, bytes of vectors stored)."""
     with contextlib.closing(sqlite3.connect(db)) as conn:
-        page, pages, free = (conn.execute(f"PRAGMA {p}").fetchone()[0]
-                             for p in ("page_size", "page_count", "freelist_count"))
+        page, pages, free = (
+            conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("page_size", "page_count", "freelist_count")
+        )
         vectors = conn.execute("SELECT COALESCE(SUM(LENGTH(vector)), 0) FROM vectors").fetchone()[0]
     return (pages - free) * page, vectors
 
@@ -44,8 +45,10 @@ def _as_an_older_version_left_it(db: Path) -> None:
     """The vectors table as schema 4 made it (WITHOUT ROWID, keyed by hash and model), same rows."""
     with contextlib.closing(sqlite3.connect(db, isolation_level=None)) as conn:
         conn.execute("BEGIN")
-        conn.execute("CREATE TABLE old_vectors (text_hash TEXT NOT NULL, model_id TEXT NOT NULL, "
-                     "vector BLOB NOT NULL, PRIMARY KEY (text_hash, model_id)) WITHOUT ROWID")
+        conn.execute(
+            "CREATE TABLE old_vectors (text_hash TEXT NOT NULL, model_id TEXT NOT NULL, "
+            "vector BLOB NOT NULL, PRIMARY KEY (text_hash, model_id)) WITHOUT ROWID"
+        )
         conn.execute("INSERT INTO old_vectors SELECT text_hash, model_id, vector FROM vectors")
         conn.execute("DROP TABLE vectors")
         conn.execute("ALTER TABLE old_vectors RENAME TO vectors")

@@ -22,8 +22,9 @@ def test_watch_into_a_pipe_closed_early_stops_cleanly_with_141(tmp_path: Path) -
     for i in range(5):
         write(notes, f"n{i}.md", note_text(i))
     read_end, write_end = os.pipe()
-    proc = subprocess.Popen(fake_cli(home, "watch", str(notes)), env=fake_env(tmp_path), stdout=write_end,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        fake_cli(home, "watch", str(notes)), env=fake_env(tmp_path), stdout=write_end, stderr=subprocess.PIPE
+    )
     os.close(write_end)
     try:
         with os.fdopen(read_end, "rb") as out:

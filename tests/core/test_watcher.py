@@ -123,8 +123,14 @@ def watched(tmp_path: Path):
     folder = tmp_path / "notes"
     write(folder, "sub/a.md", "a")
     sink = Sink()
-    w = FolderWatcher(folder, NoteFilter(), on_paths=sink.on_paths, on_lost=sink.on_lost,
-                      on_notice=sink.notices.append, poll_interval=0.2)
+    w = FolderWatcher(
+        folder,
+        NoteFilter(),
+        on_paths=sink.on_paths,
+        on_lost=sink.on_lost,
+        on_notice=sink.notices.append,
+        poll_interval=0.2,
+    )
     w.start()
     yield folder, sink, w
     w.stop()
@@ -180,8 +186,14 @@ def test_inotify_limit_falls_back_to_polling_with_advice(tmp_path: Path, monkeyp
     folder = tmp_path / "notes"
     folder.mkdir()
     sink = Sink()
-    w = FolderWatcher(folder, NoteFilter(), on_paths=sink.on_paths, on_lost=sink.on_lost,
-                      on_notice=sink.notices.append, poll_interval=0.2)
+    w = FolderWatcher(
+        folder,
+        NoteFilter(),
+        on_paths=sink.on_paths,
+        on_lost=sink.on_lost,
+        on_notice=sink.notices.append,
+        poll_interval=0.2,
+    )
     w.start()
     try:
         assert w.mode == "polling" and w.alive

@@ -15,7 +15,10 @@ from gte_notes.core.markdown.wikilinks import WIKILINK, label_and_target, link_t
         ("[[careers.mission]]", "careers.mission"),
         ("[[Projects/Alpha]]", "Projects/Alpha"),
         ("[[Alpha|shown text]]", "Alpha|shown text"),  # which side is the note: the folder decides
-        ("[[Dendronites|dendron://dendron.dendron-site/community.concepts#dendronites]]", "community.concepts"),
+        (
+            "[[Dendronites|dendron://dendron.dendron-site/community.concepts#dendronites]]",
+            "community.concepts",
+        ),
         ("[[Alpha#Some heading]]", "Alpha"),
         ("[[Alpha^block-id]]", "Alpha"),
         ("[[Alpha#heading|label]]", "Alpha|label"),
@@ -53,7 +56,9 @@ def test_preview_shows_the_label_and_follows_the_target(inner: str, shown: tuple
 
 
 def test_preview_turns_wikilinks_into_note_links_but_not_in_code() -> None:
-    out = markdown_for_preview("See [[Target|the label]] and ![[embed.me]].\n\n```\n[[kept as written]]\n```\n")
+    out = markdown_for_preview(
+        "See [[Target|the label]] and ![[embed.me]].\n\n```\n[[kept as written]]\n```\n"
+    )
     assert "[the label](note:Target)" in out
     assert "[embed.me](note:embed.me)" in out
     assert "[[kept as written]]" in out

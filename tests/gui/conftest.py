@@ -24,16 +24,16 @@ WAIT_MS = 30_000  # generous: CI machines are slow and other test runs share the
 
 NOTES = {
     "garden/tomatoes.md": "# Growing tomatoes\n\nTomatoes need sun, warm soil and steady water in the "
-                          "garden.\nStake the tomato plants early. See [[watering]] and [[soil]].\n",
+    "garden.\nStake the tomato plants early. See [[watering]] and [[soil]].\n",
     "garden/watering.md": "# Watering\n\nWater the garden in the morning. Tomatoes and beans need steady "
-                          "water.\n",
+    "water.\n",
     "garden/soil.md": "# Soil\n\nGood garden soil is loose and rich. Tomatoes like warm soil with compost.\n",
     "garden/compost.md": "# Compost\n\nCompost feeds the garden soil; tomatoes and squash love it.\n",
     "tech/databases.md": "# Databases\n\nSQLite keeps the index in one file. Write-ahead logging lets "
-                         "readers work while a writer commits.\n",
+    "readers work while a writer commits.\n",
     "tech/search.md": "# Search engines\n\nAn inverted index maps words to documents; BM25 ranks them.\n",
     "journal/2024-05-01.md": "---\ntitle: May first\ntags: [journal]\n---\n\nPlanted six tomato seedlings "
-                             "and read about database indexes.\n",
+    "and read about database indexes.\n",
 }
 
 
@@ -63,10 +63,18 @@ def notes_dir(tmp_path: Path) -> Path:
 def make_window(qtbot, tmp_path: Path) -> Iterator[Callable[..., MainWindow]]:
     made: list[MainWindow] = []
 
-    def make(folder: Path | None, *, embedder: object | None = None, model: str | None = None,
-             watch: bool = True, start: bool = True, precision: str = "auto") -> MainWindow:
-        settings = Settings(folders=[str(folder)] if folder else [], model=model or "thenlper/gte-small",
-                            precision=precision)
+    def make(
+        folder: Path | None,
+        *,
+        embedder: object | None = None,
+        model: str | None = None,
+        watch: bool = True,
+        start: bool = True,
+        precision: str = "auto",
+    ) -> MainWindow:
+        settings = Settings(
+            folders=[str(folder)] if folder else [], model=model or "thenlper/gte-small", precision=precision
+        )
         bridge = EngineBridge(settings, home=tmp_path / "data", embedder=embedder, watch=watch)
         state = QSettings(str(tmp_path / "config" / "window.ini"), QSettings.Format.IniFormat)
         window = MainWindow(bridge, settings, state=state, reporter=ErrorReporter())
@@ -91,8 +99,12 @@ def window(make_window, notes_dir: Path, fake_embedder, qtbot) -> MainWindow:
 
 
 def wait_idle(qtbot, window: MainWindow, timeout: int = WAIT_MS) -> None:
-    qtbot.waitUntil(lambda: window.engine_state == "idle" and window.bridge.engine is not None
-                    and window.bridge.engine.ready, timeout=timeout)
+    qtbot.waitUntil(
+        lambda: (
+            window.engine_state == "idle" and window.bridge.engine is not None and window.bridge.engine.ready
+        ),
+        timeout=timeout,
+    )
 
 
 def type_query(qtbot, window: MainWindow, text: str, each_key: bool = False) -> None:

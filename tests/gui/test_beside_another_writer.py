@@ -13,20 +13,28 @@ from tests.core.live_helpers import LineReader, fake_cli, fake_env, wait_until, 
 from tests.gui.conftest import WAIT_MS, result_paths, type_query
 
 
-def test_window_beside_a_running_watch_shows_its_notes_and_takes_over(make_window, notes_dir: Path,
-                                                                       fake_embedder, qtbot,
-                                                                       tmp_path: Path) -> None:
-    proc = subprocess.Popen(fake_cli(tmp_path / "data", "watch", str(notes_dir)), env=fake_env(tmp_path),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+def test_window_beside_a_running_watch_shows_its_notes_and_takes_over(
+    make_window, notes_dir: Path, fake_embedder, qtbot, tmp_path: Path
+) -> None:
+    proc = subprocess.Popen(
+        fake_cli(tmp_path / "data", "watch", str(notes_dir)),
+        env=fake_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     out = LineReader(proc)
     try:
         wait_until(lambda: out.has("idle"), 60, "the other writer to be ready")
         window = make_window(notes_dir, embedder=fake_embedder)
-        qtbot.waitUntil(lambda: window.engine_state == "following" and window.bridge.engine.ready,
-                        timeout=WAIT_MS)
+        qtbot.waitUntil(
+            lambda: window.engine_state == "following" and window.bridge.engine.ready, timeout=WAIT_MS
+        )
         assert "Another gte-notes process" in window.health.activity.text()
         type_query(qtbot, window, "penguins")
-        write(notes_dir, "birds/penguins.md", "# Penguins\n\npenguins huddle on the ice\n")  # indexed by the other
+        write(
+            notes_dir, "birds/penguins.md", "# Penguins\n\npenguins huddle on the ice\n"
+        )  # indexed by the other
         qtbot.waitUntil(lambda: result_paths(window)[:1] == ["birds/penguins.md"], timeout=WAIT_MS)
 
         proc.send_signal(signal.SIGTERM)

@@ -48,10 +48,13 @@ def test_the_shortcut_copies_the_selected_related_note_relative_to_the_open_note
 
 
 def test_names_shared_by_two_notes_and_spaces(qtbot, make_window, tmp_path: Path, fake_embedder) -> None:
-    folder = write_notes(tmp_path / "vault", {
-        "work/Weekly plan.md": "# Weekly plan\n\nShip the release on Friday.\n",
-        "home/Weekly plan.md": "# Weekly plan\n\nClean the garage, cook for the week.\n",
-    })
+    folder = write_notes(
+        tmp_path / "vault",
+        {
+            "work/Weekly plan.md": "# Weekly plan\n\nShip the release on Friday.\n",
+            "home/Weekly plan.md": "# Weekly plan\n\nClean the garage, cook for the week.\n",
+        },
+    )
     window = make_window(folder, embedder=fake_embedder)
     wait_idle(qtbot, window)
     type_query(qtbot, window, "release friday")
@@ -64,11 +67,14 @@ def test_names_shared_by_two_notes_and_spaces(qtbot, make_window, tmp_path: Path
 
 
 def test_dendron_notes_get_labelled_wikilinks(qtbot, make_window, tmp_path: Path, fake_embedder) -> None:
-    folder = write_notes(tmp_path / "dendron", {
-        "dendron.topic.publish.md": "---\ntitle: Publish\n---\nPublish your notes as a website.\n",
-        "dendron.topic.md": "---\ntitle: Topics\n---\nEvery topic of the site.\n",
-        "root.schema.md": "---\ntitle: Root\n---\nThe schema.\n",
-    })
+    folder = write_notes(
+        tmp_path / "dendron",
+        {
+            "dendron.topic.publish.md": "---\ntitle: Publish\n---\nPublish your notes as a website.\n",
+            "dendron.topic.md": "---\ntitle: Topics\n---\nEvery topic of the site.\n",
+            "root.schema.md": "---\ntitle: Root\n---\nThe schema.\n",
+        },
+    )
     window = make_window(folder, embedder=fake_embedder)
     wait_idle(qtbot, window)
     type_query(qtbot, window, "website")
@@ -77,7 +83,9 @@ def test_dendron_notes_get_labelled_wikilinks(qtbot, make_window, tmp_path: Path
     assert QGuiApplication.clipboard().text() == "[[Publish|dendron.topic.publish]]"
 
 
-def test_obsidian_is_offered_for_a_vault_and_opens_an_obsidian_url(qtbot, tmp_path: Path, monkeypatch) -> None:
+def test_obsidian_is_offered_for_a_vault_and_opens_an_obsidian_url(
+    qtbot, tmp_path: Path, monkeypatch
+) -> None:
     vault = write_notes(tmp_path / "My Vault", {".obsidian/app.json": "{}", "Daily/2024 05 01.md": "# Day\n"})
     plain = write_notes(tmp_path / "plain", {"a.md": "# A\n"})
     dialog = SettingsDialog(Settings(folders=[str(vault)]))
@@ -88,8 +96,10 @@ def test_obsidian_is_offered_for_a_vault_and_opens_an_obsidian_url(qtbot, tmp_pa
     dialog.folder.setText(str(plain))
     assert dialog.use_obsidian.isHidden()  # not a vault: not offered
     url = obsidian_url(vault / "Daily" / "2024 05 01.md")
-    assert url.toString(QUrl.ComponentFormattingOption.FullyEncoded) == \
-        "obsidian://open?vault=My%20Vault&file=Daily%2F2024%2005%2001"
+    assert (
+        url.toString(QUrl.ComponentFormattingOption.FullyEncoded)
+        == "obsidian://open?vault=My%20Vault&file=Daily%2F2024%2005%2001"
+    )
     opened: list[QUrl] = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda u: opened.append(u) or True)
     open_note(vault / "Daily" / "2024 05 01.md", 1, "obsidian")
@@ -104,11 +114,16 @@ def test_the_vault_rules_checkbox_is_a_setting(qtbot) -> None:
     assert dialog.edited().vault_rules is False
 
 
-def test_a_row_found_by_an_alias_links_by_its_title(qtbot, make_window, tmp_path: Path, fake_embedder) -> None:
-    folder = write_notes(tmp_path / "vault", {
-        "tea.md": "---\naliases: [Chanoyu]\n---\n# Japanese tea ceremony\n\nWhisked green tea.\n",
-        "kyoto.md": "# Kyoto\n\nA chanoyu lesson, chanoyu again.\n",
-    })
+def test_a_row_found_by_an_alias_links_by_its_title(
+    qtbot, make_window, tmp_path: Path, fake_embedder
+) -> None:
+    folder = write_notes(
+        tmp_path / "vault",
+        {
+            "tea.md": "---\naliases: [Chanoyu]\n---\n# Japanese tea ceremony\n\nWhisked green tea.\n",
+            "kyoto.md": "# Kyoto\n\nA chanoyu lesson, chanoyu again.\n",
+        },
+    )
     window = make_window(folder, embedder=fake_embedder)
     wait_idle(qtbot, window)
     type_query(qtbot, window, "chanoyu")

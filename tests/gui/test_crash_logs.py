@@ -18,12 +18,20 @@ REPO = Path(__file__).resolve().parents[2]
 
 def _run(code: str, home: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "GTE_NOTES_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], check=False, cwd=REPO,
-                          env=env, text=True, capture_output=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        check=False,
+        cwd=REPO,
+        env=env,
+        text=True,
+        capture_output=True,
+        timeout=120,
+    )
 
 
 def test_a_bug_on_a_worker_thread_is_logged_and_the_dialog_names_the_files(tmp_path: Path) -> None:
-    done = _run("""
+    done = _run(
+        """
         import threading
         from PySide6.QtWidgets import QApplication
         from gte_notes.core.files.logs import start_logging
@@ -41,7 +49,9 @@ def test_a_bug_on_a_worker_thread_is_logged_and_the_dialog_names_the_files(tmp_p
             if reporter._dialog is not None:
                 break
         print("DIALOG:" + reporter._dialog.informativeText().replace("\\n", " "))
-    """, tmp_path)
+    """,
+        tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     logs = tmp_path / "logs"
     text = (logs / "gui.log").read_text(encoding="utf-8")
@@ -54,13 +64,16 @@ def test_a_bug_on_a_worker_thread_is_logged_and_the_dialog_names_the_files(tmp_p
 
 
 def test_a_hard_crash_leaves_its_stacks_in_the_crash_file(tmp_path: Path) -> None:
-    done = _run("""
+    done = _run(
+        """
         import faulthandler, logging
         from gte_notes.core.files.logs import start_logging
         start_logging("cli")
         logging.getLogger("gte_notes.test").warning("about to crash")
         faulthandler._sigsegv()
-    """, tmp_path)
+    """,
+        tmp_path,
+    )
     assert done.returncode == -signal.SIGSEGV
     crash = (tmp_path / "logs" / "crash.log").read_text(encoding="utf-8")
     assert "Fatal Python error: Segmentation fault" in crash and "<string>" in crash
@@ -71,9 +84,12 @@ def test_a_hard_crash_leaves_its_stacks_in_the_crash_file(tmp_path: Path) -> Non
 def test_an_unwritable_data_dir_does_not_stop_the_app(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    done = _run("""
+    done = _run(
+        """
         from gte_notes.core.files.logs import start_logging
         print("FILES:", start_logging("gui"))
-    """, blocker)
+    """,
+        blocker,
+    )
     assert done.returncode == 0 and "FILES: None" in done.stdout
     assert "no log file" in done.stderr

@@ -10,8 +10,12 @@ from gte_notes.core.index.progress import Progress
 from gte_notes.gui.index_progress import SessionProgress
 
 
-def _run(batch_seconds: list[float], files_per_batch: int = 40, done_before: int = 0,
-         batch_bytes: list[int] | None = None) -> list[tuple[float, float, float]]:
+def _run(
+    batch_seconds: list[float],
+    files_per_batch: int = 40,
+    done_before: int = 0,
+    batch_bytes: list[int] | None = None,
+) -> list[tuple[float, float, float]]:
     """Index len(batch_seconds) batches the way the indexer reports them: each batch's files are looked
     at in a quick burst (the count goes up), then the batch is embedded (the count stands still for its
     seconds). `batch_bytes`: the size of each batch's files, reported as the indexer does (else none).
@@ -29,8 +33,9 @@ def _run(batch_seconds: list[float], files_per_batch: int = 40, done_before: int
             now[0] += 0.01
             done += 1
             done_bytes += size // files_per_batch
-            session.update(Progress(done_before + done, done_before + total, "n.md", None, 0, 0,
-                                    done_bytes, sum(sizes)))
+            session.update(
+                Progress(done_before + done, done_before + total, "n.md", None, 0, 0, done_bytes, sum(sizes))
+            )
             if session.eta_s is not None:
                 shown.append((now[0], session.eta_s, end - now[0]))
         now[0] += seconds

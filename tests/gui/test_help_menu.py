@@ -12,7 +12,9 @@ def _help_action(window, text: str):
     return next(a for a in menu.actions() if a.text() == text)
 
 
-def test_help_lists_the_shortcuts_and_where_the_data_lives(qtbot, window, tmp_path: Path, notes_dir: Path) -> None:
+def test_help_lists_the_shortcuts_and_where_the_data_lives(
+    qtbot, window, tmp_path: Path, notes_dir: Path
+) -> None:
     _help_action(window, "&Keyboard shortcuts").trigger()
     shortcuts = window.help_box.text()
     for keys in ("Ctrl+K", "Ctrl+E", "Ctrl+I", "F5", "Enter", "Esc", "Alt+Left"):

@@ -7,8 +7,9 @@ from pathlib import Path
 from tests.gui.conftest import NOTES, WAIT_MS, wait_idle, write_notes
 
 
-def test_health_view_lists_a_skipped_binary_file_with_its_reason(qtbot, make_window, tmp_path: Path,
-                                                                 fake_embedder) -> None:
+def test_health_view_lists_a_skipped_binary_file_with_its_reason(
+    qtbot, make_window, tmp_path: Path, fake_embedder
+) -> None:
     png_named_md = b"\x89PNG\r\n\x1a\n\x00\x00" * 50
     folder = write_notes(tmp_path / "notes", {**NOTES, "attachments/photo.md": png_named_md})
     window = make_window(folder, embedder=fake_embedder)
@@ -47,14 +48,18 @@ def test_while_paused_the_files_not_indexed_yet_are_listed_as_waiting(qtbot, win
     window.health.pause.click()
     qtbot.waitUntil(lambda: window.engine_state == "paused", timeout=WAIT_MS)
     (notes_dir / "garden" / "beans.md").write_text("# Beans\n\nRunner beans climb poles.\n", encoding="utf-8")
-    qtbot.waitUntil(lambda: {r["path"]: r["status"] for r in _files(window)}.get("garden/beans.md") == "waiting",
-                    timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: {r["path"]: r["status"] for r in _files(window)}.get("garden/beans.md") == "waiting",
+        timeout=WAIT_MS,
+    )
     dialog = window._health
     dialog.search.setText("beans")
     assert [dialog.proxy.index(r, 1).data() for r in range(dialog.proxy.rowCount())] == ["garden/beans.md"]
     window.health.pause.click()
-    qtbot.waitUntil(lambda: {r["path"]: r["status"] for r in _files(window)}.get("garden/beans.md") == "indexed",
-                    timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: {r["path"]: r["status"] for r in _files(window)}.get("garden/beans.md") == "indexed",
+        timeout=WAIT_MS,
+    )
 
 
 def _files(window) -> list[dict]:

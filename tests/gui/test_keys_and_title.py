@@ -13,7 +13,9 @@ from tests.gui.conftest import WAIT_MS, type_query
 
 def test_ctrl_e_in_the_search_field_opens_the_selected_note(qtbot, window, monkeypatch) -> None:
     opened: list[tuple[Path, int]] = []
-    monkeypatch.setattr(main_window, "open_note", lambda path, line, command, **_kw: opened.append((path, line)))
+    monkeypatch.setattr(
+        main_window, "open_note", lambda path, line, command, **_kw: opened.append((path, line))
+    )
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=WAIT_MS)
     type_query(qtbot, window, "compost")

@@ -19,7 +19,8 @@ def _index(folder: Path, home: Path) -> None:
 
 
 def test_keyword_results_come_before_the_model_and_the_selection_survives_the_rerank(
-        qtbot, make_window, notes_dir: Path, tmp_path: Path, monkeypatch) -> None:
+    qtbot, make_window, notes_dir: Path, tmp_path: Path, monkeypatch
+) -> None:
     _index(notes_dir, tmp_path / "data")
     release = threading.Event()
 
@@ -46,13 +47,16 @@ def test_keyword_results_come_before_the_model_and_the_selection_survives_the_re
         assert window.selected_hit() is not None and window.selected_hit().path == chosen
         assert "keyword-only" not in window.health.activity.text().lower()
         # Related notes need the model: the selected note's list fills in once it is there.
-        qtbot.waitUntil(lambda: window.related.path == chosen and bool(window.related.shown()), timeout=WAIT_MS)
+        qtbot.waitUntil(
+            lambda: window.related.path == chosen and bool(window.related.shown()), timeout=WAIT_MS
+        )
     finally:
         release.set()
 
 
-def test_a_query_no_note_contains_says_meaning_search_is_coming(qtbot, make_window, notes_dir: Path,
-                                                                tmp_path: Path, monkeypatch) -> None:
+def test_a_query_no_note_contains_says_meaning_search_is_coming(
+    qtbot, make_window, notes_dir: Path, tmp_path: Path, monkeypatch
+) -> None:
     _index(notes_dir, tmp_path / "data")
     release = threading.Event()
 
@@ -71,8 +75,9 @@ def test_a_query_no_note_contains_says_meaning_search_is_coming(qtbot, make_wind
         release.set()
 
 
-def test_a_first_start_lists_keyword_results_while_the_model_loads(qtbot, make_window, notes_dir: Path,
-                                                                   minilm_path: Path, monkeypatch) -> None:
+def test_a_first_start_lists_keyword_results_while_the_model_loads(
+    qtbot, make_window, notes_dir: Path, minilm_path: Path, monkeypatch
+) -> None:
     """No index yet: the notes are read (with the stand-in model's real tokenizer) and listed by their
     words long before the model is loaded; the list never claims no note holds the words before any
     note was read."""
@@ -87,8 +92,11 @@ def test_a_first_start_lists_keyword_results_while_the_model_loads(qtbot, make_w
     monkeypatch.setattr(model_choice, "open_for_settings", slow_model)
     window = make_window(notes_dir, model=str(minilm_path), start=False)
     said: list[str] = []
-    monkeypatch.setattr(window.results, "set_placeholder",
-                        lambda text, real=window.results.set_placeholder: (said.append(text), real(text)))
+    monkeypatch.setattr(
+        window.results,
+        "set_placeholder",
+        lambda text, real=window.results.set_placeholder: (said.append(text), real(text)),
+    )
     states: list[str] = []
     window.bridge.state_changed.connect(states.append)
     try:

@@ -15,8 +15,9 @@ from gte_notes.gui.main_window import MainWindow
 from tests.gui.conftest import WAIT_MS, type_query, wait_idle
 
 
-def test_settings_and_index_health_name_the_model_given_at_start(qtbot, tmp_path: Path, notes_dir: Path,
-                                                                  fake_embedder) -> None:
+def test_settings_and_index_health_name_the_model_given_at_start(
+    qtbot, tmp_path: Path, notes_dir: Path, fake_embedder
+) -> None:
     model_dir = tmp_path / "downloads" / "model"
     model_dir.mkdir(parents=True)
     (model_dir / "README.md").write_text("---\nlicense: x\n---\n\n# my-notes-model\n\nA model.\n")
@@ -43,8 +44,9 @@ def test_settings_and_index_health_name_the_model_given_at_start(qtbot, tmp_path
     window.close()
 
 
-def test_cancelling_the_first_folder_picker_shows_how_to_choose_one(qtbot, make_window, notes_dir: Path,
-                                                                    monkeypatch, fake_embedder) -> None:
+def test_cancelling_the_first_folder_picker_shows_how_to_choose_one(
+    qtbot, make_window, notes_dir: Path, monkeypatch, fake_embedder
+) -> None:
     answers = [""]  # the user cancels the picker, later chooses the folder
     monkeypatch.setattr(config_flow.QFileDialog, "getExistingDirectory", lambda *a, **k: answers.pop(0))
     window = make_window(None, embedder=fake_embedder)

@@ -15,8 +15,9 @@ def _window(qtbot, make_window, notes_dir: Path, minilm_path: Path):
     return window
 
 
-def test_changing_the_vector_size_in_settings_re_embeds_in_the_background(qtbot, make_window, notes_dir: Path,
-                                                                          minilm_path: Path) -> None:
+def test_changing_the_vector_size_in_settings_re_embeds_in_the_background(
+    qtbot, make_window, notes_dir: Path, minilm_path: Path
+) -> None:
     window = _window(qtbot, make_window, notes_dir, minilm_path)
     engine = window.bridge.engine
     states: list[str] = []
@@ -27,8 +28,9 @@ def test_changing_the_vector_size_in_settings_re_embeds_in_the_background(qtbot,
     dialog = window.config.settings_dialog
     dialog.dims.setValue(128)
     dialog.accept()
-    qtbot.waitUntil(lambda: engine.serving_choice is not None and engine.serving_choice.dims == 128,
-                    timeout=120_000)
+    qtbot.waitUntil(
+        lambda: engine.serving_choice is not None and engine.serving_choice.dims == 128, timeout=120_000
+    )
     wait_idle(qtbot, window)
     assert window.bridge.engine is engine  # changed in place: no restart
     shown = [s for s in states if s.startswith("re-embedding for ")]
@@ -39,8 +41,9 @@ def test_changing_the_vector_size_in_settings_re_embeds_in_the_background(qtbot,
     qtbot.waitUntil(lambda: Settings.load().dims == 128, timeout=WAIT_MS)
 
 
-def test_cancelling_a_model_change_keeps_the_model_and_puts_the_settings_back(qtbot, make_window, notes_dir: Path,
-                                                                             minilm_path: Path) -> None:
+def test_cancelling_a_model_change_keeps_the_model_and_puts_the_settings_back(
+    qtbot, make_window, notes_dir: Path, minilm_path: Path
+) -> None:
     window = _window(qtbot, make_window, notes_dir, minilm_path)
     engine = window.bridge.engine
     window.edit_settings()
@@ -49,7 +52,9 @@ def test_cancelling_a_model_change_keeps_the_model_and_puts_the_settings_back(qt
     dialog.accept()
     window.health.set_state(f"re-embedding for {minilm_path}: 2/7")  # as the engine reports it
     assert window.health.cancel_change.isVisible()
-    assert "Re-embedding for" in window.health.activity.text() and "2/7 notes" in window.health.activity.text()
+    assert (
+        "Re-embedding for" in window.health.activity.text() and "2/7 notes" in window.health.activity.text()
+    )
     window.health.cancel_change.click()
     assert window.settings.dims == 0
     qtbot.waitUntil(lambda: engine.status()["model_change"] is None, timeout=WAIT_MS)
@@ -58,10 +63,13 @@ def test_cancelling_a_model_change_keeps_the_model_and_puts_the_settings_back(qt
     qtbot.waitUntil(lambda: Settings.load().dims == 0, timeout=WAIT_MS)
 
 
-def test_choosing_a_model_in_settings_when_none_could_load_starts_the_engine_on_it(qtbot, make_window, notes_dir: Path,
-                                                                                  minilm_path: Path) -> None:
+def test_choosing_a_model_in_settings_when_none_could_load_starts_the_engine_on_it(
+    qtbot, make_window, notes_dir: Path, minilm_path: Path
+) -> None:
     window = make_window(notes_dir, precision="fp32")  # the default model is not on this machine
-    qtbot.waitUntil(lambda: window.bridge.engine is not None and not window.bridge.engine.running, timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: window.bridge.engine is not None and not window.bridge.engine.running, timeout=WAIT_MS
+    )
     if window.config.model_dialog is not None:
         window.config.model_dialog.hide()  # the user goes to Settings instead
     window.edit_settings()
@@ -74,8 +82,9 @@ def test_choosing_a_model_in_settings_when_none_could_load_starts_the_engine_on_
     assert result_paths(window)
 
 
-def test_cancelling_a_change_keeps_a_model_given_at_start_out_of_the_settings(qtbot, tmp_path: Path, notes_dir: Path,
-                                                                             minilm_path: Path) -> None:
+def test_cancelling_a_change_keeps_a_model_given_at_start_out_of_the_settings(
+    qtbot, tmp_path: Path, notes_dir: Path, minilm_path: Path
+) -> None:
     from PySide6.QtCore import QSettings
 
     from gte_notes.gui.bridge import EngineBridge

@@ -42,14 +42,20 @@ def test_known_models_show_their_facts_and_sizes_are_checked(qtbot) -> None:
     dialog.accept()
     assert accepted
     edited = dialog.edited()
-    assert (edited.model, edited.dims, edited.passage_tokens) == ("Alibaba-NLP/gte-multilingual-base", 256, 1024)
+    assert (edited.model, edited.dims, edited.passage_tokens) == (
+        "Alibaba-NLP/gte-multilingual-base",
+        256,
+        1024,
+    )
     assert needs_restart(settings, edited) and settings.dims == 0  # the original is untouched
 
 
 def _code_folder(tmp_path: Path) -> Path:
     folder = tmp_path / "code-model"
     folder.mkdir()
-    (folder / "config.json").write_text(json.dumps({"model_type": "x", "auto_map": {"AutoModel": "modeling_x.M"}}))
+    (folder / "config.json").write_text(
+        json.dumps({"model_type": "x", "auto_map": {"AutoModel": "modeling_x.M"}})
+    )
     (folder / "modeling_x.py").write_text("raise SystemExit('never imported by this test')\n")
     return folder
 

@@ -17,11 +17,23 @@ from tests.conftest import REPO_ROOT
 @pytest.mark.parametrize("argv", [[], ["gui"]])
 def test_no_display_exits_1_with_what_to_do(tmp_path: Path, argv: list[str]) -> None:
     # A scrubbed environment: no DISPLAY, WAYLAND_DISPLAY or QT_QPA_PLATFORM, as in an ssh session.
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path / "home"),
-           "GTE_NOTES_CONFIG": str(tmp_path / "config"), "GTE_NOTES_HOME": str(tmp_path / "data"),
-           "XDG_RUNTIME_DIR": str(tmp_path), "PYTHONDONTWRITEBYTECODE": "1"}
-    done = subprocess.run([sys.executable, "-m", "gte_notes", *argv], check=False, cwd=REPO_ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path / "home"),
+        "GTE_NOTES_CONFIG": str(tmp_path / "config"),
+        "GTE_NOTES_HOME": str(tmp_path / "data"),
+        "XDG_RUNTIME_DIR": str(tmp_path),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "gte_notes", *argv],
+        check=False,
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 1, done.stderr
     assert "no display" in done.stderr
     assert "gte-notes index|search|related|watch" in done.stderr

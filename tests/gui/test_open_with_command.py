@@ -46,7 +46,9 @@ def test_a_failing_command_never_says_opened(qtbot, window) -> None:
     assert not window.health.currentMessage().startswith("Opened")
 
 
-def test_a_deleted_recent_note_is_never_handed_to_the_editor(qtbot, window, notes_dir: Path, tmp_path: Path) -> None:
+def test_a_deleted_recent_note_is_never_handed_to_the_editor(
+    qtbot, window, notes_dir: Path, tmp_path: Path
+) -> None:
     log = tmp_path / "opened.txt"
     window.settings.editor_command = f"echo {{path}} >> '{log}'"
     type_query(qtbot, window, "compost")

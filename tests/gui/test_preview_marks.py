@@ -8,22 +8,31 @@ from pytestqt.qtbot import QtBot
 from gte_notes.gui import preview_marks
 from gte_notes.gui.preview import NotePreview
 
-NOTE = "# Bread\n\nIntro line about flour.\n\n" + "".join(
-    f"Paragraph {i} talks about water and salt.\n\n" for i in range(400)
-) + "## Baking\n\nBake the loaves in a very hot oven until the crust sings.\n\nLast ovens paragraph. 🍞 oven.\n"
+NOTE = (
+    "# Bread\n\nIntro line about flour.\n\n"
+    + "".join(f"Paragraph {i} talks about water and salt.\n\n" for i in range(400))
+    + "## Baking\n\nBake the loaves in a very hot oven until the crust sings.\n\nLast ovens paragraph. 🍞 oven.\n"
+)
 
 
 def marked_words(view: NotePreview) -> list[str]:
-    return [s.cursor.selectedText() for s in view.extraSelections() if s.cursor.hasSelection()
-            and not s.format.property(0x06000)]  # FullWidthSelection: the passage tint, not a word
+    return [
+        s.cursor.selectedText()
+        for s in view.extraSelections()
+        if s.cursor.hasSelection() and not s.format.property(0x06000)
+    ]  # FullWidthSelection: the passage tint, not a word
 
 
 def test_passage_is_found_and_words_are_marked_in_slices(qtbot: QtBot, monkeypatch) -> None:
     monkeypatch.setattr(preview_marks, "SLICE_SECONDS", 0.0)  # one block per pass: many passes
     view = NotePreview()
     qtbot.addWidget(view)
-    view.show_note("bread.md", NOTE, passage="Bake the loaves in a very hot oven until the crust sings.",
-                   query="hot oven")
+    view.show_note(
+        "bread.md",
+        NOTE,
+        passage="Bake the loaves in a very hot oven until the crust sings.",
+        query="hot oven",
+    )
     assert not view.marked  # not all at once
     qtbot.waitUntil(lambda: view.marked, timeout=10_000)
     words = marked_words(view)
@@ -55,7 +64,12 @@ def test_a_last_word_the_note_has_whole_is_not_marked_as_a_prefix(qtbot: QtBot) 
     note = "# Plans\n\nA plan for the garden. Planning takes a planet of patience.\n"
     view.show_note("plans.md", note, passage="", query="garden plan")  # typing stopped at a whole word
     qtbot.waitUntil(lambda: view.marked, timeout=10_000)
-    assert sorted(w.lower() for w in marked_words(view)) == ["garden", "plan", "planning", "plans"]  # no planet
+    assert sorted(w.lower() for w in marked_words(view)) == [
+        "garden",
+        "plan",
+        "planning",
+        "plans",
+    ]  # no planet
     view.show_note("plans.md", note, passage="", query="garden pla")  # still typing: a prefix
     qtbot.waitUntil(lambda: view.marked, timeout=10_000)
     assert "planet" in {w.lower() for w in marked_words(view)}

@@ -14,14 +14,19 @@ from tests.gui.conftest import NOTES, WAIT_MS, type_query, wait_idle, write_note
 FILLER = "".join(f"Paragraph {i} is about something else entirely, like kites.\n\n" for i in range(80))
 
 # As in dendron-site's todos note: an <a> around an <img>, in HTML blocks of their own, then a heading.
-TODOS = ("# Todos\n\n" + FILLER + '<a href="https://www.loom.com/share/88cf">\n'
-         '<img style="" src="https://cdn.loom.com/x.gif">\n</a>\n\n'
-         "#### Example of a daily journal note\n\n- fname: `daily.journal.2021.03.5`\n\n"
-         "Respond to missed discussions and file tasks from yesterday.\n")
+TODOS = (
+    "# Todos\n\n" + FILLER + '<a href="https://www.loom.com/share/88cf">\n'
+    '<img style="" src="https://cdn.loom.com/x.gif">\n</a>\n\n'
+    "#### Example of a daily journal note\n\n- fname: `daily.journal.2021.03.5`\n\n"
+    "Respond to missed discussions and file tasks from yesterday.\n"
+)
 
 # A table of contents names the section before the section itself.
-RECIPES = ("# Showcase\n\n- Kaan's Recipes: pastry and bread\n- Other things\n\n" + FILLER
-           + "## Kaan's Recipes: pastry and bread\n\nKneading sourdough pastry and bread at dawn.\n")
+RECIPES = (
+    "# Showcase\n\n- Kaan's Recipes: pastry and bread\n- Other things\n\n"
+    + FILLER
+    + "## Kaan's Recipes: pastry and bread\n\nKneading sourdough pastry and bread at dawn.\n"
+)
 
 
 def visible_text(view: NotePreview) -> str:
@@ -57,17 +62,21 @@ def preview_of(qtbot, make_window, folder: Path, embedder, query: str, expect: s
     return window.preview.view
 
 
-def test_the_preview_scrolls_to_the_matched_heading(qtbot, make_window, tmp_path: Path,
-                                                   fake_embedder) -> None:
+def test_the_preview_scrolls_to_the_matched_heading(
+    qtbot, make_window, tmp_path: Path, fake_embedder
+) -> None:
     folder = write_notes(tmp_path / "notes", {**NOTES, "todos.md": TODOS})
-    view = preview_of(qtbot, make_window, folder, fake_embedder, "example of a daily journal note", "todos.md")
+    view = preview_of(
+        qtbot, make_window, folder, fake_embedder, "example of a daily journal note", "todos.md"
+    )
     qtbot.waitUntil(lambda: "Example of a daily journal note" in visible_text(view), timeout=WAIT_MS)
     assert view.verticalScrollBar().value() > 0
     assert "fname: daily.journal" in visible_text(view)
 
 
-def test_a_line_repeated_earlier_does_not_pull_the_preview_up(qtbot, make_window, tmp_path: Path,
-                                                              fake_embedder) -> None:
+def test_a_line_repeated_earlier_does_not_pull_the_preview_up(
+    qtbot, make_window, tmp_path: Path, fake_embedder
+) -> None:
     folder = write_notes(tmp_path / "notes", {**NOTES, "showcase.md": RECIPES})
     view = preview_of(qtbot, make_window, folder, fake_embedder, "kneading sourdough pastry", "showcase.md")
     qtbot.waitUntil(lambda: "Kneading sourdough" in visible_text(view), timeout=WAIT_MS)
@@ -75,10 +84,17 @@ def test_a_line_repeated_earlier_does_not_pull_the_preview_up(qtbot, make_window
 
 
 def test_resizing_keeps_the_passage_in_view(qtbot, make_window, tmp_path: Path, fake_embedder) -> None:
-    long_filler = "".join(f"Paragraph {i} is about something else entirely, like kites and the wind over "
-                          f"the hills on a long afternoon in the late summer of year {i}.\n\n" for i in range(60))
-    note = "# Showcase\n\n" + long_filler + "## Recipes\n\nKneading sourdough pastry and bread at dawn.\n\n" \
+    long_filler = "".join(
+        f"Paragraph {i} is about something else entirely, like kites and the wind over "
+        f"the hills on a long afternoon in the late summer of year {i}.\n\n"
+        for i in range(60)
+    )
+    note = (
+        "# Showcase\n\n"
         + long_filler
+        + "## Recipes\n\nKneading sourdough pastry and bread at dawn.\n\n"
+        + long_filler
+    )
     folder = write_notes(tmp_path / "notes", {**NOTES, "showcase.md": note})
     view = preview_of(qtbot, make_window, folder, fake_embedder, "kneading sourdough pastry", "showcase.md")
     window = view.window()

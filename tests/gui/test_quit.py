@@ -36,8 +36,9 @@ class StuckEmbedder(FakeEmbedder):
 
 
 def _folder(root: Path, n: int = 60) -> Path:
-    return write_notes(root, {f"n{i:03}.md": f"# Note {i}\n\nAbout topic {i % 7} and item {i}.\n"
-                              for i in range(n)})
+    return write_notes(
+        root, {f"n{i:03}.md": f"# Note {i}\n\nAbout topic {i % 7} and item {i}.\n" for i in range(n)}
+    )
 
 
 def test_closing_does_not_wait_for_a_stuck_batch_or_a_hung_read(qtbot, make_window, tmp_path: Path) -> None:
@@ -108,8 +109,14 @@ def test_quitting_the_app_mid_batch_ends_the_process_and_the_next_start_finishes
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", GTE_NOTES_CONFIG=str(tmp_path / "config"))
     # The child's third batch never ends; quitting must end the process anyway (the timeout only
     # keeps a regression from hanging the test run).
-    proc = subprocess.run([sys.executable, "-c", script], check=False, env=env, capture_output=True, text=True,
-                          timeout=WAIT_MS / 1000 * 2)
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=WAIT_MS / 1000 * 2,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "stuck in a batch" in proc.stdout, proc.stderr
 

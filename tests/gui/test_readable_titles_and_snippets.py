@@ -15,48 +15,57 @@ from tests.gui.conftest import WAIT_MS, type_query, wait_idle, write_notes
 
 NOTES = {
     "changelog.release.2020-08-23.md": "---\ntitle: '0.08'\ndesc: Faster lookup and a new publishing "
-                                       "theme\n---\n\n## Summary\n\n{{fm.desc}}\n\nLookup got faster for "
-                                       "zeppelin users.\n",
+    "theme\n---\n\n## Summary\n\n{{fm.desc}}\n\nLookup got faster for "
+    "zeppelin users.\n",
     "dendron.topic.pod.builtin.airtable.publish.md": "---\ntitle: Publish\n---\n\nPublish zeppelin notes "
-                                                     "to Airtable.\n",
+    "to Airtable.\n",
     "dendron.topic.pod.builtin.markdown.publish.md": "---\ntitle: Publish\n---\n\nPublish zeppelin notes "
-                                                     "as Markdown.\n",
+    "as Markdown.\n",
     "tags.scope.publish.md": "---\ntitle: Publish\n---\n\nThe zeppelin publish scope tag.\n",
     "careers.md": "# Careers\n\nWork with our zeppelin community of "
-                  "[[Dendronites|dendron://dendron.dendron-site/community.concepts#dendronites]] and read "
-                  "![[dendron.topic.pod.custom#summary,1:#*]].\n",
+    "[[Dendronites|dendron://dendron.dendron-site/community.concepts#dendronites]] and read "
+    "![[dendron.topic.pod.custom#summary,1:#*]].\n",
 }
 
 
 def test_snippets_drop_templates_and_vault_urls() -> None:
-    passage = ("## Summary\n\n{{fm.desc}}\n\nJoin [[Dendronites|dendron://dendron.dendron-site/community"
-               ".concepts#dendronites]] and ![[dendron.topic.pod.custom#summary,1:#*]] <!-- note -->.")
+    passage = (
+        "## Summary\n\n{{fm.desc}}\n\nJoin [[Dendronites|dendron://dendron.dendron-site/community"
+        ".concepts#dendronites]] and ![[dendron.topic.pod.custom#summary,1:#*]] <!-- note -->."
+    )
     text = make_snippet(passage, []).text
     assert "{{" not in text and "dendron://" not in text and "#summary" not in text and "<!--" not in text
     assert "Join Dendronites and dendron.topic.pod.custom" in text
 
 
 def test_a_passage_of_markup_alone_never_shows_an_empty_snippet() -> None:
-    iframe = ('<iframe width="560" height="315" src="https://www.youtube-nocookie.com/embed/LuoD8ibOazE" '
-              'allow="clipboard-write; picture-in-picture" allowfullscreen></iframe>')
+    iframe = (
+        '<iframe width="560" height="315" src="https://www.youtube-nocookie.com/embed/LuoD8ibOazE" '
+        'allow="clipboard-write; picture-in-picture" allowfullscreen></iframe>'
+    )
     assert make_snippet(f"##  Office hours\n\n{iframe}", []).text == "Office hours"
     assert make_snippet(iframe, []).text == "Embedded iframe (www.youtube-nocookie.com)"
     assert make_snippet("## Setup\n\nRun it.", []).text == "Run it."  # a heading with text: the text
 
 
 def test_a_snippet_does_not_start_with_what_removed_markup_left() -> None:
-    snip = make_snippet("## Summary\n\n{{fm.desc}}.\n\nHaving been a college journalist, questions matter.",
-                        [(48, 58)])
+    snip = make_snippet(
+        "## Summary\n\n{{fm.desc}}.\n\nHaving been a college journalist, questions matter.", [(48, 58)]
+    )
     assert snip.text == "Having been a college journalist, questions matter."
-    assert snip.text[snip.marks[0][0]:sum(snip.marks[0])] == "journalist"
+    assert snip.text[snip.marks[0][0] : sum(snip.marks[0])] == "journalist"
 
 
 def test_common_words_are_not_marked() -> None:
     from gte_notes.core.search.highlight import highlight
+
     passage = "Let us use the tool. You can also put it in a folder."
     spans, _ = highlight(passage, ["use", "can", "also", "in", "folder"])
     snip = make_snippet(passage, spans)
-    assert [snip.text[a:a + n] for a, n in snip.marks] == ["use", "folder"]  # not "us" (use's stem), "can"...
+    assert [snip.text[a : a + n] for a, n in snip.marks] == [
+        "use",
+        "folder",
+    ]  # not "us" (use's stem), "can"...
 
 
 def test_snippets_show_the_label_the_preview_shows() -> None:
@@ -67,8 +76,16 @@ def test_snippets_show_the_label_the_preview_shows() -> None:
 
 
 def test_each_bridge_keeps_the_snippets_it_made(make_window, tmp_path: Path, fake_embedder) -> None:
-    hit = Hit(path="a.md", title="A", score=1.0, passage="Bake the **bread** in a hot oven.", line=1, start=0,
-              end=33, highlights=[(11, 16)])
+    hit = Hit(
+        path="a.md",
+        title="A",
+        score=1.0,
+        passage="Bake the **bread** in a hot oven.",
+        line=1,
+        start=0,
+        end=33,
+        highlights=[(11, 16)],
+    )
     window = make_window(None, embedder=fake_embedder, start=False)
     made = window.bridge.snippets.get(hit)
     assert made.text == "Bake the bread in a hot oven." and made.marks == ((9, 5),)
@@ -81,13 +98,16 @@ def test_each_bridge_keeps_the_snippets_it_made(make_window, tmp_path: Path, fak
     assert len(other._made) == 1  # the oldest goes past its size
 
 
-def test_rows_show_readable_distinct_titles_and_clean_passages(qtbot, make_window, tmp_path: Path,
-                                                              fake_embedder) -> None:
+def test_rows_show_readable_distinct_titles_and_clean_passages(
+    qtbot, make_window, tmp_path: Path, fake_embedder
+) -> None:
     window = make_window(write_notes(tmp_path / "notes", NOTES), embedder=fake_embedder)
     wait_idle(qtbot, window)
     type_query(qtbot, window, "zeppelin")
-    rows = {window.results.hits.hit(r).path: window.results.hits.index(r) for r in
-            range(window.results.hits.rowCount())}
+    rows = {
+        window.results.hits.hit(r).path: window.results.hits.index(r)
+        for r in range(window.results.hits.rowCount())
+    }
     assert set(rows) == set(NOTES)
     titles = {path: index.data(Qt.ItemDataRole.DisplayRole) for path, index in rows.items()}
     assert titles["changelog.release.2020-08-23.md"] == "Release 0.08"
@@ -113,22 +133,36 @@ def test_headings_in_rows_lose_their_link_markup() -> None:
     from gte_notes.core.search.results import Hit
     from gte_notes.gui.hit_titles import display_hits
 
-    hit = Hit(path="changelog.md", title="Changelog", score=0.5, passage="x", line=1, start=0, end=0,
-              heading="Pods > Implement ([[docs|dendron.topic.publish-legacy.selective-publication]])")
+    hit = Hit(
+        path="changelog.md",
+        title="Changelog",
+        score=0.5,
+        passage="x",
+        line=1,
+        start=0,
+        end=0,
+        heading="Pods > Implement ([[docs|dendron.topic.publish-legacy.selective-publication]])",
+    )
     assert display_hits([hit])[0].heading == "Pods > Implement (docs)"
 
 
 def test_copies_of_a_note_fold_into_one_row(qtbot, make_window, tmp_path: Path, fake_embedder) -> None:
     copy = "---\ntitle: Taking Notes\n---\n\nCapture zeppelin ideas quickly, then refine them later.\n"
-    notes = {"tutorial.main.taking-notes.md": copy, "tutorial.original.taking-notes.md": copy,
-             "dendron.tutorial.taking-notes.md": copy.replace("quickly", "slowly and with care")}
+    notes = {
+        "tutorial.main.taking-notes.md": copy,
+        "tutorial.original.taking-notes.md": copy,
+        "dendron.tutorial.taking-notes.md": copy.replace("quickly", "slowly and with care"),
+    }
     window = make_window(write_notes(tmp_path / "notes", notes), embedder=fake_embedder)
     wait_idle(qtbot, window)
     type_query(qtbot, window, "capture zeppelin ideas")
     hits = window.results.hits.hits()
     assert len(hits) == 2  # the two identical copies are one row; the edited one stays its own
     folded = next(h for h in hits if getattr(h, "copies", ()))
-    assert {folded.path, *folded.copies} == {"tutorial.main.taking-notes.md", "tutorial.original.taking-notes.md"}
+    assert {folded.path, *folded.copies} == {
+        "tutorial.main.taking-notes.md",
+        "tutorial.original.taking-notes.md",
+    }
     tooltip = window.results.hits.index(hits.index(folded)).data(Qt.ItemDataRole.ToolTipRole)
     assert folded.copies[0] in tooltip
     assert any(folded.copies[0] in a.text() for a in window.pane.menu_for(folded).actions())

@@ -32,8 +32,12 @@ class BatchGatedEmbedder(FakeEmbedder):
         for _ in range(batches):
             self._permits.release()
 
-    def encode(self, texts: Sequence[str], token_counts: Sequence[int] | None = None,
-               cancel: Callable[[], bool] | None = None) -> np.ndarray:
+    def encode(
+        self,
+        texts: Sequence[str],
+        token_counts: Sequence[int] | None = None,
+        cancel: Callable[[], bool] | None = None,
+    ) -> np.ndarray:
         self.waiting.set()
         while not self._permits.acquire(timeout=0.05):
             if cancel is not None and cancel():  # the window closed: stop waiting
@@ -49,9 +53,16 @@ def _vault(root: Path) -> Path:
     # the index takes several batches.
     notes: dict[str, str | bytes] = {
         f"a-journal/2024-05-{d:02d}.md": f"# Daily journal {d}\n\nMy daily journal entry for May {d}: planted "
-                                         "beans and read a book.\n" for d in range(1, 6)}
-    notes.update({f"b-topics/topic-{n:03d}.md": f"# Topic {n}\n\nNotes about subject number {n}: facts, "
-                                                 "sources and open questions.\n" for n in range(400)})
+        "beans and read a book.\n"
+        for d in range(1, 6)
+    }
+    notes.update(
+        {
+            f"b-topics/topic-{n:03d}.md": f"# Topic {n}\n\nNotes about subject number {n}: facts, "
+            "sources and open questions.\n"
+            for n in range(400)
+        }
+    )
     return write_notes(root, notes)
 
 
@@ -64,13 +75,21 @@ def test_results_appear_while_the_first_index_runs(qtbot, make_window, tmp_path:
         qtbot.waitUntil(embedder.waiting.is_set, timeout=WAIT_MS)  # the first batch is read, not yet written
         # Every search the launch asked for has answered (none written yet): what comes next must come
         # from the index moving on, not from a search that happened to be late.
-        qtbot.waitUntil(lambda: window.shown_query == QUERY and not window.bridge.busy
-                        and not window._refresh_timer.isActive(), timeout=WAIT_MS)
+        qtbot.waitUntil(
+            lambda: (
+                window.shown_query == QUERY
+                and not window.bridge.busy
+                and not window._refresh_timer.isActive()
+            ),
+            timeout=WAIT_MS,
+        )
         assert result_paths(window) == []
 
         embedder.allow(1)  # the first batch (the journal entries among its notes) is written
         qtbot.waitUntil(lambda: embedder.calls == 1 and embedder.waiting.is_set(), timeout=WAIT_MS)
-        qtbot.waitUntil(lambda: any(p.startswith("a-journal/") for p in result_paths(window)), timeout=WAIT_MS)
+        qtbot.waitUntil(
+            lambda: any(p.startswith("a-journal/") for p in result_paths(window)), timeout=WAIT_MS
+        )
 
         # ... while the index is still far from done: the second batch waits for the test.
         assert embedder.calls == 1 and window.engine_state in ("scanning", "indexing")

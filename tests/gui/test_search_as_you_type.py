@@ -25,7 +25,7 @@ def test_typing_a_query_fills_the_results_with_marked_passages(qtbot, window) ->
     # Every keystroke got its results, without Enter.
     assert shown == ["tomatoes"[:n] for n in range(1, 9)]
     snippet = window.results.hits.index(0).data(SNIPPET_ROLE)
-    marked = [snippet.text[a:a + n].lower() for a, n in snippet.marks]
+    marked = [snippet.text[a : a + n].lower() for a, n in snippet.marks]
     assert any(m.startswith("tomato") for m in marked)
     # The first result is selected, so Enter would open it and the preview shows it.
     assert window.results.current_row() == 0
@@ -83,7 +83,9 @@ def test_no_match_says_so(qtbot, window) -> None:
 
 def test_arrows_move_and_enter_opens_at_the_passage_line(qtbot, window, monkeypatch) -> None:
     opened: list[tuple[Path, int, str]] = []
-    monkeypatch.setattr(main_window, "open_note", lambda path, line, cmd, **_kw: opened.append((path, line, cmd)))
+    monkeypatch.setattr(
+        main_window, "open_note", lambda path, line, cmd, **_kw: opened.append((path, line, cmd))
+    )
     window.settings.editor_command = "myeditor +{line} {path}"
     type_query(qtbot, window, "tomatoes")
     assert len(result_paths(window)) >= 2

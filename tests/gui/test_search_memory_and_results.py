@@ -13,8 +13,9 @@ from gte_notes.gui import main_window
 from tests.gui.conftest import WAIT_MS, result_paths, type_query, wait_idle
 
 
-def test_last_query_and_recent_searches_survive_a_restart(qtbot, make_window, notes_dir: Path,
-                                                          fake_embedder) -> None:
+def test_last_query_and_recent_searches_survive_a_restart(
+    qtbot, make_window, notes_dir: Path, fake_embedder
+) -> None:
     first = make_window(notes_dir, embedder=fake_embedder)
     wait_idle(qtbot, first)
     for query in ("compost", "garden soil"):
@@ -72,8 +73,13 @@ def test_context_menu_copies_the_path_and_reveals_the_folder(qtbot, window, note
     type_query(qtbot, window, "compost")
     hit = window.selected_hit()
     menu = window.pane.menu_for(hit)
-    assert [a.text() for a in menu.actions()] == ["Open in editor", "Copy path", "Copy [[link]]", "Copy Markdown link",
-                                                  "Reveal in file manager"]
+    assert [a.text() for a in menu.actions()] == [
+        "Open in editor",
+        "Copy path",
+        "Copy [[link]]",
+        "Copy Markdown link",
+        "Reveal in file manager",
+    ]
     menu.actions()[1].trigger()
     assert QGuiApplication.clipboard().text() == str(notes_dir / hit.path)
 
@@ -88,8 +94,9 @@ def test_results_newest_first(qtbot, window, notes_dir: Path) -> None:
     def order() -> list[str]:
         return [p for p in result_paths(window) if p in three]
 
-    qtbot.waitUntil(lambda: order() == ["garden/tomatoes.md", "garden/compost.md", "garden/soil.md"],
-                    timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: order() == ["garden/tomatoes.md", "garden/compost.md", "garden/soil.md"], timeout=WAIT_MS
+    )
 
 
 def test_chips_group_a_flat_dendron_vault_by_hierarchy() -> None:
@@ -103,8 +110,10 @@ def test_chips_group_a_flat_dendron_vault_by_hierarchy() -> None:
 def test_tag_chips_narrow_to_a_tag(qtbot, make_window, tmp_path: Path, fake_embedder) -> None:
     from tests.gui.conftest import NOTES, write_notes
 
-    tagged = {"garden/beans.md": "---\ntags: [veg]\n---\n\nBeans and tomatoes share the garden bed.\n",
-              "garden/peas.md": "# Peas\n\nPeas climb beside the tomatoes. #veg\n"}
+    tagged = {
+        "garden/beans.md": "---\ntags: [veg]\n---\n\nBeans and tomatoes share the garden bed.\n",
+        "garden/peas.md": "# Peas\n\nPeas climb beside the tomatoes. #veg\n",
+    }
     window = make_window(write_notes(tmp_path / "notes", {**NOTES, **tagged}), embedder=fake_embedder)
     wait_idle(qtbot, window)
     type_query(qtbot, window, "tomatoes")
@@ -125,4 +134,4 @@ def test_chips_are_shown_whole_or_not_at_all(qtbot, window) -> None:
     qtbot.waitUntil(lambda: window.results.width() < splitter_sizes, timeout=WAIT_MS)
     shown = [b for b in window.pane.chips.buttons + window.pane.tag_chips.buttons if b.isVisible()]
     assert all(b.width() >= b.sizeHint().width() for b in shown)  # never squeezed to a stub
-    assert [b.text() for b in shown] == wide[:len(shown)]  # the first ones, in order
+    assert [b.text() for b in shown] == wide[: len(shown)]  # the first ones, in order

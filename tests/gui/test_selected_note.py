@@ -43,7 +43,8 @@ def test_preview_hides_frontmatter_and_loads_nothing(qtbot, window, notes_dir: P
     remote = "https://example.com/x.png"
     (notes_dir / "journal" / "2024-05-01.md").write_text(
         f"---\ntitle: May first\n---\n\nPlanted tomato seedlings. ![a]({remote}) ![b]({picture.as_uri()})\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     type_query(qtbot, window, "tomato seedlings")
     qtbot.waitUntil(lambda: "journal/2024-05-01.md" in result_paths(window), timeout=WAIT_MS)
     select(qtbot, window, "journal/2024-05-01.md")
@@ -84,7 +85,8 @@ def test_a_note_changed_on_disk_updates_results_and_related(qtbot, window, notes
 
     (notes_dir / "tech" / "search.md").write_text(
         "# Search engines\n\nA volcano erupts; search engines rank volcano reports. Tomatoes too.\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     qtbot.waitUntil(lambda: result_paths(window)[:1] == ["tech/search.md"], timeout=WAIT_MS)
     select(qtbot, window, "tech/search.md")
     assert "volcano erupts" in window.preview.view.toPlainText()
@@ -92,7 +94,8 @@ def test_a_note_changed_on_disk_updates_results_and_related(qtbot, window, notes
     # The selected note changes again: preview and related follow without the user doing anything.
     (notes_dir / "tech" / "search.md").write_text(
         "# Search engines\n\nA volcano erupts. Compost feeds the garden soil and tomatoes.\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     qtbot.waitUntil(lambda: "Compost feeds" in window.preview.view.toPlainText(), timeout=WAIT_MS)
     qtbot.waitUntil(lambda: "garden/compost.md" in related_paths(window), timeout=WAIT_MS)
 

@@ -36,8 +36,9 @@ def test_settings_dialog_saves_and_a_new_folder_is_indexed(qtbot, window, tmp_pa
     assert saved.exclude == ["drafts/**"]
 
 
-def test_window_geometry_and_splitters_are_restored(qtbot, make_window, notes_dir: Path, fake_embedder,
-                                                    tmp_path: Path) -> None:
+def test_window_geometry_and_splitters_are_restored(
+    qtbot, make_window, notes_dir: Path, fake_embedder, tmp_path: Path
+) -> None:
     first = make_window(notes_dir, embedder=fake_embedder)
     first.resize(720, 520)  # within the offscreen screen (800 x 600)
     first.hsplit.setSizes([250, 454])
@@ -57,6 +58,7 @@ def test_window_geometry_and_splitters_are_restored(qtbot, make_window, notes_di
 def test_a_bug_in_a_worker_thread_shows_a_details_dialog(qtbot, window) -> None:
     window.reporter.install()
     try:
+
         def broken() -> None:
             raise ValueError("something impossible happened")
 
@@ -76,6 +78,7 @@ def test_a_bug_in_a_worker_thread_shows_a_details_dialog(qtbot, window) -> None:
 def test_a_known_error_is_shown_in_place_not_as_a_crash(qtbot, window) -> None:
     window.reporter.install()
     try:
+
         def full_disk() -> None:
             raise KnownError("The disk is full; free some space and gte-notes carries on.")
 
@@ -103,25 +106,32 @@ def test_editor_command_gets_path_and_line_without_quoting_trouble(tmp_path: Pat
 
 
 def test_snippet_drops_markup_and_keeps_the_marks_on_the_words() -> None:
-    passage = ("## Setup\n\nInstall **Dendron** from [the marketplace](https://x.y) then open a "
-               "[[vault|dendron.vault]].\n")
-    spans = [(passage.index("Dendron"), passage.index("Dendron") + 7),
-             (passage.index("vault|"), passage.index("vault|") + 5),
-             (passage.index(" a [[") + 1, passage.index(" a [[") + 2)]
+    passage = (
+        "## Setup\n\nInstall **Dendron** from [the marketplace](https://x.y) then open a "
+        "[[vault|dendron.vault]].\n"
+    )
+    spans = [
+        (passage.index("Dendron"), passage.index("Dendron") + 7),
+        (passage.index("vault|"), passage.index("vault|") + 5),
+        (passage.index(" a [[") + 1, passage.index(" a [[") + 2),
+    ]
     snip = make_snippet(passage, spans)
     assert snip.text == "Install Dendron from the marketplace then open a vault."
-    assert [snip.text[a:a + n] for a, n in snip.marks] == ["Dendron", "vault"]  # "a" is not worth marking
+    assert [snip.text[a : a + n] for a, n in snip.marks] == ["Dendron", "vault"]  # "a" is not worth marking
 
 
-
-def test_settings_refuse_a_notes_folder_that_does_not_exist(qtbot, window, tmp_path: Path, notes_dir: Path,
-                                                            monkeypatch) -> None:
+def test_settings_refuse_a_notes_folder_that_does_not_exist(
+    qtbot, window, tmp_path: Path, notes_dir: Path, monkeypatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "a-file.md").write_text("x", encoding="utf-8")
     window.edit_settings()
     dialog = window.config.settings_dialog
-    for typed, why in (("128", "not a full path"), (str(tmp_path / "nowhere"), "does not exist"),
-                       (str(tmp_path / "a-file.md"), "not a folder")):
+    for typed, why in (
+        ("128", "not a full path"),
+        (str(tmp_path / "nowhere"), "does not exist"),
+        (str(tmp_path / "a-file.md"), "not a folder"),
+    ):
         dialog.folder.setText(typed)
         dialog.accept()
         assert dialog.isVisible() and why in dialog.problem.text(), typed
@@ -133,8 +143,9 @@ def test_settings_refuse_a_notes_folder_that_does_not_exist(qtbot, window, tmp_p
     qtbot.waitUntil(lambda: Settings.load().folders[:1] == [str(other)], timeout=WAIT_MS)
 
 
-def test_vector_size_warning_gives_a_model_folder_its_real_size(qtbot, make_window, notes_dir: Path,
-                                                               tmp_path: Path, fake_embedder) -> None:
+def test_vector_size_warning_gives_a_model_folder_its_real_size(
+    qtbot, make_window, notes_dir: Path, tmp_path: Path, fake_embedder
+) -> None:
     folder_model = tmp_path / "models" / "my-minilm"
     folder_model.mkdir(parents=True)
     window = make_window(notes_dir, embedder=fake_embedder, model=str(folder_model))
@@ -151,6 +162,7 @@ def test_vector_size_warning_gives_a_model_folder_its_real_size(qtbot, make_wind
 
 def test_settings_hints_say_what_a_change_does(qtbot, window) -> None:
     from PySide6.QtWidgets import QLabel
+
     window.edit_settings()
     hints = " ".join(label.text() for label in window.config.settings_dialog.findChildren(QLabel))
     assert "words only" not in hints  # meaning search keeps working during a model change

@@ -13,8 +13,9 @@ from tests.fakes import FakeEmbedder
 from tests.gui.conftest import WAIT_MS, result_paths, type_query, wait_idle, write_notes
 
 
-def test_missing_model_shows_a_dialog_then_downloads_and_works(qtbot, make_window, notes_dir: Path,
-                                                               monkeypatch) -> None:
+def test_missing_model_shows_a_dialog_then_downloads_and_works(
+    qtbot, make_window, notes_dir: Path, monkeypatch
+) -> None:
     available = threading.Event()
 
     def load_embedder(name: str, precision: str = "auto", data_dir=None, consent=None):
@@ -34,8 +35,10 @@ def test_missing_model_shows_a_dialog_then_downloads_and_works(qtbot, make_windo
     window = make_window(notes_dir)
     window.reporter.bug.connect(lambda summary, _details: bugs.append(summary))
     # The dialog and the engine's state arrive as two queued signals: wait for both.
-    qtbot.waitUntil(lambda: dialog_shown(window) and "not on this computer" in window.health.activity.text(),
-                    timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: dialog_shown(window) and "not on this computer" in window.health.activity.text(),
+        timeout=WAIT_MS,
+    )
 
     dialog = window.config.model_dialog
     assert "thenlper/gte-small" in dialog.details.text() and "not on this computer" in dialog.details.text()
@@ -48,8 +51,9 @@ def test_missing_model_shows_a_dialog_then_downloads_and_works(qtbot, make_windo
     assert bugs == []
 
 
-def test_a_model_folder_that_is_not_a_model_is_explained(qtbot, make_window, notes_dir: Path,
-                                                         tmp_path: Path) -> None:
+def test_a_model_folder_that_is_not_a_model_is_explained(
+    qtbot, make_window, notes_dir: Path, tmp_path: Path
+) -> None:
     window = make_window(notes_dir, model=str(tmp_path / "no-such-model"))
     qtbot.waitUntil(lambda: dialog_shown(window), timeout=WAIT_MS)
     dialog = window.config.model_dialog
@@ -77,22 +81,25 @@ class SlowEmbedder(FakeEmbedder):
         for start in range(0, len(texts), self.batch_size):
             self.first_batch.set()
             self._pace.wait(0.02)
-            out.append(super().encode(texts[start:start + self.batch_size], cancel=cancel))
+            out.append(super().encode(texts[start : start + self.batch_size], cancel=cancel))
         import numpy as np
 
         return np.concatenate(out) if out else np.zeros((0, self.dim), dtype=np.float32)
 
 
 def test_closing_the_window_while_indexing_exits_cleanly(qtbot, make_window, tmp_path: Path) -> None:
-    folder = write_notes(tmp_path / "many", {f"n{i:03}.md": f"# Note {i}\n\nAbout topic {i % 17} and "
-                                             f"item {i}.\n" for i in range(400)})
+    folder = write_notes(
+        tmp_path / "many",
+        {f"n{i:03}.md": f"# Note {i}\n\nAbout topic {i % 17} and item {i}.\n" for i in range(400)},
+    )
     slow = SlowEmbedder()
     bugs: list[str] = []
     window = make_window(folder, embedder=slow)
     window.reporter.bug.connect(lambda summary, _details: bugs.append(summary))
     window.bridge.error.connect(lambda message, is_bug, _d: is_bug and bugs.append(message))
-    qtbot.waitUntil(lambda: window.engine_state in ("scanning", "indexing") and slow.first_batch.is_set(),
-                    timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: window.engine_state in ("scanning", "indexing") and slow.first_batch.is_set(), timeout=WAIT_MS
+    )
     qtbot.waitUntil(lambda: window.progress is not None, timeout=WAIT_MS)
     assert window.health.bar.isVisible()
     engine = window.bridge.engine
@@ -113,8 +120,9 @@ def test_closing_the_window_while_indexing_exits_cleanly(qtbot, make_window, tmp
         again.stop()
 
 
-def test_first_start_asks_for_the_folder_and_remembers_it(qtbot, make_window, notes_dir: Path, monkeypatch,
-                                                          fake_embedder) -> None:
+def test_first_start_asks_for_the_folder_and_remembers_it(
+    qtbot, make_window, notes_dir: Path, monkeypatch, fake_embedder
+) -> None:
     from gte_notes.core.files.config import Settings
     from gte_notes.gui import config_flow
 

@@ -42,4 +42,5 @@ def test_text_marks_and_selection_meet_aa_contrast(qtbot, scheme: str, window) -
             assert contrast(dim, bg) >= 4.5 and contrast(dim, bg) < contrast(fg, bg)
     preview = window.preview.view
     assert preview._word_format().background().color() == mark_background(
-        preview.palette().color(R.Text), preview.palette().color(R.Base))
+        preview.palette().color(R.Text), preview.palette().color(R.Base)
+    )

@@ -23,8 +23,9 @@ def _use_the_window(qtbot, config: Path) -> None:
     store = window_state.state_store()
     memory = SearchMemory(store)
     memory.typed("private medical appointment")
-    memory.opened(Hit(path="health/diagnosis.md", title="My diagnosis", score=1.0, passage="", line=1,
-                      start=0, end=0))
+    memory.opened(
+        Hit(path="health/diagnosis.md", title="My diagnosis", score=1.0, passage="", line=1, start=0, end=0)
+    )
     window = QMainWindow()
     qtbot.addWidget(window)
     memory.save()

@@ -29,7 +29,10 @@ pytestmark = pytest.mark.skipif(
 def test_deb_installs_and_works_offline_with_its_bundled_model() -> None:
     result = subprocess.run(
         ["bash", str(REPO / "packaging" / "smoke.sh"), "--python", sys.executable],
-        check=False, capture_output=True, text=True, cwd=REPO,
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
     )
     print(result.stdout)
     failures = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]

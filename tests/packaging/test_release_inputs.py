@@ -34,7 +34,10 @@ def locked() -> dict[str, tuple[str, list[str]]]:
     for block in re.split(r"\n(?=[A-Za-z0-9])", LOCK.read_text(encoding="utf-8")):
         m = re.match(r"([A-Za-z0-9][\w.-]*)==(\S+)", block)
         if m:
-            pins[canonicalize_name(m.group(1))] = (m.group(2), re.findall(r"--hash=sha256:([0-9a-f]{64})", block))
+            pins[canonicalize_name(m.group(1))] = (
+                m.group(2),
+                re.findall(r"--hash=sha256:([0-9a-f]{64})", block),
+            )
     return pins
 
 
@@ -47,10 +50,15 @@ def test_lock_pins_every_runtime_dependency_within_its_range_with_hashes() -> No
     pins = locked()
     assert pins, "no pins in the lock"
     assert not [n for n, (_, hashes) in pins.items() if not hashes], "pins without hashes"
-    outside = [f"{r} (lock: {pins.get(canonicalize_name(r.name), ('absent',))[0]})" for r in project_requirements()
-               if canonicalize_name(r.name) not in pins
-               or not r.specifier.contains(Version(pins[canonicalize_name(r.name)][0]), prereleases=True)]
-    assert not outside, "pyproject.toml and the lock disagree; run bash packaging/lock.sh: " + ", ".join(outside)
+    outside = [
+        f"{r} (lock: {pins.get(canonicalize_name(r.name), ('absent',))[0]})"
+        for r in project_requirements()
+        if canonicalize_name(r.name) not in pins
+        or not r.specifier.contains(Version(pins[canonicalize_name(r.name)][0]), prereleases=True)
+    ]
+    assert not outside, "pyproject.toml and the lock disagree; run bash packaging/lock.sh: " + ", ".join(
+        outside
+    )
     assert "pyinstaller" in pins  # the build's own tool comes from the lock too
     assert not [n for n in pins if n.startswith("nvidia-")], "CUDA packages in the lock"
 
@@ -64,15 +72,18 @@ def test_lock_takes_the_cpu_torch_that_lies_on_the_machine() -> None:
 
 
 def run_copy_model(*args: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(COPY_MODEL), *map(str, args)], capture_output=True, text=True,
-                          check=False)
+    return subprocess.run(
+        [sys.executable, str(COPY_MODEL), *map(str, args)], capture_output=True, text=True, check=False
+    )
 
 
 def test_the_stand_in_is_bundled_under_its_own_name(minilm_path: Path, tmp_path: Path) -> None:
     result = run_copy_model(minilm_path, tmp_path / "models", "sentence-transformers/all-MiniLM-L6-v2")
     assert result.returncode == 0, result.stderr
     folder = tmp_path / "models" / "sentence-transformers--all-MiniLM-L6-v2"
-    assert json.loads((folder / "bundled-model.json").read_text()) == {"model": "sentence-transformers/all-MiniLM-L6-v2"}
+    assert json.loads((folder / "bundled-model.json").read_text()) == {
+        "model": "sentence-transformers/all-MiniLM-L6-v2"
+    }
     assert (folder / "model.safetensors").is_file() and (folder / "1_Pooling" / "config.json").is_file()
     assert not (folder / "README.md").exists()
     assert [p.name for p in (tmp_path / "models").iterdir()] == [folder.name]

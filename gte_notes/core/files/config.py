@@ -56,7 +56,9 @@ class Settings:
 
     def save(self, path: Path | None = None) -> None:
         path = path or settings_path()
-        tighten_folder(path.parent)  # also the window state beside it, and a folder an older version left open
+        tighten_folder(
+            path.parent
+        )  # also the window state beside it, and a folder an older version left open
         tmp = path.with_name(path.name + ".tmp")
         private_file(tmp)  # folder names and the editor command are nobody else's business
         tmp.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
@@ -64,7 +66,9 @@ class Settings:
 
     def note_filter(self) -> NoteFilter:
         """Which files are notes, as these settings say (the CLI, watch and the app alike)."""
-        return NoteFilter(include=tuple(self.include), exclude=tuple(self.exclude), vault_rules=self.vault_rules)
+        return NoteFilter(
+            include=tuple(self.include), exclude=tuple(self.exclude), vault_rules=self.vault_rules
+        )
 
     def model_name(self, override: str | None = None) -> str:
         return override or os.environ.get("GTE_NOTES_MODEL") or self.model or default_model()

@@ -40,7 +40,9 @@ def log_dir(home: str | os.PathLike[str] | None = None) -> Path:
     return data_home(home) / "logs"
 
 
-def start_logging(face: str, home: str | os.PathLike[str] | None = None, *, quiet: bool = False) -> LogFiles | None:
+def start_logging(
+    face: str, home: str | os.PathLike[str] | None = None, *, quiet: bool = False
+) -> LogFiles | None:
     """Send this process's log records to `logs/<face>.log` and a hard crash's stacks to `logs/crash.log`.
 
     Called once per process by a face (the GUI, the CLI). Returns None, and logs only to stderr as
@@ -54,8 +56,9 @@ def start_logging(face: str, home: str | os.PathLike[str] | None = None, *, quie
         files = LogFiles(log=folder / f"{face}.log", crash=folder / "crash.log")
         private_file(files.log)
         private_file(files.crash)
-        handler = logging.handlers.RotatingFileHandler(files.log, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS,
-                                                       encoding="utf-8")
+        handler = logging.handlers.RotatingFileHandler(
+            files.log, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
+        )
         crash_stream = open(files.crash, "a", encoding="utf-8")  # noqa: SIM115 - must stay open
     except OSError as err:
         if not quiet:
@@ -68,8 +71,9 @@ def start_logging(face: str, home: str | os.PathLike[str] | None = None, *, quie
     if root.level > logging.INFO or root.level == logging.NOTSET:
         root.setLevel(logging.INFO)
     # Only warnings and worse reach stderr, as before: the file takes the INFO lines.
-    if not any(isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler)
-               for h in root.handlers):
+    if not any(
+        isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler) for h in root.handlers
+    ):
         console = logging.StreamHandler()
         console.setLevel(logging.WARNING)
         console.setFormatter(logging.Formatter("%(message)s"))  # as Python's last-resort handler printed them
@@ -77,8 +81,9 @@ def start_logging(face: str, home: str | os.PathLike[str] | None = None, *, quie
     faulthandler.enable(file=crash_stream, all_threads=True)
     _crash_stream = crash_stream
     _started = files
-    logging.getLogger(__name__).info("gte-notes %s started (pid %d, Python %s)", face, os.getpid(),
-                                     sys.version.split()[0])
+    logging.getLogger(__name__).info(
+        "gte-notes %s started (pid %d, Python %s)", face, os.getpid(), sys.version.split()[0]
+    )
     return files
 
 

@@ -248,8 +248,11 @@ def check_folder(root: Path) -> Path:
 
 
 def scan_folder(
-    root: Path, flt: NoteFilter, errors: list[str] | None = None,
-    links: list[tuple[str, os.stat_result]] | None = None, excluded: dict[str, str] | None = None,
+    root: Path,
+    flt: NoteFilter,
+    errors: list[str] | None = None,
+    links: list[tuple[str, os.stat_result]] | None = None,
+    excluded: dict[str, str] | None = None,
 ) -> Iterator[tuple[str, os.stat_result]]:
     """Yield (POSIX relpath, lstat result) for every file whose name makes it a note candidate.
 

@@ -77,7 +77,7 @@ class AnnIndex:
 
     @property
     def kind(self) -> str:
-        """"exact" or "hnsw": how queries are answered now."""
+        """ "exact" or "hnsw": how queries are answered now."""
         return self._backend.kind if self._backend is not None else "exact"
 
     # ---- loading ------------------------------------------------------------------------------
@@ -109,7 +109,13 @@ class AnnIndex:
                 backend: Exact | Graph = Exact.read(self.file, self.dim, manifest.count)
             else:
                 backend = Graph.read(self.file, self.dim, manifest.live)
-        except (RuntimeError, ValueError, OSError, MemoryError, zlib.error) as err:  # checksum ok, still rejected
+        except (
+            RuntimeError,
+            ValueError,
+            OSError,
+            MemoryError,
+            zlib.error,
+        ) as err:  # checksum ok, still rejected
             self._replace(store, f"load failed: {err}", rebuild)
             return
         if backend.count != manifest.count:
@@ -223,7 +229,9 @@ class AnnIndex:
         if ids.size == 0:
             return
         backend = self._backend
-        keep = np.fromiter((backend is None or not backend.has(int(i)) for i in ids), dtype=bool, count=ids.size)
+        keep = np.fromiter(
+            (backend is None or not backend.has(int(i)) for i in ids), dtype=bool, count=ids.size
+        )
         ids, vecs = ids[keep], unit_rows(vectors, self.dim)[keep]
         if ids.size == 0:
             return
@@ -243,7 +251,7 @@ class AnnIndex:
             return
         for start in range(0, ids.size, ADD_SLICE):
             with self._lock:
-                backend.add(ids[start:start + ADD_SLICE], vecs[start:start + ADD_SLICE])
+                backend.add(ids[start : start + ADD_SLICE], vecs[start : start + ADD_SLICE])
 
     def _promote(self, exact: Exact, ids: np.ndarray, vecs: np.ndarray) -> None:
         """The matrix grew past EXACT_BELOW: move it and the new vectors into a graph."""
@@ -285,9 +293,16 @@ class AnnIndex:
             labels = backend.labels()
             live = backend.live_bits() if isinstance(backend, Graph) else ""
             manifest = Manifest(
-                sha256=sha256(tmp), size=tmp.stat().st_size, count=backend.count,
-                max_label=int(labels.max()) if labels.size else 0, dim=self.dim, model_id=self.model_id,
-                generation=store.generation(), kind=backend.kind, live=live, probe=probe(store, labels),
+                sha256=sha256(tmp),
+                size=tmp.stat().st_size,
+                count=backend.count,
+                max_label=int(labels.max()) if labels.size else 0,
+                dim=self.dim,
+                model_id=self.model_id,
+                generation=store.generation(),
+                kind=backend.kind,
+                live=live,
+                probe=probe(store, labels),
             )
             os.replace(tmp, self.file)
             write_manifest(self.manifest_file, manifest)

@@ -70,8 +70,8 @@ class Exact:
             size = max(end, 2 * len(self.mat))
             self.mat = np.resize(self.mat, (size, self.mat.shape[1]))
             self.ids = np.resize(self.ids, size)
-        self.mat[self.n:end] = vecs
-        self.ids[self.n:end] = ids
+        self.mat[self.n : end] = vecs
+        self.ids[self.n : end] = ids
         self.row.update(zip(ids.tolist(), range(self.n, end), strict=True))
         self.n = end
 
@@ -105,7 +105,7 @@ class Exact:
         if data.size != count * (8 + 4 * dim):
             raise ValueError("size does not match the count")
         exact = cls(dim, max(count, 256))
-        exact.add(data[: 8 * count].view(np.int64), data[8 * count:].view(np.float32).reshape(count, dim))
+        exact.add(data[: 8 * count].view(np.int64), data[8 * count :].view(np.float32).reshape(count, dim))
         return exact
 
 
@@ -123,8 +123,9 @@ class Graph:
     @classmethod
     def empty(cls, dim: int, capacity: int) -> Graph:
         index = hnswlib.Index(space="cosine", dim=dim)
-        index.init_index(max_elements=max(capacity, 16), ef_construction=EF_CONSTRUCTION, M=M,
-                         allow_replace_deleted=True)
+        index.init_index(
+            max_elements=max(capacity, 16), ef_construction=EF_CONSTRUCTION, M=M, allow_replace_deleted=True
+        )
         index.set_ef(EF_SEARCH)
         return cls(index, np.zeros(1024, dtype=bool))
 
@@ -144,7 +145,9 @@ class Graph:
             self.index.resize_index(max(need, int(self.index.get_max_elements() * 1.25)))
         top = int(ids.max()) + 1
         if top > self.live.size:
-            self.live = np.concatenate([self.live, np.zeros(max(top, 2 * self.live.size) - self.live.size, bool)])
+            self.live = np.concatenate(
+                [self.live, np.zeros(max(top, 2 * self.live.size) - self.live.size, bool)]
+            )
         # replace_deleted reuses the slots of removed chunks, so the file does not grow with churn.
         self.index.add_items(vecs, ids, num_threads=threads, replace_deleted=True)
         self.live[ids] = True
@@ -211,7 +214,7 @@ _HNSW_HEADER = struct.Struct("<6Qii3QdQ")
 
 
 def hnsw_file_problem(path: Path) -> str:
-    """"" when the hnswlib file at `path` is complete and self-consistent, else what is wrong.
+    """ "" when the hnswlib file at `path` is complete and self-consistent, else what is wrong.
 
     Reads only the header and the link-size table, so a short or garbled file is caught without
     handing it to hnswlib, which can crash the process on one.
@@ -233,7 +236,7 @@ def hnsw_file_problem(path: Path) -> str:
     for _ in range(count):
         if pos + 4 > end:
             return "cut short in its link lists"
-        pos += 4 + int.from_bytes(tail[pos:pos + 4], "little")
+        pos += 4 + int.from_bytes(tail[pos : pos + 4], "little")
     if pos != end:
         return "cut short" if pos > end else "longer than its header says"
     return ""

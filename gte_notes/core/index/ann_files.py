@@ -117,10 +117,16 @@ def probe_problem(store: Store, manifest: Manifest) -> str:
 def save_error(directory: Path, err: OSError) -> StoreError:
     """What the user is told when saving the ANN in `directory` failed."""
     # A short file with no error (IncompleteWrite) on a disk with no room left is a full disk too.
-    full = err.errno in (errno.ENOSPC, errno.EDQUOT) or (isinstance(err, IncompleteWrite) and _no_room(directory))
-    kept = ("Nothing was lost: your notes and the index database are intact, and the search index is "
-            "rebuilt from the database when it is next opened.")
+    full = err.errno in (errno.ENOSPC, errno.EDQUOT) or (
+        isinstance(err, IncompleteWrite) and _no_room(directory)
+    )
+    kept = (
+        "Nothing was lost: your notes and the index database are intact, and the search index is "
+        "rebuilt from the database when it is next opened."
+    )
     if full:
-        return StoreError(f"The disk is full: could not save the search index in {directory}. {kept} "
-                          "Free some space and it will be saved again.")
+        return StoreError(
+            f"The disk is full: could not save the search index in {directory}. {kept} "
+            "Free some space and it will be saved again."
+        )
     return StoreError(f"Could not save the search index in {directory} ({err.strerror or err}). {kept}")

@@ -51,8 +51,13 @@ class Boilerplate:
     """Which lines are boilerplate in one index; thread-safe, computed lazily. `counts` shares what was
     counted with the other readers of the index (made with the same thresholds); a fresh one if None."""
 
-    def __init__(self, store: Store, min_notes: int = MIN_NOTES, min_share: float = MIN_SHARE,
-                 counts: BoilerplateCounts | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        min_notes: int = MIN_NOTES,
+        min_share: float = MIN_SHARE,
+        counts: BoilerplateCounts | None = None,
+    ) -> None:
         self.store = store
         self.min_notes = min_notes
         self.min_share = min_share

@@ -56,8 +56,10 @@ class FolderScan:
         # Globs are written against paths from the notes folder, so a subtree is scanned with the
         # extension rule only and filtered here on the full relative path.
         found: dict[str, os.stat_result] = {}
-        for rel, st in [*scan_folder(root / sub, NoteFilter(extensions=self.filter.extensions), errors, links),
-                        *links]:
+        for rel, st in [
+            *scan_folder(root / sub, NoteFilter(extensions=self.filter.extensions), errors, links),
+            *links,
+        ]:
             full = f"{sub}/{rel}"
             if self.filter.matches(full):
                 found[full] = st

@@ -20,10 +20,12 @@ def fts_rows(title: str, chunks: Sequence[tuple[str, str]]) -> list[tuple[str, t
     """For each (heading, text) of one note: its language and its (title, heading, text) columns."""
     found = [words(text) for _, text in chunks]  # split once, for the language guess and the terms
     # A passage with links is read again without them for the guess.
-    langs = chunk_languages([w if (clean := without_links(t)) is t else clean for w, (_, t) in zip(found, chunks)])
+    langs = chunk_languages(
+        [w if (clean := without_links(t)) is t else clean for w, (_, t) in zip(found, chunks, strict=True)]
+    )
     titles: dict[str, str] = {}
     out = []
-    for lang, (heading, _), text_words in zip(langs, chunks, found):
+    for lang, (heading, _), text_words in zip(langs, chunks, found, strict=True):
         if lang not in titles:
             titles[lang] = index_text(title, lang)
         out.append((lang, (titles[lang], index_text(heading, lang), " ".join(terms(text_words, lang)))))
@@ -55,11 +57,15 @@ def rebuild_fts(conn: sqlite3.Connection) -> None:
     inserts: list[tuple[int, str, str, str]] = []
     langs: list[tuple[str, int]] = []
     for title, chunks in _notes(conn):
-        for (chunk_id, _, _), (lang, fts) in zip(chunks, fts_rows(title, [(h, t) for _, h, t in chunks])):
+        for (chunk_id, _, _), (lang, fts) in zip(
+            chunks, fts_rows(title, [(h, t) for _, h, t in chunks]), strict=True
+        ):
             inserts.append((chunk_id, *fts))
             langs.append((lang, chunk_id))
         if len(inserts) >= _BATCH:
-            conn.executemany("INSERT INTO chunks_fts(rowid, title, heading, text) VALUES(?, ?, ?, ?)", inserts)
+            conn.executemany(
+                "INSERT INTO chunks_fts(rowid, title, heading, text) VALUES(?, ?, ?, ?)", inserts
+            )
             inserts = []
     conn.executemany("INSERT INTO chunks_fts(rowid, title, heading, text) VALUES(?, ?, ?, ?)", inserts)
     # After the read: rows of a table being read are not changed under its cursor. The column's default

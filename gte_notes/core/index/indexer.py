@@ -53,8 +53,12 @@ class EmbedderLike(Protocol):
     max_tokens: int
 
     def token_offsets(self, text: str) -> list[tuple[int, int]]: ...
-    def encode(self, texts: list[str], token_counts: list[int] | None = None,
-               cancel: Callable[[], bool] | None = None) -> np.ndarray: ...
+    def encode(
+        self,
+        texts: list[str],
+        token_counts: list[int] | None = None,
+        cancel: Callable[[], bool] | None = None,
+    ) -> np.ndarray: ...
 
 
 @dataclass
@@ -74,8 +78,15 @@ class _Pending:
 class Indexer:
     """The single writer of one notes folder's index."""
 
-    def __init__(self, root: Path, store: Store, ann: AnnIndex, embedder: EmbedderLike,
-                 flt: NoteFilter | None = None, max_bytes: int = 10 * 1024 * 1024) -> None:
+    def __init__(
+        self,
+        root: Path,
+        store: Store,
+        ann: AnnIndex,
+        embedder: EmbedderLike,
+        flt: NoteFilter | None = None,
+        max_bytes: int = 10 * 1024 * 1024,
+    ) -> None:
         self.root = root
         self.store = store
         self.ann = ann
@@ -95,10 +106,13 @@ class Indexer:
 
     # ---- entry points -------------------------------------------------------------------------
 
-    def reconcile(self, paths: Iterable[str] | None = None,
-                  progress: Callable[[Progress], None] | None = None,
-                  cancel: Callable[[], bool] | None = None,
-                  committed: Callable[[list[str]], None] | None = None) -> ReconcileStats:
+    def reconcile(
+        self,
+        paths: Iterable[str] | None = None,
+        progress: Callable[[Progress], None] | None = None,
+        cancel: Callable[[], bool] | None = None,
+        committed: Callable[[list[str]], None] | None = None,
+    ) -> ReconcileStats:
         """Full scan when `paths` is None, else only those relative paths (files or folders).
         `committed` is told the notes of each batch once they are written and searchable, so a face can
         show them while a long reconcile goes on (the stats list them all again at the end)."""
@@ -138,8 +152,9 @@ class Indexer:
             self._mark_unreadable(known, stats)
         if gone:
             self._remove(gone, stats)
-        work = [(p, st) for p, st in sorted(on_disk.items())
-                if self._force or self._needs_look(known.get(p), st)]
+        work = [
+            (p, st) for p, st in sorted(on_disk.items()) if self._force or self._needs_look(known.get(p), st)
+        ]
         stats.unchanged = len(on_disk) - len(work)
         try:
             self._process(root, work, known, stats, progress, cancel)
@@ -184,9 +199,15 @@ class Indexer:
         stats.changed += [(p, "removed", "") for p in paths]
         stats.indexed += paths
 
-    def _process(self, root: Path, work: list[tuple[str, os.stat_result]], known: dict[str, NoteRow],
-                 stats: ReconcileStats, progress: Callable[[Progress], None] | None,
-                 cancel: Callable[[], bool] | None) -> None:
+    def _process(
+        self,
+        root: Path,
+        work: list[tuple[str, os.stat_result]],
+        known: dict[str, NoteRow],
+        stats: ReconcileStats,
+        progress: Callable[[Progress], None] | None,
+        cancel: Callable[[], bool] | None,
+    ) -> None:
         total = len(work)
         total_bytes = sum(st.st_size for _, st in work)
         done_bytes = 0
@@ -199,8 +220,18 @@ class Indexer:
                 return
             elapsed = time.monotonic() - started
             eta = elapsed / done * (total - done) if done else None
-            progress(Progress(done, total, current, eta, stats.embedded_chunks, stats.reused_chunks,
-                              done_bytes, total_bytes))
+            progress(
+                Progress(
+                    done,
+                    total,
+                    current,
+                    eta,
+                    stats.embedded_chunks,
+                    stats.reused_chunks,
+                    done_bytes,
+                    total_bytes,
+                )
+            )
 
         report(0, "")
         for n, (rel, st) in enumerate(work, start=1):
@@ -226,8 +257,13 @@ class Indexer:
             if old is not None:
                 self._remove([rel], stats)
             return None
-        if read.status == "ok" and old is not None and old.status == "indexed" \
-                and old.content_hash == read.content_hash and not self._force:
+        if (
+            read.status == "ok"
+            and old is not None
+            and old.status == "indexed"
+            and old.content_hash == read.content_hash
+            and not self._force
+        ):
             # Touched but not changed: remember the new mtime so the next scan skips it.
             with self.store.transaction():
                 self.store.touch_note(rel, read.size, read.mtime_ns)
@@ -240,31 +276,61 @@ class Indexer:
             planned = note_texts(read.text or "", rel, self.embedder)
         except Exception as err:  # a bug in chunking must cost one file, not the whole index
             log.exception("could not chunk %s", rel)  # a bug: its traceback goes to the log
-            self._write_status(rel, read, old, stats, status="failed", reason=f"could not be chunked: {err!r}")
+            self._write_status(
+                rel, read, old, stats, status="failed", reason=f"could not be chunked: {err!r}"
+            )
             return None
         if not planned.chunks:
-            self._write_status(rel, read, old, stats, status="empty", reason="no text to index",
-                               title=planned.title)
+            self._write_status(
+                rel, read, old, stats, status="empty", reason="no text to index", title=planned.title
+            )
             return None
         if planned.warning:  # nothing is cut silently: the note says so in its status
-            read = dataclasses.replace(read, warning="; ".join(w for w in (read.warning, planned.warning) if w))
+            read = dataclasses.replace(
+                read, warning="; ".join(w for w in (read.warning, planned.warning) if w)
+            )
         # Only texts without a vector of this model are embedded; the title is looked up with the chunks.
         missing = self.store.vectors.missing(planned.texts, self.embedder.model_id)
         chunk_hashes = {c.text_hash for c in planned.chunks}
         stats.reused_chunks += sum(1 for h in chunk_hashes if h not in missing)
         texts = {h: t for h, t in planned.texts.items() if h in missing}
         tokens = {h: planned.tokens[h] for h in texts}
-        return _Pending(rel, read, planned.title, planned.tags, planned.links, planned.chunks, texts, tokens,
-                        planned.title_hash, planned.aliases)
+        return _Pending(
+            rel,
+            read,
+            planned.title,
+            planned.tags,
+            planned.links,
+            planned.chunks,
+            texts,
+            tokens,
+            planned.title_hash,
+            planned.aliases,
+        )
 
-    def _write_status(self, rel: str, read: FileRead, old: NoteRow | None, stats: ReconcileStats, *,
-                      status: str | None = None, reason: str | None = None, title: str = "") -> None:
+    def _write_status(
+        self,
+        rel: str,
+        read: FileRead,
+        old: NoteRow | None,
+        stats: ReconcileStats,
+        *,
+        status: str | None = None,
+        reason: str | None = None,
+        title: str = "",
+    ) -> None:
         status = status or read.status
         reason = read.reason if reason is None else reason
         with self.store.transaction():
             note_id = self.store.upsert_note(
-                rel, title=title or Path(rel).stem, size=read.size, mtime_ns=read.mtime_ns,
-                content_hash=read.content_hash, status=status, reason=reason, warning=read.warning,
+                rel,
+                title=title or Path(rel).stem,
+                size=read.size,
+                mtime_ns=read.mtime_ns,
+                content_hash=read.content_hash,
+                status=status,
+                reason=reason,
+                warning=read.warning,
             )
             removed, _ = self.store.replace_chunks(note_id, "", [])
         self.ann.remove(removed)
@@ -289,7 +355,7 @@ class Indexer:
         vectors: dict[str, np.ndarray] = {}
         if hashes:
             mat = self.embedder.encode([texts[h] for h in hashes], [tokens[h] for h in hashes], cancel=cancel)
-            vectors = dict(zip(hashes, mat))
+            vectors = dict(zip(hashes, mat, strict=True))
             chunk_hashes = {c.text_hash for p in batch for c in p.chunks}
             stats.embedded_chunks += sum(1 for h in hashes if h in chunk_hashes)
             stats.embedded_titles += sum(1 for h in hashes if h not in chunk_hashes)
@@ -299,9 +365,18 @@ class Indexer:
             for p in batch:
                 existed = self.store.note(p.path)
                 note_id = self.store.upsert_note(
-                    p.path, title=p.title, size=p.read.size, mtime_ns=p.read.mtime_ns,
-                    content_hash=p.read.content_hash, status="indexed", reason="", warning=p.read.warning,
-                    tags=p.tags, links=p.links, title_hash=p.title_hash, aliases=p.aliases,
+                    p.path,
+                    title=p.title,
+                    size=p.read.size,
+                    mtime_ns=p.read.mtime_ns,
+                    content_hash=p.read.content_hash,
+                    status="indexed",
+                    reason="",
+                    warning=p.read.warning,
+                    tags=p.tags,
+                    links=p.links,
+                    title_hash=p.title_hash,
+                    aliases=p.aliases,
                 )
                 removed, added = self.store.replace_chunks(note_id, p.title, p.chunks)
                 changes.append((removed, added, [c.text_hash for c in p.chunks]))

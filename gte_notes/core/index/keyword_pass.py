@@ -48,10 +48,17 @@ def needs_keywords(row: NoteRow | None, st: os.stat_result) -> bool:
     return row.status == KEYWORDS_ONLY and (row.size != st.st_size or row.mtime_ns != st.st_mtime_ns)
 
 
-def keyword_pass(root: Path, store: Store, tokenizer: Any, flt: NoteFilter, max_bytes: int, *,
-                 progress: Callable[[Progress], None] | None = None,
-                 committed: Callable[[list[str]], None] | None = None,
-                 stop: Callable[[], bool] | None = None) -> KeywordPassStats:
+def keyword_pass(
+    root: Path,
+    store: Store,
+    tokenizer: Any,
+    flt: NoteFilter,
+    max_bytes: int,
+    *,
+    progress: Callable[[Progress], None] | None = None,
+    committed: Callable[[list[str]], None] | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> KeywordPassStats:
     """Write the notes `needs_keywords` picks with their passages as `tokenizer` cuts them. A note that
     cannot be read or cut is left for the indexer, which writes its status. `stop` is polled between
     notes; what was written stays."""
@@ -96,16 +103,24 @@ def _plan(path: Path, rel: str, tokenizer: Any, max_bytes: int) -> tuple[FileRea
     return (read, planned) if planned.chunks else None
 
 
-def _write(store: Store, batch: list[tuple[str, FileRead, NoteTexts]],
-           committed: Callable[[list[str]], None] | None) -> int:
+def _write(
+    store: Store, batch: list[tuple[str, FileRead, NoteTexts]], committed: Callable[[list[str]], None] | None
+) -> int:
     if not batch:
         return 0
     with store.transaction():
         for rel, read, planned in batch:
             note_id = store.upsert_note(
-                rel, title=planned.title, size=read.size, mtime_ns=read.mtime_ns,
-                content_hash=read.content_hash, status=KEYWORDS_ONLY, reason=KEYWORDS_REASON,
-                warning=read.warning, tags=planned.tags, links=planned.links,
+                rel,
+                title=planned.title,
+                size=read.size,
+                mtime_ns=read.mtime_ns,
+                content_hash=read.content_hash,
+                status=KEYWORDS_ONLY,
+                reason=KEYWORDS_REASON,
+                warning=read.warning,
+                tags=planned.tags,
+                links=planned.links,
             )
             store.replace_chunks(note_id, planned.title, planned.chunks)
     if committed is not None:

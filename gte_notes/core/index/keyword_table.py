@@ -12,8 +12,10 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 
 _MATCH = "FROM chunks_fts WHERE chunks_fts MATCH ?"
-_NOTES = ("FROM chunks_fts f JOIN chunks c ON c.id = f.rowid JOIN notes n ON n.id = c.note_id "
-          "WHERE chunks_fts MATCH ?")
+_NOTES = (
+    "FROM chunks_fts f JOIN chunks c ON c.id = f.rowid JOIN notes n ON n.id = c.note_id "
+    "WHERE chunks_fts MATCH ?"
+)
 
 
 class KeywordTable:
@@ -52,6 +54,7 @@ class KeywordTable:
     def vocabulary(self) -> Iterator[tuple[str, int]]:
         """(term, passages holding it) of every term in the table. Its fts5vocab view lives in the temp
         schema of this connection: reading it writes nothing to the index."""
-        self.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.gte_vocab "
-                          "USING fts5vocab(main, chunks_fts, row)")
+        self.conn.execute(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.gte_vocab USING fts5vocab(main, chunks_fts, row)"
+        )
         return ((r[0], r[1]) for r in self.conn.execute("SELECT term, doc FROM temp.gte_vocab"))

@@ -104,8 +104,10 @@ def _migration_5(db: sqlite3.Connection) -> None:
             vector BLOB NOT NULL
         )"""
     )
-    db.execute("INSERT INTO vectors_rowid(model_id, text_hash, vector) "
-               "SELECT model_id, text_hash, vector FROM vectors ORDER BY model_id, text_hash")
+    db.execute(
+        "INSERT INTO vectors_rowid(model_id, text_hash, vector) "
+        "SELECT model_id, text_hash, vector FROM vectors ORDER BY model_id, text_hash"
+    )
     db.execute("DROP TABLE vectors")
     db.execute("ALTER TABLE vectors_rowid RENAME TO vectors")
     db.execute("CREATE UNIQUE INDEX vectors_key ON vectors(model_id, text_hash)")

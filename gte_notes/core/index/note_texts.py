@@ -70,5 +70,6 @@ def note_texts(text: str, rel: str, embedder: Any) -> NoteTexts:
         texts[title_hash] = title_text
         tokens[title_hash] = min(title_tokens, embedder.max_tokens)
     warning = truncation_warning(chunks, title_tokens, embedder.max_tokens)
-    return NoteTexts(meta.title, meta.tags, meta.links, new_chunks, texts, tokens, title_hash, warning,
-                     meta.aliases)
+    return NoteTexts(
+        meta.title, meta.tags, meta.links, new_chunks, texts, tokens, title_hash, warning, meta.aliases
+    )

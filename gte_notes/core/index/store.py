@@ -30,6 +30,7 @@ EXCLUDED_KEPT = 5000
 
 __all__ = ["SCHEMA_VERSION", "NewChunk", "NoteRow", "Store", "read_error"]
 
+
 @dataclass(frozen=True)
 class NoteRow:
     id: int
@@ -62,9 +63,17 @@ class NewChunk:
 
 def _note_row(row: sqlite3.Row) -> NoteRow:
     return NoteRow(
-        id=row["id"], path=from_db(row["path"]), title=row["title"], size=row["size"], mtime_ns=row["mtime_ns"],
-        content_hash=row["content_hash"], status=row["status"], reason=row["reason"],
-        warning=row["warning"], tags=tuple(json.loads(row["tags"])), links=tuple(json.loads(row["links"])),
+        id=row["id"],
+        path=from_db(row["path"]),
+        title=row["title"],
+        size=row["size"],
+        mtime_ns=row["mtime_ns"],
+        content_hash=row["content_hash"],
+        status=row["status"],
+        reason=row["reason"],
+        warning=row["warning"],
+        tags=tuple(json.loads(row["tags"])),
+        links=tuple(json.loads(row["links"])),
         aliases=tuple(json.loads(row["aliases"])),
     )
 
@@ -96,13 +105,13 @@ def read_error(db_path: Path, err: sqlite3.DatabaseError) -> StoreError:
     if "disk i/o error" in str(err).lower():
         return StoreError(
             f"The index database {db_path} could not be read ({err}). Its -wal file may have been deleted "
-            "while gte-notes was writing it. Close the gte-notes app or stop \"gte-notes watch\" (it writes "
-            "what it holds back as it stops), then search again; if this persists, run \"gte-notes index "
-            "FOLDER\" to repair the index. Your notes are never changed."
+            'while gte-notes was writing it. Close the gte-notes app or stop "gte-notes watch" (it writes '
+            'what it holds back as it stops), then search again; if this persists, run "gte-notes index '
+            'FOLDER" to repair the index. Your notes are never changed.'
         )
     if _is_corruption(err):
         return StoreError(
-            f"The index database {db_path} is damaged ({err}). Run \"gte-notes index FOLDER\" to repair it: "
+            f'The index database {db_path} is damaged ({err}). Run "gte-notes index FOLDER" to repair it: '
             "the damaged file is moved aside and the index rebuilt from your notes, which are never changed."
         )
     return StoreError(f"Cannot open the index database {db_path}: {err}")
@@ -118,7 +127,7 @@ class Store:
         self._check = check
         self.notice = ""  # something the user should be told about opening, e.g. a database moved aside
         if not create and not db_path.exists():
-            raise StoreError(f"No index for this folder yet ({db_path}). Run \"gte-notes index FOLDER\" first.")
+            raise StoreError(f'No index for this folder yet ({db_path}). Run "gte-notes index FOLDER" first.')
         try:
             _not_empty(db_path)
             self.conn = self._connect()
@@ -229,7 +238,10 @@ class Store:
         return _note_row(row) if row else None
 
     def notes_by_id(self, ids: Iterable[int]) -> dict[int, NoteRow]:
-        return {r["id"]: _note_row(r) for r in rows_in(self.conn, "SELECT * FROM notes WHERE id IN ({marks})", set(ids))}
+        return {
+            r["id"]: _note_row(r)
+            for r in rows_in(self.conn, "SELECT * FROM notes WHERE id IN ({marks})", set(ids))
+        }
 
     def upsert_note(self, path: str, **fields: object) -> int:
         """Insert or update the note row; returns its id. Must run inside a transaction."""
@@ -252,7 +264,9 @@ class Store:
 
     def touch_note(self, path: str, size: int, mtime_ns: int) -> None:
         """Record a new size/mtime for a note whose content did not change."""
-        self.conn.execute("UPDATE notes SET size = ?, mtime_ns = ? WHERE path = ?", (size, mtime_ns, to_db(path)))
+        self.conn.execute(
+            "UPDATE notes SET size = ?, mtime_ns = ? WHERE path = ?", (size, mtime_ns, to_db(path))
+        )
 
     def delete_notes(self, paths: Iterable[str]) -> list[int]:
         """Delete notes and their chunks; returns the removed chunk ids (for the ANN)."""
@@ -294,31 +308,37 @@ class Store:
             self.conn.execute("DELETE FROM chunks WHERE note_id = ?", (note_id,))
         return ids
 
-    def replace_chunks(self, note_id: int, title: str, chunks: Sequence[NewChunk]) -> tuple[list[int], list[int]]:
+    def replace_chunks(
+        self, note_id: int, title: str, chunks: Sequence[NewChunk]
+    ) -> tuple[list[int], list[int]]:
         """Swap a note's chunks for new ones. Returns (removed ids, added ids). Inside a transaction."""
         removed = self._delete_chunks(note_id)
         added: list[int] = []
         rows = fts_rows(display(title), [(c.heading, c.text) for c in chunks])
-        for c, (lang, fts) in zip(chunks, rows):
+        for c, (lang, fts) in zip(chunks, rows, strict=True):
             cur = self.conn.execute(
                 'INSERT INTO chunks(note_id, seq, start, "end", line, heading, text, text_hash, n_tokens, lang) '
                 "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (note_id, c.seq, c.start, c.end, c.line, c.heading, c.text, c.text_hash, c.n_tokens, lang),
             )
             chunk_id = int(cur.lastrowid)
-            self.conn.execute("INSERT INTO chunks_fts(rowid, title, heading, text) VALUES(?, ?, ?, ?)",
-                              (chunk_id, *fts))
+            self.conn.execute(
+                "INSERT INTO chunks_fts(rowid, title, heading, text) VALUES(?, ?, ?, ?)", (chunk_id, *fts)
+            )
             added.append(chunk_id)
         return removed, added
 
     def chunks_of(self, note_id: int) -> list[sqlite3.Row]:
-        return self.conn.execute('SELECT * FROM chunks WHERE note_id = ? ORDER BY seq', (note_id,)).fetchall()
+        return self.conn.execute("SELECT * FROM chunks WHERE note_id = ? ORDER BY seq", (note_id,)).fetchall()
 
     def chunk_ids_of(self, note_ids: Sequence[int]) -> dict[int, list[int]]:
         """Each of these notes' chunk ids, in note order."""
         out: dict[int, list[int]] = {}
-        for r in rows_in(self.conn, "SELECT note_id, id FROM chunks WHERE note_id IN ({marks}) ORDER BY note_id, seq",
-                         note_ids):
+        for r in rows_in(
+            self.conn,
+            "SELECT note_id, id FROM chunks WHERE note_id IN ({marks}) ORDER BY note_id, seq",
+            note_ids,
+        ):
             out.setdefault(r[0], []).append(r[1])
         return out
 
@@ -343,18 +363,30 @@ class Store:
     def chunk_languages(self) -> list[str]:
         """The distinct languages of the passages. Asked again after every indexing batch, so it jumps
         from one language to the next on chunks_lang (a few lookups) instead of walking every row."""
-        return [r[0] for r in self.conn.execute(
-            "WITH RECURSIVE l(x) AS (SELECT MIN(lang) FROM chunks UNION ALL "
-            "SELECT (SELECT MIN(lang) FROM chunks WHERE lang > x) FROM l WHERE x IS NOT NULL) "
-            "SELECT x FROM l WHERE x IS NOT NULL")]
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "WITH RECURSIVE l(x) AS (SELECT MIN(lang) FROM chunks UNION ALL "
+                "SELECT (SELECT MIN(lang) FROM chunks WHERE lang > x) FROM l WHERE x IS NOT NULL) "
+                "SELECT x FROM l WHERE x IS NOT NULL"
+            )
+        ]
 
     # ---- status -------------------------------------------------------------------------------
 
     def note_statuses(self) -> list[dict[str, str]]:
         """Every note row's path, status, reason, warning and title, by path (index health)."""
         rows = self.conn.execute("SELECT path, status, reason, warning, title FROM notes ORDER BY path")
-        return [{"path": from_db(r["path"]), "status": r["status"], "reason": r["reason"], "warning": r["warning"],
-                 "title": r["title"]} for r in rows]
+        return [
+            {
+                "path": from_db(r["path"]),
+                "status": r["status"],
+                "reason": r["reason"],
+                "warning": r["warning"],
+                "title": r["title"],
+            }
+            for r in rows
+        ]
 
     def chunks_passing(self, tags: Sequence[str], paths: Sequence[str]) -> list[int]:
         """Ids of the chunks of notes with every one of these tags (or a sub-tag: "project" matches
@@ -362,8 +394,10 @@ class Store:
         where: list[str] = []
         params: list[str] = []
         for tag in tags:
-            where.append("EXISTS (SELECT 1 FROM json_each(n.tags) t WHERE lower(t.value) = ? "
-                         "OR lower(t.value) LIKE ? ESCAPE '\\')")
+            where.append(
+                "EXISTS (SELECT 1 FROM json_each(n.tags) t WHERE lower(t.value) = ? "
+                "OR lower(t.value) LIKE ? ESCAPE '\\')"
+            )
             params += [tag, like_escape(tag) + "/%"]
         for part in paths:
             where.append("(instr(lower(n.path), ?) > 0 OR instr(n.path, ?) > 0)")
@@ -385,8 +419,16 @@ class Store:
             rows = json.loads(self.get_meta("excluded", "[]"))
         except ValueError:
             return []
-        return [{"path": str(p), "status": "excluded", "reason": r if r.startswith("not ") else f"excluded by {r}",
-                 "warning": "", "title": ""} for p, r in rows]
+        return [
+            {
+                "path": str(p),
+                "status": "excluded",
+                "reason": r if r.startswith("not ") else f"excluded by {r}",
+                "warning": "",
+                "title": "",
+            }
+            for p, r in rows
+        ]
 
     def status_counts(self) -> dict[str, int]:
         return {r[0]: r[1] for r in self.conn.execute("SELECT status, COUNT(*) FROM notes GROUP BY status")}

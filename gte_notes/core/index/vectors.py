@@ -24,8 +24,15 @@ class Vectors:
     def missing(self, hashes: Iterable[str], model_id: str) -> set[str]:
         """Which of these text hashes have no vector of this model yet."""
         wanted = set(hashes)
-        have = {r[0] for r in rows_in(self.conn, "SELECT text_hash FROM vectors WHERE model_id = ? "
-                                                 "AND text_hash IN ({marks})", wanted, [model_id])}
+        have = {
+            r[0]
+            for r in rows_in(
+                self.conn,
+                "SELECT text_hash FROM vectors WHERE model_id = ? AND text_hash IN ({marks})",
+                wanted,
+                [model_id],
+            )
+        }
         return wanted - have
 
     def put(self, model_id: str, items: Iterable[tuple[str, np.ndarray]]) -> None:
@@ -36,32 +43,54 @@ class Vectors:
 
     def by_hash(self, model_id: str, hashes: Iterable[str]) -> dict[str, np.ndarray]:
         """The vectors of these text hashes that exist for this model."""
-        rows = rows_in(self.conn, "SELECT text_hash, vector FROM vectors WHERE model_id = ? "
-                                  "AND text_hash IN ({marks})", hashes, [model_id])
+        rows = rows_in(
+            self.conn,
+            "SELECT text_hash, vector FROM vectors WHERE model_id = ? AND text_hash IN ({marks})",
+            hashes,
+            [model_id],
+        )
         return {h: np.frombuffer(blob, dtype=np.float32) for h, blob in rows}
 
-    def of_chunks(self, model_id: str, dim: int, *, after_id: int = 0,
-                  chunk_ids: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def of_chunks(
+        self, model_id: str, dim: int, *, after_id: int = 0, chunk_ids: Sequence[int] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(chunk ids, float32 matrix) for chunks that have a vector of this model: those in
         `chunk_ids`, else every chunk after `after_id`, in id order."""
         if chunk_ids is not None:
-            return self._read_in(f"SELECT c.id, v.vector {_CHUNK_JOIN} WHERE c.id IN ({{marks}}) ORDER BY c.id",
-                                 model_id, chunk_ids, dim)
-        return self._read(self.conn.execute(f"SELECT c.id, v.vector {_CHUNK_JOIN} WHERE c.id > ? ORDER BY c.id",
-                                            [model_id, after_id]), dim)
+            return self._read_in(
+                f"SELECT c.id, v.vector {_CHUNK_JOIN} WHERE c.id IN ({{marks}}) ORDER BY c.id",
+                model_id,
+                chunk_ids,
+                dim,
+            )
+        return self._read(
+            self.conn.execute(
+                f"SELECT c.id, v.vector {_CHUNK_JOIN} WHERE c.id > ? ORDER BY c.id", [model_id, after_id]
+            ),
+            dim,
+        )
 
     def of_titles(self, model_id: str, dim: int, note_ids: Sequence[int]) -> dict[int, np.ndarray]:
         """Each of these notes' title vector, for those that have one of this model."""
         found, mat = self._read_in(
             "SELECT n.id, v.vector FROM notes n JOIN vectors v ON v.text_hash = n.title_hash "
-            "AND v.model_id = ? WHERE n.id IN ({marks})", model_id, note_ids, dim)
-        return dict(zip(found.tolist(), mat))
+            "AND v.model_id = ? WHERE n.id IN ({marks})",
+            model_id,
+            note_ids,
+            dim,
+        )
+        return dict(zip(found.tolist(), mat, strict=True))
 
     def all_titles(self, model_id: str, dim: int) -> tuple[np.ndarray, np.ndarray]:
         """(note ids, their title vectors) of every note with a title vector of this model."""
-        return self._read(self.conn.execute(
-            "SELECT n.id, v.vector FROM notes n JOIN vectors v ON v.text_hash = n.title_hash "
-            "AND v.model_id = ? ORDER BY n.id", [model_id]), dim)
+        return self._read(
+            self.conn.execute(
+                "SELECT n.id, v.vector FROM notes n JOIN vectors v ON v.text_hash = n.title_hash "
+                "AND v.model_id = ? ORDER BY n.id",
+                [model_id],
+            ),
+            dim,
+        )
 
     def chunk_ids(self, model_id: str) -> np.ndarray:
         """The ids of every chunk with a vector of this model, ascending."""
@@ -73,8 +102,10 @@ class Vectors:
 
     def chunk_slice(self, model_id: str, after_id: int, limit: int) -> list[sqlite3.Row]:
         """Up to `limit` (chunk id, vector blob) rows after `after_id`, in id order (rebuilds read in slices)."""
-        return self.conn.execute(f"SELECT c.id, v.vector {_CHUNK_JOIN} WHERE c.id > ? ORDER BY c.id LIMIT ?",
-                                 (model_id, after_id, limit)).fetchall()
+        return self.conn.execute(
+            f"SELECT c.id, v.vector {_CHUNK_JOIN} WHERE c.id > ? ORDER BY c.id LIMIT ?",
+            (model_id, after_id, limit),
+        ).fetchall()
 
     def count(self, model_id: str) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM vectors WHERE model_id = ?", (model_id,)).fetchone()[0]
@@ -95,7 +126,8 @@ class Vectors:
             "SELECT c.note_id FROM chunks c LEFT JOIN vectors v ON v.text_hash = c.text_hash AND v.model_id = ? "
             "WHERE v.text_hash IS NULL UNION SELECT n.id FROM notes n LEFT JOIN vectors v "
             "ON v.text_hash = n.title_hash AND v.model_id = ? WHERE n.title_hash != '' AND v.text_hash IS NULL",
-            (model_id, model_id))
+            (model_id, model_id),
+        )
         return sorted(r[0] for r in rows)
 
     def drop_model(self, model_id: str) -> int:
@@ -118,5 +150,7 @@ class Vectors:
         mat = np.frombuffer(bytes(buf), dtype=np.float32).reshape(len(ids), dim)
         return np.asarray(ids, dtype=np.int64), mat
 
-    def _read_in(self, sql: str, model_id: str, ids: Sequence[int], dim: int) -> tuple[np.ndarray, np.ndarray]:
+    def _read_in(
+        self, sql: str, model_id: str, ids: Sequence[int], dim: int
+    ) -> tuple[np.ndarray, np.ndarray]:
         return self._read(rows_in(self.conn, sql, ids, [model_id]), dim)

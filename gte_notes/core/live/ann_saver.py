@@ -26,8 +26,15 @@ class AnnSaver:
     def due_at(self) -> float:
         return self.last + self.interval()
 
-    def save(self, ann: AnnIndex | None, store: Store | None, *, problem: Callable[[str], None],
-             bug: Callable[[str, BaseException], None], force: bool = False) -> None:
+    def save(
+        self,
+        ann: AnnIndex | None,
+        store: Store | None,
+        *,
+        problem: Callable[[str], None],
+        bug: Callable[[str, BaseException], None],
+        force: bool = False,
+    ) -> None:
         if ann is None or store is None or not ann.dirty:
             return
         now = time.monotonic()
@@ -38,8 +45,10 @@ class AnnSaver:
         except KnownError as err:  # a full disk: says itself what was kept and what to do
             problem(str(err))
         except OSError as err:
-            problem(f"Could not save the search index ({err}); it will be rebuilt from the database on the "
-                    "next start.")
+            problem(
+                f"Could not save the search index ({err}); it will be rebuilt from the database on the "
+                "next start."
+            )
         except Exception as err:  # noqa: BLE001 - a bug, reported; the next start rebuilds the ANN if need be
             bug("Could not save the search index", err)
         self.last = time.monotonic()

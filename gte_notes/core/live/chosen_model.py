@@ -13,7 +13,9 @@ from gte_notes.core.files.config import Settings
 
 GENERIC_FOLDER_NAMES = {"model", "models", "snapshot", "snapshots", "main", "weights"}
 # The engine's state while a model change runs (the status bar reads it back with `read_change_state`).
-_CHANGE_STATE = re.compile(r"re-embedding for (?P<name>.+): (?:(?P<done>\d+)/(?P<total>\d+)|loading the model)$")
+_CHANGE_STATE = re.compile(
+    r"re-embedding for (?P<name>.+): (?:(?P<done>\d+)/(?P<total>\d+)|loading the model)$"
+)
 
 
 def is_folder_name(model: str) -> bool:
@@ -22,7 +24,7 @@ def is_folder_name(model: str) -> bool:
 
 
 def change_state(name: str, done: int | None = None, total: int = 0) -> str:
-    """"re-embedding for NAME: n/N", or "…: loading the model" before the new model is loaded (done None)."""
+    """ "re-embedding for NAME: n/N", or "…: loading the model" before the new model is loaded (done None)."""
     return f"re-embedding for {name}: " + ("loading the model" if done is None else f"{done}/{total}")
 
 
@@ -45,9 +47,15 @@ class ModelChoice:
     passage_tokens: int = 0
 
     @classmethod
-    def of_settings(cls, settings: Settings, model: str | None = None, precision: str | None = None) -> ModelChoice:
-        return cls(settings.model_name(model), precision or settings.precision, settings.dims,
-                   settings.passage_tokens)
+    def of_settings(
+        cls, settings: Settings, model: str | None = None, precision: str | None = None
+    ) -> ModelChoice:
+        return cls(
+            settings.model_name(model),
+            precision or settings.precision,
+            settings.dims,
+            settings.passage_tokens,
+        )
 
     @property
     def label(self) -> str:
@@ -67,7 +75,9 @@ class ModelChoice:
         """None for an index that recorded none (made before choices were recorded) or a damaged value."""
         try:
             data = json.loads(text)
-            return cls(str(data["name"]), str(data["precision"]), int(data["dims"]), int(data["passage_tokens"]))
+            return cls(
+                str(data["name"]), str(data["precision"]), int(data["dims"]), int(data["passage_tokens"])
+            )
         except (ValueError, TypeError, KeyError):
             return None
 

@@ -19,8 +19,12 @@ MAX_WAIT_S = 5.0
 class Debouncer:
     """A set of dirty paths that is ready `quiet` s after the last add, or `max_wait` s after the first."""
 
-    def __init__(self, quiet: float = QUIET_S, max_wait: float = MAX_WAIT_S,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        quiet: float = QUIET_S,
+        max_wait: float = MAX_WAIT_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.quiet = quiet
         self.max_wait = max_wait
         self._clock = clock

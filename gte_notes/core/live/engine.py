@@ -51,10 +51,20 @@ class Engine:
     """See the module docstring. The writer's tunables (`engine.writer.poll_interval`, retry and save
     intervals) may be changed before `start`."""
 
-    def __init__(self, folder: str | Path, *, home: str | Path | None = None, settings: Settings | None = None,
-                 embedder: object | None = None, embedder_factory: Callable[[], object] | None = None,
-                 listener: EngineListener | None = None, watch: bool = True, choice: ModelChoice | None = None,
-                 open_model: Callable[[ModelChoice], object] | None = None, follow: bool = False) -> None:
+    def __init__(
+        self,
+        folder: str | Path,
+        *,
+        home: str | Path | None = None,
+        settings: Settings | None = None,
+        embedder: object | None = None,
+        embedder_factory: Callable[[], object] | None = None,
+        listener: EngineListener | None = None,
+        watch: bool = True,
+        choice: ModelChoice | None = None,
+        open_model: Callable[[ModelChoice], object] | None = None,
+        follow: bool = False,
+    ) -> None:
         """`choice`: what the model is, as the user chose it (from the settings when neither `embedder`
         nor `embedder_factory` is given); with it the index remembers the choice it was built with and
         a change of choice keeps the old model answering until the new one's vectors are complete
@@ -63,15 +73,26 @@ class Engine:
         what that process commits and takes over as the writer when it leaves (follower.py)."""
         self.settings = settings or Settings()
         flt = self.settings.note_filter()
-        self.ws = Workspace(folder, home=home, flt=flt, max_bytes=int(self.settings.max_file_mb * 1024 * 1024))
+        self.ws = Workspace(
+            folder, home=home, flt=flt, max_bytes=int(self.settings.max_file_mb * 1024 * 1024)
+        )
         self.listener = listener or EngineListener()
         self.queue = WorkQueue(rescan_s=self.settings.rescan_minutes * 60)
         self.caches = IndexCaches()
         if choice is None and embedder is None and embedder_factory is None:
             choice = ModelChoice.of_settings(self.settings)
-        self.writer = IndexWriter(self.ws, self.queue, self.caches, self.listener, watch=watch,
-                                  embedder=embedder, factory=embedder_factory or self._open_chosen,
-                                  target=choice, open_model=open_model or self._open_choice, follow=follow)
+        self.writer = IndexWriter(
+            self.ws,
+            self.queue,
+            self.caches,
+            self.listener,
+            watch=watch,
+            embedder=embedder,
+            factory=embedder_factory or self._open_chosen,
+            target=choice,
+            open_model=open_model or self._open_choice,
+            follow=follow,
+        )
         self.readers = Readers(self.ws, self.caches)
         self.writer.first_read = self.readers.served
 
@@ -81,8 +102,14 @@ class Engine:
     def _open_choice(self, choice: ModelChoice) -> object:
         from gte_notes.core.live.model_choice import consent_of, open_chosen
 
-        return open_chosen(choice.name, choice.precision, self.ws.home, dims=choice.dims,
-                           passage_tokens=choice.passage_tokens, consent=consent_of(self.settings))
+        return open_chosen(
+            choice.name,
+            choice.precision,
+            self.ws.home,
+            dims=choice.dims,
+            passage_tokens=choice.passage_tokens,
+            consent=consent_of(self.settings),
+        )
 
     # ---- life cycle ---------------------------------------------------------------------------
 
@@ -163,9 +190,15 @@ class Engine:
         data = self._read_status()
         busy = w.progress is not None and w.busy
         data.update(
-            state=w.state, ready=self.ready, paused=w.paused, indexing=w.busy,
-            queue=self.queue.pending(), batches=w.batches, problem=w.problem,
-            folder_missing=w.folder_problem, model_note=w.model_note,
+            state=w.state,
+            ready=self.ready,
+            paused=w.paused,
+            indexing=w.busy,
+            queue=self.queue.pending(),
+            batches=w.batches,
+            problem=w.problem,
+            folder_missing=w.folder_problem,
+            model_note=w.model_note,
             watching=w.watcher.mode if w.watcher is not None else "off",
             ann_event=w.ann.last_event if w.ann is not None else "",
             progress=w.progress.__dict__ if busy and w.progress is not None else None,
@@ -180,8 +213,15 @@ class Engine:
             with self.readers.reading() as reader:
                 return folder_status(self.ws, reader.store)
         except (StoreError, ReadsClosed):  # no database yet, or stopped: the counts are unknown
-            return {"folder": str(self.ws.folder), "index_dir": str(self.ws.dir), "counts": {}, "files": [],
-                    "files_total": 0, "chunks": 0, "vectors": 0}
+            return {
+                "folder": str(self.ws.folder),
+                "index_dir": str(self.ws.dir),
+                "counts": {},
+                "files": [],
+                "files_total": 0,
+                "chunks": 0,
+                "vectors": 0,
+            }
 
     # ---- reads (any thread) -------------------------------------------------------------------
 
@@ -200,7 +240,9 @@ class Engine:
             with self.readers.reading() as reader:
                 pair = w.pair  # the ANN and the model in one read: a model change swaps both at once
                 if w.loaded and pair is not None:
-                    with contextlib.suppress(QueryNeedsModel):  # a long query while only the saved encoder is loaded
+                    with contextlib.suppress(
+                        QueryNeedsModel
+                    ):  # a long query while only the saved encoder is loaded
                         return reader.searcher(*pair).search(query, limit), "hybrid"
                 if w.stopping:
                     return [], ""

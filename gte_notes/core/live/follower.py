@@ -107,7 +107,9 @@ class Follower:
         changed += [path for path in self._notes if path not in notes]
         self._notes = notes
         if changed:
-            w.emit_files([(p, notes[p][0], notes[p][1]) if p in notes else (p, "removed", "") for p in changed])
+            w.emit_files(
+                [(p, notes[p][0], notes[p][1]) if p in notes else (p, "removed", "") for p in changed]
+            )
             w.emit_indexed(changed)
 
     def _take_over(self) -> None:

@@ -77,8 +77,16 @@ class KeywordReader:
         store: Store | None = None
         try:
             store = Store(self.w.ws.db_path, check=False)  # the writer checked the file when it opened it
-            stats = keyword_pass(self.w.ws.folder, store, self.tokenizer, self.w.ws.filter, self.w.ws.max_bytes,
-                                 progress=self._progress, committed=self._committed, stop=self._stopping)
+            stats = keyword_pass(
+                self.w.ws.folder,
+                store,
+                self.tokenizer,
+                self.w.ws.filter,
+                self.w.ws.max_bytes,
+                progress=self._progress,
+                committed=self._committed,
+                stop=self._stopping,
+            )
             self.written = stats.written
         except Exception as err:  # noqa: BLE001 - the pass is a head start: the writer's reconcile does it all
             log.warning("the keyword pass stopped: %r", err)

@@ -50,7 +50,12 @@ class ModelChanger:
         sw = self.switch
         if sw is None:
             return None
-        return {"model": sw.choice.name, "done": sw.done, "total": sw.total, "loaded": sw.embedder is not None}
+        return {
+            "model": sw.choice.name,
+            "done": sw.done,
+            "total": sw.total,
+            "loaded": sw.embedder is not None,
+        }
 
     # ---- the writer's thread --------------------------------------------------------------------
 
@@ -64,8 +69,10 @@ class ModelChanger:
         except KnownError as err:
             if factory is chosen:
                 raise
-            self.w.emit_notice(f"The model this index was built with could not be opened ({err}); notes are "
-                               "embedded again for the model chosen now.")
+            self.w.emit_notice(
+                f"The model this index was built with could not be opened ({err}); notes are "
+                "embedded again for the model chosen now."
+            )
             return load_model(None, self.fall_back(chosen), self.w.caches)
 
     def serving_factory(self, target_factory: Callable[[], Any]) -> Callable[[], Any]:
@@ -74,8 +81,13 @@ class ModelChanger:
         store = self.w.store
         recorded = ModelChoice.from_json(store.get_meta("model_choice"))
         self.serving = self.target
-        if self.target is None or recorded is None or recorded == self.target or self.open_model is None \
-                or not store.vectors.count(store.get_meta("model_id")):
+        if (
+            self.target is None
+            or recorded is None
+            or recorded == self.target
+            or self.open_model is None
+            or not store.vectors.count(store.get_meta("model_id"))
+        ):
             return target_factory
         from gte_notes.core.live.model_switch import ModelSwitch
 
@@ -96,8 +108,10 @@ class ModelChanger:
         if cancel and self.switch is not None:
             what = change_described(self.switch.choice, self.serving)
             self._abandon()
-            self.w.emit_notice(f"{what} cancelled: search keeps using {self._serving_name()} as before; "
-                               "the vectors made for the change were discarded.")
+            self.w.emit_notice(
+                f"{what} cancelled: search keeps using {self._serving_name()} as before; "
+                "the vectors made for the change were discarded."
+            )
         if asked is None:
             return
         choice, factory = asked
@@ -128,7 +142,9 @@ class ModelChanger:
             return  # paused or stopping: the batch is embedded again later
         except KnownError as err:  # the next model cannot be loaded: keep serving this one
             self._abandon()
-            self.w.report_known(f"Could not change the model: {err} Search keeps using {self._serving_name()}.")
+            self.w.report_known(
+                f"Could not change the model: {err} Search keeps using {self._serving_name()}."
+            )
             return
         except Exception as err:  # noqa: BLE001 - a bug costs the change, never the serving model
             self._abandon()
@@ -174,8 +190,9 @@ class ModelChanger:
         self.w.serve(new, ann, indexer)
         self.serving, self.switch, self._drop_old = sw.choice, None, True
         self.w.queue.request_full("the model changed")
-        made = f"{sw.embedded:,} passages embedded for it" + (f", {sw.cut_count:,} vectors cut to its size"
-                                                               if sw.cut_count else "")
+        made = f"{sw.embedded:,} passages embedded for it" + (
+            f", {sw.cut_count:,} vectors cut to its size" if sw.cut_count else ""
+        )
         self.w.emit_notice(f"Search now uses {sw.choice.label} ({made}).")
 
     def _abandon(self) -> None:
@@ -198,7 +215,9 @@ def change_described(target: ModelChoice, serving: ModelChoice | None) -> str:
         return f"The change to {target.label}"
     parts = []
     if target.passage_tokens != serving.passage_tokens:
-        parts.append(f"passages of {target.passage_tokens} tokens" if target.passage_tokens else "default passages")
+        parts.append(
+            f"passages of {target.passage_tokens} tokens" if target.passage_tokens else "default passages"
+        )
     if target.dims != serving.dims:
         parts.append(f"vectors of {target.dims} dimensions" if target.dims else "full-size vectors")
     if target.precision != serving.precision:

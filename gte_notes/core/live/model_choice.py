@@ -30,13 +30,23 @@ def remember_consent(settings: Settings, name: str, path: Path) -> bool:
 
 def check_passage_tokens(n: int) -> int:
     if n and n < MIN_PASSAGE_TOKENS:
-        raise KnownError(f"--passage-tokens {n} is too small: passages need at least {MIN_PASSAGE_TOKENS} "
-                         f"tokens (0 for the default, {DEFAULT_TARGET_TOKENS}). Nothing was changed.")
+        raise KnownError(
+            f"--passage-tokens {n} is too small: passages need at least {MIN_PASSAGE_TOKENS} "
+            f"tokens (0 for the default, {DEFAULT_TARGET_TOKENS}). Nothing was changed."
+        )
     return n
 
 
-def open_chosen(name: str, precision: str, data_dir: Path, *, dims: int = 0, passage_tokens: int = 0,
-                consent: CodeConsent | None = None, quick: bool = True) -> Any:
+def open_chosen(
+    name: str,
+    precision: str,
+    data_dir: Path,
+    *,
+    dims: int = 0,
+    passage_tokens: int = 0,
+    consent: CodeConsent | None = None,
+    quick: bool = True,
+) -> Any:
     """The embedder for `name` with the chosen vector size and passage size.
 
     quick=True: the app's fast start (a saved query encoder; notes embedded by the full model in a
@@ -59,8 +69,15 @@ def open_chosen(name: str, precision: str, data_dir: Path, *, dims: int = 0, pas
     return embedder
 
 
-def open_for_settings(settings: Settings, data_dir: Path, *, model: str | None = None,
-                      precision: str | None = None) -> Any:
+def open_for_settings(
+    settings: Settings, data_dir: Path, *, model: str | None = None, precision: str | None = None
+) -> Any:
     """The app's model (engine and GUI): as the settings choose it, with their remembered consents."""
-    return open_chosen(settings.model_name(model), precision or settings.precision, data_dir,
-                       dims=settings.dims, passage_tokens=settings.passage_tokens, consent=consent_of(settings))
+    return open_chosen(
+        settings.model_name(model),
+        precision or settings.precision,
+        data_dir,
+        dims=settings.dims,
+        passage_tokens=settings.passage_tokens,
+        consent=consent_of(settings),
+    )

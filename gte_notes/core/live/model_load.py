@@ -27,7 +27,9 @@ def _load(embedder: Any, factory: Callable[[], Any], caches: IndexCaches) -> tup
     prepare = getattr(embedder, "prepare_queries", None)
     if prepare is not None:
         prepare()  # searches typed from now on take the fast path
-    caches.dense_scale(embedder.model_id, embedder.encode_query)  # measured here: the first search does not wait
+    caches.dense_scale(
+        embedder.model_id, embedder.encode_query
+    )  # measured here: the first search does not wait
     return embedder, time.perf_counter() - mark
 
 

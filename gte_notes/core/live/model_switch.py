@@ -106,16 +106,20 @@ class ModelSwitch:
             have = store.vectors.by_hash(self.cut[0], texts)
             if have:
                 with store.transaction():
-                    store.vectors.put(self.embedder.model_id,
-                                      zip(have, truncate(np.stack(list(have.values())), self.cut[1])))
+                    store.vectors.put(
+                        self.embedder.model_id,
+                        zip(have, truncate(np.stack(list(have.values())), self.cut[1]), strict=True),
+                    )
                 texts = {h: t for h, t in texts.items() if h not in have}
                 self.cut_count += len(have)
         if texts:
             hashes = list(texts)
             # Cancelled: nothing of this batch is kept, `done` stays, and the batch is embedded again later.
-            matrix = self.embedder.encode([texts[h] for h in hashes], [tokens[h] for h in hashes], cancel=cancel)
+            matrix = self.embedder.encode(
+                [texts[h] for h in hashes], [tokens[h] for h in hashes], cancel=cancel
+            )
             with store.transaction():
-                store.vectors.put(self.embedder.model_id, zip(hashes, matrix))
+                store.vectors.put(self.embedder.model_id, zip(hashes, matrix, strict=True))
             self.embedded += len(hashes)
         self.done = end
 

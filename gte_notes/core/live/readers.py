@@ -64,7 +64,11 @@ class Reader:
     def related(self, ann: AnnIndex, embedder: Any) -> Related:
         """Kept while the ANN and the model stay the same: it keeps every note's title vector per
         index generation (related.py)."""
-        if self._related is None or self._related.ann is not ann or self._related.model_id != embedder.model_id:
+        if (
+            self._related is None
+            or self._related.ann is not ann
+            or self._related.model_id != embedder.model_id
+        ):
             self._related = Workspace.related(self.store, ann, embedder, self.caches)
         return self._related
 
@@ -98,7 +102,9 @@ class Readers:
         try:
             if reader is None:
                 # Opened outside the gate (it may take a while); `close` waits for it as for any read.
-                reader = Reader(Store(self.ws.db_path, create=False, check=False), self.caches)  # checked at start
+                reader = Reader(
+                    Store(self.ws.db_path, create=False, check=False), self.caches
+                )  # checked at start
                 self._local.reader = reader
                 with self._gate:
                     self._all.append(reader)

@@ -46,8 +46,14 @@ POLL_INTERVAL_S = 5.0
 # Opened / closed-without-writing are left out on purpose: the indexer's own reads would produce them
 # and re-trigger it forever. Directory "modified" events only repeat what the children's events say.
 EVENTS: list[type[FileSystemEvent]] = [
-    FileCreatedEvent, FileModifiedEvent, FileClosedEvent, FileDeletedEvent, FileMovedEvent,
-    DirCreatedEvent, DirDeletedEvent, DirMovedEvent,
+    FileCreatedEvent,
+    FileModifiedEvent,
+    FileClosedEvent,
+    FileDeletedEvent,
+    FileMovedEvent,
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirMovedEvent,
 ]
 # watchdog recovers from a kernel queue overflow by itself but only logs that events were dropped.
 _LOST_EVENT_LOGGERS = ("watchdog.observers.inotify_c", "watchdog.observers.inotify")
@@ -69,8 +75,13 @@ def limit_notice(err: OSError, interval: float) -> str:
 
 
 class _Handler(FileSystemEventHandler):
-    def __init__(self, root: str, flt: NoteFilter, on_paths: Callable[[list[str]], None],
-                 on_lost: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        root: str,
+        flt: NoteFilter,
+        on_paths: Callable[[list[str]], None],
+        on_lost: Callable[[str], None],
+    ) -> None:
         self.root = root
         self.filter = flt
         self.on_paths = on_paths
@@ -98,7 +109,7 @@ class _Handler(FileSystemEventHandler):
                 continue
             if not path.startswith(self.root + os.sep):
                 continue  # the far end of a move out of the folder
-            rel = path[len(self.root) + 1:].replace(os.sep, "/")
+            rel = path[len(self.root) + 1 :].replace(os.sep, "/")
             if self.filter.vault is not None and is_rule_file(rel):
                 # An edited .gitignore or Obsidian setting may change which files are notes anywhere.
                 self.on_lost("the folder's ignore rules changed")
@@ -129,9 +140,17 @@ class FolderWatcher:
     """Watches one folder recursively; `mode` is "inotify" (or the platform's native API), "polling"
     or "off". Symlinks are never followed, so a link loop cannot make it walk forever."""
 
-    def __init__(self, root: Path, flt: NoteFilter, *, on_paths: Callable[[list[str]], None],
-                 on_lost: Callable[[str], None], on_notice: Callable[[str], None],
-                 poll_interval: float = POLL_INTERVAL_S, force_polling: bool = False) -> None:
+    def __init__(
+        self,
+        root: Path,
+        flt: NoteFilter,
+        *,
+        on_paths: Callable[[list[str]], None],
+        on_lost: Callable[[str], None],
+        on_notice: Callable[[str], None],
+        poll_interval: float = POLL_INTERVAL_S,
+        force_polling: bool = False,
+    ) -> None:
         self.root = Path(root)
         self.poll_interval = poll_interval
         self.force_polling = force_polling
@@ -162,11 +181,14 @@ class FolderWatcher:
                     elif not self.root.is_dir():
                         raise
                     else:
-                        self._on_notice(f"Cannot watch {self.root} for changes ({err}); checking it every "
-                                        f"{self.poll_interval:g} s instead.")
+                        self._on_notice(
+                            f"Cannot watch {self.root} for changes ({err}); checking it every "
+                            f"{self.poll_interval:g} s instead."
+                        )
             # lstat, not stat: a directory symlink is then not a directory and is never walked into.
-            self._observer = self._start(PollingObserverVFS(os.lstat, os.scandir,
-                                                            polling_interval=self.poll_interval))
+            self._observer = self._start(
+                PollingObserverVFS(os.lstat, os.scandir, polling_interval=self.poll_interval)
+            )
             self.mode = "polling"
 
     def _start(self, observer: BaseObserver) -> BaseObserver:

@@ -39,8 +39,14 @@ def collapse(paths: Iterable[str]) -> frozenset[str]:
 class WorkQueue:
     """Thread-safe; `wake` is set whenever something is added, so the worker can sleep until then."""
 
-    def __init__(self, *, quiet: float = QUIET_S, max_wait: float = MAX_WAIT_S, rescan_s: float = 0.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        *,
+        quiet: float = QUIET_S,
+        max_wait: float = MAX_WAIT_S,
+        rescan_s: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.dirty = Debouncer(quiet, max_wait, clock)
         self.rescan_s = rescan_s  # <= 0: no periodic rescan
         self.wake = threading.Event()

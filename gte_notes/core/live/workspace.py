@@ -23,8 +23,15 @@ class Workspace:
     """Opens the parts of one folder's index. The writer (index, watch, GUI) takes the lock;
     readers (search, related, status from another process) do not need it."""
 
-    def __init__(self, folder: str | Path, *, home: str | Path | None = None,
-                 flt: NoteFilter | None = None, max_bytes: int = 10 * 1024 * 1024, check: bool = True) -> None:
+    def __init__(
+        self,
+        folder: str | Path,
+        *,
+        home: str | Path | None = None,
+        flt: NoteFilter | None = None,
+        max_bytes: int = 10 * 1024 * 1024,
+        check: bool = True,
+    ) -> None:
         # check=False: a reader answering from the index of a folder that is missing (an unmounted drive)
         self.folder = check_folder(Path(folder)) if check else Path(folder).expanduser().resolve()
         self.home = data_home(home)
@@ -54,8 +61,9 @@ class Workspace:
         return Indexer(self.folder, store, ann, embedder, self.filter, self.max_bytes)
 
     @staticmethod
-    def searcher(store: Store, ann: AnnIndex, embedder: EmbedderLike, caches: IndexCaches | None = None,
-                 **options: Any) -> Searcher:
+    def searcher(
+        store: Store, ann: AnnIndex, embedder: EmbedderLike, caches: IndexCaches | None = None, **options: Any
+    ) -> Searcher:
         """The app's searcher for this embedder: its cosine scale and its dictionary of real words
         (spelling) filled in; `caches` are the index's (shared by its readers, fresh if None); `options`
         go to Searcher as they are."""
@@ -67,5 +75,7 @@ class Workspace:
         return Searcher(store, ann, embedder.encode_query, caches=caches, **options)  # type: ignore[attr-defined]
 
     @staticmethod
-    def related(store: Store, ann: AnnIndex, embedder: EmbedderLike, caches: IndexCaches | None = None) -> Related:
+    def related(
+        store: Store, ann: AnnIndex, embedder: EmbedderLike, caches: IndexCaches | None = None
+    ) -> Related:
         return Related(store, ann, embedder.model_id, embedder.dim, caches=caches)

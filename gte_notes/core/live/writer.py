@@ -57,9 +57,20 @@ class IndexWriter:
     """The indexing thread of one folder. `ann` and `embedder` are None until the model is loaded;
     from then on readers may use both (the ANN serialises its own calls)."""
 
-    def __init__(self, ws: Workspace, queue: WorkQueue, caches: IndexCaches, listener: Any, *, watch: bool,
-                 embedder: object | None, factory: Callable[[], object], target: ModelChoice | None = None,
-                 open_model: OpenModel | None = None, follow: bool = False) -> None:
+    def __init__(
+        self,
+        ws: Workspace,
+        queue: WorkQueue,
+        caches: IndexCaches,
+        listener: Any,
+        *,
+        watch: bool,
+        embedder: object | None,
+        factory: Callable[[], object],
+        target: ModelChoice | None = None,
+        open_model: OpenModel | None = None,
+        follow: bool = False,
+    ) -> None:
         self.ws = ws
         self._told: set[str] = set()
         self.follow = follow  # another process writing this index: read along and take over when it leaves
@@ -83,7 +94,9 @@ class IndexWriter:
         self.changer = ModelChanger(self, target, open_model)
         self.first_read: threading.Event | None = None  # the engine's readers set it after their first read
         self.store: Store | None = None  # the write connection, used on the writer's thread only
-        self.follower: Follower | None = None  # while another process writes (follower.py); store is read-only
+        self.follower: Follower | None = (
+            None  # while another process writes (follower.py); store is read-only
+        )
         self.thread: threading.Thread | None = None
         self.watcher: FolderWatcher | None = None
         self.paused = False
@@ -117,8 +130,9 @@ class IndexWriter:
             self.open_for_writing()
         self.busy = True
         self.queue.request_full("start-up")
-        self.thread = threading.Thread(target=self._run, name=f"gte-notes indexer {self.ws.folder.name}",
-                                       daemon=True)
+        self.thread = threading.Thread(
+            target=self._run, name=f"gte-notes indexer {self.ws.folder.name}", daemon=True
+        )
         self.thread.start()
 
     def stop(self, timeout: float) -> bool:
@@ -145,8 +159,11 @@ class IndexWriter:
             return self._idle.wait_for(self._is_idle, timeout)
 
     def _is_idle(self) -> bool:
-        return self._dead or self.thread is None or (
-            not self.busy and (self.paused or self.follower is not None or not self.queue.pending()))
+        return (
+            self._dead
+            or self.thread is None
+            or (not self.busy and (self.paused or self.follower is not None or not self.queue.pending()))
+        )
 
     def set_paused(self, paused: bool) -> None:
         self.paused = paused
@@ -195,7 +212,9 @@ class IndexWriter:
             return False
         assert self.store is not None
         # Where the wait before meaning search goes (tests/bench/startup.py prints it).
-        self.load_times = dict(getattr(embedder, "load_times", {}) or {"model": time.perf_counter() - started})
+        self.load_times = dict(
+            getattr(embedder, "load_times", {}) or {"model": time.perf_counter() - started}
+        )
         self.load_times["query graph"] = graph_s
         mark = time.perf_counter()
         ann = self.ws.open_ann(self.store, embedder, rebuild=self.follower is None)  # type: ignore[arg-type]
@@ -251,9 +270,12 @@ class IndexWriter:
         self.batches += 1
         self._told = set()  # notes whose batches were already announced during this reconcile
         try:
-            stats = self._indexer.reconcile(None if job.full else sorted(job.paths or ()),
-                                            progress=self.report_progress, cancel=self.cancelled,
-                                            committed=self.emit_indexed)
+            stats = self._indexer.reconcile(
+                None if job.full else sorted(job.paths or ()),
+                progress=self.report_progress,
+                cancel=self.cancelled,
+                committed=self.emit_indexed,
+            )
         except FolderError as err:
             self._folder_unreachable(str(err))
         except KnownError as err:
@@ -277,7 +299,9 @@ class IndexWriter:
             was_folder = self.folder_problem
             self.problem, self.folder_problem = "", False
             if was_folder:
-                self._emit("on_notice", f"The notes folder {self.ws.folder} is back; the index is live again.")
+                self._emit(
+                    "on_notice", f"The notes folder {self.ws.folder} is back; the index is live again."
+                )
                 self._next_health = 0.0  # re-watch it now if the watch was lost with it
         if stats.changed:
             self._emit("on_files", list(stats.changed))
@@ -322,10 +346,15 @@ class IndexWriter:
 
         if self.watcher is not None:
             self.watcher.stop()
-        self.watcher = FolderWatcher(self.ws.folder, self.ws.filter, on_paths=self.queue.add_dirty,
-                                      on_lost=self.queue.request_full,  # watchdog's thread only queues a rescan
-                                      on_notice=lambda text: self._emit("on_notice", text),
-                                      poll_interval=self.poll_interval, force_polling=self.force_polling)
+        self.watcher = FolderWatcher(
+            self.ws.folder,
+            self.ws.filter,
+            on_paths=self.queue.add_dirty,
+            on_lost=self.queue.request_full,  # watchdog's thread only queues a rescan
+            on_notice=lambda text: self._emit("on_notice", text),
+            poll_interval=self.poll_interval,
+            force_polling=self.force_polling,
+        )
         try:
             self.watcher.start()
         except OSError as err:
@@ -352,8 +381,11 @@ class IndexWriter:
         if not self.watch or self._stop.is_set():
             return
         if watcher is None or identity != watcher.identity or not watcher.alive:
-            why = "the file watcher stopped" if watcher is not None and identity == watcher.identity \
+            why = (
+                "the file watcher stopped"
+                if watcher is not None and identity == watcher.identity
                 else "the notes folder is back or was replaced"
+            )
             if watcher is not None and watcher.identity is not None:
                 self._emit("on_notice", f"Watching {self.ws.folder} again ({why}); rescanning the folder.")
             self.start_watcher()
@@ -367,8 +399,11 @@ class IndexWriter:
         self.problem = message
         self.set_state(f"error: {message}")
         if first:
-            self._emit("on_notice", f"{message} Searching the existing index still works; gte-notes looks "
-                                    f"again every {self.folder_retry_s:g} s.")
+            self._emit(
+                "on_notice",
+                f"{message} Searching the existing index still works; gte-notes looks "
+                f"again every {self.folder_retry_s:g} s.",
+            )
         self.queue.retry_later(Job(None, "the notes folder was unreachable"), self.folder_retry_s)
 
     def report_known(self, message: str) -> None:
@@ -419,8 +454,13 @@ class IndexWriter:
     def _save_ann(self, force: bool = False) -> None:
         if self.follower is not None:
             return  # a reader never saves over the ANN file the other writer keeps
-        self.saver.save(self.ann, self.store, problem=lambda text: self._emit("on_error", text, False, ""),
-                        bug=self.report_bug, force=force)
+        self.saver.save(
+            self.ann,
+            self.store,
+            problem=lambda text: self._emit("on_error", text, False, ""),
+            bug=self.report_bug,
+            force=force,
+        )
 
     def _shutdown(self) -> None:
         stop_notes_process(self.embedder)  # a model that finished loading after stop() was asked

@@ -132,7 +132,9 @@ def truncation_warning(chunks: list[Chunk], title_tokens: int, max_tokens: int) 
     if cut:
         parts.append(f"{cut} passage{'s' if cut > 1 else ''} cut to the model's {max_tokens}-token limit")
     if title_tokens > max_tokens:
-        parts.append(f"its path is longer than the model's {max_tokens}-token limit and was cut for related notes")
+        parts.append(
+            f"its path is longer than the model's {max_tokens}-token limit and was cut for related notes"
+        )
     return "; ".join(parts)
 
 
@@ -150,8 +152,9 @@ def embeddable(text: str) -> str:
     return _BLANKS.sub("\n\n", _HTML.sub("", text)).strip()
 
 
-def _join_thin(text: str, spans: list[_Span], tokens: TokenSpans, context: _Context,
-               tokenizer: Tokenizer) -> list[_Span]:
+def _join_thin(
+    text: str, spans: list[_Span], tokens: TokenSpans, context: _Context, tokenizer: Tokenizer
+) -> list[_Span]:
     """Spans with (nearly) no readable text join a neighbour that has some, when both fit the model.
 
     A thin span costs the model only what is embedded of it (its markup is not), so an embed whose
@@ -171,7 +174,7 @@ def _join_thin(text: str, spans: list[_Span], tokens: TokenSpans, context: _Cont
     out: list[_Span] = []
     out_cost: list[int] = []
     pending: tuple[_Span, int] | None = None  # a thin span waiting for the next one, and its cost
-    for span, is_thin in zip(spans, thin):
+    for span, is_thin in zip(spans, thin, strict=True):
         n = cost(span, is_thin)
         if pending is not None:
             first, first_cost = pending
@@ -369,8 +372,12 @@ def _finish(
         # whenever possible. Measuring every chunk again would double the tokenizing cost, so only
         # chunks near the limit, with an edge inside a word, or from a note with blobs are measured.
         # Markup dropped from the embedded text: its size no longer adds up from the note's tokens either.
-        if (tokens.inexact or n_tokens > max_tokens - margin or _inside_word(text, span.start, span.end)
-                or readable != body):
+        if (
+            tokens.inexact
+            or n_tokens > max_tokens - margin
+            or _inside_word(text, span.start, span.end)
+            or readable != body
+        ):
             n_tokens = len(tokenizer.token_offsets(embed_text)) + SPECIAL_TOKENS
         if n_tokens > max_tokens:
             # Tokenizers do not always add up across a seam; measured over, so cut this span again,

@@ -63,9 +63,13 @@ def _hits(text: str | list[str]) -> tuple[dict[str, int], int]:
 def _best(counts: dict[str, int], latin_words: int) -> str:
     best = max(_CANDIDATES, key=lambda lang: counts[lang])  # the first on a tie
     if counts[best] == 0 or counts[best] < _UNKNOWN_MAX_RATE * latin_words:
-        foreign = latin_words >= _UNKNOWN_MIN_WORDS and counts["accented"] >= _UNKNOWN_MIN_ACCENTED * latin_words
+        foreign = (
+            latin_words >= _UNKNOWN_MIN_WORDS and counts["accented"] >= _UNKNOWN_MIN_ACCENTED * latin_words
+        )
         return "" if foreign else DEFAULT_LANGUAGE
-    if best != DEFAULT_LANGUAGE and (counts[best] < _OTHER_MIN_HITS or counts[best] < 2 * counts[DEFAULT_LANGUAGE]):
+    if best != DEFAULT_LANGUAGE and (
+        counts[best] < _OTHER_MIN_HITS or counts[best] < 2 * counts[DEFAULT_LANGUAGE]
+    ):
         return DEFAULT_LANGUAGE
     return best
 

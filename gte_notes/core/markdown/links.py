@@ -93,4 +93,3 @@ class LinkIndex:
             exact_case or candidates,
             key=lambda c: (posixpath.dirname(c) != here, c.count("/"), len(c), c),
         )
-

@@ -30,8 +30,13 @@ def _measure(w: str) -> int:
 
 
 def _cvc(w: str) -> bool:
-    return (len(w) >= 3 and _consonant(w, -3 % len(w)) and not _consonant(w, len(w) - 2)
-            and _consonant(w, len(w) - 1) and w[-1] not in "wxy")
+    return (
+        len(w) >= 3
+        and _consonant(w, -3 % len(w))
+        and not _consonant(w, len(w) - 2)
+        and _consonant(w, len(w) - 1)
+        and w[-1] not in "wxy"
+    )
 
 
 def as_fts5_porter(stem: str) -> str:

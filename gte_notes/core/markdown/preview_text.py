@@ -39,8 +39,12 @@ def markdown_for_preview(text: str) -> str:
         m = _FENCE.match(line)
         if fence:
             out.append(line)
-            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not line.strip()[
-                    len(m.group(1)):].strip():
+            if (
+                m
+                and m.group(1)[0] == fence[0]
+                and len(m.group(1)) >= len(fence)
+                and not line.strip()[len(m.group(1)) :].strip()
+            ):
                 fence = ""
             continue
         if m:
@@ -62,7 +66,7 @@ def _prose(text: str, frontmatter: dict) -> str:
     pieces = []
     pos = 0
     for m in _INLINE_CODE.finditer(text):
-        pieces.append(_clean(text[pos:m.start()], frontmatter))
+        pieces.append(_clean(text[pos : m.start()], frontmatter))
         pieces.append(m.group(0))
         pos = m.end()
     pieces.append(_clean(text[pos:], frontmatter))

@@ -39,9 +39,9 @@ _ASCII_WORD = re.compile(r"[A-Za-z0-9]+")  # the same for ASCII text, twice as f
 # Han (with 々 and the ideographic numbers), Hiragana, Katakana (not its middle dot, a word separator),
 # Hangul, Thai, Lao, Myanmar, Khmer; only ever matched inside a WORD, so their punctuation is left out.
 _RUN = re.compile(
-    "[\u0E00-\u0EFF\u1000-\u109F\u1100-\u11FF\u1780-\u17FF\u2E80-\u2FDF\u3005-\u3007\u3021-\u3029"
-    "\u3038-\u303B\u3040-\u30FA\u30FC-\u30FF\u3130-\u318F\u31F0-\u31FF\u3400-\u4DBF\u4E00-\u9FFF"
-    "\uA960-\uA97F\uAC00-\uD7FF\uF900-\uFAFF\uFF66-\uFF9F\U00020000-\U0003FFFF]+"
+    "[\u0e00-\u0eff\u1000-\u109f\u1100-\u11ff\u1780-\u17ff\u2e80-\u2fdf\u3005-\u3007\u3021-\u3029"
+    "\u3038-\u303b\u3040-\u30fa\u30fc-\u30ff\u3130-\u318f\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
+    "\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003ffff]+"
 )
 # The cached terms of each word, by language: the same few thousand words make most of any text.
 _CACHE_SIZE = 1 << 18
@@ -49,8 +49,16 @@ _cache: dict[str, dict[str, tuple[str, ...]]] = {}
 
 # The stemmer of each language whose Latin-script words are stemmed. "" is a Latin-script language
 # without one (text with none of the known languages' function words): its words are only folded.
-LATIN_STEMMERS = {"en": "porter", "de": "german", "fr": "french", "es": "spanish", "it": "italian",
-                  "pt": "portuguese", "nl": "dutch", "": ""}
+LATIN_STEMMERS = {
+    "en": "porter",
+    "de": "german",
+    "fr": "french",
+    "es": "spanish",
+    "it": "italian",
+    "pt": "portuguese",
+    "nl": "dutch",
+    "": "",
+}
 DEFAULT_LANGUAGE = "en"
 # FTS5's porter tokenizer leaves tokens shorter than 3 or longer than 64 bytes as they are ("as" stays
 # "as", where Porter itself would make it "a"); English terms must stay what they were.
@@ -132,7 +140,7 @@ def term(word: str, lang: str) -> str:
 def _run_terms(run: str) -> list[str]:
     if len(run) == 1:
         return [run]
-    return [run[i:i + 2] for i in range(len(run) - 1)] + [run[-1]]
+    return [run[i : i + 2] for i in range(len(run) - 1)] + [run[-1]]
 
 
 def _pieces(word: str) -> list[tuple[int, int, bool]]:
@@ -188,7 +196,9 @@ def terms_by_word(found_words: list[str], lang: str) -> list[tuple[str, ...]]:
     cache = _cache.get(lang) or _cache.setdefault(lang, {})
     found = list(map(cache.get, found_words))
     if None in found:
-        found = [f if f is not None else _word_terms(w, lang) for f, w in zip(found, found_words)]
+        found = [
+            f if f is not None else _word_terms(w, lang) for f, w in zip(found, found_words, strict=True)
+        ]
     return found
 
 
@@ -201,14 +211,19 @@ def tokens(text: str, lang: str) -> list[tuple[int, int, str]]:
     """(start, end, term) of every term of `text`, for marking: a character pair spans two characters."""
     if text.isascii():  # most passages: one term per word, no runs to split (the loop below, faster)
         # _word_terms: from the word cache the indexer fills, not stemmed again per passage.
-        return [(m.start(), m.end(), found[0]) for m in _ASCII_WORD.finditer(text)
-                if (found := _word_terms(m.group(), lang))]
+        return [
+            (m.start(), m.end(), found[0])
+            for m in _ASCII_WORD.finditer(text)
+            if (found := _word_terms(m.group(), lang))
+        ]
     out: list[tuple[int, int, str]] = []
     for m in WORD.finditer(text):
         word, start = m.group(), m.start()
         for a, b, run in _pieces(word):
             if run:
-                out += [(start + a + i, start + a + i + len(t), t) for i, t in enumerate(_run_terms(word[a:b]))]
+                out += [
+                    (start + a + i, start + a + i + len(t), t) for i, t in enumerate(_run_terms(word[a:b]))
+                ]
             elif t := term(word[a:b], lang):
                 out.append((start + a, start + b, t))
     return out
@@ -244,7 +259,7 @@ def query_groups(word: str, languages: Collection[str]) -> list[Group]:
             if is_run and len(piece) == 1:
                 out.append(Group((piece,), char=True, run=True))
             elif is_run:
-                out += [Group((piece[i:i + 2],), run=True) for i in range(len(piece) - 1)]
+                out += [Group((piece[i : i + 2],), run=True) for i in range(len(piece) - 1)]
             elif alts := tuple(dict.fromkeys(t for lang in langs if (t := term(piece, lang)))):
                 out.append(Group(alts))
     return out

@@ -21,21 +21,39 @@ import numpy as np
 # another) gives unrelated pairs.
 PARAPHRASES = (
     ("How do I reset my password?", "I forgot my login and need to recover access to my account."),
-    ("The train was delayed by an hour because of snow.", "Heavy snowfall held up the railway service for sixty minutes."),
+    (
+        "The train was delayed by an hour because of snow.",
+        "Heavy snowfall held up the railway service for sixty minutes.",
+    ),
     ("Add the onions and fry them until golden.", "Cook the chopped onion in the pan until it turns brown."),
     ("The meeting moved to Thursday afternoon.", "We rescheduled the call for Thursday after lunch."),
     ("Plants need sunlight to make their food.", "Photosynthesis lets green plants turn light into energy."),
-    ("Back up your files before upgrading the system.", "Save a copy of your data before you install the update."),
-    ("The invoice is due at the end of the month.", "Payment for the bill must be made by the month's last day."),
+    (
+        "Back up your files before upgrading the system.",
+        "Save a copy of your data before you install the update.",
+    ),
+    (
+        "The invoice is due at the end of the month.",
+        "Payment for the bill must be made by the month's last day.",
+    ),
     ("She learned to play the violin as a child.", "As a young girl she took up the fiddle."),
     ("The medicine should be taken twice a day with food.", "Take the tablets two times daily during meals."),
     ("Our team won the final match by two goals.", "We beat the other side 2-0 in the championship game."),
     ("The museum is closed on Mondays.", "You cannot visit the gallery at the start of the week."),
     ("Regular exercise improves your mood.", "Working out often makes people feel happier."),
-    ("The bridge was built in the nineteenth century.", "Construction of the crossing dates back to the 1800s."),
+    (
+        "The bridge was built in the nineteenth century.",
+        "Construction of the crossing dates back to the 1800s.",
+    ),
     ("Turn off the lights when you leave the room.", "Switch the lamps off on your way out."),
-    ("The company's profits fell sharply last year.", "Last year the firm earned much less money than before."),
-    ("Whales are mammals that breathe air.", "Although they live in the sea, whales need to surface to breathe."),
+    (
+        "The company's profits fell sharply last year.",
+        "Last year the firm earned much less money than before.",
+    ),
+    (
+        "Whales are mammals that breathe air.",
+        "Although they live in the sea, whales need to surface to breathe.",
+    ),
 )
 
 
@@ -45,7 +63,9 @@ class DenseScale:
     paraphrase: float  # mean cosine of paraphrase pairs
 
     def __call__(self, cosines: np.ndarray) -> np.ndarray:
-        return (np.asarray(cosines, dtype=np.float64) - self.unrelated) / max(self.paraphrase - self.unrelated, 1e-3)
+        return (np.asarray(cosines, dtype=np.float64) - self.unrelated) / max(
+            self.paraphrase - self.unrelated, 1e-3
+        )
 
 
 def measure(encode_query: Callable[[str], np.ndarray]) -> DenseScale:

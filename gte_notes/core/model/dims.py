@@ -25,8 +25,10 @@ def check_dims(dims: int, full_dim: int, name: str) -> int:
     if dims in (0, full_dim):
         return full_dim
     if not MIN_DIMS <= dims <= full_dim:
-        raise KnownError(f"--dims {dims} is not possible with {name}: its vectors have {full_dim} dimensions; "
-                         f"choose from {MIN_DIMS} to {full_dim}, or 0 for all of them. Nothing was changed.")
+        raise KnownError(
+            f"--dims {dims} is not possible with {name}: its vectors have {full_dim} dimensions; "
+            f"choose from {MIN_DIMS} to {full_dim}, or 0 for all of them. Nothing was changed."
+        )
     return dims
 
 
@@ -37,13 +39,16 @@ def quality_warning(name: str, dims: int, full_dim: int) -> str:
     facts = known(name)
     if facts is not None and facts.elastic and dims >= facts.min_dim:
         return ""
-    return (f"{name} was not trained for shorter vectors: at {dims} of its {full_dim} dimensions search "
-            "quality drops (see the README's Models section for measured numbers).")
+    return (
+        f"{name} was not trained for shorter vectors: at {dims} of its {full_dim} dimensions search "
+        "quality drops (see the README's Models section for measured numbers)."
+    )
 
 
 def truncate(vectors: np.ndarray, dims: int) -> np.ndarray:
     """The first `dims` components of each row, unit length again (float32, C-contiguous)."""
     import numpy as np  # here: the settings and the model's name read this module before numpy is needed
+
     cut = np.ascontiguousarray(vectors[..., :dims], dtype=np.float32)
     norms = np.linalg.norm(cut, axis=-1, keepdims=True)
     return cut / np.maximum(norms, 1e-12)
@@ -87,8 +92,12 @@ class DimsEmbedder:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner_embedder, name)
 
-    def encode(self, texts: Sequence[str], token_counts: Sequence[int] | None = None,
-               cancel: Callable[[], bool] | None = None) -> np.ndarray:
+    def encode(
+        self,
+        texts: Sequence[str],
+        token_counts: Sequence[int] | None = None,
+        cancel: Callable[[], bool] | None = None,
+    ) -> np.ndarray:
         return truncate(self._inner_embedder.encode(texts, token_counts, cancel), self.dim)
 
     def encode_query(self, text: str) -> np.ndarray:

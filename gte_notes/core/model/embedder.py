@@ -76,8 +76,14 @@ class Embedder:
     precision_note: str
     model_id: str
 
-    def __init__(self, name: str, path: Path, model: SentenceTransformer, precision: str = "auto",
-                 cache: PrecisionCache | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        path: Path,
+        model: SentenceTransformer,
+        precision: str = "auto",
+        cache: PrecisionCache | None = None,
+    ) -> None:
         first = model[0]
         inner = getattr(first, "auto_model", None)
         tokenizer = getattr(first, "tokenizer", None)
@@ -109,7 +115,11 @@ class Embedder:
         # without a data dir they go to a temporary folder, read into memory once a precision is chosen.
         scratch = tempfile.TemporaryDirectory(prefix="gte-notes-onnx-") if cache is None else None
         self._onnx_dir = cache.path.parent / MODEL_DIR if cache is not None else Path(scratch.name)
-        key = check_key(fingerprint, precision, precision_check.MIN_CALIBRATION_COSINE) if cache is not None else ""
+        key = (
+            check_key(fingerprint, precision, precision_check.MIN_CALIBRATION_COSINE)
+            if cache is not None
+            else ""
+        )
         known = cache.get(key) if cache is not None else None
         if known is not None:
             self.dim, self.precision = known["dim"], known["precision"]
@@ -230,8 +240,9 @@ class Embedder:
         model = self._fp32_queries or self._inner
         return model.query_vector(row) if isinstance(model, OnnxModel) else self._forward(model, [row])[0]
 
-    def _forward(self, inner: Any, rows: list[list[int]],
-                 graph: torch.jit.ScriptModule | None = None) -> np.ndarray:
+    def _forward(
+        self, inner: Any, rows: list[list[int]], graph: torch.jit.ScriptModule | None = None
+    ) -> np.ndarray:
         """Vectors of `rows` (token ids): through `graph` (the traced single-query model) when given."""
         width = max(len(row) for row in rows)
         ids = np.zeros((len(rows), width), dtype=np.int64)
@@ -272,15 +283,23 @@ class Embedder:
     def _variant(self, precision: str) -> Any:
         """The model in `precision`: a converted torch module, or an ONNX export (saved in the data dir
         beside the precision check, so a restart loads it instead of exporting again)."""
-        return make_variant(precision, self._inner, self._rest, self._takes_token_types, self._onnx_dir,
-                            self._fingerprint)
+        return make_variant(
+            precision, self._inner, self._rest, self._takes_token_types, self._onnx_dir, self._fingerprint
+        )
 
     def _adopt(self, variant: Any) -> None:
         if self.precision in REDUCED_TORCH and not isinstance(variant, OnnxModel):
             fp32 = self._inner  # still the fp32 model: its export and check must come before it is freed
             self._fp32_queries = fp32_query_model(
-                fp32, self._rest, self._takes_token_types, self._onnx_dir, self._fingerprint,
-                lambda row: self._forward(fp32, [row])[0], len(self._span_tok.get_vocab()), self.max_tokens)
+                fp32,
+                self._rest,
+                self._takes_token_types,
+                self._onnx_dir,
+                self._fingerprint,
+                lambda row: self._forward(fp32, [row])[0],
+                len(self._span_tok.get_vocab()),
+                self.max_tokens,
+            )
             if self._fp32_queries is not None:
                 self.precision_note += "; queries in fp32 (ONNX Runtime)"
         self._inner = variant
@@ -349,8 +368,12 @@ def _quiet_loading() -> Iterator[None]:
             hf_logging.enable_progress_bar()
 
 
-def load_embedder(name_or_path: str = DEFAULT_MODEL, precision: str = "auto",
-                  data_dir: Path | None = None, consent: CodeConsent | None = None) -> Embedder:
+def load_embedder(
+    name_or_path: str = DEFAULT_MODEL,
+    precision: str = "auto",
+    data_dir: Path | None = None,
+    consent: CodeConsent | None = None,
+) -> Embedder:
     """Find the model offline, load it on the CPU and settle its precision.
 
     `precision` is "auto" (the fastest this CPU runs well that stays within MIN_CALIBRATION_COSINE
@@ -372,8 +395,9 @@ def load_embedder(name_or_path: str = DEFAULT_MODEL, precision: str = "auto",
     mark = time.perf_counter()
     try:
         with _quiet_loading():
-            model = SentenceTransformer(str(path), device="cpu", local_files_only=True,
-                                        trust_remote_code=runs_code)
+            model = SentenceTransformer(
+                str(path), device="cpu", local_files_only=True, trust_remote_code=runs_code
+            )
     except KnownError:
         raise
     except _damaged_folder_errors() as err:

@@ -32,24 +32,40 @@ _CHECK_LENGTHS = (1, 7, 64, 512)
 _MAX_ABS_DIFF = 1e-4
 
 
-def fp32_query_model(inner: Any, rest: list[Any], token_types: bool, onnx_dir: Path, fingerprint: str,
-                     reference: Callable[[list[int]], np.ndarray], vocab: int, max_tokens: int) -> OnnxModel | None:
+def fp32_query_model(
+    inner: Any,
+    rest: list[Any],
+    token_types: bool,
+    onnx_dir: Path,
+    fingerprint: str,
+    reference: Callable[[list[int]], np.ndarray],
+    vocab: int,
+    max_tokens: int,
+) -> OnnxModel | None:
     """The fp32 model `inner` (with its pooling, `rest`) as an ONNX model for queries, checked against
     `reference` (token ids -> the fp32 torch model's vector) up to `max_tokens`; None if it cannot be."""
     if runtime_version() is None:
         return None
     try:
-        model = export_model(inner, rest, token_types, "onnx-fp32", model_file(onnx_dir, fingerprint, "onnx-fp32"))
+        model = export_model(
+            inner, rest, token_types, "onnx-fp32", model_file(onnx_dir, fingerprint, "onnx-fp32")
+        )
         for n in (n for n in _CHECK_LENGTHS if n <= max_tokens):
             # Fixed ids, so a failed check is reproducible (as onnx_query_encoder.py's).
             row = [int((i * 7919 + 1000) % max(vocab - 1, 2) + 1) for i in range(n)]
             diff = float(np.abs(model.query_vector(row) - reference(row)).max())
             if not diff <= _MAX_ABS_DIFF:  # also catches NaN
-                log.warning("the fp32 ONNX export differs from the model at %d tokens (%.2g): queries "
-                            "stay in the notes' precision", n, diff)
+                log.warning(
+                    "the fp32 ONNX export differs from the model at %d tokens (%.2g): queries "
+                    "stay in the notes' precision",
+                    n,
+                    diff,
+                )
                 return None
     except Exception as err:  # noqa: BLE001 - without it queries run as the notes do, through torch
-        log.warning("could not export the model for fp32 queries (%r): queries stay in the notes' precision", err)
+        log.warning(
+            "could not export the model for fp32 queries (%r): queries stay in the notes' precision", err
+        )
         return None
     # A fresh handle: its session opens on the first query, so a process whose queries go through the
     # saved encoder (query_encoder.py) never holds a second copy of these weights.

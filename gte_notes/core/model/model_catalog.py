@@ -13,6 +13,7 @@ to the code's content: changed code asks again.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
@@ -48,16 +49,34 @@ class ModelFacts:
 
 KNOWN_MODELS: tuple[ModelFacts, ...] = (
     ModelFacts(
-        key="gte-small", repo_id="thenlper/gte-small", pooling="mean", max_tokens=512, dim=384, min_dim=384,
-        elastic=False, license="MIT", download_mb=67, languages="English", needs_remote_code=False,
+        key="gte-small",
+        repo_id="thenlper/gte-small",
+        pooling="mean",
+        max_tokens=512,
+        dim=384,
+        min_dim=384,
+        elastic=False,
+        license="MIT",
+        download_mb=67,
+        languages="English",
+        needs_remote_code=False,
         notes="The default: small and fast on a CPU.",
     ),
     ModelFacts(
-        key="gte-multilingual-base", repo_id="Alibaba-NLP/gte-multilingual-base", pooling="cls",
-        max_tokens=8192, dim=768, min_dim=128, elastic=True, license="Apache-2.0", download_mb=610,
-        languages="70+ languages", needs_remote_code=True, code_repos=("Alibaba-NLP/new-impl",),
+        key="gte-multilingual-base",
+        repo_id="Alibaba-NLP/gte-multilingual-base",
+        pooling="cls",
+        max_tokens=8192,
+        dim=768,
+        min_dim=128,
+        elastic=True,
+        license="Apache-2.0",
+        download_mb=610,
+        languages="70+ languages",
+        needs_remote_code=True,
+        code_repos=("Alibaba-NLP/new-impl",),
         notes="About 5x slower than gte-small per passage on a CPU; vectors may be cut to 128-768 "
-              "dimensions (--dims) with little loss. Its sparse token weights are not used.",
+        "dimensions (--dims) with little loss. Its sparse token weights are not used.",
     ),
 )
 
@@ -103,11 +122,13 @@ def code_digest(path: Path) -> str:
     auto_map fetches from another repository is bound only by that reference (its name and revision as
     written), which is why the known models' own second repositories are named in the catalogue."""
     digest = hashlib.sha256()
-    try:
-        digest.update(json.dumps(json.loads((path / "config.json").read_text(encoding="utf-8"))
-                                 .get("auto_map", {}), sort_keys=True).encode())
-    except (OSError, ValueError, AttributeError):
-        pass
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        digest.update(
+            json.dumps(
+                json.loads((path / "config.json").read_text(encoding="utf-8")).get("auto_map", {}),
+                sort_keys=True,
+            ).encode()
+        )
     for file in sorted(path.glob("*.py")):
         digest.update(f"{file.name}\n".encode())
         digest.update(file.read_bytes())

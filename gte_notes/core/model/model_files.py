@@ -14,6 +14,7 @@ Where a model comes from, in order:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -168,16 +169,15 @@ def _blob_bytes(blobs: Path) -> int:
     total = 0
     if blobs.is_dir():
         for entry in os.scandir(blobs):
-            try:
+            with contextlib.suppress(OSError):  # a temp file renamed between scandir and stat
                 total += entry.stat().st_size
-            except OSError:
-                pass  # a temp file renamed between scandir and stat
     return total
 
 
 @online_for_download()  # the app's one use of the network, asked for by the user
-def download_model(repo_id: str, progress: Callable[[int, int], None] | None = None, *,
-                   patterns: list[str] | None = None) -> Path:
+def download_model(
+    repo_id: str, progress: Callable[[int, int], None] | None = None, *, patterns: list[str] | None = None
+) -> Path:
     """Fetch `repo_id` into the local hub cache and return its snapshot folder.
 
     The only function in gte-notes that uses the network. `progress(done, total)` is called from a
@@ -208,9 +208,7 @@ def download_model(repo_id: str, progress: Callable[[int, int], None] | None = N
             reporter.start()
         try:
             folder = Path(
-                snapshot_download(
-                    repo_id, cache_dir=str(cache), allow_patterns=wanted, endpoint=endpoint
-                )
+                snapshot_download(repo_id, cache_dir=str(cache), allow_patterns=wanted, endpoint=endpoint)
             )
             if patterns is None and not any(folder.glob("*.safetensors")):
                 # Older repos ship only pickled weights; fetch those rather than fail.
@@ -245,8 +243,13 @@ def _download_errors() -> tuple[type[BaseException], ...]:
     the HTTP client's transport errors, a bad repo id. Anything else is a bug and is not reworded."""
     from huggingface_hub import errors
 
-    found: list[type[BaseException]] = [OSError, ValueError, errors.HTTPError, errors.EntryNotFoundError,
-                                        errors.XetDownloadError]
+    found: list[type[BaseException]] = [
+        OSError,
+        ValueError,
+        errors.HTTPError,
+        errors.EntryNotFoundError,
+        errors.XetDownloadError,
+    ]
     try:  # the HTTP client huggingface_hub uses (its name has changed between releases)
         import httpx2
 

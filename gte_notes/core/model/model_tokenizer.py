@@ -48,9 +48,14 @@ def model_max_tokens(path: Path) -> int:
     seq = read_json_object(path / "sentence_bert_config.json").get("max_seq_length")
     if isinstance(seq, int) and seq > 0:
         return seq
-    limits = [v for v in (read_json_object(path / "tokenizer_config.json").get("model_max_length"),
-                          read_json_object(path / "config.json").get("max_position_embeddings"))
-              if isinstance(v, int) and 0 < v < 1_000_000]
+    limits = [
+        v
+        for v in (
+            read_json_object(path / "tokenizer_config.json").get("model_max_length"),
+            read_json_object(path / "config.json").get("max_position_embeddings"),
+        )
+        if isinstance(v, int) and 0 < v < 1_000_000
+    ]
     return min(limits) if limits else FALLBACK_MAX_TOKENS
 
 

@@ -47,8 +47,14 @@ class NoteProcess:
     """The full model in a child process: `encode` like Embedder.encode, started on first use and
     again after it stopped (idle for `idle_exit_s`, or `close`). Thread-safe."""
 
-    def __init__(self, name: str, precision: str, data_dir: Path, consent: CodeConsent | None,
-                 idle_exit_s: float | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        precision: str,
+        data_dir: Path,
+        consent: CodeConsent | None,
+        idle_exit_s: float | None = None,
+    ) -> None:
         self._args = (name, precision, str(data_dir), consent)
         self.idle_exit_s = IDLE_EXIT_S if idle_exit_s is None else idle_exit_s
         self.expected_model_id: str | None = None  # a model changed on disk must not mix its vectors in
@@ -70,8 +76,9 @@ class NoteProcess:
         with self._lock:
             return self._ensure(save_encoder)
 
-    def encode(self, texts: Sequence[str], token_counts: Sequence[int],
-               cancel: Callable[[], bool] | None = None) -> np.ndarray:
+    def encode(
+        self, texts: Sequence[str], token_counts: Sequence[int], cancel: Callable[[], bool] | None = None
+    ) -> np.ndarray:
         """As Embedder.encode, with the batches planned here (so `cancel` lands between them)."""
         with self._lock:
             ready = self._ensure(False)
@@ -107,8 +114,9 @@ class NoteProcess:
         self._stop_child(graceful=False)
         context = multiprocessing.get_context("spawn")
         here, there = context.Pipe()
-        proc = context.Process(target=serve, args=(there, *self._args, save_encoder), daemon=True,
-                               name="gte-notes model")
+        proc = context.Process(
+            target=serve, args=(there, *self._args, save_encoder), daemon=True, name="gte-notes model"
+        )
         proc.start()
         there.close()  # so the child's end closing (its exit) reaches this side as EOF
         self._proc, self._conn = proc, here
@@ -122,8 +130,10 @@ class NoteProcess:
         expected = self.expected_model_id
         if expected is not None and self.ready["model_id"] != expected:
             self._stop_child(graceful=False)
-            raise KnownError(f"The model in {self.ready['path']} changed while gte-notes was running; "
-                             "restart gte-notes to use it.")
+            raise KnownError(
+                f"The model in {self.ready['path']} changed while gte-notes was running; "
+                "restart gte-notes to use it."
+            )
         self._watch_idle()
         return self.ready
 
@@ -147,8 +157,10 @@ class NoteProcess:
             if proc is self._killed:
                 raise Cancelled()
             proc.join(1.0)
-            raise KnownError(f"The process that embeds notes stopped unexpectedly (exit code {proc.exitcode}, "
-                             "perhaps out of memory); indexing tries again shortly.")
+            raise KnownError(
+                f"The process that embeds notes stopped unexpectedly (exit code {proc.exitcode}, "
+                "perhaps out of memory); indexing tries again shortly."
+            )
         if kind == "error":
             raise value
         return value
@@ -199,16 +211,22 @@ class NoteProcess:
 
 # ---- the child's side ---------------------------------------------------------------------------
 
-def serve(conn: Any, name: str, precision: str, data_dir: str, consent: CodeConsent | None,
-          save_encoder: bool) -> None:
+
+def serve(
+    conn: Any, name: str, precision: str, data_dir: str, consent: CodeConsent | None, save_encoder: bool
+) -> None:
     """The child process: load the model, say so, then embed what is sent until told to stop (None),
     or the parent is gone (EOF)."""
     stay_offline()  # inherited from the parent too; set again before this process imports the model
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), name="gte-notes parent watch",
-                     daemon=True).start()
+    threading.Thread(
+        target=_exit_with_parent, args=(os.getppid(),), name="gte-notes parent watch", daemon=True
+    ).start()
     loaded: dict[str, Any] = {}
-    loader = threading.Thread(target=_load, args=(loaded, name, precision, Path(data_dir), consent, save_encoder),
-                              name="gte-notes model load")
+    loader = threading.Thread(
+        target=_load,
+        args=(loaded, name, precision, Path(data_dir), consent, save_encoder),
+        name="gte-notes model load",
+    )
     loader.start()  # at normal priority: see the module's docstring
     loader.join()
     if "error" in loaded:
@@ -233,8 +251,14 @@ def serve(conn: Any, name: str, precision: str, data_dir: str, consent: CodeCons
             _reply(conn, "error", _portable(err))
 
 
-def _load(box: dict[str, Any], name: str, precision: str, data_dir: Path, consent: CodeConsent | None,
-          save_encoder: bool) -> None:
+def _load(
+    box: dict[str, Any],
+    name: str,
+    precision: str,
+    data_dir: Path,
+    consent: CodeConsent | None,
+    save_encoder: bool,
+) -> None:
     try:
         from gte_notes.core.model.embedder import load_embedder
         from gte_notes.core.model.heap import release_freed_memory
@@ -250,12 +274,19 @@ def _load(box: dict[str, Any], name: str, precision: str, data_dir: Path, consen
             except Exception:  # the app then loads the model itself for queries
                 log.exception("could not save the query encoder")
             release_freed_memory(cycles=True)
-            embedder.load_times["trace, check and save the query encoder (first start)"] = \
+            embedder.load_times["trace, check and save the query encoder (first start)"] = (
                 time.perf_counter() - mark
+            )
         box["embedder"] = embedder
-        box["ready"] = {"model_id": embedder.model_id, "dim": embedder.dim, "max_tokens": embedder.max_tokens,
-                        "path": str(embedder.path), "precision_note": embedder.precision_note,
-                        "load_times": dict(embedder.load_times), "saved": saved}
+        box["ready"] = {
+            "model_id": embedder.model_id,
+            "dim": embedder.dim,
+            "max_tokens": embedder.max_tokens,
+            "path": str(embedder.path),
+            "precision_note": embedder.precision_note,
+            "load_times": dict(embedder.load_times),
+            "saved": saved,
+        }
     except BaseException as err:  # noqa: BLE001 - handed to the parent, which reports it
         box["error"] = _portable(err)
 

@@ -43,8 +43,10 @@ def runtime_version() -> str | None:
 
 def require_runtime(precision: str) -> None:
     if runtime_version() is None:
-        raise KnownError(f'Precision "{precision}" needs ONNX Runtime, which is not installed: '
-                         "pip install onnxruntime, or use --precision auto.")
+        raise KnownError(
+            f'Precision "{precision}" needs ONNX Runtime, which is not installed: '
+            "pip install onnxruntime, or use --precision auto."
+        )
 
 
 class OnnxModel:
@@ -97,6 +99,7 @@ def _open_session(source: Path | bytes, threads: int) -> Any:
 
 # ---- export -----------------------------------------------------------------------------------------
 
+
 def model_file(folder: Path, fingerprint: str, precision: str) -> Path:
     """Where the export of the model with `fingerprint` in `precision` is kept: also keyed by the
     torch that exported it and the onnxruntime that optimised it, whose output may change."""
@@ -144,12 +147,23 @@ def _export(inner: Any, rest: list[Any], token_types: bool, out: Path) -> None:
     try:
         module = query_path_class()(inner, rest, token_types).eval()
         example = (torch.full((2, 16), 1000, dtype=torch.int64), torch.ones((2, 16), dtype=torch.int64))
-        axes = {"input_ids": {0: "rows", 1: "tokens"}, "attention_mask": {0: "rows", 1: "tokens"},
-                "vectors": {0: "rows"}}
+        axes = {
+            "input_ids": {0: "rows", 1: "tokens"},
+            "attention_mask": {0: "rows", 1: "tokens"},
+            "vectors": {0: "rows"},
+        }
         with torch.inference_mode(), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # tracer and exporter deprecation notes; the checks count
-            torch.onnx.export(module, example, str(out), input_names=["input_ids", "attention_mask"],
-                              output_names=["vectors"], dynamic_axes=axes, opset_version=17, dynamo=False)
+            torch.onnx.export(
+                module,
+                example,
+                str(out),
+                input_names=["input_ids", "attention_mask"],
+                output_names=["vectors"],
+                dynamic_axes=axes,
+                opset_version=17,
+                dynamo=False,
+            )
     finally:
         if previous is not None:
             with contextlib.suppress(Exception):
@@ -163,7 +177,9 @@ def _optimise(source: Path, out: Path, inner: Any) -> None:
     heads = int(getattr(config, "num_attention_heads", 0) or 0)
     hidden = int(getattr(config, "hidden_size", 0) or 0)
     # opt_level 1: fusions saved in the file, portable; layouts for this CPU are ORT's job at load.
-    optimised = optimize_model(str(source), model_type="bert", num_heads=heads, hidden_size=hidden, opt_level=1)
+    optimised = optimize_model(
+        str(source), model_type="bert", num_heads=heads, hidden_size=hidden, opt_level=1
+    )
     optimised.save_model_to_file(str(out))
 
 
@@ -177,7 +193,11 @@ def _quantise(source: Path, out: Path) -> None:
     try:
         # Signed weights: u8 x s8 is what MLAS's AVX2 kernels take (measured fastest of s8, u8 and
         # per-channel); the fused ops have no type for shape inference, hence the default type.
-        quantize_dynamic(str(source), str(out), weight_type=QuantType.QInt8,
-                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+        quantize_dynamic(
+            str(source),
+            str(out),
+            weight_type=QuantType.QInt8,
+            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+        )
     finally:
         root.setLevel(level)

@@ -27,8 +27,10 @@ from gte_notes.core.model.onnx_model import OnnxModel, export_model, runtime_ver
 
 log = logging.getLogger(__name__)
 
-def save_onnx_encoder(full: Any, stem: Path, meta: dict[str, Any], check_lengths: Sequence[int],
-                      max_abs_diff: float) -> int:
+
+def save_onnx_encoder(
+    full: Any, stem: Path, meta: dict[str, Any], check_lengths: Sequence[int], max_abs_diff: float
+) -> int:
     """Save `full`'s query path at `stem`.onnx/.json; the longest query length checked (0: not saved)."""
     # The ONNX model the queries already run through: the notes' own, or the fp32 one (fp32_queries.py).
     query_model = full._fp32_queries or full._inner

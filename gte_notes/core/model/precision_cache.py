@@ -52,8 +52,12 @@ class PrecisionCache:
 
     def get(self, key: str) -> dict[str, Any] | None:
         entry = self._read().get(key)
-        ok = isinstance(entry, dict) and isinstance(entry.get("precision"), str) \
-            and isinstance(entry.get("note"), str) and isinstance(entry.get("dim"), int)
+        ok = (
+            isinstance(entry, dict)
+            and isinstance(entry.get("precision"), str)
+            and isinstance(entry.get("note"), str)
+            and isinstance(entry.get("dim"), int)
+        )
         return entry if ok else None
 
     def put(self, key: str, precision: str, note: str, dim: int) -> None:

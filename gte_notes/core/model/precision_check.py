@@ -34,7 +34,10 @@ MIN_CALIBRATION_COSINE = 0.99
 # 1.64x; this batch with the warm-ups and rounds below ranked them as the vault did, twice (1.72x / 1.40x,
 # 1.66x / 1.37x).
 RACE_ROWS, RACE_TOKENS = 8, 128
-RACE_WARMUPS, RACE_ROUNDS = 2, 5  # ORT sizes its buffers over the first runs; best of five rides out a busy machine
+RACE_WARMUPS, RACE_ROUNDS = (
+    2,
+    5,
+)  # ORT sizes its buffers over the first runs; best of five rides out a busy machine
 
 # Short and long, prose, lists, code and markup: roughly what notes contain.
 CALIBRATION_SENTENCES = (
@@ -91,9 +94,13 @@ def int8_supported() -> bool:
 class PrecisionCheck:
     """The check and the race for one loaded model."""
 
-    def __init__(self, fp32: Any, variant: Callable[[str], Any],
-                 tokenize: Callable[[list[str]], list[list[int]]],
-                 forward: Callable[[Any, list[list[int]]], np.ndarray]) -> None:
+    def __init__(
+        self,
+        fp32: Any,
+        variant: Callable[[str], Any],
+        tokenize: Callable[[list[str]], list[list[int]]],
+        forward: Callable[[Any, list[list[int]]], np.ndarray],
+    ) -> None:
         self.fp32 = fp32  # the model as loaded: the reference
         self.variant = variant  # the model in another precision (precision_variants.py)
         self.tokenize = tokenize  # texts -> token id rows, truncated as the model's batches are
@@ -149,13 +156,17 @@ class PrecisionCheck:
             if cosine >= MIN_CALIBRATION_COSINE:
                 passed[candidate], cosines[candidate] = variant, cosine
             else:
-                reasons.append(f"{candidate} failed the check, cosine {cosine:.4f} < {MIN_CALIBRATION_COSINE}")
+                reasons.append(
+                    f"{candidate} failed the check, cosine {cosine:.4f} < {MIN_CALIBRATION_COSINE}"
+                )
                 log.warning("precision %s rejected: min cosine to fp32 %.4f", candidate, cosine)
         seconds = self.race(passed) if len(passed) > 1 else {"fp32": 1.0}
         best = min(seconds, key=seconds.__getitem__)
         if len(seconds) > 1:
-            reasons.append("speed vs fp32 here: " + ", ".join(
-                f"{name} {seconds['fp32'] / secs:.2f}x" for name, secs in seconds.items()))
+            reasons.append(
+                "speed vs fp32 here: "
+                + ", ".join(f"{name} {seconds['fp32'] / secs:.2f}x" for name, secs in seconds.items())
+            )
         if best != "fp32":
             reasons.append(f"cosine to fp32 {cosines[best]:.4f} on calibration set")
         return best, f"{best} (auto: {'; '.join(reasons)})", passed[best]

@@ -15,8 +15,9 @@ if TYPE_CHECKING:
     import torch
 
 
-def make_variant(precision: str, inner: Any, rest: list[Any], takes_token_types: bool, onnx_dir: Path,
-                 fingerprint: str) -> Any:
+def make_variant(
+    precision: str, inner: Any, rest: list[Any], takes_token_types: bool, onnx_dir: Path, fingerprint: str
+) -> Any:
     """`inner` (the fp32 transformer; `rest`: the model's pooling and normalising modules) in
     `precision`."""
     if precision in ONNX_PRECISIONS:

@@ -56,8 +56,9 @@ def encoder_file(data_dir: Path, name: str, path: Path, requested: str) -> Path:
     return Path(data_dir) / ENCODER_DIR / f"{hashlib.sha256(f'{name}|{key}'.encode()).hexdigest()[:24]}.pt"
 
 
-def open_embedder(name: str, precision: str, data_dir: Path, consent: CodeConsent | None = None,
-                  notes_apart: bool = False) -> Any:
+def open_embedder(
+    name: str, precision: str, data_dir: Path, consent: CodeConsent | None = None, notes_apart: bool = False
+) -> Any:
     """What the app's engine runs on: the saved query encoder when there is one, else the full model
     (then saving its query encoder for the next start). `consent`: see model_catalog.check_remote_code;
     it is asked before a saved encoder too, so a model's code never gets around a refusal that way.
@@ -88,7 +89,9 @@ def open_embedder(name: str, precision: str, data_dir: Path, consent: CodeConsen
             log.exception("could not save the query encoder")
             saved = False
         quick = load_query_encoder(name, path, precision, Path(data_dir)) if saved else None
-        release_freed_memory(cycles=True)  # the export and its checks: ~0.9 GB of a first start's RSS otherwise
+        release_freed_memory(
+            cycles=True
+        )  # the export and its checks: ~0.9 GB of a first start's RSS otherwise
         full.load_times["trace, check and save the query encoder (first start)"] = time.perf_counter() - mark
         if quick is not None:
             # Queries through the graph just checked (the engine need not trace the model again),
@@ -100,8 +103,9 @@ def open_embedder(name: str, precision: str, data_dir: Path, consent: CodeConsen
     return full
 
 
-def _first_start_apart(name: str, path: Path, precision: str, data_dir: Path,
-                       consent: CodeConsent | None) -> QuickEmbedder | None:
+def _first_start_apart(
+    name: str, path: Path, precision: str, data_dir: Path, consent: CodeConsent | None
+) -> QuickEmbedder | None:
     """A first start with notes apart: the child loads the model and saves the query encoder, which
     this process then loads; the child stays, ready to embed the notes. None: load the model here."""
     notes = NoteProcess(name, precision, data_dir, consent)
@@ -123,19 +127,28 @@ def _first_start_apart(name: str, path: Path, precision: str, data_dir: Path,
     quick.embed_notes_apart(notes)
     times = dict(ready["load_times"])
     times["start a process for the model (Python and its imports)"] = max(
-        0.0, time.perf_counter() - started - sum(times.values()))
+        0.0, time.perf_counter() - started - sum(times.values())
+    )
     quick.load_times = {**times, **quick.load_times}
     return quick
 
 
 # ---- saving -----------------------------------------------------------------------------------------
 
+
 def save_query_encoder(full: embedder_module.Embedder, requested: str, data_dir: Path) -> bool:
     target = encoder_file(data_dir, full.name, full.path, requested)
     if target.is_file() or target.with_suffix(".json").is_file():
         return True
-    meta = {"name": full.name, "path": str(full.path), "dim": full.dim, "max_tokens": full.max_tokens,
-            "precision": full.precision, "note": full.precision_note, "model_id": full.model_id}
+    meta = {
+        "name": full.name,
+        "path": str(full.path),
+        "dim": full.dim,
+        "max_tokens": full.max_tokens,
+        "precision": full.precision,
+        "note": full.precision_note,
+        "model_id": full.model_id,
+    }
     # ONNX first, where it reproduces the model: a restart then needs no torch (onnx_query_encoder.py).
     try:
         if save_onnx_encoder(full, target, meta, _CHECK_LENGTHS, _MAX_ABS_DIFF):
@@ -167,7 +180,9 @@ def save_query_encoder(full: embedder_module.Embedder, requested: str, data_dir:
     os.close(fd)
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)  # TorchScript: still what loads without Python deps
+            warnings.simplefilter(
+                "ignore", DeprecationWarning
+            )  # TorchScript: still what loads without Python deps
             torch.jit.save(traced, tmp, _extra_files=files)
         os.replace(tmp, target)
     finally:
@@ -200,8 +215,11 @@ def query_path_class() -> type:
             if self.token_types:
                 kwargs["token_type_ids"] = torch.zeros_like(input_ids)
             hidden = self.inner(**kwargs, return_dict=True).last_hidden_state
-            features: dict[str, Any] = {"input_ids": input_ids, "attention_mask": attention_mask,
-                                        "token_embeddings": hidden.float()}
+            features: dict[str, Any] = {
+                "input_ids": input_ids,
+                "attention_mask": attention_mask,
+                "token_embeddings": hidden.float(),
+            }
             for module in self.rest:
                 features = module(features)
             return torch.nn.functional.normalize(features["sentence_embedding"].float(), p=2, dim=1)
@@ -210,6 +228,7 @@ def query_path_class() -> type:
 
 
 # ---- loading ----------------------------------------------------------------------------------------
+
 
 def load_query_encoder(name: str, path: Path, requested: str, data_dir: Path) -> QuickEmbedder | None:
     file = encoder_file(data_dir, name, path, requested)
@@ -245,8 +264,10 @@ def load_query_encoder(name: str, path: Path, requested: str, data_dir: Path) ->
             file.unlink()
         return None
     release_freed_memory()  # the file's bytes, read and unpacked, are garbage now
-    quick.load_times = {"import torch": imported - started,
-                        "load the saved query encoder": time.perf_counter() - imported}
+    quick.load_times = {
+        "import torch": imported - started,
+        "load the saved query encoder": time.perf_counter() - imported,
+    }
     return quick
 
 
@@ -254,8 +275,9 @@ class QuickEmbedder:
     """The embedder the engine starts on: queries through the saved encoder, tokens through the
     model's tokenizer, and `encode` (notes) through the full model, loaded on first use."""
 
-    def __init__(self, graph: Any, meta: dict[str, Any], tokenizer_json: str, requested: str,
-                 data_dir: Path) -> None:
+    def __init__(
+        self, graph: Any, meta: dict[str, Any], tokenizer_json: str, requested: str, data_dir: Path
+    ) -> None:
         from tokenizers import Tokenizer
 
         self.name, self.path = str(meta["name"]), Path(meta["path"])
@@ -290,7 +312,9 @@ class QuickEmbedder:
             self._notes.close()
 
     def token_offsets(self, text: str) -> list[tuple[int, int]]:
-        return list(self._span_tok.encode_batch([text], add_special_tokens=False)[0].offsets)  # GIL: embedder.py
+        return list(
+            self._span_tok.encode_batch([text], add_special_tokens=False)[0].offsets
+        )  # GIL: embedder.py
 
     def count_tokens(self, text: str) -> int:
         return len(self._span_tok.encode_batch([text], add_special_tokens=True)[0].ids)
@@ -325,13 +349,20 @@ class QuickEmbedder:
         finally:
             torch.set_num_threads(before)
 
-    def encode(self, texts: Sequence[str], token_counts: Sequence[int] | None = None,
-               cancel: Callable[[], bool] | None = None) -> np.ndarray:
+    def encode(
+        self,
+        texts: Sequence[str],
+        token_counts: Sequence[int] | None = None,
+        cancel: Callable[[], bool] | None = None,
+    ) -> np.ndarray:
         if not texts:  # nothing to embed is no reason to load the model
             return np.zeros((0, self.dim), dtype=np.float32)
         if self._notes is not None:
-            counts = token_counts if token_counts is not None else [
-                len(e.ids) for e in self._query_tok.encode_batch(list(texts))]  # truncated as the model does
+            counts = (
+                token_counts
+                if token_counts is not None
+                else [len(e.ids) for e in self._query_tok.encode_batch(list(texts))]
+            )  # truncated as the model does
             return self._notes.encode(texts, counts, cancel)
         return self.full().encode(texts, token_counts, cancel)
 
@@ -339,10 +370,13 @@ class QuickEmbedder:
         """The full model, loaded once (seconds: the imports the fast start skipped)."""
         with self._lock:
             if self._full is None:
-                full = embedder_module.load_embedder(self.name, self._full_precision, self._data_dir,
-                                                     consent=self._consent)
+                full = embedder_module.load_embedder(
+                    self.name, self._full_precision, self._data_dir, consent=self._consent
+                )
                 if full.model_id != self.model_id:
-                    raise KnownError(f"The model in {self.path} changed while gte-notes was running; "
-                                     "restart gte-notes to use it.")
+                    raise KnownError(
+                        f"The model in {self.path} changed while gte-notes was running; "
+                        "restart gte-notes to use it."
+                    )
                 self._full = full
             return self._full

@@ -56,7 +56,9 @@ def trace_query_graph(inner: torch.nn.Module, token_types: bool) -> torch.jit.Sc
                 x = _example(n, vocab)
                 diff = (traced(*x).float() - eager(*x).float()).abs().max().item()
                 if not diff <= _MAX_ABS_DIFF:  # also catches NaN
-                    log.warning("traced query graph differs from the model at %d tokens (%.2g): not used", n, diff)
+                    log.warning(
+                        "traced query graph differs from the model at %d tokens (%.2g): not used", n, diff
+                    )
                     return None
     except Exception as err:  # noqa: BLE001 - any tracing failure only costs speed: queries stay eager
         log.warning("could not trace the model for queries (%r): queries run eagerly", err)

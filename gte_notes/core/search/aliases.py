@@ -22,7 +22,9 @@ MIN_MENTION_CHARS = 3
 @dataclass(frozen=True)
 class AliasTable:
     generation: int
-    by_name: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # normalized alias -> (note, alias)
+    by_name: dict[str, list[tuple[int, str]]] = field(
+        default_factory=dict
+    )  # normalized alias -> (note, alias)
     mention: re.Pattern[str] | None = None  # any alias as a whole word or phrase, case-insensitive
     by_lower: dict[str, set[int]] = field(default_factory=dict)  # casefolded alias -> its notes
 

@@ -114,7 +114,7 @@ def coverage(c: Candidates) -> np.ndarray:
 def fused(c: Candidates, params: FusionParams = DEFAULT_PARAMS) -> np.ndarray:
     cov = coverage(c)
     lexical = float(cov.max(initial=0.0)) ** params.query_power
-    return dense_scaled(c) + params.keyword_weight * lexical * cov ** params.keyword_power
+    return dense_scaled(c) + params.keyword_weight * lexical * cov**params.keyword_power
 
 
 def keyword_only(bm25: np.ndarray, keyword_full: float, params: FusionParams = DEFAULT_PARAMS) -> np.ndarray:
@@ -122,7 +122,7 @@ def keyword_only(bm25: np.ndarray, keyword_full: float, params: FusionParams = D
     the query's most lexical passage being the best of them."""
     cov = np.clip(np.asarray(bm25, dtype=np.float64) / keyword_full, 0.0, 1.0)
     lexical = float(cov.max(initial=0.0)) ** params.query_power
-    return params.keyword_weight * lexical * cov ** params.keyword_power
+    return params.keyword_weight * lexical * cov**params.keyword_power
 
 
 def display(raw: np.ndarray | float, params: FusionParams = DEFAULT_PARAMS) -> np.ndarray:
@@ -156,8 +156,9 @@ def fuse(c: Candidates, params: FusionParams = DEFAULT_PARAMS, mode: str = "hybr
         hit = c.keyword > 0
         ranked = best_per_note(c.note_ids[hit], c.chunk_ids[hit], c.keyword[hit])
         if c.stats.keyword_full > 0:
-            ranked.scores = display(keyword_only(ranked.scores, c.stats.keyword_full, params), params) \
-                .astype(np.float32)
+            ranked.scores = display(keyword_only(ranked.scores, c.stats.keyword_full, params), params).astype(
+                np.float32
+            )
         else:  # no content word (an unknown stop-word query): nothing to measure against
             ranked.scores = np.full(ranked.scores.size, display(0.0, params), dtype=np.float32)
         return ranked

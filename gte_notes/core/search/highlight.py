@@ -60,7 +60,7 @@ def _passage_terms(text: str, langs: Sequence[str]) -> list[tuple[int, int, tupl
     if len(langs) == 1:
         return [(a, b, (t,)) for a, b, t in tokens(text, langs[0])]
     per_lang = [tokens(text, lang) for lang in langs]  # the same words in the same places, by language
-    return [(same[0][0], same[0][1], tuple(t[2] for t in same)) for same in zip(*per_lang)]
+    return [(same[0][0], same[0][1], tuple(t[2] for t in same)) for same in zip(*per_lang, strict=True)]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -77,8 +77,9 @@ def _prefix_starts(text: str, prefix: str) -> set[int] | None:
     return {m.start() for m in re.finditer(re.escape(prefix), text, re.IGNORECASE)}
 
 
-def _hits(text: str, doc_langs: Sequence[str], wanted: Mapping[str, set[str]], chars: Mapping[str, str],
-          prefix: str) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, tuple[str, ...]]]]:
+def _hits(
+    text: str, doc_langs: Sequence[str], wanted: Mapping[str, set[str]], chars: Mapping[str, str], prefix: str
+) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, tuple[str, ...]]]]:
     """(start, end, query word) of every word of `text` that stands for a query word, a lone
     character of one, or starts with `prefix`; and every term of `text` with its place."""
     toks = _passage_terms(text, doc_langs)
@@ -95,7 +96,9 @@ def _hits(text: str, doc_langs: Sequence[str], wanted: Mapping[str, set[str]], c
     return hits, toks
 
 
-def _ascii_hits(text: str, lang: str, wanted: Mapping[str, set[str]], prefix: str) -> list[tuple[int, int, str]]:
+def _ascii_hits(
+    text: str, lang: str, wanted: Mapping[str, set[str]], prefix: str
+) -> list[tuple[int, int, str]]:
     """_hits for ASCII text in one language, most passages: each distinct word is looked at once, and
     only the few that match are searched for in the text (this runs for every result shown while the
     user types; a passage has about twice as many words as distinct ones, and few of them match)."""
@@ -124,10 +127,16 @@ def _whole_word_starts(text: str, word: str) -> list[int]:
     return out
 
 
-def highlight(text: str, terms: Sequence[str], phrases: Sequence[Sequence[str]] = (),
-              weights: Mapping[str, float] | None = None, prefix: str = "", *,
-              lang: str | None = None,
-              languages: Collection[str] = ()) -> tuple[list[tuple[int, int]], tuple[int, int] | None]:
+def highlight(
+    text: str,
+    terms: Sequence[str],
+    phrases: Sequence[Sequence[str]] = (),
+    weights: Mapping[str, float] | None = None,
+    prefix: str = "",
+    *,
+    lang: str | None = None,
+    languages: Collection[str] = (),
+) -> tuple[list[tuple[int, int]], tuple[int, int] | None]:
     """(spans of query words and phrases, span of the best sentence or None).
 
     `lang` is the language the index stemmed the passage in and `languages` those it holds (a query
@@ -175,7 +184,9 @@ def highlight(text: str, terms: Sequence[str], phrases: Sequence[Sequence[str]] 
     for a, b, n in phrase_spans:
         i = bisect_right(starts, a) - 1
         if b <= ends[i]:
-            extra[i] = extra.get(i, 0.0) + n  # the sentence that holds an exact phrase is the one the user means
+            extra[i] = (
+                extra.get(i, 0.0) + n
+            )  # the sentence that holds an exact phrase is the one the user means
     best, best_score = None, 0.0
     for i in sorted(words_in.keys() | extra.keys()):
         score = sum(weight.get(w, 1.0) for w in words_in.get(i, ())) + extra.get(i, 0.0)

@@ -54,8 +54,9 @@ _DF_CACHE_SIZE = 4096
 _ENGLISH = frozenset({DEFAULT_LANGUAGE})
 
 
-def word_parts(terms: Sequence[str], prefix_last: bool = False,
-               languages: Collection[str] = _ENGLISH) -> list[tuple[str, str]]:
+def word_parts(
+    terms: Sequence[str], prefix_last: bool = False, languages: Collection[str] = _ENGLISH
+) -> list[tuple[str, str]]:
     """(query word, FTS5 string) of each position of each word, without repeats; the last word as a
     prefix query when it is being typed."""
     out: dict[str, str] = {}
@@ -66,14 +67,19 @@ def word_parts(terms: Sequence[str], prefix_last: bool = False,
     return [(w, p) for p, w in out.items()]
 
 
-def term_strings(terms: Sequence[str], prefix_last: bool = False,
-                 languages: Collection[str] = _ENGLISH) -> list[str]:
+def term_strings(
+    terms: Sequence[str], prefix_last: bool = False, languages: Collection[str] = _ENGLISH
+) -> list[str]:
     """Each query position as an FTS5 string; the last word as a prefix query when it is being typed."""
     return [p for _, p in word_parts(terms, prefix_last, languages)]
 
 
-def match_expression(terms: Sequence[str], phrases: Sequence[Sequence[str]] = (),
-                     prefix_last: bool = False, languages: Collection[str] = _ENGLISH) -> str:
+def match_expression(
+    terms: Sequence[str],
+    phrases: Sequence[Sequence[str]] = (),
+    prefix_last: bool = False,
+    languages: Collection[str] = _ENGLISH,
+) -> str:
     """An FTS5 MATCH expression: every phrase must occur, and at least one term (any of them).
 
     Terms are OR'ed because BM25 already rewards rows that contain more of them, and a natural-language
@@ -83,8 +89,9 @@ def match_expression(terms: Sequence[str], phrases: Sequence[Sequence[str]] = ()
     return _combine(term_strings(terms, prefix_last, languages), phrases, languages)
 
 
-def _combine(parts: Sequence[str], phrases: Sequence[Sequence[str]],
-             languages: Collection[str] = _ENGLISH) -> str:
+def _combine(
+    parts: Sequence[str], phrases: Sequence[Sequence[str]], languages: Collection[str] = _ENGLISH
+) -> str:
     required = [s for p in phrases if p and (s := phrase_string(p, languages))]
     if not parts and not required:
         return ""
@@ -142,9 +149,14 @@ class DocFreqs:
 class KeywordIndex:
     """BM25 queries on one Store (its keyword table, index/keyword_table.py). Scores are -bm25(), so larger is better and > 0."""
 
-    def __init__(self, store: Store, weights: tuple[float, float, float] | None = None,
-                 budget: int = POSTINGS_BUDGET, probe_limit: int = PROBE_LIMIT,
-                 freqs: DocFreqs | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        weights: tuple[float, float, float] | None = None,
+        budget: int = POSTINGS_BUDGET,
+        probe_limit: int = PROBE_LIMIT,
+        freqs: DocFreqs | None = None,
+    ) -> None:
         """`freqs`: the counts of this index shared with other readers of it (a fresh cache if None)."""
         self.store = store
         self.weights = weights or (TITLE_WEIGHT, HEADING_WEIGHT, TEXT_WEIGHT)
@@ -218,8 +230,9 @@ class KeywordIndex:
                 self._df.rows = n
         return n
 
-    def expression(self, terms: Sequence[str], phrases: Sequence[Sequence[str]] = (),
-                   prefix_last: bool = False) -> str:
+    def expression(
+        self, terms: Sequence[str], phrases: Sequence[Sequence[str]] = (), prefix_last: bool = False
+    ) -> str:
         """`match_expression` with the terms too common to be worth their cost left out (see above)."""
         parts = self.content_parts(terms, prefix_last)
         freqs = {p: self.doc_freq(p) for p in parts}

@@ -80,5 +80,12 @@ def parse_query(raw: str) -> Query:
     text = " ".join(p.strip() for p in text_parts if p.strip())
     terms = tuple(dict.fromkeys(words(text)))
     open_end = last_is_word and bool(raw) and bool(WORD.fullmatch(raw[-1]))
-    return Query(raw=raw, text=text, terms=terms, phrases=tuple(phrases), tags=tuple(tags),
-                 paths=tuple(paths), open_end=open_end)
+    return Query(
+        raw=raw,
+        text=text,
+        terms=terms,
+        phrases=tuple(phrases),
+        tags=tuple(tags),
+        paths=tuple(paths),
+        open_end=open_end,
+    )

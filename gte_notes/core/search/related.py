@@ -45,10 +45,20 @@ ALIAS_MENTION = 1.0
 
 
 class Related:
-    def __init__(self, store: Store, ann: AnnIndex, model_id: str, dim: int, *,
-                 boilerplate: Boilerplate | None = None, coverage: float = COVERAGE,
-                 boilerplate_share: float = BOILERPLATE_SHARE, title_context: float = TITLE_CONTEXT,
-                 title_mention: float = TITLE_MENTION, caches: IndexCaches | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        ann: AnnIndex,
+        model_id: str,
+        dim: int,
+        *,
+        boilerplate: Boilerplate | None = None,
+        coverage: float = COVERAGE,
+        boilerplate_share: float = BOILERPLATE_SHARE,
+        title_context: float = TITLE_CONTEXT,
+        title_mention: float = TITLE_MENTION,
+        caches: IndexCaches | None = None,
+    ) -> None:
         """`caches`: the index's boilerplate counts shared with its other readers (fresh ones if None)."""
         self.store = store
         self.ann = ann
@@ -89,24 +99,39 @@ class Related:
         ok = (note_of >= 0) & (note_of != note.id)
         src, tgt, sims, note_of = src[ok], tgt[ok], sims[ok], note_of[ok]
         tgt_ids = sorted(set(tgt.tolist()))
-        tgt_share = dict(zip(tgt_ids, self.boilerplate.shares(rows[c]["text"] for c in tgt_ids)))
+        tgt_share = dict(zip(tgt_ids, self.boilerplate.shares(rows[c]["text"] for c in tgt_ids), strict=True))
         ok = np.array([tgt_share[c] < self.boilerplate_share for c in tgt.tolist()], dtype=bool)
         src, tgt, sims, note_of = src[ok], tgt[ok], sims[ok], note_of[ok]
         ranked = self._named_first(self._rank(src, note_of, sims, floors), mentions)
         notes = self.store.notes_by_id(ranked.note_ids[:limit].tolist())
         linked = self._links_of(note.path, note.links)
         hits = []
-        for note_id, p, sim in zip(ranked.note_ids[:limit].tolist(), ranked.chunk_ids[:limit].tolist(),
-                                   ranked.scores[:limit].tolist()):
+        for note_id, p, sim in zip(
+            ranked.note_ids[:limit].tolist(),
+            ranked.chunk_ids[:limit].tolist(),
+            ranked.scores[:limit].tolist(),
+            strict=True,
+        ):
             # `chunk_ids` of the ranking hold the index of the note's best (source, target) pair.
             other, row, source = notes.get(note_id), rows.get(int(tgt[p])), chunks[int(src[p])]
             if other is None or row is None:
                 continue
-            hits.append(Hit(
-                path=other.path, title=other.title, score=float(sim), passage=row["text"], line=row["line"],
-                start=row["start"], end=row["end"], heading=row["heading"], chunk_id=int(tgt[p]),
-                source_passage=source["text"], source_line=source["line"], linked=other.path in linked,
-            ))
+            hits.append(
+                Hit(
+                    path=other.path,
+                    title=other.title,
+                    score=float(sim),
+                    passage=row["text"],
+                    line=row["line"],
+                    start=row["start"],
+                    end=row["end"],
+                    heading=row["heading"],
+                    chunk_id=int(tgt[p]),
+                    source_passage=source["text"],
+                    source_line=source["line"],
+                    linked=other.path in linked,
+                )
+            )
         return hits
 
     def _links_of(self, path: str, links: tuple[str, ...]) -> set[str]:
@@ -129,10 +154,14 @@ class Related:
             return {}, []
         best = (vecs @ titles.T).max(axis=0)
         best[note_ids == note_id] = -np.inf
-        named = [int(n) for n in note_ids[np.argsort(-best, kind="stable")[:MENTION_CANDIDATES]] if n != note_id]
-        return dict(zip(note_ids.tolist(), best.tolist())), named
+        named = [
+            int(n) for n in note_ids[np.argsort(-best, kind="stable")[:MENTION_CANDIDATES]] if n != note_id
+        ]
+        return dict(zip(note_ids.tolist(), best.tolist(), strict=True)), named
 
-    def _alias_mentions(self, note_id: int, texts: list[str], mentions: dict[int, float], named: list[int]) -> None:
+    def _alias_mentions(
+        self, note_id: int, texts: list[str], mentions: dict[int, float], named: list[int]
+    ) -> None:
         """Notes whose alias these passages name count as named (and join the candidates)."""
         if self.title_mention <= 0:
             return
@@ -147,8 +176,15 @@ class Related:
             self._titles = (generation, *self.store.vectors.all_titles(self.model_id, self.dim))
         return self._titles[1], self._titles[2]
 
-    def _add_named(self, named: list[int], ids: np.ndarray, vecs: np.ndarray, src: np.ndarray, tgt: np.ndarray,
-                   sims: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _add_named(
+        self,
+        named: list[int],
+        ids: np.ndarray,
+        vecs: np.ndarray,
+        src: np.ndarray,
+        tgt: np.ndarray,
+        sims: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Pairs of every source passage with every passage of the named notes not already paired."""
         chunk_ids = [c for cs in self.store.chunk_ids_of(named).values() for c in cs]
         fresh = np.setdiff1d(np.asarray(chunk_ids, dtype=np.int64), tgt)
@@ -156,21 +192,35 @@ class Related:
         if not held.size:
             return src, tgt, sims
         pair_sims = (vecs @ held_vecs.T).astype(np.float32)  # sources x named passages
-        return (np.concatenate([src, np.repeat(ids, held.size)]), np.concatenate([tgt, np.tile(held, ids.size)]),
-                np.concatenate([sims, pair_sims.ravel()]))
+        return (
+            np.concatenate([src, np.repeat(ids, held.size)]),
+            np.concatenate([tgt, np.tile(held, ids.size)]),
+            np.concatenate([sims, pair_sims.ravel()]),
+        )
 
     def _named_first(self, ranked: Ranked, mentions: dict[int, float]) -> Ranked:
         """The ranking with each note's TITLE_MENTION share added, on the same 0..1 scale."""
         if not mentions or not ranked.note_ids.size:
             return ranked
-        named = np.array([max(mentions.get(int(n), 0.0), 0.0) for n in ranked.note_ids.tolist()], dtype=np.float32)
+        named = np.array(
+            [max(mentions.get(int(n), 0.0), 0.0) for n in ranked.note_ids.tolist()], dtype=np.float32
+        )
         score = (ranked.scores + self.title_mention * named) / (1 + self.title_mention)
         order = np.argsort(-score, kind="stable")
         return Ranked(ranked.note_ids[order], score[order], ranked.chunk_ids[order])
 
-    def _in_context(self, note_id: int, ids: np.ndarray, vecs: np.ndarray, src: np.ndarray, tgt: np.ndarray,
-                    note_of: np.ndarray, sims: np.ndarray, floors: dict[int, float],
-                    knn_pairs: int | None = None) -> tuple[np.ndarray, dict[int, float]]:
+    def _in_context(
+        self,
+        note_id: int,
+        ids: np.ndarray,
+        vecs: np.ndarray,
+        src: np.ndarray,
+        tgt: np.ndarray,
+        note_of: np.ndarray,
+        sims: np.ndarray,
+        floors: dict[int, float],
+        knn_pairs: int | None = None,
+    ) -> tuple[np.ndarray, dict[int, float]]:
         """Each pair's cosine with both passages read in their note's context: a passage vector plus
         TITLE_CONTEXT times its note's title vector (the note's place and name in the folder).
 
@@ -181,28 +231,35 @@ class Related:
         if self.title_context <= 0 or not sims.size:
             return sims, floors
         # Only the titles of the notes in play: this note and its passages' neighbours' notes.
-        titles = self.store.vectors.of_titles(self.model_id, self.dim, [note_id, *set(note_of.tolist()) - {-1}])
+        titles = self.store.vectors.of_titles(
+            self.model_id, self.dim, [note_id, *set(note_of.tolist()) - {-1}]
+        )
         own = titles.get(note_id)
         if own is None:
             return sims, floors
-        src_vec = {int(i): _unit(v + self.title_context * own) for i, v in zip(ids.tolist(), vecs)}
+        src_vec = {
+            int(i): _unit(v + self.title_context * own) for i, v in zip(ids.tolist(), vecs, strict=True)
+        }
         held, held_vecs = self.ann.vectors_of(np.unique(tgt))
-        note_by_chunk = dict(zip(tgt.tolist(), note_of.tolist()))
+        note_by_chunk = dict(zip(tgt.tolist(), note_of.tolist(), strict=True))
         tgt_vec = {}
-        for c, v in zip(held.tolist(), held_vecs):
+        for c, v in zip(held.tolist(), held_vecs, strict=True):
             title = titles.get(note_by_chunk.get(c, -1))
             if title is not None:
                 tgt_vec[c] = _unit(v + self.title_context * title)
         out = sims.copy()
-        for n, (s, t) in enumerate(zip(src.tolist(), tgt.tolist())):
+        for n, (s, t) in enumerate(zip(src.tolist(), tgt.tolist(), strict=True)):
             if t in tgt_vec:
                 out[n] = float(src_vec[s] @ tgt_vec[t])
         knn = slice(0, sims.size if knn_pairs is None else knn_pairs)
-        new_floors = {s: float(out[knn][src[knn] == s].min()) if (src[knn] == s).any() else f
-                      for s, f in floors.items()}
+        new_floors = {
+            s: float(out[knn][src[knn] == s].min()) if (src[knn] == s).any() else f for s, f in floors.items()
+        }
         return out, new_floors
 
-    def _rank(self, src: np.ndarray, note_of: np.ndarray, sims: np.ndarray, floors: dict[int, float]) -> Ranked:
+    def _rank(
+        self, src: np.ndarray, note_of: np.ndarray, sims: np.ndarray, floors: dict[int, float]
+    ) -> Ranked:
         """Notes by their best passage pair, blended with how well they match the whole note.
 
         For each source passage, a candidate note's match is its best passage's cosine (or, if none of
@@ -226,12 +283,13 @@ class Related:
         order = np.argsort(-score, kind="stable")
         return Ranked(best.note_ids[order], score[order], best.chunk_ids[order])
 
-    def _neighbours(self, ids: np.ndarray, vecs: np.ndarray,
-                    k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[int, float]]:
+    def _neighbours(
+        self, ids: np.ndarray, vecs: np.ndarray, k: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[int, float]]:
         """(source chunk, neighbour chunk, cosine) for every source passage's k nearest, and each
         source's smallest neighbour cosine."""
         src, tgt, sims, floors = [], [], [], {}
-        for chunk_id, vec in zip(ids.tolist(), vecs):
+        for chunk_id, vec in zip(ids.tolist(), vecs, strict=True):
             labels, s = self.ann.query(vec, k)
             src.append(np.full(labels.size, chunk_id, dtype=np.int64))
             tgt.append(labels)

@@ -49,12 +49,20 @@ EXACT_FILTER_MAX = 50_000
 class Searcher:
     """Hybrid search over one folder's index."""
 
-    def __init__(self, store: Store, ann: AnnIndex, encode_query: Callable[[str], np.ndarray], *,
-                 params: FusionParams = DEFAULT_PARAMS,
-                 keyword_weights: tuple[float, float, float] | None = None,
-                 prefix_last: bool = True, scale: DenseScale | None = None,
-                 known_words: frozenset[str] = frozenset(), spelling: bool = True,
-                 caches: IndexCaches | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        ann: AnnIndex,
+        encode_query: Callable[[str], np.ndarray],
+        *,
+        params: FusionParams = DEFAULT_PARAMS,
+        keyword_weights: tuple[float, float, float] | None = None,
+        prefix_last: bool = True,
+        scale: DenseScale | None = None,
+        known_words: frozenset[str] = frozenset(),
+        spelling: bool = True,
+        caches: IndexCaches | None = None,
+    ) -> None:
         """`caches`: what reading this index has learned, shared with its other readers (a fresh set if None)."""
         self.caches = caches if caches is not None else IndexCaches()
         self.store = store
@@ -88,8 +96,11 @@ class Searcher:
         hits = self._hits(q, ranked, limit, named_by)
         hits.corrected = corrected
         hits.close = not hits or mode == "keyword" or hits[0].score >= close_match_score()
-        hits.matching = len(ranked.note_ids) if mode == "keyword" else \
-            max(int((ranked.scores >= close_match_score()).sum()), len(hits) if hits.close else 0)
+        hits.matching = (
+            len(ranked.note_ids)
+            if mode == "keyword"
+            else max(int((ranked.scores >= close_match_score()).sum()), len(hits) if hits.close else 0)
+        )
         return hits
 
     def _spelled(self, q: Query) -> Query:
@@ -103,8 +114,13 @@ class Searcher:
                 continue
             if q.open_end and n == len(q.terms) - 1 and self.keyword.word_freq(term, prefix=True):
                 continue  # still being typed, and a word of the notes starts with it
-            speller = speller or Speller(self.store.fts, self.caches.vocabulary, self.store.generation(),
-                                         self.keyword.row_count(), self.keyword.languages())
+            speller = speller or Speller(
+                self.store.fts,
+                self.caches.vocabulary,
+                self.store.generation(),
+                self.keyword.row_count(),
+                self.keyword.languages(),
+            )
             if (fix := speller.correct(term, self.known_words)) is not None:
                 fixes[term] = fix
         if not fixes:
@@ -113,12 +129,16 @@ class Searcher:
 
     # ---- candidates ---------------------------------------------------------------------------
 
-    def candidates(self, q: Query, limit: int, mode: str = "hybrid",
-                   allowed: np.ndarray | None = None) -> Candidates:
+    def candidates(
+        self, q: Query, limit: int, mode: str = "hybrid", allowed: np.ndarray | None = None
+    ) -> Candidates:
         """Chunk candidates from both sides with both scores filled in (the tuning harness uses this)."""
         k = max(MIN_CANDIDATES, limit * CANDIDATES_PER_RESULT)
-        expr = self.keyword.expression(q.terms, q.phrases, prefix_last=q.open_end and self.prefix_last) \
-            if mode != "dense" else ""
+        expr = (
+            self.keyword.expression(q.terms, q.phrases, prefix_last=q.open_end and self.prefix_last)
+            if mode != "dense"
+            else ""
+        )
         qvec = None
         d_ids = np.zeros(0, dtype=np.int64)
         d_sims = np.zeros(0, dtype=np.float32)
@@ -158,7 +178,9 @@ class Searcher:
         if allowed is None:
             return self.ann.query(qvec, k)
         if allowed.size <= EXACT_FILTER_MAX:
-            ids, vecs = self.store.vectors.of_chunks(self.ann.model_id, self.ann.dim, chunk_ids=allowed.tolist())
+            ids, vecs = self.store.vectors.of_chunks(
+                self.ann.model_id, self.ann.dim, chunk_ids=allowed.tolist()
+            )
             sims = vecs @ qvec
             top = np.argsort(-sims, kind="stable")[:k]
             return ids[top], sims[top].astype(np.float32)
@@ -166,8 +188,14 @@ class Searcher:
         keep = np.isin(ids, allowed)
         return ids[keep][:k], sims[keep][:k]
 
-    def _fill(self, qvec: np.ndarray | None, d_ids: np.ndarray, d_sims: np.ndarray,
-              k_ids: np.ndarray, k_scores: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _fill(
+        self,
+        qvec: np.ndarray | None,
+        d_ids: np.ndarray,
+        d_sims: np.ndarray,
+        k_ids: np.ndarray,
+        k_scores: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The union of both sides' candidates, each scored by both."""
         only_kw = k_ids[~np.isin(k_ids, d_ids)]
         ids = np.concatenate([d_ids, only_kw])
@@ -177,14 +205,15 @@ class Searcher:
             got, vecs = self.ann.vectors_of(only_kw)
             missing = only_kw[~np.isin(only_kw, got)]
             if missing.size:
-                more, more_vecs = self.store.vectors.of_chunks(self.ann.model_id, self.ann.dim,
-                                                           chunk_ids=missing.tolist())
+                more, more_vecs = self.store.vectors.of_chunks(
+                    self.ann.model_id, self.ann.dim, chunk_ids=missing.tolist()
+                )
                 got, vecs = np.concatenate([got, more]), np.concatenate([vecs, more_vecs])
             order = np.argsort(ids)
             dense[order[np.searchsorted(ids, got, sorter=order)]] = vecs @ qvec
         kw = np.zeros(ids.size, dtype=np.float32)
         pos_of = {int(c): n for n, c in enumerate(ids.tolist())}
-        for c, s in zip(k_ids.tolist(), k_scores.tolist()):
+        for c, s in zip(k_ids.tolist(), k_scores.tolist(), strict=True):
             kw[pos_of[c]] = s
         # Dense candidates that BM25 did not bring keep 0: scoring them would make FTS5 evaluate the
         # whole expression once per row, and they are below the keyword side's k-th score anyway.
@@ -203,12 +232,15 @@ class Searcher:
 
     # ---- rules on top of the fusion -----------------------------------------------------------
 
-    def _titles_first(self, q: Query, ranked: Ranked, allowed: np.ndarray | None,
-                      named_by: dict[int, str]) -> Ranked:
+    def _titles_first(
+        self, q: Query, ranked: Ranked, allowed: np.ndarray | None, named_by: dict[int, str]
+    ) -> Ranked:
         """Notes titled exactly as the query, or with an alias that is, go first, whatever the fusion
         thought. `named_by` gets the alias of each note that is first by an alias alone."""
         want = normalize_title(q.text)
-        matches = [n for n, title in self.keyword.title_candidates(words(q.text)) if normalize_title(title) == want]
+        matches = [
+            n for n, title in self.keyword.title_candidates(words(q.text)) if normalize_title(title) == want
+        ]
         for note_id, alias in self.caches.aliases.table(self.store).exact(q.text):
             if note_id not in matches:
                 matches.append(note_id)
@@ -249,8 +281,10 @@ class Searcher:
         # Chunk ids grow in reading order within a note, so the lowest passing id is its first passage.
         firsts = best_per_note(note_of[present], allowed[present], -allowed[present].astype(np.float64))
         notes = self.store.notes_by_id(firsts.note_ids.tolist())
-        order = sorted(range(firsts.note_ids.size), key=lambda i: notes[int(firsts.note_ids[i])].path
-                       if int(firsts.note_ids[i]) in notes else "")[:limit]
+        order = sorted(
+            range(firsts.note_ids.size),
+            key=lambda i: notes[int(firsts.note_ids[i])].path if int(firsts.note_ids[i]) in notes else "",
+        )[:limit]
         sel = np.asarray(order, dtype=np.int64)
         ranked = Ranked(firsts.note_ids[sel], np.zeros(sel.size, dtype=np.float32), firsts.chunk_ids[sel])
         return self._hits(q, ranked, limit)
@@ -263,22 +297,33 @@ class Searcher:
         notes = self.store.notes_by_id(note_ids)
         rows = self.store.chunks_by_id(chunk_ids)
         # Rarer words weigh more when choosing the sentence to mark (document frequencies are cached).
-        weights = {t: math.log1p(self.keyword.probe_limit / (1 + self.keyword.word_freq(t)))
-                   for t in q.terms}
+        weights = {t: math.log1p(self.keyword.probe_limit / (1 + self.keyword.word_freq(t))) for t in q.terms}
         languages = self.keyword.languages()
         prefix = q.terms[-1] if q.open_end and self.prefix_last and q.terms else ""
         if prefix and self.keyword.word_freq(prefix):
             prefix = ""  # already a word of the notes: "plan" marks plan, not every "planning" too
         hits = Hits()
-        for note_id, chunk_id, score in zip(note_ids, chunk_ids, ranked.scores[:limit].tolist()):
+        for note_id, chunk_id, score in zip(note_ids, chunk_ids, ranked.scores[:limit].tolist(), strict=True):
             note, row = notes.get(note_id), rows.get(chunk_id)
             if note is None or row is None:
                 continue
-            spans, sentence = highlight(row["text"], q.terms, q.phrases, weights, prefix,
-                                        lang=row["lang"], languages=languages)
-            hits.append(Hit(
-                path=note.path, title=note.title, score=float(score), passage=row["text"], line=row["line"],
-                start=row["start"], end=row["end"], heading=row["heading"], chunk_id=chunk_id,
-                highlights=spans, sentence=sentence, alias=(named_by or {}).get(note_id, ""),
-            ))
+            spans, sentence = highlight(
+                row["text"], q.terms, q.phrases, weights, prefix, lang=row["lang"], languages=languages
+            )
+            hits.append(
+                Hit(
+                    path=note.path,
+                    title=note.title,
+                    score=float(score),
+                    passage=row["text"],
+                    line=row["line"],
+                    start=row["start"],
+                    end=row["end"],
+                    heading=row["heading"],
+                    chunk_id=chunk_id,
+                    highlights=spans,
+                    sentence=sentence,
+                    alias=(named_by or {}).get(note_id, ""),
+                )
+            )
         return hits

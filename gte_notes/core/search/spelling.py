@@ -68,8 +68,14 @@ def edits(word: str) -> set[str]:
 
 
 class Speller:
-    def __init__(self, table: KeywordTable, cache: VocabularyCache, generation: int, rows: int,
-                 languages: Collection[str] = ("en",)) -> None:
+    def __init__(
+        self,
+        table: KeywordTable,
+        cache: VocabularyCache,
+        generation: int,
+        rows: int,
+        languages: Collection[str] = ("en",),
+    ) -> None:
         self.table = table
         self.cache = cache
         self.generation = generation
@@ -79,8 +85,9 @@ class Speller:
     def _vocabulary(self) -> _Vocabulary:
         with self.cache.lock:
             cached = self.cache.value
-        if cached is not None and (cached.generation == self.generation
-                                   or time.monotonic() - cached.read_at < REFRESH_S):
+        if cached is not None and (
+            cached.generation == self.generation or time.monotonic() - cached.read_at < REFRESH_S
+        ):
             return cached
         counts = {term: doc for term, doc in self.table.vocabulary() if term.isalpha()}
         vocab = _Vocabulary(self.generation, counts, {t[:3] for t in counts}, time.monotonic())
@@ -104,8 +111,13 @@ class Speller:
         vocab = self._vocabulary()
         min_rows = MIN_ROWS if self.rows >= SMALL_INDEX_ROWS else 1
         options = sorted(e for e in edits(word) if e[:3] in vocab.prefixes)
-        ranked = sorted(((max(vocab.doc_counts.get(stem, 0) for stem in self.stems(option)), option)
-                         for option in options), reverse=True)
+        ranked = sorted(
+            (
+                (max(vocab.doc_counts.get(stem, 0) for stem in self.stems(option)), option)
+                for option in options
+            ),
+            reverse=True,
+        )
         for count, option in ranked[:MAX_CHECKED]:
             # Stems collide ("repoing" and "repo" share one): the word itself must be in a note.
             if count >= min_rows and self._written(option):
@@ -131,4 +143,6 @@ def _known_form(word: str, known: frozenset[str]) -> bool:
 
 def is_known(word: str, known: frozenset[str]) -> bool:
     return _known_form(word, known) or any(
-        word.startswith(p) and len(word) - len(p) >= 4 and _known_form(word[len(p):], known) for p in _PREFIXES)
+        word.startswith(p) and len(word) - len(p) >= 4 and _known_form(word[len(p) :], known)
+        for p in _PREFIXES
+    )
