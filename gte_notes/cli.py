@@ -170,8 +170,9 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         signal.signal(signal.SIGINT, previous)
     verb = "Stopped early" if stats.cancelled else "Indexed"
     print(
-        f"{verb}: {stats.scanned} files in {stats.seconds:.1f} s — {stats.added} new, {stats.updated} changed, "
-        f"{stats.removed} removed, {stats.unchanged} unchanged, {stats.skipped} skipped, {stats.failed} failed; "
+        f"{verb}: {stats.scanned} files in {stats.seconds:.1f} s — {stats.added} new, "
+        f"{stats.updated} changed, {stats.removed} removed, {stats.unchanged} unchanged, "
+        f"{stats.skipped} skipped, {stats.failed} failed; "
         f"{stats.embedded_chunks} chunks embedded, {stats.reused_chunks} reused."
     )
     return 130 if stats.cancelled else 0

@@ -24,7 +24,8 @@ def _bucket(key: str, dim: int) -> int:
 
 
 class FakeEmbedder:
-    """A deterministic stand-in for `gte_notes.core.model.embedder.Embedder`, with no torch and no model files.
+    """A deterministic stand-in for `gte_notes.core.model.embedder.Embedder`, with no torch and no
+    model files.
 
     Used by the fast tests of chunking, indexing, storage and search, where the model is not the point.
     Tokens are `\\w+|[^\\w\\s]` matches; a text's vector is a hashed bag of its lowercased words plus

@@ -1,4 +1,5 @@
-"""python -m gte_notes.eval scifact|meaning|links|stsb|tune: benchmark tables (or --json) through the app's code."""
+"""python -m gte_notes.eval scifact|meaning|links|stsb|tune: benchmark tables (or --json) through
+the app's code."""
 
 from __future__ import annotations
 

@@ -32,7 +32,8 @@ def print_report(report: dict[str, Any]) -> None:
         print(head)
         for v in report["vaults"]:
             print(
-                f"\n{v['vault']}: {v['notes']} notes ({v['chunks']} chunks), {v['sources']} notes with links, "
+                f"\n{v['vault']}: {v['notes']} notes ({v['chunks']} chunks), "
+                f"{v['sources']} notes with links, "
                 f"{v['links']} links"
             )
             print(table(v["rows"], ["system", "recall@10", "micro_recall@10"]))

@@ -220,7 +220,8 @@ class EngineBridge(QObject):
 
     def change_model(self) -> bool:
         """Move the running engine to `choice()` without a restart: it re-embeds in the background while
-        the current model keeps answering. False when no engine runs (`open` then starts one on the choice)."""
+        the current model keeps answering. False when no engine runs (`open` then starts one on the
+        choice)."""
         engine, token = self.engine, self._token
         if (
             engine is None or not engine.running

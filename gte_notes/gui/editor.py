@@ -112,7 +112,8 @@ def open_note(
     """Open the note; a failure that shows at once raises KnownError, a later one goes to `on_error`.
     True when it is open now; False when the editor command is still starting (`on_done` follows)."""
     if not path.is_file():
-        # Handed a missing path, most editors create an empty file there: the notes folder is never written to.
+        # Handed a missing path, most editors create an empty file there: the notes folder is never
+        # written to.
         raise KnownError(
             f"{path.name} is no longer in the notes folder (deleted or renamed); nothing was opened."
         )

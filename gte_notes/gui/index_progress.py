@@ -132,7 +132,8 @@ class SessionProgress:
             self._eta, self._eta_at = estimate, now
 
     def _rate(self) -> float | None:
-        """Bytes (or files) per second of indexing time between two batch starts: from the first after the warm-up
+        """Bytes (or files) per second of indexing time between two batch starts: from the first
+        after the warm-up
         (or the one starting the later part of the session, once that is shorter) to the last; None
         until they are MIN_SAMPLE_S apart."""
         marks = self._marks

@@ -357,7 +357,8 @@ class MainWindow(QMainWindow):
 
     def _state(self, state: str) -> None:
         if read_change_state(self.engine_state) and not read_change_state(state):
-            self._search_timer.start()  # the change is done (or stopped): results from the model now answering
+            # the change is done (or stopped): results from the model now answering
+            self._search_timer.start()
         self.engine_state = state
         self.health.set_state(state)
         if state == "idle":

@@ -1,4 +1,5 @@
-"""Before Qt starts on Linux: is there a display, and are the xcb libraries its platform plugin needs installed?
+"""Before Qt starts on Linux: is there a display, and are the xcb libraries its platform plugin
+needs installed?
 
 Without either, Qt prints "Could not load the Qt platform plugin "xcb"" and aborts (exit 134, a core
 dump), which tells a user nothing about what is wrong: with no display (ssh, a server) its hint even

@@ -125,7 +125,8 @@ def speed_table(path: Path, count: int, repeats: int, precisions: list[str]) -> 
     for name, secs, vecs in rows:
         low, mean = cosines(vecs, reference)
         print(
-            f"| {name:<40} | {secs:7.2f} | {tokens / secs:8,.0f} | {base / secs:9.2f}x | {low:.4f} | {mean:.4f} |"
+            f"| {name:<40} | {secs:7.2f} | {tokens / secs:8,.0f} | {base / secs:9.2f}x "
+            f"| {low:.4f} | {mean:.4f} |"
         )
     spread = reference @ reference.T
     print(

@@ -101,7 +101,8 @@ def child(folder: str, model: str, precision: str, data_dir: str, query: str, t0
 
 
 def launch(folder: Path, model: str, precision: str, query: str, data_dir: Path | None, script: str) -> dict:
-    """One first start in a fresh process on an emptied data dir; the child is `script --first-start-child`."""
+    """One first start in a fresh process on an emptied data dir; the child is
+    `script --first-start-child`."""
     data_dir = (data_dir or CACHE / "first-start" / Path(model).name).resolve()
     shutil.rmtree(data_dir, ignore_errors=True)  # a first start: no index, no saved encoder or precision
     data_dir.mkdir(parents=True)

@@ -1,6 +1,7 @@
 """Resident memory of a restart with a 100,000-chunk index, idle after a search, step by step.
 
-Run: python tests/bench/memory_footprint.py [--chunks 100000] [--precision onnx-int8] [--model gte-small-shaped]
+Run: python tests/bench/memory_footprint.py [--chunks 100000] [--precision onnx-int8]
+         [--model gte-small-shaped]
 
 A first start (its own process) loads the full model and saves the query encoder, as the app's
 first start does (query_encoder.open_embedder). An HNSW graph of `--chunks` unit vectors is built with

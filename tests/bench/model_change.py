@@ -157,7 +157,8 @@ def main() -> int:
         return 0
     print(header("model change on a live engine"))
     print(
-        f"{result['notes']} notes ({result['chunks']} passages, {result['vectors_before']} vectors) of {folder.name}; "
+        f"{result['notes']} notes ({result['chunks']} passages, {result['vectors_before']} vectors) "
+        f"of {folder.name}; "
         f"{Path(model).name} {args.precision} -> {args.to_precision or args.precision} at --dims "
         f"{args.to_dims or 'all'}; searches: "
         f"{len(queries)} queries back to back on one thread\n"

@@ -351,7 +351,8 @@ def main() -> None:
     print(
         f"ANN: M={ann_module.M}, ef_construction={ann_module.EF_CONSTRUCTION}, search ef by size "
         f"(search_ef): {ann_module.EF_SEARCH} below 50k vectors, 256 below 300k, 512 above, never below k; "
-        f"exact below {ann_module.EXACT_BELOW:,} vectors; 384-dim float32. Every table shows the ef that ran.\n",
+        f"exact below {ann_module.EXACT_BELOW:,} vectors; 384-dim float32. "
+        "Every table shows the ef that ran.\n",
         flush=True,
     )
     model = synth.VectorModel(synth.real_vectors()[0])
@@ -432,7 +433,8 @@ def main() -> None:
             )
             probes.append(json.loads(out.stdout.strip().splitlines()[-1]))
         print(
-            f"\nThe app as a user runs it: gte-small-shaped model ({probes[0]['precision']}) + {size:,}-chunk "
+            f"\nThe app as a user runs it: gte-small-shaped model ({probes[0]['precision']}) "
+            f"+ {size:,}-chunk "
             "index, fresh process, 50 hybrid searches with real query embedding:\n"
         )
         print(

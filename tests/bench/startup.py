@@ -1,6 +1,7 @@
 """Start-up and quit of the desktop app on an indexed folder, as a user sees them.
 
-    python tests/bench/startup.py FOLDER [--model gte-small-shaped|minilm|PATH] [--precision int8] [--rounds 3] [--json]
+    python tests/bench/startup.py FOLDER [--model gte-small-shaped|minilm|PATH] [--precision int8]
+        [--rounds 3] [--json]
     python tests/bench/startup.py --first-start FOLDER [--model minilm] [--json]    (first_start.py)
 
 Each round launches a fresh process running the real main window, bridge, engine and model

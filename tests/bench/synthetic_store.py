@@ -241,7 +241,8 @@ def iter_vectors(store: Store, slice_rows: int = 100_000) -> Iterator[tuple[np.n
     after = 0
     while True:
         rows = store.conn.execute(
-            "SELECT c.id, v.vector FROM chunks c JOIN vectors v ON v.text_hash = c.text_hash AND v.model_id = ? "
+            "SELECT c.id, v.vector FROM chunks c JOIN vectors v "
+            "ON v.text_hash = c.text_hash AND v.model_id = ? "
             "WHERE c.id > ? ORDER BY c.id LIMIT ?",
             (MODEL_ID, after, slice_rows),
         ).fetchall()

@@ -1,5 +1,6 @@
 """Tiny real sentence-transformers model folders for tests: random weights, the real gte-small
-tokenizer (shipped in tests/data), a chosen pooling, and optionally code of their own (config.json auto_map)."""
+tokenizer (shipped in tests/data), a chosen pooling, and optionally code of their own
+(config.json auto_map)."""
 
 from __future__ import annotations
 

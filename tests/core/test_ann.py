@@ -33,7 +33,8 @@ def embedding_like(rng: np.random.Generator, n: int) -> np.ndarray:
     ~0.3). Text embeddings come in topics. Here: one topic centre per 10 vectors, centres and the spread
     around them Gaussian with power-law spectra, constants fitted to real MiniLM embeddings of SciFact
     and the vaults (k-means with 10 passages per cluster). Against those real vectors and real queries
-    HNSW at M=16 / ef_construction=200 (the app's M before it became 32) finds recall@10 0.988 / 0.993 / 0.996 at ef 64 / 96 / 128; on
+    HNSW at M=16 / ef_construction=200 (the app's M before it became 32) finds recall@10
+    0.988 / 0.993 / 0.996 at ef 64 / 96 / 128; on
     these, 0.982 / 0.991 / 0.997: the same difficulty.
     """
     i = np.arange(1, DIM + 1, dtype=np.float64)

@@ -12,7 +12,8 @@ BLOCK_QT = """
 import importlib, sys
 class BlockQt:
     def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in ("PySide6", "shiboken6", "PyQt5", "PyQt6") or name.startswith("gte_notes.gui"):
+        qt = ("PySide6", "shiboken6", "PyQt5", "PyQt6")
+        if name.split(".")[0] in qt or name.startswith("gte_notes.gui"):
             raise ImportError(f"core imported {name}")
 sys.meta_path.insert(0, BlockQt())
 for name in sys.argv[1:]:

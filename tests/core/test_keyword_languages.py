@@ -25,12 +25,14 @@ NOTES = {
     "fr/cafe.md": "# Le café du coin\n\nLe café près de la gare est fermé le dimanche. Nous avons envoyé mon "
     "résumé à la société, et j'ai reçu une réponse très rapide. Les étudiants préfèrent les "
     "crêpes.\n",
-    "es/musica.md": "# Música\n\nLa canción que escuchamos ayer en la radio es muy bonita. Los niños cantaron "
+    "es/musica.md": "# Música\n\nLa canción que escuchamos ayer en la radio es muy bonita. "
+    "Los niños cantaron "
     "con su abuela en la fiesta del pueblo, y después comimos paella.\n",
     "ru/biblioteka.md": "# Библиотека\n\nВ нашей библиотеке много старых книг. Мой друг читает книгу об "
     "истории России каждый вечер. Под ёлкой лежат подарки.\n",
     "zh/tianqi.md": "# 天气\n\n今天北京的天气很好，我们去公园散步了。明天可能会下雨，所以要带雨伞。\n",
-    "ja/neko.md": "# 猫の話\n\n私の家には黒い猫が二匹います。毎朝、東京駅の近くのパン屋で朝ごはんを買います。\n",
+    "ja/neko.md": "# 猫の話\n\n私の家には黒い猫が二匹います。"
+    "毎朝、東京駅の近くのパン屋で朝ごはんを買います。\n",
     "en/kitchen.md": "# Kitchen\n\nThe cafe on the corner bakes bread every morning. Our houses are old and "
     "the street is quiet at night.\n",
 }

@@ -128,7 +128,10 @@ def test_markdown_links_local_only_url_decoded() -> None:
 
 
 def test_links_inside_code_are_ignored() -> None:
-    text = "Real [[kept]].\n\n```md\n[[in fence]] [x](in-fence.md)\n```\n\nInline `[[in code]]` and ``[[`x`]]``.\n"
+    text = (
+        "Real [[kept]].\n\n```md\n[[in fence]] [x](in-fence.md)\n```\n\n"
+        "Inline `[[in code]]` and ``[[`x`]]``.\n"
+    )
     assert parse_meta(text, "n").links == ("kept",)
 
 

@@ -62,7 +62,8 @@ def test_a_first_start_with_notes_apart_never_imports_torch_here(
         f"    e = open_embedder({str(minilm_path)!r}, 'fp32', {str(tmp_path)!r}, notes_apart=True)\n"
         f"    vectors = e.encode({NOTES!r})\n"
         "    query = e.encode_query('tomatoes')\n"
-        "    print(json.dumps([type(e).__name__, 'torch' in sys.modules, vectors.tolist(), query.tolist()]))\n"
+        "    print(json.dumps([type(e).__name__, 'torch' in sys.modules, vectors.tolist(),"
+        " query.tolist()]))\n"
     )
     script = tmp_path / "first_start.py"  # a file: the child re-imports the parent's main module by path
     script.write_text(code)

@@ -34,7 +34,8 @@ NOTES = {
     "bread.md": "# Sourdough\nFeed the starter the night before, then bake at 240 degrees with steam.",
     "bike.md": "# Bicycle repair\nA squeaking chain needs oil; a slipping chain needs a new cassette.",
     "taxes.md": "# Taxes\nKeep the receipts for the home office and file before the end of April.",
-    "piano.md": "# Piano practice\nScales slowly with a metronome, then the Chopin nocturne, left hand alone.",
+    "piano.md": "# Piano practice\nScales slowly with a metronome, then the Chopin nocturne, "
+    "left hand alone.",
     "trip.md": "# Lisbon trip\nTram 28 to the castle, custard tarts in Belem, the ferry across the river.",
     "coffee.md": "# Coffee\nGrind medium-fine, 18 grams in, 36 out, about 28 seconds for an espresso.",
     "books.md": "# Reading list\nThe Left Hand of Darkness, then Middlemarch. See [[piano]] for evenings.",
@@ -65,7 +66,8 @@ def _strace_works() -> str:
     except (OSError, subprocess.TimeoutExpired) as err:
         return f"strace does not run here: {err}"
     if done.returncode != 0:
-        return f"strace cannot trace here (ptrace not permitted?): {done.stderr.decode(errors='replace').strip()}"
+        err = done.stderr.decode(errors="replace").strip()
+        return f"strace cannot trace here (ptrace not permitted?): {err}"
     return ""
 
 
@@ -77,7 +79,8 @@ def test_entry_points_import_no_model_library_before_switching_telemetry_off() -
     main, so importing the entry module itself must not pull in any of them."""
     code = (
         "import sys\n"
-        "import gte_notes.cli, gte_notes.gui.app, gte_notes.eval.__main__, gte_notes.core.model.note_process\n"
+        "import gte_notes.cli, gte_notes.gui.app, gte_notes.eval.__main__, "
+        "gte_notes.core.model.note_process\n"
         f"print([m for m in {offline.READ_AT_IMPORT!r} if m in sys.modules])\n"
     )
     env = {k: v for k, v in os.environ.items() if k not in offline.TELEMETRY_OFF}
@@ -236,7 +239,8 @@ class Traced:
         return done.stdout
 
     def problems(self, *also: Path) -> list[str]:
-        """Every network use, name look-up and write outside the owned folders (and `also`), from all traces."""
+        """Every network use, name look-up and write outside the owned folders (and `also`),
+        from all traces."""
         allowed = [*self.owned(), self.tmp, *also]
         found: list[str] = []
         for trace in sorted(self.traces.iterdir()):

@@ -18,7 +18,8 @@ def test_a_note_named_for_what_this_note_talks_about_is_related(minilm_embedder,
     (Related.title_mention) lifts it past notes that only repeat the journal's everyday passage."""
     notes = {
         "journal/monday.md": f"# Monday\n\nToday {CHATTER}.\n\n## Sourdough\n\nFed it again.",
-        "baking/sourdough.md": "# Sourdough\n\nA starter of flour and water, fed daily; levain and hydration.",
+        "baking/sourdough.md": "# Sourdough\n\nA starter of flour and water, fed daily; "
+        "levain and hydration.",
     }
     for n in range(6):
         notes[f"misc/n{n}.md"] = f"Again {CHATTER}, item {n}."

@@ -14,14 +14,16 @@ from gte_notes.eval.harness import Indexed, index_folder, write_notes
 from tests.fakes import FakeEmbedder
 
 NOTES = {
-    "kitchen/sourdough.md": "---\ntags: [baking, food/bread]\n---\n# Sourdough\n\nA lively starter and a long "
+    "kitchen/sourdough.md": "---\ntags: [baking, food/bread]\n---\n# Sourdough\n\n"
+    "A lively starter and a long "
     "cold proof. Bake it in a very hot oven with steam.\n",
     "kitchen/oven.md": "# Oven\n\nOur oven runs hot. Descale the steam tray every month.\n",
     "work/kubernetes.md": "# Kubernetes\n\nPods are scheduled onto nodes. The scheduler reads resource "
     "requests and affinity rules.\n",
     "work/release.md": "---\ntags: [project/alpha]\n---\n# Release plan\n\nThe release train leaves on "
     "Friday. Tests must pass in a hot CI oven first. Then we tag it.\n",
-    "notes/ideas.md": "# Ideas\n\nOven hot, very hot oven, bake the oven. Oven oven oven.\n\nAlso: proof of work.\n",
+    "notes/ideas.md": "# Ideas\n\nOven hot, very hot oven, bake the oven. Oven oven oven.\n\n"
+    "Also: proof of work.\n",
     "notes/meeting.md": "# Weekly meeting\n\n- decide on the release date\n- review open bugs\n- the "
     "cold proof idea from Anna\n",
 }

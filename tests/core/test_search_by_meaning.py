@@ -24,19 +24,24 @@ pytestmark = pytest.mark.model
 NOTES = {
     "biology.axolotl.md": "# Axolotl\n\nThe axolotl can regrow whole limbs, parts of its heart and even its "
     "spinal cord after injury.\n",
-    "web.link-rot.md": "# The Internet is Rotting\n\nLost web pages: a study found that a quarter of the links "
+    "web.link-rot.md": "# The Internet is Rotting\n\nLost web pages: a study found that "
+    "a quarter of the links "
     "in news articles now lead nowhere.\n",
-    "tools.doctor.md": "# Doctor\n\nThe doctor command regenerates note ids and fixes broken frontmatter in a "
+    "tools.doctor.md": "# Doctor\n\nThe doctor command regenerates note ids and fixes broken "
+    "frontmatter in a "
     "workspace.\n",
-    "kitchen.bread.md": "# Sourdough\n\nFeed the starter the night before, then mix flour, water and salt and "
+    "kitchen.bread.md": "# Sourdough\n\nFeed the starter the night before, then mix flour, "
+    "water and salt and "
     "let the dough rise slowly.\n",
     "garden.tomatoes.md": "# Tomatoes\n\nTomatoes need full sun, deep watering and rich compost. Pinch out "
     "the side shoots.\n",
     "travel.packing.md": "# Packing list\n\nPassport, charger, a light rain jacket and comfortable walking "
     "shoes.\n",
-    "notes.publishing.md": "# Publishing\n\nPublish the vault as a static website with one command; pages are "
+    "notes.publishing.md": "# Publishing\n\nPublish the vault as a static website with one command; "
+    "pages are "
     "rebuilt when notes change.\n",
-    "notes.templates.md": "# Templates\n\nTemplates fill a new page with a ready-made layout, such as a daily "
+    "notes.templates.md": "# Templates\n\nTemplates fill a new page with a ready-made layout, "
+    "such as a daily "
     "journal or a meeting agenda.\n",
 }
 

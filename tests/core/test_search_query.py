@@ -49,7 +49,8 @@ def test_titles_compare_by_words() -> None:
 def _fts() -> sqlite3.Connection:
     conn = sqlite3.connect(":memory:")
     conn.execute(
-        "CREATE VIRTUAL TABLE t USING fts5(title, heading, text, tokenize = 'porter unicode61 remove_diacritics 2')"
+        "CREATE VIRTUAL TABLE t USING fts5(title, heading, text, "
+        "tokenize = 'porter unicode61 remove_diacritics 2')"
     )
     conn.execute("INSERT INTO t VALUES ('Hot oven', 'Kitchen', 'bake it in a very hot oven; c++ and x-y:z')")
     return conn

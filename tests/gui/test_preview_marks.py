@@ -11,7 +11,8 @@ from gte_notes.gui.preview import NotePreview
 NOTE = (
     "# Bread\n\nIntro line about flour.\n\n"
     + "".join(f"Paragraph {i} talks about water and salt.\n\n" for i in range(400))
-    + "## Baking\n\nBake the loaves in a very hot oven until the crust sings.\n\nLast ovens paragraph. 🍞 oven.\n"
+    + "## Baking\n\nBake the loaves in a very hot oven until the crust sings.\n\n"
+    "Last ovens paragraph. 🍞 oven.\n"
 )
 
 

@@ -52,7 +52,8 @@ def _vault(root: Path) -> Path:
     # Sorted first (the indexer goes in path order): the journal entries; then many other notes, so
     # the index takes several batches.
     notes: dict[str, str | bytes] = {
-        f"a-journal/2024-05-{d:02d}.md": f"# Daily journal {d}\n\nMy daily journal entry for May {d}: planted "
+        f"a-journal/2024-05-{d:02d}.md": f"# Daily journal {d}\n\nMy daily journal entry for May {d}: "
+        "planted "
         "beans and read a book.\n"
         for d in range(1, 6)
     }

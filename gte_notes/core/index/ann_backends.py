@@ -83,7 +83,8 @@ class Exact:
         self.n = last
 
     def query(self, vec: np.ndarray, k: int, ef: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-        # ef: exact search has no such knob. einsum runs its own single-threaded loop: a BLAS matrix-vector product would wake BLAS's
+        # ef: exact search has no such knob. einsum runs its own single-threaded loop: a BLAS
+        # matrix-vector product would wake BLAS's
         # thread pool, which on a busy machine (the model embedding beside it) waits for cores and
         # turns a 3 ms scan into 60 ms.
         sims = np.einsum("ij,j->i", self.mat[: self.n], vec)

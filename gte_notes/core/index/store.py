@@ -317,7 +317,8 @@ class Store:
         rows = fts_rows(display(title), [(c.heading, c.text) for c in chunks])
         for c, (lang, fts) in zip(chunks, rows, strict=True):
             cur = self.conn.execute(
-                'INSERT INTO chunks(note_id, seq, start, "end", line, heading, text, text_hash, n_tokens, lang) '
+                'INSERT INTO chunks(note_id, seq, start, "end", line, heading, text, text_hash, '
+                "n_tokens, lang) "
                 "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (note_id, c.seq, c.start, c.end, c.line, c.heading, c.text, c.text_hash, c.n_tokens, lang),
             )

@@ -101,7 +101,8 @@ class Vectors:
         return self.conn.execute(f"SELECT COUNT(*) {_CHUNK_JOIN}", (model_id,)).fetchone()[0]
 
     def chunk_slice(self, model_id: str, after_id: int, limit: int) -> list[sqlite3.Row]:
-        """Up to `limit` (chunk id, vector blob) rows after `after_id`, in id order (rebuilds read in slices)."""
+        """Up to `limit` (chunk id, vector blob) rows after `after_id`, in id order (rebuilds read
+        in slices)."""
         return self.conn.execute(
             f"SELECT c.id, v.vector {_CHUNK_JOIN} WHERE c.id > ? ORDER BY c.id LIMIT ?",
             (model_id, after_id, limit),
@@ -123,9 +124,11 @@ class Vectors:
     def notes_lacking(self, model_id: str) -> list[int]:
         """Ids of the notes with a chunk or a title that has no vector of this model."""
         rows = self.conn.execute(
-            "SELECT c.note_id FROM chunks c LEFT JOIN vectors v ON v.text_hash = c.text_hash AND v.model_id = ? "
+            "SELECT c.note_id FROM chunks c LEFT JOIN vectors v "
+            "ON v.text_hash = c.text_hash AND v.model_id = ? "
             "WHERE v.text_hash IS NULL UNION SELECT n.id FROM notes n LEFT JOIN vectors v "
-            "ON v.text_hash = n.title_hash AND v.model_id = ? WHERE n.title_hash != '' AND v.text_hash IS NULL",
+            "ON v.text_hash = n.title_hash AND v.model_id = ? "
+            "WHERE n.title_hash != '' AND v.text_hash IS NULL",
             (model_id, model_id),
         )
         return sorted(r[0] for r in rows)

@@ -13,7 +13,8 @@ How a note is cut:
 4. A tiny chunk (under a quarter of the target) at a section boundary keeps filling with the next
    section when that section is a sibling or descendant of it; otherwise a "# Title" line or a
    two-line section would become a passage too thin to embed well. Nothing smarter than that.
-5. A block too large for one chunk is cut (token_spans.py) at the last paragraph break, line break, sentence end,
+5. A block too large for one chunk is cut (token_spans.py) at the last paragraph break, line break,
+   sentence end,
    clause end or space in the second half of the allowed window, else between tokens.
 6. A passage with no readable text of its own - a video embed, an embedded note, a heading alone - joins
    the passage before it (else the one after) when the two fit the model. Embedded alone, its vector

@@ -8,7 +8,8 @@ The rules follow what Obsidian and Dendron do, which is what users' links assume
 When several files fit, an exact-case match wins, then the one in the linking note's folder, then the
 shallowest, then the shortest path. A piped "left|right" target tries the left side first (Obsidian's
 target side) and falls back to the right, except in a folder named the Dendron way (mostly dotted
-hierarchical names), where the right side is Dendron's target side and is tried first. A link may resolve to the linking note itself; callers that
+hierarchical names), where the right side is Dendron's target side and is tried first.
+A link may resolve to the linking note itself; callers that
 build a graph drop such self-links.
 """
 

@@ -1,4 +1,5 @@
-"""What the precision check decided, remembered per (model, torch and onnxruntime versions, CPU flags) in the data dir.
+"""What the precision check decided, remembered per (model, torch and onnxruntime versions, CPU
+flags) in the data dir.
 
 The check runs the calibration sentences through the fp32 model and through each reduced precision:
 about a second of every start for an answer that only changes when the model, torch or the CPU does.

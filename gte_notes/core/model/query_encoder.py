@@ -7,7 +7,8 @@ which embeds nothing never uses. A query needs much less: the tokenizer and one 
 model's pooling and normalisation. So after a full load the app saves that whole path: as an ONNX
 model where ONNX Runtime reproduces the model's precision (onnx_query_encoder.py; a restart then
 imports no torch either), else traced for one row (TorchScript). Either is checked against the model
-at several query lengths and saved with the tokenizer in the data dir. The next start loads it (`QuickEmbedder`) and searches at once; the full model is
+at several query lengths and saved with the tokenizer in the data dir. The next start loads it
+(`QuickEmbedder`) and searches at once; the full model is
 loaded only when notes need embedding, on the indexing thread.
 
 A saved encoder is found by the same key as the precision check (model content, runtime versions, CPU

@@ -147,7 +147,9 @@ class DocFreqs:
 
 
 class KeywordIndex:
-    """BM25 queries on one Store (its keyword table, index/keyword_table.py). Scores are -bm25(), so larger is better and > 0."""
+    """BM25 queries on one Store (its keyword table, index/keyword_table.py).
+
+    Scores are -bm25(), so larger is better and > 0."""
 
     def __init__(
         self,

@@ -63,7 +63,8 @@ class Searcher:
         spelling: bool = True,
         caches: IndexCaches | None = None,
     ) -> None:
-        """`caches`: what reading this index has learned, shared with its other readers (a fresh set if None)."""
+        """`caches`: what reading this index has learned, shared with its other readers
+        (a fresh set if None)."""
         self.caches = caches if caches is not None else IndexCaches()
         self.store = store
         self.ann = ann
