@@ -77,6 +77,53 @@ def test_a_damaged_saved_encoder_falls_back_to_the_model(minilm_path: Path, save
     assert open_embedder(str(minilm_path), "fp32", copy)._full is None  # saved anew
 
 
+def _encoder_files(data: Path) -> dict[str, bytes]:
+    return {file.name: file.read_bytes() for file in sorted((data / ENCODER_DIR).iterdir())}
+
+
+def _copy_encoders(data: Path, to: Path) -> Path:
+    (to / ENCODER_DIR).mkdir(parents=True)
+    for name, content in _encoder_files(data).items():
+        (to / ENCODER_DIR / name).write_bytes(content)
+    return to
+
+
+def test_a_saved_encoder_with_a_damaged_tokenizer_falls_back_to_the_model(
+    minilm_path: Path, saved, tmp_path: Path
+) -> None:
+    data, full = saved
+    copy = _copy_encoders(data, tmp_path / "data")
+    (info,) = (copy / ENCODER_DIR).glob("*.json")
+    info.write_text(json.dumps({**json.loads(info.read_text()), "tokenizer": "{not a tokenizer"}))
+    again = open_embedder(str(minilm_path), "fp32", copy)
+    assert isinstance(again._full, Embedder) and again.model_id == full.model_id  # it had to load the model
+    assert open_embedder(str(minilm_path), "fp32", copy)._full is None  # saved anew
+
+
+@pytest.mark.parametrize("where", ["opening the ONNX encoder", "reading its tokenizer"])
+def test_a_bug_while_reading_the_saved_encoder_is_raised_and_the_file_kept(
+    minilm_path: Path, saved, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    # A bug (TypeError) in gte-notes' fast start, not a damaged file: deleting the file would hide it
+    # behind a slow start on every launch. It goes up to be reported as a bug, and the file stays.
+    from gte_notes.core.model import embedder as embedder_module
+
+    data, _full = saved
+    copy = _copy_encoders(data, tmp_path / "data")
+    before = _encoder_files(copy)
+
+    def bug(*_args: object, **_kwargs: object) -> None:
+        raise TypeError("a bug in gte-notes")
+
+    if where == "opening the ONNX encoder":
+        monkeypatch.setattr(OnnxModel, "query_vector", bug)
+    else:
+        monkeypatch.setattr(embedder_module, "_fresh_tokenizer", bug)
+    with pytest.raises(TypeError, match="a bug in gte-notes"):
+        open_embedder(str(minilm_path), "fp32", copy)
+    assert _encoder_files(copy) == before
+
+
 def test_another_precision_is_another_encoder(minilm_path: Path, saved) -> None:
     data, full = saved
     other = open_embedder(str(minilm_path), "int8", data)
@@ -123,6 +170,28 @@ def test_without_onnx_runtime_int8_queries_run_in_int8_through_torchscript(
     again = open_embedder(str(minilm_path), "int8", tmp_path)
     assert again._full is None and not isinstance(again._graph, OnnxModel)
     assert np.allclose(again.encode_query(QUERIES[1]), first._full.encode_query(QUERIES[1]), atol=1e-4)
+
+
+def test_a_bug_while_reading_a_torchscript_encoder_is_raised_and_the_file_kept(
+    minilm_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import torch
+
+    from gte_notes.core.model import fp32_queries, onnx_query_encoder
+
+    monkeypatch.setattr(fp32_queries, "runtime_version", lambda: None)
+    monkeypatch.setattr(onnx_query_encoder, "runtime_version", lambda: None)
+    open_embedder(str(minilm_path), "fp32", tmp_path)  # without ONNX Runtime: a TorchScript encoder
+    before = _encoder_files(tmp_path)
+    assert [Path(name).suffix for name in before] == [".pt"]
+
+    def bug(*_args: object, **_kwargs: object) -> None:
+        raise TypeError("a bug in gte-notes")
+
+    monkeypatch.setattr(torch.jit, "load", bug)
+    with pytest.raises(TypeError, match="a bug in gte-notes"):
+        open_embedder(str(minilm_path), "fp32", tmp_path)
+    assert _encoder_files(tmp_path) == before
 
 
 def test_an_onnx_precision_saves_its_own_model_as_the_encoder(minilm_path: Path, tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from gte_notes.core.model.onnx_model import OnnxModel, export_model, runtime_version
+from gte_notes.core.model.saved_encoder_files import read_meta
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ def load_onnx_encoder(stem: Path) -> tuple[OnnxModel, dict[str, Any]] | None:
     model_path, info_path = stem.with_suffix(".onnx"), stem.with_suffix(".json")
     if not (info_path.is_file() and model_path.is_file()) or runtime_version() is None:
         return None
-    meta = json.loads(info_path.read_text(encoding="utf-8"))
+    meta = read_meta(info_path.read_text(encoding="utf-8"), tokenizer=True)
     model = OnnxModel(model_path, str(meta["precision"]))
     model.query_vector([101, 102])  # opens the session now: a damaged file fails here, not in a search
     return model, meta

@@ -43,6 +43,7 @@ from gte_notes.core.model.note_process import NoteProcess
 from gte_notes.core.model.onnx_model import OnnxModel
 from gte_notes.core.model.onnx_query_encoder import load_onnx_encoder, remove_onnx_encoder, save_onnx_encoder
 from gte_notes.core.model.precision_cache import check_key
+from gte_notes.core.model.saved_encoder_files import is_damaged_file_error, read_meta, tokenizer_from_json
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ def open_embedder(
         mark = time.perf_counter()
         try:
             saved = save_query_encoder(full, precision, Path(data_dir))
-        except Exception:
+        except Exception:  # export and tracing fail in many ways; this start runs on the full model
             log.exception("could not save the query encoder")
             saved = False
         quick = load_query_encoder(name, path, precision, Path(data_dir)) if saved else None
@@ -116,7 +117,7 @@ def _first_start_apart(
     except (KnownError, Cancelled):
         notes.close()
         raise
-    except Exception:
+    except Exception:  # whatever stopped the child (its traceback is logged), this process can load it
         log.exception("the process for the model did not start: loading the model in this one")
         notes.close()
         return None
@@ -155,7 +156,7 @@ def save_query_encoder(full: embedder_module.Embedder, requested: str, data_dir:
         if save_onnx_encoder(full, target, meta, _CHECK_LENGTHS, _MAX_ABS_DIFF):
             return True
     except Exception as err:  # noqa: BLE001 - a runtime that fails to export leaves the TorchScript path
-        log.warning("could not save an ONNX query encoder (%r): trying TorchScript", err)
+        log.warning("could not save an ONNX query encoder (%r): trying TorchScript", err, exc_info=True)
     if isinstance(full._inner, OnnxModel):
         return False  # an ONNX model that failed its own check: no torch graph to trace either
     import torch
@@ -232,19 +233,23 @@ def query_path_class() -> type:
 
 
 def load_query_encoder(name: str, path: Path, requested: str, data_dir: Path) -> QuickEmbedder | None:
+    """The saved encoder for this model and precision, None when there is none or it is damaged (then
+    removed: the caller loads the model, which saves it anew). A bug while reading it is raised, and
+    the file kept (saved_encoder_files.py)."""
     file = encoder_file(data_dir, name, path, requested)
     started = time.perf_counter()
     try:
         found = load_onnx_encoder(file)
-    except Exception as err:  # noqa: BLE001 - a damaged file costs the fast start, nothing else
-        log.warning("saved ONNX query encoder %s not usable (%r): loading the model", file, err)
+        if found is not None:
+            model, meta = found
+            quick = QuickEmbedder(model, meta, str(meta["tokenizer"]), requested, data_dir)
+            quick.load_times = {"load the saved ONNX query encoder (no torch)": time.perf_counter() - started}
+            return quick
+    except Exception as err:
+        if not is_damaged_file_error(err):
+            raise  # a bug: the caller reports it, and the file is kept
+        log.warning("saved ONNX query encoder %s not usable: loading the model", file, exc_info=True)
         remove_onnx_encoder(file)
-        found = None
-    if found is not None:
-        model, meta = found
-        quick = QuickEmbedder(model, meta, str(meta["tokenizer"]), requested, data_dir)
-        quick.load_times = {"load the saved ONNX query encoder (no torch)": time.perf_counter() - started}
-        return quick
     if not file.is_file():
         return None
     started = time.perf_counter()
@@ -257,10 +262,12 @@ def load_query_encoder(name: str, path: Path, requested: str, data_dir: Path) ->
             warnings.simplefilter("ignore", DeprecationWarning)
             graph = torch.jit.load(str(file), map_location="cpu", _extra_files=files)
         text = {k: v.decode() if isinstance(v, bytes) else v for k, v in files.items()}
-        meta = json.loads(text["meta.json"])
+        meta = read_meta(text["meta.json"])
         quick = QuickEmbedder(graph.eval(), meta, text["tokenizer.json"], requested, data_dir)
-    except Exception as err:  # noqa: BLE001 - a damaged file costs the fast start, nothing else
-        log.warning("saved query encoder %s not usable (%r): loading the model", file, err)
+    except Exception as err:
+        if not is_damaged_file_error(err):
+            raise  # a bug: the caller reports it, and the file is kept
+        log.warning("saved query encoder %s not usable: loading the model", file, exc_info=True)
         with contextlib.suppress(OSError):
             file.unlink()
         return None
@@ -279,8 +286,6 @@ class QuickEmbedder:
     def __init__(
         self, graph: Any, meta: dict[str, Any], tokenizer_json: str, requested: str, data_dir: Path
     ) -> None:
-        from tokenizers import Tokenizer
-
         self.name, self.path = str(meta["name"]), Path(meta["path"])
         self.dim, self.max_tokens = int(meta["dim"]), int(meta["max_tokens"])
         self.precision, self.model_id = str(meta["precision"]), str(meta["model_id"])
@@ -288,7 +293,7 @@ class QuickEmbedder:
         self.load_times: dict[str, float] = {}
         self._graph = graph
         self._checked_tokens = int(meta["checked_tokens"])
-        backend = Tokenizer.from_str(tokenizer_json)
+        backend = tokenizer_from_json(tokenizer_json)
         self._span_tok = embedder_module._fresh_tokenizer(backend, None)
         self._query_tok = embedder_module._fresh_tokenizer(backend, self.max_tokens)
         self._known_words: frozenset[str] | None = None
