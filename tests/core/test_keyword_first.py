@@ -7,8 +7,11 @@ is what is being waited for, not its vectors."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
+
+import pytest
 
 from gte_notes.core.index.keyword_pass import KEYWORDS_ONLY
 from gte_notes.core.live.chosen_model import ModelChoice
@@ -31,6 +34,20 @@ def test_the_models_tokenizer_loads_alone_and_cuts_as_the_model_does(minilm_path
     assert tok.token_offsets("Embeddings grow") == [(0, 2), (2, 5), (5, 9), (9, 10), (11, 15)]
     assert tok.count_tokens("Embeddings grow") == 7
     assert open_model_tokenizer(str(minilm_path.parent / "no-such-model")) is None
+
+
+def test_a_damaged_tokenizer_file_costs_the_keyword_head_start_and_is_logged(
+    minilm_path: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    model = tmp_path / "model"
+    model.mkdir()
+    for file in minilm_path.iterdir():
+        (model / file.name).symlink_to(file)
+    (model / "tokenizer.json").unlink()
+    (model / "tokenizer.json").write_text('{"model": {"type": "WordPiece", "vocab":', encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="gte_notes.core.model.model_tokenizer"):
+        assert open_model_tokenizer(str(model)) is None  # the model's own load says what is wrong
+    assert [r.exc_info is not None for r in caplog.records] == [True]
 
 
 def test_a_first_start_finds_notes_by_their_words_before_the_model_loads(

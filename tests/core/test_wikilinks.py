@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from gte_notes.core.markdown.markdown_meta import parse_meta
@@ -62,3 +64,18 @@ def test_preview_turns_wikilinks_into_note_links_but_not_in_code() -> None:
     assert "[the label](note:Target)" in out
     assert "[embed.me](note:embed.me)" in out
     assert "[[kept as written]]" in out
+
+
+def test_a_bug_splitting_off_the_frontmatter_still_previews_the_note_and_is_logged(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from gte_notes.core.markdown import preview_text
+
+    def bug(_text: str) -> None:
+        raise TypeError("a bug in gte-notes")
+
+    monkeypatch.setattr(preview_text, "split_frontmatter", bug)
+    with caplog.at_level(logging.ERROR, logger="gte_notes.core.markdown.preview_text"):
+        out = markdown_for_preview("---\ntitle: Bread\n---\nSee [[Target|the label]].\n")
+    assert "[the label](note:Target)" in out  # the note is still shown
+    assert [r.exc_info[0] for r in caplog.records if r.exc_info] == [TypeError]  # the bug is in the log

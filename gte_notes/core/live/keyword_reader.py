@@ -89,7 +89,7 @@ class KeywordReader:
             )
             self.written = stats.written
         except Exception as err:  # noqa: BLE001 - the pass is a head start: the writer's reconcile does it all
-            log.warning("the keyword pass stopped: %r", err)
+            log.warning("the keyword pass stopped: %r", err, exc_info=True)
         finally:
             if store is not None:
                 with contextlib.suppress(sqlite3.Error):

@@ -11,12 +11,15 @@ are filled from it, and [[wikilinks]] become `note:` links the preview can follo
 
 from __future__ import annotations
 
+import logging
 import re
 from urllib.parse import quote
 
 from gte_notes.core.markdown.markdown_meta import split_frontmatter
 from gte_notes.core.markdown.note_display import fill_templates
 from gte_notes.core.markdown.wikilinks import WIKILINK, label_and_target
+
+log = logging.getLogger(__name__)
 
 _FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
@@ -30,7 +33,10 @@ def markdown_for_preview(text: str) -> str:
         return ""
     try:
         frontmatter, body_start = split_frontmatter(text)
-    except Exception:  # noqa: BLE001 - a malformed header is shown as text rather than lost
+    except Exception:  # not bad YAML (split_frontmatter skips that itself): a bug in gte-notes
+        # The preview runs in a thread pool that would drop the error and the preview with it: the
+        # note is shown whole and the bug goes to the log with its traceback.
+        log.exception("could not split the frontmatter off a note for its preview")
         frontmatter, body_start = {}, 0
     out: list[str] = []
     prose: list[str] = []

@@ -64,7 +64,9 @@ def fp32_query_model(
                 return None
     except Exception as err:  # noqa: BLE001 - without it queries run as the notes do, through torch
         log.warning(
-            "could not export the model for fp32 queries (%r): queries stay in the notes' precision", err
+            "could not export the model for fp32 queries (%r): queries stay in the notes' precision",
+            err,
+            exc_info=True,
         )
         return None
     # A fresh handle: its session opens on the first query, so a process whose queries go through the

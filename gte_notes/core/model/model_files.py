@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 import re
 import threading
@@ -27,6 +28,8 @@ from gte_notes.core.errors import KnownError, ModelMissingError
 from gte_notes.core.files.bundle import bundled_model, is_model_folder
 from gte_notes.core.files.config import DEFAULT_MODEL
 from gte_notes.core.offline import online_for_download
+
+log = logging.getLogger(__name__)
 
 # What sentence-transformers needs to load a BERT-style model, and nothing else: the hub repo of
 # gte-small also carries ONNX and PyTorch-pickle copies of the weights that would triple the download.
@@ -95,7 +98,8 @@ def cached_snapshot(repo_id: str, cache_dir: Path | None = None) -> Path | None:
         folder = snapshot_download(
             repo_id, cache_dir=str(cache), local_files_only=True, allow_patterns=MODEL_FILE_PATTERNS
         )
-    except Exception:  # noqa: BLE001 - any lookup failure (no ref, partial snapshot) means "not here"
+    except (OSError, ValueError):  # no ref, a partial snapshot (huggingface_hub's OSErrors): "not here"
+        log.debug("no usable snapshot of %s in %s", repo_id, cache, exc_info=True)
         return None
     path = Path(folder)
     return path if is_model_folder(path) else None

@@ -9,6 +9,7 @@ its words while the model still loads.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,9 +17,12 @@ from gte_notes.core.errors import KnownError
 from gte_notes.core.files.json_file import read_json_object
 from gte_notes.core.model.model_catalog import canonical_name
 from gte_notes.core.model.model_files import resolve_model_path
+from gte_notes.core.model.saved_encoder_files import tokenizer_from_json
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
+
+log = logging.getLogger(__name__)
 
 FALLBACK_MAX_TOKENS = 512
 
@@ -69,10 +73,9 @@ def open_model_tokenizer(name: str, passage_tokens: int = 0) -> ModelTokenizer |
     file = path / "tokenizer.json"
     if not file.is_file():
         return None
-    from tokenizers import Tokenizer
-
     try:
-        tokenizer = Tokenizer.from_file(str(file))
-    except Exception:  # noqa: BLE001 - a damaged file costs the early keyword pass; the model's load reports it
+        tokenizer = tokenizer_from_json(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # a damaged file costs the early keyword pass; the model's load reports it
+        log.warning("cannot read the tokenizer in %s: no keyword pass before the model", file, exc_info=True)
         return None
     return ModelTokenizer(tokenizer, model_max_tokens(path), passage_tokens or None)

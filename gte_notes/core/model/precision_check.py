@@ -150,7 +150,7 @@ class PrecisionCheck:
                 variant = self.variant(candidate)
             except Exception as err:  # noqa: BLE001 - a path that cannot be built is one fewer choice
                 reasons.append(f"{candidate} unavailable ({type(err).__name__})")
-                log.warning("precision %s unavailable: %r", candidate, err)
+                log.warning("precision %s unavailable: %r", candidate, err, exc_info=True)
                 continue
             cosine = self.min_cosine(variant, reference)
             if cosine >= MIN_CALIBRATION_COSINE:

@@ -61,6 +61,6 @@ def trace_query_graph(inner: torch.nn.Module, token_types: bool) -> torch.jit.Sc
                     )
                     return None
     except Exception as err:  # noqa: BLE001 - any tracing failure only costs speed: queries stay eager
-        log.warning("could not trace the model for queries (%r): queries run eagerly", err)
+        log.warning("could not trace the model for queries (%r): queries run eagerly", err, exc_info=True)
         return None
     return traced
