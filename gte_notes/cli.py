@@ -17,6 +17,7 @@ from gte_notes.cli_models import same_model
 from gte_notes.cli_output import ProgressBar, drop_stdout, print_hits, print_status
 from gte_notes.core.errors import FolderError, KnownError
 from gte_notes.core.files.config import Settings
+from gte_notes.core.files.forced_crash import crash_if_asked
 from gte_notes.core.files.logs import current_logs, start_logging
 from gte_notes.core.index.ann import AnnIndex
 from gte_notes.core.index.status import folder_status, index_model_id
@@ -316,6 +317,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command != "gui":  # the GUI starts its own, named for it
         start_logging("cli", args.data_dir, quiet=True)
     try:
+        if args.command != "gui":
+            crash_if_asked(f"gte-notes {args.command}")  # test-only: core/files/forced_crash.py
         code = COMMANDS[args.command](args, settings)
         if sys.stdout is not None:  # None in a windowed build
             sys.stdout.flush()  # here, so a reader that went away is seen now and not at exit

@@ -10,10 +10,12 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from gte_notes.core.files.config import Settings
+from gte_notes.core.files.forced_crash import crash_asked, crash_if_asked
 from gte_notes.core.files.logs import start_logging
 from gte_notes.core.offline import stay_offline
 from gte_notes.gui.bridge import EngineBridge
@@ -101,6 +103,8 @@ def run_gui(args: argparse.Namespace, settings: Settings) -> NoReturn:
         controller = ScreenshotController(window, os.path.abspath(screenshot), query)
     window.show()
     window.start(folder, query)
+    if crash_asked():  # test-only (core/files/forced_crash.py): crash once the window is running
+        QTimer.singleShot(0, lambda: crash_if_asked("the GUI's event loop"))
     try:
         code = app.exec()
     finally:
