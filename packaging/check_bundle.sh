@@ -49,3 +49,17 @@ hits = json.load(open(sys.argv[1]))
 assert hits and hits[0]["path"] == "bikes.md", hits
 print(f"check_bundle: index + search: top hit {hits[0]['path']}")
 PY
+
+# A crash of the installed app must leave its traces: forced through the test-only hook
+# GTE_NOTES_TEST_CRASH (gte_notes/core/files/forced_crash.py), a segfault writes every thread's stack to
+# logs/crash.log (faulthandler) and a bug its traceback to logs/cli.log.
+LOGS="$GTE_NOTES_HOME/logs"
+GTE_NOTES_TEST_CRASH=segv "$APP" status "$TMP/notes" >"$TMP/segv.out" 2>"$TMP/segv.err"
+code=$?
+[ "$code" -ne 0 ] || fail "the forced segfault did not end the frozen app"
+grep -q "Fatal Python error: Segmentation fault" "$LOGS/crash.log" && grep -q "in crash_if_asked" "$LOGS/crash.log" \
+  || fail "the frozen app's forced segfault left no stack in $LOGS/crash.log"
+GTE_NOTES_TEST_CRASH=bug "$APP" status "$TMP/notes" >"$TMP/bug.out" 2>"$TMP/bug.err"
+[ $? -eq 1 ] && grep -q "ForcedBug" "$LOGS/cli.log" && grep -q "$LOGS/cli.log" "$TMP/bug.err" \
+  || fail "the frozen app's forced bug left no traceback in $LOGS/cli.log"
+echo "check_bundle: a forced segfault (exit $code) and a forced bug left their traces in $LOGS"
