@@ -234,8 +234,8 @@ def query_path_class() -> type:
 
 def load_query_encoder(name: str, path: Path, requested: str, data_dir: Path) -> QuickEmbedder | None:
     """The saved encoder for this model and precision, None when there is none or it is damaged (then
-    removed: the caller loads the model, which saves it anew). A bug while reading it is raised, and
-    the file kept (saved_encoder_files.py)."""
+    removed: the caller loads the model, which saves it anew). A bug while reading it is logged as a bug
+    with its traceback and the file is not removed for it (saved_encoder_files.py)."""
     file = encoder_file(data_dir, name, path, requested)
     started = time.perf_counter()
     try:
@@ -245,9 +245,12 @@ def load_query_encoder(name: str, path: Path, requested: str, data_dir: Path) ->
             quick = QuickEmbedder(model, meta, str(meta["tokenizer"]), requested, data_dir)
             quick.load_times = {"load the saved ONNX query encoder (no torch)": time.perf_counter() - started}
             return quick
-    except Exception as err:
+    except Exception as err:  # noqa: BLE001 - sorted below: a damaged file, or a bug that is logged
         if not is_damaged_file_error(err):
-            raise  # a bug: the caller reports it, and the file is kept
+            # A bug in gte-notes, not a damaged file: logged as one (with its traceback), the file kept,
+            # and this start runs on the full model rather than stopping the app.
+            log.exception("bug while reading the saved ONNX query encoder %s: loading the model", file)
+            return None
         log.warning("saved ONNX query encoder %s not usable: loading the model", file, exc_info=True)
         remove_onnx_encoder(file)
     if not file.is_file():
@@ -264,9 +267,10 @@ def load_query_encoder(name: str, path: Path, requested: str, data_dir: Path) ->
         text = {k: v.decode() if isinstance(v, bytes) else v for k, v in files.items()}
         meta = read_meta(text["meta.json"])
         quick = QuickEmbedder(graph.eval(), meta, text["tokenizer.json"], requested, data_dir)
-    except Exception as err:
+    except Exception as err:  # noqa: BLE001 - sorted below: a damaged file, or a bug that is logged
         if not is_damaged_file_error(err):
-            raise  # a bug: the caller reports it, and the file is kept
+            log.exception("bug while reading the saved query encoder %s: loading the model", file)
+            return None  # as above: logged as a bug, the file kept
         log.warning("saved query encoder %s not usable: loading the model", file, exc_info=True)
         with contextlib.suppress(OSError):
             file.unlink()
