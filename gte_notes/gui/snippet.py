@@ -18,7 +18,7 @@ from gte_notes.core.markdown.language import language_of
 from gte_notes.core.markdown.note_display import readable_span
 from gte_notes.core.markdown.stopwords import STOPWORDS
 from gte_notes.core.markdown.text_terms import fold
-from gte_notes.core.markdown.wikilinks import WIKILINK, label_span
+from gte_notes.core.markdown.wikilinks import WIKILINK, parse_wikilink
 
 # One alternation, tried left to right at each position; group names say what to keep. A wikilink is
 # the one rule of wikilinks.py: its second group is the inside.
@@ -138,7 +138,7 @@ def clean(passage: str) -> Cleaned:
         pos = m.end()
         if m.group("wiki"):
             inner_start, inner = m.start(_WIKI_INSIDE), m.group(_WIKI_INSIDE)
-            a, b = label_span(inner)
+            a, b = parse_wikilink(inner).label_span
             c, d = readable_span(inner[a:b])  # no dendron://vault/ or #summary,1:#*
             keep(inner_start + a + c, inner_start + a + d)
         elif m.group("link"):

@@ -6,7 +6,7 @@ import pytest
 
 from gte_notes.core.markdown.markdown_meta import parse_meta
 from gte_notes.core.markdown.preview_text import markdown_for_preview
-from gte_notes.core.markdown.wikilinks import WIKILINK, label_and_target, link_target
+from gte_notes.core.markdown.wikilinks import WIKILINK, link_target, parse_wikilink
 
 
 @pytest.mark.parametrize(
@@ -48,11 +48,12 @@ def test_no_link_inside_code() -> None:
         ("target", ("target", "target")),
         ("Target|the label", ("the label", "Target")),  # Obsidian: [[target|label]]
         ("The label|dendron.topic.note", ("The label", "dendron.topic.note")),  # Dendron: [[label|target]]
-        ("target#Heading", ("target", "target#Heading")),
+        ("target#Heading", ("target", "target")),
     ],
 )
 def test_preview_shows_the_label_and_follows_the_target(inner: str, shown: tuple[str, str]) -> None:
-    assert label_and_target(inner) == shown
+    link = parse_wikilink(inner)
+    assert (link.label, link.target) == shown
 
 
 def test_preview_turns_wikilinks_into_note_links_but_not_in_code() -> None:

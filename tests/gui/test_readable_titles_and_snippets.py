@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 
-from gte_notes.core.markdown.wikilinks import label_and_target
+from gte_notes.core.markdown.wikilinks import parse_wikilink
 from gte_notes.core.search.results import Hit
 from gte_notes.gui.hits_model import SNIPPET_ROLE
 from gte_notes.gui.snippet import SnippetCache, make_snippet
@@ -71,7 +71,7 @@ def test_common_words_are_not_marked() -> None:
 def test_snippets_show_the_label_the_preview_shows() -> None:
     """One wikilink rule (wikilinks.py) for the preview and the result rows."""
     for inner in ("target", "Target|the label", "The label|dendron.topic.note", "Alpha|", "note.a|note.b"):
-        label = label_and_target(inner)[0]
+        label = parse_wikilink(inner).label
         assert make_snippet(f"See [[{inner}]] here.", []).text == f"See {label} here."
 
 

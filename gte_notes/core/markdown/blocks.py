@@ -28,6 +28,8 @@ _FENCE_OPEN = re.compile(r"(?:(`{3,})[^`]*|(~{3,}).*)$")
 # A list item's marker and the spaces after it (1-4; more, and the text is indented code in the item).
 _LIST_MARKER = re.compile(r"(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|$)")
 _BACKTICKS = re.compile(r"`+")
+_FM_OPEN = re.compile(r"---[ \t]*(?:\r\n?|\n)")
+_FM_CLOSE = re.compile(r"(?:---|\.\.\.)[ \t]*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,20 @@ def _line_ends(text: str, start: int) -> list[tuple[int, int]]:
     if start < len(text) and (not ends or ends[-1][1] < len(text)):
         ends.append((len(text), len(text)))
     return ends
+
+
+def frontmatter_bounds(text: str) -> tuple[int, int, int] | None:
+    """(start, end, body start) of a frontmatter block's inside when the note opens with a `---` line
+    and a later `---` or `...` line closes it (any line ending, a lone \\r too); None otherwise."""
+    opened = _FM_OPEN.match(text)
+    if not opened:
+        return None
+    line_start = opened.end()
+    for end, nxt in _line_ends(text, line_start):
+        if _FM_CLOSE.match(text, line_start, end):
+            return opened.end(), line_start, nxt
+        line_start = nxt
+    return None
 
 
 def split_lines(text: str, start: int = 0) -> list[Line]:

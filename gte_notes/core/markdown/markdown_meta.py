@@ -12,11 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from gte_notes.core.markdown.blocks import HEADING, Line, code_ranges, split_lines
+from gte_notes.core.markdown.blocks import HEADING, Line, code_ranges, frontmatter_bounds, split_lines
 from gte_notes.core.markdown.wikilinks import WIKILINK, link_target
 
-_FM_OPEN = re.compile(r"---[ \t]*(?:\r\n?|\n)")
-_FM_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*(?:\r\n?|\n|\Z)", re.MULTILINE)
 _MDLINK = re.compile(
     r"(!?)\[(?:[^\[\]\n]|\[[^\[\]\n]*\])*\]"
     r"\(\s*(<[^<>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)"
@@ -83,22 +81,20 @@ def split_frontmatter(text: str) -> tuple[dict[str, Any], int]:
     every passage) but yields no keys. If it is valid YAML but not a mapping, it was a horizontal rule
     followed by ordinary text, and stays body.
     """
-    opened = _FM_OPEN.match(text)
-    if not opened:
+    bounds = frontmatter_bounds(text)
+    if bounds is None:
         return {}, 0
-    closed = _FM_CLOSE.search(text, opened.end())
-    if not closed:
-        return {}, 0
-    block = text[opened.end() : closed.start()]
+    start, end, body_start = bounds
+    block = text[start:end]
     try:
         data = _load_yaml(block)
     except ValueError:
-        return {}, closed.end()
+        return {}, body_start
     if data is None:
-        return {}, closed.end()
+        return {}, body_start
     if not isinstance(data, dict):
         return {}, 0
-    return {str(k).lower(): v for k, v in data.items()}, closed.end()
+    return {str(k).lower(): v for k, v in data.items()}, body_start
 
 
 def _load_yaml(block: str) -> Any:

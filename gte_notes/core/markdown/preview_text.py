@@ -17,7 +17,7 @@ from urllib.parse import quote
 from gte_notes.core.markdown.blocks import FENCE, code_ranges, split_lines
 from gte_notes.core.markdown.markdown_meta import split_frontmatter
 from gte_notes.core.markdown.note_display import fill_templates
-from gte_notes.core.markdown.wikilinks import WIKILINK, label_and_target
+from gte_notes.core.markdown.wikilinks import WIKILINK, link_target, parse_wikilink
 
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
@@ -63,5 +63,8 @@ def _clean(text: str, frontmatter: dict) -> str:
 
 
 def _link(m: re.Match[str]) -> str:
-    label, target = label_and_target(m.group(2))
+    # The label by the one rule; the target as the note's links keep it (no #heading, both sides of a
+    # piped link), so following it resolves by the folder's convention, as the indexer's links do.
+    inner = m.group(2)
+    label, target = parse_wikilink(inner).label, link_target(inner)
     return f"[{label.replace(']', '')}](note:{quote(target, safe='')})"
