@@ -27,7 +27,7 @@ _MARKUP = re.compile(
     r"|(?P<link>!?\[(?P<ltext>[^\]\n]*)\]\([^)\n]*\))"
     r"|(?P<html></?[A-Za-z][^>\n]*>|<!--.*?-->)"
     r"|(?P<template>\{\{[^{}\n]*\}\})"  # Dendron/Handlebars template markup: {{fm.desc}}
-    r"|(?P<linestart>(?:^|(?<=\n))[ \t]*"
+    r"|(?P<linestart>(?:^|(?<=[\n\r]))[ \t]*"  # a lone \r ends a line too (blocks.py)
     r"(?:#{1,6}[ \t]+|>[ \t]?|[-+*][ \t]+(?:\[[ xX]\][ \t]+)?|\d+[.)][ \t]+))"
     r"|(?P<marks>\*{1,3}|`{1,3}|~~)"
     # Single spaces stay inside the copied pieces; only runs and other whitespace become one space.
@@ -36,7 +36,7 @@ _MARKUP = re.compile(
 _WIKI_INSIDE = _MARKUP.groupindex["wiki"] + 2
 LEAD = 60  # characters of context kept before the first marked word when there is no best sentence
 _STRAY = re.compile(r"(?:[.,;:!?]+(?:\s+|$))*")
-_HEADING_LINE = re.compile(r"[ \t]*#{1,6}[ \t][^\n]*\n+")
+_HEADING_LINE = re.compile(r"[ \t]*#{1,6}[ \t][^\r\n]*(?:\r\n?|\n)+")
 
 
 # Words too common to be worth a mark, beyond the function words every language list has (those lists
