@@ -106,7 +106,12 @@ def split_lines(text: str, start: int = 0) -> list[Line]:
             items.pop()
         base = items[-1] if items else 0
         at, at_col, item = first, col, False
-        if col - base <= 3 and (marker := _LIST_MARKER.match(text, first, end)):
+        lead = text[first]
+        if (
+            (lead in "-+*" or lead.isdigit())
+            and col - base <= 3
+            and (marker := _LIST_MARKER.match(text, first, end))
+        ):
             # A list item: its text starts after the marker and 1-4 spaces (with more, or none, one
             # column after the marker: the rest is indented code or the item is empty). Code may open there.
             mark_end = first + len(marker.group(0).rstrip(" \t"))
@@ -115,7 +120,11 @@ def split_lines(text: str, start: int = 0) -> list[Line]:
             item_col = mark_col + (spaces if 1 <= spaces <= 4 and content < end else 1)
             items.append(item_col)
             at, at_col, base, item = content, mark_col + spaces, item_col, True
-        if at_col - base <= 3 and (m := _FENCE_OPEN.match(text, at, end)):
+        if (
+            text.startswith(("`", "~"), at, end)
+            and at_col - base <= 3
+            and (m := _FENCE_OPEN.match(text, at, end))
+        ):
             run = m.group(1) or m.group(2)
             fence_char, fence_len, fence_base = run[0], len(run), base
             lines.append(Line(pos, end, nxt, FENCE))

@@ -95,14 +95,18 @@ def parse_wikilink(inner: str, dendron: bool | None = None) -> WikiLink:
     if heading.startswith("^"):  # [[note#^block]]: Obsidian's block reference
         heading, block = "", heading[1:]
     if label is target or not label.note:  # no label of its own: the note's name, else the heading
-        start = target.start
-        end = start + len(inner[start : target.end - len(anchor)].rstrip())
-        span = (start, end) if target.note else (start + 1, target.end)
+        a, b = (target.start, target.end - len(anchor)) if target.note else (target.start + 1, target.end)
     else:
-        span = (label.start, label.end)
+        a, b = label.start, label.end
+    if not inner[a:b].strip():  # nothing readable there ("[[#]]"): the inside as written
+        a, b = 0, len(inner)
+    while a < b and inner[a].isspace():
+        a += 1
+    while b > a and inner[b - 1].isspace():
+        b -= 1
     other = label.note if right is not None and label is not target else ""
-    shown = inner[span[0] : span[1]].strip() or inner.strip()
-    return WikiLink(target.note, shown, span, heading, block, other if other != target.note else "")
+    other = other if other != target.note else ""
+    return WikiLink(target.note, inner[a:b], (a, b), heading.strip(), block.strip(), other)
 
 
 def link_target(inner: str) -> str:
