@@ -18,7 +18,7 @@ from gte_notes.core.markdown.language import language_of
 from gte_notes.core.markdown.note_display import readable_span
 from gte_notes.core.markdown.stopwords import STOPWORDS
 from gte_notes.core.markdown.text_terms import fold
-from gte_notes.core.markdown.wikilinks import WIKILINK, label_span
+from gte_notes.core.markdown.wikilinks import WIKILINK, parse_wikilink
 
 # One alternation, tried left to right at each position; group names say what to keep. A wikilink is
 # the one rule of wikilinks.py: its second group is the inside.
@@ -27,7 +27,7 @@ _MARKUP = re.compile(
     r"|(?P<link>!?\[(?P<ltext>[^\]\n]*)\]\([^)\n]*\))"
     r"|(?P<html></?[A-Za-z][^>\n]*>|<!--.*?-->)"
     r"|(?P<template>\{\{[^{}\n]*\}\})"  # Dendron/Handlebars template markup: {{fm.desc}}
-    r"|(?P<linestart>(?:^|(?<=\n))[ \t]*"
+    r"|(?P<linestart>(?:^|(?<=[\n\r]))[ \t]*"  # a lone \r ends a line too (blocks.py)
     r"(?:#{1,6}[ \t]+|>[ \t]?|[-+*][ \t]+(?:\[[ xX]\][ \t]+)?|\d+[.)][ \t]+))"
     r"|(?P<marks>\*{1,3}|`{1,3}|~~)"
     # Single spaces stay inside the copied pieces; only runs and other whitespace become one space.
@@ -36,7 +36,7 @@ _MARKUP = re.compile(
 _WIKI_INSIDE = _MARKUP.groupindex["wiki"] + 2
 LEAD = 60  # characters of context kept before the first marked word when there is no best sentence
 _STRAY = re.compile(r"(?:[.,;:!?]+(?:\s+|$))*")
-_HEADING_LINE = re.compile(r"[ \t]*#{1,6}[ \t][^\n]*\n+")
+_HEADING_LINE = re.compile(r"[ \t]*#{1,6}[ \t][^\r\n]*(?:\r\n?|\n)+")
 
 
 # Words too common to be worth a mark, beyond the function words every language list has (those lists
@@ -138,7 +138,7 @@ def clean(passage: str) -> Cleaned:
         pos = m.end()
         if m.group("wiki"):
             inner_start, inner = m.start(_WIKI_INSIDE), m.group(_WIKI_INSIDE)
-            a, b = label_span(inner)
+            a, b = parse_wikilink(inner).label_span
             c, d = readable_span(inner[a:b])  # no dendron://vault/ or #summary,1:#*
             keep(inner_start + a + c, inner_start + a + d)
         elif m.group("link"):

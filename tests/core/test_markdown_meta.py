@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gte_notes.core.markdown.markdown_lines import BLANK, FENCE, HEADING, TEXT, split_lines
+from gte_notes.core.markdown.blocks import BLANK, FENCE, HEADING, TEXT, split_lines
 from gte_notes.core.markdown.markdown_meta import parse_meta, split_frontmatter
 
 DENDRON_NOTE = """---

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 
-from gte_notes.core.markdown.wikilinks import label_and_target
+from gte_notes.core.markdown.wikilinks import parse_wikilink
 from gte_notes.core.search.results import Hit
 from gte_notes.gui.hits_model import SNIPPET_ROLE
 from gte_notes.gui.snippet import SnippetCache, make_snippet
@@ -70,9 +70,23 @@ def test_common_words_are_not_marked() -> None:
 
 def test_snippets_show_the_label_the_preview_shows() -> None:
     """One wikilink rule (wikilinks.py) for the preview and the result rows."""
-    for inner in ("target", "Target|the label", "The label|dendron.topic.note", "Alpha|", "note.a|note.b"):
-        label = label_and_target(inner)[0]
+    for inner in (
+        "target",
+        "Target|the label",
+        "The label|dendron.topic.note",
+        "Alpha|",
+        "note.a|note.b",
+        "Alpha#Setup",  # the snippet showed "Alpha#Setup", the preview "Alpha"
+        "Beta\\|the beta",  # a link in a table row
+    ):
+        label = parse_wikilink(inner).label
         assert make_snippet(f"See [[{inner}]] here.", []).text == f"See {label} here."
+
+
+def test_snippets_read_every_line_ending_alike() -> None:
+    passage = "## Steps\n- [ ] water the **tomatoes**\n1. feed [[soil|the soil]]\n> mulch well\n"
+    shown = {make_snippet(passage.replace("\n", nl), []).text for nl in ("\n", "\r\n", "\r")}
+    assert shown == {"water the tomatoes feed the soil mulch well"}
 
 
 def test_each_bridge_keeps_the_snippets_it_made(make_window, tmp_path: Path, fake_embedder) -> None:

@@ -1,6 +1,6 @@
 """Markdown: what a note's text means, as pure functions of the text.
 
-Classified lines (markdown_lines), frontmatter, title, tags and links (markdown_meta) by the one
+Classified lines and where code is (blocks), frontmatter, title, tags and links (markdown_meta) by the one
 wikilink rule (wikilinks), heading-aware passages for the model (chunking, sized on token offsets by
 token_spans), resolving a link to a note (links), how a note's title and passages read to a person
 (note_display, used by the GUI and the CLI) and a note as the preview renders it (preview_text); the

@@ -38,7 +38,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from gte_notes.core.markdown.markdown_lines import BLANK, HEADING, Line, split_lines
+from gte_notes.core.markdown.blocks import BLANK, HEADING, Line, split_lines
 from gte_notes.core.markdown.markdown_meta import NoteMeta
 from gte_notes.core.markdown.token_spans import TokenSpans, split_span
 

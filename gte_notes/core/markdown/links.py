@@ -6,11 +6,10 @@ The rules follow what Obsidian and Dendron do, which is what users' links assume
 - a file name or trailing path anywhere in the folder, case-insensitive, with or without extension
   (`[[alpha]]`, `[[careers.mission]]` - Dendron's dotted names are whole stems).
 When several files fit, an exact-case match wins, then the one in the linking note's folder, then the
-shallowest, then the shortest path. A piped "left|right" target tries the left side first (Obsidian's
-target side) and falls back to the right, except in a folder named the Dendron way (mostly dotted
-hierarchical names), where the right side is Dendron's target side and is tried first.
-A link may resolve to the linking note itself; callers that
-build a graph drop such self-links.
+shallowest, then the shortest path. A piped "left|right" target tries the side the folder's convention
+names first (wikilinks.parse_wikilink: the left, Obsidian's, except in a folder named the Dendron way,
+mostly dotted hierarchical names, where Dendron writes `[[label|target]]`), then the other. A link may
+resolve to the linking note itself; callers that build a graph drop such self-links.
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ import posixpath
 from collections.abc import Iterable
 
 from gte_notes.core.files.note_filter import DEFAULT_EXTENSIONS
+from gte_notes.core.markdown.wikilinks import parse_wikilink
 
 
 class LinkIndex:
@@ -46,9 +46,10 @@ class LinkIndex:
 
     def resolve(self, target: str, from_relpath: str = "") -> str | None:
         """The relpath the link points to, or None when no note fits."""
-        sides = target.split("|")
-        if self.dendron_style:
-            sides.reverse()
+        sides = [target]
+        if "|" in target:  # a piped wikilink: the folder's convention says which side is the note
+            link = parse_wikilink(target, self.dendron_style)
+            sides = [link.target, link.other]
         for side in sides:
             found = self._resolve_one(side, from_relpath)
             if found is not None:

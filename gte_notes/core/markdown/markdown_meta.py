@@ -12,17 +12,15 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from gte_notes.core.markdown.markdown_lines import FENCE, HEADING, Line, split_lines
+from gte_notes.core.markdown.blocks import HEADING, Line, code_ranges, frontmatter_bounds, split_lines
 from gte_notes.core.markdown.wikilinks import WIKILINK, link_target
 
-_FM_OPEN = re.compile(r"---[ \t]*(?:\r\n?|\n)")
-_FM_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*(?:\r\n?|\n|\Z)", re.MULTILINE)
 _MDLINK = re.compile(
     r"(!?)\[(?:[^\[\]\n]|\[[^\[\]\n]*\])*\]"
     r"\(\s*(<[^<>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)"
 )
 _TAG = re.compile(r"(?:^|(?<=\s))#([\w][\w/\-]*)", re.MULTILINE)
-_BACKTICKS = re.compile(r"`+")
+_NOT_NEWLINE = re.compile(r"[^\r\n]")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 _TAG_SPLIT = re.compile(r"[,\s]+")
 
@@ -83,22 +81,20 @@ def split_frontmatter(text: str) -> tuple[dict[str, Any], int]:
     every passage) but yields no keys. If it is valid YAML but not a mapping, it was a horizontal rule
     followed by ordinary text, and stays body.
     """
-    opened = _FM_OPEN.match(text)
-    if not opened:
+    bounds = frontmatter_bounds(text)
+    if bounds is None:
         return {}, 0
-    closed = _FM_CLOSE.search(text, opened.end())
-    if not closed:
-        return {}, 0
-    block = text[opened.end() : closed.start()]
+    start, end, body_start = bounds
+    block = text[start:end]
     try:
         data = _load_yaml(block)
     except ValueError:
-        return {}, closed.end()
+        return {}, body_start
     if data is None:
-        return {}, closed.end()
+        return {}, body_start
     if not isinstance(data, dict):
         return {}, 0
-    return {str(k).lower(): v for k, v in data.items()}, closed.end()
+    return {str(k).lower(): v for k, v in data.items()}, body_start
 
 
 def _load_yaml(block: str) -> Any:
@@ -137,40 +133,15 @@ def _h1_title(lines: list[Line]) -> str:
 
 
 def _mask_code(text: str, start: int, lines: list[Line]) -> str:
-    """The body with fenced and inline code blanked (same offsets), so no #tag or link is read from code."""
+    """The body with fenced and inline code blanked (same offsets, line endings kept), so no #tag or link
+    is read from code."""
     parts: list[str] = [" " * start]
-    for ln in lines:
-        segment = text[ln.start : ln.end]
-        if ln.kind == FENCE:
-            segment = " " * len(segment)
-        elif "`" in segment:
-            segment = _mask_inline_code(segment)
-        parts.append(segment)
-        parts.append("\n" * (ln.next - ln.end) if ln.next > ln.end else "")
+    pos = start
+    for a, b in code_ranges(text, lines):
+        parts += [text[pos:a], _NOT_NEWLINE.sub(" ", text[a:b])]
+        pos = b
+    parts.append(text[pos:])
     return "".join(parts)
-
-
-def _mask_inline_code(line: str) -> str:
-    # A code span closes at the next backtick run of the same length (CommonMark); pairing runs in one
-    # pass stays linear even for a huge line full of stray backticks, where a lazy regex would not.
-    runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(line)]
-    next_same: list[int | None] = [None] * len(runs)
-    last_by_len: dict[int, int] = {}
-    for i in range(len(runs) - 1, -1, -1):
-        length = runs[i][1] - runs[i][0]
-        next_same[i] = last_by_len.get(length)
-        last_by_len[length] = i
-    out, pos, i = [], 0, 0
-    while i < len(runs):
-        j = next_same[i]
-        if j is None:
-            i += 1
-            continue
-        a, b = runs[i][0], runs[j][1]
-        out += [line[pos:a], " " * (b - a)]
-        pos, i = b, j + 1
-    out.append(line[pos:])
-    return "".join(out)
 
 
 def _links(masked: str) -> list[str]:

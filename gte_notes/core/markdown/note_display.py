@@ -36,12 +36,6 @@ def fill_templates(text: str, frontmatter: Mapping[str, Any] | None = None) -> s
     return _TEMPLATE.sub(sub, text) if "{{" in text else text
 
 
-def clean_link_target(target: str) -> str:
-    """`dendron://vault/note.name#summary,1:#*` → `note.name`: what the link points at, readably."""
-    target = _VAULT_PREFIX.sub("", target)
-    return _REF_ANCHOR.sub("", target)
-
-
 def readable_span(label: str) -> tuple[int, int]:
     """The part of a link label a reader needs: without a `dendron://vault/` prefix or a ref anchor."""
     start = 0

@@ -15,16 +15,15 @@ import logging
 import re
 from urllib.parse import quote
 
+from gte_notes.core.markdown.blocks import FENCE, code_ranges, split_lines
 from gte_notes.core.markdown.markdown_meta import split_frontmatter
 from gte_notes.core.markdown.note_display import fill_templates
-from gte_notes.core.markdown.wikilinks import WIKILINK, label_and_target
+from gte_notes.core.markdown.wikilinks import WIKILINK, link_target, parse_wikilink
 
 log = logging.getLogger(__name__)
 
-_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
-_INLINE_CODE = re.compile(r"(`+)(?:.+?)\1")
 
 
 def markdown_for_preview(text: str) -> str:
@@ -39,28 +38,12 @@ def markdown_for_preview(text: str) -> str:
         log.exception("could not split the frontmatter off a note for its preview")
         frontmatter, body_start = {}, 0
     out: list[str] = []
-    prose: list[str] = []
-    fence = ""
-    for line in text[body_start:].splitlines(keepends=True):
-        m = _FENCE.match(line)
-        if fence:
-            out.append(line)
-            if (
-                m
-                and m.group(1)[0] == fence[0]
-                and len(m.group(1)) >= len(fence)
-                and not line.strip()[len(m.group(1)) :].strip()
-            ):
-                fence = ""
-            continue
-        if m:
-            out.append(_prose("".join(prose), frontmatter))
-            prose = []
-            fence = m.group(1)
-            out.append(line)
-            continue
-        prose.append(line)
-    out.append(_prose("".join(prose), frontmatter))
+    prose_start = body_start
+    for ln in split_lines(text, body_start):
+        if ln.kind == FENCE:  # fenced code is shown exactly as written
+            out += [_prose(text[prose_start : ln.start], frontmatter), text[ln.start : ln.next]]
+            prose_start = ln.next
+    out.append(_prose(text[prose_start:], frontmatter))
     return "".join(out)
 
 
@@ -71,10 +54,9 @@ def _prose(text: str, frontmatter: dict) -> str:
     text = _COMMENT.sub("", text)
     pieces = []
     pos = 0
-    for m in _INLINE_CODE.finditer(text):
-        pieces.append(_clean(text[pos : m.start()], frontmatter))
-        pieces.append(m.group(0))
-        pos = m.end()
+    for a, b in code_ranges(text, split_lines(text)):
+        pieces += [_clean(text[pos:a], frontmatter), text[a:b]]
+        pos = b
     pieces.append(_clean(text[pos:], frontmatter))
     return "".join(pieces)
 
@@ -87,5 +69,8 @@ def _clean(text: str, frontmatter: dict) -> str:
 
 
 def _link(m: re.Match[str]) -> str:
-    label, target = label_and_target(m.group(2))
+    # The label by the one rule; the target as the note's links keep it (no #heading, both sides of a
+    # piped link), so following it resolves by the folder's convention, as the indexer's links do.
+    inner = m.group(2)
+    label, target = parse_wikilink(inner).label, link_target(inner)
     return f"[{label.replace(']', '')}](note:{quote(target, safe='')})"
