@@ -86,7 +86,7 @@ def same_model(a: str, b: str) -> bool:
 
 
 def _query_side(name: str, precision: str, home: Path, consent: Any) -> Any:
-    from gte_notes.core.model.query_encoder import open_embedder
+    from gte_notes.core.model.serving import open_embedder
 
     if not _has_saved_encoder(name, precision, home):
         say_loading("Loading the model (first search after install, ~10 s)…")

@@ -56,7 +56,7 @@ def open_chosen(
     name = canonical_name(name)
     check_passage_tokens(passage_tokens)
     if quick:
-        from gte_notes.core.model.query_encoder import open_embedder
+        from gte_notes.core.model.serving import open_embedder
 
         embedder = open_embedder(name, precision, data_dir, consent, notes_apart=True)
     else:
