@@ -40,7 +40,7 @@ def open_for_cli(
     queries_only (`search`): the query encoder the app saves after a full load, when there is one
     (about a second, no torch); else the full model, whose encoder is then saved for the next search.
     """
-    from gte_notes.core.live.model_choice import (
+    from gte_notes.core.live.open_chosen import (
         check_passage_tokens,
         consent_of,
         open_chosen,

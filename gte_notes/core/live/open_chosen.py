@@ -1,4 +1,4 @@
-"""The model the user chose, opened as chosen: its name (a short name is spelled out), the code consent,
+"""Opening the model the user chose, as chosen: its name (a short name is spelled out), the code consent,
 the vector size and the passage size. One place for the CLI, the engine and the app, so the three
 cannot disagree on what an index's vectors are.
 """
