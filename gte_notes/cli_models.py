@@ -40,7 +40,7 @@ def open_for_cli(
     queries_only (`search`): the query encoder the app saves after a full load, when there is one
     (about a second, no torch); else the full model, whose encoder is then saved for the next search.
     """
-    from gte_notes.core.live.model_choice import (
+    from gte_notes.core.live.open_chosen import (
         check_passage_tokens,
         consent_of,
         open_chosen,
@@ -86,7 +86,7 @@ def same_model(a: str, b: str) -> bool:
 
 
 def _query_side(name: str, precision: str, home: Path, consent: Any) -> Any:
-    from gte_notes.core.model.query_encoder import open_embedder
+    from gte_notes.core.model.serving import open_embedder
 
     if not _has_saved_encoder(name, precision, home):
         say_loading("Loading the model (first search after install, ~10 s)…")

@@ -186,7 +186,7 @@ class EngineBridge(QObject):
         return None
 
     def _load_embedder(self, token: int) -> object:
-        from gte_notes.core.live.model_choice import open_for_settings  # with the model, after the window
+        from gte_notes.core.live.open_chosen import open_for_settings  # with the model, after the window
 
         try:
             embedder = open_for_settings(

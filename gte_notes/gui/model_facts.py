@@ -58,7 +58,7 @@ def ask_to_run_code(parent: QWidget | None, name: str, path: Path) -> bool:
 
 def allow_code(parent: QWidget | None, settings: Settings, name: str) -> bool:
     """Ask, and remember a yes in `settings` (the caller saves them). False: nothing changed."""
-    from gte_notes.core.live.model_choice import remember_consent
+    from gte_notes.core.live.open_chosen import remember_consent
     from gte_notes.core.model.model_files import resolve_model_path
 
     name = canonical_name(name)

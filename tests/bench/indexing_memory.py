@@ -43,14 +43,14 @@ QUERY = "publish a site"
 def child(folder: str, model: str, precision: str, data_dir: str, mode: str, idle_exit: float) -> None:
     from PySide6.QtCore import QTimer
 
-    from gte_notes.core.model import note_process, query_encoder
+    from gte_notes.core.model import note_process, serving
     from gte_notes.gui.app import finish_process
     from tests.bench.bench_window import open_app
 
     note_process.IDLE_EXIT_S = idle_exit
     if mode == "in-process":  # as before note_process.py: the app loads the full model itself
-        opened = query_encoder.open_embedder
-        query_encoder.open_embedder = lambda *a, notes_apart=False, **k: opened(*a, **k)
+        opened = serving.open_embedder
+        serving.open_embedder = lambda *a, notes_apart=False, **k: opened(*a, **k)
     samples: list[tuple[float, float, float]] = []  # (time, app MB, model process MB)
     stop = threading.Event()
 

@@ -4,7 +4,7 @@ Run: python tests/bench/memory_footprint.py [--chunks 100000] [--precision onnx-
          [--model gte-small-shaped]
 
 A first start (its own process) loads the full model and saves the query encoder, as the app's
-first start does (query_encoder.open_embedder). An HNSW graph of `--chunks` unit vectors is built with
+first start does (serving.open_embedder). An HNSW graph of `--chunks` unit vectors is built with
 the app's own Graph (the app's M, both cores) and saved, as the app's ann.bin. Then a fresh process does
 what a restart does, printing RSS after each step: Qt and the app's GUI modules, the saved query
 encoder, the first query, the graph read from disk, another search; then idle. The graph's memory is
@@ -64,7 +64,7 @@ def build_graph(chunks: int, ef_construction: int) -> Path:
 
 
 def first_start(model: str, precision: str, data_dir: Path) -> str:
-    from gte_notes.core.model.query_encoder import open_embedder
+    from gte_notes.core.model.serving import open_embedder
 
     embedder = open_embedder(model, precision, data_dir)
     return f"{embedder.precision}; {embedder.precision_note}"
@@ -77,7 +77,7 @@ def restart(model: str, precision: str, data_dir: Path, graph_file: Path) -> dic
     import gte_notes.gui.main_window  # noqa: F401 - the app's GUI modules, as the window imports them
 
     steps.append(("+ Qt and the app's GUI modules", rss_mb()))
-    from gte_notes.core.model.query_encoder import open_embedder
+    from gte_notes.core.model.serving import open_embedder
 
     embedder = open_embedder(model, precision, data_dir)
     steps.append((f"+ the saved query encoder ({type(embedder._graph).__name__})", rss_mb()))

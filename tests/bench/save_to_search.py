@@ -96,7 +96,7 @@ def main() -> int:
     notes_process = None
     if args.apart:
         from gte_notes.core.model import note_process
-        from gte_notes.core.model.query_encoder import open_embedder
+        from gte_notes.core.model.serving import open_embedder
 
         if args.idle_exit is not None:
             note_process.IDLE_EXIT_S = args.idle_exit

@@ -281,10 +281,10 @@ def exact_vs_graph(model: synth.VectorModel) -> list[list[object]]:
 
 def rss_probe(size: int, n_queries: int) -> dict:
     """In a fresh process: the app's model + the cached store and ANN, as the app holds them. The model
-    comes the way the app's engine gets it (query_encoder.open_embedder, notes apart): on a first start
+    comes the way the app's engine gets it (serving.open_embedder, notes apart): on a first start
     the full model loads in a process of its own, which saves the query encoder and stays to embed the
     notes; every later start loads only that encoder."""
-    from gte_notes.core.model.query_encoder import open_embedder
+    from gte_notes.core.model.serving import open_embedder
     from tests.bench.gte_small_shaped import gte_small_shaped_path
 
     base = rss_mb()

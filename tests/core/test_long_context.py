@@ -13,7 +13,7 @@ import pytest
 
 from gte_notes.core.errors import KnownError
 from gte_notes.core.index.status import folder_status
-from gte_notes.core.live.model_choice import check_passage_tokens
+from gte_notes.core.live.open_chosen import check_passage_tokens
 from gte_notes.core.markdown.chunking import DEFAULT_TARGET_TOKENS, chunk_note, truncation_warning
 from gte_notes.core.markdown.markdown_meta import parse_meta
 from tests.core.test_indexer import Index

@@ -18,7 +18,8 @@ import pytest
 from gte_notes.core.errors import Cancelled, KnownError, ModelMissingError
 from gte_notes.core.model.embedder import Embedder, load_embedder
 from gte_notes.core.model.note_process import NoteProcess
-from gte_notes.core.model.query_encoder import ENCODER_DIR, QuickEmbedder, open_embedder
+from gte_notes.core.model.query_encoder import ENCODER_DIR, QuickEmbedder
+from gte_notes.core.model.serving import open_embedder
 from tests.core.live_helpers import wait_until, write
 
 pytestmark = pytest.mark.model
@@ -57,7 +58,7 @@ def test_a_first_start_with_notes_apart_never_imports_torch_here(
 ) -> None:
     code = (
         f"import sys, json; sys.path.insert(0, {str(REPO)!r})\n"
-        "from gte_notes.core.model.query_encoder import open_embedder\n"
+        "from gte_notes.core.model.serving import open_embedder\n"
         "if __name__ == '__main__':\n"
         f"    e = open_embedder({str(minilm_path)!r}, 'fp32', {str(tmp_path)!r}, notes_apart=True)\n"
         f"    vectors = e.encode({NOTES!r})\n"

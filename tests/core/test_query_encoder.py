@@ -12,7 +12,8 @@ import pytest
 
 from gte_notes.core.model.embedder import Embedder, load_embedder
 from gte_notes.core.model.onnx_model import OnnxModel
-from gte_notes.core.model.query_encoder import ENCODER_DIR, QueryNeedsModel, QuickEmbedder, open_embedder
+from gte_notes.core.model.query_encoder import ENCODER_DIR, QueryNeedsModel, QuickEmbedder
+from gte_notes.core.model.serving import open_embedder
 
 pytestmark = pytest.mark.model
 
@@ -54,7 +55,7 @@ def test_the_fast_start_imports_neither_torch_nor_transformers(minilm_path: Path
     data, _full = saved
     code = (
         f"import sys, json; sys.path.insert(0, {str(REPO)!r})\n"
-        "from gte_notes.core.model.query_encoder import open_embedder\n"
+        "from gte_notes.core.model.serving import open_embedder\n"
         f"e = open_embedder({str(minilm_path)!r}, 'fp32', {str(data)!r})\n"
         "e.encode_query('tomatoes')\n"
         "heavy = ('torch', 'transformers', 'sentence_transformers', 'scipy', 'sklearn', 'sympy')\n"
@@ -153,7 +154,7 @@ def test_the_int8_restart_imports_no_torch(minilm_path: Path, saved) -> None:
     open_embedder(str(minilm_path), "int8", data)  # a first start in int8 saves its encoder
     code = (
         f"import sys, json; sys.path.insert(0, {str(REPO)!r})\n"
-        "from gte_notes.core.model.query_encoder import open_embedder\n"
+        "from gte_notes.core.model.serving import open_embedder\n"
         f"e = open_embedder({str(minilm_path)!r}, 'int8', {str(data)!r})\n"
         "e.encode_query('tomatoes')\n"
         "print(json.dumps([e.precision, 'torch' in sys.modules]))\n"

@@ -81,7 +81,7 @@ def test_a_first_start_lists_keyword_results_while_the_model_loads(
     """No index yet: the notes are read (with the stand-in model's real tokenizer) and listed by their
     words long before the model is loaded; the list never claims no note holds the words before any
     note was read."""
-    from gte_notes.core.live import model_choice
+    from gte_notes.core.live import open_chosen
 
     release = threading.Event()
 
@@ -89,7 +89,7 @@ def test_a_first_start_lists_keyword_results_while_the_model_loads(
         assert release.wait(WAIT_MS / 1000), "the test never let the model load"
         return FakeEmbedder()
 
-    monkeypatch.setattr(model_choice, "open_for_settings", slow_model)
+    monkeypatch.setattr(open_chosen, "open_for_settings", slow_model)
     window = make_window(notes_dir, model=str(minilm_path), start=False)
     said: list[str] = []
     monkeypatch.setattr(

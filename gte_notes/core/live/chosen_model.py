@@ -1,6 +1,6 @@
-"""The model as the user chose it: its name, precision, vector size and passage size. The index records
-the choice it was built with (model_switch.py), so a change of choice can be recognised, and resumed,
-before any model is loaded."""
+"""The model as the user chose it (`ModelChoice`, a value): its name, precision, vector size and passage
+size. The index records the choice it was built with (next_model.py), so a change of choice can be
+recognised, and resumed, before any model is loaded."""
 
 from __future__ import annotations
 

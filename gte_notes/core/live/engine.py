@@ -68,7 +68,7 @@ class Engine:
         """`choice`: what the model is, as the user chose it (from the settings when neither `embedder`
         nor `embedder_factory` is given); with it the index remembers the choice it was built with and
         a change of choice keeps the old model answering until the new one's vectors are complete
-        (model_switch.py). `open_model` opens a remembered choice (default: as the settings would).
+        (next_model.py). `open_model` opens a remembered choice (default: as the settings would).
         `follow`: when another process is writing this index, `start` does not refuse: the engine reads
         what that process commits and takes over as the writer when it leaves (follower.py)."""
         self.settings = settings or Settings()
@@ -100,7 +100,7 @@ class Engine:
         return self._open_choice(self.writer.changer.target or ModelChoice.of_settings(self.settings))
 
     def _open_choice(self, choice: ModelChoice) -> object:
-        from gte_notes.core.live.model_choice import consent_of, open_chosen
+        from gte_notes.core.live.open_chosen import consent_of, open_chosen
 
         return open_chosen(
             choice.name,

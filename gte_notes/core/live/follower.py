@@ -49,7 +49,7 @@ class Follower:
                 return True
             if w.ws.db_path.exists():
                 try:
-                    w.store = Store(w.ws.db_path, create=False)
+                    w.follow_store(Store(w.ws.db_path, create=False))
                 except StoreError:
                     pass  # half created: look again
                 else:
@@ -65,8 +65,8 @@ class Follower:
         """Serve reads from what the other writer commits until the lock is ours (True) or the engine
         stops (False)."""
         w = self.w
-        w.set_state("following")
-        w.emit_notice(self.message)
+        w.reports.set_state("following")
+        w.reports.notice(self.message)
         self._manifest = self._manifest_stamp()
         self._max_label = self._last_vector_id()
         w.set_idle_while_following()
@@ -81,7 +81,7 @@ class Follower:
             try:
                 self._catch_up()
             except Exception as err:  # noqa: BLE001 - a read that failed is tried again next time
-                w.report_bug("Could not read what the other gte-notes process indexed", err)
+                w.reports.bug("Could not read what the other gte-notes process indexed", err)
         return False
 
     def _catch_up(self) -> None:
@@ -97,7 +97,7 @@ class Follower:
                 # The other writer saved its ANN: load it (verified first) instead of growing ours.
                 fresh = AnnIndex(w.ws.dir, ann.dim, ann.model_id)
                 fresh.load(store, rebuild=False)  # never saved: the file is the other writer's
-                w.ann, w.pair = fresh, (fresh, w.embedder)
+                w.follow_ann(fresh)
             else:
                 ann.catch_up(store, self._max_label)  # the vectors committed since, in memory only
             self._generation, self._manifest = generation, stamp
@@ -107,10 +107,10 @@ class Follower:
         changed += [path for path in self._notes if path not in notes]
         self._notes = notes
         if changed:
-            w.emit_files(
+            w.reports.files(
                 [(p, notes[p][0], notes[p][1]) if p in notes else (p, "removed", "") for p in changed]
             )
-            w.emit_indexed(changed)
+            w.reports.indexed(changed)
 
     def _take_over(self) -> None:
         """The other writer left: become the writer of this index."""
@@ -124,7 +124,9 @@ class Follower:
         if w.watch:
             w.start_watcher()
         w.queue.request_full("the other gte-notes process finished")
-        w.emit_notice(f"The other gte-notes process finished; this window now keeps {w.ws.folder} indexed.")
+        w.reports.notice(
+            f"The other gte-notes process finished; this window now keeps {w.ws.folder} indexed."
+        )
 
     # ---- small reads --------------------------------------------------------------------------
 

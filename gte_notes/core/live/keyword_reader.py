@@ -73,7 +73,7 @@ class KeywordReader:
     def _run(self) -> None:
         from gte_notes.core.index.keyword_pass import keyword_pass
 
-        self.w.set_state(READING_STATE)
+        self.w.reports.set_state(READING_STATE)
         store: Store | None = None
         try:
             store = Store(self.w.ws.db_path, check=False)  # the writer checked the file when it opened it
@@ -95,10 +95,10 @@ class KeywordReader:
                 with contextlib.suppress(sqlite3.Error):
                     store.close()
             if not self._stop.is_set() and self.w.state == READING_STATE:
-                self.w.set_state("loading model")  # every note read; meaning search follows the model
+                self.w.reports.set_state("loading model")  # every note read; meaning search follows the model
 
     def _progress(self, p: Progress) -> None:
-        self.w.report_progress(p)
+        self.w.reports.progress_made(p)
 
     def _committed(self, paths: list[str]) -> None:
-        self.w.emit_indexed(paths)
+        self.w.reports.indexed(paths)

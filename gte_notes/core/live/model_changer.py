@@ -1,34 +1,70 @@
-"""The writer's side of a model change (model_switch.py says how a change works).
+"""A model change run on the writer's thread: when it starts, its steps, the swap and cancelling
+(next_model.py says how a change works).
 
 Everything here runs on the writer's thread, except `request` and `cancel`, which only leave a note
-for it and wake it.
+for it and wake it. The changer sees the writer through `ServingSide` (the index it writes, the model
+that serves, the swap) and is given the workspace, queue, caches and reports it shares with it.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from gte_notes.core.errors import Cancelled, KnownError
 from gte_notes.core.index.ann import AnnIndex
 from gte_notes.core.index.progress import ReconcileStats
+from gte_notes.core.index.store import Store
 from gte_notes.core.live.chosen_model import ModelChoice, change_state
 from gte_notes.core.live.model_load import load_model, stop_notes_process
+from gte_notes.core.live.work_queue import WorkQueue
+from gte_notes.core.live.workspace import Workspace
+from gte_notes.core.live.writer_reports import WriterReports
+from gte_notes.core.search.caches import IndexCaches
 
 if TYPE_CHECKING:  # loaded when a change starts: a start-up without one never imports it
-    from gte_notes.core.live.model_switch import ModelSwitch
+    from gte_notes.core.index.indexer import Indexer
+    from gte_notes.core.live.next_model import NextModel
 
 OpenModel = Callable[[ModelChoice], Any]
 
 
+class ServingSide(Protocol):
+    """What a model change needs of the writer (writer.py's IndexWriter), on the writer's thread."""
+
+    @property
+    def store(self) -> Store | None:
+        """The write connection (None only before the writer opened it)."""
+
+    @property
+    def embedder(self) -> Any:
+        """The model that serves searches and indexing now."""
+
+    def cancelled(self) -> bool:
+        """The writer is stopping or paused: a batch of the change stops."""
+
+    def serve(self, embedder: Any, ann: AnnIndex, indexer: Indexer) -> None:
+        """From now on searches use this model and ANN, and indexing writes with them."""
+
+
 class ModelChanger:
-    def __init__(self, writer: Any, target: ModelChoice | None, open_model: OpenModel | None) -> None:
-        self.w = writer
+    def __init__(
+        self,
+        writer: ServingSide,
+        ws: Workspace,
+        queue: WorkQueue,
+        caches: IndexCaches,
+        reports: WriterReports,
+        target: ModelChoice | None,
+        open_model: OpenModel | None,
+    ) -> None:
+        self._writer = writer
+        self._ws, self._queue, self._caches, self._reports = ws, queue, caches, reports
         self.target = target  # the choice the user wants (None: an embedder given as it is, no choices)
         self.serving: ModelChoice | None = None  # the choice that answers searches now
         self.open_model = open_model
-        self.switch: ModelSwitch | None = None
+        self.switch: NextModel | None = None
         self._lock = threading.Lock()
         self._asked: tuple[ModelChoice, Callable[[], Any]] | None = None
         self._cancel_asked = False
@@ -39,12 +75,12 @@ class ModelChanger:
     def request(self, choice: ModelChoice, factory: Callable[[], Any]) -> None:
         with self._lock:
             self._asked, self._cancel_asked = (choice, factory), False
-        self.w.queue.wake.set()
+        self._queue.wake.set()
 
     def cancel(self) -> None:
         with self._lock:
             self._asked, self._cancel_asked = None, True
-        self.w.queue.wake.set()
+        self._queue.wake.set()
 
     def progress(self) -> dict[str, Any] | None:
         sw = self.switch
@@ -65,20 +101,20 @@ class ModelChanger:
         chosen = chosen_factory if given is None else (lambda: given)
         factory = self.serving_factory(chosen)
         try:
-            return load_model(None, factory, self.w.caches)
+            return load_model(None, factory, self._caches)
         except KnownError as err:
             if factory is chosen:
                 raise
-            self.w.emit_notice(
+            self._reports.notice(
                 f"The model this index was built with could not be opened ({err}); notes are "
                 "embedded again for the model chosen now."
             )
-            return load_model(None, self.fall_back(chosen), self.w.caches)
+            return load_model(None, self.fall_back(chosen), self._caches)
 
     def serving_factory(self, target_factory: Callable[[], Any]) -> Callable[[], Any]:
         """What the writer loads at start: the model the index was built with while the user's choice
         differs from it and its vectors are there (a change then carries on), else the choice."""
-        store = self.w.store
+        store = self._store()
         recorded = ModelChoice.from_json(store.get_meta("model_choice"))
         self.serving = self.target
         if (
@@ -89,10 +125,10 @@ class ModelChanger:
             or not store.vectors.count(store.get_meta("model_id"))
         ):
             return target_factory
-        from gte_notes.core.live.model_switch import ModelSwitch
+        from gte_notes.core.live.next_model import NextModel
 
         self.serving = recorded
-        self.switch = ModelSwitch(self.target, target_factory, self.w.ws.folder, self.w.ws.max_bytes)
+        self.switch = NextModel(self.target, target_factory, self._ws.folder, self._ws.max_bytes)
         open_model = self.open_model
         return lambda: open_model(recorded)
 
@@ -108,7 +144,7 @@ class ModelChanger:
         if cancel and self.switch is not None:
             what = change_described(self.switch.choice, self.serving)
             self._abandon()
-            self.w.emit_notice(
+            self._reports.notice(
                 f"{what} cancelled: search keeps using {self._serving_name()} as before; "
                 "the vectors made for the change were discarded."
             )
@@ -119,9 +155,9 @@ class ModelChanger:
             return
         self._abandon()
         if choice != self.serving:
-            from gte_notes.core.live.model_switch import ModelSwitch
+            from gte_notes.core.live.next_model import NextModel
 
-            self.switch = ModelSwitch(choice, factory, self.w.ws.folder, self.w.ws.max_bytes)
+            self.switch = NextModel(choice, factory, self._ws.folder, self._ws.max_bytes)
         self.target = choice
 
     @property
@@ -134,27 +170,27 @@ class ModelChanger:
         assert sw is not None
         try:
             if sw.embedder is None:
-                self.w.set_state(change_state(sw.choice.name))
-                sw.load(self.w.store, self.w.caches, self.w.embedder.model_id)
-            self.w.set_state(sw.label)
-            sw.step(self.w.store, self._interrupted)
+                self._reports.set_state(change_state(sw.choice.name))
+                sw.load(self._store(), self._caches, self._writer.embedder.model_id)
+            self._reports.set_state(sw.label)
+            sw.step(self._store(), self._interrupted)
         except Cancelled:
             return  # paused or stopping: the batch is embedded again later
         except KnownError as err:  # the next model cannot be loaded: keep serving this one
             self._abandon()
-            self.w.report_known(
+            self._reports.known(
                 f"Could not change the model: {err} Search keeps using {self._serving_name()}."
             )
             return
         except Exception as err:  # noqa: BLE001 - a bug costs the change, never the serving model
             self._abandon()
-            self.w.report_bug(f"The model change stopped; search keeps using {self._serving_name()}", err)
+            self._reports.bug(f"The model change stopped; search keeps using {self._serving_name()}", err)
             return
-        self.w.set_state(sw.label)
+        self._reports.set_state(sw.label)
         # A cancel (or another choice, a pause, a stop) asked while this step ran is taken before the
         # swap: a change with nothing to embed (vectors cut to a smaller size) finishes in one step,
         # and swapping then would serve the model the user had just cancelled.
-        if sw.finished and not self._interrupted() and not sw.recheck(self.w.store):
+        if sw.finished and not self._interrupted() and not sw.recheck(self._store()):
             self._swap(sw)
 
     def after_reconcile(self, stats: ReconcileStats, full: bool) -> None:
@@ -162,48 +198,54 @@ class ModelChanger:
         the old model's vectors go then."""
         if not full or stats.cancelled or self.switch is not None:
             return
-        store = self.w.store
+        store = self._store()
         with store.transaction():
             if self._drop_old:
-                store.vectors.drop_other_models(self.w.embedder.model_id)
+                store.vectors.drop_other_models(self._writer.embedder.model_id)
             if self.serving is not None:
                 store.set_meta("model_choice", self.serving.to_json())
         self._drop_old = False
 
     # ---- inside ----
 
+    def _store(self) -> Store:
+        store = self._writer.store
+        assert store is not None  # the writer opens it before it loads a model or runs a change
+        return store
+
     def _interrupted(self) -> bool:
         """A batch of the change stops for a stop, a pause, a cancel or another choice."""
-        return self.w.cancelled() or self._cancel_asked or self._asked is not None
+        return self._writer.cancelled() or self._cancel_asked or self._asked is not None
 
-    def _swap(self, sw: ModelSwitch) -> None:
-        store, new = self.w.store, sw.embedder
-        ann = AnnIndex(self.w.ws.dir, new.dim, new.model_id)
+    def _swap(self, sw: NextModel) -> None:
+        store, new = self._store(), sw.embedder
+        ann = AnnIndex(self._ws.dir, new.dim, new.model_id)
         ann.rebuild(store, "the model changed")
-        indexer = self.w.ws.indexer(store, ann, new)
+        indexer = self._ws.indexer(store, ann, new)
         complete = sw.complete(store)
         with store.transaction():
             store.set_meta("model_choice", sw.choice.to_json())
             store.set_meta("model_id", new.model_id)
             if complete:  # the index is already the new model's: no re-chunking needed
                 store.set_meta("pipeline", indexer.pipeline())
-        self.w.serve(new, ann, indexer)
+        self._writer.serve(new, ann, indexer)
         self.serving, self.switch, self._drop_old = sw.choice, None, True
-        self.w.queue.request_full("the model changed")
+        self._queue.request_full("the model changed")
         made = f"{sw.embedded:,} passages embedded for it" + (
             f", {sw.cut_count:,} vectors cut to its size" if sw.cut_count else ""
         )
-        self.w.emit_notice(f"Search now uses {sw.choice.label} ({made}).")
+        self._reports.notice(f"Search now uses {sw.choice.label} ({made}).")
 
     def _abandon(self) -> None:
         sw, self.switch = self.switch, None
         if sw is None or sw.embedder is None:
             return
-        if sw.embedder is not self.w.embedder:
+        if sw.embedder is not self._writer.embedder:
             stop_notes_process(sw.embedder)  # the abandoned model's process, if it has one
-        if sw.embedder.model_id != self.w.embedder.model_id:
-            with self.w.store.transaction():
-                self.w.store.vectors.drop_model(sw.embedder.model_id)
+        if sw.embedder.model_id != self._writer.embedder.model_id:
+            store = self._store()
+            with store.transaction():
+                store.vectors.drop_model(sw.embedder.model_id)
 
     def _serving_name(self) -> str:
         return self.serving.label if self.serving is not None else "the current model"

@@ -1,4 +1,4 @@
-"""Loading the writer's model: on a thread of its own, ready for the first search when it returns; and
+"""Loading a model for the writer on a thread of its own, ready for the first search when it returns; and
 stopping the process it embeds notes in."""
 
 from __future__ import annotations

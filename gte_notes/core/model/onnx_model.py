@@ -29,6 +29,7 @@ import numpy as np
 
 from gte_notes.core.errors import KnownError
 from gte_notes.core.model.precision_cache import installed_version
+from gte_notes.core.model.query_path import query_path_class  # imports no torch
 
 log = logging.getLogger(__name__)
 
@@ -137,8 +138,6 @@ def sibling(target: Path, precision: str) -> Path:
 
 def _export(inner: Any, rest: list[Any], token_types: bool, out: Path) -> None:
     import torch
-
-    from gte_notes.core.model.query_encoder import query_path_class
 
     # The optimiser recognises (and fuses) the eager attention pattern, not torch's fused SDPA call.
     previous = getattr(getattr(inner, "config", None), "_attn_implementation", None)

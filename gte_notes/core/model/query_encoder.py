@@ -8,8 +8,8 @@ model's pooling and normalisation. So after a full load the app saves that whole
 model where ONNX Runtime reproduces the model's precision (onnx_query_encoder.py; a restart then
 imports no torch either), else traced for one row (TorchScript). Either is checked against the model
 at several query lengths and saved with the tokenizer in the data dir. The next start loads it
-(`QuickEmbedder`) and searches at once; the full model is
-loaded only when notes need embedding, on the indexing thread.
+(`QuickEmbedder`) and searches at once; the full model is loaded only when notes need embedding, on the
+indexing thread. Which of these serves queries and which serves notes is decided in serving.py.
 
 A saved encoder is found by the same key as the precision check (model content, runtime versions, CPU
 flags, precision asked for), so it is never used with another model or another runtime, and its
@@ -29,20 +29,20 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from gte_notes.core.errors import Cancelled, KnownError, QueryNeedsModel
+from gte_notes.core.errors import KnownError, QueryNeedsModel
 from gte_notes.core.model import embedder as embedder_module  # sets OMP_WAIT_POLICY before torch loads
 from gte_notes.core.model import precision_check
 from gte_notes.core.model.heap import release_freed_memory
-from gte_notes.core.model.model_catalog import CodeConsent, check_remote_code
-from gte_notes.core.model.model_files import model_fingerprint, resolve_model_path
-from gte_notes.core.model.note_process import NoteProcess
+from gte_notes.core.model.model_catalog import CodeConsent
+from gte_notes.core.model.model_files import model_fingerprint
 from gte_notes.core.model.onnx_model import OnnxModel
 from gte_notes.core.model.onnx_query_encoder import load_onnx_encoder, remove_onnx_encoder, save_onnx_encoder
 from gte_notes.core.model.precision_cache import check_key
+from gte_notes.core.model.query_path import query_path_class  # imports no torch
 from gte_notes.core.model.saved_encoder_files import is_damaged_file_error, read_meta, tokenizer_from_json
 
 log = logging.getLogger(__name__)
@@ -53,86 +53,22 @@ _MIN_CHECKED = 16  # an encoder for shorter queries than this is not worth savin
 _MAX_ABS_DIFF = 1e-4
 
 
+class NotesEncoder(Protocol):
+    """What embeds a QuickEmbedder's notes when not the full model in this process: note_process.py's
+    NoteProcess (given by serving.py, so this module needs no import of it)."""
+
+    expected_model_id: str | None
+
+    def encode(
+        self, texts: Sequence[str], token_counts: Sequence[int], cancel: Callable[[], bool] | None = None
+    ) -> np.ndarray: ...
+
+    def close(self) -> None: ...
+
+
 def encoder_file(data_dir: Path, name: str, path: Path, requested: str) -> Path:
     key = check_key(model_fingerprint(path), requested, precision_check.MIN_CALIBRATION_COSINE)
     return Path(data_dir) / ENCODER_DIR / f"{hashlib.sha256(f'{name}|{key}'.encode()).hexdigest()[:24]}.pt"
-
-
-def open_embedder(
-    name: str, precision: str, data_dir: Path, consent: CodeConsent | None = None, notes_apart: bool = False
-) -> Any:
-    """What the app's engine runs on: the saved query encoder when there is one, else the full model
-    (then saving its query encoder for the next start). `consent`: see model_catalog.check_remote_code;
-    it is asked before a saved encoder too, so a model's code never gets around a refusal that way.
-    `notes_apart`: notes are embedded in a process of their own (note_process.py), the first start's
-    model load and encoder export too, so this process never holds the full model."""
-    try:
-        path: Path | None = resolve_model_path(name)
-    except KnownError:
-        path = None  # load_embedder says what is missing, in the words the GUI expects
-    if path is not None:
-        check_remote_code(name, path, consent)
-        quick = load_query_encoder(name, path, precision, Path(data_dir))
-        if quick is not None:
-            quick._consent = consent
-            if notes_apart:
-                quick.embed_notes_apart()
-            return quick
-        if notes_apart:
-            quick = _first_start_apart(name, path, precision, Path(data_dir), consent)
-            if quick is not None:
-                return quick
-    full = embedder_module.load_embedder(name, precision, data_dir, consent=consent)
-    if isinstance(full, embedder_module.Embedder) and path is not None:
-        mark = time.perf_counter()
-        try:
-            saved = save_query_encoder(full, precision, Path(data_dir))
-        except Exception:  # export and tracing fail in many ways; this start runs on the full model
-            log.exception("could not save the query encoder")
-            saved = False
-        quick = load_query_encoder(name, path, precision, Path(data_dir)) if saved else None
-        release_freed_memory(
-            cycles=True
-        )  # the export and its checks: ~0.9 GB of a first start's RSS otherwise
-        full.load_times["trace, check and save the query encoder (first start)"] = time.perf_counter() - mark
-        if quick is not None:
-            # Queries through the graph just checked (the engine need not trace the model again),
-            # notes through the model already loaded.
-            quick._full = full
-            quick._consent = consent
-            quick.load_times = full.load_times
-            return quick
-    return full
-
-
-def _first_start_apart(
-    name: str, path: Path, precision: str, data_dir: Path, consent: CodeConsent | None
-) -> QuickEmbedder | None:
-    """A first start with notes apart: the child loads the model and saves the query encoder, which
-    this process then loads; the child stays, ready to embed the notes. None: load the model here."""
-    notes = NoteProcess(name, precision, data_dir, consent)
-    started = time.perf_counter()
-    try:
-        ready = notes.start(save_encoder=True)
-    except (KnownError, Cancelled):
-        notes.close()
-        raise
-    except Exception:  # whatever stopped the child (its traceback is logged), this process can load it
-        log.exception("the process for the model did not start: loading the model in this one")
-        notes.close()
-        return None
-    quick = load_query_encoder(name, path, precision, data_dir) if ready["saved"] else None
-    if quick is None:
-        notes.close()
-        return None
-    quick._consent = consent
-    quick.embed_notes_apart(notes)
-    times = dict(ready["load_times"])
-    times["start a process for the model (Python and its imports)"] = max(
-        0.0, time.perf_counter() - started - sum(times.values())
-    )
-    quick.load_times = {**times, **quick.load_times}
-    return quick
 
 
 # ---- saving -----------------------------------------------------------------------------------------
@@ -200,49 +136,23 @@ def _example(n: int, vocab: int) -> tuple[Any, Any]:
     return ids, torch.ones_like(ids)
 
 
-def query_path_class() -> type:
-    import torch
-
-    class QueryPath(torch.nn.Module):
-        """Token ids of one query -> its normalised vector: the model, its pooling, normalisation."""
-
-        def __init__(self, inner: Any, rest: list[Any], token_types: bool) -> None:
-            super().__init__()
-            self.inner = inner
-            self.rest = torch.nn.ModuleList(rest)
-            self.token_types = token_types
-
-        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
-            kwargs: dict[str, Any] = {"input_ids": input_ids, "attention_mask": attention_mask}
-            if self.token_types:
-                kwargs["token_type_ids"] = torch.zeros_like(input_ids)
-            hidden = self.inner(**kwargs, return_dict=True).last_hidden_state
-            features: dict[str, Any] = {
-                "input_ids": input_ids,
-                "attention_mask": attention_mask,
-                "token_embeddings": hidden.float(),
-            }
-            for module in self.rest:
-                features = module(features)
-            return torch.nn.functional.normalize(features["sentence_embedding"].float(), p=2, dim=1)
-
-    return QueryPath
-
-
 # ---- loading ----------------------------------------------------------------------------------------
 
 
-def load_query_encoder(name: str, path: Path, requested: str, data_dir: Path) -> QuickEmbedder | None:
-    """The saved encoder for this model and precision, None when there is none or it is damaged (then
-    removed: the caller loads the model, which saves it anew). A bug while reading it is logged as a bug
-    with its traceback and the file is not removed for it (saved_encoder_files.py)."""
+def load_query_encoder(
+    name: str, path: Path, requested: str, data_dir: Path, consent: CodeConsent | None = None
+) -> QuickEmbedder | None:
+    """The saved query encoder of this model, or None when there is none or it is damaged (then removed:
+    the caller loads the model, which saves it anew). A bug while reading it is logged as a bug with its
+    traceback and the file is not removed for it (saved_encoder_files.py). `consent` is kept for the full
+    model's load (model_catalog.check_remote_code)."""
     file = encoder_file(data_dir, name, path, requested)
     started = time.perf_counter()
     try:
         found = load_onnx_encoder(file)
         if found is not None:
             model, meta = found
-            quick = QuickEmbedder(model, meta, str(meta["tokenizer"]), requested, data_dir)
+            quick = QuickEmbedder(model, meta, str(meta["tokenizer"]), requested, data_dir, consent)
             quick.load_times = {"load the saved ONNX query encoder (no torch)": time.perf_counter() - started}
             return quick
     except Exception as err:  # noqa: BLE001 - sorted below: a damaged file, or a bug that is logged
@@ -266,7 +176,7 @@ def load_query_encoder(name: str, path: Path, requested: str, data_dir: Path) ->
             graph = torch.jit.load(str(file), map_location="cpu", _extra_files=files)
         text = {k: v.decode() if isinstance(v, bytes) else v for k, v in files.items()}
         meta = read_meta(text["meta.json"])
-        quick = QuickEmbedder(graph.eval(), meta, text["tokenizer.json"], requested, data_dir)
+        quick = QuickEmbedder(graph.eval(), meta, text["tokenizer.json"], requested, data_dir, consent)
     except Exception as err:  # noqa: BLE001 - sorted below: a damaged file, or a bug that is logged
         if not is_damaged_file_error(err):
             log.exception("bug while reading the saved query encoder %s: loading the model", file)
@@ -288,7 +198,13 @@ class QuickEmbedder:
     model's tokenizer, and `encode` (notes) through the full model, loaded on first use."""
 
     def __init__(
-        self, graph: Any, meta: dict[str, Any], tokenizer_json: str, requested: str, data_dir: Path
+        self,
+        graph: Any,
+        meta: dict[str, Any],
+        tokenizer_json: str,
+        requested: str,
+        data_dir: Path,
+        consent: CodeConsent | None = None,
     ) -> None:
         self.name, self.path = str(meta["name"]), Path(meta["path"])
         self.dim, self.max_tokens = int(meta["dim"]), int(meta["max_tokens"])
@@ -302,19 +218,22 @@ class QuickEmbedder:
         self._query_tok = embedder_module._fresh_tokenizer(backend, self.max_tokens)
         self._known_words: frozenset[str] | None = None
         # The same precision the saved vectors were made with, so the model id cannot change under them.
-        self._full_precision = self.precision if requested == "auto" else requested
+        self.full_precision = self.precision if requested == "auto" else requested
         self._data_dir = data_dir
         self._full: embedder_module.Embedder | None = None
-        self._consent: CodeConsent | None = None  # what open_embedder was given, for the full load
-        self._notes: NoteProcess | None = None  # notes embedded in a child process (note_process.py)
+        self._consent = consent  # what serving.open_embedder was given, for the full load
+        self._notes: NotesEncoder | None = None  # notes embedded in a child process (note_process.py)
         self._lock = threading.Lock()
 
-    def embed_notes_apart(self, notes: NoteProcess | None = None) -> None:
-        """From now on `encode` runs in a child process (started on first use unless given running)."""
-        if notes is None:
-            notes = NoteProcess(self.name, self._full_precision, self._data_dir, self._consent)
+    def embed_notes_apart(self, notes: NotesEncoder) -> None:
+        """From now on `encode` runs through `notes` (a child process: note_process.py)."""
         notes.expected_model_id = self.model_id
         self._notes = notes
+
+    def keep_full(self, full: embedder_module.Embedder) -> None:
+        """Notes, and queries longer than the saved encoder was checked for, through this model, loaded
+        already (a first start in this process), instead of loading it again."""
+        self._full = full
 
     def close(self) -> None:
         """Stop the notes' process, if any (queries keep working; notes can no longer be embedded)."""
@@ -381,7 +300,7 @@ class QuickEmbedder:
         with self._lock:
             if self._full is None:
                 full = embedder_module.load_embedder(
-                    self.name, self._full_precision, self._data_dir, consent=self._consent
+                    self.name, self.full_precision, self._data_dir, consent=self._consent
                 )
                 if full.model_id != self.model_id:
                     raise KnownError(

@@ -1,4 +1,4 @@
-"""The model the user chose, opened as chosen: its name (a short name is spelled out), the code consent,
+"""Opening the model the user chose, as chosen: its name (a short name is spelled out), the code consent,
 the vector size and the passage size. One place for the CLI, the engine and the app, so the three
 cannot disagree on what an index's vectors are.
 """
@@ -56,7 +56,7 @@ def open_chosen(
     name = canonical_name(name)
     check_passage_tokens(passage_tokens)
     if quick:
-        from gte_notes.core.model.query_encoder import open_embedder
+        from gte_notes.core.model.serving import open_embedder
 
         embedder = open_embedder(name, precision, data_dir, consent, notes_apart=True)
     else:

@@ -1,17 +1,16 @@
-"""Changing the model without losing search.
+"""The next model of a model change: loaded, then its vectors for every note embedded a batch at a time.
 
-The model the index was built with keeps answering while the next one embeds every note, a batch at
-a time on the writer's thread between the folder's own indexing work (an edit made meanwhile is
-indexed at once, by the model that is serving). Vectors are stored per model id, so the next model's
-vectors go into the same table without touching what search reads; the chunks stay the serving
-model's. When every note has the next model's vectors, the writer builds its ANN and swaps model and
-ANN in one assignment: a search runs wholly on the old pair or wholly on the new. Cancelling drops
-the next model's vectors and nothing else.
+How a change works, without losing search: the model the index was built with keeps answering while the
+next one embeds every note, a batch at a time on the writer's thread between the folder's own indexing
+work (an edit made meanwhile is indexed at once, by the model that is serving). Vectors are stored per
+model id, so the next model's vectors go into the same table without touching what search reads; the
+chunks stay the serving model's. When every note has the next model's vectors, the writer builds its ANN
+and swaps model and ANN in one assignment: a search runs wholly on the old pair or wholly on the new.
+Cancelling drops the next model's vectors and nothing else.
 
 The index records the choice it serves (`model_choice` in its meta), so a restart in the middle of a
-change serves the recorded model again and carries on where the change stopped: vectors already
-embedded are kept.
-"""
+change serves the recorded model again and carries on where the change stopped: vectors already embedded
+are kept."""
 
 from __future__ import annotations
 
@@ -34,7 +33,7 @@ from gte_notes.core.search.caches import IndexCaches
 log = logging.getLogger(__name__)
 
 
-class ModelSwitch:
+class NextModel:
     """The next model's vectors for every indexed note, embedded one batch per `step`."""
 
     def __init__(self, choice: ModelChoice, factory: Callable[[], Any], root: Path, max_bytes: int) -> None:
