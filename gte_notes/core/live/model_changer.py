@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 from gte_notes.core.errors import Cancelled, KnownError
 from gte_notes.core.index.ann import AnnIndex
 from gte_notes.core.index.progress import ReconcileStats
-from gte_notes.core.live.chosen_model import ModelChoice, change_state
+from gte_notes.core.live.chosen_model import ModelChoice
+from gte_notes.core.live.engine_state import EngineState, ModelChangeState
 from gte_notes.core.live.model_load import load_model, stop_notes_process
 
 if TYPE_CHECKING:  # loaded when a change starts: a start-up without one never imports it
@@ -46,16 +47,12 @@ class ModelChanger:
             self._asked, self._cancel_asked = None, True
         self.w.queue.wake.set()
 
-    def progress(self) -> dict[str, Any] | None:
+    def progress(self) -> ModelChangeState | None:
+        """The change under way: the next model, notes done (None while it loads) of how many."""
         sw = self.switch
         if sw is None:
             return None
-        return {
-            "model": sw.choice.name,
-            "done": sw.done,
-            "total": sw.total,
-            "loaded": sw.embedder is not None,
-        }
+        return ModelChangeState(sw.choice.name, sw.done if sw.embedder is not None else None, sw.total)
 
     # ---- the writer's thread --------------------------------------------------------------------
 
@@ -134,7 +131,7 @@ class ModelChanger:
         assert sw is not None
         try:
             if sw.embedder is None:
-                self.w.set_state(change_state(sw.choice.name))
+                self.w.set_state(EngineState.changing_model(sw.choice.name))
                 sw.load(self.w.store, self.w.caches, self.w.embedder.model_id)
             self.w.set_state(sw.label)
             sw.step(self.w.store, self._interrupted)

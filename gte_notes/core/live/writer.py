@@ -27,6 +27,7 @@ from gte_notes.core.index.progress import Progress, ReconcileStats
 from gte_notes.core.index.store import Store
 from gte_notes.core.live.ann_saver import AnnSaver
 from gte_notes.core.live.chosen_model import ModelChoice
+from gte_notes.core.live.engine_state import EngineState, Phase
 from gte_notes.core.live.follower import Follower
 from gte_notes.core.live.keyword_reader import reading_notes
 from gte_notes.core.live.mass_delete import looks_like_mass_delete
@@ -78,7 +79,7 @@ class IndexWriter:
         self.caches = caches
         self.listener = listener
         self.watch = watch
-        self.state = "stopped"
+        self.state = EngineState(Phase.STOPPED)
         self.model_note = ""
         self.load_times: dict[str, float] = {}  # seconds per phase of the model's load, once loaded
         self.poll_interval = 5.0
@@ -186,7 +187,8 @@ class IndexWriter:
                 return  # stopped before the other writer's database appeared
             if self.store is not None and self.store.notice:
                 self._emit("on_notice", self.store.notice)
-            self.set_state("loading model")  # from the start: the wait below is part of the load
+            # From the start: the wait below is part of the load.
+            self.set_state(EngineState(Phase.LOADING_MODEL))
             if self.first_read is not None:
                 self.first_read.wait(FIRST_READ_WAIT_S)
             with reading_notes(self):  # a first start reads and keyword-indexes notes while the model loads
@@ -266,7 +268,7 @@ class IndexWriter:
         assert self._indexer is not None
         if not job.full and looks_like_mass_delete(self.store, self.ws.folder, job.paths or ()):
             job = Job(None, "many notes disappeared at once")
-        self.set_state("scanning" if job.full else "indexing")
+        self.set_state(EngineState(Phase.SCANNING if job.full else Phase.INDEXING))
         self.batches += 1
         self._told = set()  # notes whose batches were already announced during this reconcile
         try:
@@ -397,7 +399,7 @@ class IndexWriter:
         first = not self.folder_problem
         self.folder_problem = True
         self.problem = message
-        self.set_state(f"error: {message}")
+        self.set_state(EngineState.error(message))
         if first:
             self._emit(
                 "on_notice",
@@ -408,7 +410,7 @@ class IndexWriter:
 
     def report_known(self, message: str) -> None:
         self.problem = message
-        self.set_state(f"error: {message}")
+        self.set_state(EngineState.error(message))
         self._emit("on_error", message, False, "")
 
     def emit_notice(self, text: str) -> None:
@@ -422,7 +424,7 @@ class IndexWriter:
         log.error("%s\n%s", message, details)
         self._emit("on_error", f"{message}: {err!r}", True, details)
 
-    def set_state(self, state: str) -> None:
+    def set_state(self, state: EngineState) -> None:
         if state != self.state:
             self.state = state
             self._emit("on_state", state)
@@ -434,9 +436,9 @@ class IndexWriter:
 
     def _set_idle(self) -> None:
         if self.problem:
-            self.set_state(f"error: {self.problem}")
+            self.set_state(EngineState.error(self.problem))
         else:
-            self.set_state("paused" if self.paused else "idle")
+            self.set_state(EngineState(Phase.PAUSED if self.paused else Phase.IDLE))
         with self._idle:
             self.busy = False
             self._idle.notify_all()
@@ -472,8 +474,8 @@ class IndexWriter:
                 self.store.close()
         self._dead = True
         self.ws.lock.release()
-        if self._stop.is_set() or not self.state.startswith("error"):
-            self.set_state("stopped")
+        if self._stop.is_set() or self.state.phase is not Phase.ERROR:
+            self.set_state(EngineState(Phase.STOPPED))
         with self._idle:
             self.busy = False
             self._idle.notify_all()
