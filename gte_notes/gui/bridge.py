@@ -17,7 +17,7 @@ import logging
 import traceback
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
@@ -27,6 +27,7 @@ from gte_notes.core.files.config import Settings
 from gte_notes.core.files.paths import data_home
 from gte_notes.core.live.chosen_model import ModelChoice, choice_key
 from gte_notes.core.live.engine_state import EngineState, Phase
+from gte_notes.core.markdown.note_display import readable_title
 from gte_notes.core.markdown.preview_text import markdown_for_preview
 from gte_notes.gui.engine_events import engine_listener
 from gte_notes.gui.hit_titles import display_hits
@@ -61,7 +62,7 @@ class EngineBridge(QObject):
     status_done = Signal(object)  # Engine.status(): an IndexStatus (counts; no file list)
     files_done = Signal(object)  # a FilePage of the files asked for with `files`
     notes_gone = Signal(object)  # {path}: of `recent_paths`, those the index no longer holds
-    link_resolved = Signal(str, str)  # link target, the note's path ("" when it is not a note here)
+    link_resolved = Signal(str, str, str)  # link target, the note's path ("" if none here), its title
 
     # Workers hand results to these; their slots (GUI thread) drop stale ones and re-emit.
     _search_result = Signal(int, str, object, bool)
@@ -69,7 +70,7 @@ class EngineBridge(QObject):
     _preview_result = Signal(int, str, str, str)
     _status_result = Signal(object, object)
     _files_result = Signal(int, object)
-    _link_result = Signal(str, str)
+    _link_result = Signal(str, str, str)
 
     def __init__(
         self,
@@ -350,17 +351,20 @@ class EngineBridge(QObject):
 
     def _link_job(self, target: str, from_path: str) -> None:
         engine = self.engine
-        found = None
+        found, title = None, ""
         if engine is not None and not self._closed:
             found = self._guarded(
                 "Resolving the link failed", lambda: engine.resolve_link(target, from_path), None
             )
-        self._emit_result(self._link_result, target, found or "")
+            if found:
+                title = self._guarded("Reading the note failed", lambda: engine.note_title(found), "")
+                title = readable_title(title or PurePosixPath(found).stem, found)
+        self._emit_result(self._link_result, target, found or "", title)
 
-    def _deliver_link(self, target: str, found: str) -> None:
+    def _deliver_link(self, target: str, found: str, title: str) -> None:
         self._inflight -= 1
         if not self._closed:
-            self.link_resolved.emit(target, found)
+            self.link_resolved.emit(target, found, title)
 
     # ---- status -------------------------------------------------------------------------------
 

@@ -86,6 +86,7 @@ def test_the_engine_resolves_a_link_and_writes_one(tmp_path: Path, make_live) ->
     assert engine.resolve_link("../plans/plan.md", "projects/alpha.md") == "plans/plan.md"
     assert engine.resolve_link("Plan", "archive/beta.md") == "plans/plan.md"  # a note that links nowhere
     assert engine.resolve_link("nowhere", "projects/alpha.md") is None
+    assert engine.note_title("plans/plan.md") == "Plan" and engine.note_title("nowhere.md") == ""
 
     assert engine.link_text("plans/plan.md", "Plan").wikilink == "[[plan]]"
     links = engine.link_text("projects/beta.md", "Beta", "plans/plan.md")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from gte_notes.core.index.progress import Progress
 from gte_notes.core.live.engine_state import EngineState, Phase
+from gte_notes.core.live.engine_status import IndexStatus
 from gte_notes.gui.health_bar import HealthBar
 from tests.fakes import FakeEmbedder
 from tests.gui.conftest import NOTES, WAIT_MS, wait_idle
@@ -24,7 +25,7 @@ def test_the_counter_matches_the_bar_and_never_goes_back_after_resume(qtbot) -> 
     bar.set_state(EngineState(Phase.INDEXING))
     bar.set_progress(progress(406, 1012))
     # The index's own counts lag behind (notes are written in batches): they must not be shown as is.
-    bar.set_status({"counts": {"indexed": 39}, "files_total": 40})
+    bar.set_status(IndexStatus("notes", "index", counts={"indexed": 39}, files_total=40))
     assert (bar.bar.value(), bar.bar.maximum()) == (406, 1012)
     assert "406/1,012" in bar.counts.text() and "39/40" not in bar.counts.text()
     assert "406/1,012" in bar.activity.text()
@@ -40,7 +41,7 @@ def test_the_counter_matches_the_bar_and_never_goes_back_after_resume(qtbot) -> 
 def test_no_zero_of_zero_before_anything_is_known(qtbot) -> None:
     bar = HealthBar()
     qtbot.addWidget(bar)
-    bar.set_status({"counts": {}, "files_total": 0})
+    bar.set_status(IndexStatus("notes", "index"))
     assert "0/0" not in bar.counts.text()
 
 

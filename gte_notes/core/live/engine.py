@@ -307,6 +307,15 @@ class Engine:
         except (StoreError, ReadsClosed):
             return None
 
+    def note_title(self, path: str) -> str:
+        """The note's title as indexed ("" when it has none, or is not in the index)."""
+        try:
+            with self.readers.reading() as reader:
+                row = reader.store.note(path)
+        except (StoreError, ReadsClosed):
+            return ""
+        return row.title if row is not None else ""
+
     def link_text(self, path: str, title: str, from_path: str = "") -> NoteLinks:
         """How a link to `path` is written from `from_path`: the shortest [[wikilink]] that resolves to
         it among the indexed notes, and a Markdown link."""
