@@ -383,7 +383,7 @@ class MainWindow(QMainWindow):
             self.results.set_placeholder(self._empty_text(self.search.text()))
 
     def _status_soon(self) -> None:
-        # The status lists every file: during a bulk re-index, once a second is plenty.
+        # A status is a few counting queries; during a bulk re-index, once a second is still plenty.
         if not self._status_timer.isActive():
             self._status_timer.start()
 

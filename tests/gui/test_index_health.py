@@ -67,3 +67,18 @@ def _files(window) -> list:
     window.bridge.refresh_status()
     window.show_health()
     return window._health.model.rows
+
+
+def test_the_status_carries_counts_and_the_filter_asks_the_engine_for_its_files(qtbot, window) -> None:
+    with qtbot.waitSignal(window.bridge.status_done, timeout=WAIT_MS) as got:
+        window.bridge.refresh_status()
+    status = got.args[0]
+    assert status.counts.get("indexed") == len(NOTES) and not hasattr(status, "files")  # no list per status
+    window.show_health()
+    dialog = window._health
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == len(NOTES), timeout=WAIT_MS)
+    with qtbot.waitSignal(window.bridge.files_done, timeout=WAIT_MS) as page:
+        dialog.search.setText("SOIL")
+    assert [f.path for f in page.args[0].files] == ["garden/soil.md"] and page.args[0].total == 1
+    assert [r.path for r in dialog.model.rows] == ["garden/soil.md"]
+    assert dialog.shown_label.text() == "1 of 1 files shown"
