@@ -238,9 +238,8 @@ class Engine:
                 for rel, _st in scan_folder(self.ws.folder, self.ws.filter)
                 if rel not in known
             ]
-            if waiting:
-                files = sorted([*files, *waiting], key=lambda f: f.path)
-        return page_of(files, offset, limit, filter_text)
+            files = [*files, *waiting]
+        return page_of(sorted(files, key=lambda f: f.path), offset, limit, filter_text)
 
     def missing_notes(self, paths: Iterable[str]) -> set[str]:
         """Those of `paths` the index does not hold (a recent-notes list drops them once indexing is done)."""

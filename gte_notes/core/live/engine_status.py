@@ -35,4 +35,4 @@ class IndexStatus(IndexFacts):
     @classmethod
     def of(cls, facts: IndexFacts, **engine: object) -> IndexStatus:
         """`facts` with what the engine adds."""
-        return cls(**{f.name: getattr(facts, f.name) for f in fields(IndexFacts)}, **engine)  # type: ignore[arg-type]
+        return cls(**{f.name: getattr(facts, f.name) for f in fields(IndexFacts)}, **engine)
