@@ -358,7 +358,7 @@ def test_25_symlink_loops_and_links_out_are_not_followed(tmp_path: Path, make_li
     assert not live.rec.errors
     # Not followed, and not silently missing either: the link named like a note is listed, with why.
     files = {f.path: f for f in live.engine.status_files().files}
-    assert (files["link.md"]["status"], files["link.md"]["reason"]) == (
+    assert (files["link.md"].status, files["link.md"].reason) == (
         "not_regular",
         "symbolic link, not followed",
     )
@@ -389,8 +389,8 @@ def test_a_subtree_past_the_path_limit_gets_an_unreadable_row(tmp_path: Path, ma
     deep = _deep_folder(notes, 22)  # 22 x 201 bytes: past Linux's 4,096
     live = make_live().start()
     rows = {f.path: f for f in live.engine.status_files().files}
-    too_long = [p for p, f in rows.items() if f["status"] == "unreadable"]
+    too_long = [p for p, f in rows.items() if f.status == "unreadable"]
     assert len(too_long) == 1 and deep.startswith(too_long[0].rstrip("/")), too_long
-    assert "longer than this system allows" in rows[too_long[0]]["reason"]
-    assert {p for p, f in rows.items() if f["status"] == "indexed"} == {f"n/{i:04}.md" for i in range(3)}
+    assert "longer than this system allows" in rows[too_long[0]].reason
+    assert {p for p, f in rows.items() if f.status == "indexed"} == {f"n/{i:04}.md" for i in range(3)}
     assert not live.rec.errors
