@@ -52,7 +52,8 @@ class EngineState:
         return self.phase in (Phase.SCANNING, Phase.INDEXING)
 
     def __str__(self) -> str:
-        """One line for people (`gte-notes watch`, logs): "idle", "error: …", "re-embedding for NAME: n/N"."""
+        """One line for people (`gte-notes watch`, logs): "idle", "error: …",
+        "re-embedding for NAME: n/N"."""
         if self.phase is Phase.ERROR:
             return f"error: {self.problem}"
         if self.change is not None:
