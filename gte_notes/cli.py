@@ -20,7 +20,7 @@ from gte_notes.core.files.config import Settings
 from gte_notes.core.files.forced_crash import crash_if_asked
 from gte_notes.core.files.logs import current_logs, start_logging
 from gte_notes.core.index.ann import AnnIndex
-from gte_notes.core.index.status import folder_status, index_model_id
+from gte_notes.core.index.status import index_files, index_model_id, read_facts
 from gte_notes.core.index.store import Store, read_error
 from gte_notes.core.live.workspace import Workspace
 from gte_notes.core.model.dims import dims_of
@@ -273,9 +273,8 @@ def cmd_related(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     ws, store, problem = _read_store(args, settings)
-    status = folder_status(ws, store)
-    status["folder_problem"] = problem
-    print_status(status, as_json=args.json, everything=args.all)
+    facts = read_facts(str(ws.folder), str(ws.dir), store)
+    print_status(facts, index_files(store), problem, as_json=args.json, everything=args.all)
     return 0
 
 

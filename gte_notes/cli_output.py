@@ -10,6 +10,7 @@ import time
 from typing import Any, TextIO
 
 from gte_notes.core.files.path_text import display, is_exact, raw_b64
+from gte_notes.core.index.status import FileStatus, IndexFacts
 from gte_notes.core.markdown.note_display import readable_title
 from gte_notes.core.search.results import Hit
 
@@ -77,14 +78,43 @@ def say_loading(text: str) -> None:
         err.flush()
 
 
+def status_json(facts: IndexFacts, files: list[FileStatus], folder_problem: str = "") -> dict[str, Any]:
+    """The status as `status --json` has always printed it (scripts read these keys)."""
+    ann = None if facts.ann_count is None else {"count": facts.ann_count, "generation": facts.ann_generation}
+    rows = []
+    for f in files:
+        row = {"path": f.path, "status": f.status, "reason": f.reason, "warning": f.warning, "title": f.title}
+        if not is_exact(f.path):
+            row["path_bytes"] = raw_b64(f.path)
+        rows.append(row)
+    return {
+        "folder": facts.folder,
+        "index_dir": facts.index_dir,
+        "model": facts.model,
+        "dims": facts.dims,
+        "pipeline": facts.pipeline,
+        "counts": dict(facts.counts),
+        "files_total": facts.files_total,
+        "chunks": facts.chunks,
+        "vectors": facts.vectors,
+        "ann": ann,
+        "generation": facts.generation,
+        "files": rows,
+        "folder_problem": folder_problem,
+    }
+
+
 def print_status(
-    status: dict[str, Any], *, as_json: bool, everything: bool, out: TextIO | None = None
+    facts: IndexFacts,
+    files: list[FileStatus],
+    folder_problem: str = "",
+    *,
+    as_json: bool,
+    everything: bool,
+    out: TextIO | None = None,
 ) -> None:
     out = out or sys.stdout
-    for f in status["files"]:
-        if not is_exact(f["path"]):
-            f["path_bytes"] = raw_b64(f["path"])
-    status = _shown(status)
+    status = _shown(status_json(facts, files, folder_problem))
     if as_json:
         json.dump(status, out, ensure_ascii=False, indent=1)
         out.write("\n")

@@ -15,6 +15,7 @@ from gte_notes.core.files.config import Settings
 from gte_notes.core.files.path_text import display
 from gte_notes.core.index.progress import Progress, ReconcileStats
 from gte_notes.core.live.engine import Engine, EngineListener
+from gte_notes.core.live.engine_state import EngineState
 
 STOP_TIMEOUT_S = 2.0
 
@@ -42,12 +43,13 @@ class _Printer:
                 drop_stdout()
                 self.gone.set()
 
-    def state(self, state: str) -> None:
+    def state(self, state: EngineState) -> None:
         # Batches print their own summary; "idle" is worth a line only after something else was shown.
-        if state in ("scanning", "indexing") or state == self._last_state:
+        text = str(state)
+        if state.working or text == self._last_state:
             return
-        self._last_state = state
-        self.line(state)
+        self._last_state = text
+        self.line(text)
 
     def progress(self, p: Progress) -> None:
         self.bar.update(p)

@@ -15,6 +15,7 @@ import contextlib
 import importlib
 import logging
 import traceback
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -25,7 +26,7 @@ from gte_notes.core.errors import KnownError, ModelMissingError
 from gte_notes.core.files.config import Settings
 from gte_notes.core.files.paths import data_home
 from gte_notes.core.live.chosen_model import ModelChoice, choice_key
-from gte_notes.core.markdown.links import LinkIndex
+from gte_notes.core.live.engine_state import EngineState, Phase
 from gte_notes.core.markdown.note_display import readable_title
 from gte_notes.core.markdown.preview_text import markdown_for_preview
 from gte_notes.gui.engine_events import engine_listener
@@ -33,7 +34,7 @@ from gte_notes.gui.hit_titles import display_hits
 from gte_notes.gui.model_name import model_display_name
 from gte_notes.gui.snippet import SnippetCache
 from gte_notes.gui.tasks import Task
-from gte_notes.gui.worker_results import add_waiting_files, newest_first, with_notes_of
+from gte_notes.gui.worker_results import newest_first, with_notes_of
 
 if TYPE_CHECKING:  # imported on the control thread as the engine starts, while the window shows
     from gte_notes.core.live.engine import Engine
@@ -48,7 +49,7 @@ QUIT_WAIT_S = 0.5
 
 class EngineBridge(QObject):
     started = Signal(str)  # folder: the engine runs (the model may still be loading)
-    state_changed = Signal(str)  # the engine's state: "loading model", "scanning", "indexing", "idle", ...
+    state_changed = Signal(object)  # the engine's EngineState (core/live/engine_state.py)
     progress = Signal(object)  # indexer.Progress
     files_changed = Signal(object)  # [(path, status, reason)]
     indexed = Signal(object)  # [path]: notes whose index content changed
@@ -58,15 +59,18 @@ class EngineBridge(QObject):
     search_done = Signal(int, str, object, bool)  # generation, query, [Hit], engine ready
     related_done = Signal(str, object, object)  # path, [Hit], {paths the note links to}
     preview_done = Signal(str, str, str)  # path, Markdown to show, raw text (for finding passages)
-    status_done = Signal(object)  # Engine.status() dict
-    link_resolved = Signal(str, str)  # link target, the note's path ("" when it is not a note here)
+    status_done = Signal(object)  # Engine.status(): an IndexStatus (counts; no file list)
+    files_done = Signal(object)  # a FilePage of the files asked for with `files`
+    notes_gone = Signal(object)  # {path}: of `recent_paths`, those the index no longer holds
+    link_resolved = Signal(str, str, str)  # link target, the note's path ("" if none here), its title
 
     # Workers hand results to these; their slots (GUI thread) drop stale ones and re-emit.
     _search_result = Signal(int, str, object, bool)
     _related_result = Signal(int, str, object, object)
     _preview_result = Signal(int, str, str, str)
-    _status_result = Signal(object)
-    _link_result = Signal(str, str)
+    _status_result = Signal(object, object)
+    _files_result = Signal(int, object)
+    _link_result = Signal(str, str, str)
 
     def __init__(
         self,
@@ -97,9 +101,11 @@ class EngineBridge(QObject):
         self._inflight = 0
         self.missing_message = ""
         self._closed = False
-        self._paths: list[str] = []
         self.sort_by_date = False  # results newest first instead of best first
-        self._titles: dict[str, str] = {}  # path → title, from the last status (for link targets)
+        # The notes the window lists as recently opened: once indexing is done, a status says which of
+        # them are gone (`notes_gone`). Called on the GUI thread as a status is asked for.
+        self.recent_paths: Callable[[], Iterable[str]] = tuple
+        self._files_gen = 0
         # Notes in the index when the last keyword-only search found nothing (None: not asked): set by the
         # search worker before its answer is queued, so read with that answer on the GUI thread.
         self.notes_in_index: int | None = None
@@ -108,13 +114,14 @@ class EngineBridge(QObject):
         # Searches get a thread of their own so a slow related-notes query never delays typing.
         self._search_pool = ThreadPoolExecutor(1, thread_name_prefix="gte-notes search")
         self._read_pool = ThreadPoolExecutor(1, thread_name_prefix="gte-notes reads")
-        # The selected note's text never waits behind a status (which lists every file) or related notes.
+        # The selected note's text never waits behind a status, a page of files or related notes.
         self._preview_pool = ThreadPoolExecutor(1, thread_name_prefix="gte-notes preview")
         self.control_pool = ThreadPoolExecutor(1, thread_name_prefix="gte-notes control")
         self._search_result.connect(self._deliver_search)
         self._related_result.connect(self._deliver_related)
         self._preview_result.connect(self._deliver_preview)
         self._status_result.connect(self._deliver_status)
+        self._files_result.connect(self._deliver_files)
         self._link_result.connect(self._deliver_link)
         # The engine's code (numpy, SQLite, the search) is imported here, while the window is being built.
         self.control_pool.submit(importlib.import_module, "gte_notes.core.live.engine")
@@ -127,7 +134,7 @@ class EngineBridge(QObject):
         token = self._token
         self.missing_message = ""
         self.folder = folder
-        self.state_changed.emit("starting")
+        self.state_changed.emit(EngineState(Phase.STARTING))
         Task(self._start_engine, folder, token).on_done(self._engine_started).on_error(
             self._start_failed
         ).start(self.control_pool)
@@ -170,7 +177,7 @@ class EngineBridge(QObject):
 
     def _start_failed(self, err: BaseException) -> None:
         if isinstance(err, KnownError):
-            self.state_changed.emit(f"error: {err}")
+            self.state_changed.emit(EngineState.error(str(err)))
             self.error.emit(str(err), False, "")
         else:
             self._bug("The index could not be opened", err)
@@ -336,10 +343,6 @@ class EngineBridge(QObject):
         if gen == self._preview_gen and not self._closed:
             self.preview_done.emit(path, body, text)
 
-    def title_of(self, path: str) -> str:
-        """The note's readable title as of the last status (a dict lookup: no I/O)."""
-        return readable_title(self._titles.get(path) or PurePosixPath(path).stem, path)
-
     def resolve_link(self, target: str, from_path: str) -> None:
         """Find the note a link in `from_path` points at; `link_resolved` answers ("" if none)."""
         if self._closed:
@@ -349,20 +352,20 @@ class EngineBridge(QObject):
 
     def _link_job(self, target: str, from_path: str) -> None:
         engine = self.engine
-        found = None
+        found, title = None, ""
         if engine is not None and not self._closed:
-            # The note's own resolved links first (what the indexer understood), then every known note.
-            linked = self._guarded(
-                "Reading the note's links failed", lambda: engine.note_links(from_path), set()
+            found = self._guarded(
+                "Resolving the link failed", lambda: engine.resolve_link(target, from_path), None
             )
-            found = LinkIndex(sorted(linked)).resolve(target, from_path) if linked else None
-            found = found or LinkIndex(self._paths).resolve(target, from_path)
-        self._emit_result(self._link_result, target, found or "")
+            if found:
+                title = self._guarded("Reading the note failed", lambda: engine.note_title(found), "")
+                title = readable_title(title or PurePosixPath(found).stem, found)
+        self._emit_result(self._link_result, target, found or "", title)
 
-    def _deliver_link(self, target: str, found: str) -> None:
+    def _deliver_link(self, target: str, found: str, title: str) -> None:
         self._inflight -= 1
         if not self._closed:
-            self.link_resolved.emit(target, found)
+            self.link_resolved.emit(target, found, title)
 
     # ---- status -------------------------------------------------------------------------------
 
@@ -375,31 +378,59 @@ class EngineBridge(QObject):
             return
         self._status_running = True
         self._inflight += 1
-        self._read_pool.submit(self._status_job)
+        self._read_pool.submit(self._status_job, tuple(self.recent_paths()))
 
-    def _status_job(self) -> None:
+    def _status_job(self, recent: tuple[str, ...]) -> None:
         engine = self.engine
-        data = None
+        status, gone = None, set()
         if engine is not None and not self._closed:
-            data = self._guarded("Reading the index status failed", engine.status, None)
-            if data is not None:
-                if self._model_label[0] != self.model:
-                    self._model_label = (self.model, model_display_name(self.model))
-                data["model_name"] = self._model_label[1]
-            if data is not None and data.get("state") in ("scanning", "indexing", "paused"):
-                self._guarded("Listing the folder failed", lambda: add_waiting_files(data, engine), None)
-        self._emit_result(self._status_result, data)
+            status = self._guarded("Reading the index status failed", engine.status, None)
+            if self._model_label[0] != self.model:
+                self._model_label = (self.model, model_display_name(self.model))
+            # Recently opened notes deleted or renamed since: known once the index agrees with the folder.
+            complete = (
+                status is not None
+                and status.state.phase is Phase.IDLE
+                and status.files_total > 0
+                and not status.folder_missing
+            )
+            if complete and recent:
+                gone = self._guarded("Reading the index failed", lambda: engine.missing_notes(recent), set())
+        self._emit_result(self._status_result, status, gone)
 
-    def _deliver_status(self, data: dict[str, Any] | None) -> None:
+    def _deliver_status(self, status: object, gone: set[str]) -> None:
         self._inflight -= 1
         self._status_running = False
-        if data is not None and not self._closed:
-            self._paths = [f["path"] for f in data.get("files", ()) if f.get("status") != "waiting"]
-            self._titles = {f["path"]: f.get("title") or "" for f in data.get("files", ())}
-            self.status_done.emit(data)
+        if status is not None and not self._closed:
+            self.status_done.emit(status)
+            if gone:
+                self.notes_gone.emit(gone)
         if self._status_again:
             self._status_again = False
             self.refresh_status()
+
+    def files(self, filter_text: str = "", offset: int = 0, limit: int | None = None) -> None:
+        """Ask for a page of the folder's files with their status (those matching `filter_text`);
+        `files_done` answers with the latest request's page only."""
+        if self.engine is None or self._closed:
+            return
+        self._files_gen += 1
+        self._inflight += 1
+        self._read_pool.submit(self._files_job, self._files_gen, filter_text, offset, limit)
+
+    def _files_job(self, gen: int, filter_text: str, offset: int, limit: int | None) -> None:
+        engine = self.engine
+        page = None
+        if gen == self._files_gen and engine is not None and not self._closed:
+            page = self._guarded(
+                "Listing the files failed", lambda: engine.status_files(offset, limit, filter_text), None
+            )
+        self._emit_result(self._files_result, gen, page)
+
+    def _deliver_files(self, gen: int, page: object) -> None:
+        self._inflight -= 1
+        if gen == self._files_gen and page is not None and not self._closed:
+            self.files_done.emit(page)
 
     # ---- helpers ------------------------------------------------------------------------------
 

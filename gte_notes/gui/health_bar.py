@@ -3,28 +3,27 @@ a cancel button while the model changes."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar, QToolButton, QWidget
 
 from gte_notes.core.index.progress import Progress
-from gte_notes.core.live.chosen_model import read_change_state
+from gte_notes.core.live.engine_state import EngineState, ModelChangeState, Phase
+from gte_notes.core.live.engine_status import IndexStatus
 from gte_notes.gui.empty_states import reading_text
 from gte_notes.gui.index_progress import SessionProgress
 from gte_notes.gui.model_name import short_model_name
 
 STATE_TEXT = {
-    "starting": "Opening the index…",
-    "loading model": "Keyword-only results while the model loads…",
-    "reading notes": "Reading your notes for the first time… (keyword-only results while the model loads)",
-    "scanning": "Looking for changed notes…",
-    "indexing": "Indexing…",
-    "idle": "Up to date",
-    "following": "Another gte-notes process is indexing this folder; results follow it…",
-    "paused": "Indexing paused",
-    "stopped": "Stopped",
-    "no folder": "No notes folder open",
+    Phase.STARTING: "Opening the index…",
+    Phase.LOADING_MODEL: "Keyword-only results while the model loads…",
+    Phase.READING: "Reading your notes for the first time… (keyword-only results while the model loads)",
+    Phase.SCANNING: "Looking for changed notes…",
+    Phase.INDEXING: "Indexing…",
+    Phase.IDLE: "Up to date",
+    Phase.FOLLOWING: "Another gte-notes process is indexing this folder; results follow it…",
+    Phase.PAUSED: "Indexing paused",
+    Phase.STOPPED: "Stopped",
+    Phase.NO_FOLDER: "No notes folder open",
 }
 
 
@@ -55,8 +54,8 @@ class HealthBar(QStatusBar):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setSizeGripEnabled(False)
-        self.state = "starting"
-        self.activity = QLabel(STATE_TEXT["starting"])
+        self.state = EngineState(Phase.STARTING)
+        self.activity = QLabel(STATE_TEXT[Phase.STARTING])
         self.activity.setTextFormat(Qt.TextFormat.PlainText)
         self.activity.setMinimumWidth(120)
         self.activity.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -95,34 +94,35 @@ class HealthBar(QStatusBar):
         self.pause.setText("Resume" if on else "Pause")
         self.pause_toggled.emit(on)
 
-    def set_state(self, state: str) -> None:
+    def set_state(self, state: EngineState) -> None:
         self.state = state
-        changing = read_change_state(state)
-        self.cancel_change.setVisible(changing is not None)
-        if changing is not None:
-            self._model_change(*changing)
+        phase = state.phase
+        self.cancel_change.setVisible(state.change is not None)
+        if state.change is not None:
+            self._model_change(state.change)
             return
-        if state.startswith("error: "):
-            self._problem = state[len("error: ") :]
-        elif state in ("idle", "indexing", "scanning"):
+        if phase is Phase.ERROR:
+            self._problem = state.problem
+        elif phase in (Phase.IDLE, Phase.INDEXING, Phase.SCANNING):
             self._problem = ""
-        if state not in ("indexing", "scanning"):
+        if not state.working:
             self.bar.hide()
-        self.pause.setVisible(state != "no folder")  # nothing to pause
-        if state == "paused":
+        self.pause.setVisible(phase is not Phase.NO_FOLDER)  # nothing to pause
+        if phase is Phase.PAUSED:
             self.session.pause()
-        elif state not in ("indexing", "scanning"):
+        elif not state.working:
             self.session.reset()  # up to date, stopped or restarting: the next indexing is a new session
         self._show_counts()
-        if state == "paused" and not self.pause.isChecked():
+        if phase is Phase.PAUSED and not self.pause.isChecked():
             self.pause.blockSignals(True)
             self.pause.setChecked(True)
             self.pause.setText("Resume")
             self.pause.blockSignals(False)
-        self._show(STATE_TEXT.get(state, ""))
+        self._show(STATE_TEXT.get(phase, ""))
 
-    def _model_change(self, model: str, done: int | None, total: int) -> None:
+    def _model_change(self, change: ModelChangeState) -> None:
         """The engine embeds every note for another model; search keeps the current one meanwhile."""
+        model, done, total = change.name, change.done, change.total
         if done is not None and total > 0:
             self.bar.setRange(0, total)
             self.bar.setValue(done)
@@ -137,13 +137,13 @@ class HealthBar(QStatusBar):
         )
 
     def set_progress(self, p: Progress) -> None:
-        if self.state == "reading notes" and p.total > 0:
+        if self.state.phase is Phase.READING and p.total > 0:
             self.bar.setRange(0, p.total)
             self.bar.setValue(p.done)
             self.bar.setVisible(p.done < p.total)
             self._show(f"{reading_text(p)} · keyword-only results while the model loads")
             return
-        if self.state not in ("indexing", "scanning") or p.total <= 0:
+        if not self.state.working or p.total <= 0:
             return
         self.session.update(p)
         done, total = self.session.done, self.session.total
@@ -163,8 +163,8 @@ class HealthBar(QStatusBar):
         self._show(" · ".join(parts))
         self._show_counts()
 
-    def set_status(self, status: dict[str, Any]) -> None:
-        self._status_text = counts_text(status.get("counts", {}), int(status.get("files_total", 0)))
+    def set_status(self, status: IndexStatus) -> None:
+        self._status_text = counts_text(status.counts, status.files_total)
         self._show_counts()
 
     def _show_counts(self) -> None:

@@ -1,4 +1,7 @@
-"""Index health: every file in the folder with its status (indexed, skipped, failed) and why, filterable."""
+"""Index health: every file in the folder with its status (indexed, skipped, failed) and why, filterable.
+
+The files come a page at a time from the engine (Engine.status_files, filtered there by the search box's
+text), asked for while the dialog is open only: the status read once a second carries counts, not files."""
 
 from __future__ import annotations
 
@@ -27,6 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gte_notes.core.index.status import FilePage, FileStatus
+from gte_notes.core.live.engine_status import IndexStatus
 from gte_notes.gui.health_bar import counts_text
 from gte_notes.gui.model_name import describe_model
 
@@ -37,6 +42,7 @@ SKIPPED = {"empty", "too_large", "binary", "not_regular", "vanished", "excluded"
 FAILED = {"unreadable", "failed"}
 COLUMNS = ("Status", "File", "Reason")
 FILTERS = ("All files", "Problems only", "Indexed", "Skipped", "Failed")
+FILES_PAGE = 20_000  # rows asked for at once: a big vault's every file, without a huge model to sort
 
 
 def kind(status: str) -> str:
@@ -50,11 +56,11 @@ def kind(status: str) -> str:
 class FilesModel(QAbstractTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self.rows: list[dict[str, str]] = []
+        self.rows: list[FileStatus] = []
 
-    def set_files(self, files: list[dict[str, Any]]) -> None:
-        rows = [dict(f) for f in files]
-        if [r["path"] for r in rows] == [r["path"] for r in self.rows]:
+    def set_files(self, files: tuple[FileStatus, ...] | list[FileStatus]) -> None:
+        rows = list(files)
+        if [r.path for r in rows] == [r.path for r in self.rows]:
             # Same files, new statuses: update in place so the view keeps its scroll and selection.
             changed = [n for n, (a, b) in enumerate(zip(self.rows, rows, strict=True)) if a != b]
             self.rows = rows
@@ -84,13 +90,11 @@ class FilesModel(QAbstractTableModel):
         row = self.rows[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             if index.column() == 0:
-                k = kind(row["status"])
-                return k if k == row["status"] else f"{k} ({row['status'].replace('_', ' ')})"
+                k = kind(row.status)
+                return k if k == row.status else f"{k} ({row.status.replace('_', ' ')})"
             if index.column() == 1:
-                return row["path"]
-            reason = row.get("reason") or ""
-            warning = row.get("warning") or ""
-            return "; ".join(x for x in (reason, warning) if x)
+                return row.path
+            return "; ".join(x for x in (row.reason, row.warning) if x)
         return None
 
 
@@ -110,21 +114,19 @@ class FilesFilter(QSortFilterProxyModel):
             self.invalidateFilter()
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
-        row = self.sourceModel().rows[source_row]  # type: ignore[attr-defined]
-        k = kind(row["status"])
+        row: FileStatus = self.sourceModel().rows[source_row]  # type: ignore[attr-defined]
+        k = kind(row.status)
         if self.which == "Problems only" and k not in ("skipped", "failed"):  # waiting is no problem
             return False
         if self.which in ("Indexed", "Skipped", "Failed") and k != self.which.lower():
             return False
-        if self.text:
-            hay = " ".join((row["path"], row.get("reason") or "", row.get("warning") or "", row["status"]))
-            return self.text in hay.lower()
-        return True
+        return row.matches(self.text)  # the engine filtered the page the same way; this answers at once
 
 
 class IndexHealthDialog(QDialog):
     reindex = Signal()
     open_file = Signal(str)
+    wants_files = Signal(str)  # the files matching this text, please (set_files answers)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -155,6 +157,7 @@ class IndexHealthDialog(QDialog):
         header.setStretchLastSection(True)
         self.table.setColumnWidth(1, 380)
         self.shown_label = QLabel("")
+        self._matching = 0  # files matching the search box, of which the model holds the first page
         rescan = QPushButton("Rescan folder")
         rescan.setToolTip("Look at every file again (only changed notes are embedded)")
         rescan.clicked.connect(self.reindex.emit)
@@ -175,40 +178,42 @@ class IndexHealthDialog(QDialog):
         layout.addLayout(bottom)
 
         self.search.textChanged.connect(self._refilter)
+        self.search.textChanged.connect(self.wants_files.emit)
         self.which.currentTextChanged.connect(self._refilter)
         self.table.doubleClicked.connect(self._open)
 
     def _refilter(self) -> None:
         self.proxy.set_filter(self.search.text(), self.which.currentText())
-        self.shown_label.setText(f"{self.proxy.rowCount():,} of {self.model.rowCount():,} files shown")
+        total = max(self._matching, self.model.rowCount())
+        self.shown_label.setText(f"{self.proxy.rowCount():,} of {total:,} files shown")
 
     def _open(self, index: QModelIndex) -> None:
         row = self.model.rows[self.proxy.mapToSource(index).row()]
-        if kind(row["status"]) == "indexed":
-            self.open_file.emit(row["path"])
+        if kind(row.status) == "indexed":
+            self.open_file.emit(row.path)
 
-    def set_status(self, status: dict[str, Any]) -> None:
-        lines = [
-            f"<b>{_escape(str(status.get('folder', '')))}</b>",
-            counts_text(status.get("counts", {}), int(status.get("files_total", 0))),
-        ]
-        model = status.get("model") or ""
-        if model or status.get("model_name"):
-            note = status.get("model_note") or ""
+    def set_status(self, status: IndexStatus, model_name: str = "") -> None:
+        """The summary; then the files (again: they change as the index does) are asked for."""
+        lines = [f"<b>{_escape(status.folder)}</b>", counts_text(status.counts, status.files_total)]
+        if status.model or model_name:
+            note = status.model_note
             lines.append(
-                f"Model: {describe_model(status.get('model_name') or '', model)}"
-                + (f" ({note})" if note else "")
+                f"Model: {describe_model(model_name, status.model)}" + (f" ({note})" if note else "")
             )
-        details = [f"{status.get('chunks', 0):,} passages", f"state: {status.get('state', '?')}"]
-        if status.get("queue"):
-            details.append(f"{status['queue']:,} waiting")
-        if status.get("watching"):
-            details.append(f"watching: {status['watching']}")
+        details = [f"{status.chunks:,} passages", f"state: {status.state}"]
+        if status.queue:
+            details.append(f"{status.queue:,} waiting")
+        if status.watching:
+            details.append(f"watching: {status.watching}")
         lines.append(" · ".join(details))
-        if status.get("problem"):
-            lines.append(f"⚠ {status['problem']}")
+        if status.problem:
+            lines.append(f"⚠ {status.problem}")
         self.summary.setText("<br>".join(_escape(x) if i else x for i, x in enumerate(lines)))
-        self.model.set_files(status.get("files", []))
+        self.wants_files.emit(self.search.text())
+
+    def set_files(self, page: FilePage) -> None:
+        self._matching = page.total
+        self.model.set_files(page.files)
         self._refilter()
 
 

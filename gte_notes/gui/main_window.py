@@ -14,7 +14,8 @@ from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from gte_notes.core.errors import KnownError
 from gte_notes.core.files.config import Settings
-from gte_notes.core.live.chosen_model import read_change_state
+from gte_notes.core.live.engine_state import EngineState, Phase
+from gte_notes.core.live.engine_status import IndexStatus
 from gte_notes.core.search.results import Hit
 from gte_notes.gui import window_state
 from gte_notes.gui.bridge import EngineBridge
@@ -24,7 +25,7 @@ from gte_notes.gui.crash import ErrorReporter
 from gte_notes.gui.editor import open_note
 from gte_notes.gui.empty_states import no_results, type_to_search
 from gte_notes.gui.health_bar import HealthBar
-from gte_notes.gui.health_view import IndexHealthDialog
+from gte_notes.gui.health_view import FILES_PAGE, IndexHealthDialog
 from gte_notes.gui.hit_list import HitList
 from gte_notes.gui.message_bar import MessageBar
 from gte_notes.gui.preview import PreviewPane
@@ -68,7 +69,7 @@ class MainWindow(QMainWindow):
         self.persist = persist  # False: start with the default layout and do not save it (screenshots)
         self.state = state if state is not None else window_state.state_store()
         self.setWindowTitle("gte-notes")
-        self.engine_state = "starting"
+        self.engine_state = EngineState(Phase.STARTING)
         self.ready = False
         self.progress: Any = None
         self.shown_query = ""
@@ -112,7 +113,7 @@ class MainWindow(QMainWindow):
         self.vsplit.addWidget(self.related)
         self.hsplit = QSplitter(Qt.Orientation.Horizontal)
         self.pane = ResultsPane(self.results)
-        self.copier = LinkCopier(lambda: self.bridge.folder)
+        self.copier = LinkCopier(lambda: self.bridge.engine)
         self.pane.copier = self.related.copier = self.copier
         self.tags = ResultTags(self.bridge)
         self.hsplit.addWidget(self.pane)
@@ -163,8 +164,8 @@ class MainWindow(QMainWindow):
 
     def no_folder(self) -> None:
         """No folder is open (first start, picker cancelled): nothing is loading, and the way on is shown."""
-        self.engine_state = "no folder"
-        self.health.set_state("no folder")
+        self.engine_state = EngineState(Phase.NO_FOLDER)
+        self.health.set_state(self.engine_state)
         self.results.set_placeholder(self._type_to_search())
         self.messages.show_message(
             "Choose the folder that holds your notes to start searching them.",
@@ -267,7 +268,7 @@ class MainWindow(QMainWindow):
         if self.search.text().strip():
             self._run_search()
         if changed:
-            self.note.notes_changed(changed, indexing=self.engine_state in ("indexing", "scanning"))
+            self.note.notes_changed(changed, indexing=self.engine_state.working)
             self._status_soon()
 
     # ---- the selected note: preview and related ------------------------------------------------
@@ -355,17 +356,18 @@ class MainWindow(QMainWindow):
 
     # ---- index health and errors ---------------------------------------------------------------
 
-    def _state(self, state: str) -> None:
-        if read_change_state(self.engine_state) and not read_change_state(state):
-            # the change is done (or stopped): results from the model now answering
+    def _state(self, state: EngineState) -> None:
+        changing = Phase.CHANGING_MODEL
+        if self.engine_state.phase is changing and state.phase is not changing:
+            # The change is done (or stopped): results from the model now answering.
             self._search_timer.start()
         self.engine_state = state
         self.health.set_state(state)
-        if state == "idle":
+        if state.phase is Phase.IDLE:
             self.progress = None
             self._status_soon()
             self.note.indexing_done()
-        if self.search.text().strip() and not self.ready and state != "starting":
+        if self.search.text().strip() and not self.ready and state.phase is not Phase.STARTING:
             # The model is ready (or failed), or the first reading of the notes ended: re-rank the
             # keyword-only results in place now, or list what the last notes read hold.
             self._search_timer.start()
@@ -381,32 +383,32 @@ class MainWindow(QMainWindow):
             self.results.set_placeholder(self._empty_text(self.search.text()))
 
     def _status_soon(self) -> None:
-        # The status lists every file: during a bulk re-index, once a second is plenty.
+        # A status is a few counting queries; during a bulk re-index, once a second is still plenty.
         if not self._status_timer.isActive():
             self._status_timer.start()
 
-    def _status_done(self, status: dict[str, Any]) -> None:
+    def _status_done(self, status: IndexStatus) -> None:
         self.health.set_status(status)
-        # Recently opened notes deleted or renamed since: dropped, so Enter never opens a missing path.
-        complete = status.get("state") == "idle" and status.get("files") and not status.get("folder_problem")
-        if (
-            complete
-            and self.memory.forget_missing({f["path"] for f in status["files"]})
-            and not self.search.text().strip()
-        ):
-            self._show_recent()
-        self.notes_indexed = int(status.get("counts", {}).get("indexed", 0))
-        self.notes_read = int(status.get("files_total", 0))
+        self.notes_indexed = int(status.counts.get("indexed", 0))
+        self.notes_read = status.files_total
         if not self.search.text().strip():
             self.results.set_placeholder(self._type_to_search())
         if self._health is not None and self._health.isVisible():
-            self._health.set_status(status)
+            self._health.set_status(status, self.bridge.model_name)
+
+    def _notes_gone(self, gone: set[str]) -> None:
+        # Recently opened notes deleted or renamed since: dropped, so Enter never opens a missing path.
+        known = {n.path for n in self.memory.notes} - gone
+        if self.memory.forget_missing(known) and not self.search.text().strip():
+            self._show_recent()
 
     def show_health(self) -> None:
         if self._health is None:
             self._health = IndexHealthDialog(self)
             self._health.reindex.connect(self.bridge.reindex)
             self._health.open_file.connect(lambda path: self.open_path(path))
+            self._health.wants_files.connect(lambda text: self.bridge.files(text, 0, FILES_PAGE))
+            self.bridge.files_done.connect(self._health.set_files)
         self._health.show()
         self._health.raise_()
         self.bridge.refresh_status()

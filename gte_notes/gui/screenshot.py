@@ -10,6 +10,7 @@ import time
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
+from gte_notes.core.live.engine_state import Phase
 from gte_notes.gui.main_window import MainWindow
 from gte_notes.gui.tasks import Task
 
@@ -39,7 +40,7 @@ class ScreenshotController(QObject):
 
     def _settled(self) -> bool:
         w = self.window
-        if w.engine_state != "idle" or w.bridge.busy or not w.engine_ready:
+        if w.engine_state.phase is not Phase.IDLE or w.bridge.busy or not w.engine_ready:
             return False
         if any(t.isActive() for t in (w._search_timer, w._select_timer, w._refresh_timer, w._status_timer)):
             return False

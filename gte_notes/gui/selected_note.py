@@ -147,7 +147,7 @@ class SelectedNote(QObject):
         self._link_from = source
         self.bridge.resolve_link(target, source)
 
-    def _link_resolved(self, target: str, found: str) -> None:
+    def _link_resolved(self, target: str, found: str, title: str) -> None:
         if self.preview.view.path != self._link_from:
             return  # the user moved on to another note meanwhile
         if not found:
@@ -157,7 +157,7 @@ class SelectedNote(QObject):
             self.history.append(self.shown)
             del self.history[:-MAX_HISTORY]
         self._load_preview(
-            Hit(path=found, title=self.bridge.title_of(found), score=0.0, passage="", line=1, start=0, end=0),
+            Hit(path=found, title=title, score=0.0, passage="", line=1, start=0, end=0),
             keep_scroll=False,
         )
         self.preview.set_back(bool(self.history))

@@ -21,6 +21,8 @@ def wire_window(w: MainWindow) -> None:
     b.model_missing.connect(w.config.model_missing)
     b.search_done.connect(w._search_done)
     b.status_done.connect(w._status_done)
+    b.notes_gone.connect(w._notes_gone)
+    b.recent_paths = lambda: [n.path for n in w.memory.notes]
     w.reporter.known.connect(w.known_error)
     w.search.textChanged.connect(lambda _text: w._search_timer.start())
     w.search.textChanged.connect(w.memory.typed)

@@ -51,7 +51,7 @@ def child(folder: str, model: str, precision: str, data_dir: str, query: str, t0
             {
                 "t": since(),
                 "rows": window.results.hits.rowCount(),
-                "state": window.engine_state,
+                "state": str(window.engine_state),
                 "ready": window.ready,
                 "done": getattr(p, "done", None),
                 "total": getattr(p, "total", None),

@@ -37,6 +37,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from gte_notes.core.files.config import Settings
+from gte_notes.core.live.engine_state import Phase
 from gte_notes.gui.app import tune_interpreter
 from gte_notes.gui.bridge import EngineBridge
 from gte_notes.gui.main_window import MainWindow
@@ -275,7 +276,7 @@ def main() -> int:
     window.show()
     started = time.monotonic()
     window.start(str(folder))
-    if not pump_until(app, lambda: window.engine_state == "idle" and window.engine_ready, 7200):
+    if not pump_until(app, lambda: window.engine_state.phase is Phase.IDLE and window.engine_ready, 7200):
         print("the index did not become ready", file=sys.stderr)
         return 1
     print(f"index ready in {time.monotonic() - started:.1f} s ({folder})", file=sys.stderr)
@@ -316,7 +317,7 @@ def main() -> int:
     busy_times: list[float] = []
     wanted = {p.relative_to(folder).as_posix() for p in notes}
     k = 0
-    while not (wanted <= indexed and window.engine_state == "idle"):
+    while not (wanted <= indexed and window.engine_state.phase is Phase.IDLE):
         if time.monotonic() - t0 > 7200:
             print("the re-index did not finish", file=sys.stderr)
             break

@@ -136,11 +136,11 @@ def main() -> int:
         after = engine.status()
         engine.stop()
         result = {
-            "notes": status["counts"].get("indexed", 0),
-            "chunks": status["chunks"],
-            "vectors_before": status["vectors"],
-            "vectors_after": after["vectors"],
-            "dims_after": after["dims"],
+            "notes": status.counts.get("indexed", 0),
+            "chunks": status.chunks,
+            "vectors_before": status.vectors,
+            "vectors_after": after.vectors,
+            "dims_after": after.dims,
             "change_s": round(change_s, 1),
             "until_idle_s": round(settle_s, 1),
             "searches_during": len(rows["during"]),

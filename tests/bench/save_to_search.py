@@ -166,7 +166,7 @@ def main() -> int:
             )
         )
     print(
-        f"vault: dendron-site copy, {status['counts'].get('indexed', 0)} notes, {status['chunks']} chunks; "
+        f"vault: dendron-site copy, {status.counts.get('indexed', 0)} notes, {status.chunks} chunks; "
         f"start-up (index or catch up) {first_index_s:.0f} s; {len(latencies)} atomic saves, each adding "
         "one paragraph"
     )

@@ -75,7 +75,7 @@ def child(folder: str, model: str, precision: str, data_dir: str, query: str, t0
             engine = bridge.engine
             out["load"] = dict(getattr(engine, "load_times", {})) if engine is not None else {}
             out["model_note"] = getattr(engine, "model_note", "")
-            out["state_at_hybrid"] = window.engine_state
+            out["state_at_hybrid"] = str(window.engine_state)
             QTimer.singleShot(0, quit_now)
 
     def quit_now() -> None:

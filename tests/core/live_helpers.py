@@ -25,6 +25,7 @@ from gte_notes.core.files.path_text import from_db
 from gte_notes.core.index.progress import ReconcileStats
 from gte_notes.core.index.store import Store
 from gte_notes.core.live.engine import Engine, EngineListener
+from gte_notes.core.live.engine_state import EngineState
 from tests.fakes import FakeEmbedder
 
 REPO = Path(__file__).resolve().parents[2]
@@ -72,7 +73,7 @@ class Recorder:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.states: list[str] = []
+        self.states: list[EngineState] = []
         self.notices: list[str] = []
         self.errors: list[tuple[str, bool, str]] = []
         self.files: list[tuple[str, str, str]] = []

@@ -187,7 +187,7 @@ def test_the_apps_engine_loads_the_chosen_size(tmp_path: Path, minilm_path: Path
     engine.start()
     try:
         assert engine.wait_idle(300)
-        assert engine.status()["dims"] == 128
+        assert engine.status().dims == 128
         assert engine.search("oiling a chain", 1)[0].path == "bikes.md"
     finally:
         engine.stop()
@@ -206,7 +206,7 @@ def test_the_apps_engine_loads_the_chosen_size(tmp_path: Path, minilm_path: Path
     try:
         bad.wait_idle(300)
         assert errors and "choose from 128 to 384" in errors[0]
-        assert bad.status()["dims"] == 128
+        assert bad.status().dims == 128
     finally:
         bad.stop()
 

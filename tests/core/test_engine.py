@@ -14,6 +14,7 @@ import pytest
 from gte_notes.core.errors import KnownError, ModelMissingError
 from gte_notes.core.index.ann import AnnIndex
 from gte_notes.core.live.engine import Engine, EngineListener
+from gte_notes.core.live.engine_state import Phase
 from gte_notes.core.live.workspace import Workspace
 from tests.core.live_helpers import (
     REPO,
@@ -46,8 +47,8 @@ def test_start_indexes_then_search_related_preview_and_status_work(tmp_path: Pat
     _notes(tmp_path)
     live = make_live().start()
     engine = live.engine
-    assert engine.ready and engine.state == "idle"
-    assert live.rec.states[:2] == ["loading model", "scanning"]
+    assert engine.ready and engine.state.phase is Phase.IDLE
+    assert [s.phase for s in live.rec.states[:2]] == [Phase.LOADING_MODEL, Phase.SCANNING]
     assert engine.search("word7", 3)[0].path == "n/0007.md"
     assert engine.related("n/0007.md") and all(h.path != "n/0007.md" for h in engine.related("n/0007.md"))
     assert engine.related("not/indexed.md") == []
@@ -56,8 +57,8 @@ def test_start_indexes_then_search_related_preview_and_status_work(tmp_path: Pat
     with pytest.raises(KnownError):
         engine.note_text("../outside.md")
     status = engine.status()
-    assert status["counts"]["indexed"] == 21 and status["watching"] == "inotify" and status["queue"] == 0
-    assert status["model_note"] == "fp32 (fake embedder)" and status["state"] == "idle"
+    assert status.counts["indexed"] == 21 and status.watching == "inotify" and status.queue == 0
+    assert status.model_note == "fp32 (fake embedder)" and status.state.phase is Phase.IDLE
     assert set(live.rec.indexed) == set(live.paths())
 
 
@@ -68,7 +69,7 @@ def test_an_edit_is_committed_announced_and_searchable(tmp_path: Path, make_live
     live.wait_indexed("n/0004.md")
     wait_until(lambda: "n/0004.md" in live.rec.indexed[21:], 10, "on_indexed")
     assert live.engine.search("origami cranes", 1)[0].path == "n/0004.md"
-    assert "indexing" in live.rec.states
+    assert Phase.INDEXING in [s.phase for s in live.rec.states]
 
 
 def test_search_never_waits_for_an_indexing_batch(tmp_path: Path, make_live, monkeypatch) -> None:
@@ -124,7 +125,7 @@ def test_pause_cancels_the_batch_and_resume_finishes_it(tmp_path: Path, make_liv
     assert embedder.inside.wait(30)
     live.engine.pause()
     embedder.release.set()
-    wait_until(lambda: live.engine.state == "paused", 30, "the paused state")
+    wait_until(lambda: live.engine.state.phase is Phase.PAUSED, 30, "the paused state")
     assert live.engine.wait_idle(30)
     write(live.folder, "n/0006.md", "# Six\n\nnow about paper boats\n")
     wait_until(lambda: live.engine.queue.pending(), 30, "the event to be queued while paused")
@@ -178,14 +179,18 @@ def test_stop_saves_the_ann_and_releases_the_folder(tmp_path: Path, make_live) -
     write(live.folder, "n/0004.md", "# Four\n\nnow about origami cranes\n")
     live.wait_indexed("n/0004.md")
     live.stop()
-    assert not live.engine.running and live.engine.state == "stopped" and live.engine.search("word4") == []
+    assert (
+        not live.engine.running
+        and live.engine.state.phase is Phase.STOPPED
+        and live.engine.search("word4") == []
+    )
     ann = AnnIndex(live.engine.ws.dir, 384, FakeEmbedder().model_id)
     manifest, problem = ann.verify()
     assert manifest is not None and manifest.count == check_consistent(live.engine.ws.db_path)["chunks"], (
         problem
     )
     again = make_live().start()  # the lock is free
-    assert again.engine.status()["ann_event"] == "loaded"
+    assert again.engine.status().ann_event == "loaded"
 
 
 def test_missing_model_is_reported_and_releases_the_folder(tmp_path: Path) -> None:
@@ -207,7 +212,7 @@ def test_missing_model_is_reported_and_releases_the_folder(tmp_path: Path) -> No
     assert engine.wait_idle(30)
     wait_until(lambda: not engine.running, 30, "the worker to end")
     assert errors == [(errors[0][0], False, "")] and "model download" in errors[0][0]
-    assert engine.state.startswith("error: ") and not engine.ready and engine.search("x") == []
+    assert engine.state.phase is Phase.ERROR and not engine.ready and engine.search("x") == []
     other = Engine(notes, home=tmp_path / "home", embedder=FakeEmbedder())
     other.start()
     other.stop()

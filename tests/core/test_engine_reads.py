@@ -125,7 +125,7 @@ def test_status_and_links_during_a_restart_read_the_old_index_or_nothing(
     old.stop(0.2)
     again = make_live(watch=False).start()
     assert again.engine.search("word7", 5)[0].path == "n/0007.md"
-    assert old.status()["files"] == []  # the stopped engine answers nothing rather than half
+    assert old.status_files().files == ()  # the stopped engine answers nothing rather than half
     held.release.set()
     search.join(30)
     assert "error" not in got, got.get("error")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from gte_notes.core.errors import ModelMissingError
 from gte_notes.core.live.engine import Engine, EngineListener
+from gte_notes.core.live.engine_state import Phase
 from tests.core.live_helpers import note_text, wait_until, write
 from tests.fakes import FakeEmbedder
 
@@ -37,7 +38,7 @@ def test_a_restart_answers_keyword_searches_while_the_model_loads(tmp_path: Path
     engine.start()
     try:
         assert loading.wait(30)
-        assert engine.state == "loading model" and not engine.ready
+        assert engine.state.phase is Phase.LOADING_MODEL and not engine.ready
         hits, mode = engine.search_with_mode("tomato", 5)
         assert mode == "keyword" and hits and hits[0].path == "garden/tomatoes.md"
         assert engine.search("tomato", 5)[0].path == "garden/tomatoes.md"

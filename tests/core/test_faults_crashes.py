@@ -20,6 +20,7 @@ import pytest
 
 from gte_notes.core.errors import AlreadyRunningError
 from gte_notes.core.index.store import Store
+from gte_notes.core.live.engine_state import Phase
 from gte_notes.core.live.workspace import Workspace
 from tests.core.live_helpers import (
     REPO,
@@ -220,7 +221,7 @@ def _indexed(make_live, tmp_path: Path, n: int = 60) -> Live:
 
 def _restart_and_check(make_live, expect: str) -> Live:
     live = make_live().start()
-    assert live.engine.status()["ann_event"].startswith(expect), live.engine.status()["ann_event"]
+    assert live.engine.status().ann_event.startswith(expect), live.engine.status().ann_event
     for query in ("word7 topic0", "topic3 plain words", "word42"):
         assert ann_matches_exact(live, query)
     assert live.search_paths("word42", 1) == ["n/0042.md"]
@@ -254,7 +255,7 @@ def test_2_killed_while_saving_the_ann_the_next_start_loads_or_rebuilds(tmp_path
         proc.kill()
         proc.wait(30)
     again = _restart_and_check(make_live, "")
-    assert again.engine.status()["ann_event"].startswith(("loaded", "rebuilt"))
+    assert again.engine.status().ann_event.startswith(("loaded", "rebuilt"))
 
 
 def test_2_crash_between_writing_the_index_and_its_manifest_is_detected(tmp_path: Path, make_live) -> None:
@@ -411,14 +412,14 @@ def test_9_disk_full_rolls_back_keeps_the_index_warns_and_catches_up(
     wait_until(lambda: live.rec.errors, 30, "a warning")
     message, is_bug, _ = live.rec.errors[0]
     assert "disk is full" in message and not is_bug
-    assert live.engine.state.startswith("error: ")
+    assert live.engine.state.phase is Phase.ERROR
     assert live.search_paths("word4 topic4", 1) == ["n/0004.md"]  # the previous index is kept
     assert live.indexed_hashes()["n/0004.md"] == sha256_text(note_text(4))
     check_consistent(live.engine.ws.db_path)
 
     monkeypatch.undo()  # space freed: the retry catches up by itself
     wait_until(lambda: live.search_paths("volcanoes", 1) == ["n/0004.md"], 30, "the retry")
-    wait_until(lambda: live.engine.state == "idle", 30, "the warning to clear")
+    wait_until(lambda: live.engine.state.phase is Phase.IDLE, 30, "the warning to clear")
 
 
 # ---- 10: the model changes --------------------------------------------------------------------
@@ -465,7 +466,7 @@ def test_11_exception_in_the_worker_is_reported_and_the_worker_carries_on(tmp_pa
     assert (
         is_bug and "boom inside the model" in message and "RuntimeError" in details and "Traceback" in details
     )
-    wait_until(lambda: live.engine.state == "idle", 30, "the worker to go back to idle")
+    wait_until(lambda: live.engine.state.phase is Phase.IDLE, 30, "the worker to go back to idle")
     assert live.search_paths("word3", 1) == ["n/0003.md"]  # searching still works
     write(live.folder, "good.md", "# Good\n\nsunflowers turn to the light\n")
     wait_until(lambda: live.search_paths("sunflowers light", 1) == ["good.md"], 30, "the next batch")

@@ -24,7 +24,7 @@ import pytest
 from gte_notes.core.errors import StoreError
 from gte_notes.core.index.ann import EXACT_BELOW, AnnIndex
 from gte_notes.core.index.indexer import Indexer
-from gte_notes.core.index.status import folder_status
+from gte_notes.core.index.status import index_files
 from gte_notes.core.live.workspace import Workspace
 from tests.core.live_helpers import (
     LineReader,
@@ -275,7 +275,7 @@ def test_9_disk_full_while_the_running_app_saves_its_ann_warns_keeps_the_old_one
     wait_until(lambda: not writer.ann.dirty, 30, "the ANN to be saved once there is room")
     live.stop()
     again = make_live(home=disk / "home").start()
-    assert again.engine.status()["ann_event"] == "loaded"  # the saved file is whole and current
+    assert again.engine.status().ann_event == "loaded"  # the saved file is whole and current
     assert again.search_paths("lighthouses", 1) == ["extra.md"]
 
 
@@ -392,7 +392,7 @@ def _reconcile_as_nobody(notes: Path, home: Path) -> dict[str, Any]:
         ws = Workspace(notes, home=home)
         store, emb = ws.open_store(), FakeEmbedder()
         stats = ws.indexer(store, ws.open_ann(store, emb), emb).reconcile()
-        files = {f["path"]: [f["status"], f["reason"]] for f in folder_status(ws, store)["files"]}
+        files = {f.path: [f.status, f.reason] for f in index_files(store)}
         return {"files": files, "failed": stats.failed}
 
     return as_nobody(work)

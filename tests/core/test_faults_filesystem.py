@@ -17,6 +17,7 @@ import pytest
 from watchdog.observers import Observer
 
 from gte_notes.core.live import watcher as watcher_module
+from gte_notes.core.live.engine_state import Phase
 from tests.core.live_helpers import check_consistent, live_factory, note_text, wait_until, write
 from tests.core.other_user import cannot_run
 
@@ -245,7 +246,7 @@ def test_22_inotify_limit_falls_back_to_polling_and_says_how_to_raise_it(
 
     monkeypatch.setattr(watcher_module, "Observer", LimitReached)
     live = _started(make_live, tmp_path, poll_interval=0.3)
-    assert live.engine.status()["watching"] == "polling"
+    assert live.engine.status().watching == "polling"
     notice = next(n for n in live.rec.notices if sysctl in n)
     assert "sudo sysctl --system" in notice and "every 0.3 s" in notice
     write(live.folder, "polled.md", NEW)
@@ -261,13 +262,13 @@ def test_23_missing_folder_keeps_the_index_says_so_and_recovers(tmp_path: Path, 
     live = _started(make_live, tmp_path, folder_retry_s=0.5)
     before = live.paths()
     os.rename(live.folder, tmp_path / "away")
-    wait_until(lambda: live.engine.status()["folder_missing"], 30, "the status to say the folder is missing")
-    assert live.engine.state.startswith("error: ") and "does not exist" in live.engine.state
+    wait_until(lambda: live.engine.status().folder_missing, 30, "the status to say the folder is missing")
+    assert live.engine.state.phase is Phase.ERROR and "does not exist" in live.engine.state.problem
     assert any("index is kept" in n or "existing index" in n for n in live.rec.notices)
     assert live.paths() == before
     assert live.search_paths("word5", 1) == ["n/0005.md"]
     os.rename(tmp_path / "away", live.folder)
-    wait_until(lambda: live.engine.state == "idle", 30, "recovery")
+    wait_until(lambda: live.engine.state.phase is Phase.IDLE, 30, "recovery")
     assert live.paths() == before
     write(live.folder, "n/0005.md", NEW)
     live.wait_indexed("n/0005.md")
@@ -282,13 +283,11 @@ def test_23_emptied_folder_is_not_mass_deleted(tmp_path: Path, make_live) -> Non
     away.mkdir()
     for entry in live.folder.iterdir():  # a sync client emptying the folder, one event at a time
         shutil.move(str(entry), away / entry.name)
-    wait_until(
-        lambda: "empty or unreachable" in live.engine.status()["problem"], 30, "the empty-folder warning"
-    )
+    wait_until(lambda: "empty or unreachable" in live.engine.status().problem, 30, "the empty-folder warning")
     assert live.paths() == before
     for entry in away.iterdir():
         shutil.move(str(entry), live.folder / entry.name)
-    wait_until(lambda: live.engine.state == "idle", 30, "recovery")
+    wait_until(lambda: live.engine.state.phase is Phase.IDLE, 30, "recovery")
     assert live.paths() == before
     live.settle()
 
@@ -314,7 +313,7 @@ def test_23_unmounted_drive_is_not_mass_deleted(tmp_path: Path, make_live) -> No
         umount = subprocess.run(["umount", str(mount_point)], capture_output=True, check=False)
         if umount.returncode != 0:
             subprocess.run(["umount", "-l", str(mount_point)], check=True)
-        wait_until(lambda: live.engine.status()["problem"], 30, "the warning")
+        wait_until(lambda: live.engine.status().problem, 30, "the warning")
         assert live.paths() == before and len(before) == 10
     finally:
         subprocess.run(["umount", "-l", str(mount_point)], capture_output=True, check=False)
@@ -348,7 +347,7 @@ def test_25_symlink_loops_and_links_out_are_not_followed(tmp_path: Path, make_li
     os.symlink(outside, notes / "outside-link")
     os.symlink(outside / "secret.md", notes / "link.md")
     live = make_live(force_polling=polling, poll_interval=0.3).start()
-    assert live.engine.status()["watching"] == ("polling" if polling else "inotify")
+    assert live.engine.status().watching == ("polling" if polling else "inotify")
     os.symlink("../n", notes / "n" / "again")  # a new loop while watching
     write(live.folder, "n/new.md", "# New\n\nabout lanterns\n")
     live.wait_indexed("n/new.md")
@@ -358,8 +357,8 @@ def test_25_symlink_loops_and_links_out_are_not_followed(tmp_path: Path, make_li
     assert not [p for p in live.paths() if "secret" in p or p.startswith(("loop", "outside"))]
     assert not live.rec.errors
     # Not followed, and not silently missing either: the link named like a note is listed, with why.
-    files = {f["path"]: f for f in live.engine.status()["files"]}
-    assert (files["link.md"]["status"], files["link.md"]["reason"]) == (
+    files = {f.path: f for f in live.engine.status_files().files}
+    assert (files["link.md"].status, files["link.md"].reason) == (
         "not_regular",
         "symbolic link, not followed",
     )
@@ -389,9 +388,9 @@ def test_a_subtree_past_the_path_limit_gets_an_unreadable_row(tmp_path: Path, ma
     notes = _folder(tmp_path, 3)
     deep = _deep_folder(notes, 22)  # 22 x 201 bytes: past Linux's 4,096
     live = make_live().start()
-    rows = {f["path"]: f for f in live.engine.status()["files"]}
-    too_long = [p for p, f in rows.items() if f["status"] == "unreadable"]
+    rows = {f.path: f for f in live.engine.status_files().files}
+    too_long = [p for p, f in rows.items() if f.status == "unreadable"]
     assert len(too_long) == 1 and deep.startswith(too_long[0].rstrip("/")), too_long
-    assert "longer than this system allows" in rows[too_long[0]]["reason"]
-    assert {p for p, f in rows.items() if f["status"] == "indexed"} == {f"n/{i:04}.md" for i in range(3)}
+    assert "longer than this system allows" in rows[too_long[0]].reason
+    assert {p for p, f in rows.items() if f.status == "indexed"} == {f"n/{i:04}.md" for i in range(3)}
     assert not live.rec.errors

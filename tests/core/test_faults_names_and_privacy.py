@@ -137,7 +137,7 @@ def test_34_undecodable_name_never_stops_the_live_index_and_opens(tmp_path: Path
     assert (
         live.folder / live.engine.search("penguin colony number0", 1)[0].path
     ).is_file()  # so does an editor
-    files = {f["path"]: f["status"] for f in live.engine.status()["files"]}
+    files = {f.path: f.status for f in live.engine.status_files().files}
     assert files[BAD] == "indexed"
     (notes / BAD).unlink()  # a deleted file leaves the index, under its exact name
     live.settle()

@@ -52,7 +52,7 @@ def test_app_beside_a_running_watch_reads_its_commits_then_takes_over(tmp_path: 
         wait_until(lambda: out.has("idle"), 60, "the other writer to be ready")
         live = make_live(home=home, follow=True).start()  # no AlreadyRunningError: the app reads along
         status = live.engine.status()
-        assert "Another gte-notes process" in status["following"] and "takes over" in status["following"]
+        assert "Another gte-notes process" in status.following and "takes over" in status.following
         assert any("Another gte-notes process" in n for n in live.rec.notices)
         assert live.search_paths("word7", 1) == ["n/0007.md"]  # what the other writer indexed before
 
@@ -70,7 +70,7 @@ def test_app_beside_a_running_watch_reads_its_commits_then_takes_over(tmp_path: 
         # When the other writer saves its ANN, the app loads that file instead of growing its own.
         wait_until(lambda: live.engine.writer.ann is not first_ann, 30, "the app to load the saved ANN")
         assert live.engine.writer.ann.count == check_consistent(db)["chunks"]
-        assert live.engine.status()["following"]  # still only reading
+        assert live.engine.status().following  # still only reading
         assert not live.rec.errors, live.rec.errors
 
         proc.send_signal(signal.SIGTERM)  # the other writer leaves
@@ -79,7 +79,7 @@ def test_app_beside_a_running_watch_reads_its_commits_then_takes_over(tmp_path: 
         if proc.poll() is None:
             proc.kill()
     wait_until(lambda: any("now keeps" in n for n in live.rec.notices), 30, "the app to take over")
-    assert not live.engine.status()["following"]
+    assert not live.engine.status().following
     write(notes, "n/later.md", "# Later\n\nword901 written after the other process left\n")
     live.wait_indexed("n/later.md")  # the app indexes and watches now
     assert live.search_paths("word901", 1) == ["n/later.md"]
@@ -108,14 +108,14 @@ def test_app_started_while_index_runs_indexes_new_notes_after_it_finishes(tmp_pa
             "`gte-notes index` to take the lock",
         )
         live = make_live(home=home, follow=True).start()
-        assert live.engine.status()["following"]
+        assert live.engine.status().following
         assert proc.wait(120) == 0
     finally:
         if proc.poll() is None:
             proc.kill()
     # Everything the CLI indexed is searchable in the app, which then takes over and indexes new notes.
     wait_until(lambda: live.search_paths("word29", 1) == ["n/0029.md"], 30, "the CLI's notes in the app")
-    wait_until(lambda: not live.engine.status()["following"], 30, "the app to take over")
+    wait_until(lambda: not live.engine.status().following, 30, "the app to take over")
     write(notes, "n/new.md", "# New\n\nword777 a note written after the CLI finished\n")
     live.wait_indexed("n/new.md")
     assert live.search_paths("word777", 1) == ["n/new.md"]

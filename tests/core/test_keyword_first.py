@@ -16,6 +16,7 @@ import pytest
 from gte_notes.core.index.keyword_pass import KEYWORDS_ONLY
 from gte_notes.core.live.chosen_model import ModelChoice
 from gte_notes.core.live.engine import Engine, EngineListener
+from gte_notes.core.live.engine_state import EngineState, Phase
 from gte_notes.core.model.model_tokenizer import model_max_tokens, open_model_tokenizer
 from tests.core.live_helpers import check_consistent, wait_until, write
 from tests.fakes import FakeEmbedder
@@ -57,7 +58,7 @@ def test_a_first_start_finds_notes_by_their_words_before_the_model_loads(
     for rel, text in NOTES.items():
         write(folder, rel, text)
     release = threading.Event()
-    states: list[str] = []
+    states: list[EngineState] = []
 
     def slow_model() -> FakeEmbedder:
         assert release.wait(60), "the test never let the model load"
@@ -81,14 +82,14 @@ def test_a_first_start_finds_notes_by_their_words_before_the_model_loads(
         hits, mode = wait_until(ten_found, what="keyword results before the model")
         assert mode == "keyword" and not engine.ready
         assert all(h.path.startswith("journal/") for h in hits)
-        wait_until(lambda: engine.status()["counts"].get(KEYWORDS_ONLY) == len(NOTES), what="every note read")
-        assert "reading notes" in states and not engine.ready
+        wait_until(lambda: engine.status().counts.get(KEYWORDS_ONLY) == len(NOTES), what="every note read")
+        assert EngineState(Phase.READING) in states and not engine.ready
 
         release.set()
         assert engine.wait_idle(60)
         hits, mode = engine.search_with_mode("watered tomatoes", 50)
         assert mode == "hybrid" and {p for p in NOTES if p.startswith("journal/")} <= {h.path for h in hits}
-        counts = engine.status()["counts"]
+        counts = engine.status().counts
         assert counts == {"indexed": len(NOTES)}  # every note embedded: none left keyword-only
         model_id = engine.writer.embedder.model_id
     finally:
@@ -120,7 +121,7 @@ def test_a_first_start_stopped_while_reading_is_finished_by_the_next(
     )
     first.start()
     try:
-        wait_until(lambda: first.status()["counts"].get(KEYWORDS_ONLY, 0) >= 10, what="some notes read")
+        wait_until(lambda: first.status().counts.get(KEYWORDS_ONLY, 0) >= 10, what="some notes read")
     finally:
         first.stop()
         never.set()  # the load the writer waits in returns; the writer ends and frees the folder
@@ -137,7 +138,7 @@ def test_a_first_start_stopped_while_reading_is_finished_by_the_next(
     second.start()
     try:
         assert second.wait_idle(60)
-        assert second.status()["counts"] == {"indexed": len(NOTES)}
+        assert second.status().counts == {"indexed": len(NOTES)}
         hits = second.search("planted beans", 5)  # the note changed since it was read: its new text
         assert any(h.path == "journal/2024-05-01.md" and "planted beans" in h.passage for h in hits)
     finally:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from gte_notes.core.errors import KnownError
-from gte_notes.core.index.status import folder_status
+from gte_notes.core.index.status import index_files
 from gte_notes.core.live.open_chosen import check_passage_tokens
 from gte_notes.core.markdown.chunking import DEFAULT_TARGET_TOKENS, chunk_note, truncation_warning
 from gte_notes.core.markdown.markdown_meta import parse_meta
@@ -58,11 +58,11 @@ def test_a_path_over_the_limit_is_said_on_the_note(tmp_path: Path) -> None:
     (tmp_path / "notes" / "plain.md").write_text("# Plain\n\nA short note.\n")
     index = Index(tmp_path / "notes", tmp_path / "home", embedder)
     index.reconcile()
-    files = {f["path"]: f for f in folder_status(index.ws, index.store)["files"]}
+    files = {f.path: f for f in index_files(index.store)}
     deep_rel = next(p for p in files if p.endswith("note.md"))
-    assert files[deep_rel]["status"] == "indexed"
-    assert "longer than the model's 128-token limit" in files[deep_rel]["warning"]
-    assert files["plain.md"]["warning"] == ""
+    assert files[deep_rel].status == "indexed"
+    assert "longer than the model's 128-token limit" in files[deep_rel].warning
+    assert files["plain.md"].warning == ""
 
 
 def test_a_new_passage_size_re_chunks_every_note(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ import pytest
 from gte_notes.core.errors import Cancelled
 from gte_notes.core.live.chosen_model import ModelChoice
 from gte_notes.core.live.engine import Engine, EngineListener
+from gte_notes.core.live.engine_state import Phase
 from gte_notes.core.model.dims import with_dims
 from tests.core.live_helpers import check_consistent, note_text, wait_until, write
 from tests.fakes import FakeEmbedder
@@ -124,11 +125,11 @@ def test_search_answers_with_the_old_model_until_the_new_one_is_complete(indexed
     b = model_b(GatedEmbedder)
     engine.change_model(B, lambda: b)
     assert b.waiting.wait(30), "the change never started embedding"
-    assert engine.state.startswith("re-embedding for fake-b: ")
-    change = engine.status()["model_change"]
-    assert change["model"] == "fake-b" and change["total"] == 121 and change["done"] < 121
+    assert engine.state.phase is Phase.CHANGING_MODEL and engine.state.change.name == "fake-b"
+    change = engine.status().model_change
+    assert change.name == "fake-b" and change.total == 121 and change.done < 121
     b.allow(2)  # two batches in: still not complete, still the old model answering
-    wait_until(lambda: b.waiting.is_set() and engine.status()["model_change"]["done"] > 0, 30, "two batches")
+    wait_until(lambda: b.waiting.is_set() and (engine.status().model_change.done or 0) > 0, 30, "two batches")
     assert _results(engine) == before
     assert engine.serving_choice == A
     b.allow()
@@ -137,8 +138,8 @@ def test_search_answers_with_the_old_model_until_the_new_one_is_complete(indexed
     assert _results(engine) == _fresh_results(notes, tmp_path)
     assert set(_vectors(engine)) == {b.model_id}  # the old model's vectors are gone
     check_consistent(engine.ws.db_path, b.model_id)
-    assert engine.writer.ann.model_id == b.model_id and engine.writer.ann.count == engine.status()["chunks"]
-    assert engine.status()["model_change"] is None
+    assert engine.writer.ann.model_id == b.model_id and engine.writer.ann.count == engine.status().chunks
+    assert engine.status().model_change is None
     assert any("Search now uses fake-b" in n for n in notices)
 
 
@@ -171,10 +172,10 @@ def test_cancelling_returns_to_the_old_model_with_nothing_lost(indexed) -> None:
     b = model_b(GatedEmbedder)
     engine.change_model(B, lambda: b)
     b.allow(2)
-    wait_until(lambda: b.waiting.is_set() and engine.status()["model_change"]["done"] > 0, 30, "two batches")
+    wait_until(lambda: b.waiting.is_set() and (engine.status().model_change.done or 0) > 0, 30, "two batches")
     assert _vectors(engine).get(b.model_id, 0) > 0
     engine.cancel_model_change()
-    wait_until(lambda: engine.status()["model_change"] is None, 30, "the cancel")
+    wait_until(lambda: engine.status().model_change is None, 30, "the cancel")
     assert engine.wait_idle(30)
     assert engine.serving_choice == A and _results(engine) == before and _vectors(engine) == vectors
     assert any("cancelled: search keeps using" in n for n in notices)
@@ -188,7 +189,7 @@ def test_choosing_the_model_in_use_again_cancels_the_change(indexed) -> None:
     b.allow(1)
     wait_until(lambda: b.waiting.is_set() and _vectors(engine).get(b.model_id), 30, "one batch")
     engine.change_model(A)
-    wait_until(lambda: engine.status()["model_change"] is None, 30, "the change to stop")
+    wait_until(lambda: engine.status().model_change is None, 30, "the change to stop")
     assert engine.wait_idle(30) and _vectors(engine) == vectors and engine.serving_choice == A
 
 
@@ -199,7 +200,7 @@ def test_a_restart_mid_change_serves_the_old_model_and_carries_on(indexed, tmp_p
     engine.change_model(B, lambda: first_b)
     first_b.allow(2)
     wait_until(
-        lambda: first_b.waiting.is_set() and engine.status()["model_change"]["done"] > 0, 30, "two batches"
+        lambda: first_b.waiting.is_set() and (engine.status().model_change.done or 0) > 0, 30, "two batches"
     )
     engine.stop()
     kept = _vectors(engine)[first_b.model_id]
@@ -285,12 +286,12 @@ def test_changing_the_real_models_vector_size_end_to_end(minilm_path: Path, tmp_
     engine.start()
     try:
         assert engine.wait_idle(120)
-        assert engine.status()["dims"] == 384
+        assert engine.status().dims == 384
         assert engine.search("salamander that regenerates lost legs", 1)[0].path == "axolotl.md"
         engine.change_model(small)
         wait_until(lambda: engine.serving_choice == small, 120, "the switch")
         assert engine.wait_idle(60)
-        assert engine.status()["dims"] == 128
+        assert engine.status().dims == 128
         assert engine.search("salamander that regenerates lost legs", 1)[0].path == "axolotl.md"
         assert set(_vectors(engine)) == {engine.writer.embedder.model_id}
     finally:
@@ -321,7 +322,7 @@ def test_a_restart_whose_previous_model_is_gone_embeds_for_the_chosen_one(indexe
     again.start()
     try:
         assert again.wait_idle(60)
-        assert again.serving_choice == B and again.status()["model_change"] is None
+        assert again.serving_choice == B and again.status().model_change is None
         assert any("could not be opened" in n and "fake-a was deleted" in n for n in notices)
         assert _results(again) == _fresh_results(notes, tmp_path)
     finally:

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from gte_notes.cli_output import print_status
+from gte_notes.cli_output import print_status, status_json
 from gte_notes.core.files.config import Settings
 from gte_notes.core.files.note_filter import NoteFilter
 from gte_notes.core.files.vault_rules import VaultRules, obsidian_filters
-from gte_notes.core.index.status import folder_status
+from gte_notes.core.index.status import FileStatus, IndexFacts, index_files, read_facts
 from gte_notes.core.live.workspace import Workspace
 from tests.core.live_helpers import live_factory, wait_until
 from tests.fakes import FakeEmbedder
@@ -45,6 +45,11 @@ def vault(tmp_path: Path) -> Path:
 
 
 def index(root: Path, home: Path, flt: NoteFilter) -> dict:
+    """The status as `gte-notes status --json` prints it."""
+    return status_json(*index_status(root, home, flt))
+
+
+def index_status(root: Path, home: Path, flt: NoteFilter) -> tuple[IndexFacts, list[FileStatus]]:
     ws = Workspace(root, home=home, flt=flt)
     embedder = FakeEmbedder()
     with ws.lock:
@@ -52,7 +57,7 @@ def index(root: Path, home: Path, flt: NoteFilter) -> dict:
         ann = ws.open_ann(store, embedder)
         ws.indexer(store, ann, embedder).reconcile()
         ann.save(store)
-        status = folder_status(ws, store)
+        status = read_facts(str(ws.folder), str(ws.dir), store), index_files(store)
         store.close()
     return status
 
@@ -60,7 +65,8 @@ def index(root: Path, home: Path, flt: NoteFilter) -> dict:
 def test_gitignore_and_obsidian_excluded_files_are_not_indexed_and_status_says_why(
     vault: Path, tmp_path: Path
 ) -> None:
-    status = index(vault, tmp_path / "home", Settings().note_filter())
+    facts, files = index_status(vault, tmp_path / "home", Settings().note_filter())
+    status = status_json(facts, files)
     by_path = {f["path"]: f for f in status["files"]}
     indexed = sorted(p for p, f in by_path.items() if f["status"] == "indexed")
     assert indexed == ["Notes/kept.md", "Projects/plan.md"]
@@ -76,7 +82,7 @@ def test_gitignore_and_obsidian_excluded_files_are_not_indexed_and_status_says_w
     assert by_path["Projects/scratch.md"]["reason"] == "excluded by Projects/.gitignore: scratch.md"  # nested
     assert status["counts"]["excluded"] == 5
     out = io.StringIO()
-    print_status(status, as_json=False, everything=False, out=out)  # `gte-notes status`
+    print_status(facts, files, as_json=False, everything=False, out=out)  # `gte-notes status`
     assert "excluded    drafts/  — excluded by .gitignore: drafts/" in out.getvalue()
 
 

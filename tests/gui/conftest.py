@@ -16,6 +16,7 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import QSettings
 
 from gte_notes.core.files.config import Settings
+from gte_notes.core.live.engine_state import Phase
 from gte_notes.gui.bridge import EngineBridge
 from gte_notes.gui.crash import ErrorReporter
 from gte_notes.gui.main_window import MainWindow
@@ -101,7 +102,9 @@ def window(make_window, notes_dir: Path, fake_embedder, qtbot) -> MainWindow:
 def wait_idle(qtbot, window: MainWindow, timeout: int = WAIT_MS) -> None:
     qtbot.waitUntil(
         lambda: (
-            window.engine_state == "idle" and window.bridge.engine is not None and window.bridge.engine.ready
+            window.engine_state.phase is Phase.IDLE
+            and window.bridge.engine is not None
+            and window.bridge.engine.ready
         ),
         timeout=timeout,
     )

@@ -9,6 +9,7 @@ import signal
 import subprocess
 from pathlib import Path
 
+from gte_notes.core.live.engine_state import Phase
 from tests.core.live_helpers import LineReader, fake_cli, fake_env, wait_until, write
 from tests.gui.conftest import WAIT_MS, result_paths, type_query
 
@@ -28,7 +29,8 @@ def test_window_beside_a_running_watch_shows_its_notes_and_takes_over(
         wait_until(lambda: out.has("idle"), 60, "the other writer to be ready")
         window = make_window(notes_dir, embedder=fake_embedder)
         qtbot.waitUntil(
-            lambda: window.engine_state == "following" and window.bridge.engine.ready, timeout=WAIT_MS
+            lambda: window.engine_state.phase is Phase.FOLLOWING and window.bridge.engine.ready,
+            timeout=WAIT_MS,
         )
         assert "Another gte-notes process" in window.health.activity.text()
         type_query(qtbot, window, "penguins")
@@ -42,7 +44,7 @@ def test_window_beside_a_running_watch_shows_its_notes_and_takes_over(
     finally:
         if proc.poll() is None:
             proc.kill()
-    qtbot.waitUntil(lambda: window.engine_state == "idle", timeout=WAIT_MS)  # the window writes now
+    qtbot.waitUntil(lambda: window.engine_state.phase is Phase.IDLE, timeout=WAIT_MS)  # the window writes now
     write(notes_dir, "birds/puffins.md", "# Puffins\n\npuffins nest on cliffs\n")
     type_query(qtbot, window, "puffins")
     qtbot.waitUntil(lambda: result_paths(window)[:1] == ["birds/puffins.md"], timeout=WAIT_MS)

@@ -8,6 +8,8 @@ import threading
 from pathlib import Path
 
 from gte_notes.core.index.progress import Progress
+from gte_notes.core.live.engine_state import EngineState, Phase
+from gte_notes.core.live.engine_status import IndexStatus
 from gte_notes.gui.health_bar import HealthBar
 from tests.fakes import FakeEmbedder
 from tests.gui.conftest import NOTES, WAIT_MS, wait_idle
@@ -20,16 +22,16 @@ def progress(done: int, total: int, current: str = "a.md") -> Progress:
 def test_the_counter_matches_the_bar_and_never_goes_back_after_resume(qtbot) -> None:
     bar = HealthBar()
     qtbot.addWidget(bar)
-    bar.set_state("indexing")
+    bar.set_state(EngineState(Phase.INDEXING))
     bar.set_progress(progress(406, 1012))
     # The index's own counts lag behind (notes are written in batches): they must not be shown as is.
-    bar.set_status({"counts": {"indexed": 39}, "files_total": 40})
+    bar.set_status(IndexStatus("notes", "index", counts={"indexed": 39}, files_total=40))
     assert (bar.bar.value(), bar.bar.maximum()) == (406, 1012)
     assert "406/1,012" in bar.counts.text() and "39/40" not in bar.counts.text()
     assert "406/1,012" in bar.activity.text()
 
-    bar.set_state("paused")
-    bar.set_state("indexing")
+    bar.set_state(EngineState(Phase.PAUSED))
+    bar.set_state(EngineState(Phase.INDEXING))
     bar.set_progress(progress(0, 700))  # the resumed run counts the files still to do
     assert bar.bar.value() == 406 and "406/1,012" in bar.counts.text()
     bar.set_progress(progress(350, 700))
@@ -39,7 +41,7 @@ def test_the_counter_matches_the_bar_and_never_goes_back_after_resume(qtbot) -> 
 def test_no_zero_of_zero_before_anything_is_known(qtbot) -> None:
     bar = HealthBar()
     qtbot.addWidget(bar)
-    bar.set_status({"counts": {}, "files_total": 0})
+    bar.set_status(IndexStatus("notes", "index"))
     assert "0/0" not in bar.counts.text()
 
 
@@ -48,7 +50,7 @@ def test_the_eta_counts_down_steadily_through_uneven_files(qtbot) -> None:
     bar = HealthBar()
     qtbot.addWidget(bar)
     bar.session._clock = lambda: now[0]
-    bar.set_state("indexing")
+    bar.set_state(EngineState(Phase.INDEXING))
     shown: list[str] = []
     done = 0
     # 1,000 files at one a second on average: quick files in bursts of 10, then a 10-second embedding.
@@ -81,11 +83,13 @@ def test_index_health_lists_every_file_while_indexing(qtbot, make_window, notes_
     embedder = GatedEmbedder()
     window = make_window(notes_dir, embedder=embedder)
     try:
-        qtbot.waitUntil(lambda: window.engine_state in ("scanning", "indexing"), timeout=WAIT_MS)
+        qtbot.waitUntil(
+            lambda: window.engine_state.phase in (Phase.SCANNING, Phase.INDEXING), timeout=WAIT_MS
+        )
         window.show_health()
         dialog = window._health
         qtbot.waitUntil(lambda: dialog.model.rowCount() == len(NOTES), timeout=WAIT_MS)
-        statuses = {r["path"]: r["status"] for r in dialog.model.rows}
+        statuses = {r.path: r.status for r in dialog.model.rows}
         assert set(statuses) == set(NOTES)
         assert "waiting" in statuses.values()
     finally:

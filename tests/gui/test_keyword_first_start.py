@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 
 from gte_notes.core.live.engine import Engine
+from gte_notes.core.live.engine_state import EngineState, Phase
 from gte_notes.core.model import embedder as embedder_module
 from tests.fakes import FakeEmbedder
 from tests.gui.conftest import NOTES, WAIT_MS, result_paths, type_query
@@ -34,7 +35,7 @@ def test_keyword_results_come_before_the_model_and_the_selection_survives_the_re
         type_query(qtbot, window, "tomatoes")
         qtbot.waitUntil(lambda: len(result_paths(window)) >= 2, timeout=WAIT_MS)  # once the index is open
         keyword_hits = result_paths(window)
-        assert window.engine_state == "loading model" and not window.ready
+        assert window.engine_state.phase is Phase.LOADING_MODEL and not window.ready
         assert "garden/tomatoes.md" in keyword_hits and len(keyword_hits) >= 2
         assert "keyword-only" in window.health.activity.text().lower()
 
@@ -69,7 +70,7 @@ def test_a_query_no_note_contains_says_meaning_search_is_coming(
     try:
         qtbot.waitUntil(lambda: window.bridge.engine is not None, timeout=WAIT_MS)
         type_query(qtbot, window, "zzyzx")
-        assert result_paths(window) == [] and window.engine_state == "loading model"
+        assert result_paths(window) == [] and window.engine_state.phase is Phase.LOADING_MODEL
         assert "joins when the model is loaded" in window.results.placeholder()
     finally:
         release.set()
@@ -97,18 +98,18 @@ def test_a_first_start_lists_keyword_results_while_the_model_loads(
         "set_placeholder",
         lambda text, real=window.results.set_placeholder: (said.append(text), real(text)),
     )
-    states: list[str] = []
+    states: list[EngineState] = []
     window.bridge.state_changed.connect(states.append)
     try:
         window.start(str(notes_dir), query="tomatoes")  # typed once, at launch
         qtbot.waitUntil(lambda: len(result_paths(window)) >= 3, timeout=WAIT_MS)
-        assert not window.ready and window.engine_state in ("reading notes", "loading model")
+        assert not window.ready and window.engine_state.phase in (Phase.READING, Phase.LOADING_MODEL)
         assert "garden/tomatoes.md" in result_paths(window)
-        assert "reading notes" in states
+        assert EngineState(Phase.READING) in states
         assert not any("No note contains" in text for text in said), said
 
         release.set()
-        qtbot.waitUntil(lambda: window.ready and window.engine_state == "idle", timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: window.ready and window.engine_state.phase is Phase.IDLE, timeout=WAIT_MS)
         assert window.shown_query == "tomatoes" and "garden/tomatoes.md" in result_paths(window)
         qtbot.waitUntil(lambda: window.notes_indexed == len(NOTES), timeout=WAIT_MS)
     finally:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gte_notes.core.files.config import Settings
+from gte_notes.core.live.engine_state import EngineState
 from tests.gui.conftest import WAIT_MS, result_paths, type_query, wait_idle
 
 
@@ -20,7 +21,7 @@ def test_changing_the_vector_size_in_settings_re_embeds_in_the_background(
 ) -> None:
     window = _window(qtbot, make_window, notes_dir, minilm_path)
     engine = window.bridge.engine
-    states: list[str] = []
+    states: list[EngineState] = []
     window.bridge.state_changed.connect(states.append)
     type_query(qtbot, window, "when to plant tomato seedlings")
     assert result_paths(window)
@@ -33,9 +34,9 @@ def test_changing_the_vector_size_in_settings_re_embeds_in_the_background(
     )
     wait_idle(qtbot, window)
     assert window.bridge.engine is engine  # changed in place: no restart
-    shown = [s for s in states if s.startswith("re-embedding for ")]
-    assert shown and shown[-1].endswith("/7"), states
-    assert engine.status()["dims"] == 128
+    shown = [s.change for s in states if s.change is not None]
+    assert shown and shown[-1].total == 7, states
+    assert engine.status().dims == 128
     type_query(qtbot, window, "when to plant tomato seedlings")
     assert result_paths(window) and not window.health.cancel_change.isVisible()
     qtbot.waitUntil(lambda: Settings.load().dims == 128, timeout=WAIT_MS)
@@ -50,16 +51,16 @@ def test_cancelling_a_model_change_keeps_the_model_and_puts_the_settings_back(
     dialog = window.config.settings_dialog
     dialog.dims.setValue(128)
     dialog.accept()
-    window.health.set_state(f"re-embedding for {minilm_path}: 2/7")  # as the engine reports it
+    window.health.set_state(EngineState.changing_model(str(minilm_path), 2, 7))  # as the engine reports it
     assert window.health.cancel_change.isVisible()
     assert (
         "Re-embedding for" in window.health.activity.text() and "2/7 notes" in window.health.activity.text()
     )
     window.health.cancel_change.click()
     assert window.settings.dims == 0
-    qtbot.waitUntil(lambda: engine.status()["model_change"] is None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: engine.status().model_change is None, timeout=WAIT_MS)
     wait_idle(qtbot, window)
-    assert engine.serving_choice.dims == 0 and engine.status()["dims"] == 384
+    assert engine.serving_choice.dims == 0 and engine.status().dims == 384
     qtbot.waitUntil(lambda: Settings.load().dims == 0, timeout=WAIT_MS)
 
 
@@ -107,7 +108,7 @@ def test_cancelling_a_change_keeps_a_model_given_at_start_out_of_the_settings(
         window.config.settings_dialog.accept()
         window.health.cancel_change.setVisible(True)  # as while re-embedding
         window.health.cancel_change.click()
-        qtbot.waitUntil(lambda: window.bridge.engine.status()["model_change"] is None, timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: window.bridge.engine.status().model_change is None, timeout=WAIT_MS)
         wait_idle(qtbot, window)
         qtbot.waitUntil(lambda: Settings.load().dims == 0, timeout=WAIT_MS)
         assert Settings.load().model == "thenlper/gte-small"

@@ -17,8 +17,6 @@ def test_back_after_following_a_wikilink(qtbot, window) -> None:
     with qtbot.waitSignal(window.preview_shown, timeout=WAIT_MS):
         type_query(qtbot, window, "stake the tomato plants")
     assert window.preview.view.path == "garden/tomatoes.md"
-    window.bridge.refresh_status()
-    qtbot.waitUntil(lambda: window.bridge.title_of("garden/watering.md") == "Watering", timeout=WAIT_MS)
 
     follow(qtbot, window, "watering", "garden/watering.md")
     assert window.preview.title.text() == "Watering"  # the note's title, not its file name

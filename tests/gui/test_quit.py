@@ -128,7 +128,7 @@ def test_quitting_the_app_mid_batch_ends_the_process_and_the_next_start_finishes
     again.start()
     try:
         assert again.wait_idle(WAIT_MS / 1000)
-        assert again.status()["counts"].get("indexed") == 300
+        assert again.status().counts.get("indexed") == 300
     finally:
         again.stop()
     check_consistent(db)

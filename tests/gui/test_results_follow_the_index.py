@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from gte_notes.core.errors import Cancelled
+from gte_notes.core.live.engine_state import Phase
 from tests.fakes import FakeEmbedder
 from tests.gui.conftest import WAIT_MS, result_paths, write_notes
 
@@ -93,7 +94,7 @@ def test_results_appear_while_the_first_index_runs(qtbot, make_window, tmp_path:
         )
 
         # ... while the index is still far from done: the second batch waits for the test.
-        assert embedder.calls == 1 and window.engine_state in ("scanning", "indexing")
+        assert embedder.calls == 1 and window.engine_state.phase in (Phase.SCANNING, Phase.INDEXING)
         assert window.progress is not None and window.progress.done < window.progress.total
         assert window.search.text() == QUERY and window.results.current_row() == 0
     finally:

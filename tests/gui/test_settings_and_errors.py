@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from gte_notes.core.errors import KnownError
 from gte_notes.core.files.config import Settings
+from gte_notes.core.live.engine_state import EngineState, Phase
 from gte_notes.gui.editor import editor_args
 from gte_notes.gui.snippet import make_snippet
 from gte_notes.gui.tasks import Task
@@ -94,7 +95,7 @@ def test_a_known_error_is_shown_in_place_not_as_a_crash(qtbot, window) -> None:
 def test_index_problems_from_the_engine_are_shown_in_the_status_bar(qtbot, window) -> None:
     window.bridge.error.emit("The notes folder is unreachable; searching still works.", False, "")
     assert "unreachable" in window.health.activity.text()
-    window.bridge.state_changed.emit("idle")
+    window.bridge.state_changed.emit(EngineState(Phase.IDLE))
     assert "unreachable" not in window.health.activity.text()
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from gte_notes.core.errors import ModelMissingError
 from gte_notes.core.live.engine import Engine
+from gte_notes.core.live.engine_state import Phase
 from gte_notes.core.model import embedder as embedder_module
 from gte_notes.gui import model_dialog
 from tests.fakes import FakeEmbedder
@@ -98,7 +99,8 @@ def test_closing_the_window_while_indexing_exits_cleanly(qtbot, make_window, tmp
     window.reporter.bug.connect(lambda summary, _details: bugs.append(summary))
     window.bridge.error.connect(lambda message, is_bug, _d: is_bug and bugs.append(message))
     qtbot.waitUntil(
-        lambda: window.engine_state in ("scanning", "indexing") and slow.first_batch.is_set(), timeout=WAIT_MS
+        lambda: window.engine_state.phase in (Phase.SCANNING, Phase.INDEXING) and slow.first_batch.is_set(),
+        timeout=WAIT_MS,
     )
     qtbot.waitUntil(lambda: window.progress is not None, timeout=WAIT_MS)
     assert window.health.bar.isVisible()
@@ -115,7 +117,7 @@ def test_closing_the_window_while_indexing_exits_cleanly(qtbot, make_window, tmp
     again.start()
     try:
         assert again.wait_idle(WAIT_MS / 1000)
-        assert again.status()["counts"].get("indexed") == 400
+        assert again.status().counts.get("indexed") == 400
     finally:
         again.stop()
 

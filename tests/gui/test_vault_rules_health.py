@@ -26,12 +26,10 @@ def test_health_view_lists_excluded_folders_with_the_rule(
     window.show_health()
     dialog = window._health
     qtbot.waitUntil(lambda: dialog.model.rowCount() == len(NOTES) + 2, timeout=WAIT_MS)
-    rows = {r["path"]: r for r in dialog.model.rows}
-    assert rows["Archive/"]["reason"] == "excluded by Obsidian excluded files: Archive/"
-    assert rows["drafts/"]["reason"] == "excluded by .gitignore: drafts/"
-    assert not any(
-        p.startswith(("Archive/", "drafts/")) and r["status"] == "indexed" for p, r in rows.items()
-    )
+    rows = {r.path: r for r in dialog.model.rows}
+    assert rows["Archive/"].reason == "excluded by Obsidian excluded files: Archive/"
+    assert rows["drafts/"].reason == "excluded by .gitignore: drafts/"
+    assert not any(p.startswith(("Archive/", "drafts/")) and r.status == "indexed" for p, r in rows.items())
     dialog.which.setCurrentText("Skipped")
     assert sorted(dialog.proxy.index(r, 1).data() for r in range(dialog.proxy.rowCount())) == [
         "Archive/",

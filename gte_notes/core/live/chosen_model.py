@@ -5,35 +5,17 @@ recognised, and resumed, before any model is loaded."""
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from gte_notes.core.files.config import Settings
 
 GENERIC_FOLDER_NAMES = {"model", "models", "snapshot", "snapshots", "main", "weights"}
-# The engine's state while a model change runs (the status bar reads it back with `read_change_state`).
-_CHANGE_STATE = re.compile(
-    r"re-embedding for (?P<name>.+): (?:(?P<done>\d+)/(?P<total>\d+)|loading the model)$"
-)
 
 
 def is_folder_name(model: str) -> bool:
     """A model given as a folder (a path), not as a hub name ("owner/name")."""
     return model.startswith(("/", "~", ".")) or "\\" in model or model.count("/") > 1
-
-
-def change_state(name: str, done: int | None = None, total: int = 0) -> str:
-    """ "re-embedding for NAME: n/N", or "…: loading the model" before the new model is loaded (done None)."""
-    return f"re-embedding for {name}: " + ("loading the model" if done is None else f"{done}/{total}")
-
-
-def read_change_state(state: str) -> tuple[str, int | None, int] | None:
-    """(name, done or None while loading, total) of a `change_state` text; None for any other state."""
-    m = _CHANGE_STATE.match(state)
-    if m is None:
-        return None
-    return m["name"], int(m["done"]) if m["done"] is not None else None, int(m["total"] or 0)
 
 
 @dataclass(frozen=True)

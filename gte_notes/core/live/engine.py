@@ -15,21 +15,24 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from gte_notes.core.errors import KnownError, QueryNeedsModel, StoreError
 from gte_notes.core.files.config import Settings
-from gte_notes.core.files.notes import read_note
+from gte_notes.core.files.notes import read_note, scan_folder
 from gte_notes.core.index.progress import Progress, ReconcileStats
-from gte_notes.core.index.status import folder_status
+from gte_notes.core.index.status import FilePage, FileStatus, IndexFacts, index_files, page_of, read_facts
 from gte_notes.core.live.chosen_model import ModelChoice
+from gte_notes.core.live.engine_state import EngineState
+from gte_notes.core.live.engine_status import IndexStatus
 from gte_notes.core.live.readers import Readers, ReadsClosed
 from gte_notes.core.live.work_queue import WorkQueue
 from gte_notes.core.live.workspace import Workspace
 from gte_notes.core.live.writer import IndexWriter
+from gte_notes.core.markdown.link_text import NoteLinks, note_links
+from gte_notes.core.markdown.links import LinkIndex
 from gte_notes.core.search.caches import IndexCaches
 from gte_notes.core.search.results import Hit
 
@@ -38,7 +41,7 @@ from gte_notes.core.search.results import Hit
 class EngineListener:
     """Every callback is optional and is called from a worker thread."""
 
-    on_state: Callable[[str], None] | None = None  # "loading model", "scanning", "indexing", "idle", ...
+    on_state: Callable[[EngineState], None] | None = None  # loading the model, scanning, indexing, idle, ...
     on_progress: Callable[[Progress], None] | None = None
     on_files: Callable[[list[tuple[str, str, str]]], None] | None = None  # (path, status, reason) changed
     on_indexed: Callable[[list[str]], None] | None = None  # notes whose index content changed (committed)
@@ -147,7 +150,7 @@ class Engine:
         return self.writer.loaded
 
     @property
-    def state(self) -> str:
+    def state(self) -> EngineState:
         return self.writer.state
 
     @property
@@ -160,8 +163,8 @@ class Engine:
 
     def change_model(self, choice: ModelChoice, factory: Callable[[], object] | None = None) -> None:
         """Embed every note for `choice` in the background while the current model keeps answering,
-        then switch searches to it at once and drop the old vectors. Progress: the state reads
-        "re-embedding for NAME: n/N", `status()["model_change"]` has the numbers. Choosing the model in
+        then switch searches to it at once and drop the old vectors. Progress: the state's phase is
+        CHANGING_MODEL and its `change` (and `status().model_change`) has the numbers. Choosing the model in
         use again (or `cancel_model_change`) stops a change under way and drops what it embedded."""
         self.writer.changer.request(choice, factory or (lambda: self._open_choice(choice)))
 
@@ -185,11 +188,16 @@ class Engine:
         else:
             self.queue.add_now(paths)
 
-    def status(self) -> dict[str, Any]:
+    def status(self) -> IndexStatus:
+        """Counts and what the engine is doing; no file list (`status_files`) and no folder walk."""
         w = self.writer
-        data = self._read_status()
-        busy = w.progress is not None and w.busy
-        data.update(
+        facts = self._read_facts()
+        progress = w.progress if w.busy else None
+        if progress is not None and progress.total > progress.done:
+            # The files this batch has still to look at: what the indexer knows, without listing the folder.
+            facts.counts["waiting"] = progress.total - progress.done
+        return IndexStatus.of(
+            facts,
             state=w.state,
             ready=self.ready,
             paused=w.paused,
@@ -201,27 +209,46 @@ class Engine:
             model_note=w.model_note,
             watching=w.watcher.mode if w.watcher is not None else "off",
             ann_event=w.ann.last_event if w.ann is not None else "",
-            progress=w.progress.__dict__ if busy and w.progress is not None else None,
-            eta_s=w.progress.eta_s if busy and w.progress is not None else None,
+            progress=progress,
             model_change=w.changer.progress(),
             following=w.follower.message if w.follower is not None else "",
         )
-        return data
 
-    def _read_status(self) -> dict[str, Any]:
+    def _read_facts(self) -> IndexFacts:
         try:
             with self.readers.reading() as reader:
-                return folder_status(self.ws, reader.store)
+                return read_facts(str(self.ws.folder), str(self.ws.dir), reader.store)
         except (StoreError, ReadsClosed):  # no database yet, or stopped: the counts are unknown
-            return {
-                "folder": str(self.ws.folder),
-                "index_dir": str(self.ws.dir),
-                "counts": {},
-                "files": [],
-                "files_total": 0,
-                "chunks": 0,
-                "vectors": 0,
-            }
+            return IndexFacts(str(self.ws.folder), str(self.ws.dir))
+
+    def status_files(self, offset: int = 0, limit: int | None = None, filter_text: str = "") -> FilePage:
+        """A page of the folder's files with their status and reason, by path, those matching
+        `filter_text` only (path, status, reason or warning; case-insensitive). While notes wait to be
+        indexed (a batch runs, or paused), the folder's files the index does not hold yet are listed as
+        "waiting" (a folder listing: only here, when someone looks, never per status)."""
+        try:
+            with self.readers.reading() as reader:
+                files = index_files(reader.store)
+        except (StoreError, ReadsClosed):
+            files = []
+        if self.writer.busy or self.writer.paused or self.queue.pending():
+            known = {f.path for f in files}
+            waiting = [
+                FileStatus(rel, "waiting", "not indexed yet")
+                for rel, _st in scan_folder(self.ws.folder, self.ws.filter)
+                if rel not in known
+            ]
+            files = [*files, *waiting]
+        return page_of(sorted(files, key=lambda f: f.path), offset, limit, filter_text)
+
+    def missing_notes(self, paths: Iterable[str]) -> set[str]:
+        """Those of `paths` the index does not hold (a recent-notes list drops them once indexing is done)."""
+        wanted = set(paths)
+        try:
+            with self.readers.reading() as reader:
+                return wanted - set(reader.store.all_paths()) if wanted else set()
+        except (StoreError, ReadsClosed):
+            return set()
 
     # ---- reads (any thread) -------------------------------------------------------------------
 
@@ -271,6 +298,30 @@ class Engine:
                 return reader.related(*pair).related(path, limit)
         except ReadsClosed:
             return []
+
+    def resolve_link(self, target: str, from_path: str) -> str | None:
+        """The indexed note a link `target` written in `from_path` points at (None: no note fits)."""
+        try:
+            return self.readers.resolve_link(target, from_path)
+        except (StoreError, ReadsClosed):
+            return None
+
+    def note_title(self, path: str) -> str:
+        """The note's title as indexed ("" when it has none, or is not in the index)."""
+        try:
+            with self.readers.reading() as reader:
+                row = reader.store.note(path)
+        except (StoreError, ReadsClosed):
+            return ""
+        return row.title if row is not None else ""
+
+    def link_text(self, path: str, title: str, from_path: str = "") -> NoteLinks:
+        """How a link to `path` is written from `from_path`: the shortest [[wikilink]] that resolves to
+        it among the indexed notes, and a Markdown link."""
+        try:
+            return self.readers.link_text(path, title, from_path)
+        except (StoreError, ReadsClosed):
+            return note_links(LinkIndex([path], self.ws.filter.extensions), path, title, from_path)
 
     def note_links(self, path: str) -> set[str]:
         """Relpaths of the indexed notes this note links to (resolved), for "unlinked only"."""

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from gte_notes.core.errors import AlreadyRunningError, StoreError
 from gte_notes.core.index.ann import AnnIndex
 from gte_notes.core.index.store import Store
+from gte_notes.core.live.engine_state import EngineState, Phase
 
 if TYPE_CHECKING:
     from gte_notes.core.live.writer import IndexWriter
@@ -65,7 +66,7 @@ class Follower:
         """Serve reads from what the other writer commits until the lock is ours (True) or the engine
         stops (False)."""
         w = self.w
-        w.reports.set_state("following")
+        w.reports.set_state(EngineState(Phase.FOLLOWING))
         w.reports.notice(self.message)
         self._manifest = self._manifest_stamp()
         self._max_label = self._last_vector_id()

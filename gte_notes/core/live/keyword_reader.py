@@ -20,10 +20,12 @@ from typing import Any
 
 from gte_notes.core.index.progress import Progress
 from gte_notes.core.index.store import Store
+from gte_notes.core.live.engine_state import EngineState, Phase
 
 log = logging.getLogger(__name__)
 
-READING_STATE = "reading notes"  # the writer's state while the pass runs (the model loads meanwhile)
+# The writer's state while the pass runs (the model loads meanwhile).
+READING_STATE = EngineState(Phase.READING)
 
 
 @contextlib.contextmanager
@@ -95,7 +97,8 @@ class KeywordReader:
                 with contextlib.suppress(sqlite3.Error):
                     store.close()
             if not self._stop.is_set() and self.w.state == READING_STATE:
-                self.w.reports.set_state("loading model")  # every note read; meaning search follows the model
+                # Every note read; meaning search follows the model.
+                self.w.reports.set_state(EngineState(Phase.LOADING_MODEL))
 
     def _progress(self, p: Progress) -> None:
         self.w.reports.progress_made(p)

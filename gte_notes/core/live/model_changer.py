@@ -16,7 +16,8 @@ from gte_notes.core.errors import Cancelled, KnownError
 from gte_notes.core.index.ann import AnnIndex
 from gte_notes.core.index.progress import ReconcileStats
 from gte_notes.core.index.store import Store
-from gte_notes.core.live.chosen_model import ModelChoice, change_state
+from gte_notes.core.live.chosen_model import ModelChoice
+from gte_notes.core.live.engine_state import EngineState, ModelChangeState
 from gte_notes.core.live.model_load import load_model, stop_notes_process
 from gte_notes.core.live.work_queue import WorkQueue
 from gte_notes.core.live.workspace import Workspace
@@ -82,16 +83,12 @@ class ModelChanger:
             self._asked, self._cancel_asked = None, True
         self._queue.wake.set()
 
-    def progress(self) -> dict[str, Any] | None:
+    def progress(self) -> ModelChangeState | None:
+        """The change under way: the next model, notes done (None while it loads) of how many."""
         sw = self.switch
         if sw is None:
             return None
-        return {
-            "model": sw.choice.name,
-            "done": sw.done,
-            "total": sw.total,
-            "loaded": sw.embedder is not None,
-        }
+        return ModelChangeState(sw.choice.name, sw.done if sw.embedder is not None else None, sw.total)
 
     # ---- the writer's thread --------------------------------------------------------------------
 
@@ -170,7 +167,7 @@ class ModelChanger:
         assert sw is not None
         try:
             if sw.embedder is None:
-                self._reports.set_state(change_state(sw.choice.name))
+                self._reports.set_state(EngineState.changing_model(sw.choice.name))
                 sw.load(self._store(), self._caches, self._writer.embedder.model_id)
             self._reports.set_state(sw.label)
             sw.step(self._store(), self._interrupted)

@@ -25,7 +25,8 @@ from gte_notes.core.files.notes import read_note
 from gte_notes.core.index.indexer import EMBED_BATCH_CHUNKS
 from gte_notes.core.index.note_texts import note_texts
 from gte_notes.core.index.store import NoteRow, Store
-from gte_notes.core.live.chosen_model import ModelChoice, change_state
+from gte_notes.core.live.chosen_model import ModelChoice
+from gte_notes.core.live.engine_state import EngineState
 from gte_notes.core.live.model_load import load_model
 from gte_notes.core.model.dims import cut_of, truncate
 from gte_notes.core.search.caches import IndexCaches
@@ -57,8 +58,8 @@ class NextModel:
         return len(self.rows) if self.rows is not None else 0
 
     @property
-    def label(self) -> str:
-        return change_state(self.choice.name, self.done, self.total)
+    def label(self) -> EngineState:
+        return EngineState.changing_model(self.choice.name, self.done, self.total)
 
     @property
     def finished(self) -> bool:

@@ -25,6 +25,7 @@ from gte_notes.core.errors import KnownError
 from gte_notes.core.index.ann import AnnIndex
 from gte_notes.core.index.store import Store, read_error
 from gte_notes.core.live.workspace import Workspace
+from gte_notes.core.markdown.link_text import NoteLinks, note_links
 from gte_notes.core.markdown.links import LinkIndex
 from gte_notes.core.search.caches import IndexCaches
 from gte_notes.core.search.related import Related
@@ -155,6 +156,25 @@ class Readers:
             index = self._link_index(store)
             found = {index.resolve(target, path) for target in note.links}
             return {p for p in found if p is not None and p != path}
+
+    def resolve_link(self, target: str, from_path: str) -> str | None:
+        """The note a link in `from_path` points at: among the notes it links to as the indexer
+        understood them first, then among every note in the index."""
+        with self.reading() as reader:
+            store = reader.store
+            index = self._link_index(store)
+            note = store.note(from_path)
+            if note is not None and note.links:
+                own = {found for t in note.links if (found := index.resolve(t, from_path)) is not None}
+                found = LinkIndex(sorted(own), self.ws.filter.extensions).resolve(target, from_path)
+                if found is not None:
+                    return found
+            return index.resolve(target, from_path)
+
+    def link_text(self, path: str, title: str, from_path: str = "") -> NoteLinks:
+        """The links to `path` as written from `from_path`, shortest forms among the indexed notes."""
+        with self.reading() as reader:
+            return note_links(self._link_index(reader.store), path, title, from_path)
 
     def _link_index(self, store: Store) -> LinkIndex:
         generation = store.generation()

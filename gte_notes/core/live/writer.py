@@ -29,6 +29,7 @@ from gte_notes.core.index.progress import Progress, ReconcileStats
 from gte_notes.core.index.store import Store
 from gte_notes.core.live.ann_saver import AnnSaver
 from gte_notes.core.live.chosen_model import ModelChoice
+from gte_notes.core.live.engine_state import EngineState, Phase
 from gte_notes.core.live.folder_watch import HEALTH_CHECK_S, FolderWatch
 from gte_notes.core.live.follower import Follower
 from gte_notes.core.live.keyword_reader import reading_notes
@@ -84,7 +85,7 @@ class IndexWriter:
     busy = ReadOnly[bool]("_busy")
 
     @property
-    def state(self) -> str:
+    def state(self) -> EngineState:
         return self._reports.state
 
     @property
@@ -230,7 +231,9 @@ class IndexWriter:
                 return  # stopped before the other writer's database appeared
             if self._store is not None and self._store.notice:
                 self._reports.notice(self._store.notice)
-            self._reports.set_state("loading model")  # from the start: the wait below is part of the load
+            self._reports.set_state(
+                EngineState(Phase.LOADING_MODEL)
+            )  # from the start: the wait below is part of the load
             if self.first_read is not None:
                 self.first_read.wait(FIRST_READ_WAIT_S)
             with reading_notes(self):  # a first start reads and keyword-indexes notes while the model loads
@@ -311,7 +314,7 @@ class IndexWriter:
         assert self._indexer is not None
         if not job.full and looks_like_mass_delete(self._store, self.ws.folder, job.paths or ()):
             job = Job(None, "many notes disappeared at once")
-        self._reports.set_state("scanning" if job.full else "indexing")
+        self._reports.set_state(EngineState(Phase.SCANNING if job.full else Phase.INDEXING))
         self._batches += 1
         self._reports.reconcile_started()
         try:
@@ -373,9 +376,9 @@ class IndexWriter:
 
     def _set_idle(self) -> None:
         if self._reports.problem:
-            self._reports.set_state(f"error: {self._reports.problem}")
+            self._reports.set_state(EngineState.error(self._reports.problem))
         else:
-            self._reports.set_state("paused" if self._paused else "idle")
+            self._reports.set_state(EngineState(Phase.PAUSED if self._paused else Phase.IDLE))
         with self._idle:
             self._busy = False
             self._idle.notify_all()
@@ -402,8 +405,8 @@ class IndexWriter:
                 self._store.close()
         self._dead = True
         self.ws.lock.release()
-        if self._stop.is_set() or not self._reports.state.startswith("error"):
-            self._reports.set_state("stopped")
+        if self._stop.is_set() or self._reports.state.phase is not Phase.ERROR:
+            self._reports.set_state(EngineState(Phase.STOPPED))
         with self._idle:
             self._busy = False
             self._idle.notify_all()

@@ -9,6 +9,7 @@ import traceback
 from typing import Any
 
 from gte_notes.core.index.progress import Progress, ReconcileStats
+from gte_notes.core.live.engine_state import EngineState, Phase
 
 log = logging.getLogger(__name__)
 
@@ -19,15 +20,15 @@ class WriterReports:
 
     def __init__(self, listener: Any) -> None:
         self._listener = listener
-        self._state = "stopped"
+        self._state = EngineState(Phase.STOPPED)
         self._problem = ""  # a known error the user is being shown (folder missing, disk full)
         self._progress: Progress | None = None
         self._progress_at = 0.0
         self._told: set[str] = set()  # notes whose batches were announced during this reconcile
 
     @property
-    def state(self) -> str:
-        """ "loading model", "scanning", "indexing", "idle", "error: …" (EngineListener.on_state)."""
+    def state(self) -> EngineState:
+        """What the writer is doing (EngineListener.on_state)."""
         return self._state
 
     @property
@@ -40,7 +41,7 @@ class WriterReports:
         """The last reconcile's progress (None before the first)."""
         return self._progress
 
-    def set_state(self, state: str) -> None:
+    def set_state(self, state: EngineState) -> None:
         if state != self._state:
             self._state = state
             self._emit("on_state", state)
@@ -56,7 +57,7 @@ class WriterReports:
         """A problem the user can fix: the state says it until `clear_problem`; `as_error`: it is also
         sent as an error (else the caller words its own notice)."""
         self._problem = message
-        self.set_state(f"error: {message}")
+        self.set_state(EngineState.error(message))
         if as_error:
             self._emit("on_error", message, False, "")
 
