@@ -134,7 +134,7 @@ class ModelChanger:
         assert sw is not None
         try:
             if sw.embedder is None:
-                self.w.set_state(change_state(sw.choice.name))
+                self.w.set_state(change_state(sw.shown_name))
                 sw.load(self.w.store, self.w.caches, self.w.embedder.model_id)
             self.w.set_state(sw.label)
             sw.step(self.w.store, self._interrupted)
