@@ -17,6 +17,7 @@ from gte_notes.core.index.store import Store
 from gte_notes.core.markdown.links import LinkIndex
 from gte_notes.core.search.aliases import Aliases
 from gte_notes.core.search.caches import IndexCaches
+from gte_notes.core.search.copies import CopyFinder
 from gte_notes.core.search.fusion import Ranked, best_per_note
 from gte_notes.core.search.results import Hit
 
@@ -103,16 +104,16 @@ class Related:
         ok = np.array([tgt_share[c] < self.boilerplate_share for c in tgt.tolist()], dtype=bool)
         src, tgt, sims, note_of = src[ok], tgt[ok], sims[ok], note_of[ok]
         ranked = self._named_first(self._rank(src, note_of, sims, floors), mentions)
-        notes = self.store.notes_by_id(ranked.note_ids[:limit].tolist())
+        # `chunk_ids` of the ranking hold the index of the note's best (source, target) pair.
+        all_notes, pairs = ranked.note_ids.tolist(), ranked.chunk_ids.tolist()
+        shown = CopyFinder(self.store, self.model_id, self.dim).rows(
+            all_notes, [int(tgt[p]) for p in pairs], limit
+        )
+        notes = self.store.notes_by_id([all_notes[i] for pos, copies in shown for i in (pos, *copies)])
         linked = self._links_of(note.path, note.links)
         hits = []
-        for note_id, p, sim in zip(
-            ranked.note_ids[:limit].tolist(),
-            ranked.chunk_ids[:limit].tolist(),
-            ranked.scores[:limit].tolist(),
-            strict=True,
-        ):
-            # `chunk_ids` of the ranking hold the index of the note's best (source, target) pair.
+        for pos, copies in shown:
+            note_id, p, sim = all_notes[pos], pairs[pos], float(ranked.scores[pos])
             other, row, source = notes.get(note_id), rows.get(int(tgt[p])), chunks[int(src[p])]
             if other is None or row is None:
                 continue
@@ -130,6 +131,7 @@ class Related:
                     source_passage=source["text"],
                     source_line=source["line"],
                     linked=other.path in linked,
+                    copies=tuple(notes[all_notes[i]].path for i in copies if all_notes[i] in notes),
                 )
             )
         return hits

@@ -20,6 +20,7 @@ from gte_notes.core.index.ann import AnnIndex
 from gte_notes.core.index.store import Store
 from gte_notes.core.model.calibration import DenseScale
 from gte_notes.core.search.caches import IndexCaches
+from gte_notes.core.search.copies import CopyFinder
 from gte_notes.core.search.filters import allowed_chunks
 from gte_notes.core.search.fusion import (
     DEFAULT_PARAMS,
@@ -62,8 +63,10 @@ class Searcher:
         known_words: frozenset[str] = frozenset(),
         spelling: bool = True,
         caches: IndexCaches | None = None,
+        copies: bool = True,
     ) -> None:
-        """`caches`: what reading this index has learned, shared with its other readers (a fresh set if None)."""
+        """`caches`: what reading this index has learned, shared with its other readers (a fresh set if None).
+        `copies`: near-identical notes share one row (copies.py)."""
         self.caches = caches if caches is not None else IndexCaches()
         self.store = store
         self.ann = ann
@@ -74,6 +77,7 @@ class Searcher:
         self.scale = scale  # the model's cosine scale; measured on first use when not given
         self.known_words = known_words  # real words never "corrected" (spelling.py)
         self.spelling = spelling
+        self.copies = copies
 
     def search(self, query: str, limit: int = 10, mode: str = "hybrid") -> Hits:
         """Up to `limit` notes, best first. `mode` "dense" or "keyword" uses one side only.
@@ -93,7 +97,7 @@ class Searcher:
         cands = self.candidates(q, limit, mode, allowed)
         named_by: dict[int, str] = {}
         ranked = self._titles_first(q, fuse(cands, self.params, mode), allowed, named_by)
-        hits = self._hits(q, ranked, limit, named_by)
+        hits = self._hits(q, ranked, limit, named_by, collapse=self.copies)
         hits.corrected = corrected
         hits.close = not hits or mode == "keyword" or hits[0].score >= close_match_score()
         hits.matching = (
@@ -287,13 +291,34 @@ class Searcher:
         )[:limit]
         sel = np.asarray(order, dtype=np.int64)
         ranked = Ranked(firsts.note_ids[sel], np.zeros(sel.size, dtype=np.float32), firsts.chunk_ids[sel])
-        return self._hits(q, ranked, limit)
+        return self._hits(q, ranked, limit)  # every note the filters let through, copies too
 
     # ---- results ------------------------------------------------------------------------------
 
-    def _hits(self, q: Query, ranked: Ranked, limit: int, named_by: dict[int, str] | None = None) -> Hits:
-        note_ids = ranked.note_ids[:limit].tolist()
-        chunk_ids = ranked.chunk_ids[:limit].tolist()
+    def _hits(
+        self,
+        q: Query,
+        ranked: Ranked,
+        limit: int,
+        named_by: dict[int, str] | None = None,
+        *,
+        collapse: bool = False,
+    ) -> Hits:
+        """The first `limit` rows of `ranked`; with `collapse`, copies of a note share its row."""
+        all_notes, all_chunks = ranked.note_ids.tolist(), ranked.chunk_ids.tolist()
+        if collapse:
+            shown = CopyFinder(self.store, self.ann.model_id, self.ann.dim).rows(all_notes, all_chunks, limit)
+        else:
+            shown = [(pos, ()) for pos in range(min(limit, len(all_notes)))]
+        copy_paths = self.store.notes_by_id([all_notes[p] for _, ps in shown for p in ps])
+        positions = [pos for pos, _ in shown]
+        note_ids = [all_notes[p] for p in positions]
+        chunk_ids = [all_chunks[p] for p in positions]
+        copies_of = {
+            all_notes[pos]: tuple(copy_paths[all_notes[p]].path for p in ps if all_notes[p] in copy_paths)
+            for pos, ps in shown
+        }
+        scores = [float(ranked.scores[p]) for p in positions]
         notes = self.store.notes_by_id(note_ids)
         rows = self.store.chunks_by_id(chunk_ids)
         # Rarer words weigh more when choosing the sentence to mark (document frequencies are cached).
@@ -303,7 +328,7 @@ class Searcher:
         if prefix and self.keyword.word_freq(prefix):
             prefix = ""  # already a word of the notes: "plan" marks plan, not every "planning" too
         hits = Hits()
-        for note_id, chunk_id, score in zip(note_ids, chunk_ids, ranked.scores[:limit].tolist(), strict=True):
+        for note_id, chunk_id, score in zip(note_ids, chunk_ids, scores, strict=True):
             note, row = notes.get(note_id), rows.get(chunk_id)
             if note is None or row is None:
                 continue
@@ -324,6 +349,7 @@ class Searcher:
                     highlights=spans,
                     sentence=sentence,
                     alias=(named_by or {}).get(note_id, ""),
+                    copies=copies_of.get(note_id, ()),
                 )
             )
         return hits
