@@ -15,6 +15,7 @@ hierarchies) score at most 0.86; the copies 0.90 and more.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -24,14 +25,26 @@ from gte_notes.core.search.query import normalize_title
 NOTE_SIMILARITY = 0.9
 # Candidates looked at for copies, per row shown: the copies of a row rank next to it.
 LOOK_AHEAD = 2
+CACHED_NOTES = 2000  # notes whose passage vectors are kept between searches (same index generation)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    pos: int  # in the ranking
+    note: NoteRow
+    passage: str | None  # the hash of the passage that matched
+    title: str  # normalized
 
 
 class CopyFinder:
-    """Groups a ranking's notes into rows and their copies (see the module docstring)."""
+    """Groups a ranking's notes into rows and their copies (see the module docstring). Keep one per
+    reader: it remembers notes' passage vectors until the index changes."""
 
     def __init__(self, store: Store, model_id: str, dim: int) -> None:
         self.store, self.model_id, self.dim = store, model_id, dim
+        self._generation = -1
         self._vectors: dict[int, np.ndarray] = {}
+        self._similar: dict[tuple[int, int], float] = {}
 
     def rows(
         self, note_ids: Sequence[int], chunk_ids: Sequence[int], limit: int
@@ -39,51 +52,56 @@ class CopyFinder:
         """(position of each row to show, positions of its copies), at most `limit` rows, in ranking
         order; a copy is listed under the best-ranked note it copies. Notes no longer in the database
         are left out."""
+        generation = self.store.generation()
+        if generation != self._generation or len(self._vectors) > CACHED_NOTES:
+            self._generation, self._vectors, self._similar = generation, {}, {}
         window = min(len(note_ids), max(limit * LOOK_AHEAD, limit))
         notes = self.store.notes_by_id([int(n) for n in note_ids[:window]])
         hashes = self.store.chunk_hashes([int(c) for c in chunk_ids[:window]])
-        found = [
-            (pos, notes[int(note_ids[pos])], hashes.get(int(chunk_ids[pos])))
-            for pos in range(window)
-            if int(note_ids[pos]) in notes
-        ]
-        rows: list[tuple[tuple[int, NoteRow, str | None], list[tuple[int, NoteRow, str | None]]]] = []
-        for entry in found:
-            group = next((members for lead, members in rows if self._in_group(entry, [lead, *members])), None)
-            if group is not None:
-                group.append(entry)
-            elif len(rows) < limit:
-                rows.append((entry, []))
-        return [(lead[0], tuple(m[0] for m in members)) for lead, members in rows]
+        rows: list[list[_Entry]] = []  # the row's note first, then its copies
+        # Only notes with the same text or the same title can be copies: each row is found by those.
+        by_key: dict[tuple[str, str], list[int]] = {}
+        for pos in range(window):
+            note = notes.get(int(note_ids[pos]))
+            if note is None:
+                continue
+            entry = _Entry(pos, note, hashes.get(int(chunk_ids[pos])), normalize_title(note.title))
+            keys = [("title", entry.title)] + ([("text", note.content_hash)] if note.content_hash else [])
+            candidates = sorted({r for key in keys for r in by_key.get(key, ())})
+            row = next((r for r in candidates if any(self._copies(entry, e) for e in rows[r])), None)
+            if row is None and len(rows) >= limit:
+                continue
+            if row is None:
+                row = len(rows)
+                rows.append([])
+            rows[row].append(entry)
+            for key in keys:
+                if row not in by_key.setdefault(key, []):
+                    by_key[key].append(row)
+        return [(row[0].pos, tuple(e.pos for e in row[1:])) for row in rows]
 
-    def _in_group(
-        self, entry: tuple[int, NoteRow, str | None], group: list[tuple[int, NoteRow, str | None]]
-    ) -> bool:
-        _, note, passage = entry
-        return any(
-            self.copies(note, other, same_passage=passage is not None and passage == p)
-            for _, other, p in group
-        )
-
-    def copies(self, a: NoteRow, b: NoteRow, *, same_passage: bool = False) -> bool:
-        """Whether `a` and `b` are copies of one note; `same_passage`: the passages that matched are the
-        same text."""
-        if a.id == b.id:
+    def _copies(self, a: _Entry, b: _Entry) -> bool:
+        if a.note.id == b.note.id:
             return False
-        if a.content_hash and a.content_hash == b.content_hash:
+        if a.note.content_hash and a.note.content_hash == b.note.content_hash:
             return True
-        if normalize_title(a.title) != normalize_title(b.title):
+        if a.title != b.title:
             return False
-        return same_passage or self.similarity(a.id, b.id) >= NOTE_SIMILARITY
+        same_passage = a.passage is not None and a.passage == b.passage
+        return same_passage or self.similarity(a.note.id, b.note.id) >= NOTE_SIMILARITY
 
     def similarity(self, a: int, b: int) -> float:
         """How much two notes say the same: the mean over both notes' passages of each one's best cosine
         with the other note's passages (1.0 for the same passages, whatever their order)."""
-        va, vb = self._note_vectors(a), self._note_vectors(b)
-        if not va.size or not vb.size:
-            return 0.0
-        sims = va @ vb.T
-        return float(np.concatenate([sims.max(axis=1), sims.max(axis=0)]).mean())
+        key = (min(a, b), max(a, b))
+        if key not in self._similar:
+            va, vb = self._note_vectors(a), self._note_vectors(b)
+            if not va.size or not vb.size:
+                self._similar[key] = 0.0
+            else:
+                sims = va @ vb.T
+                self._similar[key] = float(np.concatenate([sims.max(axis=1), sims.max(axis=0)]).mean())
+        return self._similar[key]
 
     def _note_vectors(self, note_id: int) -> np.ndarray:
         if note_id not in self._vectors:

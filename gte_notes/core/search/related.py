@@ -76,6 +76,7 @@ class Related:
         # reading thread) answers the next note without reading them again (86 ms for 2,453 titles).
         self._titles: tuple[int, np.ndarray, np.ndarray] | None = None
         self._link_index: tuple[int, LinkIndex] | None = None  # the notes' names, per index generation
+        self._copy_finder = CopyFinder(store, model_id, dim)  # copies share a row (copies.py)
 
     def related(self, path: str, limit: int = 10) -> list[Hit]:
         note = self.store.note(path)
@@ -106,9 +107,7 @@ class Related:
         ranked = self._named_first(self._rank(src, note_of, sims, floors), mentions)
         # `chunk_ids` of the ranking hold the index of the note's best (source, target) pair.
         all_notes, pairs = ranked.note_ids.tolist(), ranked.chunk_ids.tolist()
-        shown = CopyFinder(self.store, self.model_id, self.dim).rows(
-            all_notes, [int(tgt[p]) for p in pairs], limit
-        )
+        shown = self._copy_finder.rows(all_notes, [int(tgt[p]) for p in pairs], limit)
         notes = self.store.notes_by_id([all_notes[i] for pos, copies in shown for i in (pos, *copies)])
         linked = self._links_of(note.path, note.links)
         hits = []

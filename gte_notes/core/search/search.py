@@ -78,6 +78,7 @@ class Searcher:
         self.known_words = known_words  # real words never "corrected" (spelling.py)
         self.spelling = spelling
         self.copies = copies
+        self._copy_finder: CopyFinder | None = None  # made on first use; remembers notes' vectors
 
     def search(self, query: str, limit: int = 10, mode: str = "hybrid") -> Hits:
         """Up to `limit` notes, best first. `mode` "dense" or "keyword" uses one side only.
@@ -307,7 +308,10 @@ class Searcher:
         """The first `limit` rows of `ranked`; with `collapse`, copies of a note share its row."""
         all_notes, all_chunks = ranked.note_ids.tolist(), ranked.chunk_ids.tolist()
         if collapse:
-            shown = CopyFinder(self.store, self.ann.model_id, self.ann.dim).rows(all_notes, all_chunks, limit)
+            finder = self._copy_finder
+            if finder is None or (finder.model_id, finder.dim) != (self.ann.model_id, self.ann.dim):
+                finder = self._copy_finder = CopyFinder(self.store, self.ann.model_id, self.ann.dim)
+            shown = finder.rows(all_notes, all_chunks, limit)
         else:
             shown = [(pos, ()) for pos in range(min(limit, len(all_notes)))]
         copy_paths = self.store.notes_by_id([all_notes[p] for _, ps in shown for p in ps])
