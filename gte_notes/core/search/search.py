@@ -101,11 +101,11 @@ class Searcher:
         hits = self._hits(q, ranked, limit, named_by, collapse=self.copies)
         hits.corrected = corrected
         hits.close = not hits or mode == "keyword" or hits[0].score >= close_match_score()
-        hits.matching = (
-            len(ranked.note_ids)
-            if mode == "keyword"
-            else max(int((ranked.scores >= close_match_score()).sum()), len(hits) if hits.close else 0)
+        matching = (
+            len(ranked.note_ids) if mode == "keyword" else int((ranked.scores >= close_match_score()).sum())
         )
+        folded = sum(len(h.copies) for h in hits)  # rows count as one note with their copies
+        hits.matching = max(matching - folded, len(hits) if hits.close else 0)
         return hits
 
     def _spelled(self, q: Query) -> Query:
