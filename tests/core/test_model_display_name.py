@@ -55,7 +55,10 @@ def test_a_model_change_names_the_next_model_as_everywhere_else(tmp_path: Path) 
     notes, home = _folder(tmp_path), tmp_path / "home"
     nxt = ModelChoice(str(folder), "fp32")
     b = GatedEmbedder(dim=256, max_tokens=48, model_id="fake-b:0:fp32:256")
-    engine = _engine(notes, home, ModelChoice("fake-a", "fp32"), {"fake-a": model_a(), str(folder): b}, [])
+    notices: list[str] = []
+    engine = _engine(
+        notes, home, ModelChoice("fake-a", "fp32"), {"fake-a": model_a(), str(folder): b}, notices
+    )
     engine.start()
     try:
         assert engine.wait_idle(60)
@@ -63,6 +66,8 @@ def test_a_model_change_names_the_next_model_as_everywhere_else(tmp_path: Path) 
         wait_until(lambda: b.waiting.is_set(), 30, "the change to start embedding")
         assert engine.state.startswith("re-embedding for My Notes Model: ")
         b.allow()
+        wait_until(lambda: engine.serving_choice == nxt, 60, "the switch")
+        wait_until(lambda: any("Search now uses My Notes Model (" in n for n in notices), 30, "the notice")
     finally:
         engine.stop()
 

@@ -15,6 +15,7 @@ from gte_notes.core.index.ann import AnnIndex
 from gte_notes.core.index.progress import ReconcileStats
 from gte_notes.core.live.chosen_model import ModelChoice, change_state
 from gte_notes.core.live.model_load import load_model, stop_notes_process
+from gte_notes.core.model.model_catalog import model_display_name
 
 if TYPE_CHECKING:  # loaded when a change starts: a start-up without one never imports it
     from gte_notes.core.live.model_switch import ModelSwitch
@@ -193,7 +194,7 @@ class ModelChanger:
         made = f"{sw.embedded:,} passages embedded for it" + (
             f", {sw.cut_count:,} vectors cut to its size" if sw.cut_count else ""
         )
-        self.w.emit_notice(f"Search now uses {sw.choice.label} ({made}).")
+        self.w.emit_notice(f"Search now uses {sw.shown_name} ({made}).")
 
     def _abandon(self) -> None:
         sw, self.switch = self.switch, None
@@ -206,13 +207,13 @@ class ModelChanger:
                 self.w.store.vectors.drop_model(sw.embedder.model_id)
 
     def _serving_name(self) -> str:
-        return self.serving.label if self.serving is not None else "the current model"
+        return model_display_name(self.serving.name) if self.serving is not None else "the current model"
 
 
 def change_described(target: ModelChoice, serving: ModelChoice | None) -> str:
     """What a change is, in words: "The change to passages of 128 tokens", not a model named twice."""
     if serving is None or target.name != serving.name:
-        return f"The change to {target.label}"
+        return f"The change to {model_display_name(target.name)}"
     parts = []
     if target.passage_tokens != serving.passage_tokens:
         parts.append(
@@ -222,4 +223,8 @@ def change_described(target: ModelChoice, serving: ModelChoice | None) -> str:
         parts.append(f"vectors of {target.dims} dimensions" if target.dims else "full-size vectors")
     if target.precision != serving.precision:
         parts.append(f"{target.precision} precision")
-    return f"The change to {' and '.join(parts)}" if parts else f"The change to {target.label}"
+    return (
+        f"The change to {' and '.join(parts)}"
+        if parts
+        else f"The change to {model_display_name(target.name)}"
+    )
