@@ -16,7 +16,7 @@ from gte_notes.cli_embedder import QueryModel, embedder_for, query_embedder_for,
 from gte_notes.cli_models import same_model
 from gte_notes.cli_output import ProgressBar, drop_stdout, print_hits, print_status
 from gte_notes.core.errors import FolderError, KnownError
-from gte_notes.core.files.config import Settings
+from gte_notes.core.files.config import Settings, settings_path
 from gte_notes.core.files.forced_crash import crash_if_asked
 from gte_notes.core.files.logs import current_logs, start_logging
 from gte_notes.core.index.ann import AnnIndex
@@ -57,7 +57,9 @@ def _parser() -> argparse.ArgumentParser:
         help="embedding precision",
     )
     p.add_argument(
-        "--data-dir", help="where indexes are kept [default: $GTE_NOTES_HOME or the user data dir]"
+        "--data-dir",
+        help="where indexes are kept, and (in DIR/config) settings and history "
+        "[default: $GTE_NOTES_HOME or the user data dir]",
     )
     p.add_argument(
         "--dims",
@@ -312,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command is None:
         args = _parser().parse_args([*(argv if argv is not None else sys.argv[1:]), "gui"])
-    settings = Settings.load()
+    settings = Settings.load(settings_path(args.data_dir))  # a --data-dir has its own settings
     if args.command != "gui":  # the GUI starts its own, named for it
         start_logging("cli", args.data_dir, quiet=True)
     try:

@@ -20,6 +20,7 @@ from gte_notes.core.model.model_catalog import (
     canonical_name,
     catalogue_json,
     known,
+    model_display_name,
     needs_remote_code,
 )
 
@@ -114,6 +115,7 @@ def _current(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     facts = known(name)
     return {
         "model": name,
+        "name": model_display_name(name),  # as the app names it everywhere (model_catalog)
         "path": str(path),
         "model_id": embedder.model_id,
         "dim": embedder.dim,
@@ -135,7 +137,8 @@ def model_info(args: argparse.Namespace, settings: Settings) -> int:
     try:
         current: dict[str, Any] = _current(args, settings)
     except KnownError as err:
-        current = {"model": canonical_name(settings.model_name(args.model)), "error": str(err)}
+        name = canonical_name(settings.model_name(args.model))
+        current = {"model": name, "name": model_display_name(name), "error": str(err)}
         code = err.exit_code  # a script must not take a missing model for a working one
     print(json.dumps({"current": current, "known": catalogue_json()}, indent=1, ensure_ascii=False))
     return code

@@ -56,6 +56,9 @@ def print_hits(hits: list[Hit], *, as_json: bool, out: TextIO | None = None, not
         out.write(f"{n:2}. {h.score:.3f}  {display(title)}  ({display(h.path)}:{h.line})\n")
         passage = display(" ".join(h.passage.split()))
         out.write(f"      {passage[: max(20, width - 8)]}\n")
+        if h.copies:  # near-identical notes share this row (core/search/copies.py)
+            n_copies = f"{len(h.copies)} cop{'y' if len(h.copies) == 1 else 'ies'}"
+            out.write(f"      (+{n_copies}: {', '.join(display(p) for p in h.copies)})\n")
 
 
 def drop_stdout() -> None:

@@ -29,9 +29,9 @@ from gte_notes.core.live.chosen_model import ModelChoice, choice_key
 from gte_notes.core.live.engine_state import EngineState, Phase
 from gte_notes.core.markdown.note_display import readable_title
 from gte_notes.core.markdown.preview_text import markdown_for_preview
+from gte_notes.core.model.model_catalog import model_display_name
 from gte_notes.gui.engine_events import engine_listener
 from gte_notes.gui.hit_titles import display_hits
-from gte_notes.gui.model_name import model_display_name
 from gte_notes.gui.snippet import SnippetCache
 from gte_notes.gui.tasks import Task
 from gte_notes.gui.worker_results import newest_first, with_notes_of
@@ -209,8 +209,9 @@ class EngineBridge(QObject):
 
     @property
     def model_name(self) -> str:
-        """The readable name of the model in use, once a status has been read (else what was given)."""
-        return self._model_label[1] if self._model_label[0] == self.model else self.model
+        """The model in use as every face names it (model_catalog.model_display_name), once a status has been
+        read on a worker; until then a stand-in that reads nothing."""
+        return self._model_label[1] if self._model_label[0] == self.model else ModelChoice(self.model).label
 
     @property
     def model_dim(self) -> int:

@@ -47,7 +47,7 @@ def about_html(home: str | Path | None, folder: str, model: str) -> str:
         ("Version", __version__),
         ("Notes folder", folder or "none chosen yet"),
         ("Indexes", str(data_home(home))),
-        ("Settings", str(settings_path())),
+        ("Settings", str(settings_path(home))),
         ("Model", model or "—"),
     ]
     rows = "".join(f"<tr><td>{k}&nbsp;&nbsp;</td><td>{html.escape(v)}</td></tr>" for k, v in where)

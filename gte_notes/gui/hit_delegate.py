@@ -22,7 +22,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from gte_notes.core.search.results import Hit
-from gte_notes.gui.hits_model import HIT_ROLE, LINKED_ROLE, SNIPPET_ROLE
+from gte_notes.gui.hits_model import HIT_ROLE, LINKED_ROLE, SNIPPET_ROLE, copies_label
 from gte_notes.gui.snippet import Snippet, Utf16
 from gte_notes.gui.style import dimmed, mark_background, mix
 
@@ -123,9 +123,8 @@ class HitDelegate(QStyledItemDelegate):
         # Where the note is, and under which heading the passage sits.
         sfm = QFontMetrics(small_font)
         where = hit.path + (f"  ›  {hit.heading}" if hit.heading and hit.heading != hit.title else "")
-        copies = getattr(hit, "copies", ())
-        if copies:
-            where = f"{where}  ·  +{len(copies)} identical in other notes"
+        if hit.copies:  # after the path, so eliding a long path in the middle keeps it
+            where = f"{where}  ·  {copies_label(len(hit.copies))}"
         if index.data(LINKED_ROLE):
             where = f"{LINKED_MARK}  {where}"
         painter.setFont(small_font)

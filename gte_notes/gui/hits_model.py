@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
@@ -14,6 +15,11 @@ SNIPPET_ROLE = Qt.ItemDataRole.UserRole + 2
 LINKED_ROLE = Qt.ItemDataRole.UserRole + 3  # the note shown links to this one already
 
 Index = QModelIndex | QPersistentModelIndex
+
+
+def copies_label(n: int) -> str:
+    """ "+1 copy", "+3 copies": near-identical notes a row stands for (its tooltip and menu name them)."""
+    return f"+{n} cop{'y' if n == 1 else 'ies'}"
 
 
 class HitsModel(QAbstractListModel):
@@ -58,7 +64,8 @@ class HitsModel(QAbstractListModel):
             return hit.title or hit.path
         if role == Qt.ItemDataRole.AccessibleTextRole:
             linked = ", already linked" if hit.path in self._linked else ""
-            return f"{hit.title}, {hit.path}{linked}, score {hit.score:.2f}"
+            copies = f", {copies_label(len(hit.copies))}" if hit.copies else ""
+            return f"{hit.title}, {hit.path}{linked}{copies}, score {hit.score:.2f}"
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(hit)
         return None
@@ -72,10 +79,16 @@ class HitsModel(QAbstractListModel):
     @staticmethod
     def _tooltip(hit: Hit) -> str:
         where = f"{hit.path}, line {hit.line}" + (f" — {hit.heading}" if hit.heading else "")
-        copies = getattr(hit, "copies", ())
-        if copies:
-            where += "\nThe same passage is also in: " + ", ".join(copies)
+        if hit.copies:  # near-identical notes folded into this row (core/search/copies.py)
+            where += f"\nCopies of this note ({len(hit.copies)}): " + ", ".join(hit.copies)
         if hit.source_passage:
             because = " ".join(hit.source_passage.split())[:300]
             return f"{where}\nRelated because this note's passage (line {hit.source_line}):\n“{because}”"
         return where
+
+
+def copy_hit(hit: Hit, path: str) -> Hit:
+    """The copy at `path` of the note `hit` shows, to open: at its top, since its lines may differ."""
+    return dataclasses.replace(
+        hit, path=path, title=path, line=1, start=0, end=0, highlights=[], sentence=None, copies=()
+    )

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from gte_notes.core.errors import KnownError
 from gte_notes.core.files.config import Settings
+from gte_notes.core.files.paths import config_dir
 from gte_notes.core.live.engine_state import EngineState, Phase
 from gte_notes.core.live.engine_status import IndexStatus
 from gte_notes.core.search.results import Hit
@@ -67,7 +68,10 @@ class MainWindow(QMainWindow):
         self.reporter = reporter or ErrorReporter()
         self.reporter.parent_widget = self
         self.persist = persist  # False: start with the default layout and do not save it (screenshots)
-        self.state = state if state is not None else window_state.state_store()
+        # Beside the settings of the data folder in use (paths.config_dir): its own history and recent notes.
+        self.state = (
+            state if state is not None else window_state.state_store(config_dir(bridge.home) / "window.ini")
+        )
         self.setWindowTitle("gte-notes")
         self.engine_state = EngineState(Phase.STARTING)
         self.ready = False

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from gte_notes.core.errors import KnownError
 from gte_notes.core.files.config import DEFAULT_MODEL, Settings
+from gte_notes.core.model.model_catalog import model_display_name
 from gte_notes.gui.model_facts import allow_code, is_code_refusal
 from gte_notes.gui.style import quiet
 from gte_notes.gui.tasks import NewThread, Task, call_in_gui
@@ -46,12 +47,15 @@ class ModelMissingDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.model = model
+        # As every face names it; for a folder this reads its card's first lines (one small file, once,
+        # as the dialog opens; a missing folder reads nothing), and the details below give its path.
+        self.shown = shown = model_display_name(model)
         self.settings = settings
         self.setWindowTitle("The embedding model is missing")
         self.setMinimumWidth(520)
         size = " (about 70 MB, once)" if model == DEFAULT_MODEL else ""
         intro = QLabel(
-            f"<p><b>gte-notes needs the model “{_esc(model)}” to understand your notes, and it "
+            f"<p><b>gte-notes needs the model “{_esc(shown)}” to understand your notes, and it "
             f"is not on this computer.</b></p><p>Download it now{size}, or choose a folder that "
             "already holds a sentence-transformers model. After that gte-notes works offline.</p>"
         )
@@ -78,7 +82,7 @@ class ModelMissingDialog(QDialog):
         if self.run_code.isVisible() or is_code_refusal(message):
             self.setWindowTitle("The model wants to run its own code")
             intro.setText(
-                f"<p><b>The model “{_esc(model)}” ships Python code of its own, and gte-notes "
+                f"<p><b>The model “{_esc(shown)}” ships Python code of its own, and gte-notes "
                 "runs such code only when you agree.</b></p><p>Remote code is code: agree only if "
                 "you trust where the model came from, or choose another model.</p>"
             )
@@ -108,7 +112,7 @@ class ModelMissingDialog(QDialog):
         self._busy(True)
         self.progress.setRange(0, 0)
         self.progress.show()
-        self.feedback.setText(f"Downloading {self.model}…")
+        self.feedback.setText(f"Downloading {self.shown}…")
 
         def progress(done: int, total: int) -> None:
             call_in_gui(self._progress, (done, total))
@@ -123,9 +127,9 @@ class ModelMissingDialog(QDialog):
         if total > 0:
             self.progress.setRange(0, 1000)
             self.progress.setValue(int(1000 * min(done, total) / total))
-            self.feedback.setText(f"Downloading {self.model}… {done / 1e6:.1f} of {total / 1e6:.1f} MB")
+            self.feedback.setText(f"Downloading {self.shown}… {done / 1e6:.1f} of {total / 1e6:.1f} MB")
         else:
-            self.feedback.setText(f"Downloading {self.model}… {done / 1e6:.1f} MB")
+            self.feedback.setText(f"Downloading {self.shown}… {done / 1e6:.1f} MB")
 
     def _choose(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Choose a sentence-transformers model folder")

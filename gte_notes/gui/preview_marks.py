@@ -19,7 +19,7 @@ from PySide6.QtGui import QTextBlock, QTextCharFormat, QTextCursor, QTextDocumen
 from PySide6.QtWidgets import QTextEdit
 
 from gte_notes.core.markdown.language import language_of
-from gte_notes.core.search.highlight import highlight
+from gte_notes.core.search.highlight import highlight, is_japanese
 from gte_notes.core.search.query import parse_query
 from gte_notes.gui.snippet import Utf16, clean, worth_marking
 
@@ -106,7 +106,9 @@ class WordMarker(QObject):
             doc.begin(),
             self._format(),
         )
-        state.lang = language_of(_sample(begin))
+        sample = _sample(begin)
+        state.lang = language_of(sample)
+        state.japanese = is_japanese(sample)  # a heading without kana is still a Japanese note's
         gen = self._gen
         QTimer.singleShot(0, self, lambda: self._step(gen, state))
 
@@ -175,6 +177,7 @@ class _Scan:
         self.wrapped = False
         self.finished = False
         self.lang = "en"  # the note's language: words are marked as the index stemmed them
+        self.japanese = False  # Han runs are words to mark whole (highlight.py)
 
     def next_block(self) -> QTextBlock | None:
         block = self.block
@@ -193,7 +196,11 @@ class _Scan:
     def mark(self, block: QTextBlock) -> bool:
         text = block.text()
         spans = (
-            highlight(text, self.terms, self.phrases, prefix=self.prefix, lang=self.lang)[0] if text else []
+            highlight(
+                text, self.terms, self.phrases, prefix=self.prefix, lang=self.lang, japanese=self.japanese
+            )[0]
+            if text
+            else []
         )
         if not spans:
             return False

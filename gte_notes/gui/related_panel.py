@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel, QM
 from gte_notes.core.search.results import Hit
 from gte_notes.gui.copy_links import LinkCopier
 from gte_notes.gui.hit_list import HitList
+from gte_notes.gui.hits_model import copy_hit
 from gte_notes.gui.snippet import SnippetCache
 
 FETCH = 40  # related notes asked for, before filtering
@@ -80,6 +81,8 @@ class RelatedPanel(QWidget):
         menu.addAction("Open in editor", lambda: self.open_hit.emit(hit))
         if self.copier is not None:
             self.copier.add_actions(menu, hit, self.path or "")
+        for path in hit.copies:  # folded near-identical notes stay reachable
+            menu.addAction(f"Open the copy {path}", lambda p=path: self.open_hit.emit(copy_hit(hit, p)))
         return menu
 
     def _emit(self, signal: Signal, row: int) -> None:

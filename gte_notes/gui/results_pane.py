@@ -3,7 +3,6 @@ that narrow the search) above the list, and the list's context menu (open, copy 
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter
 from pathlib import Path, PurePosixPath
 
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
 from gte_notes.core.search.results import Hit, Hits
 from gte_notes.gui.copy_links import LinkCopier
 from gte_notes.gui.hit_list import HitList
+from gte_notes.gui.hits_model import copy_hit
 from gte_notes.gui.style import quiet
 
 SORTS = ("Best match", "Date modified")
@@ -242,11 +242,8 @@ class ResultsPane(QWidget):
         if self.copier is not None:
             self.copier.add_actions(menu, hit)
         menu.addAction("Reveal in file manager", lambda: self.reveal(hit))
-        for path in getattr(hit, "copies", ()):  # folded near-identical notes stay reachable
-            menu.addAction(
-                f"Open the copy {path}",
-                lambda p=path: self.open_hit.emit(dataclasses.replace(hit, path=p, title=p)),
-            )
+        for path in hit.copies:  # folded near-identical notes stay reachable
+            menu.addAction(f"Open the copy {path}", lambda p=path: self.open_hit.emit(copy_hit(hit, p)))
         return menu
 
     def full_path(self, hit: Hit) -> Path:

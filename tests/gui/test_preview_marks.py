@@ -74,3 +74,19 @@ def test_a_last_word_the_note_has_whole_is_not_marked_as_a_prefix(qtbot: QtBot) 
     view.show_note("plans.md", note, passage="", query="garden pla")  # still typing: a prefix
     qtbot.waitUntil(lambda: view.marked, timeout=10_000)
     assert "planet" in {w.lower() for w in marked_words(view)}
+
+
+def test_kyoto_is_not_marked_inside_tokyo(qtbot: QtBot) -> None:
+    # Search finds 東京都 (Tokyo) for 京都 (Kyoto) by its character pairs; the preview must not mark
+    # 京都 inside 東京都, in its heading (no kana of its own) nor in its text, only where Kyoto stands.
+    view = NotePreview()
+    qtbot.addWidget(view)
+    note = "# 東京都\n\n東京都に住んでいます。\n\n来週は京都に行きます。\n"
+    view.show_note("ja.md", note, passage="東京都に住んでいます。", query="京都")
+    qtbot.waitUntil(lambda: view.marked, timeout=10_000)
+    marks = [
+        (s.cursor.block().text(), s.cursor.selectedText())
+        for s in view.extraSelections()
+        if s.cursor.hasSelection() and not s.format.property(0x06000)
+    ]
+    assert marks == [("来週は京都に行きます。", "京都")]

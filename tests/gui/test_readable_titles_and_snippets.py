@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 
 from gte_notes.core.markdown.wikilinks import parse_wikilink
 from gte_notes.core.search.results import Hit
+from gte_notes.gui import main_window
 from gte_notes.gui.hits_model import SNIPPET_ROLE
 from gte_notes.gui.snippet import SnippetCache, make_snippet
 from tests.gui.conftest import WAIT_MS, type_query, wait_idle, write_notes
@@ -160,23 +161,34 @@ def test_headings_in_rows_lose_their_link_markup() -> None:
     assert display_hits([hit])[0].heading == "Pods > Implement (docs)"
 
 
-def test_copies_of_a_note_fold_into_one_row(qtbot, make_window, tmp_path: Path, fake_embedder) -> None:
+def test_copies_of_a_note_fold_into_one_row(
+    qtbot, make_window, tmp_path: Path, fake_embedder, monkeypatch
+) -> None:
+    # The search folds them (core/search/copies.py); the row says so and reaches each copy.
     copy = "---\ntitle: Taking Notes\n---\n\nCapture zeppelin ideas quickly, then refine them later.\n"
     notes = {
         "tutorial.main.taking-notes.md": copy,
         "tutorial.original.taking-notes.md": copy,
-        "dendron.tutorial.taking-notes.md": copy.replace("quickly", "slowly and with care"),
+        "journal/taking-notes.md": "---\ntitle: Taking Notes\n---\n\nA zeppelin flew over; I took notes "
+        "on its ideas for airships and the crowd below.\n",  # the same title, another note
     }
     window = make_window(write_notes(tmp_path / "notes", notes), embedder=fake_embedder)
     wait_idle(qtbot, window)
     type_query(qtbot, window, "capture zeppelin ideas")
     hits = window.results.hits.hits()
-    assert len(hits) == 2  # the two identical copies are one row; the edited one stays its own
-    folded = next(h for h in hits if getattr(h, "copies", ()))
+    assert len(hits) == 2  # the two copies are one row; the other note of that title stays its own
+    folded = next(h for h in hits if h.copies)
     assert {folded.path, *folded.copies} == {
         "tutorial.main.taking-notes.md",
         "tutorial.original.taking-notes.md",
     }
     tooltip = window.results.hits.index(hits.index(folded)).data(Qt.ItemDataRole.ToolTipRole)
-    assert folded.copies[0] in tooltip
-    assert any(folded.copies[0] in a.text() for a in window.pane.menu_for(folded).actions())
+    assert "Copies of this note (1): " + folded.copies[0] in tooltip
+    row = window.results.hits.index(hits.index(folded))
+    assert ", +1 copy," in row.data(Qt.ItemDataRole.AccessibleTextRole)  # as the row paints it
+    monkeypatch.setattr(main_window, "open_note", lambda *a, **k: None)  # no editor in a test
+    opened = []
+    window.pane.open_hit.connect(opened.append)
+    action = next(a for a in window.pane.menu_for(folded).actions() if folded.copies[0] in a.text())
+    action.trigger()
+    assert [(h.path, h.line) for h in opened] == [(folded.copies[0], 1)]

@@ -37,6 +37,9 @@ class Settings:
     passage_tokens: int = 0  # passage size the chunker aims for (chunking.py); 0 = its default
     # Models whose own Python code the user agreed to run: name -> digest of that code (model_catalog.py).
     trusted_code: dict[str, str] = field(default_factory=dict)
+    # The file load() read, so save() writes back there (a --data-dir keeps its own settings). Not a
+    # setting: never written into the file.
+    source: Path | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:
@@ -45,23 +48,26 @@ class Settings:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             data = {}
-        known = {f.name for f in fields(cls)}
+        known = {f.name for f in fields(cls)} - {"source"}
         # Unknown keys (from a newer version) and wrongly typed values are dropped, not fatal.
         settings = cls(**{k: v for k, v in data.items() if k in known} if isinstance(data, dict) else {})
         defaults = cls()
         for f in fields(cls):
             if not isinstance(getattr(settings, f.name), type(getattr(defaults, f.name))):
                 setattr(settings, f.name, getattr(defaults, f.name))
+        settings.source = path
         return settings
 
     def save(self, path: Path | None = None) -> None:
-        path = path or settings_path()
+        path = path or self.source or settings_path()
         tighten_folder(
             path.parent
         )  # also the window state beside it, and a folder an older version left open
         tmp = path.with_name(path.name + ".tmp")
         private_file(tmp)  # folder names and the editor command are nobody else's business
-        tmp.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
+        tmp.write_text(
+            json.dumps({k: v for k, v in asdict(self).items() if k != "source"}, indent=2), encoding="utf-8"
+        )
         os.replace(tmp, path)
 
     def note_filter(self) -> NoteFilter:
@@ -74,5 +80,6 @@ class Settings:
         return override or os.environ.get("GTE_NOTES_MODEL") or self.model or default_model()
 
 
-def settings_path() -> Path:
-    return config_dir() / "settings.json"
+def settings_path(home: str | os.PathLike[str] | None = None) -> Path:
+    """settings.json for the data folder `home` (--data-dir) or, without one, as paths.config_dir says."""
+    return config_dir(home) / "settings.json"

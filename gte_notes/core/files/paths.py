@@ -20,9 +20,18 @@ def data_home(override: str | os.PathLike[str] | None = None) -> Path:
     return Path(chosen).expanduser().resolve() if chosen else Path(platformdirs.user_data_dir(APP_NAME))
 
 
-def config_dir() -> Path:
+def config_dir(home: str | os.PathLike[str] | None = None) -> Path:
+    """Settings and window state (search history, recent notes): $GTE_NOTES_CONFIG, else DATA/config when a
+    data folder is chosen (--data-dir or $GTE_NOTES_HOME), else the user's config directory.
+
+    A chosen data folder carries its own settings and history, so a second data folder (a test, a demo,
+    another vault kept apart) neither reads nor changes the everyday ones."""
     chosen = os.environ.get("GTE_NOTES_CONFIG")
-    return Path(chosen).expanduser() if chosen else Path(platformdirs.user_config_dir(APP_NAME))
+    if chosen:
+        return Path(chosen).expanduser()
+    if home or os.environ.get("GTE_NOTES_HOME"):
+        return data_home(home) / "config"
+    return Path(platformdirs.user_config_dir(APP_NAME))
 
 
 def index_dir(folder: Path, home: Path) -> Path:

@@ -6,16 +6,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 from gte_notes.core.files.config import Settings
-
-GENERIC_FOLDER_NAMES = {"model", "models", "snapshot", "snapshots", "main", "weights"}
-
-
-def is_folder_name(model: str) -> bool:
-    """A model given as a folder (a path), not as a hub name ("owner/name")."""
-    return model.startswith(("/", "~", ".")) or "\\" in model or model.count("/") > 1
+from gte_notes.core.model.model_catalog import folder_label, is_folder_name
 
 
 @dataclass(frozen=True)
@@ -41,13 +34,8 @@ class ModelChoice:
 
     @property
     def label(self) -> str:
-        """The name to show: a hub name as it is; a folder by its own name, or its parent's when the
-        folder is called something generic ("…/all-MiniLM-L6-v2/model" → "all-MiniLM-L6-v2")."""
-        if not is_folder_name(self.name):
-            return self.name
-        folder = Path(self.name).expanduser()
-        names = [p for p in (folder.name, folder.parent.name) if p and p.lower() not in GENERIC_FOLDER_NAMES]
-        return names[0] if names else str(folder)
+        """A name to show without reading anything (model_catalog.model_display_name is the full rule)."""
+        return folder_label(self.name) if is_folder_name(self.name) else self.name
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

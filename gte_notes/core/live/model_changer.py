@@ -22,6 +22,7 @@ from gte_notes.core.live.model_load import load_model, stop_notes_process
 from gte_notes.core.live.work_queue import WorkQueue
 from gte_notes.core.live.workspace import Workspace
 from gte_notes.core.live.writer_reports import WriterReports
+from gte_notes.core.model.model_catalog import model_display_name
 from gte_notes.core.search.caches import IndexCaches
 
 if TYPE_CHECKING:  # loaded when a change starts: a start-up without one never imports it
@@ -167,7 +168,7 @@ class ModelChanger:
         assert sw is not None
         try:
             if sw.embedder is None:
-                self._reports.set_state(EngineState.changing_model(sw.choice.name))
+                self._reports.set_state(EngineState.changing_model(sw.shown_name))
                 sw.load(self._store(), self._caches, self._writer.embedder.model_id)
             self._reports.set_state(sw.label)
             sw.step(self._store(), self._interrupted)
@@ -231,7 +232,7 @@ class ModelChanger:
         made = f"{sw.embedded:,} passages embedded for it" + (
             f", {sw.cut_count:,} vectors cut to its size" if sw.cut_count else ""
         )
-        self._reports.notice(f"Search now uses {sw.choice.label} ({made}).")
+        self._reports.notice(f"Search now uses {sw.shown_name} ({made}).")
 
     def _abandon(self) -> None:
         sw, self.switch = self.switch, None
@@ -245,13 +246,13 @@ class ModelChanger:
                 store.vectors.drop_model(sw.embedder.model_id)
 
     def _serving_name(self) -> str:
-        return self.serving.label if self.serving is not None else "the current model"
+        return model_display_name(self.serving.name) if self.serving is not None else "the current model"
 
 
 def change_described(target: ModelChoice, serving: ModelChoice | None) -> str:
     """What a change is, in words: "The change to passages of 128 tokens", not a model named twice."""
     if serving is None or target.name != serving.name:
-        return f"The change to {target.label}"
+        return f"The change to {model_display_name(target.name)}"
     parts = []
     if target.passage_tokens != serving.passage_tokens:
         parts.append(
@@ -261,4 +262,8 @@ def change_described(target: ModelChoice, serving: ModelChoice | None) -> str:
         parts.append(f"vectors of {target.dims} dimensions" if target.dims else "full-size vectors")
     if target.precision != serving.precision:
         parts.append(f"{target.precision} precision")
-    return f"The change to {' and '.join(parts)}" if parts else f"The change to {target.label}"
+    return (
+        f"The change to {' and '.join(parts)}"
+        if parts
+        else f"The change to {model_display_name(target.name)}"
+    )

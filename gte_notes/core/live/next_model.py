@@ -29,6 +29,7 @@ from gte_notes.core.live.chosen_model import ModelChoice
 from gte_notes.core.live.engine_state import EngineState
 from gte_notes.core.live.model_load import load_model
 from gte_notes.core.model.dims import cut_of, truncate
+from gte_notes.core.model.model_catalog import model_display_name
 from gte_notes.core.search.caches import IndexCaches
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ class NextModel:
 
     def __init__(self, choice: ModelChoice, factory: Callable[[], Any], root: Path, max_bytes: int) -> None:
         self.choice = choice
+        self.shown_name = model_display_name(choice.name)  # as every face names it (the status bar here)
         self.factory = factory
         self.root = root
         self.max_bytes = max_bytes
@@ -59,7 +61,7 @@ class NextModel:
 
     @property
     def label(self) -> EngineState:
-        return EngineState.changing_model(self.choice.name, self.done, self.total)
+        return EngineState.changing_model(self.shown_name, self.done, self.total)
 
     @property
     def finished(self) -> bool:

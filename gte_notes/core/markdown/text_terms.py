@@ -137,6 +137,11 @@ def term(word: str, lang: str) -> str:
     return as_fts5_porter(stem) if algorithm == "porter" else stem
 
 
+def runs_of(word: str) -> list[str]:
+    """The runs of scripts without spaces in `word` (a query word), as written: "東京都" in "東京都tower"."""
+    return [] if word.isascii() else _RUN.findall(word)
+
+
 def _run_terms(run: str) -> list[str]:
     if len(run) == 1:
         return [run]

@@ -16,10 +16,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from gte_notes.core.errors import ModelMissingError
+from gte_notes.core.files.bundle import manifest_name
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,60 @@ def canonical_name(name: str) -> str:
     """`gte-multilingual-base` -> `Alibaba-NLP/gte-multilingual-base`; anything else unchanged."""
     facts = known(name)
     return facts.repo_id if facts else name
+
+
+# ---- the name shown ---------------------------------------------------------------------------------
+
+GENERIC_FOLDER_NAMES = {"model", "models", "snapshot", "snapshots", "main", "weights"}
+_SNAPSHOT = re.compile(r"^models--(?P<org>[^/]+?)--(?P<name>[^/]+)$")  # the hub cache's folder names
+_CARD_TITLE = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
+
+
+def is_folder_name(model: str) -> bool:
+    """A model given as a folder (a path), not as a hub name ("owner/name") or a known key."""
+    return model.startswith(("/", "~", ".")) or "\\" in model or model.count("/") > 1
+
+
+def folder_label(model: str) -> str:
+    """A model folder by its own name, or its parent's when the folder is called something generic
+    ("…/all-MiniLM-L6-v2/model" -> "all-MiniLM-L6-v2"). Reads nothing: the GUI thread may call it."""
+    folder = Path(model).expanduser()
+    names = [p for p in (folder.name, folder.parent.name) if p and p.lower() not in GENERIC_FOLDER_NAMES]
+    return names[0] if names else str(folder)
+
+
+def model_display_name(model: str) -> str:
+    """The one name every face shows for a model (settings, dialogs, status bar, About, `model info`).
+
+    A hub name or known key: its hub id ("gte-small" -> "thenlper/gte-small"). A model folder: the id it
+    records (a hub-cache snapshot's repository, a bundle's manifest), else its model card's title (the
+    README's first heading), else the folder's name (folder_label). Never the index's internal id. Reads a
+    few small files, so the GUI calls it on a worker."""
+    if not is_folder_name(model):
+        return canonical_name(model)
+    folder = Path(model).expanduser()
+    for part in (folder, *folder.parents):
+        m = _SNAPSHOT.match(part.name)
+        if m and part != folder:
+            return f"{m['org']}/{m['name']}"
+    recorded = manifest_name(folder)
+    if recorded:
+        return recorded
+    try:
+        with open(folder / "README.md", encoding="utf-8", errors="replace") as fh:
+            head = fh.read(8192)
+    except OSError:
+        head = ""
+    title = _CARD_TITLE.search(_without_frontmatter(head))
+    return title.group(1) if title else folder_label(model)
+
+
+def _without_frontmatter(text: str) -> str:
+    # A YAML comment line ("# tags") in a card's front matter is not its title.
+    if text.startswith("---"):
+        end = text.find("\n---", 3)
+        return text[end + 4 :] if end >= 0 else ""
+    return text
 
 
 def catalogue_json() -> list[dict[str, object]]:

@@ -2,8 +2,15 @@
 
 Spans are character offsets into the passage text, so the GUI can mark them and the JSON output can
 carry them. Words are compared as the keyword index compares them, through the same terms
-(text_terms.py): case and accents ignored, inflections by the passage's stemmer, and in scripts
-without spaces the character pairs a query shares with the passage.
+(text_terms.py): case and accents ignored, inflections by the passage's stemmer.
+
+Scripts without spaces are searched by character pairs, but marking a pair wherever it occurs marks
+words the note does not have ("京都", Kyoto, inside "東京都", Tokyo). So a query's run of two or more
+such characters is marked only where the whole run occurs, never pair by pair; and in Japanese text
+(text with kana), where a run of Han characters is a word or compound bounded by kana or punctuation, a
+run that begins with a Han character is marked only where it begins such a Han run ("京都に", "京都市",
+not "東京都"). Chinese text has no such boundaries, so there the run is marked wherever it occurs. A
+single character still marks every place it stands.
 """
 
 from __future__ import annotations
@@ -20,9 +27,15 @@ from gte_notes.core.markdown.text_terms import (
     fold,
     phrase_groups,
     query_groups,
+    runs_of,
     terms_by_word,
     tokens,
 )
+
+_HAN = "\u3005\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
+_STARTS_HAN = re.compile(f"[{_HAN}]")
+# Hiragana and Katakana (not the middle dot, a separator also used in Chinese), half-width Katakana.
+_KANA = re.compile("[\u3041-\u309f\u30a0-\u30fa\u30fc-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
 
 # A sentence ends after . ! ? (and closing quotes or brackets) before a space, or at a line break:
 # Markdown lists and headings are one "sentence" per line. Chinese and Japanese full stops need no space.
@@ -96,6 +109,25 @@ def _hits(
     return hits, toks
 
 
+def is_japanese(text: str) -> bool:
+    """Whether `text` is Japanese for marking (it has kana): see the module docstring."""
+    return _KANA.search(text) is not None
+
+
+def _run_hits(text: str, runs: Mapping[str, set[str]], japanese: bool) -> list[tuple[int, int, str]]:
+    """(start, end, query word) of each place a query's run without spaces stands in `text` as a whole,
+    by the rule in the module docstring."""
+    hits: list[tuple[int, int, str]] = []
+    for run, words in runs.items():
+        inside_han = japanese and _STARTS_HAN.match(run) is not None
+        at = text.find(run)
+        while at >= 0:
+            if not (inside_han and at > 0 and _STARTS_HAN.match(text[at - 1])):
+                hits += [(at, at + len(run), w) for w in words]
+            at = text.find(run, at + 1)
+    return hits
+
+
 def _ascii_hits(
     text: str, lang: str, wanted: Mapping[str, set[str]], prefix: str
 ) -> list[tuple[int, int, str]]:
@@ -136,6 +168,7 @@ def highlight(
     *,
     lang: str | None = None,
     languages: Collection[str] = (),
+    japanese: bool | None = None,
 ) -> tuple[list[tuple[int, int]], tuple[int, int] | None]:
     """(spans of query words and phrases, span of the best sentence or None).
 
@@ -144,24 +177,35 @@ def highlight(
     its guessed language and in each of `languages`. The best sentence is the one holding the most
     weight of distinct query words (`weights`, e.g. IDF, default 1 each), phrases counting as all
     their words; None when no sentence has any. `prefix`, the word still being typed, also marks
-    words that start with it.
+    words that start with it. `japanese` says whether the note is Japanese (is_japanese of more of it
+    than `text`, a heading without kana in a Japanese note); None: `text` itself decides.
     """
     doc_langs = [lang] if lang is not None else sorted({language_of(text), *languages})
     query_langs = frozenset(languages) | frozenset(doc_langs)
     wanted: dict[str, set[str]] = {}  # term -> the query words it stands for
     chars: dict[str, str] = {}  # a lone character of a script without spaces -> its query word
+    runs: dict[str, set[str]] = {}  # a run of 2+ such characters -> the query words it is in
     for word in terms:
+        long_runs = [r for r in runs_of(word) if len(r) >= 2]
+        pairs = {r[i : i + 2] for r in long_runs for i in range(len(r) - 1)}  # marked as whole runs
+        for r in long_runs:
+            runs.setdefault(r, set()).add(word)
         for g in _groups(word, query_langs):
             if g.char:
                 chars[g.alternatives[0]] = word
+            elif g.run and g.alternatives[0] in pairs:
+                continue
             for t in g.alternatives:
                 wanted.setdefault(t, set()).add(word)
-    prefix = fold(prefix) if len(prefix) >= 2 else ""
+    # A run still being typed is marked by the run rule; as a prefix it would mark pairs inside words.
+    prefix = fold(prefix) if len(prefix) >= 2 and not runs_of(prefix) else ""
     if not phrases and len(doc_langs) == 1 and text.isascii():
         hits = _ascii_hits(text, doc_langs[0], wanted, prefix)
         toks = []
     else:
         hits, toks = _hits(text, doc_langs, wanted, chars, prefix)
+        if runs:
+            hits += _run_hits(text, runs, is_japanese(text) if japanese is None else japanese)
     phrase_spans: list[tuple[int, int, int]] = []
     for phrase in phrases:
         groups = [frozenset(g) for g in phrase_groups(phrase, query_langs)]

@@ -17,6 +17,7 @@ from gte_notes.core.index.store import Store
 from gte_notes.core.markdown.links import LinkIndex
 from gte_notes.core.search.aliases import Aliases
 from gte_notes.core.search.caches import IndexCaches
+from gte_notes.core.search.copies import CopyFinder
 from gte_notes.core.search.fusion import Ranked, best_per_note
 from gte_notes.core.search.results import Hit
 
@@ -75,6 +76,7 @@ class Related:
         # reading thread) answers the next note without reading them again (86 ms for 2,453 titles).
         self._titles: tuple[int, np.ndarray, np.ndarray] | None = None
         self._link_index: tuple[int, LinkIndex] | None = None  # the notes' names, per index generation
+        self._copy_finder = CopyFinder(store, model_id, dim)  # copies share a row (copies.py)
 
     def related(self, path: str, limit: int = 10) -> list[Hit]:
         note = self.store.note(path)
@@ -103,16 +105,14 @@ class Related:
         ok = np.array([tgt_share[c] < self.boilerplate_share for c in tgt.tolist()], dtype=bool)
         src, tgt, sims, note_of = src[ok], tgt[ok], sims[ok], note_of[ok]
         ranked = self._named_first(self._rank(src, note_of, sims, floors), mentions)
-        notes = self.store.notes_by_id(ranked.note_ids[:limit].tolist())
+        # `chunk_ids` of the ranking hold the index of the note's best (source, target) pair.
+        all_notes, pairs = ranked.note_ids.tolist(), ranked.chunk_ids.tolist()
+        shown = self._copy_finder.rows(all_notes, [int(tgt[p]) for p in pairs], limit)
+        notes = self.store.notes_by_id([all_notes[i] for pos, copies in shown for i in (pos, *copies)])
         linked = self._links_of(note.path, note.links)
         hits = []
-        for note_id, p, sim in zip(
-            ranked.note_ids[:limit].tolist(),
-            ranked.chunk_ids[:limit].tolist(),
-            ranked.scores[:limit].tolist(),
-            strict=True,
-        ):
-            # `chunk_ids` of the ranking hold the index of the note's best (source, target) pair.
+        for pos, copies in shown:
+            note_id, p, sim = all_notes[pos], pairs[pos], float(ranked.scores[pos])
             other, row, source = notes.get(note_id), rows.get(int(tgt[p])), chunks[int(src[p])]
             if other is None or row is None:
                 continue
@@ -130,6 +130,7 @@ class Related:
                     source_passage=source["text"],
                     source_line=source["line"],
                     linked=other.path in linked,
+                    copies=tuple(notes[all_notes[i]].path for i in copies if all_notes[i] in notes),
                 )
             )
         return hits

@@ -27,6 +27,8 @@ class Hit:
     alias: str = ""
     # For related notes: whether the open note already links to this one (the panel's "↔ linked").
     linked: bool | None = None
+    # Other notes that are copies of this one (copies.py), best first: shown as "+N copies" on its row.
+    copies: tuple[str, ...] = ()
 
     @property
     def shown_title(self) -> str:
@@ -49,6 +51,7 @@ class Hit:
             data.pop("alias")
         if self.linked is None:
             data.pop("linked")
+        data["copies"] = list(self.copies)
         return data
 
 

@@ -20,6 +20,7 @@ from gte_notes.core.index.ann import AnnIndex
 from gte_notes.core.index.store import Store
 from gte_notes.core.model.calibration import DenseScale
 from gte_notes.core.search.caches import IndexCaches
+from gte_notes.core.search.copies import CopyFinder
 from gte_notes.core.search.filters import allowed_chunks
 from gte_notes.core.search.fusion import (
     DEFAULT_PARAMS,
@@ -62,9 +63,10 @@ class Searcher:
         known_words: frozenset[str] = frozenset(),
         spelling: bool = True,
         caches: IndexCaches | None = None,
+        copies: bool = True,
     ) -> None:
         """`caches`: what reading this index has learned, shared with its other readers
-        (a fresh set if None)."""
+        (a fresh set if None). `copies`: near-identical notes share one row (copies.py)."""
         self.caches = caches if caches is not None else IndexCaches()
         self.store = store
         self.ann = ann
@@ -75,6 +77,8 @@ class Searcher:
         self.scale = scale  # the model's cosine scale; measured on first use when not given
         self.known_words = known_words  # real words never "corrected" (spelling.py)
         self.spelling = spelling
+        self.copies = copies
+        self._copy_finder: CopyFinder | None = None  # made on first use; remembers notes' vectors
 
     def search(self, query: str, limit: int = 10, mode: str = "hybrid") -> Hits:
         """Up to `limit` notes, best first. `mode` "dense" or "keyword" uses one side only.
@@ -94,14 +98,14 @@ class Searcher:
         cands = self.candidates(q, limit, mode, allowed)
         named_by: dict[int, str] = {}
         ranked = self._titles_first(q, fuse(cands, self.params, mode), allowed, named_by)
-        hits = self._hits(q, ranked, limit, named_by)
+        hits = self._hits(q, ranked, limit, named_by, collapse=self.copies)
         hits.corrected = corrected
         hits.close = not hits or mode == "keyword" or hits[0].score >= close_match_score()
-        hits.matching = (
-            len(ranked.note_ids)
-            if mode == "keyword"
-            else max(int((ranked.scores >= close_match_score()).sum()), len(hits) if hits.close else 0)
+        matching = (
+            len(ranked.note_ids) if mode == "keyword" else int((ranked.scores >= close_match_score()).sum())
         )
+        folded = sum(len(h.copies) for h in hits)  # rows count as one note with their copies
+        hits.matching = max(matching - folded, len(hits) if hits.close else 0)
         return hits
 
     def _spelled(self, q: Query) -> Query:
@@ -288,13 +292,37 @@ class Searcher:
         )[:limit]
         sel = np.asarray(order, dtype=np.int64)
         ranked = Ranked(firsts.note_ids[sel], np.zeros(sel.size, dtype=np.float32), firsts.chunk_ids[sel])
-        return self._hits(q, ranked, limit)
+        return self._hits(q, ranked, limit)  # every note the filters let through, copies too
 
     # ---- results ------------------------------------------------------------------------------
 
-    def _hits(self, q: Query, ranked: Ranked, limit: int, named_by: dict[int, str] | None = None) -> Hits:
-        note_ids = ranked.note_ids[:limit].tolist()
-        chunk_ids = ranked.chunk_ids[:limit].tolist()
+    def _hits(
+        self,
+        q: Query,
+        ranked: Ranked,
+        limit: int,
+        named_by: dict[int, str] | None = None,
+        *,
+        collapse: bool = False,
+    ) -> Hits:
+        """The first `limit` rows of `ranked`; with `collapse`, copies of a note share its row."""
+        all_notes, all_chunks = ranked.note_ids.tolist(), ranked.chunk_ids.tolist()
+        if collapse:
+            finder = self._copy_finder
+            if finder is None or (finder.model_id, finder.dim) != (self.ann.model_id, self.ann.dim):
+                finder = self._copy_finder = CopyFinder(self.store, self.ann.model_id, self.ann.dim)
+            shown = finder.rows(all_notes, all_chunks, limit)
+        else:
+            shown = [(pos, ()) for pos in range(min(limit, len(all_notes)))]
+        copy_paths = self.store.notes_by_id([all_notes[p] for _, ps in shown for p in ps])
+        positions = [pos for pos, _ in shown]
+        note_ids = [all_notes[p] for p in positions]
+        chunk_ids = [all_chunks[p] for p in positions]
+        copies_of = {
+            all_notes[pos]: tuple(copy_paths[all_notes[p]].path for p in ps if all_notes[p] in copy_paths)
+            for pos, ps in shown
+        }
+        scores = [float(ranked.scores[p]) for p in positions]
         notes = self.store.notes_by_id(note_ids)
         rows = self.store.chunks_by_id(chunk_ids)
         # Rarer words weigh more when choosing the sentence to mark (document frequencies are cached).
@@ -304,7 +332,7 @@ class Searcher:
         if prefix and self.keyword.word_freq(prefix):
             prefix = ""  # already a word of the notes: "plan" marks plan, not every "planning" too
         hits = Hits()
-        for note_id, chunk_id, score in zip(note_ids, chunk_ids, ranked.scores[:limit].tolist(), strict=True):
+        for note_id, chunk_id, score in zip(note_ids, chunk_ids, scores, strict=True):
             note, row = notes.get(note_id), rows.get(chunk_id)
             if note is None or row is None:
                 continue
@@ -325,6 +353,7 @@ class Searcher:
                     highlights=spans,
                     sentence=sentence,
                     alias=(named_by or {}).get(note_id, ""),
+                    copies=copies_of.get(note_id, ()),
                 )
             )
         return hits
