@@ -213,10 +213,11 @@ def test_auto_precision_picks_the_fast_path_this_cpu_has(minilm_path: Path) -> N
         assert auto.precision == "bf16"
         assert note_cosine(auto.precision_note) >= precision_check.MIN_CALIBRATION_COSINE
     else:
-        # Without native bf16, int8 (torch and ONNX) and ONNX fp32 are tried; only those that passed
-        # the check race fp32, and the fastest is kept.
+        # Without native bf16, ONNX int8 and fp32 are tried (torch int8 only without ONNX Runtime);
+        # only those that passed the check race fp32, and the fastest is kept.
         assert "no native bf16 on this CPU" in auto.precision_note
-        assert auto.precision in ("int8", "onnx-int8", "onnx-fp32", "fp32")
+        assert "torch int8 not tried" in auto.precision_note
+        assert auto.precision in ("onnx-int8", "onnx-fp32", "fp32")
         if auto.precision in ("fp32", "onnx-fp32"):
             assert "int8 failed the check" in auto.precision_note
     assert auto.precision_note.startswith(f"{auto.precision} (auto:")
@@ -261,6 +262,7 @@ def test_without_onnx_runtime_auto_says_so_and_forcing_it_is_a_clear_error(
     monkeypatch.setattr(precision_check, "runtime_version", lambda: None)
     auto = load_embedder(str(minilm_path), precision="auto")
     assert auto.precision in ("fp32", "int8", "bf16") and "ONNX Runtime not installed" in auto.precision_note
+    assert "int8 failed the check" in auto.precision_note  # without ONNX Runtime, torch int8 is tried
     with pytest.raises(KnownError, match="needs ONNX Runtime, which is not installed"):
         load_embedder(str(minilm_path), precision="onnx-int8")
 
@@ -304,8 +306,9 @@ def test_failed_check_falls_back_and_says_so(minilm_path: Path, monkeypatch: pyt
     auto = load_embedder(str(minilm_path), precision="auto")
     assert auto.precision == "fp32"
     assert auto.model_id.endswith(":fp32:384")
-    for name in ("bf16", "int8", "onnx-fp32", "onnx-int8"):
+    for name in ("bf16", "onnx-fp32", "onnx-int8"):
         assert f"{name} failed the check" in auto.precision_note
+    assert "torch int8 not tried" in auto.precision_note
 
 
 def test_forced_precisions_work_and_stay_close_to_fp32(
