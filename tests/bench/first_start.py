@@ -67,7 +67,8 @@ def child(folder: str, model: str, precision: str, data_dir: str, query: str, t0
         if hits and ready:
             mark("first_hybrid_s")
 
-    def on_state(state: str) -> None:
+    def on_state(engine_state: object) -> None:
+        state = str(engine_state)  # EngineState: "idle", "scanning", "error: …"
         seen.add(state)
         if state not in out.setdefault("states", [])[-1:]:
             out["states"].append(state)
