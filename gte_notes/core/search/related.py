@@ -130,6 +130,7 @@ class Related:
                     source_passage=source["text"],
                     source_line=source["line"],
                     linked=other.path in linked,
+                    tags=other.tags,
                 )
             )
         return hits
