@@ -192,9 +192,9 @@ def __getattr__(name: str) -> Any:
     module = _HOME.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value  # looked up once: later uses are plain attribute reads
-    return value
+    # Not cached here: each lookup reads the defining module, so a late `from gte_notes.core import X` sees
+    # what that module holds now, as a direct import would (tests replace functions there).
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
 
 
 def __dir__() -> list[str]:
