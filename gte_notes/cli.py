@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from gte_notes import __version__
-from gte_notes.cli_embedder import QueryModel, embedder_for, query_embedder_for, saved_scale
+from gte_notes.cli_embedder import QueryModel, embedder_for, query_embedder_for
 from gte_notes.cli_models import same_model
 from gte_notes.cli_output import ProgressBar, drop_stdout, print_hits, print_status
 from gte_notes.core.errors import FolderError, KnownError
@@ -23,6 +23,7 @@ from gte_notes.core.index.ann import AnnIndex
 from gte_notes.core.index.status import index_files, index_model_id, read_facts
 from gte_notes.core.index.store import Store, read_error
 from gte_notes.core.live.workspace import Workspace
+from gte_notes.core.model.calibration import saved_scale
 from gte_notes.core.model.dims import dims_of
 from gte_notes.core.offline import stay_offline
 from gte_notes.core.search.related import Related
@@ -236,7 +237,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         _reader_ann(ws, store, model_id, dim) if found else AnnIndex(ws.dir, dim, model_id)
     )  # empty: keywords
     model = QueryModel(embedder, model_id, dim)
-    scale = saved_scale(ws.home, embedder, model.encode_query)
+    scale = saved_scale(ws.home, embedder.model_id, model.encode_query)
     hits = Workspace.searcher(store, ann, model, scale=scale).search(query, args.limit)
     print_hits(hits, as_json=args.json, notes=hits.notices())
     return 0

@@ -9,7 +9,6 @@ vectors it compares are in the index. Shared by `cli` and `watch_cli`, so neithe
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,12 +16,7 @@ import numpy as np
 from gte_notes.cli_output import say_loading
 from gte_notes.core.errors import QueryNeedsModel
 from gte_notes.core.files.config import Settings
-from gte_notes.core.files.json_file import read_json_object, write_json_atomic
 from gte_notes.core.index.store import Store
-from gte_notes.core.model.calibration import DenseScale, measure
-
-SCALES_FILE = "query-scales.json"
-_MAX_SCALES = 50
 
 
 def embedder_for(args: argparse.Namespace, settings: Settings, store: Store | None = None):
@@ -75,19 +69,3 @@ def query_embedder_for(args: argparse.Namespace, settings: Settings, store: Stor
     from gte_notes.core.index.status import index_model_id
 
     return open_for_cli(args, settings, index_model_id(store), queries_only=True)
-
-
-def saved_scale(home: Path, embedder: Any, encode_query: Any) -> DenseScale:
-    """The query model's cosine scale (calibration.py), measured once per model id and kept in the data
-    dir: measuring is 32 query encodings, most of a search's time once the saved encoder is in use.
-    A file that cannot be read or written only costs the measuring."""
-    file = Path(home) / SCALES_FILE
-    scales = read_json_object(file)
-    found = scales.get(embedder.model_id)
-    if isinstance(found, list) and len(found) == 2 and all(isinstance(x, float) for x in found):
-        return DenseScale(*found)
-    scale = measure(encode_query)
-    scales.pop(embedder.model_id, None)
-    scales[embedder.model_id] = [scale.unrelated, scale.paraphrase]
-    write_json_atomic(file, dict(list(scales.items())[-_MAX_SCALES:]))
-    return scale

@@ -17,7 +17,7 @@ from gte_notes.core.files.config import Settings
 from gte_notes.core.files.paths import config_dir
 from gte_notes.core.live.engine_state import EngineState, Phase
 from gte_notes.core.live.engine_status import IndexStatus
-from gte_notes.core.search.results import Hit
+from gte_notes.core.search.results import NO_WORDS, Hit, Hits
 from gte_notes.gui import window_state
 from gte_notes.gui.bridge import EngineBridge
 from gte_notes.gui.config_flow import ConfigFlow
@@ -31,7 +31,6 @@ from gte_notes.gui.hit_list import HitList
 from gte_notes.gui.message_bar import MessageBar
 from gte_notes.gui.preview import PreviewPane
 from gte_notes.gui.related_panel import RelatedPanel
-from gte_notes.gui.result_tags import ResultTags
 from gte_notes.gui.results_pane import ResultsPane
 from gte_notes.gui.search_field import SearchField
 from gte_notes.gui.search_memory import SearchMemory
@@ -77,6 +76,7 @@ class MainWindow(QMainWindow):
         self.ready = False
         self.progress: Any = None
         self.shown_query = ""
+        self.shown_words = NO_WORDS  # what the shown results searched for: the preview marks it
         self.notes_indexed = 0
         self.notes_read: int | None = None  # notes the index holds in any state (None until a status came)
         self._health: IndexHealthDialog | None = None
@@ -109,7 +109,7 @@ class MainWindow(QMainWindow):
         self.preview = PreviewPane()
         self.related = RelatedPanel(snippets=self.bridge.snippets)
         self.related.limit = self.settings.result_count
-        self.note = SelectedNote(self.bridge, self.preview, self.related, lambda: self.shown_query)
+        self.note = SelectedNote(self.bridge, self.preview, self.related, lambda: self.shown_words)
         self.preview_shown = self.note.preview_shown
         self.related_shown = self.note.related_shown
         self.vsplit = QSplitter(Qt.Orientation.Vertical)
@@ -119,7 +119,6 @@ class MainWindow(QMainWindow):
         self.pane = ResultsPane(self.results)
         self.copier = LinkCopier(lambda: self.bridge.engine)
         self.pane.copier = self.related.copier = self.copier
-        self.tags = ResultTags(self.bridge)
         self.hsplit.addWidget(self.pane)
         self.hsplit.addWidget(self.vsplit)
         for splitter in (self.hsplit, self.vsplit):
@@ -212,6 +211,7 @@ class MainWindow(QMainWindow):
         self.bridge.search(query, self.settings.result_count)
         if not query.strip():
             self.shown_query = ""
+            self.shown_words = NO_WORDS
             self._show_recent()
             self.results.set_placeholder(self._type_to_search())
             self.note.clear()
@@ -239,8 +239,8 @@ class MainWindow(QMainWindow):
         self._by_typing = True  # from here the selection moves because results arrived, not the user
         self.results.hits.set_hits(hits)
         self.pane.show_results(hits, query, ready)
-        self.tags.ask(self.bridge.search_generation, [h.path for h in hits])
         self.shown_query = query
+        self.shown_words = hits.words if isinstance(hits, Hits) else NO_WORDS
         kept = self.results.hits.row_of(current.path) if current is not None else -1
         row = kept if kept >= 0 and self._user_chose else 0
         # A refresh that leaves the same note selected: leave its preview (and scroll) alone.

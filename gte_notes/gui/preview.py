@@ -27,6 +27,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QTextBrowser, QTextEdit, QToolButton, QVBoxLayout, QWidget
 
+from gte_notes.core.search.results import NO_WORDS, QueryWords
 from gte_notes.gui.preview_marks import WordMarker, find_passage
 from gte_notes.gui.style import mark_background, mix
 
@@ -83,18 +84,18 @@ class NotePreview(QTextBrowser):
         path: str,
         markdown: str,
         passage: str = "",
-        query: str = "",
+        words: QueryWords = NO_WORDS,
         scroll: bool = True,
         near: float | None = None,
     ) -> None:
-        """Render `markdown` (the note without frontmatter) and mark `passage` and `query`'s words; scroll
-        to the passage, or with `scroll` False (a refresh after an edit) stay where the reader is."""
+        """Render `markdown` (the note without frontmatter) and mark `passage` and the search's `words`;
+        scroll to the passage, or with `scroll` False (a refresh after an edit) stay where the reader is."""
         keep = self.verticalScrollBar().value() if not scroll and path == self.path else None
         self.path = path
         if len(markdown) > MAX_PREVIEW_CHARS:
             markdown = markdown[:MAX_PREVIEW_CHARS] + "\n\n*…the preview shows the start of this long note.*"
         self.document().setMarkdown(markdown, QTextDocument.MarkdownFeature.MarkdownDialectGitHub)
-        self._mark(passage, query, scroll=keep is None, near=near)
+        self._mark(passage, words, scroll=keep is None, near=near)
         if keep is not None:
             self.verticalScrollBar().setValue(keep)
 
@@ -117,12 +118,12 @@ class NotePreview(QTextBrowser):
             bar.setValue(max(0, int(rect.top()) - 6))
             self._scrolled_to = bar.value()
 
-    def show_passage(self, passage: str, query: str = "", near: float | None = None) -> None:
-        self._mark(passage, query, scroll=True, near=near)
+    def show_passage(self, passage: str, words: QueryWords = NO_WORDS, near: float | None = None) -> None:
+        self._mark(passage, words, scroll=True, near=near)
 
     # ---- finding the passage ------------------------------------------------------------------
 
-    def _mark(self, passage: str, query: str, scroll: bool, near: float | None = None) -> None:
+    def _mark(self, passage: str, words: QueryWords, scroll: bool, near: float | None = None) -> None:
         doc = self.document()
         selections = []
         pal = self.palette()
@@ -144,7 +145,7 @@ class NotePreview(QTextBrowser):
             sel.format.setBackground(tint)
             sel.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
             selections.append(sel)
-        self._words.start(query, selections, start.block() if start is not None else None)
+        self._words.start(words, selections, start.block() if start is not None else None)
         if scroll:
             top = start.block() if start is not None else None
             # The layout may not be finished right after setMarkdown; scroll once it is. The scroll bar's

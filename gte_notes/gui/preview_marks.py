@@ -19,8 +19,8 @@ from PySide6.QtGui import QTextBlock, QTextCharFormat, QTextCursor, QTextDocumen
 from PySide6.QtWidgets import QTextEdit
 
 from gte_notes.core.markdown.language import language_of
-from gte_notes.core.search.highlight import highlight, is_japanese
-from gte_notes.core.search.query import parse_query
+from gte_notes.core.search.highlight import is_japanese
+from gte_notes.core.search.results import QueryWords
 from gte_notes.gui.snippet import Utf16, clean, worth_marking
 
 MAX_CANDIDATES = 50  # occurrences of a passage's first line weighed against each other
@@ -86,21 +86,20 @@ class WordMarker(QObject):
         self._gen = 0
         self.done = True  # no marking under way (tests wait for this)
 
-    def start(self, query: str, fixed: list, first: QTextBlock | None) -> None:
-        """Show `fixed` selections now and the words of `query` as they are found, from `first` on."""
+    def start(self, words: QueryWords, fixed: list, first: QTextBlock | None) -> None:
+        """Show `fixed` selections now and `words` (as the search parsed them) as they are found, from
+        `first` on."""
         self._gen += 1
         self.view.setExtraSelections(fixed)
-        q = parse_query(query)
-        if not q.terms and not q.phrases:
+        if not words:
             self.done = True
             return
         self.done = False
         doc = self.view.document()
         begin = first if first is not None and first.isValid() else doc.begin()
         state = _Scan(
-            q.terms,
-            q.phrases,
-            _still_typed(doc, q.terms[-1]) if q.open_end and q.terms else "",
+            words,
+            _still_typed(doc, words.typed_last) if words.typed_last else "",
             fixed,
             begin,
             doc.begin(),
@@ -161,15 +160,14 @@ class _Scan:
 
     def __init__(
         self,
-        terms: tuple[str, ...],
-        phrases: tuple,
+        words: QueryWords,
         prefix: str,
         fixed: list,
         first: QTextBlock,
         top: QTextBlock,
         fmt: QTextCharFormat,
     ) -> None:
-        self.terms, self.phrases, self.prefix, self.fixed, self.fmt = terms, phrases, prefix, fixed, fmt
+        self.words, self.prefix, self.fixed, self.fmt = words, prefix, fixed, fmt
         self.marks: list = []
         self.first_number = first.blockNumber()
         self.block: QTextBlock | None = first
@@ -195,13 +193,7 @@ class _Scan:
 
     def mark(self, block: QTextBlock) -> bool:
         text = block.text()
-        spans = (
-            highlight(
-                text, self.terms, self.phrases, prefix=self.prefix, lang=self.lang, japanese=self.japanese
-            )[0]
-            if text
-            else []
-        )
+        spans = self.words.spans(text, prefix=self.prefix, lang=self.lang, japanese=self.japanese)
         if not spans:
             return False
         units = Utf16(text)

@@ -125,7 +125,7 @@ class ResultsPane(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(4)
         self.chips = ChipRow(MAX_CHIPS, row)  # folders, from the results at once
-        self.tag_chips = ChipRow(MAX_TAG_CHIPS, row)  # tags, once they have been read
+        self.tag_chips = ChipRow(MAX_TAG_CHIPS, row)  # tags several results share (the hits carry them)
         for chips in (self.chips, self.tag_chips):
             chips.chosen.connect(self.add_filter.emit)
             chips.changed.connect(self.fit_chips)
@@ -158,18 +158,17 @@ class ResultsPane(QWidget):
         # Before the index is open "0 notes" would be untrue: the list's placeholder says why it is empty.
         self.count.setText(count_text(hits) if query.strip() and (ready or hits) else "")
         self._set_chips(hits, query)
+        self._set_tag_chips(hits, query)
         self.show_notice(search_notice(hits) if query.strip() else "")
-        if not hits:
-            self.show_tags({}, query)
 
     def show_notice(self, text: str) -> None:
         if self.notice.text() != text:
             self.notice.setText(text)
         self.notice.setVisible(bool(text))
 
-    def show_tags(self, tags: dict[str, tuple[str, ...]], query: str) -> None:
-        """Chips for the tags several results share (they arrive after the results)."""
-        counts = Counter(t.lower() for ts in tags.values() for t in set(ts))
+    def _set_tag_chips(self, hits: list[Hit], query: str) -> None:
+        """Chips for the tags several results share."""
+        counts = Counter(t.lower() for h in hits for t in set(h.tags))
         wanted = [] if "tag:" in query else [(t, n) for t, n in counts.most_common(MAX_TAG_CHIPS) if n >= 2]
         self.tag_chips.show_chips(
             [
@@ -181,7 +180,7 @@ class ResultsPane(QWidget):
     def show_recent(self, recent: list[Hit]) -> None:
         self.count.setText("Recently opened" if recent else "")
         self.show_notice("")
-        self.show_tags({}, "")
+        self._set_tag_chips([], "")
         self._set_chips([], "")
 
     def _set_chips(self, hits: list[Hit], query: str) -> None:

@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 
 from PySide6.QtCore import QObject, Signal
 
-from gte_notes.core.search.results import Hit
+from gte_notes.core.search.results import NO_WORDS, Hit, QueryWords
 from gte_notes.gui.bridge import EngineBridge
 from gte_notes.gui.preview import PreviewPane
 from gte_notes.gui.related_panel import FETCH, RelatedPanel
@@ -27,10 +27,15 @@ class SelectedNote(QObject):
     message = Signal(str)  # something to say in the status bar
 
     def __init__(
-        self, bridge: EngineBridge, preview: PreviewPane, related: RelatedPanel, query: Callable[[], str]
+        self,
+        bridge: EngineBridge,
+        preview: PreviewPane,
+        related: RelatedPanel,
+        words: Callable[[], QueryWords],
     ) -> None:
+        """`words`: what the results on show searched for (marked in the preview of a result)."""
         super().__init__(preview)
-        self.bridge, self.preview, self.related, self._query = bridge, preview, related, query
+        self.bridge, self.preview, self.related, self._words = bridge, preview, related, words
         self.hit: Hit | None = None  # the selected result
         self.shown: Hit | None = None  # what the preview shows: the selected result or a related note
         self._keep_scroll = False  # the next preview is a refresh after an edit: stay where the user is
@@ -55,7 +60,7 @@ class SelectedNote(QObject):
             return
         if self.shown is not None and hit.path == self.shown.path and hit.path == self.preview.view.path:
             self.shown = hit  # same note, perhaps another passage: no reload
-            self.preview.view.show_passage(hit.passage, self._query(), self._near(hit))
+            self.preview.view.show_passage(hit.passage, self._words(), self._near(hit))
         else:
             self._load_preview(hit, keep_scroll=False)
         if hit.path != self.related.path:
@@ -100,10 +105,10 @@ class SelectedNote(QObject):
             view.path = path
         else:
             self.preview.set_header(hit.title, f"{hit.path}  ·  line {hit.line}")
-            query = self._query() if hit is self.hit else ""
+            words = self._words() if hit is self.hit else NO_WORDS
             self._text_len = len(text)
             view.show_note(
-                path, markdown, hit.passage, query, scroll=not self._keep_scroll, near=self._near(hit)
+                path, markdown, hit.passage, words, scroll=not self._keep_scroll, near=self._near(hit)
             )
         self.preview_shown.emit(path)
 

@@ -32,7 +32,6 @@ def wire_window(w: MainWindow) -> None:
     w.pane.sort_changed.connect(
         lambda how: (setattr(b, "sort_by_date", how == "Date modified"), w.refresh_results())
     )
-    w.tags.done.connect(lambda _gen, tags: w.pane.show_tags(tags, w.shown_query))
     w.search.move.connect(w.results.move)
     w.search.accepted.connect(w.open_selected)
     w.results.selectionModel().currentChanged.connect(w._selection_moved)

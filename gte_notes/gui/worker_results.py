@@ -11,11 +11,7 @@ from gte_notes.core.search.results import Hits
 
 def with_notes_of(found: list[Any], hits: list[Any]) -> list[Any]:
     """`hits` (display copies of `found`) keeping what the search said of the list as a whole."""
-    if not isinstance(found, Hits):
-        return hits
-    out = Hits(hits)
-    out.corrected, out.close, out.matching = found.corrected, found.close, found.matching
-    return out
+    return found.with_rows(hits) if isinstance(found, Hits) else hits
 
 
 def newest_first(hits: list[Any], folder: Path) -> list[Any]:

@@ -198,3 +198,28 @@ def test_search_modes(indexed: Indexed) -> None:
     assert s.search("kubernetes pods", 3, mode="keyword")[0].path == "work/kubernetes.md"
     with pytest.raises(ValueError):
         s.search("x", 3, mode="nonsense")
+
+
+def test_rows_carry_their_notes_tags_and_the_list_what_was_searched(indexed: Indexed) -> None:
+    # The tag chips and the preview's marks come from here: no face reads a note or parses the query again.
+    hits = indexed.searcher().search("sourdugh bake proof", 10, mode="keyword")
+    by_path = {h.path: h for h in hits}
+    assert by_path["kitchen/sourdough.md"].tags == ("baking", "food/bread")
+    assert by_path["notes/meeting.md"].tags == ()
+    assert json.loads(json.dumps(by_path["kitchen/sourdough.md"].to_json()))["tags"] == [
+        "baking",
+        "food/bread",
+    ]
+    # The words as searched: the misspelling's correction, not what was typed.
+    assert hits.corrected == "sourdough bake proof"
+    assert hits.words.terms == ("sourdough", "bake", "proof") and hits.words.typed_last == "proof"
+    assert hits.mode == "keyword"
+    phrase = indexed.searcher().search('"cold proof" tag:baking', 10)
+    assert phrase.words.phrases == (("cold", "proof"),) and not phrase.words.open_end
+    assert phrase.mode == "hybrid" and paths(phrase) == ["kitchen/sourdough.md"]
+    assert indexed.searcher().search("tag:baking", 10).words.terms == ()
+
+
+def test_related_notes_carry_their_tags(indexed: Indexed) -> None:
+    related = indexed.related().related("notes/ideas.md", 10)
+    assert {h.path: h.tags for h in related}["kitchen/sourdough.md"] == ("baking", "food/bread")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pytestqt.qtbot import QtBot
 
+from gte_notes.core.search.query import parse_query
+from gte_notes.core.search.results import QueryWords
 from gte_notes.gui import preview_marks
 from gte_notes.gui.preview import NotePreview
 
@@ -14,6 +16,11 @@ NOTE = (
     + "## Baking\n\nBake the loaves in a very hot oven until the crust sings.\n\n"
     "Last ovens paragraph. 🍞 oven.\n"
 )
+
+
+def searched(query: str) -> QueryWords:
+    """What a search for `query` carries to the preview (the window passes the shown results' words)."""
+    return QueryWords.of(parse_query(query))
 
 
 def marked_words(view: NotePreview) -> list[str]:
@@ -32,7 +39,7 @@ def test_passage_is_found_and_words_are_marked_in_slices(qtbot: QtBot, monkeypat
         "bread.md",
         NOTE,
         passage="Bake the loaves in a very hot oven until the crust sings.",
-        query="hot oven",
+        words=searched("hot oven"),
     )
     assert not view.marked  # not all at once
     qtbot.waitUntil(lambda: view.marked, timeout=10_000)
@@ -45,8 +52,8 @@ def test_passage_is_found_and_words_are_marked_in_slices(qtbot: QtBot, monkeypat
 def test_a_newer_query_replaces_the_marks(qtbot: QtBot) -> None:
     view = NotePreview()
     qtbot.addWidget(view)
-    view.show_note("bread.md", NOTE, passage="", query="water")
-    view.show_passage("Intro line about flour.", "flour")
+    view.show_note("bread.md", NOTE, passage="", words=searched("water"))
+    view.show_passage("Intro line about flour.", searched("flour"))
     qtbot.waitUntil(lambda: view.marked, timeout=10_000)
     assert [w.lower() for w in marked_words(view)] == ["flour"]
 
@@ -54,7 +61,9 @@ def test_a_newer_query_replaces_the_marks(qtbot: QtBot) -> None:
 def test_words_after_an_emoji_are_marked_exactly(qtbot: QtBot) -> None:
     view = NotePreview()
     qtbot.addWidget(view)
-    view.show_note("e.md", "🍞🍞 fresh oven bread 🍞 oven", passage="fresh oven bread", query="oven")
+    view.show_note(
+        "e.md", "🍞🍞 fresh oven bread 🍞 oven", passage="fresh oven bread", words=searched("oven")
+    )
     qtbot.waitUntil(lambda: view.marked, timeout=10_000)
     assert marked_words(view) == ["oven", "oven"]
 
@@ -63,7 +72,9 @@ def test_a_last_word_the_note_has_whole_is_not_marked_as_a_prefix(qtbot: QtBot) 
     view = NotePreview()
     qtbot.addWidget(view)
     note = "# Plans\n\nA plan for the garden. Planning takes a planet of patience.\n"
-    view.show_note("plans.md", note, passage="", query="garden plan")  # typing stopped at a whole word
+    view.show_note(
+        "plans.md", note, passage="", words=searched("garden plan")
+    )  # typing stopped at a whole word
     qtbot.waitUntil(lambda: view.marked, timeout=10_000)
     assert sorted(w.lower() for w in marked_words(view)) == [
         "garden",
@@ -71,7 +82,7 @@ def test_a_last_word_the_note_has_whole_is_not_marked_as_a_prefix(qtbot: QtBot) 
         "planning",
         "plans",
     ]  # no planet
-    view.show_note("plans.md", note, passage="", query="garden pla")  # still typing: a prefix
+    view.show_note("plans.md", note, passage="", words=searched("garden pla"))  # still typing: a prefix
     qtbot.waitUntil(lambda: view.marked, timeout=10_000)
     assert "planet" in {w.lower() for w in marked_words(view)}
 

@@ -121,6 +121,19 @@ def test_a_misspelled_word_is_corrected_and_the_list_says_so(qtbot, window) -> N
     assert not window.pane.notice.isVisibleTo(window)
 
 
+def test_the_preview_marks_the_corrected_word(qtbot, window) -> None:
+    # The preview marks what the search looked for (carried by the results), so a corrected misspelling is
+    # marked in the note as it is in the rows, not the word as typed, which no note holds.
+    type_query(qtbot, window, "tomtoes")
+    path = window.selected_hit().path
+    view = window.preview.view
+    qtbot.waitUntil(lambda: view.path == path and view.marked, timeout=WAIT_MS)
+    marked = {
+        s.cursor.selectedText().lower() for s in view.extraSelections() if not s.format.property(0x06000)
+    }
+    assert "tomatoes" in marked, marked
+
+
 def test_the_list_says_when_nothing_is_a_close_match(qtbot, window) -> None:
     from gte_notes.core.search.results import Hits
 

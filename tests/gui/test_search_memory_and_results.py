@@ -124,6 +124,23 @@ def test_tag_chips_narrow_to_a_tag(qtbot, make_window, tmp_path: Path, fake_embe
     assert sorted(result_paths(window)) == ["garden/beans.md", "garden/peas.md"]
 
 
+def test_tag_chips_come_with_the_results(qtbot, make_window, tmp_path: Path, fake_embedder) -> None:
+    # The results carry their notes' tags (from the index), so the chips are there the moment the rows are,
+    # rather than a moment later after every result note has been read again.
+    from tests.gui.conftest import NOTES, write_notes
+
+    tagged = {
+        "garden/beans.md": "---\ntags: [veg]\n---\n\nBeans and tomatoes share the garden bed.\n",
+        "garden/peas.md": "# Peas\n\nPeas climb beside the tomatoes. #veg\n",
+    }
+    window = make_window(write_notes(tmp_path / "notes", {**NOTES, **tagged}), embedder=fake_embedder)
+    wait_idle(qtbot, window)
+    seen: list[list[str]] = []
+    window.results_shown.connect(lambda query: query and seen.append(window.pane.chip_texts()))
+    type_query(qtbot, window, "tomatoes")
+    assert seen and any(c.startswith("#veg · 2") for c in seen[-1]), seen
+
+
 def test_chips_are_shown_whole_or_not_at_all(qtbot, window) -> None:
     window.resize(1200, 700)
     type_query(qtbot, window, "garden soil tomatoes database")

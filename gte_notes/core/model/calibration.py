@@ -14,8 +14,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+
+from gte_notes.core.files.json_file import read_json_object, write_json_atomic
+
+SCALES_FILE = "query-scales.json"  # in the data dir: model id -> [unrelated, paraphrase]
+_MAX_SCALES = 50
 
 # Paraphrase pairs on everyday topics; crossing them (the first of one pair with the second of
 # another) gives unrelated pairs.
@@ -96,3 +102,19 @@ class ScaleCache:
             with self._lock:
                 found = self._scales.setdefault(model_id, found)
         return found
+
+
+def saved_scale(home: Path, model_id: str, encode_query: Callable[[str], np.ndarray]) -> DenseScale:
+    """The query model's cosine scale, measured once per model id and kept in the data dir `home`:
+    measuring is 32 query encodings, most of a command-line search's time once the saved encoder is in
+    use. A file that cannot be read or written only costs the measuring."""
+    file = Path(home) / SCALES_FILE
+    scales = read_json_object(file)
+    found = scales.get(model_id)
+    if isinstance(found, list) and len(found) == 2 and all(isinstance(x, float) for x in found):
+        return DenseScale(*found)
+    scale = measure(encode_query)
+    scales.pop(model_id, None)
+    scales[model_id] = [scale.unrelated, scale.paraphrase]
+    write_json_atomic(file, dict(list(scales.items())[-_MAX_SCALES:]))
+    return scale

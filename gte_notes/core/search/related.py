@@ -131,6 +131,7 @@ class Related:
                     source_line=source["line"],
                     linked=other.path in linked,
                     copies=tuple(notes[all_notes[i]].path for i in copies if all_notes[i] in notes),
+                    tags=other.tags,
                 )
             )
         return hits

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gte_notes.core.search.query import Query
 
 
 @dataclass
@@ -29,6 +33,8 @@ class Hit:
     linked: bool | None = None
     # Other notes that are copies of this one (copies.py), best first: shown as "+N copies" on its row.
     copies: tuple[str, ...] = ()
+    # The note's tags (front matter and #tags), from the index: the faces need not read the note for them.
+    tags: tuple[str, ...] = ()
 
     @property
     def shown_title(self) -> str:
@@ -52,7 +58,45 @@ class Hit:
         if self.linked is None:
             data.pop("linked")
         data["copies"] = list(self.copies)
+        data["tags"] = list(self.tags)
         return data
+
+
+@dataclass(frozen=True)
+class QueryWords:
+    """The words and phrases a search looked for, as it parsed them (after any spelling correction): what
+    the faces mark in a note, so they never parse the query again."""
+
+    terms: tuple[str, ...] = ()  # distinct lower-cased words, phrases' words included
+    phrases: tuple[tuple[str, ...], ...] = ()
+    open_end: bool = False  # the last word may still be being typed
+
+    @classmethod
+    def of(cls, q: Query) -> QueryWords:
+        return cls(q.terms, q.phrases, q.open_end)
+
+    def __bool__(self) -> bool:
+        return bool(self.terms or self.phrases)
+
+    @property
+    def typed_last(self) -> str:
+        """The word still being typed (marked as a prefix where a note lacks it whole), or ""."""
+        return self.terms[-1] if self.open_end and self.terms else ""
+
+    def spans(
+        self, text: str, prefix: str = "", lang: str = "en", japanese: bool | None = None
+    ) -> list[tuple[int, int]]:
+        """Where these words and phrases are in `text`, as the result rows mark them (highlight.py);
+        `prefix` also marks words starting with it, `lang` is the text's language (its stemmer),
+        `japanese` whether its Han runs are words marked whole (None: judged from `text`)."""
+        from gte_notes.core.search.highlight import highlight  # its stemmers load only when marking
+
+        if not text:
+            return []
+        return highlight(text, self.terms, self.phrases, prefix=prefix, lang=lang, japanese=japanese)[0]
+
+
+NO_WORDS = QueryWords()  # nothing to mark: a related note, recent notes, no search yet
 
 
 class Hits(list[Hit]):
@@ -63,6 +107,15 @@ class Hits(list[Hit]):
     # How many notes match (close matches; every keyword match in keyword mode), rows shown or not:
     # "20 best of 65" above a list cut at 20. None when the search did not count.
     matching: int | None = None
+    words: QueryWords = NO_WORDS  # what the search looked for, for marking a note's preview
+    mode: str = ""  # "hybrid", "dense" or "keyword": what found the rows ("" when no search ran)
+
+    def with_rows(self, rows: list[Hit]) -> Hits:
+        """Other rows (display copies, another order) under what this search said of its list."""
+        out = Hits(rows)
+        out.corrected, out.close, out.matching = self.corrected, self.close, self.matching
+        out.words, out.mode = self.words, self.mode
+        return out
 
     def notices(self) -> list[str]:
         """The lines above the rows, in the app and on the command line alike."""

@@ -35,7 +35,7 @@ from gte_notes.core.search.fusion import (
 from gte_notes.core.search.highlight import highlight
 from gte_notes.core.search.keyword import KeywordIndex
 from gte_notes.core.search.query import Query, normalize_title, parse_query, words
-from gte_notes.core.search.results import Hit, Hits
+from gte_notes.core.search.results import Hit, Hits, QueryWords
 from gte_notes.core.search.spelling import MIN_LENGTH, Speller
 
 MODES = ("hybrid", "dense", "keyword")
@@ -94,11 +94,14 @@ class Searcher:
         corrected, q = (spelled.text if spelled is not q else None), spelled
         allowed = allowed_chunks(self.store, self.keyword, q)
         if not q.text:  # filters only: list what they let through
-            return self._listing(q, allowed, limit)
+            hits = self._listing(q, allowed, limit)
+            hits.words, hits.mode = QueryWords.of(q), mode
+            return hits
         cands = self.candidates(q, limit, mode, allowed)
         named_by: dict[int, str] = {}
         ranked = self._titles_first(q, fuse(cands, self.params, mode), allowed, named_by)
         hits = self._hits(q, ranked, limit, named_by, collapse=self.copies)
+        hits.words, hits.mode = QueryWords.of(q), mode  # the words as searched: a correction's, if any
         hits.corrected = corrected
         hits.close = not hits or mode == "keyword" or hits[0].score >= close_match_score()
         matching = (
@@ -354,6 +357,7 @@ class Searcher:
                     sentence=sentence,
                     alias=(named_by or {}).get(note_id, ""),
                     copies=copies_of.get(note_id, ()),
+                    tags=note.tags,
                 )
             )
         return hits
