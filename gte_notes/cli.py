@@ -15,18 +15,26 @@ from gte_notes import __version__
 from gte_notes.cli_embedder import QueryModel, embedder_for, query_embedder_for
 from gte_notes.cli_models import same_model
 from gte_notes.cli_output import ProgressBar, drop_stdout, print_hits, print_status
-from gte_notes.core.errors import FolderError, KnownError
-from gte_notes.core.files.config import Settings, settings_path
-from gte_notes.core.files.forced_crash import crash_if_asked
-from gte_notes.core.files.logs import current_logs, start_logging
-from gte_notes.core.index.ann import AnnIndex
-from gte_notes.core.index.status import index_files, index_model_id, read_facts
-from gte_notes.core.index.store import Store, read_error
-from gte_notes.core.live.workspace import Workspace
-from gte_notes.core.model.calibration import saved_scale
-from gte_notes.core.model.dims import dims_of
-from gte_notes.core.offline import stay_offline
-from gte_notes.core.search.related import Related
+from gte_notes.core import (
+    AnnIndex,
+    FolderError,
+    KnownError,
+    Related,
+    Settings,
+    Store,
+    Workspace,
+    crash_if_asked,
+    current_logs,
+    dims_of,
+    index_files,
+    index_model_id,
+    read_error,
+    read_facts,
+    saved_scale,
+    settings_path,
+    start_logging,
+    stay_offline,
+)
 
 log = logging.getLogger(__name__)
 

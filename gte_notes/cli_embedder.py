@@ -14,15 +14,13 @@ from typing import Any
 import numpy as np
 
 from gte_notes.cli_output import say_loading
-from gte_notes.core.errors import QueryNeedsModel
-from gte_notes.core.files.config import Settings
-from gte_notes.core.index.store import Store
+from gte_notes.core import QueryNeedsModel, Settings, Store
 
 
 def embedder_for(args: argparse.Namespace, settings: Settings, store: Store | None = None):
     # Imported when called: `--help`, `status` and the GUI launcher do not load torch.
     from gte_notes.cli_models import open_for_cli
-    from gte_notes.core.index.status import index_model_id
+    from gte_notes.core import index_model_id
 
     # A writer opens the model the way its index was built (the vector size it recorded).
     return open_for_cli(args, settings, index_model_id(store) if store is not None else "")
@@ -66,6 +64,6 @@ def tokenizer_text(text: str) -> str:
 def query_embedder_for(args: argparse.Namespace, settings: Settings, store: Store) -> Any:
     """The query side of the chosen model, at the vector size the index was built with."""
     from gte_notes.cli_models import open_for_cli
-    from gte_notes.core.index.status import index_model_id
+    from gte_notes.core import index_model_id
 
     return open_for_cli(args, settings, index_model_id(store), queries_only=True)

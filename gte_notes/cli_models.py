@@ -11,17 +11,17 @@ from pathlib import Path
 from typing import Any
 
 from gte_notes.cli_output import say_loading
-from gte_notes.core.errors import KnownError
-from gte_notes.core.files.config import Settings
-from gte_notes.core.files.paths import data_home
-from gte_notes.core.model.dims import quality_warning
-from gte_notes.core.model.model_catalog import (
+from gte_notes.core import (
     KNOWN_MODELS,
+    KnownError,
+    Settings,
     canonical_name,
     catalogue_json,
+    data_home,
     known,
     model_display_name,
     needs_remote_code,
+    quality_warning,
 )
 
 _HUB_NAME = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
@@ -41,13 +41,7 @@ def open_for_cli(
     queries_only (`search`): the query encoder the app saves after a full load, when there is one
     (about a second, no torch); else the full model, whose encoder is then saved for the next search.
     """
-    from gte_notes.core.live.open_chosen import (
-        check_passage_tokens,
-        consent_of,
-        open_chosen,
-        remember_consent,
-    )
-    from gte_notes.core.model.dims import with_dims
+    from gte_notes.core import check_passage_tokens, consent_of, open_chosen, remember_consent, with_dims
 
     name = canonical_name(settings.model_name(args.model))
     passage = args.passage_tokens if args.passage_tokens is not None else settings.passage_tokens
@@ -87,7 +81,7 @@ def same_model(a: str, b: str) -> bool:
 
 
 def _query_side(name: str, precision: str, home: Path, consent: Any) -> Any:
-    from gte_notes.core.model.serving import open_embedder
+    from gte_notes.core import open_embedder
 
     if not _has_saved_encoder(name, precision, home):
         say_loading("Loading the model (first search after install, ~10 s)…")
@@ -96,8 +90,7 @@ def _query_side(name: str, precision: str, home: Path, consent: Any) -> Any:
 
 def _has_saved_encoder(name: str, precision: str, home: Path) -> bool:
     """Whether open_embedder will find a saved query encoder (only to say when it will not)."""
-    from gte_notes.core.model import model_files
-    from gte_notes.core.model.query_encoder import encoder_file
+    from gte_notes.core import encoder_file, model_files
 
     try:
         stem = encoder_file(home, name, model_files.resolve_model_path(name), precision)
@@ -107,7 +100,7 @@ def _has_saved_encoder(name: str, precision: str, home: Path) -> bool:
 
 
 def _current(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
-    from gte_notes.core.model import model_files
+    from gte_notes.core import model_files
 
     name = canonical_name(settings.model_name(args.model))
     path = model_files.resolve_model_path(name)
@@ -146,7 +139,7 @@ def model_info(args: argparse.Namespace, settings: Settings) -> int:
 
 def model_download(args: argparse.Namespace, settings: Settings) -> int:
     from gte_notes.cli_output import ProgressBar
-    from gte_notes.core.model import model_files
+    from gte_notes.core import model_files
 
     name = canonical_name(args.name or settings.model_name(args.model))
     if not _HUB_NAME.match(name) or Path(name).expanduser().is_dir():

@@ -9,10 +9,7 @@ import sys
 import time
 from typing import Any, TextIO
 
-from gte_notes.core.files.path_text import display, is_exact, raw_b64
-from gte_notes.core.index.status import FileStatus, IndexFacts
-from gte_notes.core.markdown.note_display import readable_title
-from gte_notes.core.search.results import Hit
+from gte_notes.core import FileStatus, Hit, IndexFacts, display, is_exact, raw_b64, readable_title
 
 
 def _shown(value: Any) -> Any:

@@ -11,11 +11,7 @@ from typing import TextIO
 
 from gte_notes.cli_embedder import embedder_for
 from gte_notes.cli_output import ProgressBar, drop_stdout
-from gte_notes.core.files.config import Settings
-from gte_notes.core.files.path_text import display
-from gte_notes.core.index.progress import Progress, ReconcileStats
-from gte_notes.core.live.engine import Engine, EngineListener
-from gte_notes.core.live.engine_state import EngineState
+from gte_notes.core import Engine, EngineListener, EngineState, Progress, ReconcileStats, Settings, display
 
 STOP_TIMEOUT_S = 2.0
 

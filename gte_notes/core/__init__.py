@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from gte_notes.core.errors import FolderError, KnownError, ModelMissingError, QueryNeedsModel
     from gte_notes.core.files.config import DEFAULT_MODEL, Settings, settings_path
+    from gte_notes.core.files.forced_crash import crash_asked, crash_if_asked
     from gte_notes.core.files.logs import current_logs, start_logging
     from gte_notes.core.files.note_filter import NoteFilter
     from gte_notes.core.files.notes import scan_folder
@@ -28,11 +29,20 @@ if TYPE_CHECKING:
     from gte_notes.core.files.private_files import narrow, private_file, tighten_folder
     from gte_notes.core.index.ann import AnnIndex
     from gte_notes.core.index.progress import Progress, ReconcileStats
-    from gte_notes.core.index.status import folder_status, index_model_id
+    from gte_notes.core.index.status import (
+        FilePage,
+        FileStatus,
+        IndexFacts,
+        index_files,
+        index_model_id,
+        read_facts,
+    )
     from gte_notes.core.index.store import Store, read_error
-    from gte_notes.core.live.chosen_model import ModelChoice, choice_key, is_folder_name, read_change_state
+    from gte_notes.core.live.chosen_model import ModelChoice, choice_key, is_folder_name
     from gte_notes.core.live.engine import Engine, EngineListener
-    from gte_notes.core.live.model_choice import (
+    from gte_notes.core.live.engine_state import EngineState, ModelChangeState, Phase
+    from gte_notes.core.live.engine_status import IndexStatus
+    from gte_notes.core.live.open_chosen import (
         check_passage_tokens,
         consent_of,
         open_chosen,
@@ -53,7 +63,8 @@ if TYPE_CHECKING:
     from gte_notes.core.markdown.preview_text import markdown_for_preview
     from gte_notes.core.markdown.stopwords import STOPWORDS
     from gte_notes.core.markdown.text_terms import fold
-    from gte_notes.core.markdown.wikilinks import WIKILINK, label_span
+    from gte_notes.core.markdown.wikilinks import WIKILINK, parse_wikilink
+    from gte_notes.core.model import model_files
     from gte_notes.core.model.calibration import saved_scale
     from gte_notes.core.model.dims import MIN_DIMS, dims_of, quality_warning, with_dims
     from gte_notes.core.model.model_catalog import (
@@ -62,11 +73,14 @@ if TYPE_CHECKING:
         canonical_name,
         catalogue_json,
         known,
+        model_display_name,
         needs_remote_code,
     )
     from gte_notes.core.model.model_files import CODE_FILE_PATTERNS, download_model, resolve_model_path
-    from gte_notes.core.model.query_encoder import encoder_file, open_embedder
+    from gte_notes.core.model.query_encoder import encoder_file
+    from gte_notes.core.model.serving import open_embedder
     from gte_notes.core.offline import stay_offline
+    from gte_notes.core.search.highlight import is_japanese
     from gte_notes.core.search.related import Related
     from gte_notes.core.search.results import NO_WORDS, Hit, Hits, QueryWords
 
@@ -75,6 +89,7 @@ _MODULES: dict[str, str] = {
     "errors": "FolderError KnownError ModelMissingError QueryNeedsModel",
     "offline": "stay_offline",
     "files.config": "DEFAULT_MODEL Settings settings_path",
+    "files.forced_crash": "crash_asked crash_if_asked",
     "files.logs": "current_logs start_logging",
     "files.note_filter": "NoteFilter",
     "files.notes": "scan_folder",
@@ -89,21 +104,28 @@ _MODULES: dict[str, str] = {
     "markdown.preview_text": "markdown_for_preview",
     "markdown.stopwords": "STOPWORDS",
     "markdown.text_terms": "fold",
-    "markdown.wikilinks": "WIKILINK label_span",
+    "markdown.wikilinks": "WIKILINK parse_wikilink",
+    "model": "model_files",
     "model.calibration": "saved_scale",
     "model.dims": "MIN_DIMS dims_of quality_warning with_dims",
-    "model.model_catalog": "KNOWN_MODELS REFUSAL_MARK canonical_name catalogue_json known needs_remote_code",
+    "model.model_catalog": (
+        "KNOWN_MODELS REFUSAL_MARK canonical_name catalogue_json known model_display_name needs_remote_code"
+    ),
     "model.model_files": "CODE_FILE_PATTERNS download_model resolve_model_path",
-    "model.query_encoder": "encoder_file open_embedder",
+    "model.query_encoder": "encoder_file",
+    "model.serving": "open_embedder",
     "index.ann": "AnnIndex",
     "index.progress": "Progress ReconcileStats",
-    "index.status": "folder_status index_model_id",
+    "index.status": "FilePage FileStatus IndexFacts index_files index_model_id read_facts",
     "index.store": "Store read_error",
+    "search.highlight": "is_japanese",
     "search.related": "Related",
-    "search.results": "NO_WORDS Hit Hits QueryWords",
-    "live.chosen_model": "ModelChoice choice_key is_folder_name read_change_state",
+    "search.results": "Hit Hits NO_WORDS QueryWords",
+    "live.chosen_model": "ModelChoice choice_key is_folder_name",
     "live.engine": "Engine EngineListener",
-    "live.model_choice": "check_passage_tokens consent_of open_chosen open_for_settings remember_consent",
+    "live.engine_state": "EngineState ModelChangeState Phase",
+    "live.engine_status": "IndexStatus",
+    "live.open_chosen": "check_passage_tokens consent_of open_chosen open_for_settings remember_consent",
     "live.workspace": "Workspace",
 }
 _HOME: dict[str, str] = {name: module for module, names in _MODULES.items() for name in names.split()}
@@ -116,19 +138,26 @@ __all__ = [
     "DEFAULT_TARGET_TOKENS",
     "Engine",
     "EngineListener",
+    "EngineState",
+    "FilePage",
+    "FileStatus",
     "FolderError",
     "Hit",
     "Hits",
+    "IndexFacts",
+    "IndexStatus",
     "KNOWN_MODELS",
     "KnownError",
     "LinkIndex",
     "MIN_DIMS",
     "MIN_PASSAGE_TOKENS",
+    "ModelChangeState",
     "ModelChoice",
     "ModelMissingError",
     "NO_WORDS",
     "NoteFilter",
     "NoteLinks",
+    "Phase",
     "Progress",
     "QueryNeedsModel",
     "QueryWords",
@@ -147,6 +176,8 @@ __all__ = [
     "clean_passage",
     "config_dir",
     "consent_of",
+    "crash_asked",
+    "crash_if_asked",
     "current_logs",
     "data_home",
     "dims_of",
@@ -155,25 +186,28 @@ __all__ = [
     "download_model",
     "encoder_file",
     "fold",
-    "folder_status",
+    "index_files",
     "index_model_id",
     "is_exact",
     "is_folder_name",
+    "is_japanese",
     "known",
-    "label_span",
     "language_of",
     "markdown_for_preview",
+    "model_display_name",
+    "model_files",
     "narrow",
     "needs_remote_code",
     "note_links",
     "open_chosen",
     "open_embedder",
     "open_for_settings",
+    "parse_wikilink",
     "private_file",
     "quality_warning",
     "raw_b64",
-    "read_change_state",
     "read_error",
+    "read_facts",
     "readable_span",
     "readable_title",
     "remember_consent",

@@ -14,10 +14,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from gte_notes.core.files.config import Settings
-from gte_notes.core.files.forced_crash import crash_asked, crash_if_asked
-from gte_notes.core.files.logs import start_logging
-from gte_notes.core.offline import stay_offline
+from gte_notes.core import Settings, crash_asked, crash_if_asked, start_logging, stay_offline
 from gte_notes.gui.bridge import EngineBridge
 from gte_notes.gui.crash import ErrorReporter
 from gte_notes.gui.main_window import MainWindow

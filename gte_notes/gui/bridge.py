@@ -22,14 +22,19 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from gte_notes.core.errors import KnownError, ModelMissingError
-from gte_notes.core.files.config import Settings
-from gte_notes.core.files.paths import data_home
-from gte_notes.core.live.chosen_model import ModelChoice, choice_key
-from gte_notes.core.live.engine_state import EngineState, Phase
-from gte_notes.core.markdown.note_display import readable_title
-from gte_notes.core.markdown.preview_text import markdown_for_preview
-from gte_notes.core.model.model_catalog import model_display_name
+from gte_notes.core import (
+    EngineState,
+    KnownError,
+    ModelChoice,
+    ModelMissingError,
+    Phase,
+    Settings,
+    choice_key,
+    data_home,
+    markdown_for_preview,
+    model_display_name,
+    readable_title,
+)
 from gte_notes.gui.engine_events import engine_listener
 from gte_notes.gui.hit_titles import display_hits
 from gte_notes.gui.snippet import SnippetCache
@@ -37,7 +42,7 @@ from gte_notes.gui.tasks import Task
 from gte_notes.gui.worker_results import newest_first, with_notes_of
 
 if TYPE_CHECKING:  # imported on the control thread as the engine starts, while the window shows
-    from gte_notes.core.live.engine import Engine
+    from gte_notes.core import Engine
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +149,7 @@ class EngineBridge(QObject):
         return token == self._token and not self._closed
 
     def _start_engine(self, folder: str, token: int) -> Engine | None:
-        from gte_notes.core.live.engine import Engine
+        from gte_notes.core import Engine
 
         old, self.engine = self.engine, None
         if old is not None:
@@ -193,7 +198,7 @@ class EngineBridge(QObject):
         return None
 
     def _load_embedder(self, token: int) -> object:
-        from gte_notes.core.live.open_chosen import open_for_settings  # with the model, after the window
+        from gte_notes.core import open_for_settings  # with the model, after the window
 
         try:
             embedder = open_for_settings(

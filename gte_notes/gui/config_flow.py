@@ -9,7 +9,7 @@ from typing import Protocol
 
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from gte_notes.core.files.config import Settings
+from gte_notes.core import Settings
 from gte_notes.gui.bridge import EngineBridge
 from gte_notes.gui.model_dialog import ModelMissingDialog
 from gte_notes.gui.settings_dialog import SettingsDialog, needs_restart

@@ -13,12 +13,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QMenu
 
-from gte_notes.core.markdown.link_text import NoteLinks, note_links
-from gte_notes.core.markdown.links import LinkIndex
-from gte_notes.core.search.results import Hit
+from gte_notes.core import Hit, LinkIndex, NoteLinks, note_links
 
 if TYPE_CHECKING:
-    from gte_notes.core.live.engine import Engine
+    from gte_notes.core import Engine
 
 WIKILINK_KEYS = "Ctrl+L"
 MARKDOWN_KEYS = "Ctrl+Shift+L"

@@ -15,8 +15,7 @@ from types import TracebackType
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from gte_notes.core.errors import KnownError
-from gte_notes.core.files.logs import current_logs
+from gte_notes.core import KnownError, current_logs
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from urllib.parse import quote
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 
-from gte_notes.core.errors import KnownError
+from gte_notes.core import KnownError
 from gte_notes.gui.tasks import NewThread, Task
 
 SHELL_SYNTAX = re.compile(r"[|&;<>`$]")

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from gte_notes.core.index.progress import Progress
-from gte_notes.core.live.engine_state import EngineState, Phase
+from gte_notes.core import EngineState, Phase, Progress
 
 STARTING_TEXT = {
     Phase.LOADING_MODEL: "Loading the model…",

@@ -7,12 +7,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from gte_notes.core.live.engine import EngineListener
+    from gte_notes.core import EngineListener
     from gte_notes.gui.bridge import EngineBridge
 
 
 def engine_listener(bridge: EngineBridge, token: int) -> EngineListener:
-    from gte_notes.core.live.engine import EngineListener  # on the control thread, with the engine
+    from gte_notes.core import EngineListener  # on the control thread, with the engine
 
     def live() -> bool:
         return bridge.is_current(token)

@@ -6,9 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar, QToolButton, QWidget
 
-from gte_notes.core.index.progress import Progress
-from gte_notes.core.live.engine_state import EngineState, ModelChangeState, Phase
-from gte_notes.core.live.engine_status import IndexStatus
+from gte_notes.core import EngineState, IndexStatus, ModelChangeState, Phase, Progress
 from gte_notes.gui.empty_states import reading_text
 from gte_notes.gui.index_progress import SessionProgress
 from gte_notes.gui.model_name import short_model_name

@@ -30,8 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gte_notes.core.index.status import FilePage, FileStatus
-from gte_notes.core.live.engine_status import IndexStatus
+from gte_notes.core import FilePage, FileStatus, IndexStatus
 from gte_notes.gui.health_bar import counts_text
 from gte_notes.gui.model_name import describe_model
 

@@ -10,8 +10,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenuBar, QMessageBox, QWidget
 
 from gte_notes import __version__
-from gte_notes.core.files.config import settings_path
-from gte_notes.core.files.paths import data_home
+from gte_notes.core import data_home, settings_path
 
 # Keys handled by widgets rather than menu actions.
 WIDGET_KEYS = (

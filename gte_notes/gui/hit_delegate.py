@@ -21,7 +21,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
-from gte_notes.core.search.results import Hit
+from gte_notes.core import Hit
 from gte_notes.gui.hits_model import HIT_ROLE, LINKED_ROLE, SNIPPET_ROLE, copies_label
 from gte_notes.gui.snippet import Snippet, Utf16
 from gte_notes.gui.style import dimmed, mark_background, mix

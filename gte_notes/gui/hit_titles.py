@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from gte_notes.core.markdown.note_display import clean_passage, distinguishers, readable_title
+from gte_notes.core import clean_passage, distinguishers, readable_title
 from gte_notes.gui.snippet import clean
 
 

@@ -12,12 +12,17 @@ from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
-from gte_notes.core.errors import KnownError
-from gte_notes.core.files.config import Settings
-from gte_notes.core.files.paths import config_dir
-from gte_notes.core.live.engine_state import EngineState, Phase
-from gte_notes.core.live.engine_status import IndexStatus
-from gte_notes.core.search.results import NO_WORDS, Hit, Hits
+from gte_notes.core import (
+    NO_WORDS,
+    EngineState,
+    Hit,
+    Hits,
+    IndexStatus,
+    KnownError,
+    Phase,
+    Settings,
+    config_dir,
+)
 from gte_notes.gui import window_state
 from gte_notes.gui.bridge import EngineBridge
 from gte_notes.gui.config_flow import ConfigFlow

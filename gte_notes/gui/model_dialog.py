@@ -17,9 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gte_notes.core.errors import KnownError
-from gte_notes.core.files.config import DEFAULT_MODEL, Settings
-from gte_notes.core.model.model_catalog import model_display_name
+from gte_notes.core import DEFAULT_MODEL, KnownError, Settings, model_display_name
 from gte_notes.gui.model_facts import allow_code, is_code_refusal
 from gte_notes.gui.style import quiet
 from gte_notes.gui.tasks import NewThread, Task, call_in_gui
@@ -28,13 +26,13 @@ _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 
 def _download(name: str, progress: object) -> str:
-    from gte_notes.core.model.model_files import download_model
+    from gte_notes.core import download_model
 
     return str(download_model(name, progress=progress))  # type: ignore[arg-type]
 
 
 def _check_folder(path: str) -> str:
-    from gte_notes.core.model.model_files import resolve_model_path
+    from gte_notes.core import resolve_model_path
 
     return str(resolve_model_path(path))
 

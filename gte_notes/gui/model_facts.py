@@ -8,8 +8,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from gte_notes.core.files.config import Settings
-from gte_notes.core.model.model_catalog import REFUSAL_MARK, canonical_name, known
+from gte_notes.core import REFUSAL_MARK, Settings, canonical_name, known
 
 
 def facts_text(name: str) -> str:
@@ -58,8 +57,7 @@ def ask_to_run_code(parent: QWidget | None, name: str, path: Path) -> bool:
 
 def allow_code(parent: QWidget | None, settings: Settings, name: str) -> bool:
     """Ask, and remember a yes in `settings` (the caller saves them). False: nothing changed."""
-    from gte_notes.core.live.open_chosen import remember_consent
-    from gte_notes.core.model.model_files import resolve_model_path
+    from gte_notes.core import remember_consent, resolve_model_path
 
     name = canonical_name(name)
     path = resolve_model_path(name)

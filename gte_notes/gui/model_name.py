@@ -5,8 +5,7 @@ nothing: a stand-in until that name arrives, and the details line under it.
 
 from __future__ import annotations
 
-from gte_notes.core.live.chosen_model import ModelChoice
-from gte_notes.core.model.dims import dims_of
+from gte_notes.core import ModelChoice, dims_of
 
 
 def short_model_name(model: str) -> str:

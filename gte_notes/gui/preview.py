@@ -27,7 +27,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QTextBrowser, QTextEdit, QToolButton, QVBoxLayout, QWidget
 
-from gte_notes.core.search.results import NO_WORDS, QueryWords
+from gte_notes.core import NO_WORDS, QueryWords
 from gte_notes.gui.preview_marks import WordMarker, find_passage
 from gte_notes.gui.style import mark_background, mix
 

@@ -18,9 +18,7 @@ from PySide6.QtCore import QObject, QRegularExpression, QTimer
 from PySide6.QtGui import QTextBlock, QTextCharFormat, QTextCursor, QTextDocument
 from PySide6.QtWidgets import QTextEdit
 
-from gte_notes.core.markdown.language import language_of
-from gte_notes.core.search.highlight import is_japanese
-from gte_notes.core.search.results import QueryWords
+from gte_notes.core import QueryWords, is_japanese, language_of
 from gte_notes.gui.snippet import Utf16, clean, worth_marking
 
 MAX_CANDIDATES = 50  # occurrences of a passage's first line weighed against each other

@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel, QMenu, QVBoxLayout, QWidget
 
-from gte_notes.core.search.results import Hit
+from gte_notes.core import Hit
 from gte_notes.gui.copy_links import LinkCopier
 from gte_notes.gui.hit_list import HitList
 from gte_notes.gui.hits_model import copy_hit

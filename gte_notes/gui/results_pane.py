@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gte_notes.core.search.results import Hit, Hits
+from gte_notes.core import Hit, Hits
 from gte_notes.gui.copy_links import LinkCopier
 from gte_notes.gui.hit_list import HitList
 from gte_notes.gui.hits_model import copy_hit

@@ -10,7 +10,7 @@ import time
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
-from gte_notes.core.live.engine_state import Phase
+from gte_notes.core import Phase
 from gte_notes.gui.main_window import MainWindow
 from gte_notes.gui.tasks import Task
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 
-from gte_notes.core.search.results import Hit
+from gte_notes.core import Hit
 
 MAX_SEARCHES = 15
 MAX_NOTES = 8

@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 
 from PySide6.QtCore import QObject, Signal
 
-from gte_notes.core.search.results import NO_WORDS, Hit, QueryWords
+from gte_notes.core import NO_WORDS, Hit, QueryWords
 from gte_notes.gui.bridge import EngineBridge
 from gte_notes.gui.preview import PreviewPane
 from gte_notes.gui.related_panel import FETCH, RelatedPanel

@@ -25,10 +25,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gte_notes.core.files.config import DEFAULT_MODEL, Settings
-from gte_notes.core.markdown.chunking import DEFAULT_TARGET_TOKENS, MIN_PASSAGE_TOKENS
-from gte_notes.core.model.dims import MIN_DIMS, quality_warning
-from gte_notes.core.model.model_catalog import KNOWN_MODELS, canonical_name, known
+from gte_notes.core import (
+    DEFAULT_MODEL,
+    DEFAULT_TARGET_TOKENS,
+    KNOWN_MODELS,
+    MIN_DIMS,
+    MIN_PASSAGE_TOKENS,
+    Settings,
+    canonical_name,
+    known,
+    quality_warning,
+)
 from gte_notes.gui.editor import OBSIDIAN, obsidian_vault
 from gte_notes.gui.model_facts import facts_text
 from gte_notes.gui.style import quiet

@@ -14,11 +14,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gte_notes.core.markdown.language import language_of
-from gte_notes.core.markdown.note_display import readable_span
-from gte_notes.core.markdown.stopwords import STOPWORDS
-from gte_notes.core.markdown.text_terms import fold
-from gte_notes.core.markdown.wikilinks import WIKILINK, parse_wikilink
+from gte_notes.core import STOPWORDS, WIKILINK, fold, language_of, parse_wikilink, readable_span
 
 # One alternation, tried left to right at each position; group names say what to keep. A wikilink is
 # the one rule of wikilinks.py: its second group is the inside.

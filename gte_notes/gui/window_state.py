@@ -12,8 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QMainWindow, QSplitter
 
-from gte_notes.core.files.paths import config_dir
-from gte_notes.core.files.private_files import narrow, private_file, tighten_folder
+from gte_notes.core import config_dir, narrow, private_file, tighten_folder
 
 
 def state_store(path: Path | None = None) -> QSettings:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from gte_notes.core.search.results import Hits
+from gte_notes.core import Hits
 
 
 def with_notes_of(found: list[Any], hits: list[Any]) -> list[Any]:
