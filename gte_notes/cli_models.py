@@ -90,20 +90,20 @@ def _query_side(name: str, precision: str, home: Path, consent: Any) -> Any:
 
 def _has_saved_encoder(name: str, precision: str, home: Path) -> bool:
     """Whether open_embedder will find a saved query encoder (only to say when it will not)."""
-    from gte_notes.core import encoder_file, model_files
+    from gte_notes.core import encoder_file, resolve_model_path
 
     try:
-        stem = encoder_file(home, name, model_files.resolve_model_path(name), precision)
+        stem = encoder_file(home, name, resolve_model_path(name), precision)
     except KnownError:
         return False  # the load says what is missing
     return stem.with_suffix(".json").is_file() or stem.is_file()
 
 
 def _current(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
-    from gte_notes.core import model_files
+    from gte_notes.core import resolve_model_path
 
     name = canonical_name(settings.model_name(args.model))
-    path = model_files.resolve_model_path(name)
+    path = resolve_model_path(name)
     embedder = open_for_cli(args, settings)
     facts = known(name)
     return {
@@ -139,7 +139,7 @@ def model_info(args: argparse.Namespace, settings: Settings) -> int:
 
 def model_download(args: argparse.Namespace, settings: Settings) -> int:
     from gte_notes.cli_output import ProgressBar
-    from gte_notes.core import model_files
+    from gte_notes.core import CODE_FILE_PATTERNS, download_model
 
     name = canonical_name(args.name or settings.model_name(args.model))
     if not _HUB_NAME.match(name) or Path(name).expanduser().is_dir():
@@ -152,11 +152,11 @@ def model_download(args: argparse.Namespace, settings: Settings) -> int:
     if facts is not None:
         _note(f"{name}: approx. {facts.download_mb} MB, {facts.license} license.")
     bar = ProgressBar(sys.stderr, unit="MB")
-    path = model_files.download_model(name, progress=bar.update_bytes)
+    path = download_model(name, progress=bar.update_bytes)
     bar.close()
     for repo in facts.code_repos if facts else ():
         # Its code lives in another repository: fetched now, so it loads offline later.
-        model_files.download_model(repo, patterns=model_files.CODE_FILE_PATTERNS)
+        download_model(repo, patterns=CODE_FILE_PATTERNS)
     print(f"{name} is ready at {path}")
     if facts is None and needs_remote_code(path):
         _note(
