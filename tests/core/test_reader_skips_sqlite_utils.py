@@ -64,3 +64,11 @@ def test_a_reading_command_never_imports_sqlite_utils(
     done, imported = run(root, command[0], str(notes), *command[1:])
     assert "n/" in done.stdout or "12" in done.stdout  # it did read the index: notes found, or counted
     assert not imported
+
+
+def test_a_restart_with_nothing_changed_writes_nothing_through_it(indexed: tuple[Path, Path, bool]) -> None:
+    # The app's restart: its writer reconciles the folder beside the first search. Nothing changed, so
+    # nothing is written, and the writer thread does not import sqlite-utils while the user waits.
+    root, notes, _ = indexed
+    done, imported = run(root, "index", str(notes))
+    assert "12" in done.stdout + done.stderr and not imported

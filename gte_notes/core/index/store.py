@@ -230,7 +230,12 @@ class Store:
         return row[0] if row else default
 
     def set_meta(self, key: str, value: str) -> None:
-        self._db().table("meta").upsert({"key": key, "value": display(value)}, pk="key")
+        value = display(value)
+        # Each full reconcile writes its pipeline, model and exclusions again; unchanged (a restart),
+        # they are not written, and the writer thread does not import sqlite-utils beside the first search.
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        if row is None or row[0] != value:
+            self._db().table("meta").upsert({"key": key, "value": value}, pk="key")
 
     def generation(self) -> int:
         return int(self.get_meta("generation", "0"))
