@@ -3,7 +3,8 @@
 The hnswlib file is only a cache of what is here. One process writes (see lock.py); any number read.
 The notes and chunks tables are read and written here, each query a named method; the vectors table
 is `Store.vectors` (vectors.py), the keyword table's reads `Store.fts` (keyword_table.py), the schema
-migrations.py's, and every `IN (…)` list is batched by batches.py.
+migrations.py's, and every `IN (…)` list goes through batches.py. Writes of whole records (notes,
+meta) go through sqlite-utils (write_side.py), imported on the first write; reads stay raw SQL.
 """
 
 from __future__ import annotations
