@@ -179,7 +179,8 @@ def test_model_info_fails_when_its_model_is_missing(vault: dict, tmp_path: Path,
 
 def _loaded(v: dict, *args: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
     """The CLI run in a process that then says which of the heavy runtimes it imported."""
-    heavy = ("torch", "transformers", "sentence_transformers", "onnxruntime")
+    # sqlite_utils: the writer's alone (ARCHITECTURE.md, "The database"), 130-340 ms of import.
+    heavy = ("torch", "transformers", "sentence_transformers", "onnxruntime", "sqlite_utils")
     script = (
         "import sys; from gte_notes.cli import main; code = main(sys.argv[1:]); "
         f"print(sorted(m for m in {heavy!r} if m in sys.modules), file=sys.stderr); sys.exit(code)"
@@ -207,3 +208,4 @@ def test_related_loads_no_model_and_search_uses_the_saved_query_encoder(vault: d
     )
     assert json.loads(done.stdout)
     assert "torch" not in loaded and "sentence_transformers" not in loaded, loaded
+    assert "sqlite_utils" not in loaded

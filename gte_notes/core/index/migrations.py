@@ -4,8 +4,13 @@ all in one transaction, so an interrupted upgrade leaves the old schema."""
 from __future__ import annotations
 
 import sqlite3
+from typing import TYPE_CHECKING
 
 from gte_notes.core.index.fts_terms import rebuild_fts
+from gte_notes.core.index.write_side import write_db
+
+if TYPE_CHECKING:
+    from sqlite_utils.db import Table
 
 SCHEMA_VERSION = 6
 
@@ -126,25 +131,43 @@ MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4, _migration
 _VACUUM_AFTER = {5}
 
 
+def table(db: sqlite3.Connection, name: str) -> Table:
+    """A table as sqlite-utils sees it, for a step's transform() (imported only when a step needs it)."""
+    return write_db(db).table(name)
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Bring the database at `conn` to the latest schema (nothing to do when it is there)."""
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version >= len(MIGRATIONS):
         return
-    # Plain sqlite3, no sqlite-utils: every table here needs SQL that its create() cannot write (FTS5
-    # with porter, AUTOINCREMENT, foreign keys with ON DELETE CASCADE), and its migrations live in a
-    # separate package; this loop is the whole migration system: PRAGMA user_version, one step at a
-    # time, all in one IMMEDIATE transaction so two processes never migrate at once.
-    conn.execute("BEGIN IMMEDIATE")
+    # The loop and its lock stay plain SQL: PRAGMA user_version, one step at a time, all in one IMMEDIATE
+    # transaction so two processes never migrate at once (sqlite-utils' Migrations keeps its own table
+    # and transactions, and the reader path, which runs this check, must not import it). The steps
+    # themselves: the first ones create tables in SQL that sqlite-utils' create() does not write (FTS5
+    # with its tokenizer); a step that changes a column in a way ALTER TABLE cannot (a type, a default,
+    # NOT NULL, dropping an indexed column) uses `table(db, name).transform(...)`, not a hand-written
+    # copy: sqlite-utils 4 keeps the indexes, foreign keys with ON DELETE CASCADE, AUTOINCREMENT and
+    # its sequence. Foreign keys are off while the steps run (the SQLite way to rebuild a table: a
+    # cascade would fire when the old table is dropped) and checked before the commit.
+    keys_on = conn.execute("PRAGMA foreign_keys").fetchone()[0]
+    conn.execute("PRAGMA foreign_keys = OFF")  # a no-op inside a transaction: set before BEGIN
     try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]  # another process may have done it
-        for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
-            step(conn)
-            conn.execute(f"PRAGMA user_version = {number}")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]  # another process may have done it
+            for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
+                step(conn)
+                conn.execute(f"PRAGMA user_version = {number}")
+            broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise sqlite3.IntegrityError(f"the schema upgrade broke {len(broken)} foreign keys")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    finally:
+        conn.execute(f"PRAGMA foreign_keys = {'ON' if keys_on else 'OFF'}")
     if version and _VACUUM_AFTER & set(range(version + 1, len(MIGRATIONS) + 1)):
         _vacuum(conn)
 

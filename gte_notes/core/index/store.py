@@ -3,7 +3,8 @@
 The hnswlib file is only a cache of what is here. One process writes (see lock.py); any number read.
 The notes and chunks tables are read and written here, each query a named method; the vectors table
 is `Store.vectors` (vectors.py), the keyword table's reads `Store.fts` (keyword_table.py), the schema
-migrations.py's, and every `IN (…)` list is batched by batches.py.
+migrations.py's, and every `IN (…)` list goes through batches.py. Writes of whole records (notes,
+meta) go through sqlite-utils (write_side.py), imported on the first write; reads stay raw SQL.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gte_notes.core.errors import StoreError
 from gte_notes.core.files.path_text import display, from_db, to_db
@@ -24,6 +26,10 @@ from gte_notes.core.index.fts_terms import fts_rows
 from gte_notes.core.index.keyword_table import KeywordTable
 from gte_notes.core.index.migrations import SCHEMA_VERSION, migrate
 from gte_notes.core.index.vectors import Vectors
+from gte_notes.core.index.write_side import write_db
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 # How many excluded paths index health lists (a folder left out counts once, whatever it holds).
 EXCLUDED_KEPT = 5000
@@ -138,6 +144,12 @@ class Store:
             self.conn = self._connect()
         self.vectors = Vectors(self.conn)
         self.fts = KeywordTable(self.conn)
+        self._writes: Database | None = None  # made by the first write (write_side.py)
+
+    def _db(self) -> Database:
+        if self._writes is None:
+            self._writes = write_db(self.conn)
+        return self._writes
 
     def _connect(self) -> sqlite3.Connection:
         private_dir(self.path.parent)
@@ -219,10 +231,12 @@ class Store:
         return row[0] if row else default
 
     def set_meta(self, key: str, value: str) -> None:
-        self.conn.execute(
-            "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            (key, display(value)),
-        )
+        value = display(value)
+        # Each full reconcile writes its pipeline, model and exclusions again; unchanged (a restart),
+        # they are not written, and the writer thread does not import sqlite-utils beside the first search.
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        if row is None or row[0] != value:
+            self._db().table("meta").upsert({"key": key, "value": value}, pk="key")
 
     def generation(self) -> int:
         return int(self.get_meta("generation", "0"))
@@ -245,22 +259,17 @@ class Store:
 
     def upsert_note(self, path: str, **fields: object) -> int:
         """Insert or update the note row; returns its id. Must run inside a transaction."""
+        record: dict[str, object] = {"path": to_db(path)}
         for key, value in fields.items():
             if key in ("tags", "links", "aliases"):
-                fields[key] = json.dumps(list(value))  # type: ignore[call-overload]
+                record[key] = list(value)  # type: ignore[call-overload]  # stored as JSON by sqlite-utils
             elif isinstance(value, str):
-                fields[key] = display(value)  # a title from an undecodable file name
-        fields["indexed_at"] = time.time()
-        path = to_db(path)
-        cols = ["path", *fields]
-        values = [path, *fields.values()]
-        updates = ", ".join(f"{c} = excluded.{c}" for c in fields)
-        self.conn.execute(
-            f"INSERT INTO notes({', '.join(cols)}) VALUES({', '.join('?' * len(cols))}) "
-            f"ON CONFLICT(path) DO UPDATE SET {updates}",
-            values,
-        )
-        return self.conn.execute("SELECT id FROM notes WHERE path = ?", (path,)).fetchone()[0]
+                record[key] = display(value)  # a title from an undecodable file name
+            else:
+                record[key] = value
+        record["indexed_at"] = time.time()
+        self._db().table("notes").upsert(record, pk="path")  # path is UNIQUE: ON CONFLICT(path) DO UPDATE
+        return self.conn.execute("SELECT id FROM notes WHERE path = ?", (record["path"],)).fetchone()[0]
 
     def touch_note(self, path: str, size: int, mtime_ns: int) -> None:
         """Record a new size/mtime for a note whose content did not change."""

@@ -7,12 +7,14 @@ arrays: no per-vector Python objects are kept. Reached as `Store.vectors`, on th
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 
 from gte_notes.core.index.batches import rows_in
+from gte_notes.core.index.write_side import write_db
 
 _CHUNK_JOIN = "FROM chunks c JOIN vectors v ON v.text_hash = c.text_hash AND v.model_id = ?"
 
@@ -36,9 +38,11 @@ class Vectors:
         return wanted - have
 
     def put(self, model_id: str, items: Iterable[tuple[str, np.ndarray]]) -> None:
-        self.conn.executemany(
-            "INSERT OR REPLACE INTO vectors(text_hash, model_id, vector) VALUES(?, ?, ?)",
-            ((h, model_id, np.asarray(v, dtype=np.float32).tobytes()) for h, v in items),
+        """Store these vectors; one that exists for the same (hash, model) is replaced (vectors_key)."""
+        rows = ((h, model_id, np.asarray(v, dtype=np.float32).tobytes()) for h, v in items)
+        # Rows as lists after a header row (sqlite-utils' list mode): no dict per vector.
+        write_db(self.conn).table("vectors").insert_all(
+            itertools.chain([("text_hash", "model_id", "vector")], rows), replace=True
         )
 
     def by_hash(self, model_id: str, hashes: Iterable[str]) -> dict[str, np.ndarray]:
