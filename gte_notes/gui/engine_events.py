@@ -4,14 +4,30 @@ folder, a restart) or closed, the old one's callbacks are dropped."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import SignalInstance
+
     from gte_notes.core import EngineListener
-    from gte_notes.gui.bridge import EngineBridge
 
 
-def engine_listener(bridge: EngineBridge, token: int) -> EngineListener:
+class ListenerEnd(Protocol):
+    """What a listener needs of the bridge. Described here rather than imported, so that the bridge
+    imports this module and not the other way round."""
+
+    missing_message: str
+    state_changed: SignalInstance
+    progress: SignalInstance
+    files_changed: SignalInstance
+    indexed: SignalInstance
+    error: SignalInstance
+    notice: SignalInstance
+
+    def is_current(self, token: int) -> bool: ...
+
+
+def engine_listener(bridge: ListenerEnd, token: int) -> EngineListener:
     from gte_notes.core import EngineListener  # on the control thread, with the engine
 
     def live() -> bool:

@@ -3,13 +3,62 @@ one place to read them all (as window_menus.py does for the menus)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from gte_notes.gui.main_window import MainWindow
+    from PySide6.QtCore import QTimer
+
+    from gte_notes.core.search.results import Hit
+    from gte_notes.gui.bridge import EngineBridge
+    from gte_notes.gui.config_flow import ConfigFlow
+    from gte_notes.gui.crash import ErrorReporter
+    from gte_notes.gui.health_bar import HealthBar
+    from gte_notes.gui.hit_list import HitList
+    from gte_notes.gui.message_bar import MessageBar
+    from gte_notes.gui.result_tags import ResultTags
+    from gte_notes.gui.results_pane import ResultsPane
+    from gte_notes.gui.search_field import SearchField
+    from gte_notes.gui.search_memory import SearchMemory
+    from gte_notes.gui.selected_note import SelectedNote
 
 
-def wire_window(w: MainWindow) -> None:
+class WiredWindow(Protocol):
+    """The window's parts and slots that the connections reach. Described here rather than imported:
+    the window wires itself by calling wire_window, and this module does not import the window."""
+
+    bridge: EngineBridge
+    reporter: ErrorReporter
+    config: ConfigFlow
+    search: SearchField
+    memory: SearchMemory
+    messages: MessageBar
+    results: HitList
+    pane: ResultsPane
+    tags: ResultTags
+    note: SelectedNote
+    health: HealthBar
+    shown_query: str
+    _search_timer: QTimer
+
+    def _started(self, folder: str) -> None: ...
+    def _state(self, state: Any) -> None: ...
+    def _progress(self, p: Any) -> None: ...
+    def _status_soon(self) -> None: ...
+    def _indexed(self, paths: list[str]) -> None: ...
+    def _error(self, message: str, is_bug: bool, details: str) -> None: ...
+    def _search_done(self, gen: int, query: str, hits: list[Hit], ready: bool) -> None: ...
+    def _status_done(self, status: Any) -> None: ...
+    def _add_filter(self, term: str) -> None: ...
+    def _selection_moved(self) -> None: ...
+    def _typed_in_list(self, text: str) -> None: ...
+    def known_error(self, message: str) -> None: ...
+    def refresh_results(self) -> None: ...
+    def open_hit(self, hit: Hit | None) -> None: ...
+    def open_selected(self) -> None: ...
+    def show_health(self) -> None: ...
+
+
+def wire_window(w: WiredWindow) -> None:
     b = w.bridge
     b.started.connect(w._started)
     b.state_changed.connect(w._state)
