@@ -302,7 +302,7 @@ def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_gui(args: argparse.Namespace, settings: Settings) -> int:
-    from gte_notes.gui.app import run_gui
+    from gte_notes.gui.window.app import run_gui
 
     return run_gui(args, settings)
 

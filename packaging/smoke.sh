@@ -162,7 +162,7 @@ fi
 NEW_NOTE="smoke.axolotl.md"
 printf '# Axolotl\n\nThe axolotl can regrow whole limbs, parts of its heart and even its spinal cord after injury.\n' \
   > "$VAULT/$NEW_NOTE"
-if [ -f "$REPO/gte_notes/gui/app.py" ]; then
+if [ -f "$REPO/gte_notes/gui/window/app.py" ]; then
   shot="$TMP/window.png"
   start=$EPOCHREALTIME
   if QT_QPA_PLATFORM=offscreen timeout 300 "$APP" gui "$VAULT" --query "$query" --screenshot "$shot" \
@@ -186,6 +186,6 @@ EOF
     tail -20 "$TMP/gui.err" "$TMP/new.err"; bad "a note written after the index was not embedded by the window"
   fi
 else
-  echo "SKIP: gte_notes/gui/app.py does not exist yet (GUI step runs once it does)"
+  echo "SKIP: gte_notes/gui/window/app.py does not exist yet (GUI step runs once it does)"
 fi
 finish

@@ -13,9 +13,9 @@ def open_app(folder: str, model: str, precision: str, data_dir: str) -> tuple[An
     from PySide6.QtCore import QSettings
 
     from gte_notes.core.files.config import Settings
-    from gte_notes.gui.app import make_app, tune_interpreter
-    from gte_notes.gui.bridge import EngineBridge
-    from gte_notes.gui.main_window import MainWindow
+    from gte_notes.gui.engine.bridge import EngineBridge
+    from gte_notes.gui.window.app import make_app, tune_interpreter
+    from gte_notes.gui.window.main_window import MainWindow
 
     app = make_app()
     tune_interpreter()

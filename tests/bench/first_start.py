@@ -30,7 +30,7 @@ def child(folder: str, model: str, precision: str, data_dir: str, query: str, t0
     """The launched app: prints one JSON line once the index is up to date (or after GIVE_UP_S)."""
     from PySide6.QtCore import QTimer
 
-    from gte_notes.gui.app import finish_process
+    from gte_notes.gui.window.app import finish_process
     from tests.bench.bench_window import open_app
 
     out: dict[str, Any] = {"moments": []}

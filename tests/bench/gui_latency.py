@@ -38,9 +38,9 @@ from PySide6.QtWidgets import QApplication
 
 from gte_notes.core.files.config import Settings
 from gte_notes.core.live.engine_state import Phase
-from gte_notes.gui.app import tune_interpreter
-from gte_notes.gui.bridge import EngineBridge
-from gte_notes.gui.main_window import MainWindow
+from gte_notes.gui.engine.bridge import EngineBridge
+from gte_notes.gui.window.app import tune_interpreter
+from gte_notes.gui.window.main_window import MainWindow
 from tests.bench.bench_env import header
 from tests.bench.gte_small_shaped import bench_model_path
 

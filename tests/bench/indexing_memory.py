@@ -44,7 +44,7 @@ def child(folder: str, model: str, precision: str, data_dir: str, mode: str, idl
     from PySide6.QtCore import QTimer
 
     from gte_notes.core.model import note_process, serving
-    from gte_notes.gui.app import finish_process
+    from gte_notes.gui.window.app import finish_process
     from tests.bench.bench_window import open_app
 
     note_process.IDLE_EXIT_S = idle_exit

@@ -74,7 +74,7 @@ def restart(model: str, precision: str, data_dir: Path, graph_file: Path) -> dic
     steps: list[tuple[str, float]] = [("Python", rss_mb())]
     from PySide6 import QtWidgets  # noqa: F401
 
-    import gte_notes.gui.main_window  # noqa: F401 - the app's GUI modules, as the window imports them
+    import gte_notes.gui.window.main_window  # noqa: F401 - the app's GUI modules, as the window imports them
 
     steps.append(("+ Qt and the app's GUI modules", rss_mb()))
     from gte_notes.core.model.serving import open_embedder

@@ -53,7 +53,7 @@ def child(folder: str, model: str, precision: str, data_dir: str, query: str, t0
     """Runs in the launched process; prints one JSON line of times since `t0` (the parent's clock)."""
     from PySide6.QtCore import QTimer
 
-    from gte_notes.gui.app import finish_process
+    from gte_notes.gui.window.app import finish_process
     from tests.bench.bench_env import children_rss_mb, peak_rss_mb, rss_mb
     from tests.bench.bench_window import open_app
 

@@ -79,7 +79,7 @@ def test_entry_points_import_no_model_library_before_switching_telemetry_off() -
     main, so importing the entry module itself must not pull in any of them."""
     code = (
         "import sys\n"
-        "import gte_notes.cli, gte_notes.gui.app, gte_notes.eval.__main__, "
+        "import gte_notes.cli, gte_notes.gui.window.app, gte_notes.eval.__main__, "
         "gte_notes.core.model.note_process\n"
         f"print([m for m in {offline.READ_AT_IMPORT!r} if m in sys.modules])\n"
     )

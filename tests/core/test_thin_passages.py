@@ -15,7 +15,7 @@ import pytest
 from gte_notes.core.markdown.chunking import chunk_note, readable_words
 from gte_notes.core.markdown.markdown_meta import parse_meta
 from gte_notes.eval.harness import index_folder
-from gte_notes.gui.snippet import make_snippet
+from gte_notes.gui.engine.snippet import make_snippet
 
 pytestmark = pytest.mark.model
 

@@ -17,9 +17,9 @@ from PySide6.QtCore import QSettings
 
 from gte_notes.core.files.config import Settings
 from gte_notes.core.live.engine_state import Phase
-from gte_notes.gui.bridge import EngineBridge
-from gte_notes.gui.crash import ErrorReporter
-from gte_notes.gui.main_window import MainWindow
+from gte_notes.gui.desktop.crash import ErrorReporter
+from gte_notes.gui.engine.bridge import EngineBridge
+from gte_notes.gui.window.main_window import MainWindow
 
 WAIT_MS = 30_000  # generous: CI machines are slow and other test runs share the CPU
 

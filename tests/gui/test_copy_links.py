@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 
 from gte_notes.core.files.config import Settings
-from gte_notes.gui.editor import obsidian_url, open_note
-from gte_notes.gui.settings_dialog import SettingsDialog
+from gte_notes.gui.desktop.editor import obsidian_url, open_note
+from gte_notes.gui.settings.settings_dialog import SettingsDialog
 from tests.gui.conftest import WAIT_MS, type_query, wait_idle, write_notes
 from tests.gui.test_selected_note import select
 

@@ -35,7 +35,7 @@ def test_a_bug_on_a_worker_thread_is_logged_and_the_dialog_names_the_files(tmp_p
         import threading
         from PySide6.QtWidgets import QApplication
         from gte_notes.core.files.logs import start_logging
-        from gte_notes.gui.crash import ErrorReporter
+        from gte_notes.gui.desktop.crash import ErrorReporter
         files = start_logging("gui")
         app = QApplication([])
         reporter = ErrorReporter()
@@ -127,7 +127,7 @@ def test_the_gui_killed_by_a_segfault_leaves_every_threads_stack_in_the_crash_fi
     crash = (logs / "crash.log").read_text(encoding="utf-8")
     assert "Fatal Python error: Segmentation fault" in crash
     # Its own stack, down to the window's event loop, and the app's other threads too.
-    assert "in crash_if_asked" in crash and "gte_notes/gui/app.py" in crash and "in run_gui" in crash
+    assert "in crash_if_asked" in crash and "gte_notes/gui/window/app.py" in crash and "in run_gui" in crash
     assert crash.count("Thread 0x") >= 1
     assert "crashing on purpose in the GUI's event loop" in (logs / "gui.log").read_text(encoding="utf-8")
 
@@ -140,7 +140,7 @@ def test_a_bug_in_the_running_gui_is_logged_and_its_dialog_names_both_files(tmp_
     done = _run(
         f"""
         import os, sys
-        from gte_notes.gui import crash
+        from gte_notes.gui.desktop import crash
         shown = crash.ErrorReporter.show_bug
         def show_bug(self, summary, details):
             shown(self, summary, details)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from gte_notes.core.files.config import Settings
-from gte_notes.gui.bridge import EngineBridge
-from gte_notes.gui.crash import ErrorReporter
-from gte_notes.gui.main_window import MainWindow
+from gte_notes.gui.desktop.crash import ErrorReporter
+from gte_notes.gui.engine.bridge import EngineBridge
+from gte_notes.gui.window.main_window import MainWindow
 from tests.gui.conftest import WAIT_MS, type_query, wait_idle
 
 

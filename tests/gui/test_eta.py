@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 
 from gte_notes.core.index.progress import Progress
-from gte_notes.gui.index_progress import SessionProgress
+from gte_notes.gui.health.index_progress import SessionProgress
 
 
 def _run(

@@ -10,7 +10,7 @@ from pathlib import Path
 from gte_notes.core.index.progress import Progress
 from gte_notes.core.live.engine_state import EngineState, Phase
 from gte_notes.core.live.engine_status import IndexStatus
-from gte_notes.gui.health_bar import HealthBar
+from gte_notes.gui.health.health_bar import HealthBar
 from tests.fakes import FakeEmbedder
 from tests.gui.conftest import NOTES, WAIT_MS, wait_idle
 

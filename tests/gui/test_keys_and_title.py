@@ -6,8 +6,8 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 
-from gte_notes.gui import main_window
-from gte_notes.gui.system_libs import xcb_problem
+from gte_notes.gui.desktop.system_libs import xcb_problem
+from gte_notes.gui.window import main_window
 from tests.gui.conftest import WAIT_MS, type_query
 
 

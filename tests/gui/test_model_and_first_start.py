@@ -8,10 +8,10 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QDialogButtonBox
 
 from gte_notes.core.files.config import Settings
-from gte_notes.gui import config_flow
-from gte_notes.gui.bridge import EngineBridge
-from gte_notes.gui.crash import ErrorReporter
-from gte_notes.gui.main_window import MainWindow
+from gte_notes.gui.desktop.crash import ErrorReporter
+from gte_notes.gui.engine.bridge import EngineBridge
+from gte_notes.gui.settings import config_flow
+from gte_notes.gui.window.main_window import MainWindow
 from tests.gui.conftest import WAIT_MS, type_query, wait_idle
 
 

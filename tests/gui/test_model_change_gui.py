@@ -88,9 +88,9 @@ def test_cancelling_a_change_keeps_a_model_given_at_start_out_of_the_settings(
 ) -> None:
     from PySide6.QtCore import QSettings
 
-    from gte_notes.gui.bridge import EngineBridge
-    from gte_notes.gui.crash import ErrorReporter
-    from gte_notes.gui.main_window import MainWindow
+    from gte_notes.gui.desktop.crash import ErrorReporter
+    from gte_notes.gui.engine.bridge import EngineBridge
+    from gte_notes.gui.window.main_window import MainWindow
 
     settings = Settings(folders=[str(notes_dir)], model="thenlper/gte-small", precision="fp32")
     settings.save()

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from gte_notes.core.files.config import Settings
 from gte_notes.core.model.model_catalog import RemoteCodeRefused, check_remote_code, code_digest
-from gte_notes.gui import model_facts
-from gte_notes.gui.model_dialog import ModelMissingDialog
-from gte_notes.gui.settings_dialog import SettingsDialog, needs_restart
+from gte_notes.gui.settings import model_facts
+from gte_notes.gui.settings.model_dialog import ModelMissingDialog
+from gte_notes.gui.settings.settings_dialog import SettingsDialog, needs_restart
 
 
 def test_known_models_show_their_facts_and_sizes_are_checked(qtbot) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gte_notes.gui.system_libs import display_problem
+from gte_notes.gui.desktop.system_libs import display_problem
 from tests.conftest import REPO_ROOT
 
 

@@ -7,8 +7,8 @@ from pytestqt.qtbot import QtBot
 
 from gte_notes.core.search.query import parse_query
 from gte_notes.core.search.results import QueryWords
-from gte_notes.gui import preview_marks
-from gte_notes.gui.preview import NotePreview
+from gte_notes.gui.note import preview_marks
+from gte_notes.gui.note.preview import NotePreview
 
 NOTE = (
     "# Bread\n\nIntro line about flour.\n\n"

@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtGui import QTextDocument
 
 from gte_notes.core.markdown.preview_text import markdown_for_preview
-from gte_notes.gui.preview import NotePreview
+from gte_notes.gui.note.preview import NotePreview
 from tests.gui.conftest import NOTES, WAIT_MS, type_query, wait_idle, write_notes
 
 FILLER = "".join(f"Paragraph {i} is about something else entirely, like kites.\n\n" for i in range(80))

@@ -77,9 +77,9 @@ import sys
 sys.path.insert(0, {repo!r})
 from PySide6.QtCore import QSettings, QTimer
 from gte_notes.core.files.config import Settings
-from gte_notes.gui.app import finish_process, make_app
-from gte_notes.gui.bridge import EngineBridge
-from gte_notes.gui.main_window import MainWindow
+from gte_notes.gui.window.app import finish_process, make_app
+from gte_notes.gui.engine.bridge import EngineBridge
+from gte_notes.gui.window.main_window import MainWindow
 from tests.gui.test_quit import StuckEmbedder
 
 app = make_app()

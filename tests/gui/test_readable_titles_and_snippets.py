@@ -9,9 +9,9 @@ from PySide6.QtCore import Qt
 
 from gte_notes.core.markdown.wikilinks import parse_wikilink
 from gte_notes.core.search.results import Hit
-from gte_notes.gui import main_window
-from gte_notes.gui.hits_model import SNIPPET_ROLE
-from gte_notes.gui.snippet import SnippetCache, make_snippet
+from gte_notes.gui.engine.snippet import SnippetCache, make_snippet
+from gte_notes.gui.results.hits_model import SNIPPET_ROLE
+from gte_notes.gui.window import main_window
 from tests.gui.conftest import WAIT_MS, type_query, wait_idle, write_notes
 
 NOTES = {
@@ -146,7 +146,7 @@ def test_the_preview_fills_frontmatter_templates(qtbot, make_window, tmp_path: P
 
 def test_headings_in_rows_lose_their_link_markup() -> None:
     from gte_notes.core.search.results import Hit
-    from gte_notes.gui.hit_titles import display_hits
+    from gte_notes.gui.engine.hit_titles import display_hits
 
     hit = Hit(
         path="changelog.md",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from gte_notes.gui.hits_model import LINKED_ROLE
+from gte_notes.gui.results.hits_model import LINKED_ROLE
 from tests.gui.conftest import WAIT_MS, type_query
 
 

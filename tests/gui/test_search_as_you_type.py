@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from gte_notes.gui import main_window
-from gte_notes.gui.hits_model import SNIPPET_ROLE
+from gte_notes.gui.results.hits_model import SNIPPET_ROLE
+from gte_notes.gui.window import main_window
 from tests.gui.conftest import WAIT_MS, result_paths, type_query, wait_idle
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
-from gte_notes.gui import main_window
+from gte_notes.gui.window import main_window
 from tests.gui.conftest import WAIT_MS, result_paths, type_query, wait_idle
 
 
@@ -100,7 +100,7 @@ def test_results_newest_first(qtbot, window, notes_dir: Path) -> None:
 
 
 def test_chips_group_a_flat_dendron_vault_by_hierarchy() -> None:
-    from gte_notes.gui.results_pane import group_of
+    from gte_notes.gui.results.results_pane import group_of
 
     assert group_of("dendron.topic.publish.cook.github.md") == "dendron.topic.publish"
     assert group_of("garden/tomatoes.md") == "garden"

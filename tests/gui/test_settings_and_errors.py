@@ -11,9 +11,9 @@ from PySide6.QtWidgets import QMessageBox
 from gte_notes.core.errors import KnownError
 from gte_notes.core.files.config import Settings
 from gte_notes.core.live.engine_state import EngineState, Phase
-from gte_notes.gui.editor import editor_args
-from gte_notes.gui.snippet import make_snippet
-from gte_notes.gui.tasks import Task
+from gte_notes.gui.desktop.editor import editor_args
+from gte_notes.gui.desktop.tasks import Task
+from gte_notes.gui.engine.snippet import make_snippet
 from tests.gui.conftest import WAIT_MS, result_paths, type_query, wait_idle, write_notes
 
 

@@ -9,7 +9,7 @@ from gte_notes.core.errors import ModelMissingError
 from gte_notes.core.live.engine import Engine
 from gte_notes.core.live.engine_state import Phase
 from gte_notes.core.model import embedder as embedder_module
-from gte_notes.gui import model_dialog
+from gte_notes.gui.settings import model_dialog
 from tests.fakes import FakeEmbedder
 from tests.gui.conftest import WAIT_MS, result_paths, type_query, wait_idle, write_notes
 
@@ -126,7 +126,7 @@ def test_first_start_asks_for_the_folder_and_remembers_it(
     qtbot, make_window, notes_dir: Path, monkeypatch, fake_embedder
 ) -> None:
     from gte_notes.core.files.config import Settings
-    from gte_notes.gui import config_flow
+    from gte_notes.gui.settings import config_flow
 
     monkeypatch.setattr(config_flow.QFileDialog, "getExistingDirectory", lambda *a, **k: str(notes_dir))
     window = make_window(None, embedder=fake_embedder)

@@ -7,9 +7,9 @@ import pytest
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
-from gte_notes.gui.hit_delegate import row_colors
-from gte_notes.gui.style import contrast, mark_background, mix
-from gte_notes.gui.theme import apply_theme, is_dark
+from gte_notes.gui.desktop.style import contrast, mark_background, mix
+from gte_notes.gui.desktop.theme import apply_theme, is_dark
+from gte_notes.gui.results.hit_delegate import row_colors
 from tests.gui.conftest import type_query
 
 R = QPalette.ColorRole

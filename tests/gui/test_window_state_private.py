@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QMainWindow, QSplitter
 
 from gte_notes.core.files.config import Settings
 from gte_notes.core.search.results import Hit
-from gte_notes.gui import window_state
-from gte_notes.gui.search_memory import SearchMemory
+from gte_notes.gui.results.search_memory import SearchMemory
+from gte_notes.gui.window import window_state
 
 
 def _mode(path: Path) -> int:

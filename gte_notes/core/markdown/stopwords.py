@@ -2,7 +2,7 @@
 
 They serve three jobs, so the three always agree: guessing a note's language (language.py), leaving
 function words out of a keyword query when other words remain (keyword.py), and not marking them in
-a result's passage (gui/snippet.py). Words are written as people write them and compared folded
+a result's passage (gui/engine/snippet.py). Words are written as people write them and compared folded
 (lower case, accents off: text_terms.fold), the way the keyword index stores words.
 
 The lists are short on purpose: the most frequent words of each language. Frequent enough to tell

@@ -312,7 +312,7 @@ def _reply(conn: Any, kind: str, value: Any) -> None:
 
 
 def _exit_with_parent(parent: int) -> None:
-    """End with the app even mid-batch: the app ends with os._exit (gui/app.py), which stops no child,
+    """End with the app even mid-batch: the app ends with os._exit (gui/window/app.py), which stops no child,
     and a model load or a long batch would otherwise run on for seconds for nobody."""
     while os.getppid() == parent:
         time.sleep(0.5)

@@ -13,9 +13,9 @@ from pathlib import PurePosixPath
 from PySide6.QtCore import QObject, Signal
 
 from gte_notes.core import NO_WORDS, Hit, QueryWords
-from gte_notes.gui.bridge import EngineBridge
-from gte_notes.gui.preview import PreviewPane
-from gte_notes.gui.related_panel import FETCH, RelatedPanel
+from gte_notes.gui.engine.bridge import EngineBridge
+from gte_notes.gui.note.preview import PreviewPane
+from gte_notes.gui.note.related_panel import FETCH, RelatedPanel
 
 MAX_HISTORY = 50
 

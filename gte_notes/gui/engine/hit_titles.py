@@ -8,7 +8,7 @@ import dataclasses
 from typing import Any
 
 from gte_notes.core import clean_passage, distinguishers, readable_title
-from gte_notes.gui.snippet import clean
+from gte_notes.gui.engine.snippet import clean
 
 
 def display_hits(hits: list[Any]) -> list[Any]:

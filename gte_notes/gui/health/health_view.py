@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
 )
 
 from gte_notes.core import FilePage, FileStatus, IndexStatus
-from gte_notes.gui.health_bar import counts_text
-from gte_notes.gui.model_name import describe_model
+from gte_notes.gui.engine.model_name import describe_model
+from gte_notes.gui.health.health_bar import counts_text
 
 Index = QModelIndex | QPersistentModelIndex
 

@@ -20,10 +20,10 @@ from PySide6.QtWidgets import (
 )
 
 from gte_notes.core import Hit, Hits
-from gte_notes.gui.copy_links import LinkCopier
-from gte_notes.gui.hit_list import HitList
-from gte_notes.gui.hits_model import copy_hit
-from gte_notes.gui.style import quiet
+from gte_notes.gui.desktop.style import quiet
+from gte_notes.gui.results.copy_links import LinkCopier
+from gte_notes.gui.results.hit_list import HitList
+from gte_notes.gui.results.hits_model import copy_hit
 
 SORTS = ("Best match", "Date modified")
 MAX_CHIPS = 4

@@ -20,7 +20,7 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 
 from gte_notes.core import KnownError
-from gte_notes.gui.tasks import NewThread, Task
+from gte_notes.gui.desktop.tasks import NewThread, Task
 
 SHELL_SYNTAX = re.compile(r"[|&;<>`$]")
 # "Open notes with" set to this opens notes in Obsidian (offered in Settings when the folder is a vault).

@@ -35,11 +35,11 @@ from gte_notes.core import (
     model_display_name,
     readable_title,
 )
-from gte_notes.gui.engine_events import engine_listener
-from gte_notes.gui.hit_titles import display_hits
-from gte_notes.gui.snippet import SnippetCache
-from gte_notes.gui.tasks import Task
-from gte_notes.gui.worker_results import newest_first, with_notes_of
+from gte_notes.gui.desktop.tasks import Task
+from gte_notes.gui.engine.engine_events import engine_listener
+from gte_notes.gui.engine.hit_titles import display_hits
+from gte_notes.gui.engine.snippet import SnippetCache
+from gte_notes.gui.engine.worker_results import newest_first, with_notes_of
 
 if TYPE_CHECKING:  # imported on the control thread as the engine starts, while the window shows
     from gte_notes.core import Engine

@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
-from gte_notes.gui.style import contrast
+from gte_notes.gui.desktop.style import contrast
 
 R = QPalette.ColorRole
 DARK = {

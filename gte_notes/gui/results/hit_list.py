@@ -6,10 +6,10 @@ from PySide6.QtCore import QModelIndex, QRect, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
-from gte_notes.gui.hit_delegate import HitDelegate
-from gte_notes.gui.hits_model import HitsModel
-from gte_notes.gui.snippet import SnippetCache
-from gte_notes.gui.style import mix
+from gte_notes.gui.desktop.style import mix
+from gte_notes.gui.engine.snippet import SnippetCache
+from gte_notes.gui.results.hit_delegate import HitDelegate
+from gte_notes.gui.results.hits_model import HitsModel
 
 
 class HitList(QListView):

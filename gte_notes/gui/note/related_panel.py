@@ -10,10 +10,10 @@ from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel, QMenu, QVBoxLayout, QWidget
 
 from gte_notes.core import Hit
-from gte_notes.gui.copy_links import LinkCopier
-from gte_notes.gui.hit_list import HitList
-from gte_notes.gui.hits_model import copy_hit
-from gte_notes.gui.snippet import SnippetCache
+from gte_notes.gui.engine.snippet import SnippetCache
+from gte_notes.gui.results.copy_links import LinkCopier
+from gte_notes.gui.results.hit_list import HitList
+from gte_notes.gui.results.hits_model import copy_hit
 
 FETCH = 40  # related notes asked for, before filtering
 

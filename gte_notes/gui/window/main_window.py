@@ -23,25 +23,25 @@ from gte_notes.core import (
     Settings,
     config_dir,
 )
-from gte_notes.gui import window_state
-from gte_notes.gui.bridge import EngineBridge
-from gte_notes.gui.config_flow import ConfigFlow
-from gte_notes.gui.copy_links import LinkCopier
-from gte_notes.gui.crash import ErrorReporter
-from gte_notes.gui.editor import open_note
-from gte_notes.gui.empty_states import no_results, type_to_search
-from gte_notes.gui.health_bar import HealthBar
-from gte_notes.gui.health_view import FILES_PAGE, IndexHealthDialog
-from gte_notes.gui.hit_list import HitList
-from gte_notes.gui.message_bar import MessageBar
-from gte_notes.gui.preview import PreviewPane
-from gte_notes.gui.related_panel import RelatedPanel
-from gte_notes.gui.results_pane import ResultsPane
-from gte_notes.gui.search_field import SearchField
-from gte_notes.gui.search_memory import SearchMemory
-from gte_notes.gui.selected_note import SelectedNote
-from gte_notes.gui.window_menus import build_menus
-from gte_notes.gui.window_wiring import wire_window
+from gte_notes.gui.desktop.crash import ErrorReporter
+from gte_notes.gui.desktop.editor import open_note
+from gte_notes.gui.engine.bridge import EngineBridge
+from gte_notes.gui.health.health_bar import HealthBar
+from gte_notes.gui.health.health_view import FILES_PAGE, IndexHealthDialog
+from gte_notes.gui.health.message_bar import MessageBar
+from gte_notes.gui.note.preview import PreviewPane
+from gte_notes.gui.note.related_panel import RelatedPanel
+from gte_notes.gui.note.selected_note import SelectedNote
+from gte_notes.gui.results.copy_links import LinkCopier
+from gte_notes.gui.results.empty_states import no_results, type_to_search
+from gte_notes.gui.results.hit_list import HitList
+from gte_notes.gui.results.results_pane import ResultsPane
+from gte_notes.gui.results.search_field import SearchField
+from gte_notes.gui.results.search_memory import SearchMemory
+from gte_notes.gui.settings.config_flow import ConfigFlow
+from gte_notes.gui.window import window_state
+from gte_notes.gui.window.window_menus import build_menus
+from gte_notes.gui.window.window_wiring import wire_window
 
 # 0: the search starts on the next pass of the event loop, which still folds the edits of one paste into
 # one search. Keys typed while a search runs need no timer: the one search thread skips every query

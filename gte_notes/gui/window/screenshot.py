@@ -11,8 +11,8 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 from gte_notes.core import Phase
-from gte_notes.gui.main_window import MainWindow
-from gte_notes.gui.tasks import Task
+from gte_notes.gui.desktop.tasks import Task
+from gte_notes.gui.window.main_window import MainWindow
 
 POLL_MS = 250
 SETTLED_CHECKS = 3  # consecutive checks with nothing moving before the picture is taken

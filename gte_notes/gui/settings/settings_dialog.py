@@ -36,9 +36,9 @@ from gte_notes.core import (
     known,
     quality_warning,
 )
-from gte_notes.gui.editor import OBSIDIAN, obsidian_vault
-from gte_notes.gui.model_facts import facts_text
-from gte_notes.gui.style import quiet
+from gte_notes.gui.desktop.editor import OBSIDIAN, obsidian_vault
+from gte_notes.gui.desktop.style import quiet
+from gte_notes.gui.settings.model_facts import facts_text
 
 # Changing one of these means another index (folder) or re-embedding/re-filtering (model, globs).
 RESTART_FIELDS = (

@@ -28,8 +28,8 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QTextBrowser, QTextEdit, QToolButton, QVBoxLayout, QWidget
 
 from gte_notes.core import NO_WORDS, QueryWords
-from gte_notes.gui.preview_marks import WordMarker, find_passage
-from gte_notes.gui.style import mark_background, mix
+from gte_notes.gui.desktop.style import mark_background, mix
+from gte_notes.gui.note.preview_marks import WordMarker, find_passage
 
 SETTLE_MS = 150  # when the preview checks again that the passage is at the top
 MAX_PREVIEW_CHARS = 400_000  # beyond this the preview shows the start; the editor shows the rest

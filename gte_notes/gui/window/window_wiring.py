@@ -9,17 +9,17 @@ if TYPE_CHECKING:
     from PySide6.QtCore import QTimer
 
     from gte_notes.core.search.results import Hit
-    from gte_notes.gui.bridge import EngineBridge
-    from gte_notes.gui.config_flow import ConfigFlow
-    from gte_notes.gui.crash import ErrorReporter
-    from gte_notes.gui.health_bar import HealthBar
-    from gte_notes.gui.hit_list import HitList
-    from gte_notes.gui.message_bar import MessageBar
-    from gte_notes.gui.result_tags import ResultTags
-    from gte_notes.gui.results_pane import ResultsPane
-    from gte_notes.gui.search_field import SearchField
-    from gte_notes.gui.search_memory import SearchMemory
-    from gte_notes.gui.selected_note import SelectedNote
+    from gte_notes.gui.desktop.crash import ErrorReporter
+    from gte_notes.gui.engine.bridge import EngineBridge
+    from gte_notes.gui.health.health_bar import HealthBar
+    from gte_notes.gui.health.message_bar import MessageBar
+    from gte_notes.gui.note.selected_note import SelectedNote
+    from gte_notes.gui.results.hit_list import HitList
+    from gte_notes.gui.results.result_tags import ResultTags
+    from gte_notes.gui.results.results_pane import ResultsPane
+    from gte_notes.gui.results.search_field import SearchField
+    from gte_notes.gui.results.search_memory import SearchMemory
+    from gte_notes.gui.settings.config_flow import ConfigFlow
 
 
 class WiredWindow(Protocol):

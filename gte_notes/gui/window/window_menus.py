@@ -6,15 +6,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtGui import QAction, QKeySequence
 
-from gte_notes.gui.copy_links import MARKDOWN_KEYS, WIKILINK_KEYS
-from gte_notes.gui.help_dialog import show_about, show_shortcuts
+from gte_notes.gui.results.copy_links import MARKDOWN_KEYS, WIKILINK_KEYS
+from gte_notes.gui.window.help_dialog import show_about, show_shortcuts
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMenuBar, QWidget
 
-    from gte_notes.gui.bridge import EngineBridge
-    from gte_notes.gui.search_field import SearchField
-    from gte_notes.gui.selected_note import SelectedNote
+    from gte_notes.gui.engine.bridge import EngineBridge
+    from gte_notes.gui.note.selected_note import SelectedNote
+    from gte_notes.gui.results.search_field import SearchField
 
 
 class MenuHost(Protocol):

@@ -15,14 +15,14 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from gte_notes.core import Settings, crash_asked, crash_if_asked, start_logging, stay_offline
-from gte_notes.gui.bridge import EngineBridge
-from gte_notes.gui.crash import ErrorReporter
-from gte_notes.gui.main_window import MainWindow
-from gte_notes.gui.system_libs import display_problem, xcb_problem
-from gte_notes.gui.theme import follow_system
+from gte_notes.gui.desktop.crash import ErrorReporter
+from gte_notes.gui.desktop.system_libs import display_problem, xcb_problem
+from gte_notes.gui.desktop.theme import follow_system
+from gte_notes.gui.engine.bridge import EngineBridge
+from gte_notes.gui.window.main_window import MainWindow
 
 # In the source tree and in the PyInstaller bundle alike, resources/ sits beside the gte_notes package.
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+RESOURCES = Path(__file__).resolve().parents[3] / "resources"
 SCREENSHOT_SIZE = (1360, 860)
 
 
@@ -89,7 +89,7 @@ def run_gui(args: argparse.Namespace, settings: Settings) -> NoReturn:
     window = MainWindow(bridge, settings, reporter=reporter, persist=not screenshot)
     controller = None
     if screenshot:
-        from gte_notes.gui.screenshot import ScreenshotController
+        from gte_notes.gui.window.screenshot import ScreenshotController
 
         if not folder and not settings.folders:
             print("gte-notes: --screenshot needs a notes folder", file=sys.stderr)

@@ -19,7 +19,7 @@ from PySide6.QtGui import QTextBlock, QTextCharFormat, QTextCursor, QTextDocumen
 from PySide6.QtWidgets import QTextEdit
 
 from gte_notes.core import QueryWords, is_japanese, language_of
-from gte_notes.gui.snippet import Utf16, clean, worth_marking
+from gte_notes.gui.engine.snippet import Utf16, clean, worth_marking
 
 MAX_CANDIDATES = 50  # occurrences of a passage's first line weighed against each other
 MAX_MARKS = 200  # query words marked in one preview

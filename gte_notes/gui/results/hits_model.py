@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
 from gte_notes.core import Hit
-from gte_notes.gui.snippet import Snippet, SnippetCache
+from gte_notes.gui.engine.snippet import Snippet, SnippetCache
 
 HIT_ROLE = Qt.ItemDataRole.UserRole + 1
 SNIPPET_ROLE = Qt.ItemDataRole.UserRole + 2

@@ -22,9 +22,9 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from gte_notes.core import Hit
-from gte_notes.gui.hits_model import HIT_ROLE, LINKED_ROLE, SNIPPET_ROLE, copies_label
-from gte_notes.gui.snippet import Snippet, Utf16
-from gte_notes.gui.style import dimmed, mark_background, mix
+from gte_notes.gui.desktop.style import dimmed, mark_background, mix
+from gte_notes.gui.engine.snippet import Snippet, Utf16
+from gte_notes.gui.results.hits_model import HIT_ROLE, LINKED_ROLE, SNIPPET_ROLE, copies_label
 
 LINKED_MARK = "↔ linked ·"  # a related note the shown note already links to
 PAD_X = 10

@@ -7,9 +7,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar, QToolButton, QWidget
 
 from gte_notes.core import EngineState, IndexStatus, ModelChangeState, Phase, Progress
-from gte_notes.gui.empty_states import reading_text
-from gte_notes.gui.index_progress import SessionProgress
-from gte_notes.gui.model_name import short_model_name
+from gte_notes.gui.engine.model_name import short_model_name
+from gte_notes.gui.health.index_progress import SessionProgress
+from gte_notes.gui.results.empty_states import reading_text
 
 STATE_TEXT = {
     Phase.STARTING: "Opening the index…",

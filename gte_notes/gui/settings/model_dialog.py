@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
 )
 
 from gte_notes.core import DEFAULT_MODEL, KnownError, Settings, model_display_name
-from gte_notes.gui.model_facts import allow_code, is_code_refusal
-from gte_notes.gui.style import quiet
-from gte_notes.gui.tasks import NewThread, Task, call_in_gui
+from gte_notes.gui.desktop.style import quiet
+from gte_notes.gui.desktop.tasks import NewThread, Task, call_in_gui
+from gte_notes.gui.settings.model_facts import allow_code, is_code_refusal
 
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 

@@ -10,10 +10,10 @@ from typing import Protocol
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from gte_notes.core import Settings
-from gte_notes.gui.bridge import EngineBridge
-from gte_notes.gui.model_dialog import ModelMissingDialog
-from gte_notes.gui.settings_dialog import SettingsDialog, needs_restart
-from gte_notes.gui.tasks import Task
+from gte_notes.gui.desktop.tasks import Task
+from gte_notes.gui.engine.bridge import EngineBridge
+from gte_notes.gui.settings.model_dialog import ModelMissingDialog
+from gte_notes.gui.settings.settings_dialog import SettingsDialog, needs_restart
 
 
 class ConfigHost(Protocol):

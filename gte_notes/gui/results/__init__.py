@@ -1,0 +1,1 @@
+"""The result list: the search field, hit rows and their painting, tags, links, empty states, memory."""
