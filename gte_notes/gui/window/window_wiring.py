@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from PySide6.QtCore import QTimer
 
-    from gte_notes.core.search.results import Hit
+    from gte_notes.core import Hit
     from gte_notes.gui.desktop.crash import ErrorReporter
     from gte_notes.gui.engine.bridge import EngineBridge
     from gte_notes.gui.health.health_bar import HealthBar
