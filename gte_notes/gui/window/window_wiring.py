@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from gte_notes.gui.health.message_bar import MessageBar
     from gte_notes.gui.note.selected_note import SelectedNote
     from gte_notes.gui.results.hit_list import HitList
-    from gte_notes.gui.results.result_tags import ResultTags
     from gte_notes.gui.results.results_pane import ResultsPane
     from gte_notes.gui.results.search_field import SearchField
     from gte_notes.gui.results.search_memory import SearchMemory
@@ -34,7 +33,6 @@ class WiredWindow(Protocol):
     messages: MessageBar
     results: HitList
     pane: ResultsPane
-    tags: ResultTags
     note: SelectedNote
     health: HealthBar
     shown_query: str
