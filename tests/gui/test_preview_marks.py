@@ -93,7 +93,7 @@ def test_kyoto_is_not_marked_inside_tokyo(qtbot: QtBot) -> None:
     view = NotePreview()
     qtbot.addWidget(view)
     note = "# 東京都\n\n東京都に住んでいます。\n\n来週は京都に行きます。\n"
-    view.show_note("ja.md", note, passage="東京都に住んでいます。", query="京都")
+    view.show_note("ja.md", note, passage="東京都に住んでいます。", words=searched("京都"))
     qtbot.waitUntil(lambda: view.marked, timeout=10_000)
     marks = [
         (s.cursor.block().text(), s.cursor.selectedText())

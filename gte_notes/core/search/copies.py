@@ -104,6 +104,8 @@ class CopyFinder:
         return self._similar[key]
 
     def _note_vectors(self, note_id: int) -> np.ndarray:
+        if not self.model_id:  # no vectors to compare (a keyword-only searcher)
+            return np.zeros((0, max(self.dim, 1)), dtype=np.float32)
         if note_id not in self._vectors:
             chunk_ids = self.store.chunk_ids_of([note_id]).get(note_id, [])
             _, vecs = self.store.vectors.of_chunks(self.model_id, self.dim, chunk_ids=chunk_ids)

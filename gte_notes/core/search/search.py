@@ -311,9 +311,12 @@ class Searcher:
         """The first `limit` rows of `ranked`; with `collapse`, copies of a note share its row."""
         all_notes, all_chunks = ranked.note_ids.tolist(), ranked.chunk_ids.tolist()
         if collapse:
+            # A keyword-only searcher (the model still loading) has no vectors: copies are then the
+            # same text or the same passage under the same title only.
+            vectors = (self.ann.model_id, self.ann.dim) if self.ann is not None else ("", 0)
             finder = self._copy_finder
-            if finder is None or (finder.model_id, finder.dim) != (self.ann.model_id, self.ann.dim):
-                finder = self._copy_finder = CopyFinder(self.store, self.ann.model_id, self.ann.dim)
+            if finder is None or (finder.model_id, finder.dim) != vectors:
+                finder = self._copy_finder = CopyFinder(self.store, *vectors)
             shown = finder.rows(all_notes, all_chunks, limit)
         else:
             shown = [(pos, ()) for pos in range(min(limit, len(all_notes)))]
