@@ -3,8 +3,7 @@ that imports it back cannot be read, tested or moved on its own. Every import co
 functions and under `if TYPE_CHECKING:` (a cycle through a late import is still a cycle in the design).
 
 The graph is grimp's, the one import-linter checks its contracts on; it reads the source and imports
-nothing, so this runs without Qt. tests/core/test_model_has_no_cycles.py checks gte_notes.core.model the same
-way; a package joins PACKAGES once its cycles are broken."""
+nothing, so this runs without Qt. A package joins PACKAGES once its cycles are broken."""
 
 from __future__ import annotations
 
