@@ -117,21 +117,15 @@ class Related:
             if other is None or row is None:
                 continue
             hits.append(
-                Hit(
-                    path=other.path,
-                    title=other.title,
-                    score=float(sim),
-                    passage=row["text"],
-                    line=row["line"],
-                    start=row["start"],
-                    end=row["end"],
-                    heading=row["heading"],
-                    chunk_id=int(tgt[p]),
+                Hit.of(
+                    other,
+                    row,
+                    int(tgt[p]),
+                    sim,
                     source_passage=source["text"],
                     source_line=source["line"],
                     linked=other.path in linked,
                     copies=tuple(notes[all_notes[i]].path for i in copies if all_notes[i] in notes),
-                    tags=other.tags,
                 )
             )
         return hits

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from gte_notes.core.search.query import Query
@@ -35,6 +36,24 @@ class Hit:
     copies: tuple[str, ...] = ()
     # The note's tags (front matter and #tags), from the index: the faces need not read the note for them.
     tags: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, note: Any, row: Mapping[str, Any], chunk_id: int, score: float, **more: Any) -> Hit:
+        """The row of `note` (the store's note: path, title, tags) showing its passage `row` (the store's
+        chunk row), the fields search and related notes share; `more` adds what only one of them has."""
+        return cls(
+            path=note.path,
+            title=note.title,
+            score=float(score),
+            passage=row["text"],
+            line=row["line"],
+            start=row["start"],
+            end=row["end"],
+            heading=row["heading"],
+            chunk_id=int(chunk_id),
+            tags=note.tags,
+            **more,
+        )
 
     @property
     def shown_title(self) -> str:

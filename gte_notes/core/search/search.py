@@ -320,16 +320,16 @@ class Searcher:
             shown = finder.rows(all_notes, all_chunks, limit)
         else:
             shown = [(pos, ()) for pos in range(min(limit, len(all_notes)))]
-        copy_paths = self.store.notes_by_id([all_notes[p] for _, ps in shown for p in ps])
         positions = [pos for pos, _ in shown]
         note_ids = [all_notes[p] for p in positions]
         chunk_ids = [all_chunks[p] for p in positions]
+        # One read for the rows' notes and their copies.
+        notes = self.store.notes_by_id([all_notes[p] for pos, ps in shown for p in (pos, *ps)])
         copies_of = {
-            all_notes[pos]: tuple(copy_paths[all_notes[p]].path for p in ps if all_notes[p] in copy_paths)
+            all_notes[pos]: tuple(notes[all_notes[p]].path for p in ps if all_notes[p] in notes)
             for pos, ps in shown
         }
         scores = [float(ranked.scores[p]) for p in positions]
-        notes = self.store.notes_by_id(note_ids)
         rows = self.store.chunks_by_id(chunk_ids)
         # Rarer words weigh more when choosing the sentence to mark (document frequencies are cached).
         weights = {t: math.log1p(self.keyword.probe_limit / (1 + self.keyword.word_freq(t))) for t in q.terms}
@@ -346,21 +346,15 @@ class Searcher:
                 row["text"], q.terms, q.phrases, weights, prefix, lang=row["lang"], languages=languages
             )
             hits.append(
-                Hit(
-                    path=note.path,
-                    title=note.title,
-                    score=float(score),
-                    passage=row["text"],
-                    line=row["line"],
-                    start=row["start"],
-                    end=row["end"],
-                    heading=row["heading"],
-                    chunk_id=chunk_id,
+                Hit.of(
+                    note,
+                    row,
+                    chunk_id,
+                    score,
                     highlights=spans,
                     sentence=sentence,
                     alias=(named_by or {}).get(note_id, ""),
                     copies=copies_of.get(note_id, ()),
-                    tags=note.tags,
                 )
             )
         return hits
