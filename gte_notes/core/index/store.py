@@ -142,9 +142,9 @@ class Store:
                 raise read_error(db_path, err) from err
             self._move_aside(err)
             self.conn = self._connect()
-        self.vectors = Vectors(self.conn)
-        self.fts = KeywordTable(self.conn)
         self._writes: Database | None = None  # made by the first write (write_side.py)
+        self.vectors = Vectors(self.conn, self._db)
+        self.fts = KeywordTable(self.conn)
 
     def _db(self) -> Database:
         if self._writes is None:

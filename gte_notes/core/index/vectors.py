@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from gte_notes.core.index.batches import rows_in
-from gte_notes.core.index.write_side import write_db
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 _CHUNK_JOIN = "FROM chunks c JOIN vectors v ON v.text_hash = c.text_hash AND v.model_id = ?"
 
 
 class Vectors:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, writes: Callable[[], Database]) -> None:
         self.conn = conn
+        self._writes = writes  # the store's sqlite-utils view of `conn`, made on its first write
 
     def missing(self, hashes: Iterable[str], model_id: str) -> set[str]:
         """Which of these text hashes have no vector of this model yet."""
@@ -41,7 +45,7 @@ class Vectors:
         """Store these vectors; one that exists for the same (hash, model) is replaced (vectors_key)."""
         rows = ((h, model_id, np.asarray(v, dtype=np.float32).tobytes()) for h, v in items)
         # Rows as lists after a header row (sqlite-utils' list mode): no dict per vector.
-        write_db(self.conn).table("vectors").insert_all(
+        self._writes().table("vectors").insert_all(
             itertools.chain([("text_hash", "model_id", "vector")], rows), replace=True
         )
 
