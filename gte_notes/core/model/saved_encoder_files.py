@@ -3,7 +3,7 @@
 A damaged or outdated file (cut short by a full disk, written by another version, changed on disk)
 costs only the fast start: the caller removes it, loads the model and saves a fresh one. Any other
 error is a bug in gte-notes: the file is kept (removing it would hide the bug behind a slow start on
-every launch) and the error goes up to be reported as a bug.
+every launch) and the caller logs it as a bug, with its traceback, before going on with the full model.
 """
 
 from __future__ import annotations
