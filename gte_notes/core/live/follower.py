@@ -6,30 +6,87 @@ the database (new vectors added as they are committed, the whole file reloaded w
 saves it), and it tries the lock again every `interval` seconds. When the other writer leaves, this
 engine takes over: it opens the database to write, reconciles the folder and starts watching it.
 The follower never writes: not the database, not the ANN file the other writer keeps.
+
+The follower sees the writer through `FollowedWriter` (what it reads of it, and the steps of following
+and taking over), so writer.py imports this module and not the other way round; like the model changer,
+it is given the workspace, queue and reports it shares with the writer.
 """
 
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from gte_notes.core.errors import AlreadyRunningError, StoreError
 from gte_notes.core.index.ann import AnnIndex
 from gte_notes.core.index.store import Store
 from gte_notes.core.live.engine_state import EngineState, Phase
+from gte_notes.core.live.work_queue import WorkQueue
+from gte_notes.core.live.workspace import Workspace
+from gte_notes.core.live.writer_reports import WriterReports
 
 if TYPE_CHECKING:
-    from gte_notes.core.live.writer import IndexWriter
+    from gte_notes.core.index.indexer import Indexer
 
 FOLLOW_S = 1.0  # how often the lock is tried and the database looked at for the other writer's commits
 
 
+class FollowedWriter(Protocol):
+    """What following needs of the writer (writer.py's IndexWriter), on the writer's thread."""
+
+    @property
+    def stopping(self) -> bool:
+        """The engine is stopping: following ends."""
+
+    @property
+    def store(self) -> Store | None:
+        """The database: the other writer's, opened to read, while following."""
+
+    @property
+    def ann(self) -> AnnIndex | None:
+        """The ANN searches use (None until the model is loaded)."""
+
+    @property
+    def embedder(self) -> Any:
+        """The model that serves searches."""
+
+    @property
+    def watch(self) -> bool:
+        """The writer watches the folder once it writes the index."""
+
+    def open_for_writing(self) -> None:
+        """The lock is ours: open the database as its writer."""
+
+    def follow_store(self, store: Store) -> None:
+        """Searches read the other writer's database through `store`."""
+
+    def follow_ann(self, ann: AnnIndex) -> None:
+        """Searches use `ann`, loaded from the file the other writer saved."""
+
+    def set_idle_while_following(self) -> None:
+        """Waiting for the other writer counts as idle (wait_idle returns)."""
+
+    def serve(self, embedder: Any, ann: AnnIndex, indexer: Indexer) -> None:
+        """From now on searches use this model and ANN, and indexing writes with them."""
+
+    def start_watcher(self) -> None:
+        """Start watching the folder."""
+
+
 class Follower:
-    def __init__(self, writer: IndexWriter, interval: float = FOLLOW_S) -> None:
+    def __init__(
+        self,
+        writer: FollowedWriter,
+        ws: Workspace,
+        queue: WorkQueue,
+        reports: WriterReports,
+        interval: float = FOLLOW_S,
+    ) -> None:
         self.w = writer
+        self._ws, self._queue, self._reports = ws, queue, reports
         self.interval = interval
         self.message = (
-            f"Another gte-notes process (pid {writer.ws.lock.holder()}) is indexing {writer.ws.folder}. "
+            f"Another gte-notes process (pid {ws.lock.holder()}) is indexing {ws.folder}. "
             "Search and related notes show what it indexes as it goes; this window takes over keeping the "
             "index up to date when it finishes."
         )
@@ -48,16 +105,16 @@ class Follower:
             if self._try_lock():
                 w.open_for_writing()
                 return True
-            if w.ws.db_path.exists():
+            if self._ws.db_path.exists():
                 try:
-                    w.follow_store(Store(w.ws.db_path, create=False))
+                    w.follow_store(Store(self._ws.db_path, create=False))
                 except StoreError:
                     pass  # half created: look again
                 else:
                     self._notes = self._note_states()
                     return True
-            w.queue.wake.wait(self.interval)
-            w.queue.wake.clear()
+            self._queue.wake.wait(self.interval)
+            self._queue.wake.clear()
         return False
 
     # ---- following ----------------------------------------------------------------------------
@@ -66,14 +123,14 @@ class Follower:
         """Serve reads from what the other writer commits until the lock is ours (True) or the engine
         stops (False)."""
         w = self.w
-        w.reports.set_state(EngineState(Phase.FOLLOWING))
-        w.reports.notice(self.message)
+        self._reports.set_state(EngineState(Phase.FOLLOWING))
+        self._reports.notice(self.message)
         self._manifest = self._manifest_stamp()
         self._max_label = self._last_vector_id()
         w.set_idle_while_following()
         while not w.stopping:
-            w.queue.wake.wait(self.interval)
-            w.queue.wake.clear()
+            self._queue.wake.wait(self.interval)
+            self._queue.wake.clear()
             if w.stopping:
                 return False
             if self._try_lock():
@@ -82,7 +139,7 @@ class Follower:
             try:
                 self._catch_up()
             except Exception as err:  # noqa: BLE001 - a read that failed is tried again next time
-                w.reports.bug("Could not read what the other gte-notes process indexed", err)
+                self._reports.bug("Could not read what the other gte-notes process indexed", err)
         return False
 
     def _catch_up(self) -> None:
@@ -96,7 +153,7 @@ class Follower:
                 return
             if stamp != self._manifest and stamp is not None:
                 # The other writer saved its ANN: load it (verified first) instead of growing ours.
-                fresh = AnnIndex(w.ws.dir, ann.dim, ann.model_id)
+                fresh = AnnIndex(self._ws.dir, ann.dim, ann.model_id)
                 fresh.load(store, rebuild=False)  # never saved: the file is the other writer's
                 w.follow_ann(fresh)
             else:
@@ -108,10 +165,10 @@ class Follower:
         changed += [path for path in self._notes if path not in notes]
         self._notes = notes
         if changed:
-            w.reports.files(
+            self._reports.files(
                 [(p, notes[p][0], notes[p][1]) if p in notes else (p, "removed", "") for p in changed]
             )
-            w.reports.indexed(changed)
+            self._reports.indexed(changed)
 
     def _take_over(self) -> None:
         """The other writer left: become the writer of this index."""
@@ -120,20 +177,20 @@ class Follower:
             w.store.close()
         w.open_for_writing()
         embedder = w.embedder
-        ann = w.ws.open_ann(w.store, embedder)  # the other writer's saved ANN, checked and caught up
-        w.serve(embedder, ann, w.ws.indexer(w.store, ann, embedder))
+        ann = self._ws.open_ann(w.store, embedder)  # the other writer's saved ANN, checked and caught up
+        w.serve(embedder, ann, self._ws.indexer(w.store, ann, embedder))
         if w.watch:
             w.start_watcher()
-        w.queue.request_full("the other gte-notes process finished")
-        w.reports.notice(
-            f"The other gte-notes process finished; this window now keeps {w.ws.folder} indexed."
+        self._queue.request_full("the other gte-notes process finished")
+        self._reports.notice(
+            f"The other gte-notes process finished; this window now keeps {self._ws.folder} indexed."
         )
 
     # ---- small reads --------------------------------------------------------------------------
 
     def _try_lock(self) -> bool:
         try:
-            self.w.ws.lock.acquire()
+            self._ws.lock.acquire()
         except AlreadyRunningError:
             return False
         except OSError:
@@ -142,7 +199,7 @@ class Follower:
 
     def _manifest_stamp(self) -> tuple[int, int] | None:
         try:
-            st = os.stat(self.w.ws.dir / "ann.json")
+            st = os.stat(self._ws.dir / "ann.json")
         except OSError:
             return None
         return st.st_mtime_ns, st.st_ino

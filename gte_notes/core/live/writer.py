@@ -162,7 +162,8 @@ class IndexWriter:
         except AlreadyRunningError:
             if not self.follow:
                 raise
-            self._follower = Follower(self)  # opens the database read-only on the thread, once it is there
+            # Opens the database read-only on the thread, once it is there.
+            self._follower = Follower(self, self.ws, self.queue, self._reports)
         else:
             self.open_for_writing()
         self._busy = True
