@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # imported on the control thread as the engine starts, while 
     from gte_notes.core import Engine
 
 
-# The parts come before QObject, so their methods are found first, as when they were written here.
+# The parts before QObject: their methods are the bridge's own, found before any of Qt's.
 class EngineBridge(BridgeLife, BridgeQueries, BridgeFacts, QObject):
     started = Signal(str)  # folder: the engine runs (the model may still be loading)
     state_changed = Signal(object)  # the engine's EngineState (core/live/engine_state.py)

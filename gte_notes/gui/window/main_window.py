@@ -1,6 +1,7 @@
 """The main window: search field, results, preview, related notes, index health in the status bar.
 
 Everything here runs on the GUI thread and only talks to the bridge, whose answers arrive as signals.
+The search flow (the query, its results, the selection and the note loaded for it) is search_flow.py's.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from gte_notes.core import (
     NO_WORDS,
     EngineState,
     Hit,
-    Hits,
     IndexStatus,
     KnownError,
     Phase,
@@ -33,29 +33,21 @@ from gte_notes.gui.note.preview import PreviewPane
 from gte_notes.gui.note.related_panel import RelatedPanel
 from gte_notes.gui.note.selected_note import SelectedNote
 from gte_notes.gui.results.copy_links import LinkCopier
-from gte_notes.gui.results.empty_states import no_results, type_to_search
 from gte_notes.gui.results.hit_list import HitList
 from gte_notes.gui.results.results_pane import ResultsPane
 from gte_notes.gui.results.search_field import SearchField
 from gte_notes.gui.results.search_memory import SearchMemory
 from gte_notes.gui.settings.config_flow import ConfigFlow
 from gte_notes.gui.window import window_state
+from gte_notes.gui.window.search_flow import REFRESH_MS, SEARCH_DEBOUNCE_MS, SELECT_DEBOUNCE_MS, SearchFlow
 from gte_notes.gui.window.window_menus import build_menus
 from gte_notes.gui.window.window_wiring import wire_window
 
-# 0: the search starts on the next pass of the event loop, which still folds the edits of one paste into
-# one search. Keys typed while a search runs need no timer: the one search thread skips every query
-# that a newer one has made stale, so it always goes on with the latest text.
-SEARCH_DEBOUNCE_MS = 0
-SELECT_DEBOUNCE_MS = 40  # preview and related wait until the selection stops moving (arrows, clicks)
-# ...and, for the top result a new query selected, until typing pauses: loading them between keystrokes
-# would compete with the next keystroke's search for the CPU.
-TYPING_PAUSE_MS = 150
-REFRESH_MS = 800  # re-run the query (and reload the selected note) at most this often while indexing
 STATUS_MS = 1000  # the index health counts are refreshed at most this often
 
 
-class MainWindow(QMainWindow):
+# SearchFlow before QMainWindow: its methods are the window's own, found before any of Qt's.
+class MainWindow(SearchFlow, QMainWindow):
     results_shown = Signal(str)  # query whose results (or empty state) are now on screen
 
     def __init__(
@@ -201,115 +193,11 @@ class MainWindow(QMainWindow):
         if self.search.text().strip():
             self._search_timer.start()
 
-    # ---- searching ----------------------------------------------------------------------------
-
-    def focus_search(self) -> None:
-        self.search.setFocus()
-        self.search.selectAll()
-
-    def _typed_in_list(self, text: str) -> None:
-        self.search.setFocus()
-        self.search.insert(text)
-
-    def _run_search(self) -> None:
-        query = self.search.text()
-        self.bridge.search(query, self.settings.result_count)
-        if not query.strip():
-            self.shown_query = ""
-            self.shown_words = NO_WORDS
-            self._show_recent()
-            self.results.set_placeholder(self._type_to_search())
-            self.note.clear()
-            self.results_shown.emit("")
-
-    def _show_recent(self) -> None:
-        """An empty field lists the notes opened lately (Enter opens the selected one again)."""
-        self.results.hits.set_hits(self.memory.notes)
-        self.pane.show_recent(self.memory.notes)
-
-    def _add_filter(self, term: str) -> None:
-        self.search.setText(f"{self.search.text().rstrip()} {term}".strip())
-        self.search.setFocus()
-
-    def _search_done(self, _gen: int, query: str, hits: list[Hit], ready: bool) -> None:
-        meaning_joined = ready and not self.ready  # these results are the first with the model
-        self.ready = ready
-        # A new query selects its best result (what Enter opens). A refresh of the same query after the
-        # index changed keeps the note the user picked (arrows, a click) if it is still there; a
-        # selection the app made follows the best result, so Enter never opens a stale top hit.
-        same_query = query == self.shown_query
-        current = self.selected_hit() if same_query else None
-        if not same_query:
-            self._user_chose = False
-        self._by_typing = True  # from here the selection moves because results arrived, not the user
-        self.results.hits.set_hits(hits)
-        self.pane.show_results(hits, query, ready)
-        self.shown_query = query
-        self.shown_words = hits.words if isinstance(hits, Hits) else NO_WORDS
-        kept = self.results.hits.row_of(current.path) if current is not None else -1
-        row = kept if kept >= 0 and self._user_chose else 0
-        # A refresh that leaves the same note selected: leave its preview (and scroll) alone.
-        self._same_note = kept >= 0 and kept == row
-        self.results.select_row(row if hits else -1)
-        self._by_typing = self._same_note = False
-        if meaning_joined:
-            self.note.meaning_ready()
-        if not hits:
-            self._user_chose = False
-            if not ready and self.bridge.notes_in_index is not None:
-                self.notes_read = self.bridge.notes_in_index
-            self.results.set_placeholder(self._empty_text(query))
-            self.note.clear(related_message="")
-        self.results_shown.emit(query)
-
-    def _empty_text(self, query: str) -> str:
-        return no_results(query, self.ready, self.engine_state, self.progress, self.notes_read)
-
-    def _type_to_search(self) -> str:
-        return type_to_search(self.notes_indexed, self.engine_state)
-
-    def refresh_results(self) -> None:
-        if self.search.text().strip():
-            self._run_search()
-
-    def _refresh(self) -> None:
-        changed, self._changed = self._changed, set()
-        if self.search.text().strip():
-            self._run_search()
-        if changed:
-            self.note.notes_changed(changed, indexing=self.engine_state.working)
-            self._status_soon()
-
-    # ---- the selected note: preview and related ------------------------------------------------
-
-    def _selection_moved(self) -> None:
-        if not self._by_typing:
-            self._user_chose = True
-        if self._same_note:
-            self.note.hit = self.selected_hit()
-            return
-        self.note.pending(self.selected_hit())
-        self._select_timer.start(TYPING_PAUSE_MS if self._by_typing else SELECT_DEBOUNCE_MS)
-
     @property
     def engine_ready(self) -> bool:
         """The model and index are loaded (an attribute read: no I/O)."""
         engine = self.bridge.engine
         return engine is not None and engine.ready
-
-    def selected_hit(self) -> Hit | None:
-        return self.results.hits.hit(self.results.current_row())
-
-    def _load_selected(self) -> None:
-        self.note.select(self.selected_hit())
-
-    def _indexed(self, paths: list[str]) -> None:
-        # A bulk re-index reports a batch every second or so: gather them, and refresh the results,
-        # the preview and related notes once per REFRESH_MS rather than once per batch.
-        self._changed.update(paths)
-        self.notes_read = max(self.notes_read or 0, len(paths))  # before the next status says how many
-        if not self._refresh_timer.isActive():
-            self._refresh_timer.start()
 
     # ---- opening notes ------------------------------------------------------------------------
 
