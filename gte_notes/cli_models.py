@@ -55,7 +55,14 @@ def open_for_cli(
     else:
         say_loading(f"Loading the model ({name})…")
         embedder = open_chosen(
-            name, precision, home, dims=dims, passage_tokens=passage, consent=consent, quick=False
+            name,
+            precision,
+            home,
+            dims=dims,
+            passage_tokens=passage,
+            consent=consent,
+            quick=False,
+            save_encoder=True,  # `index` and `watch`: the searches that follow load no model
         )
     base, _, cut = index_model_id.rpartition(":d")
     chosen = args.dims is not None or bool(settings.dims)  # --dims 0 is a choice too: all of them

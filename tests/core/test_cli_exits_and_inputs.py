@@ -43,6 +43,7 @@ def vault(tmp_path_factory: pytest.TempPathFactory, dendron_vault: Path, minilm_
     v = {"root": root, "notes": notes, "home": root / "data", "model": str(minilm_path), "env": cli_env(root)}
     done = cli(v, "--precision", "fp32", "index", str(notes))
     assert done.returncode == 0, done.stderr
+    v["encoders_after_index"] = sorted(p.name for p in (v["home"] / "query-encoders").glob("*"))
     return v
 
 
@@ -195,6 +196,13 @@ def _loaded(v: dict, *args: str) -> tuple[subprocess.CompletedProcess[str], list
     )
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     return done, json.loads(done.stderr.strip().splitlines()[-1].replace("'", '"'))
+
+
+def test_index_saves_the_query_encoder_so_the_first_search_loads_no_model(vault: dict) -> None:
+    # Read right after the fixture's `index` (a later test removes the folder to make a search load).
+    assert any(name.endswith(".json") for name in vault["encoders_after_index"]), vault[
+        "encoders_after_index"
+    ]
 
 
 def test_related_loads_no_model_and_search_uses_the_saved_query_encoder(vault: dict) -> None:

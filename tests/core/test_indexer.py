@@ -324,3 +324,19 @@ def test_the_index_names_the_model_it_was_built_with(index: Index) -> None:
         index.store.conn.execute("DELETE FROM meta WHERE key = 'model_id'")
     assert index.store.get_meta("model_id") == ""
     assert index_model_id(index.store) == index.embedder.model_id  # from ann.json beside the database
+
+
+def test_a_very_large_note_is_embedded_after_every_other_note(index: Index, notes: Path) -> None:
+    """A 300 KB note named to come first is embedded last, in a batch of its own: the other notes are
+    written (searchable by meaning) before its passages are embedded."""
+    from gte_notes.core.index.indexer import LARGE_NOTE_BYTES
+
+    words = [f"word{i} topic{i % 97} idea{i % 13}" for i in range(30_000)]
+    write(notes, "aaa-huge.md", "# Huge\n\n" + " ".join(words) + "\n")
+    assert (notes / "aaa-huge.md").stat().st_size > LARGE_NOTE_BYTES
+    batches: list[list[str]] = []
+    index.indexer.reconcile(committed=batches.append)
+    assert batches[-1] == ["aaa-huge.md"]
+    earlier = {p for batch in batches[:-1] for p in batch}
+    assert {"garden.md", "bikes/repair.md", "recipes.txt"} <= earlier
+    assert index.search("tomatoes sun water")[0].path in ("garden.md", "recipes.txt")

@@ -41,6 +41,11 @@ RETRY_STATUSES = {"unreadable", "failed"}
 # How many chunk texts are embedded before their notes are written: small enough that progress
 # moves and cancel is prompt, large enough for efficient batches.
 EMBED_BATCH_CHUNKS = 128
+# A note this large (a book, a log, a pasted dump: ~64,000 tokens, 20 s of gte-small on 2 AVX2 cores, and
+# a 5 MB one takes minutes) is embedded after every smaller note, in a batch of its own, so it never keeps
+# the rest of the folder from being found by meaning. No note in the two shared vaults comes near it
+# (their largest are 77 and 114 KB).
+LARGE_NOTE_BYTES = 256 * 1024
 # Bump when chunking changes what gets embedded: every note is then chunked again (vectors whose
 # text did not change are still reused).
 CHUNKING_VERSION = 5  # 3: each note gets a title vector of its own; 4: its aliases are stored, thin passages
@@ -157,6 +162,7 @@ class Indexer:
         work = [
             (p, st) for p, st in sorted(on_disk.items()) if self._force or self._needs_look(known.get(p), st)
         ]
+        work.sort(key=lambda item: item[1].st_size > LARGE_NOTE_BYTES)  # stable: path order otherwise
         stats.unchanged = len(on_disk) - len(work)
         try:
             self._process(root, work, known, stats, progress, cancel)
@@ -240,6 +246,9 @@ class Indexer:
             if cancel is not None and cancel():
                 self._flush(batch, stats, cancel)
                 raise Cancelled
+            if st.st_size > LARGE_NOTE_BYTES and batch:
+                self._flush(batch, stats, cancel)  # the notes read so far need not wait for this one
+                batch, need = [], 0
             pending = self._prepare(root, rel, known.get(rel), stats)
             if pending is not None:
                 batch.append(pending)

@@ -46,12 +46,14 @@ def open_chosen(
     passage_tokens: int = 0,
     consent: CodeConsent | None = None,
     quick: bool = True,
+    save_encoder: bool = False,
 ) -> Any:
     """The embedder for `name` with the chosen vector size and passage size.
 
     quick=True: the app's fast start (a saved query encoder; notes embedded by the full model in a
     process of its own, note_process.py, so the app's memory comes back after indexing);
-    quick=False: the full model at once, in this process (the CLI, the evaluations).
+    quick=False: the full model at once, in this process (the CLI, the evaluations); with save_encoder
+    its query encoder is saved too, if missing (the CLI's writers: the next `search` loads no model).
     """
     name = canonical_name(name)
     check_passage_tokens(passage_tokens)
@@ -63,6 +65,10 @@ def open_chosen(
         from gte_notes.core.model.embedder import load_embedder
 
         embedder = load_embedder(name, precision, data_dir, consent)
+        if save_encoder:
+            from gte_notes.core.model.serving import remember_query_encoder
+
+            remember_query_encoder(embedder, precision, data_dir)
     embedder = with_dims(embedder, dims)
     # The chunker reads it off the embedder it is given (chunking.passage_target), as it reads max_tokens.
     embedder.passage_tokens = passage_tokens or None

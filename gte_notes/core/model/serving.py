@@ -51,17 +51,8 @@ def open_embedder(
                 return quick
     full = embedder_module.load_embedder(name, precision, data_dir, consent=consent)
     if isinstance(full, embedder_module.Embedder) and path is not None:
-        mark = time.perf_counter()
-        try:
-            saved = save_query_encoder(full, precision, Path(data_dir))
-        except Exception:  # export and tracing fail in many ways; this start runs on the full model
-            log.exception("could not save the query encoder")
-            saved = False
+        saved = remember_query_encoder(full, precision, Path(data_dir))
         quick = load_query_encoder(name, path, precision, Path(data_dir), consent) if saved else None
-        release_freed_memory(
-            cycles=True
-        )  # the export and its checks: ~0.9 GB of a first start's RSS otherwise
-        full.load_times["trace, check and save the query encoder (first start)"] = time.perf_counter() - mark
         if quick is not None:
             # Queries through the graph just checked (the engine need not trace the model again),
             # notes through the model already loaded.
@@ -69,6 +60,20 @@ def open_embedder(
             quick.load_times = full.load_times
             return quick
     return full
+
+
+def remember_query_encoder(full: embedder_module.Embedder, precision: str, data_dir: Path) -> bool:
+    """Save `full`'s query encoder for the next start, unless one is saved; False when it cannot be.
+    The CLI's writers call it too, so a search after `gte-notes index` loads no model."""
+    mark = time.perf_counter()
+    try:
+        saved = save_query_encoder(full, precision, data_dir)
+    except Exception:  # export and tracing fail in many ways; this start runs on the full model
+        log.exception("could not save the query encoder")
+        saved = False
+    release_freed_memory(cycles=True)  # the export and its checks: ~0.9 GB of a first start's RSS otherwise
+    full.load_times["trace, check and save the query encoder (first start)"] = time.perf_counter() - mark
+    return saved
 
 
 def _first_start_apart(
