@@ -53,6 +53,13 @@ def _is_blob(run: str) -> bool:
     )
 
 
+def _bare_blob(m: re.Match[str]) -> tuple[int, int] | None:
+    # "=" pads the end of base64, nowhere else: "token=<blob>" keeps its "token=".
+    run = m.group()
+    head = run.rstrip("=").rfind("=") + 1
+    return (m.start() + head, m.end()) if _is_blob(run[head:]) else None
+
+
 @dataclass(frozen=True)
 class Folded:
     """A note's text with its blobs folded, and the way back to positions in the note."""
@@ -80,7 +87,7 @@ def blob_spans(text: str, start: int = 0) -> list[tuple[int, int]]:
     """(start, end) of every blob in text[start:], in order, not overlapping; blobs that only
     whitespace separates (a data URI whose payload goes on over wrapped lines) are one."""
     found = [m.span(1) for m in _DATA_URI.finditer(text, start)]
-    found += [m.span() for m in _RUN.finditer(text, start) if _is_blob(m.group())]
+    found += [span for m in _RUN.finditer(text, start) if (span := _bare_blob(m))]
     found += _wrapped_blocks(text, start)
     found.sort()
     out: list[tuple[int, int]] = []
