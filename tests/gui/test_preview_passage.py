@@ -3,6 +3,8 @@ even after raw HTML, and at the right one of several occurrences of the same lin
 
 from __future__ import annotations
 
+import base64
+import random
 from pathlib import Path
 
 from PySide6.QtGui import QTextDocument
@@ -105,3 +107,20 @@ def test_resizing_keeps_the_passage_in_view(qtbot, make_window, tmp_path: Path, 
         window.resize(width, 800)
         qtbot.waitUntil(lambda b=before: view.viewport().width() != b, timeout=WAIT_MS)
         qtbot.waitUntil(lambda: "Kneading sourdough" in visible_text(view), timeout=WAIT_MS)
+
+
+def test_a_pasted_image_does_not_push_the_passage_out_of_the_preview(
+    qtbot, make_window, tmp_path: Path, fake_embedder
+) -> None:
+    # 1 MB of base64 (a pasted screenshot) used to fill the preview's first 400,000 characters, so the
+    # matched passage after it was never shown.
+    blob = base64.b64encode(random.Random(5).randbytes(750_000)).decode()
+    note = (
+        f"# Showcase\n\n![screenshot](data:image/png;base64,{blob})\n\n"
+        + FILLER
+        + "## Recipes\n\nKneading sourdough pastry and bread at dawn.\n"
+    )
+    folder = write_notes(tmp_path / "notes", {**NOTES, "showcase.md": note})
+    view = preview_of(qtbot, make_window, folder, fake_embedder, "kneading sourdough pastry", "showcase.md")
+    qtbot.waitUntil(lambda: "Kneading sourdough" in visible_text(view), timeout=WAIT_MS)
+    assert view.document().characterCount() < 20_000

@@ -48,10 +48,10 @@ EMBED_BATCH_CHUNKS = 128
 LARGE_NOTE_BYTES = 256 * 1024
 # Bump when chunking changes what gets embedded: every note is then chunked again (vectors whose
 # text did not change are still reused).
-CHUNKING_VERSION = 5  # 3: each note gets a title vector of its own; 4: its aliases are stored, thin passages
+CHUNKING_VERSION = 6  # 3: each note gets a title vector of its own; 4: its aliases are stored, thin passages
 # join a neighbour and HTML tags are not embedded; 5: CommonMark fences (blocks.py): an unclosed fence in a
 # list item ends with the item, a closing fence indented 4+ columns is code, links in code spans that
-# cross lines are not links
+# cross lines are not links; 6: base64 blobs (a pasted image's data: URI) are folded out of passages
 
 
 class EmbedderLike(Protocol):

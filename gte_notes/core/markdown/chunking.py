@@ -22,6 +22,9 @@ How a note is cut:
    passages the best hits for "paste a picture from the clipboard", each shown with an empty snippet.
 7. What is embedded is the passage without HTML tags and comments (their text is kept): attributes and
    URLs inside tags are not what a note says.
+8. Before all that, base64 blobs (a pasted image's data: URI, a PEM block) are folded to "…" (blobs.py):
+   cut into passages, a 5 MB image was thousands of them. A passage's text is then the note's text
+   with its blobs folded; its start, end and line stay positions in the note's file.
 
 The default target is 256 tokens, half the model's 512: shorter passages give sharper vectors and
 let the result list show the part of a note that matched, and the heading context, which also counts,
@@ -35,9 +38,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
+from gte_notes.core.markdown.blobs import fold_blobs
 from gte_notes.core.markdown.blocks import BLANK, HEADING, Line, split_lines
 from gte_notes.core.markdown.markdown_meta import NoteMeta
 from gte_notes.core.markdown.token_spans import TokenSpans, split_span
@@ -75,11 +79,13 @@ class Tokenizer(Protocol):
 @dataclass(frozen=True)
 class Chunk:
     seq: int
-    text: str  # exactly note_text[start:end]: what the user is shown
+    # What the user is shown: note_text[start:end] with its blobs folded (blobs.py), so exactly
+    # note_text[start:end] in a note without a pasted image or other base64 block.
+    text: str
     embed_text: str  # context prefix + text: what gets embedded
-    start: int
+    start: int  # where the passage is in the note's file (a blob inside it counts whole)
     end: int
-    line: int  # 1-based line of `start`
+    line: int  # 1-based line of `start` in the note's file
     heading: str  # heading path where the chunk starts, " > " joined
     n_tokens: int  # tokens of embed_text including the 2 special tokens; <= max_tokens
     # True when even a one-token span measured over the limit and its end had to be dropped (_truncate):
@@ -105,6 +111,20 @@ def chunk_note(
     text: str, meta: NoteMeta, tokenizer: Tokenizer, target_tokens: int | None = None
 ) -> list[Chunk]:
     """Cut a note into passages; [] when it has no body text (empty, or frontmatter only)."""
+    folded = fold_blobs(text, meta.body_start)
+    chunks = _chunk(folded.text, meta, tokenizer, target_tokens)
+    if not folded.changed:
+        return chunks
+    # Cut with its blobs folded; a passage's start, end and line are where it is in the note's file.
+    breaks = [m.end() for m in _NEWLINE.finditer(text)]
+    out = []
+    for c in chunks:
+        start = folded.to_note(c.start)
+        out.append(replace(c, start=start, end=folded.to_note(c.end), line=bisect_right(breaks, start) + 1))
+    return out
+
+
+def _chunk(text: str, meta: NoteMeta, tokenizer: Tokenizer, target_tokens: int | None) -> list[Chunk]:
     if not text[meta.body_start :].strip():
         return []
     max_tokens = tokenizer.max_tokens

@@ -6,7 +6,8 @@ Qt's renderer (md4c) hands raw HTML to its HTML importer, which does not recover
 often hold: an `<a>` opened in one HTML block and closed in another swallowed the heading and list
 item after it (dendron-site's todos note lost "Example of a daily journal note"). The preview loads
 nothing remote anyway, so tags are dropped and their text kept. Frontmatter goes, Dendron templates
-are filled from it, and [[wikilinks]] become `note:` links the preview can follow.
+are filled from it, [[wikilinks]] become `note:` links the preview can follow, and base64 blobs (a
+pasted image's data: URI) are folded to "…" (blobs.py), as in the passages.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import logging
 import re
 from urllib.parse import quote
 
+from gte_notes.core.markdown.blobs import fold_blobs
 from gte_notes.core.markdown.blocks import FENCE, code_ranges, split_lines
 from gte_notes.core.markdown.markdown_meta import split_frontmatter
 from gte_notes.core.markdown.note_display import fill_templates
@@ -30,6 +32,9 @@ def markdown_for_preview(text: str) -> str:
     """`text` (a whole note) without frontmatter, raw HTML or template markup; wikilinks as links."""
     if not text:
         return ""
+    # A pasted image's 5 MB of base64 filled the preview's first 400,000 characters (the most it
+    # shows), hiding everything after it; the renderer shows such an image blank anyway.
+    text = fold_blobs(text).text
     try:
         frontmatter, body_start = split_frontmatter(text)
     except Exception:  # not bad YAML (split_frontmatter skips that itself): a bug in gte-notes
