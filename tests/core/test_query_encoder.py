@@ -211,6 +211,11 @@ def test_an_onnx_precision_saves_its_own_model_as_the_encoder(minilm_path: Path,
     )
     for query in QUERIES:
         assert np.allclose(again.encode_query(query), first._full.encode_query(query), atol=1e-4)
+    # The file the model's queries already ran through serves queries of every length the model takes.
+    long_query = " ".join(["how do gardens grow tomatoes in the shade of tall trees"] * 40)
+    assert again._checked_tokens == first._full.max_tokens  # 256 for MiniLM
+    assert np.allclose(again.encode_query(long_query), first._full.encode_query(long_query), atol=1e-4)
+    assert again._full is None
 
 
 def test_a_query_longer_than_the_checked_length_waits_for_the_model(minilm_path: Path, saved) -> None:
