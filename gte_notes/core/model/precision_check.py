@@ -4,9 +4,9 @@ A reduced precision (bf16, dynamic int8, an ONNX Runtime export) is kept only if
 sentence stays within MIN_CALIBRATION_COSINE of its fp32 vector. `auto` tries every path this machine
 has, races the ones that pass against fp32 (run by ONNX Runtime where it is installed) on a batch shaped
 like indexing, and keeps the fastest: which one wins depends on the CPU's kernels (native bf16 ~2.4x
-fp32 where it exists; ONNX Runtime int8 from 1.2x to 2.4x on AVX2-only EPYCs, torch int8 1.4x; emulated
-bf16 is slower than fp32, so it is not tried). Dynamic int8 often fails the check on trained models
-(outlier activations), hence the check.
+fp32 where it exists; ONNX Runtime int8 from 1.0x (Zen 2) to 2.4x on AVX2-only EPYCs, torch int8 1.4x;
+emulated bf16 is slower than fp32, so it is not tried). Dynamic int8 often fails the check on trained
+models (outlier activations), hence the check.
 
 The model is reached through callables (make a variant, tokenize, run a forward pass), so this module
 holds the decision only; embedder.py owns the model and precision_variants.py builds the variants.
