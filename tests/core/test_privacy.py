@@ -97,6 +97,33 @@ def test_entry_points_import_no_model_library_before_switching_telemetry_off() -
     assert done.stdout.strip() == "[]"
 
 
+def test_the_model_layer_used_without_an_entry_point_writes_no_telemetry(
+    tmp_path: Path, minilm_path: Path
+) -> None:
+    """A script or benchmark that loads the model through gte_notes.core without the CLI's or GUI's
+    main: ONNX Runtime must not write its telemetry files (it did, in ~/.cache/Microsoft)."""
+    code = (
+        "from gte_notes.core.model.embedder import load_embedder\n"
+        f"e = load_embedder({str(minilm_path)!r}, 'onnx-fp32')\n"
+        "print(e.precision, e.encode(['a note about tomatoes']).shape)\n"
+    )
+    drop = {*offline.TELEMETRY_OFF, *offline.HUB_OFFLINE, "XDG_CACHE_HOME"}
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env["HOME"] = str(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        check=False,
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("onnx-fp32"), done.stdout
+    assert not (tmp_path / ".cache" / "Microsoft").exists()
+
+
 class _Hub(BaseHTTPRequestHandler):
     asked: ClassVar[list[str]] = []
 

@@ -11,3 +11,10 @@ May import gte_notes.core.files and gte_notes.core.errors; independent of gte_no
 torch, transformers and sentence-transformers are imported lazily inside functions: importing this
 package or any of its modules must not load them.
 """
+
+from gte_notes.core.offline import stay_offline
+
+# The app's entry points switch telemetry off first thing; code that uses the model layer without them
+# (a benchmark, a script) gets the same switches here, before any module below imports ONNX Runtime or
+# the hub, which read them when imported (core/offline.py).
+stay_offline()
