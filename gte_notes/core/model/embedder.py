@@ -45,6 +45,7 @@ from gte_notes.core.model.onnx_model import MODEL_DIR, OnnxModel
 from gte_notes.core.model.precision_cache import PrecisionCache, check_key
 from gte_notes.core.model.precision_check import PRECISIONS, PrecisionCheck
 from gte_notes.core.model.precision_variants import make_variant
+from gte_notes.core.model.query_path import model_inputs, pooled  # import no torch
 
 if TYPE_CHECKING:
     import torch
@@ -256,23 +257,13 @@ class Embedder:
 
         input_ids = torch.from_numpy(ids)
         attention_mask = torch.from_numpy(mask)
-        kwargs: dict[str, Any] = {"input_ids": input_ids, "attention_mask": attention_mask}
-        if self._takes_token_types:
-            kwargs["token_type_ids"] = torch.zeros_like(input_ids)
         with torch.inference_mode():
             if graph is not None:
                 hidden = graph(input_ids, attention_mask)
             else:
-                hidden = inner(**kwargs, return_dict=True).last_hidden_state
-            # Pool in fp32 whatever the model ran in: a bf16 mean over 512 tokens loses digits.
-            features: dict[str, Any] = {
-                "input_ids": input_ids,
-                "attention_mask": attention_mask,
-                "token_embeddings": hidden.float(),
-            }
-            for module in self._rest:
-                features = module(features)
-            vectors = torch.nn.functional.normalize(features["sentence_embedding"].float(), p=2, dim=1)
+                kwargs = model_inputs(input_ids, attention_mask, self._takes_token_types)
+                hidden = inner(**kwargs).last_hidden_state
+            vectors = pooled(self._rest, input_ids, attention_mask, hidden)
         return vectors.numpy()
 
     # -- precision (precision_check.py decides, precision_variants.py converts) -------------------

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import logging
 import warnings
-from typing import Any
 
 import torch
+
+from gte_notes.core.model.query_path import model_inputs
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +32,7 @@ class _LastHidden(torch.nn.Module):
         self.token_types = token_types
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        kwargs: dict[str, Any] = {"input_ids": input_ids, "attention_mask": attention_mask}
-        if self.token_types:
-            kwargs["token_type_ids"] = torch.zeros_like(input_ids)
-        return self.inner(**kwargs, return_dict=True).last_hidden_state
+        return self.inner(**model_inputs(input_ids, attention_mask, self.token_types)).last_hidden_state
 
 
 def _example(n: int, vocab: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -20,17 +20,33 @@ def query_path_class() -> type:
             self.token_types = token_types
 
         def forward(self, input_ids: Any, attention_mask: Any) -> Any:
-            kwargs: dict[str, Any] = {"input_ids": input_ids, "attention_mask": attention_mask}
-            if self.token_types:
-                kwargs["token_type_ids"] = torch.zeros_like(input_ids)
-            hidden = self.inner(**kwargs, return_dict=True).last_hidden_state
-            features: dict[str, Any] = {
-                "input_ids": input_ids,
-                "attention_mask": attention_mask,
-                "token_embeddings": hidden.float(),
-            }
-            for module in self.rest:
-                features = module(features)
-            return torch.nn.functional.normalize(features["sentence_embedding"].float(), p=2, dim=1)
+            hidden = self.inner(**model_inputs(input_ids, attention_mask, self.token_types)).last_hidden_state
+            return pooled(self.rest, input_ids, attention_mask, hidden)
 
     return QueryPath
+
+
+def model_inputs(input_ids: Any, attention_mask: Any, token_types: bool) -> dict[str, Any]:
+    """The transformer's keyword arguments for token ids (all-zero token types if it takes them)."""
+    import torch
+
+    kwargs: dict[str, Any] = {"input_ids": input_ids, "attention_mask": attention_mask, "return_dict": True}
+    if token_types:
+        kwargs["token_type_ids"] = torch.zeros_like(input_ids)
+    return kwargs
+
+
+def pooled(rest: Any, input_ids: Any, attention_mask: Any, hidden: Any) -> Any:
+    """The model's own pooling modules (`rest`) over the transformer's `hidden` states, normalised: one
+    code for the full model (embedder.py) and the saved query encoders, which must agree to 1e-4.
+    Pools in fp32 whatever the model ran in: a bf16 mean over 512 tokens loses digits."""
+    import torch
+
+    features: dict[str, Any] = {
+        "input_ids": input_ids,
+        "attention_mask": attention_mask,
+        "token_embeddings": hidden.float(),
+    }
+    for module in rest:
+        features = module(features)
+    return torch.nn.functional.normalize(features["sentence_embedding"].float(), p=2, dim=1)
