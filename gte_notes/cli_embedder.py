@@ -22,8 +22,9 @@ def embedder_for(args: argparse.Namespace, settings: Settings, store: Store | No
     from gte_notes.cli_models import open_for_cli
     from gte_notes.core import index_model_id
 
-    # A writer opens the model the way its index was built (the vector size it recorded).
-    return open_for_cli(args, settings, index_model_id(store) if store is not None else "")
+    # A writer opens the model the way its index was built (the vector size it recorded), and saves its
+    # query encoder, so the searches that follow load no model.
+    return open_for_cli(args, settings, index_model_id(store) if store is not None else "", save_encoder=True)
 
 
 class QueryModel:

@@ -32,7 +32,12 @@ def _note(text: str) -> None:
 
 
 def open_for_cli(
-    args: argparse.Namespace, settings: Settings, index_model_id: str = "", *, queries_only: bool = False
+    args: argparse.Namespace,
+    settings: Settings,
+    index_model_id: str = "",
+    *,
+    queries_only: bool = False,
+    save_encoder: bool = False,
 ) -> Any:
     """The model as --model/--dims/--passage-tokens/--trust-remote-code and the settings choose it.
 
@@ -40,6 +45,7 @@ def open_for_cli(
     its own size, so `search` after `index --dims 256` needs no repeating (--dims 0 asks for all).
     queries_only (`search`): the query encoder the app saves after a full load, when there is one
     (about a second, no torch); else the full model, whose encoder is then saved for the next search.
+    save_encoder (`index`, `watch`): the full model's query encoder is saved too, for the searches after.
     """
     from gte_notes.core import check_passage_tokens, consent_of, open_chosen, remember_consent, with_dims
 
@@ -62,7 +68,7 @@ def open_for_cli(
             passage_tokens=passage,
             consent=consent,
             quick=False,
-            save_encoder=True,  # `index` and `watch`: the searches that follow load no model
+            save_encoder=save_encoder,
         )
     base, _, cut = index_model_id.rpartition(":d")
     chosen = args.dims is not None or bool(settings.dims)  # --dims 0 is a choice too: all of them
