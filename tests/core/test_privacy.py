@@ -74,6 +74,19 @@ def _strace_works() -> str:
 # ---- the switches, in every entry point ----------------------------------------------------------
 
 
+def _python(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """This Python run from the repository with `args` in exactly `env`, its output captured as text."""
+    return subprocess.run(
+        [sys.executable, *args],
+        check=False,
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
 def test_entry_points_import_no_model_library_before_switching_telemetry_off() -> None:
     """The switches are read when a library is imported; each entry point calls stay_offline() in its
     main, so importing the entry module itself must not pull in any of them."""
@@ -84,15 +97,7 @@ def test_entry_points_import_no_model_library_before_switching_telemetry_off() -
         f"print([m for m in {offline.READ_AT_IMPORT!r} if m in sys.modules])\n"
     )
     env = {k: v for k, v in os.environ.items() if k not in offline.TELEMETRY_OFF}
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        check=False,
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = _python(["-c", code], env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
 
@@ -110,15 +115,7 @@ def test_the_model_layer_used_without_an_entry_point_writes_no_telemetry(
     drop = {*offline.TELEMETRY_OFF, *offline.HUB_OFFLINE, "XDG_CACHE_HOME"}
     env = {k: v for k, v in os.environ.items() if k not in drop}
     env["HOME"] = str(tmp_path)
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        check=False,
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = _python(["-c", code], env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("onnx-fp32"), done.stdout
     assert not (tmp_path / ".cache" / "Microsoft").exists()
@@ -171,15 +168,7 @@ def test_model_download_goes_online_only_when_asked(
     }
     if user_offline:
         env["HF_HUB_OFFLINE"] = "1"
-    done = subprocess.run(
-        [sys.executable, "-m", "gte_notes", "model", "download", "someone/some-model"],
-        check=False,
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = _python(["-m", "gte_notes", "model", "download", "someone/some-model"], env)
     assert done.returncode == 1, done.stderr
     assert 'Could not download model "someone/some-model"' in done.stderr
     if user_offline:
